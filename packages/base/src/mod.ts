@@ -1,0 +1,10 @@
+/**
+ * Bytes helpers every linkwire package shares. Nothing here needs TextEncoder, Buffer or any
+ * other platform global, so it runs in Node, Deno, browsers, Bun and QuickJS alike.
+ * @module
+ */
+export { LinkwireError, type Issue } from './errors.ts';
+export { Utf8Error, utf8Decode, utf8Encode, utf8EncodeInto, utf8Length, type Utf8DecodeOptions } from './utf8.ts';
+export { EncodingError, concatBytes, constantTimeEqual, constantTimeEqualHex, fromBase64, fromHex, toBase64, toHex } from './bytes.ts';
+export { JsonError, parseJson, type JsonLimits, type JsonValue } from './json.ts';
+export { manualClock, seededRandom, type ByteTransport, type Clock, type ManualClock, type Random, type TransportEvents } from './runtime.ts';

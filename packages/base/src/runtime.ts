@@ -1,0 +1,89 @@
+/**
+ * The seams between the pure core and the outside world. Codecs take `now: number` where time
+ * matters; state machines that need timers take a Clock; randomness is a Random. A test passes
+ * a manual clock and a seeded random, so every timeout and backoff is exact.
+ */
+
+/** Milliseconds since the Unix epoch, and timers. `setTimer` returns a function that cancels. */
+export interface Clock {
+  now(): number;
+  setTimer(ms: number, fn: () => void): () => void;
+}
+
+/** Returns `n` random bytes. Production adapters pass a CSPRNG (crypto.getRandomValues). */
+export type Random = (n: number) => Uint8Array;
+
+/** What an adapter hands a session: a way to send bytes and to close. */
+export interface ByteTransport {
+  send(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/** What a session hands an adapter: where received bytes, close and errors go. */
+export interface TransportEvents {
+  onData(bytes: Uint8Array): void;
+  onClose(error?: Error): void;
+}
+
+interface PendingTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** A clock that only moves when told: `advance(ms)` fires due timers in time order. */
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+  /** Number of timers still pending. */
+  pending(): number;
+}
+
+/** A deterministic {@link Clock} for tests and simulations. */
+export function manualClock(start = 0): ManualClock {
+  let now = start;
+  let seq = 0;
+  let timers: PendingTimer[] = [];
+  return {
+    now: () => now,
+    setTimer(ms, fn) {
+      const t: PendingTimer = { at: now + Math.max(0, ms), seq: seq++, fn };
+      timers.push(t);
+      return () => {
+        timers = timers.filter((x) => x !== t);
+      };
+    },
+    advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        let next: PendingTimer | undefined;
+        for (const t of timers) if (t.at <= end && (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+        if (next === undefined) break;
+        timers = timers.filter((x) => x !== next);
+        now = next.at;
+        next.fn();
+      }
+      now = end;
+    },
+    pending: () => timers.length,
+  };
+}
+
+/**
+ * A seeded pseudo-random byte source (xorshift32) for tests and simulations. Never use it for
+ * secrets: production code takes a CSPRNG from its adapter.
+ */
+export function seededRandom(seed: number): Random {
+  let x = seed >>> 0 || 0x9e3779b9;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      out[i] = x & 0xff;
+    }
+    return out;
+  };
+}

@@ -1,0 +1,154 @@
+import { LinkwireError } from './errors.ts';
+
+/** Thrown by {@link utf8Decode} in fatal mode. */
+export class Utf8Error extends LinkwireError {}
+
+// QuickJS and other embedded engines have no TextEncoder/TextDecoder; the core carries its
+// own codec and only borrows the platform's where it exists (it is faster for long strings).
+const nativeEncoder: { encode(s: string): Uint8Array } | undefined =
+  typeof (globalThis as { TextEncoder?: unknown }).TextEncoder === 'function'
+    ? new (globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array } }).TextEncoder()
+    : undefined;
+
+/** The number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Encodes a string as UTF-8. Lone surrogates become U+FFFD, as TextEncoder does.
+ *
+ * @example
+ * utf8Encode('é') // Uint8Array [0xc3, 0xa9]
+ */
+export function utf8Encode(s: string): Uint8Array {
+  // Short strings are the common case (topics, signing content): the JS loop beats the call.
+  if (nativeEncoder !== undefined && s.length > 64) return nativeEncoder.encode(s);
+  const out = new Uint8Array(utf8Length(s));
+  utf8EncodeInto(s, out, 0);
+  return out;
+}
+
+/** Writes `s` as UTF-8 into `out` at `offset`; returns the offset after the last byte written. */
+export function utf8EncodeInto(s: string, out: Uint8Array, offset: number): number {
+  let p = offset;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      out[p++] = c;
+      continue;
+    }
+    if (c < 0x800) {
+      out[p++] = 0xc0 | (c >> 6);
+      out[p++] = 0x80 | (c & 0x3f);
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && (next & 0xfc00) === 0xdc00) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+        out[p++] = 0xf0 | (c >> 18);
+        out[p++] = 0x80 | ((c >> 12) & 0x3f);
+        out[p++] = 0x80 | ((c >> 6) & 0x3f);
+        out[p++] = 0x80 | (c & 0x3f);
+        continue;
+      }
+      c = 0xfffd;
+    }
+    out[p++] = 0xe0 | (c >> 12);
+    out[p++] = 0x80 | ((c >> 6) & 0x3f);
+    out[p++] = 0x80 | (c & 0x3f);
+  }
+  return p;
+}
+
+export interface Utf8DecodeOptions {
+  /** Throw {@link Utf8Error} on malformed input instead of substituting U+FFFD. */
+  readonly fatal?: boolean;
+}
+
+/**
+ * Decodes UTF-8 following the WHATWG decoder (maximal-subpart replacement), so the result
+ * equals `new TextDecoder().decode(bytes)` in every runtime, including those without one.
+ */
+export function utf8Decode(bytes: Uint8Array, options?: Utf8DecodeOptions): string {
+  const fatal = options?.fatal === true;
+  let out = '';
+  let chunk: number[] = [];
+  const flush = (): void => {
+    out += String.fromCharCode.apply(null, chunk);
+    chunk = [];
+  };
+  const bad = (at: number): void => {
+    if (fatal) throw new Utf8Error('invalid_utf8', `invalid UTF-8 at byte ${at}`, at);
+    chunk.push(0xfffd);
+  };
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b0 = bytes[i]!;
+    if (b0 < 0x80) {
+      chunk.push(b0);
+      i++;
+    } else {
+      let need: number;
+      let cp: number;
+      let lower = 0x80;
+      let upper = 0xbf;
+      if (b0 >= 0xc2 && b0 <= 0xdf) {
+        need = 1;
+        cp = b0 & 0x1f;
+      } else if (b0 >= 0xe0 && b0 <= 0xef) {
+        need = 2;
+        cp = b0 & 0x0f;
+        if (b0 === 0xe0) lower = 0xa0;
+        if (b0 === 0xed) upper = 0x9f;
+      } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+        need = 3;
+        cp = b0 & 0x07;
+        if (b0 === 0xf0) lower = 0x90;
+        if (b0 === 0xf4) upper = 0x8f;
+      } else {
+        bad(i);
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      let ok = true;
+      for (let k = 0; k < need; k++, j++) {
+        const b = j < n ? bytes[j]! : -1;
+        if (b < lower || b > upper) {
+          ok = false;
+          break;
+        }
+        lower = 0x80;
+        upper = 0xbf;
+        cp = (cp << 6) | (b & 0x3f);
+      }
+      if (!ok) {
+        bad(i);
+        i = j;
+        continue;
+      }
+      if (cp >= 0x10000) {
+        cp -= 0x10000;
+        chunk.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+      } else chunk.push(cp);
+      i = j;
+    }
+    if (chunk.length >= 8192) flush();
+  }
+  flush();
+  return out;
+}

@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  JsonError, concatBytes, constantTimeEqual, constantTimeEqualHex, fromBase64, fromHex, parseJson,
+  toBase64, toHex, utf8Decode, utf8Encode, utf8Length, manualClock, seededRandom,
+} from '@linkwire/base';
+import { malformedBase64 } from '@linkwire/base/testing';
+import { numRuns } from '../../../test/support/fast-check.ts';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+describe('utf8', () => {
+  it('encodes like TextEncoder for any string, lone surrogates included', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+      const ours = utf8Encode(s);
+      expect(ours).toEqual(enc.encode(s));
+      expect(utf8Length(s)).toBe(ours.length);
+    }), { numRuns: numRuns(300) });
+  });
+  it('decodes like TextDecoder for any bytes, malformed ones included', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+      expect(utf8Decode(b)).toBe(dec.decode(b));
+    }), { numRuns: numRuns(1000) });
+  });
+  it('fatal mode throws a typed error with the offset', () => {
+    expect(() => utf8Decode(Uint8Array.of(0x61, 0xc0, 0x80), { fatal: true })).toThrowError(/byte 1/);
+    expect(() => utf8Decode(Uint8Array.of(0xed, 0xa0, 0x80), { fatal: true })).toThrow();
+  });
+  it('round-trips well-formed text', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 100 }), (s) => {
+      expect(utf8Decode(utf8Encode(s), { fatal: true })).toBe(s);
+    }), { numRuns: numRuns(300) });
+  });
+});
+
+describe('hex and base64', () => {
+  it('round-trip and match node', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
+      expect(toHex(b)).toBe(Buffer.from(b).toString('hex'));
+      expect(fromHex(toHex(b))).toEqual(b);
+      expect(fromHex(toHex(b).toUpperCase())).toEqual(b);
+      expect(toBase64(b)).toBe(Buffer.from(b).toString('base64'));
+      expect(fromBase64(toBase64(b))).toEqual(b);
+    }), { numRuns: numRuns(500) });
+  });
+  it('rejects malformed input with typed errors', () => {
+    expect(() => fromHex('abc')).toThrowError(/odd/);
+    expect(() => fromHex('zz')).toThrowError(/invalid hex/);
+    expect(() => fromBase64('QQ=')).toThrowError(/multiple of 4/);
+    expect(() => fromBase64('QR==')).toThrowError(/padding bits/);
+    fc.assert(fc.property(malformedBase64(), (s) => {
+      expect(() => fromBase64(s)).toThrowError(expect.objectContaining({ code: 'invalid_base64' }));
+    }), { numRuns: numRuns(300) });
+  });
+  it('concatenates', () => {
+    expect(concatBytes(Uint8Array.of(1), Uint8Array.of(), Uint8Array.of(2, 3))).toEqual(Uint8Array.of(1, 2, 3));
+  });
+});
+
+describe('constant-time equality', () => {
+  it('agrees with ordinary equality', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), (a, b) => {
+      expect(constantTimeEqual(a, b)).toBe(a === b);
+      expect(constantTimeEqual(utf8Encode(a), utf8Encode(b))).toBe(a === b);
+    }), { numRuns: numRuns(300) });
+    expect(constantTimeEqual('ab', 'ab\0')).toBe(false);
+    expect(constantTimeEqualHex('FAFD82', 'fafd82')).toBe(true);
+    expect(constantTimeEqualHex('@', '`')).toBe(false);
+  });
+});
+
+describe('parseJson', () => {
+  it('parses ordinary JSON from strings and bytes', () => {
+    expect(parseJson('{"a":[1,2,{"b":null}]}')).toEqual({ a: [1, 2, { b: null }] });
+    expect(parseJson(utf8Encode('{"s":"é"}'))).toEqual({ s: 'é' });
+  });
+  it('bounds size and depth, rejects __proto__ and bad UTF-8', () => {
+    expect(() => parseJson('[1]', { maxBytes: 2 })).toThrowError(expect.objectContaining({ code: 'too_large' }));
+    expect(() => parseJson('['.repeat(100000) + ']'.repeat(100000))).toThrowError(expect.objectContaining({ code: 'too_deep' }));
+    expect(() => parseJson('"[[[[[[["', { maxDepth: 2 })).not.toThrow();
+    expect(() => parseJson('{"a":{"__proto__":{"x":1}}}')).toThrowError(expect.objectContaining({ code: 'forbidden_key' }));
+    expect(() => parseJson(Uint8Array.of(0x22, 0xff, 0x22))).toThrowError(expect.objectContaining({ code: 'invalid_utf8' }));
+    expect(() => parseJson('{')).toThrowError(JsonError);
+  });
+  it('never throws anything but JsonError', () => {
+    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.json()), (s) => {
+      try {
+        parseJson(s);
+      } catch (e) {
+        expect(e).toBeInstanceOf(JsonError);
+      }
+    }), { numRuns: numRuns(500) });
+  });
+});
+
+describe('manual clock and seeded random', () => {
+  it('fires timers in order and cancels', () => {
+    const clock = manualClock(1000);
+    const log: string[] = [];
+    clock.setTimer(50, () => log.push(`b@${clock.now()}`));
+    clock.setTimer(10, () => { log.push(`a@${clock.now()}`); clock.setTimer(10, () => log.push(`c@${clock.now()}`)); });
+    const cancel = clock.setTimer(30, () => log.push('never'));
+    cancel();
+    clock.advance(100);
+    expect(log).toEqual(['a@1010', 'c@1020', 'b@1050']);
+    expect(clock.now()).toBe(1100);
+  });
+  it('is deterministic', () => {
+    expect(seededRandom(7)(16)).toEqual(seededRandom(7)(16));
+    expect(seededRandom(7)(16)).not.toEqual(seededRandom(8)(16));
+  });
+});
