@@ -1,0 +1,202 @@
+import { utf8EncodeInto, utf8Length } from '@linkwire/base';
+import { MqttError } from './errors.ts';
+import { MAX_REMAINING_LENGTH, PACKET_TYPE_CODES, type MqttPacket, type QoS } from './packets.ts';
+import { checkTopicName, checkTopicFilter } from './topic.ts';
+
+// Every string field is measured once, then written into a single buffer sized exactly.
+
+function invalid(message: string): never {
+  throw new MqttError('invalid_packet', message);
+}
+
+function checkId(id: number | undefined, what: string): number {
+  if (id === undefined || !Number.isInteger(id) || id < 1 || id > 65535) invalid(`${what} needs a message id in 1..65535, got ${String(id)}`);
+  return id;
+}
+
+function checkQos(qos: number, what: string): QoS {
+  if (qos !== 0 && qos !== 1 && qos !== 2) invalid(`${what} qos must be 0, 1 or 2, got ${String(qos)}`);
+  return qos;
+}
+
+function stringLength(s: string, what: string): number {
+  if (typeof s !== 'string') invalid(`${what} must be a string`);
+  if (s.includes('\u0000')) invalid(`${what} must not contain U+0000`);
+  const n = utf8Length(s);
+  if (n > 65535) invalid(`${what} is longer than 65535 bytes`);
+  return n;
+}
+
+function varintSize(n: number): number {
+  return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
+}
+
+class Writer {
+  readonly buf: Uint8Array;
+  pos = 0;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+  }
+  byte(b: number): void {
+    this.buf[this.pos++] = b;
+  }
+  u16(n: number): void {
+    this.buf[this.pos++] = n >> 8;
+    this.buf[this.pos++] = n & 0xff;
+  }
+  varint(n: number): void {
+    do {
+      let b = n % 128;
+      n = Math.floor(n / 128);
+      if (n > 0) b |= 0x80;
+      this.buf[this.pos++] = b;
+    } while (n > 0);
+  }
+  string(s: string, len: number): void {
+    this.u16(len);
+    this.pos = utf8EncodeInto(s, this.buf, this.pos);
+  }
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+}
+
+function frame(first: number, remaining: number): Writer {
+  if (remaining > MAX_REMAINING_LENGTH) invalid(`packet of ${remaining} bytes exceeds the MQTT maximum`);
+  const w = new Writer(1 + varintSize(remaining) + remaining);
+  w.byte(first);
+  w.varint(remaining);
+  return w;
+}
+
+/**
+ * Encodes one MQTT 3.1.1 control packet. Values that no conforming peer would accept (a
+ * wildcard in a PUBLISH topic, a QoS 0 publish with a message id, a password without a
+ * username) are refused with {@link MqttError} rather than sent.
+ */
+export function encodePacket(packet: MqttPacket): Uint8Array {
+  const code = PACKET_TYPE_CODES[packet.type];
+  if (code === undefined) invalid(`unknown packet type ${String((packet as { type: unknown }).type)}`);
+  switch (packet.type) {
+    case 'connect': {
+      const level = packet.protocolLevel ?? 4;
+      if (level !== 3 && level !== 4) invalid(`unsupported protocol level ${String(level)}`);
+      const name = level === 4 ? 'MQTT' : 'MQIsdp';
+      if (!Number.isInteger(packet.keepalive) || packet.keepalive < 0 || packet.keepalive > 65535) invalid('keepalive must be 0..65535 seconds');
+      const idLen = stringLength(packet.clientId, 'clientId');
+      if (idLen === 0 && !packet.cleanSession) invalid('an empty clientId requires cleanSession');
+      let remaining = 2 + name.length + 1 + 1 + 2 + 2 + idLen;
+      let flags = packet.cleanSession ? 0x02 : 0;
+      let willTopicLen = 0;
+      if (packet.will !== undefined) {
+        checkTopicName(packet.will.topic, 'will topic');
+        willTopicLen = stringLength(packet.will.topic, 'will topic');
+        if (packet.will.payload.length > 65535) invalid('will payload is longer than 65535 bytes');
+        remaining += 2 + willTopicLen + 2 + packet.will.payload.length;
+        flags |= 0x04 | (checkQos(packet.will.qos, 'will') << 3) | (packet.will.retain ? 0x20 : 0);
+      }
+      let userLen = 0;
+      if (packet.username !== undefined) {
+        userLen = stringLength(packet.username, 'username');
+        remaining += 2 + userLen;
+        flags |= 0x80;
+      }
+      if (packet.password !== undefined) {
+        if (packet.username === undefined) invalid('MQTT 3.1.1 forbids a password without a username');
+        if (packet.password.length > 65535) invalid('password is longer than 65535 bytes');
+        remaining += 2 + packet.password.length;
+        flags |= 0x40;
+      }
+      const w = frame(0x10, remaining);
+      w.string(name, name.length);
+      w.byte(level);
+      w.byte(flags);
+      w.u16(packet.keepalive);
+      w.string(packet.clientId, idLen);
+      if (packet.will !== undefined) {
+        w.string(packet.will.topic, willTopicLen);
+        w.u16(packet.will.payload.length);
+        w.bytes(packet.will.payload);
+      }
+      if (packet.username !== undefined) w.string(packet.username, userLen);
+      if (packet.password !== undefined) {
+        w.u16(packet.password.length);
+        w.bytes(packet.password);
+      }
+      return w.buf;
+    }
+    case 'connack': {
+      if (!Number.isInteger(packet.returnCode) || packet.returnCode < 0 || packet.returnCode > 255) invalid('returnCode must be a byte');
+      const w = frame(0x20, 2);
+      w.byte(packet.sessionPresent ? 1 : 0);
+      w.byte(packet.returnCode);
+      return w.buf;
+    }
+    case 'publish': {
+      const qos = checkQos(packet.qos, 'publish');
+      checkTopicName(packet.topic, 'publish topic');
+      const topicLen = stringLength(packet.topic, 'publish topic');
+      if (qos === 0 && packet.messageId !== undefined) invalid('a QoS 0 publish carries no message id');
+      if (qos === 0 && packet.dup) invalid('a QoS 0 publish cannot be a duplicate');
+      const remaining = 2 + topicLen + (qos > 0 ? 2 : 0) + packet.payload.length;
+      const w = frame(0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0), remaining);
+      w.string(packet.topic, topicLen);
+      if (qos > 0) w.u16(checkId(packet.messageId, 'publish'));
+      w.bytes(packet.payload);
+      return w.buf;
+    }
+    case 'puback':
+    case 'pubrec':
+    case 'pubrel':
+    case 'pubcomp':
+    case 'unsuback': {
+      const w = frame((code << 4) | (packet.type === 'pubrel' ? 2 : 0), 2);
+      w.u16(checkId(packet.messageId, packet.type));
+      return w.buf;
+    }
+    case 'subscribe': {
+      if (packet.subscriptions.length === 0) invalid('subscribe needs at least one topic filter');
+      let remaining = 2;
+      const lens = packet.subscriptions.map((s) => {
+        checkTopicFilter(s.topic, 'subscribe topic filter');
+        checkQos(s.qos, 'subscription');
+        const n = stringLength(s.topic, 'subscribe topic filter');
+        remaining += 3 + n;
+        return n;
+      });
+      const w = frame(0x82, remaining);
+      w.u16(checkId(packet.messageId, 'subscribe'));
+      packet.subscriptions.forEach((s, i) => {
+        w.string(s.topic, lens[i]!);
+        w.byte(s.qos);
+      });
+      return w.buf;
+    }
+    case 'suback': {
+      for (const g of packet.granted) if (g !== 0 && g !== 1 && g !== 2 && g !== 0x80) invalid(`suback return code ${String(g)} is invalid`);
+      const w = frame(0x90, 2 + packet.granted.length);
+      w.u16(checkId(packet.messageId, 'suback'));
+      for (const g of packet.granted) w.byte(g);
+      return w.buf;
+    }
+    case 'unsubscribe': {
+      if (packet.topics.length === 0) invalid('unsubscribe needs at least one topic filter');
+      let remaining = 2;
+      const lens = packet.topics.map((t) => {
+        checkTopicFilter(t, 'unsubscribe topic filter');
+        const n = stringLength(t, 'unsubscribe topic filter');
+        remaining += 2 + n;
+        return n;
+      });
+      const w = frame(0xa2, remaining);
+      w.u16(checkId(packet.messageId, 'unsubscribe'));
+      packet.topics.forEach((t, i) => w.string(t, lens[i]!));
+      return w.buf;
+    }
+    case 'pingreq':
+    case 'pingresp':
+    case 'disconnect':
+      return Uint8Array.of(code << 4, 0);
+  }
+}

@@ -1,0 +1,215 @@
+import fc from 'fast-check';
+import mqttPacket from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { MqttDecodeError, MqttError, createPacketParser, decodePacket, encodePacket, topicMatches, type MqttPacket } from '@linkwire/mqtt';
+import { malformedBytes, mqttPacket as packetArb, topicFilter, topicName } from '@linkwire/mqtt/testing';
+import { numRuns } from '../../../test/support/fast-check.ts';
+
+/** Our packet value in mqtt-packet's shape, so mqtt-packet can serve as the oracle. */
+function toOracle(p: MqttPacket): Record<string, unknown> {
+  switch (p.type) {
+    case 'connect':
+      return {
+        cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: p.cleanSession, clientId: p.clientId, keepalive: p.keepalive,
+        ...(p.username !== undefined ? { username: p.username } : {}),
+        ...(p.password !== undefined ? { password: Buffer.from(p.password) } : {}),
+        ...(p.will !== undefined ? { will: { ...p.will, payload: Buffer.from(p.will.payload) } } : {}),
+      };
+    case 'publish':
+      return { cmd: 'publish', topic: p.topic, payload: Buffer.from(p.payload), qos: p.qos, retain: p.retain, dup: p.dup, ...(p.messageId !== undefined ? { messageId: p.messageId } : {}) };
+    case 'subscribe':
+      return { cmd: 'subscribe', messageId: p.messageId, subscriptions: p.subscriptions.map((s) => ({ ...s })) };
+    case 'unsubscribe':
+      return { cmd: 'unsubscribe', messageId: p.messageId, unsubscriptions: [...p.topics] };
+    case 'suback':
+      return { cmd: 'suback', messageId: p.messageId, granted: [...p.granted] };
+    case 'connack':
+      return { cmd: 'connack', sessionPresent: p.sessionPresent, returnCode: p.returnCode };
+    case 'pingreq':
+    case 'pingresp':
+    case 'disconnect':
+      return { cmd: p.type };
+    default:
+      return { cmd: p.type, messageId: p.messageId };
+  }
+}
+
+function oracleParse(bytes: Uint8Array): Record<string, unknown>[] {
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const out: Record<string, unknown>[] = [];
+  let error: Error | undefined;
+  parser.on('packet', (p: unknown) => out.push(p as Record<string, unknown>));
+  parser.on('error', (e: Error) => { error = e; });
+  parser.parse(Buffer.from(bytes));
+  if (error) throw error;
+  return out;
+}
+
+describe('codec against mqtt-packet (the oracle)', () => {
+  it('encodes byte-identically for every valid packet', () => {
+    fc.assert(fc.property(packetArb(), (p) => {
+      const ours = encodePacket(p);
+      const theirs = mqttPacket.generate(toOracle(p) as never);
+      expect(Buffer.from(ours).toString('hex')).toBe(theirs.toString('hex'));
+    }), { numRuns: numRuns(1000) });
+  });
+
+  it('decodes what mqtt-packet generates and round-trips', () => {
+    fc.assert(fc.property(packetArb(), (p) => {
+      const bytes = new Uint8Array(mqttPacket.generate(toOracle(p) as never));
+      const decoded = decodePacket(bytes);
+      expect(decoded).toEqual(p);
+      expect(encodePacket(decoded)).toEqual(bytes);
+      const [theirs] = oracleParse(bytes);
+      expect(theirs?.['cmd']).toBe(p.type);
+    }), { numRuns: numRuns(1000) });
+  });
+
+  it('streams: any chunking of a packet sequence yields the same packets', () => {
+    fc.assert(fc.property(fc.array(packetArb(), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (packets, cuts) => {
+      const all = Buffer.concat(packets.map((p) => encodePacket(p)));
+      const points = [...new Set(cuts.map((c) => c % (all.length + 1)))].sort((a, b) => a - b);
+      const parser = createPacketParser();
+      const got: MqttPacket[] = [];
+      let prev = 0;
+      for (const c of [...points, all.length]) {
+        got.push(...parser.push(new Uint8Array(all.subarray(prev, c))));
+        prev = c;
+      }
+      expect(got).toEqual(packets);
+      expect(parser.buffered).toBe(0);
+    }), { numRuns: numRuns(300) });
+  });
+});
+
+describe('malformed input', () => {
+  it('never throws anything but MqttDecodeError, and whatever it accepts re-encodes to the same bytes', () => {
+    fc.assert(fc.property(malformedBytes(encodePacket), (bytes) => {
+      let ours: MqttPacket | undefined;
+      try {
+        ours = decodePacket(bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(MqttDecodeError);
+        expect(typeof (e as MqttDecodeError).offset).toBe('number');
+      }
+      if (ours !== undefined) {
+        // Whatever we accept re-encodes to the same bytes: nothing is silently dropped.
+        expect(encodePacket(ours)).toEqual(bytes);
+      }
+    }), { numRuns: numRuns(2000) });
+  });
+
+  const bad: [string, number[], string][] = [
+    ['reserved type 0', [0x00, 0x00], 'invalid_packet_type'],
+    ['reserved type 15', [0xf0, 0x00], 'invalid_packet_type'],
+    ['5-byte remaining length', [0x30, 0xff, 0xff, 0xff, 0xff, 0x01], 'invalid_remaining_length'],
+    ['publish qos 3', [0x36, 0x03, 0x00, 0x01, 0x61], 'invalid_qos'],
+    ['qos 0 with dup', [0x38, 0x03, 0x00, 0x01, 0x61], 'invalid_flags'],
+    ['publish topic with wildcard', [0x30, 0x03, 0x00, 0x01, 0x23], 'invalid_topic'],
+    ['publish message id 0', [0x32, 0x05, 0x00, 0x01, 0x61, 0x00, 0x00], 'invalid_message_id'],
+    ['puback with flags', [0x41, 0x02, 0x00, 0x01], 'invalid_flags'],
+    ['puback too long', [0x40, 0x03, 0x00, 0x01, 0x00], 'trailing_bytes'],
+    ['puback too short', [0x40, 0x01, 0x00], 'truncated'],
+    ['subscribe without filters', [0x82, 0x02, 0x00, 0x01], 'empty_subscribe'],
+    ['subscribe wrong flags', [0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00], 'invalid_flags'],
+    ['subscribe qos 3', [0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x03], 'invalid_qos'],
+    ['subscribe bad filter', [0x82, 0x07, 0x00, 0x01, 0x00, 0x02, 0x61, 0x23, 0x00], 'invalid_topic_filter'],
+    ['suback bad code', [0x90, 0x03, 0x00, 0x01, 0x03], 'invalid_return_code'],
+    ['connack reserved flags', [0x20, 0x02, 0x02, 0x00], 'invalid_flags'],
+    ['string with NUL', [0x30, 0x03, 0x00, 0x01, 0x00], 'invalid_utf8'],
+    ['string with bad UTF-8', [0x30, 0x03, 0x00, 0x01, 0xff], 'invalid_utf8'],
+    ['string longer than packet', [0x30, 0x03, 0x00, 0x09, 0x61], 'truncated'],
+    ['connect bad protocol', [0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x05, 0x02, 0x00, 0x3c, 0x00, 0x00], 'unsupported_protocol'],
+    ['connect reserved bit', [0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x03, 0x00, 0x3c, 0x00, 0x00], 'invalid_flags'],
+    ['connect password without username', [0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x42, 0x00, 0x3c, 0x00, 0x00], 'invalid_flags'],
+    ['pingreq with body', [0xc0, 0x01, 0x00], 'trailing_bytes'],
+  ];
+  for (const [name, bytes, code] of bad) {
+    it(`rejects ${name} (${code})`, () => {
+      expect(() => decodePacket(Uint8Array.from(bytes))).toThrowError(expect.objectContaining({ code }));
+    });
+  }
+
+  it('the stream parser refuses oversize packets from the header alone and stays failed', () => {
+    const parser = createPacketParser({ maxPacketSize: 100 });
+    expect(() => parser.push(Uint8Array.of(0x30, 0xff, 0x7f))).toThrowError(expect.objectContaining({ code: 'packet_too_large' }));
+    expect(() => parser.push(Uint8Array.of(0xc0, 0x00))).toThrowError(MqttDecodeError);
+  });
+
+  it('decoding cost stays linear in the input size', () => {
+    const time = (n: number): number => {
+      const payload = new Uint8Array(n);
+      const bytes = encodePacket({ type: 'publish', topic: 'a/b', payload, qos: 0, retain: false, dup: false });
+      const parser = createPacketParser({ maxPacketSize: 1 << 26 });
+      const t = performance.now();
+      for (let i = 0; i < bytes.length; i += 4096) parser.push(bytes.subarray(i, i + 4096));
+      return performance.now() - t;
+    };
+    time(1 << 16);
+    const small = time(1 << 18);
+    const big = time(1 << 22);
+    // 16x the input; quadratic buffering would cost ~256x.
+    expect(big).toBeLessThan(Math.max(small, 1) * 64);
+  });
+});
+
+describe('encoder refuses invalid values with MqttError', () => {
+  const cases: [string, MqttPacket][] = [
+    ['wildcard topic', { type: 'publish', topic: 'a/+', payload: new Uint8Array(), qos: 0, retain: false, dup: false }],
+    ['qos 1 without id', { type: 'publish', topic: 'a', payload: new Uint8Array(), qos: 1, retain: false, dup: false }],
+    ['qos 0 with id', { type: 'publish', topic: 'a', payload: new Uint8Array(), qos: 0, retain: false, dup: false, messageId: 3 }],
+    ['password without username', { type: 'connect', clientId: 'c', cleanSession: true, keepalive: 60, password: new Uint8Array(1) }],
+    ['empty subscribe', { type: 'subscribe', messageId: 1, subscriptions: [] }],
+    ['bad filter', { type: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a/#/b', qos: 0 }] }],
+    ['id 0', { type: 'puback', messageId: 0 }],
+    ['NUL in client id', { type: 'connect', clientId: 'a\u0000', cleanSession: true, keepalive: 60 }],
+  ];
+  for (const [name, p] of cases) it(name, () => expect(() => encodePacket(p)).toThrowError(MqttError));
+});
+
+describe('topic matching (MQTT 3.1.1 §4.7)', () => {
+  const table: [string, string, boolean][] = [
+    ['sport/tennis/player1/#', 'sport/tennis/player1', true],
+    ['sport/tennis/player1/#', 'sport/tennis/player1/ranking', true],
+    ['sport/tennis/player1/#', 'sport/tennis/player1/score/wimbledon', true],
+    ['sport/#', 'sport', true],
+    ['#', 'a/b', true],
+    ['sport/tennis/+', 'sport/tennis/player1', true],
+    ['sport/tennis/+', 'sport/tennis/player1/ranking', false],
+    ['sport/+', 'sport', false],
+    ['sport/+', 'sport/', true],
+    ['+/+', '/finance', true],
+    ['/+', '/finance', true],
+    ['+', '/finance', false],
+    ['#', '$SYS/x', false],
+    ['+/monitor/Clients', '$SYS/monitor/Clients', false],
+    ['$SYS/#', '$SYS/monitor', true],
+    ['$SYS/monitor/+', '$SYS/monitor/Clients', true],
+    ['/sys/+/+/thing/event/property/post', '/sys/pk/dn/thing/event/property/post', true],
+    ['a/b', 'a/b/c', false],
+    ['a/b/c', 'a/b', false],
+  ];
+  for (const [f, t, want] of table) it(`${f} vs ${t} → ${want}`, () => expect(topicMatches(f, t)).toBe(want));
+
+  it('agrees with a level-by-level reference on random filters and topics', () => {
+    const reference = (filter: string, topic: string): boolean => {
+      if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
+      const f = filter.split('/');
+      const t = topic.split('/');
+      for (let i = 0; i < f.length; i++) {
+        if (f[i] === '#') return true;
+        if (i >= t.length) return false;
+        if (f[i] !== '+' && f[i] !== t[i]) return false;
+      }
+      return f.length === t.length;
+    };
+    fc.assert(fc.property(topicFilter(), topicName(), (f, t) => { expect(topicMatches(f, t)).toBe(reference(f, t)); }), { numRuns: numRuns(2000) });
+  });
+});
+
+import { runCases } from '../../../test/conformance/harness.ts';
+import { cases } from './conformance.ts';
+
+describe('conformance vectors', () => {
+  for (const r of runCases(cases)) it(r.name, () => expect(r.error).toBeUndefined());
+});
