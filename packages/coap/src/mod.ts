@@ -1,0 +1,17 @@
+/**
+ * A hardened CoAP codec (RFC 7252) with block-wise transfer (RFC 7959) and observe (RFC 7641)
+ * helpers, a sans-IO endpoint, and the Alibaba Cloud IoT CoAP auth and publish flows.
+ * @module
+ */
+export { CoapError, CoapDecodeError } from './errors.ts';
+export { COAP_TYPES, CoapCode, codeString, isRequestCode, isResponseCode, parseCodeString, type CoapType } from './codes.ts';
+export {
+  CoapOption, OPTION_DEFINITIONS, decodeOptionString, decodeUint, encodeUint, isCritical, isNoCacheKey, isUnsafe, optionDefinition, uintLength,
+  type OptionDefinition, type OptionFormat,
+} from './options.ts';
+export {
+  getOption, getOptions, getStringOption, getUintOption, pathOptions, uriPath, uriPathSegments, uriQuery,
+  type CoapMessage, type CoapMessageInit, type CoapOptionEntry, type CoapOptionValue,
+} from './message.ts';
+export { decodeCoap, peekHeader, type CoapHeader } from './decode.ts';
+export { encodeCoap } from './encode.ts';
