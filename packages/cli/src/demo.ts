@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * The linkwire demo: starts the local platform, connects a device with signed credentials,
+ * posts properties and prints each step and the platform's reply. No cloud account needed.
+ *
+ *   npm start                                  the whole flow; exits 0
+ *   npm start -- --device-secret wrong         the platform refuses the device; exits 1
+ */
+import { parseArgs } from 'node:util';
+import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic } from '@linkwire/alink';
+import { utf8Decode } from '@linkwire/base';
+import { MqttConnectError } from '@linkwire/mqtt';
+import { connectMqtt } from '@linkwire/node';
+import { mqttCredentials } from '@linkwire/sign';
+import { startEmulator } from '@linkwire/emulator';
+
+const device = { productKey: 'a1LwDemo01x', deviceName: 'demo-thermostat', deviceSecret: 'lw-demo-secret-7f3a9c2e' };
+
+export async function runDemo(argv: readonly string[], print: (line: string) => void): Promise<number> {
+  const { values } = parseArgs({ args: [...argv], options: { 'device-secret': { type: 'string' } } });
+  const platform = await startEmulator({
+    devices: [device],
+    onEvent: (e) => {
+      if (e.type === 'connected') print(`platform  authenticated ${e.deviceName}&${e.productKey} (signature verified)`);
+      if (e.type === 'refused') print(`platform  refused client ${e.clientId}: ${e.reason}`);
+    },
+  });
+  print(`platform  emulator listening on ${platform.host}:${platform.port}`);
+  try {
+    const credentials = mqttCredentials({
+      productKey: device.productKey,
+      deviceName: device.deviceName,
+      deviceSecret: values['device-secret'] ?? device.deviceSecret,
+      signMethod: 'hmacsha256',
+      secureMode: 3,
+      timestamp: Date.now(),
+    });
+    print(`device    CONNECT clientId=${credentials.clientId}`);
+    print(`device            username=${credentials.username} password=${credentials.password.slice(0, 16)}…`);
+    const replyTopic = propertyPostReplyTopic(device.productKey, device.deviceName);
+    const replies = new Map<string, (payload: Uint8Array) => void>();
+    // Replies are matched by topic and id, and every wait is bounded.
+    const waitReply = (id: string): Promise<Uint8Array> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          replies.delete(id);
+          reject(new Error(`no reply to message ${id} within 5 s`));
+        }, 5000);
+        replies.set(id, (p) => {
+          clearTimeout(timer);
+          replies.delete(id);
+          resolve(p);
+        });
+      });
+    let connection;
+    try {
+      connection = await connectMqtt({
+        host: platform.host,
+        port: platform.port,
+        keepalive: 60,
+        ...credentials,
+        onMessage: (m) => {
+          if (m.topic === replyTopic) replies.get(decodeReply(m.payload).id)?.(m.payload);
+        },
+      });
+    } catch (e) {
+      if (e instanceof MqttConnectError) {
+        print(`device    REFUSED by the platform: ${e.message} (CONNACK ${e.returnCode})`);
+        print('          check the device secret: the platform could not verify the signature.');
+        return 1;
+      }
+      throw e;
+    }
+    print('device    connected (CONNACK 0)');
+    const { session } = connection;
+    const granted = await session.subscribe(replyTopic);
+    print(`device    SUBSCRIBE ${replyTopic} → granted QoS ${granted.join(',')}`);
+
+    for (const [id, params] of [
+      ['1', { CurrentTemperature: 21.5, TargetTemperature: 22, PowerSwitch: 1 }],
+      ['2', { CurrentTemperature: 21.7, Humidity: 48 }],
+    ] as const) {
+      const topic = propertyPostTopic(device.productKey, device.deviceName);
+      const payload = encodePropertyPost({ id, params });
+      const reply = waitReply(id);
+      await session.publish(topic, payload, { qos: 1 });
+      print(`device    PUBLISH ${topic}`);
+      print(`                  ${utf8Decode(payload)}`);
+      const replyBytes = await reply;
+      const r = decodeReply(replyBytes);
+      print(`platform  PUBLISH ${replyTopic}`);
+      print(`                  ${utf8Decode(replyBytes)}`);
+      if (r.code !== 200) {
+        print(`device    the platform rejected message ${id} with code ${r.code}`);
+        return 1;
+      }
+    }
+    connection.close();
+    print('device    disconnected');
+    print('done      signed CONNECT, subscribe, 2 property posts, 2 replies with code 200');
+    return 0;
+  } finally {
+    await platform.close();
+  }
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
+if (isMain) {
+  runDemo(process.argv.slice(2), (l) => console.log(l)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(2);
+    },
+  );
+}

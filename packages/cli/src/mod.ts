@@ -1,0 +1,5 @@
+/**
+ * The linkwire command-line tools.
+ * @module
+ */
+export { runDemo } from './demo.ts';

@@ -1,0 +1,116 @@
+import net from 'node:net';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { verifyMqttCredentials } from '@linkwire/sign';
+import { createDeviceRegistry, ownsTopic, type EmulatorDevice } from './devices.ts';
+import { propertyPostReply } from './property.ts';
+
+export type EmulatorEvent =
+  | { readonly type: 'connected'; readonly productKey: string; readonly deviceName: string; readonly clientId: string }
+  | { readonly type: 'refused'; readonly clientId: string; readonly reason: string }
+  | { readonly type: 'denied'; readonly clientId: string; readonly topic: string; readonly action: 'publish' | 'subscribe' }
+  | { readonly type: 'request'; readonly topic: string; readonly payload: string }
+  | { readonly type: 'reply'; readonly topic: string; readonly payload: string };
+
+export interface EmulatorOptions {
+  readonly devices?: readonly EmulatorDevice[];
+  /** Loopback by default: the emulator is for tests and local development. */
+  readonly host?: string;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  readonly onEvent?: (event: EmulatorEvent) => void;
+}
+
+export interface Emulator {
+  readonly host: string;
+  readonly port: number;
+  addDevice(device: EmulatorDevice): void;
+  close(): Promise<void>;
+}
+
+interface Identity {
+  readonly productKey: string;
+  readonly deviceName: string;
+}
+
+const PROPERTY_POST = '/sys/+/+/thing/event/property/post';
+
+/**
+ * A local Link-style IoT platform on an embedded aedes broker. CONNECT is authenticated by
+ * recomputing the device's signature from the secret the emulator holds (a wrong one gets
+ * CONNACK 4, "bad username or password"); a device may only publish and subscribe under its
+ * own topics; property posts are answered on `…/property/post_reply` as the seed describes.
+ *
+ * @example
+ * const platform = await startEmulator({ devices: [{ productKey, deviceName, deviceSecret }] });
+ * // connect a device to platform.host:platform.port …
+ * await platform.close();
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const registry = createDeviceRegistry(options.devices);
+  const identities = new WeakMap<Client, Identity>();
+  const emit = (e: EmulatorEvent): void => options.onEvent?.(e);
+
+  const broker = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      const result = verifyMqttCredentials(client.id, username ?? '', password?.toString('utf8') ?? '', registry.secret);
+      if (!result.ok) {
+        emit({ type: 'refused', clientId: client.id, reason: result.reason });
+        const err = Object.assign(new Error(`bad username or password: ${result.reason}`), { returnCode: 4 }) as AuthenticateError;
+        return done(err, null);
+      }
+      identities.set(client, { productKey: result.productKey, deviceName: result.deviceName });
+      emit({ type: 'connected', productKey: result.productKey, deviceName: result.deviceName, clientId: result.clientId });
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      const who = client === null ? undefined : identities.get(client);
+      if (client !== null && (who === undefined || !ownsTopic(who.productKey, who.deviceName, packet.topic))) {
+        emit({ type: 'denied', clientId: client.id, topic: packet.topic, action: 'publish' });
+        return done(new Error('topic not authorized'));
+      }
+      done(null);
+    },
+    authorizeSubscribe(client, sub, done) {
+      const who = identities.get(client);
+      if (who === undefined || !ownsTopic(who.productKey, who.deviceName, sub.topic)) {
+        emit({ type: 'denied', clientId: client.id, topic: sub.topic, action: 'subscribe' });
+        return done(null, null);
+      }
+      done(null, sub);
+    },
+  });
+
+  await new Promise<void>((resolve) => {
+    broker.subscribe(
+      PROPERTY_POST,
+      (packet, cb) => {
+        const payload = packet.payload as Buffer;
+        emit({ type: 'request', topic: packet.topic, payload: payload.toString('utf8') });
+        const reply = propertyPostReply(new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
+        const topic = `${packet.topic}_reply`;
+        emit({ type: 'reply', topic, payload: Buffer.from(reply).toString('utf8') });
+        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(reply), qos: 0, retain: false, dup: false }, () => cb());
+      },
+      resolve,
+    );
+  });
+
+  const server = net.createServer((socket) => broker.handle(socket));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+
+  return {
+    host,
+    port,
+    addDevice: (d) => registry.add(d),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close();
+        broker.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,7 @@
+/**
+ * A local Link-style IoT platform for tests, demos and offline development.
+ * @module
+ */
+export { createDeviceRegistry, ownsTopic, type DeviceRegistry, type EmulatorDevice } from './devices.ts';
+export { propertyPostReply } from './property.ts';
+export { startEmulator, type Emulator, type EmulatorEvent, type EmulatorOptions } from './emulator.ts';

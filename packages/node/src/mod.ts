@@ -1,0 +1,6 @@
+/**
+ * The Node.js adapter: sockets and timers for the sans-IO linkwire sessions.
+ * @module
+ */
+export { nodeClock, nodeRandom } from './runtime.ts';
+export { connectMqtt, type NodeMqttConnection, type NodeMqttOptions } from './mqtt.ts';
