@@ -1,0 +1,341 @@
+import type { TslIssue } from './errors.ts';
+import { PROPERTY_GET_METHOD, PROPERTY_SET_METHOD, TSL_LIMITS, type TslModel, type TslProperty } from './model.ts';
+import { compileType, isDate, isObject, paramSet, type Ctx, type Node, type Policy } from './nodes.ts';
+import { childPath, error, indexPath, show, warning } from './paths.ts';
+
+/**
+ * The outcome of validating one message. `ok` is false when any issue is an error. `value`
+ * is present only when the validator changed the input (coerced leaves, dropped unknown
+ * identifiers): forward `result.value ?? input`.
+ */
+export interface TslResult {
+  readonly ok: boolean;
+  readonly issues: readonly TslIssue[];
+  readonly value?: unknown;
+}
+
+export interface TslValidateOptions {
+  /**
+   * `strict` (default): unknown identifiers are errors and every service/event parameter must
+   * be present. `platform`: what the platform does, unknown properties and parameters are
+   * reported as warnings and dropped from `value`, missing parameters are accepted.
+   */
+  readonly policy?: Policy;
+  /** Accept numbers written as strings (`"30.5"`) and booleans as `true`/`"1"`…, returning the converted `value`. */
+  readonly coerce?: boolean;
+}
+
+/** Validators for every message a model governs, built once per model. */
+export interface TslValidator {
+  readonly model: TslModel;
+  /** `thing.event.property.post` params: `{id: v}` or `{id: {value, time}}`, at most 200 properties. */
+  propertyPost(params: unknown): TslResult;
+  /** `thing.service.property.set` params: `{id: v}` for `rw` properties only. */
+  propertySet(params: unknown): TslResult;
+  /** `thing.service.property.get` params: a list of property identifiers. */
+  propertyGet(params: unknown): TslResult;
+  /** `thing.event.{id}.post` params: `{value: {outputData…}, time?}`. */
+  eventPost(eventId: string, params: unknown): TslResult;
+  /** `thing.service.{id}` params: the service's inputData (set and get delegate to the property forms). */
+  serviceCall(serviceId: string, params: unknown): TslResult;
+  /** The `data` of a service reply: the service's outputData (get replies carry property values). */
+  serviceReply(serviceId: string, data: unknown): TslResult;
+}
+
+const NO_ISSUES: readonly TslIssue[] = Object.freeze([]);
+/** The one result every valid message shares, so the valid path allocates nothing. */
+export const VALID: TslResult = Object.freeze({ ok: true, issues: NO_ISSUES });
+
+/** A property's value in a post: the bare value or, unless ambiguous, `{value, time?}`. */
+interface PostNode {
+  readonly prop: TslProperty;
+  readonly node: Node;
+  /** False for a struct with a member named `value`, where `{value, time}` would be ambiguous. */
+  readonly wrappable: boolean;
+}
+
+function postTest(p: PostNode, v: unknown): boolean {
+  if (p.node.test(v)) return true;
+  if (!p.wrappable || !isObject(v)) return false;
+  let hasValue = false;
+  for (const k in v) {
+    if (k === 'value') hasValue = true;
+    else if (k !== 'time' || !isDate(v[k])) return false;
+  }
+  return hasValue && p.node.test(v['value']);
+}
+
+function isWrapped(p: PostNode, v: unknown): v is Record<string, unknown> {
+  return p.wrappable && isObject(v) && Object.prototype.hasOwnProperty.call(v, 'value');
+}
+
+function postExplain(p: PostNode, v: unknown, path: string, ctx: Ctx): unknown {
+  if (!isWrapped(p, v)) return p.node.explain(v, path, ctx);
+  let out: Record<string, unknown> | undefined;
+  for (const k in v) {
+    if (k === 'value') {
+      const x = v[k];
+      const r = p.node.explain(x, childPath(path, 'value'), ctx);
+      if (r !== x) (out ??= { ...pick(v) })['value'] = r;
+    } else if (k === 'time') {
+      if (!isDate(v[k])) ctx.issues.push(error(childPath(path, 'time'), 'invalid_date', `time must be UTC milliseconds, got ${show(v[k])}`));
+    } else ctx.issues.push(error(childPath(path, k), 'unknown_key', `a {value, time} property holds nothing else, got ${JSON.stringify(k)}`));
+  }
+  return out ?? v;
+}
+
+function pick(v: Record<string, unknown>): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if ('value' in v) o['value'] = v['value'];
+  if ('time' in v) o['time'] = v['time'];
+  return o;
+}
+
+function finish(ctx: Ctx, input: unknown, value: unknown): TslResult {
+  const issues = ctx.issues;
+  if (issues.length === 0 && value === input) return VALID;
+  let ok = true;
+  for (const i of issues) if (i.severity === 'error') ok = false;
+  return value === input ? { ok, issues } : { ok, issues, value };
+}
+
+/**
+ * Compiles a model into validators for property post/set/get, event posts, service calls and
+ * replies. The valid path allocates nothing (it returns the shared {@link VALID}); only a
+ * failing message pays for issue objects and paths. No `eval`, no `new Function`: it runs
+ * under a strict CSP and in embedded engines.
+ *
+ * @example
+ * ```ts
+ * const { model } = parseTsl(tslJson);
+ * const v = compileTsl(model, { policy: 'platform' });
+ * v.propertyPost({ temp: 21.5 });                 // VALID: { ok: true, issues: [] }
+ * v.propertyPost({ temp: { value: 500 } }).issues;
+ * // [{ path: 'params.temp.value', code: 'out_of_range', severity: 'error', … }]
+ * ```
+ */
+export function compileTsl(model: TslModel, options?: TslValidateOptions): TslValidator {
+  const policy: Policy = options?.policy ?? 'strict';
+  const coerce = options?.coerce ?? false;
+  const strict = policy === 'strict';
+  const maxPost = TSL_LIMITS.maxPropertiesPerPost;
+
+  const props = new Map<string, PostNode>();
+  for (const prop of model.properties) {
+    const node = compileType(prop.dataType);
+    const wrappable = prop.dataType.type !== 'struct' || !prop.dataType.members.some((m) => m.identifier === 'value');
+    props.set(prop.identifier, { prop, node, wrappable });
+  }
+
+  const events = new Map(model.events.map((e) => [e.identifier, { event: e, output: paramSet(e.outputData, policy, 'parameter') }]));
+  const services = new Map(
+    model.services.map((s) => [s.identifier, { service: s, input: paramSet(s.inputData, policy, 'parameter'), output: paramSet(s.outputData, policy, 'parameter') }]),
+  );
+  const newCtx = (): Ctx => ({ issues: [], coerce });
+
+  function unknownProperty(ctx: Ctx, path: string, id: string): void {
+    if (strict) ctx.issues.push(error(path, 'unknown_property', `${JSON.stringify(id)} is not a property of the model`));
+    else ctx.issues.push(warning(path, 'unknown_property', `${JSON.stringify(id)} is not a property of the model; dropped`));
+  }
+
+  function propertyMap(params: unknown, base: string, set: boolean): TslResult {
+    if (isObject(params)) {
+      let count = 0;
+      let fast = true;
+      for (const k in params) {
+        const p = props.get(k);
+        if (p === undefined || (set ? p.prop.accessMode !== 'rw' || !p.node.test(params[k]) : !postTest(p, params[k]))) {
+          fast = false;
+          break;
+        }
+        count++;
+      }
+      if (fast && (set || count <= maxPost)) return VALID;
+    }
+    const ctx = newCtx();
+    if (!isObject(params)) {
+      ctx.issues.push(error(base, 'not_object', `params must be an object, got ${show(params)}`));
+      return finish(ctx, params, params);
+    }
+    let count = 0;
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const k in params) {
+      count++;
+      const path = childPath(base, k);
+      const p = props.get(k);
+      if (p === undefined) {
+        unknownProperty(ctx, path, k);
+        if (!strict) changed = true;
+        continue;
+      }
+      if (set && p.prop.accessMode !== 'rw') {
+        ctx.issues.push(error(path, 'read_only', `property ${JSON.stringify(k)} is read-only`));
+      }
+      const x = params[k];
+      const r = set ? p.node.explain(x, path, ctx) : postExplain(p, x, path, ctx);
+      if (r !== x) changed = true;
+      out[k] = r;
+    }
+    if (!set && count > maxPost) {
+      ctx.issues.push(error(base, 'too_many_properties', `${count} properties exceed ${maxPost} per post (Alink code 6106: map size must less than 200)`));
+    }
+    return finish(ctx, params, changed ? out : params);
+  }
+
+  function propertyGet(params: unknown, base: string): TslResult {
+    if (Array.isArray(params)) {
+      let fast = true;
+      for (let i = 0; i < params.length; i++) {
+        const id = params[i];
+        if (typeof id !== 'string' || !props.has(id)) {
+          fast = false;
+          break;
+        }
+      }
+      if (fast) return VALID;
+    }
+    const ctx = newCtx();
+    if (!Array.isArray(params)) {
+      ctx.issues.push(error(base, 'not_array', `params must be an array of property identifiers, got ${show(params)}`));
+      return finish(ctx, params, params);
+    }
+    const out: unknown[] = [];
+    params.forEach((id, i) => {
+      const path = indexPath(base, i);
+      if (typeof id !== 'string') ctx.issues.push(error(path, 'type', `expected a property identifier, got ${show(id)}`));
+      else if (!props.has(id)) unknownProperty(ctx, path, id);
+      else {
+        out.push(id);
+        return;
+      }
+      if (strict) out.push(id);
+    });
+    return finish(ctx, params, out.length === params.length ? params : out);
+  }
+
+  function eventPost(eventId: string, params: unknown): TslResult {
+    const e = events.get(eventId);
+    if (e !== undefined && isObject(params)) {
+      let fast = true;
+      let hasValue = false;
+      for (const k in params) {
+        if (k === 'value') {
+          hasValue = true;
+          if (!e.output.test(params[k])) fast = false;
+        } else if (k !== 'time' || !isDate(params[k])) fast = false;
+        if (!fast) break;
+      }
+      if (fast && hasValue) return VALID;
+    }
+    const ctx = newCtx();
+    if (e === undefined) {
+      ctx.issues.push(error('method', 'unknown_event', `event ${JSON.stringify(eventId)} is not defined by the model`));
+      return finish(ctx, params, params);
+    }
+    if (!isObject(params)) {
+      ctx.issues.push(error('params', 'not_object', `params must be an object, got ${show(params)}`));
+      return finish(ctx, params, params);
+    }
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const k in params) {
+      const x = params[k];
+      const path = childPath('params', k);
+      if (k === 'value') {
+        const r = e.output.explain(x, path, ctx);
+        if (r !== x) changed = true;
+        out[k] = r;
+      } else if (k === 'time') {
+        if (!isDate(x)) ctx.issues.push(error(path, 'invalid_date', `time must be UTC milliseconds, got ${show(x)}`));
+        out[k] = x;
+      } else if (strict) ctx.issues.push(error(path, 'unknown_key', `event params hold value and time, got ${JSON.stringify(k)}`));
+      else {
+        ctx.issues.push(warning(path, 'unknown_key', `event params hold value and time, got ${JSON.stringify(k)}; dropped`));
+        changed = true;
+      }
+    }
+    if (!Object.prototype.hasOwnProperty.call(params, 'value')) ctx.issues.push(error('params.value', 'missing', 'an event post carries its output in params.value'));
+    return finish(ctx, params, changed ? out : params);
+  }
+
+  function paramsOf(node: Node, input: unknown, base: string): TslResult {
+    if (node.test(input)) return VALID;
+    const ctx = newCtx();
+    return finish(ctx, input, node.explain(input, base, ctx));
+  }
+
+  function unknownService(serviceId: string, input: unknown): TslResult {
+    const ctx = newCtx();
+    ctx.issues.push(error('method', 'unknown_service', `service ${JSON.stringify(serviceId)} is not defined by the model`));
+    return finish(ctx, input, input);
+  }
+
+  // A reply with nothing to say may carry no data at all (seed §9.5: "the value of data is empty").
+  const isEmpty = (v: unknown): boolean => v === undefined || v === null || v === '';
+
+  return {
+    model,
+    propertyPost: (params) => propertyMap(params, 'params', false),
+    propertySet: (params) => propertyMap(params, 'params', true),
+    propertyGet: (params) => propertyGet(params, 'params'),
+    eventPost,
+    serviceCall(serviceId, params) {
+      const s = services.get(serviceId);
+      if (s === undefined) return unknownService(serviceId, params);
+      if (s.service.method === PROPERTY_SET_METHOD) return propertyMap(params, 'params', true);
+      if (s.service.method === PROPERTY_GET_METHOD) return propertyGet(params, 'params');
+      return paramsOf(s.input, params, 'params');
+    },
+    serviceReply(serviceId, data) {
+      const s = services.get(serviceId);
+      if (s === undefined) return unknownService(serviceId, data);
+      if (s.service.method === PROPERTY_GET_METHOD) return replyOfGet(data);
+      if (isEmpty(data)) return s.service.outputData.length === 0 || !strict ? VALID : paramsOf(s.output, {}, 'data');
+      return paramsOf(s.output, data, 'data');
+    },
+  };
+
+  // A get reply carries current values of any readable property, in the bare form.
+  function replyOfGet(data: unknown): TslResult {
+    if (isEmpty(data)) return VALID;
+    if (isObject(data)) {
+      let fast = true;
+      for (const k in data) {
+        const p = props.get(k);
+        if (p === undefined || !p.node.test(data[k])) {
+          fast = false;
+          break;
+        }
+      }
+      if (fast) return VALID;
+    }
+    const ctx = newCtx();
+    if (!isObject(data)) {
+      ctx.issues.push(error('data', 'not_object', `data must be an object, got ${show(data)}`));
+      return finish(ctx, data, data);
+    }
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const k in data) {
+      const p = props.get(k);
+      const path = childPath('data', k);
+      if (p === undefined) {
+        unknownProperty(ctx, path, k);
+        if (!strict) changed = true;
+        continue;
+      }
+      const x = data[k];
+      const r = p.node.explain(x, path, ctx);
+      if (r !== x) changed = true;
+      out[k] = r;
+    }
+    return finish(ctx, data, changed ? out : data);
+  }
+}
+
+/** The Alink reply code a platform would answer a validated property post with: 200, 6106 or 460. */
+export function alinkReplyCode(result: TslResult): number {
+  if (result.ok) return 200;
+  return result.issues.some((i) => i.code === 'too_many_properties') ? 6106 : 460;
+}

@@ -1,0 +1,42 @@
+/**
+ * TSL thing models: parse the documents real products export (quirks included), validate
+ * property posts/sets/gets, events and service calls and replies with every issue and its
+ * path, compile a model into allocation-free validators (no eval), and export JSON Schema.
+ * @module
+ */
+export { TslError, type TslIssue } from './errors.ts';
+export {
+  PROPERTY_GET_METHOD,
+  PROPERTY_POST_METHOD,
+  PROPERTY_SET_METHOD,
+  TSL_LIMITS,
+  type TslArraySpec,
+  type TslBoolSpec,
+  type TslDataType,
+  type TslDateSpec,
+  type TslEnumSpec,
+  type TslEnumValue,
+  type TslEvent,
+  type TslModel,
+  type TslNumberSpec,
+  type TslNumberType,
+  type TslParam,
+  type TslProfile,
+  type TslProperty,
+  type TslService,
+  type TslStructSpec,
+  type TslTextSpec,
+  type TslTypeName,
+} from './model.ts';
+export { isTslIdentifier, parseTsl, type TslParseOptions, type TslParseResult } from './parse.ts';
+export { VALID, alinkReplyCode, compileTsl, type TslResult, type TslValidateOptions, type TslValidator } from './compile.ts';
+export {
+  validateEventPost,
+  validatePropertyGet,
+  validatePropertyPost,
+  validatePropertySet,
+  validateServiceCall,
+  validateServiceReply,
+} from './validate.ts';
+export { dataTypeSchema, toJsonSchema, type JsonSchema, type TslJsonSchemas } from './schema.ts';
+export { dataTypeDoc, toTslDocument } from './format.ts';
