@@ -2,6 +2,7 @@ import { utf8EncodeInto, utf8Length } from '@linkwire/base';
 import { CoapError } from './errors.ts';
 import type { CoapMessageInit, CoapOptionValue } from './message.ts';
 import { optionDefinition, uintLength } from './options.ts';
+import { allocBytes } from './pool.ts';
 
 const TYPE_BITS: Readonly<Record<string, number>> = { CON: 0x40, NON: 0x50, ACK: 0x60, RST: 0x70 };
 
@@ -77,7 +78,7 @@ export function encodeCoap(message: CoapMessageInit): Uint8Array {
     previous = number;
   }
 
-  const out = new Uint8Array(size);
+  const out = allocBytes(size);
   out[0] = typeBits! | tkl;
   out[1] = code;
   out[2] = messageId >> 8;

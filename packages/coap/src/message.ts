@@ -76,12 +76,28 @@ export function getStringOption(message: CoapMessage, number: number): string | 
  * uriPath(decodeCoap(bytes)) // '/auth'
  */
 export function uriPath(message: CoapMessage): string {
-  let path = '';
-  for (const o of message.options) {
-    if (o.number === CoapOption.UriPath) path += '/' + decodeOptionString(o.value);
-    else if (o.number > CoapOption.UriPath) break;
+  // One pass over the segments' bytes and one string: paths are short and nearly always ASCII.
+  const options = message.options;
+  const codes: number[] = [];
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i]!;
+    if (o.number < CoapOption.UriPath) continue;
+    if (o.number > CoapOption.UriPath) break;
+    const v = o.value;
+    codes.push(0x2f);
+    for (let k = 0; k < v.length; k++) {
+      const b = v[k]!;
+      if (b >= 0x80 || codes.length > 4096) return slowUriPath(message);
+      codes.push(b);
+    }
   }
-  return path === '' ? '/' : path;
+  return codes.length === 0 ? '/' : String.fromCharCode.apply(null, codes);
+}
+
+function slowUriPath(message: CoapMessage): string {
+  let path = '';
+  for (const o of message.options) if (o.number === CoapOption.UriPath) path += '/' + decodeOptionString(o.value);
+  return path;
 }
 
 /** The Uri-Path segments as a list. */

@@ -150,14 +150,37 @@ export function decodeUint(value: Uint8Array): number {
   return n;
 }
 
+// Embedded engines (QuickJS) have no TextDecoder: the fallback is @linkwire/base's decoder.
+const nativeDecoder: { decode(b: Uint8Array): string } | undefined = (() => {
+  const TD = (globalThis as { TextDecoder?: new (label: string, options: object) => { decode(b: Uint8Array): string } }).TextDecoder;
+  try {
+    return TD === undefined ? undefined : new TD('utf-8', { fatal: true, ignoreBOM: true });
+  } catch {
+    return undefined;
+  }
+})();
+
+const codes: number[] = [];
+
 /** Reads a string option value as UTF-8 (RFC 7252 §3.2: Net-Unicode), strictly. */
 export function decodeOptionString(value: Uint8Array): string {
-  // Uri-Path segments and tokens are nearly always short ASCII: skip the general decoder.
-  let ascii = value.length <= 64;
-  for (let i = 0; ascii && i < value.length; i++) if (value[i]! >= 0x80) ascii = false;
-  if (ascii) return String.fromCharCode.apply(null, value as unknown as number[]);
+  const n = value.length;
+  // Uri-Path segments are short ASCII: copying char codes into an array and one apply beats a
+  // decoder call; longer values go to the platform decoder where there is one.
+  if (n <= 24 || nativeDecoder === undefined) {
+    let ascii = n <= 256;
+    for (let i = 0; ascii && i < n; i++) {
+      const b = value[i]!;
+      if (b >= 0x80) ascii = false;
+      else codes[i] = b;
+    }
+    if (ascii) {
+      codes.length = n;
+      return String.fromCharCode.apply(null, codes);
+    }
+  }
   try {
-    return utf8Decode(value, { fatal: true });
+    return nativeDecoder !== undefined ? nativeDecoder.decode(value) : utf8Decode(value, { fatal: true });
   } catch {
     throw new CoapError('invalid_option', 'string option value is not UTF-8');
   }
