@@ -1,50 +1,78 @@
-import { constantTimeEqualHex } from '@linkwire/base';
 import { SignError } from './errors.ts';
 import { signMethodAlgorithm, type SignMethod } from './methods.ts';
-import { signParams } from './params.ts';
+import { hmacWith } from './params.ts';
+import { optional, required, requireKeepAlive, requireSecret, type Secret } from './validate.ts';
+import { checkMethod, checkSignature, checkTimestamp, fail, type VerifyFailureCode, type VerifyOptions } from './verify.ts';
 
 /** `securemode`: 2 = TLS (or wss), 3 = plain TCP (or ws), -2 = the no-pre-registration flow. */
 export type SecureMode = 2 | 3 | -2;
 
+/** How the CONNECT travels; selects `securemode` (tls/wss → 2, tcp/ws → 3) and the broker port. */
+export type MqttTransport = 'tcp' | 'tls' | 'ws' | 'wss';
+
 export interface MqttCredentialsOptions {
   readonly productKey: string;
   readonly deviceName: string;
-  readonly deviceSecret: string;
+  /** The device secret, or a keyed HMAC of it made with `signingKey` for the same method. */
+  readonly deviceSecret: Secret;
   /** The device's own id (MAC or serial number); defaults to `{productKey}.{deviceName}`. */
   readonly clientId?: string;
   /** Default `hmacsha256`. Any letter case is accepted; the clientId carries it lowercased. */
   readonly signMethod?: SignMethod | string;
-  /** Default 2 (TLS). */
+  /** Default 2 (TLS), or the mode `transport` implies. */
   readonly secureMode?: SecureMode;
+  /** Alternative to `secureMode`: tls and wss give 2, tcp and ws give 3. */
+  readonly transport?: MqttTransport;
   /** Milliseconds; signed and sent when given. Pass the caller's clock: the core has none. */
   readonly timestamp?: number | string;
   /** Extra clientId keys (`lan`, `_v`, `_ss`…), sent in the given order after the standard ones. */
   readonly extra?: Readonly<Record<string, string>>;
+  /** CONNECT Keep Alive in seconds; checked against the platform's 30-1200 and returned. */
+  readonly keepAlive?: number;
 }
 
 export interface MqttCredentials {
   readonly clientId: string;
   readonly username: string;
   readonly password: string;
+  /** Present when `keepAlive` was given (and valid). */
+  readonly keepAlive?: number;
 }
 
-// Seed (device guide, error 6280): 4-32 characters of letters, digits and - _ @ . :
-const NAME = /^[A-Za-z0-9_@.:-]{4,32}$/;
-// The seed's own CONNECT example (§3.1) uses the two-character productKey "pk"; real product
-// keys are 11 characters. Accept 1-32 of the same alphabet so the documented vector signs.
-const PRODUCT_KEY = /^[A-Za-z0-9_@.:-]{1,32}$/;
-const PARAM = /^[^|,=\u0000-\u001f]*$/;
+const EXTRA_KEY = /^[A-Za-z0-9_]+$/;
+const EXTRA_VALUE = /^[^|,=\u0000-\u001f\u007f]*$/;
+const RESERVED = new Set(['securemode', 'signmethod', 'timestamp', 'authtype', 'random']);
 
-function check(field: string, value: unknown, re: RegExp, rule: string): string {
-  if (typeof value !== 'string' || value === '') throw new SignError('missing_field', `${field} is required`, field);
-  if (!re.test(value)) throw new SignError('invalid_field', `${field} ${JSON.stringify(value)} is invalid: ${rule}`, field);
-  return value;
+/** Appends `extra` keys to a clientId parameter list, refusing keys that would shadow ours. */
+export function appendExtra(ext: string, extra: Readonly<Record<string, string>> | undefined): string {
+  if (extra === undefined) return ext;
+  for (const k of Object.keys(extra)) {
+    const v = extra[k];
+    if (!EXTRA_KEY.test(k) || RESERVED.has(k.toLowerCase()) || typeof v !== 'string' || !EXTRA_VALUE.test(v)) {
+      throw new SignError('invalid_field', `extra clientId key ${JSON.stringify(k)} is invalid or reserved`, 'extra');
+    }
+    ext += `,${k}=${v}`;
+  }
+  return ext;
+}
+
+export function secureModeOf(secureMode: SecureMode | undefined, transport: MqttTransport | undefined): SecureMode {
+  if (secureMode !== undefined) {
+    if (secureMode !== 2 && secureMode !== 3 && secureMode !== -2) {
+      throw new SignError('invalid_field', `secureMode ${String(secureMode)} is invalid: expected 2, 3 or -2`, 'secureMode');
+    }
+    return secureMode;
+  }
+  if (transport === undefined || transport === 'tls' || transport === 'wss') return 2;
+  if (transport === 'tcp' || transport === 'ws') return 3;
+  throw new SignError('invalid_field', `transport ${JSON.stringify(transport)} is invalid: expected tcp, tls, ws or wss`, 'transport');
 }
 
 /**
- * CONNECT credentials for a directly connected device with its own secret (seed §3.1):
+ * CONNECT credentials for a directly connected device with its own secret (seed §3.1, §3.2):
  * clientId `{clientId}|securemode=…,signmethod=…,timestamp=…|`, username
- * `{deviceName}&{productKey}`, password = HMAC hex over the sorted content.
+ * `{deviceName}&{productKey}`, password = HMAC hex over the sorted content. The same
+ * credentials serve TCP, TLS, ws and wss; only `securemode` differs.
  *
  * @example
  * mqttCredentials({ productKey: 'pk', deviceName: 'device', deviceSecret: 'secret',
@@ -53,31 +81,26 @@ function check(field: string, value: unknown, re: RegExp, rule: string): string 
  * //   username: 'device&pk', password: 'fafd82a3d602b37fb0fa8b7892f24a477f851a14' }
  */
 export function mqttCredentials(options: MqttCredentialsOptions): MqttCredentials {
-  const productKey = check('productKey', options.productKey, PRODUCT_KEY, '1-32 letters, digits or -_@.:');
-  const deviceName = check('deviceName', options.deviceName, NAME, '4-32 letters, digits or -_@.:');
-  if (typeof options.deviceSecret !== 'string' || options.deviceSecret === '') {
-    throw new SignError('missing_field', 'deviceSecret is required', 'deviceSecret');
-  }
-  const clientId = options.clientId ?? `${productKey}.${deviceName}`;
-  check('clientId', clientId, /^[^|,]{1,64}$/, 'at most 64 characters, without | or ,');
+  const productKey = required('productKey', options.productKey);
+  const deviceName = required('deviceName', options.deviceName);
+  const secret = requireSecret(options.deviceSecret, 'deviceSecret');
+  const clientId = required('clientId', options.clientId ?? `${productKey}.${deviceName}`);
   const method = (options.signMethod ?? 'hmacsha256').toLowerCase();
-  signMethodAlgorithm(method);
-  const secureMode = options.secureMode ?? 2;
-  if (secureMode !== 2 && secureMode !== 3 && secureMode !== -2) {
-    throw new SignError('invalid_field', `secureMode ${String(secureMode)} is invalid: expected 2, 3 or -2`, 'secureMode');
-  }
-  const timestamp = options.timestamp === undefined ? undefined : String(options.timestamp);
-  if (timestamp !== undefined && !/^\d{1,16}$/.test(timestamp)) {
-    throw new SignError('invalid_field', `timestamp ${JSON.stringify(timestamp)} is invalid: expected decimal milliseconds`, 'timestamp');
-  }
+  const algorithm = signMethodAlgorithm(method);
+  const secureMode = secureModeOf(options.secureMode, options.transport);
+  const timestamp = optional('timestamp', options.timestamp);
+  const keepAlive = options.keepAlive === undefined ? undefined : requireKeepAlive(options.keepAlive);
   let ext = `securemode=${secureMode},signmethod=${method}`;
-  if (timestamp !== undefined) ext += `,timestamp=${timestamp}`;
-  for (const [k, v] of Object.entries(options.extra ?? {})) {
-    if (!/^[A-Za-z0-9_]+$/.test(k) || !PARAM.test(v)) throw new SignError('invalid_field', `extra clientId key ${JSON.stringify(k)} is invalid`, 'extra');
-    ext += `,${k}=${v}`;
+  // The four signed names are already in byte order: clientId < deviceName < productKey < timestamp.
+  let content = `clientId${clientId}deviceName${deviceName}productKey${productKey}`;
+  if (timestamp !== undefined) {
+    ext += `,timestamp=${timestamp}`;
+    content += `timestamp${timestamp}`;
   }
-  const password = signParams({ clientId, deviceName, productKey, timestamp }, options.deviceSecret, method);
-  return { clientId: `${clientId}|${ext}|`, username: `${deviceName}&${productKey}`, password };
+  ext = appendExtra(ext, options.extra);
+  const password = hmacWith(secret, algorithm, content, 'deviceSecret');
+  const out = { clientId: `${clientId}|${ext}|`, username: `${deviceName}&${productKey}`, password };
+  return keepAlive === undefined ? out : { ...out, keepAlive };
 }
 
 export interface ParsedMqttClientId {
@@ -85,8 +108,16 @@ export interface ParsedMqttClientId {
   readonly params: Readonly<Record<string, string>>;
 }
 
-/** Splits `{clientId}|k=v,…|` into the id and its parameters; undefined when malformed. */
+/**
+ * Splits `{clientId}|k=v,…|` into the id and its parameters; undefined when malformed (no
+ * bars, an empty id, a pair without `=`, or a key given twice).
+ *
+ * @example
+ * parseMqttClientId('12345|securemode=3,signmethod=hmacsha1|')
+ * // { clientId: '12345', params: { securemode: '3', signmethod: 'hmacsha1' } }
+ */
 export function parseMqttClientId(full: string): ParsedMqttClientId | undefined {
+  if (typeof full !== 'string') return undefined;
   const bar = full.indexOf('|');
   if (bar <= 0 || !full.endsWith('|') || full.length === bar + 1) return undefined;
   const clientId = full.slice(0, bar);
@@ -96,40 +127,114 @@ export function parseMqttClientId(full: string): ParsedMqttClientId | undefined 
   for (const pair of body.split(',')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) return undefined;
-    params[pair.slice(0, eq)] = pair.slice(eq + 1);
+    const key = pair.slice(0, eq);
+    if (key in params) return undefined;
+    params[key] = pair.slice(eq + 1);
   }
   return { clientId, params };
 }
 
+/** Splits `{name}&{productKey}` at the last `&`; undefined when either side is empty. */
+export function parseMqttUsername(username: string): { readonly deviceName: string; readonly productKey: string } | undefined {
+  if (typeof username !== 'string') return undefined;
+  const amp = username.lastIndexOf('&');
+  if (amp <= 0 || amp === username.length - 1) return undefined;
+  return { deviceName: username.slice(0, amp), productKey: username.slice(amp + 1) };
+}
+
 export type MqttAuthResult =
   | { readonly ok: true; readonly productKey: string; readonly deviceName: string; readonly clientId: string }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly reason: string; readonly code: VerifyFailureCode };
 
 /**
  * The platform side of {@link mqttCredentials}: recomputes the password with the secret the
  * platform holds and compares in constant time (case-insensitively, as the platform does).
+ * A clientId without `signmethod` means hmacmd5, the seed's platform default.
+ *
+ * @example
+ * verifyMqttCredentials('12345|securemode=3,signmethod=hmacsha1,timestamp=789|', 'device&pk',
+ *   'FAFD82A3D602B37FB0FA8B7892F24A477F851A14', () => 'secret').ok // true
  */
 export function verifyMqttCredentials(
   clientIdField: string,
   username: string,
   password: string,
   deviceSecret: (productKey: string, deviceName: string) => string | undefined,
+  options?: VerifyOptions,
 ): MqttAuthResult {
   const parsed = parseMqttClientId(clientIdField);
-  if (parsed === undefined) return { ok: false, reason: 'malformed clientId' };
-  const amp = username.lastIndexOf('&');
-  if (amp <= 0) return { ok: false, reason: 'malformed username' };
-  const deviceName = username.slice(0, amp);
-  const productKey = username.slice(amp + 1);
+  if (parsed === undefined) return fail('malformed', 'malformed clientId');
+  const user = parseMqttUsername(username);
+  if (user === undefined) return fail('malformed', 'malformed username');
+  const { deviceName, productKey } = user;
   const method = parsed.params['signmethod'] ?? 'hmacmd5';
-  try {
-    signMethodAlgorithm(method);
-  } catch {
-    return { ok: false, reason: `unknown sign method ${method}` };
-  }
+  const algorithm = checkMethod(method, options, signMethodAlgorithm);
+  if (typeof algorithm !== 'string') return algorithm.code === 'unknown_sign_method' ? { ...algorithm, reason: `unknown sign method ${method}` } : algorithm;
+  const timestamp = parsed.params['timestamp'];
+  const late = checkTimestamp(timestamp, options);
+  if (late !== undefined) return late;
   const secret = deviceSecret(productKey, deviceName);
-  if (secret === undefined) return { ok: false, reason: 'unknown device' };
-  const expected = signParams({ clientId: parsed.clientId, deviceName, productKey, timestamp: parsed.params['timestamp'] }, secret, method);
-  if (!constantTimeEqualHex(expected, password)) return { ok: false, reason: 'signature mismatch' };
+  if (secret === undefined) return fail('unknown_device', 'unknown device');
+  let content = `clientId${parsed.clientId}deviceName${deviceName}productKey${productKey}`;
+  if (timestamp !== undefined) content += `timestamp${timestamp}`;
+  const mismatch = checkSignature(hmacWith(secret, algorithm, content), password);
+  if (mismatch !== undefined) return mismatch;
   return { ok: true, productKey, deviceName, clientId: parsed.clientId };
+}
+
+export interface MqttBrokerOptions {
+  readonly productKey: string;
+  /** Region of a public instance, e.g. `cn-shanghai` (the seed's default). */
+  readonly regionId?: string;
+  /** An Enterprise (or new public) instance id; its endpoint replaces the region one. */
+  readonly instanceId?: string;
+  /** Default `tls`. */
+  readonly transport?: MqttTransport;
+}
+
+export interface MqttBroker {
+  readonly host: string;
+  readonly port: number;
+  /** `mqtt://`, `mqtts://`, `ws://` or `wss://` URL of the broker. */
+  readonly url: string;
+  /** The `securemode` the transport calls for. */
+  readonly secureMode: SecureMode;
+}
+
+const REGION = /^[a-z]{2}(-[a-z0-9]+)+$/;
+const INSTANCE = /^[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * The broker endpoint for a product: `{productKey}.iot-as-mqtt.{region}.aliyuncs.com`, port 1883
+ * for TCP and TLS and 443 for ws/wss (seed §3.1, §3.2), or `{instanceId}.mqtt.iothub.aliyuncs.com`
+ * for an instance.
+ *
+ * @example
+ * mqttBroker({ productKey: 'pk', transport: 'ws' }).url // 'ws://pk.iot-as-mqtt.cn-shanghai.aliyuncs.com:443'
+ */
+export function mqttBroker(options: MqttBrokerOptions): MqttBroker {
+  const productKey = required('productKey', options.productKey);
+  const transport = options.transport ?? 'tls';
+  const secureMode = secureModeOf(undefined, transport);
+  let host: string;
+  if (options.instanceId !== undefined) {
+    if (typeof options.instanceId !== 'string' || !INSTANCE.test(options.instanceId)) {
+      throw new SignError('invalid_field', `instanceId ${JSON.stringify(options.instanceId)} is invalid`, 'instanceId');
+    }
+    host = `${options.instanceId}.mqtt.iothub.aliyuncs.com`;
+  } else {
+    const region = options.regionId ?? 'cn-shanghai';
+    if (typeof region !== 'string' || !REGION.test(region)) throw new SignError('invalid_field', `regionId ${JSON.stringify(region)} is invalid`, 'regionId');
+    host = `${productKey}.iot-as-mqtt.${region}.aliyuncs.com`;
+  }
+  const port = transport === 'ws' || transport === 'wss' ? 443 : 1883;
+  const scheme = transport === 'tcp' ? 'mqtt' : transport === 'tls' ? 'mqtts' : transport;
+  return { host, port, url: `${scheme}://${host}:${port}`, secureMode };
+}
+
+/** Checks a region id for the HTTPS hosts of the other flows. */
+export function regionHost(prefix: string, regionId: string | undefined): string {
+  const region = regionId ?? 'cn-shanghai';
+  if (typeof region !== 'string' || !REGION.test(region)) throw new SignError('invalid_field', `regionId ${JSON.stringify(region)} is invalid`, 'regionId');
+  return `${prefix}.${region}.aliyuncs.com`;
 }

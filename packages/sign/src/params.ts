@@ -1,13 +1,15 @@
-import { hmacKey, hmacHex, type HmacKey } from '@linkwire/hash';
-import { signMethodAlgorithm } from './methods.ts';
+import { hashHex, hmacHex, hmacKey, type HashAlgorithm, type HmacKey } from '@linkwire/hash';
+import { SignError } from './errors.ts';
+import { enosDigestAlgorithm, signMethodAlgorithm } from './methods.ts';
+import type { Secret } from './validate.ts';
 
 /** Keys real peers leave out of the signed content (PROTOCOL-NOTES.md, "Signing"). */
 export const DEFAULT_EXCLUDED_KEYS: readonly string[] = ['sign', 'signmethod', 'signMethod', 'version', 'resources'];
 
 export type SignableParams = Readonly<Record<string, string | number | boolean | undefined>>;
 
-function compareCodePoints(a: string, b: string): number {
-  // Byte order of the UTF-8 encodings equals code point order; UTF-16 order differs above U+D800.
+/** Orders strings by their UTF-8 bytes, which is code point order (UTF-16 order differs above U+D800). */
+export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.codePointAt(i)!;
@@ -35,17 +37,49 @@ export function signContent(params: SignableParams, exclude: readonly string[] =
   return s;
 }
 
-/**
- * Signs `params` with `secret` using the HMAC named by `method` (any letter case); lowercase hex.
- * Pass an {@link HmacKey} instead of the secret to reuse precomputed pads.
- */
-export function signParams(params: SignableParams, secret: string | HmacKey, method: string, exclude?: readonly string[]): string {
-  const content = signContent(params, exclude);
-  if (typeof secret !== 'string') return secret.signHex(content);
-  return hmacHex(signMethodAlgorithm(method), secret, content);
+/** HMAC hex of `content` under `secret`; a keyed HMAC must have been made for the same method. */
+export function hmacWith(secret: Secret, algorithm: HashAlgorithm, content: string, field = 'secret'): string {
+  if (typeof secret === 'string') return hmacHex(algorithm, secret, content);
+  // Signing with one algorithm while advertising another is the failure the notes warn about.
+  if (secret.algorithm !== algorithm) {
+    throw new SignError('key_method_mismatch', `the keyed HMAC is ${secret.algorithm}, but the advertised method needs ${algorithm}`, field);
+  }
+  return secret.signHex(content);
 }
 
-/** A keyed HMAC for `method`, for signing many messages with one secret. */
+/**
+ * Signs `params` with `secret` using the HMAC named by `method` (any letter case); lowercase hex.
+ * Pass an {@link HmacKey} from {@link signingKey} instead of the secret to reuse its pads.
+ *
+ * @example
+ * signParams({ productKey: 'pk', deviceName: 'device', clientId: '12345', timestamp: 789 }, 'secret', 'hmacSha1')
+ * // 'fafd82a3d602b37fb0fa8b7892f24a477f851a14'
+ */
+export function signParams(params: SignableParams, secret: Secret, method: string, exclude?: readonly string[]): string {
+  return hmacWith(secret, signMethodAlgorithm(method), signContent(params, exclude));
+}
+
+/**
+ * A keyed HMAC for `method`, for signing many messages with one secret (a gateway logging in
+ * its sub-devices, a simulator signing CONNECTs): the key pads are hashed once.
+ *
+ * @example
+ * const key = signingKey('hmacsha256', productSecret);
+ * for (const d of devices) mqttCredentials({ ...d, deviceSecret: key, signMethod: 'hmacsha256' });
+ */
 export function signingKey(method: string, secret: string): HmacKey {
   return hmacKey(signMethodAlgorithm(method), secret);
+}
+
+/**
+ * EnOS's signature: the plain digest named by `method` of `content + secret`, uppercase hex by
+ * default (PROTOCOL-NOTES.md: not an HMAC, even when the method is spelled `hmacsha256`).
+ *
+ * @example
+ * enosSign('clientId123456deviceKeytestproductKey654321timestamp1548753362502', 'abcdefg', 'sha256')
+ * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
+ */
+export function enosSign(content: string, secret: string, method: string, uppercase = true): string {
+  const hex = hashHex(enosDigestAlgorithm(method), content + secret);
+  return uppercase ? hex.toUpperCase() : hex;
 }

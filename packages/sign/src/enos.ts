@@ -1,0 +1,274 @@
+import { constantTimeEqualHex } from '@linkwire/base';
+import { SignError } from './errors.ts';
+import { enosDigestAlgorithm } from './methods.ts';
+import { appendExtra, parseMqttClientId, parseMqttUsername } from './mqtt.ts';
+import { enosSign } from './params.ts';
+import { optional, required, requireKeepAlive } from './validate.ts';
+import { asRecord, checkMethod, checkTimestamp, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
+
+/** EnOS `securemode`: 2 device secret, 3 product secret (dynamic activation), 4 integration channel. */
+export type EnosSecureMode = 2 | 3 | 4;
+
+/** The deviceKey an integration channel (mode 4) signs and sends in its username. */
+export const ENOS_CHANNEL_KEY = '%channel%';
+
+export interface EnosMqttCredentialsOptions {
+  readonly productKey: string;
+  /** Required for modes 2 and 3; mode 4 uses `%channel%`. */
+  readonly deviceKey?: string;
+  /** Mode 2. */
+  readonly deviceSecret?: string;
+  /** Modes 3 and 4. */
+  readonly productSecret?: string;
+  /** Default 2. */
+  readonly secureMode?: EnosSecureMode;
+  /** Default the deviceKey (modes 2, 3); mode 4 requires the productKey. */
+  readonly clientId?: string;
+  /** Milliseconds; signed and sent when given. */
+  readonly timestamp?: number | string;
+  /** Default `sha256`; `sha1`, `md5` and the `hmac…` spellings select the same plain digests. */
+  readonly signMethod?: string;
+  /** Default false: uppercase hex, as documented. */
+  readonly lowercase?: boolean;
+  readonly keepAlive?: number;
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+/** The content EnOS signs before the secret is appended. */
+function enosContent(clientId: string, deviceKey: string, productKey: string, timestamp: string | undefined): string {
+  const c = `clientId${clientId}deviceKey${deviceKey}productKey${productKey}`;
+  return timestamp === undefined ? c : `${c}timestamp${timestamp}`;
+}
+
+function secretFor(mode: EnosSecureMode, deviceSecret: unknown, productSecret: unknown): string {
+  // The anchor defect: a product-secret login signed with an (empty) device secret. Each mode
+  // takes exactly the secret it names.
+  const [field, value] = mode === 2 ? ['deviceSecret', deviceSecret] : ['productSecret', productSecret];
+  if (typeof value !== 'string' || value === '') throw new SignError('missing_field', `${field} is required for securemode ${mode}`, field);
+  return value;
+}
+
+/**
+ * EnOS CONNECT credentials (PROTOCOL-NOTES.md, "Envision EnOS"): clientId
+ * `{cid}|securemode={m},signmethod={method},timestamp={ms}|`, username `{deviceKey}&{productKey}`,
+ * password = uppercase hex of the plain digest of `clientId{cid}deviceKey{dk}productKey{pk}timestamp{ms}` + secret.
+ *
+ * @example
+ * enosMqttCredentials({ clientId: '123456', deviceKey: 'test', productKey: '654321',
+ *   timestamp: '1548753362502', deviceSecret: 'abcdefg' }).password
+ * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
+ */
+export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { readonly clientId: string; readonly username: string; readonly password: string; readonly keepAlive?: number } {
+  const mode = options.secureMode ?? 2;
+  if (mode !== 2 && mode !== 3 && mode !== 4) throw new SignError('invalid_field', `secureMode ${String(mode)} is invalid: expected 2, 3 or 4`, 'secureMode');
+  const productKey = required('productKey', options.productKey);
+  const deviceKey = mode === 4 ? ENOS_CHANNEL_KEY : required('deviceKey', options.deviceKey);
+  const secret = secretFor(mode, options.deviceSecret, options.productSecret);
+  const clientId = required('clientId', options.clientId ?? (mode === 4 ? productKey : deviceKey));
+  if (mode === 4 && clientId !== productKey) throw new SignError('invalid_field', 'an integration channel (securemode 4) uses the productKey as clientId', 'clientId');
+  const method = (options.signMethod ?? 'sha256').toLowerCase();
+  enosDigestAlgorithm(method);
+  const timestamp = optional('timestamp', options.timestamp);
+  const keepAlive = options.keepAlive === undefined ? undefined : requireKeepAlive(options.keepAlive);
+  let ext = `securemode=${mode},signmethod=${method}`;
+  if (timestamp !== undefined) ext += `,timestamp=${timestamp}`;
+  ext = appendExtra(ext, options.extra);
+  const password = enosSign(enosContent(clientId, deviceKey, productKey, timestamp), secret, method, !options.lowercase);
+  const out = { clientId: `${clientId}|${ext}|`, username: `${deviceKey}&${productKey}`, password };
+  return keepAlive === undefined ? out : { ...out, keepAlive };
+}
+
+/** The secrets an EnOS verifier holds. */
+export interface EnosSecrets {
+  /** The device secret of an activated device (mode 2), else undefined. */
+  deviceSecret(productKey: string, deviceKey: string): string | undefined;
+  /** The product secret, for dynamic activation (mode 3) and integration channels (mode 4). */
+  productSecret?(productKey: string): string | undefined;
+}
+
+function checkEnos(expected: string, presented: unknown) {
+  return typeof presented === 'string' && constantTimeEqualHex(expected, presented);
+}
+
+/**
+ * The broker side of {@link enosMqttCredentials}; the mode comes from the clientId's
+ * `securemode` (absent: 2) and selects the secret.
+ */
+export function verifyEnosMqttCredentials(
+  clientIdField: string,
+  username: string,
+  password: string,
+  secrets: EnosSecrets,
+  options?: VerifyOptions,
+): VerifyResult<{ readonly productKey: string; readonly deviceKey: string; readonly clientId: string; readonly secureMode: EnosSecureMode }> {
+  const parsed = parseMqttClientId(clientIdField);
+  const user = parseMqttUsername(username);
+  if (parsed === undefined || user === undefined) return fail('malformed', 'malformed clientId or username');
+  const { deviceName: deviceKey, productKey } = user;
+  const modeText = parsed.params['securemode'] ?? '2';
+  if (modeText !== '2' && modeText !== '3' && modeText !== '4') return fail('malformed', `securemode ${modeText} is not 2, 3 or 4`);
+  const mode = Number(modeText) as EnosSecureMode;
+  if (mode === 4 && (deviceKey !== ENOS_CHANNEL_KEY || parsed.clientId !== productKey)) return fail('malformed', 'securemode 4 needs username %channel%&{pk} and clientId {pk}');
+  const method = parsed.params['signmethod'] ?? 'sha256';
+  const algorithm = checkMethod(method, options, enosDigestAlgorithm);
+  if (typeof algorithm !== 'string') return algorithm;
+  const timestamp = parsed.params['timestamp'];
+  const late = checkTimestamp(timestamp, options);
+  if (late !== undefined) return late;
+  const secret = mode === 2 ? secrets.deviceSecret(productKey, deviceKey) : secrets.productSecret?.(productKey);
+  if (secret === undefined) return fail('unknown_device', mode === 2 ? 'unknown device' : 'unknown product');
+  if (!checkEnos(enosSign(enosContent(parsed.clientId, deviceKey, productKey, timestamp), secret, method), password)) return fail('signature_mismatch', 'signature mismatch');
+  return { ok: true, productKey, deviceKey, clientId: parsed.clientId, secureMode: mode };
+}
+
+export interface EnosSubDeviceOptions {
+  readonly productKey: string;
+  readonly deviceKey: string;
+  /** An activated sub-device signs with its device secret… */
+  readonly deviceSecret?: string;
+  /** …a sub-device being dynamically activated with its product secret (exactly one of the two). */
+  readonly productSecret?: string;
+}
+
+function subSecret(d: EnosSubDeviceOptions): { secret: string; secureMode: 2 | 3 } {
+  const hasDevice = typeof d.deviceSecret === 'string' && d.deviceSecret !== '';
+  const hasProduct = typeof d.productSecret === 'string' && d.productSecret !== '';
+  if (hasDevice === hasProduct) {
+    throw new SignError(hasDevice ? 'invalid_field' : 'missing_field', 'give exactly one of deviceSecret and productSecret', hasDevice ? 'productSecret' : 'deviceSecret');
+  }
+  return hasDevice ? { secret: d.deviceSecret!, secureMode: 2 } : { secret: d.productSecret!, secureMode: 3 };
+}
+
+export interface EnosLoginInfoOptions extends EnosSubDeviceOptions {
+  /** Default the deviceKey. */
+  readonly clientId?: string;
+  /** Milliseconds, required; sent with the type given (the SDKs send text or a number). */
+  readonly timestamp: number | string;
+  /** Default `sha256`. */
+  readonly signMethod?: string;
+  /** Sent when given; not signed. */
+  readonly cleanSession?: boolean;
+  readonly lowercase?: boolean;
+}
+
+export interface EnosLoginInfo {
+  timestamp: number | string;
+  productKey: string;
+  deviceKey: string;
+  clientId: string;
+  signMethod: string;
+  sign: string;
+  cleanSession?: boolean;
+}
+
+/**
+ * A sub-device's login info for `combine.login` and `thing.topo.add` (PROTOCOL-NOTES.md):
+ * `{timestamp, productKey, deviceKey, clientId, signMethod, sign, cleanSession?}`, sign = the
+ * CONNECT password rule over the sub-device's own clientId, deviceKey, productKey and timestamp.
+ *
+ * @example
+ * enosLoginInfo({ productKey: '654321', deviceKey: 'test', deviceSecret: 'abcdefg', clientId: '123456', timestamp: '1548753362502' }).sign
+ * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
+ */
+export function enosLoginInfo(options: EnosLoginInfoOptions): EnosLoginInfo {
+  const productKey = required('productKey', options.productKey);
+  const deviceKey = required('deviceKey', options.deviceKey);
+  const { secret } = subSecret(options);
+  const clientId = required('clientId', options.clientId ?? deviceKey);
+  const timestamp = required('timestamp', options.timestamp);
+  const signMethod = options.signMethod ?? 'sha256';
+  enosDigestAlgorithm(signMethod);
+  const sign = enosSign(enosContent(clientId, deviceKey, productKey, timestamp), secret, signMethod, !options.lowercase);
+  const info: EnosLoginInfo = { timestamp: options.timestamp, productKey, deviceKey, clientId, signMethod, sign };
+  if (options.cleanSession !== undefined) info.cleanSession = options.cleanSession === true;
+  return info;
+}
+
+/** Params of EnOS `thing.topo.add`: an array of login infos. */
+export function enosTopoAddParams(devices: readonly EnosLoginInfoOptions[]): EnosLoginInfo[] {
+  return devices.map(enosLoginInfo);
+}
+
+/**
+ * Params of EnOS `combine.login.batch` (PROTOCOL-NOTES.md): one shared clientId and timestamp,
+ * `{clientId, signMethod, timestamp, subDevices:[{sign, secureMode, productKey, deviceKey}]}`;
+ * secureMode is 2 for a device-secret and 3 for a product-secret sign. At most 200 sub-devices
+ * can be online per gateway, so larger batches are refused.
+ */
+export function enosBatchLoginParams(options: {
+  readonly clientId: string;
+  readonly timestamp: number | string;
+  readonly signMethod?: string;
+  readonly subDevices: readonly EnosSubDeviceOptions[];
+  readonly lowercase?: boolean;
+}): { clientId: string; signMethod: string; timestamp: number | string; subDevices: { sign: string; secureMode: 2 | 3; productKey: string; deviceKey: string }[] } {
+  const clientId = required('clientId', options.clientId);
+  const timestamp = required('timestamp', options.timestamp);
+  const signMethod = options.signMethod ?? 'sha256';
+  enosDigestAlgorithm(signMethod);
+  if (options.subDevices.length === 0 || options.subDevices.length > 200) throw new SignError('invalid_field', 'subDevices must hold 1 to 200 entries', 'subDevices');
+  const subDevices = options.subDevices.map((d) => {
+    const productKey = required('productKey', d.productKey);
+    const deviceKey = required('deviceKey', d.deviceKey);
+    const { secret, secureMode } = subSecret(d);
+    return { sign: enosSign(enosContent(clientId, deviceKey, productKey, timestamp), secret, signMethod, !options.lowercase), secureMode, productKey, deviceKey };
+  });
+  return { clientId, signMethod, timestamp: options.timestamp, subDevices };
+}
+
+type VerifiedEnosSubDevice = { readonly productKey: string; readonly deviceKey: string; readonly clientId: string; readonly secureMode: 2 | 3 };
+
+function verifyEnosSub(
+  clientId: string, timestamp: string, method: string, entry: Readonly<Record<string, unknown>>, mode: 2 | 3 | undefined,
+  secrets: EnosSecrets, options: VerifyOptions | undefined,
+): VerifyResult<VerifiedEnosSubDevice> {
+  const { productKey, deviceKey, sign } = entry;
+  if (typeof productKey !== 'string' || typeof deviceKey !== 'string' || productKey === '' || deviceKey === '') return fail('malformed', 'productKey and deviceKey are required');
+  const algorithm = checkMethod(method, options, enosDigestAlgorithm);
+  if (typeof algorithm !== 'string') return algorithm;
+  const late = checkTimestamp(timestamp, options);
+  if (late !== undefined) return late;
+  // Without an explicit mode, an activated device signs with its device secret and a device
+  // awaiting activation with the product secret.
+  let secret = mode === 3 ? undefined : secrets.deviceSecret(productKey, deviceKey);
+  let secureMode: 2 | 3 = 2;
+  if (secret === undefined && mode !== 2) {
+    secret = secrets.productSecret?.(productKey);
+    secureMode = 3;
+  }
+  if (secret === undefined) return fail('unknown_device', 'unknown device');
+  if (!checkEnos(enosSign(enosContent(clientId, deviceKey, productKey, timestamp), secret, method), sign)) return fail('signature_mismatch', 'signature mismatch');
+  return { ok: true, productKey, deviceKey, clientId, secureMode };
+}
+
+/** The platform side of {@link enosLoginInfo} (one `combine.login` params or `thing.topo.add` entry). */
+export function verifyEnosLoginInfo(info: unknown, secrets: EnosSecrets, options?: VerifyOptions): VerifyResult<VerifiedEnosSubDevice> {
+  const r = asRecord(info);
+  if (r === undefined) return fail('malformed', 'login info must be an object');
+  const clientId = fieldText(r['clientId']);
+  const timestamp = fieldText(r['timestamp']);
+  const method = r['signMethod'] ?? 'sha256';
+  if (!clientId || !timestamp || typeof method !== 'string') return fail('malformed', 'clientId, timestamp and signMethod must be text');
+  return verifyEnosSub(clientId, timestamp, method, r, undefined, secrets, options);
+}
+
+/** The platform side of {@link enosBatchLoginParams}: one result per sub-device, in order. */
+export function verifyEnosBatchLogin(params: unknown, secrets: EnosSecrets, options?: VerifyOptions): VerifyResult<{ readonly subDevices: VerifyResult<VerifiedEnosSubDevice>[] }> {
+  const r = asRecord(params);
+  const list = r?.['subDevices'];
+  if (r === undefined || !Array.isArray(list) || list.length === 0) return fail('malformed', 'params.subDevices must be a non-empty array');
+  const clientId = fieldText(r['clientId']);
+  const timestamp = fieldText(r['timestamp']);
+  const method = r['signMethod'] ?? 'sha256';
+  if (!clientId || !timestamp || typeof method !== 'string') return fail('malformed', 'clientId, timestamp and signMethod must be text');
+  return {
+    ok: true,
+    subDevices: list.map((d) => {
+      const e = asRecord(d);
+      if (e === undefined) return fail('malformed', 'entry must be an object');
+      const m = e['secureMode'];
+      if (m !== undefined && m !== 2 && m !== 3) return fail('malformed', 'secureMode must be 2 or 3');
+      return verifyEnosSub(clientId, timestamp, method, e, m as 2 | 3 | undefined, secrets, options);
+    }),
+  };
+}

@@ -1,0 +1,98 @@
+import { utf8Length, type Issue } from '@linkwire/base';
+import type { HmacKey } from '@linkwire/hash';
+import { SignError } from './errors.ts';
+
+// Seed (device guide §9.4, error 6280): 4-32 characters of letters, digits and - _ @ . :
+// The same alphabet keeps names safe inside topics (no / + # or control characters).
+const NAME = /^[A-Za-z0-9_@.:-]{4,32}$/;
+// The seed's own CONNECT example (§3.1) uses the two-character productKey "pk" and EnOS's
+// documented vector uses "654321"; real Alibaba product keys are 11 characters. Accept 1-32 of
+// the name alphabet so that the documented vectors sign.
+const PRODUCT_KEY = /^[A-Za-z0-9_@.:-]{1,32}$/;
+// clientId and random travel inside `{id}|k=v,…|`, so the separators of that syntax are out.
+const CLIENT_ID_CHARS = /^[^|,=\u0000-\u001f\u007f]+$/;
+const DIGITS = /^\d{1,16}$/;
+
+/** A secret as text, or as a keyed HMAC prepared once with {@link signingKey} and reused. */
+export type Secret = string | HmacKey;
+
+/** Inputs {@link validateCredentialFields} can check; absent fields are not checked. */
+export interface CredentialFields {
+  readonly productKey?: unknown;
+  readonly deviceName?: unknown;
+  readonly deviceKey?: unknown;
+  readonly clientId?: unknown;
+  readonly keepAlive?: unknown;
+  readonly timestamp?: unknown;
+  readonly random?: unknown;
+}
+
+type Check = (value: unknown) => string | undefined;
+
+const present = (v: unknown): string | undefined =>
+  v === undefined || v === null || v === '' ? 'is required' : typeof v !== 'string' ? 'must be a string' : undefined;
+
+const CHECKS: Readonly<Record<keyof CredentialFields, Check>> = {
+  productKey: (v) => present(v) ?? (PRODUCT_KEY.test(v as string) ? undefined : 'must be 1-32 letters, digits or -_@.:'),
+  deviceName: (v) => present(v) ?? (NAME.test(v as string) ? undefined : 'must be 4-32 letters, digits or -_@.:'),
+  deviceKey: (v) => present(v) ?? (NAME.test(v as string) ? undefined : 'must be 4-32 letters, digits or -_@.:'),
+  clientId: (v) =>
+    present(v) ?? (CLIENT_ID_CHARS.test(v as string) && utf8Length(v as string) <= 64 ? undefined : 'must be at most 64 bytes, without | , = or control characters'),
+  random: (v) =>
+    present(v) ?? (CLIENT_ID_CHARS.test(v as string) && (v as string).length <= 64 ? undefined : 'must be 1-64 characters, without | , = or control characters'),
+  timestamp: (v) => {
+    if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? undefined : 'must be a non-negative integer';
+    return present(v) ?? (DIGITS.test(v as string) ? undefined : 'must be 1-16 decimal digits');
+  },
+  keepAlive: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 30 && v <= 1200 ? undefined : 'must be an integer from 30 to 1200 seconds'),
+};
+
+/**
+ * Checks identity fields before anything is signed and returns every problem found, as data.
+ *
+ * @example
+ * validateCredentialFields({ deviceName: 'dev', keepAlive: 10 })
+ * // [{ path: 'deviceName', code: 'invalid_field', … }, { path: 'keepAlive', code: 'invalid_field', … }]
+ */
+export function validateCredentialFields(fields: CredentialFields): Issue[] {
+  const issues: Issue[] = [];
+  for (const name of Object.keys(CHECKS) as (keyof CredentialFields)[]) {
+    if (!Object.hasOwn(fields, name)) continue;
+    const value = fields[name];
+    const problem = CHECKS[name](value);
+    if (problem !== undefined) {
+      const code = problem === 'is required' ? 'missing_field' : 'invalid_field';
+      issues.push({ path: name, code, message: `${name} ${problem}` });
+    }
+  }
+  return issues;
+}
+
+/** Throws the first problem of `value` under `rule` as a SignError naming `field`. */
+export function required(rule: keyof CredentialFields, value: unknown, field: string = rule): string {
+  const problem = CHECKS[rule](value);
+  if (problem === undefined) return typeof value === 'number' ? String(value) : (value as string);
+  if (problem === 'is required') throw new SignError('missing_field', `${field} is required`, field);
+  throw new SignError('invalid_field', `${field} ${JSON.stringify(value)} is invalid: ${field} ${problem}`, field);
+}
+
+/** Like {@link required} but lets `undefined` through. */
+export function optional(rule: keyof CredentialFields, value: unknown, field: string = rule): string | undefined {
+  return value === undefined ? undefined : required(rule, value, field);
+}
+
+/** A secret must be a non-empty string or a keyed HMAC. */
+export function requireSecret(value: unknown, field: string): Secret {
+  if (typeof value === 'string') {
+    if (value !== '') return value;
+  } else if (typeof value === 'object' && value !== null && typeof (value as HmacKey).signHex === 'function') {
+    return value as HmacKey;
+  }
+  throw new SignError('missing_field', `${field} is required`, field);
+}
+
+/** Checks the MQTT Keep Alive range of the seed (device guide §3.1): 30-1200 seconds. */
+export function requireKeepAlive(value: unknown, field = 'keepAlive'): number {
+  required('keepAlive', value, field);
+  return value as number;
+}

@@ -1,0 +1,28 @@
+import { signMethodAlgorithm } from './methods.ts';
+import { hmacWith, signContent, type SignableParams } from './params.ts';
+import { checkMethod, checkSignature, checkTimestamp, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
+
+/**
+ * The generic platform side of {@link signParams}: recomputes the sign of `params` under
+ * `method` and compares it with `sign` in constant time, case-insensitively. The timestamp
+ * window applies to `params.timestamp` when `options.now` is given.
+ *
+ * @example
+ * verifyParams({ clientId: '12345', deviceName: 'device', productKey: 'pk', timestamp: '789' },
+ *   'FAFD82A3D602B37FB0FA8B7892F24A477F851A14', 'secret', 'hmacsha1').ok // true
+ */
+export function verifyParams(
+  params: SignableParams,
+  sign: string,
+  secret: string,
+  method: string,
+  options?: VerifyOptions & { readonly exclude?: readonly string[] },
+): VerifyResult {
+  const algorithm = checkMethod(method, options, signMethodAlgorithm);
+  if (typeof algorithm !== 'string') return algorithm;
+  const ts = params['timestamp'];
+  const late = checkTimestamp(ts === undefined ? undefined : fieldText(ts) ?? ts, options);
+  if (late !== undefined) return late;
+  if (typeof secret !== 'string' || secret === '') return fail('unknown_device', 'no secret');
+  return checkSignature(hmacWith(secret, algorithm, signContent(params, options?.exclude)), sign) ?? { ok: true };
+}
