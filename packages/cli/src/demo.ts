@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic } from '@linkwire/alink';
 import { utf8Decode } from '@linkwire/base';
 import { MqttConnectError } from '@linkwire/mqtt';
-import { connectMqtt } from '@linkwire/node';
+import { createReplyTracker, messageIds } from '@linkwire/device';
+import { connectMqtt, nodeClock } from '@linkwire/node';
 import { mqttCredentials } from '@linkwire/sign';
 import { startEmulator } from '@linkwire/emulator';
 
@@ -38,20 +39,9 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
     print(`device    CONNECT clientId=${credentials.clientId}`);
     print(`device            username=${credentials.username} password=${credentials.password.slice(0, 16)}…`);
     const replyTopic = propertyPostReplyTopic(device.productKey, device.deviceName);
-    const replies = new Map<string, (payload: Uint8Array) => void>();
     // Replies are matched by topic and id, and every wait is bounded.
-    const waitReply = (id: string): Promise<Uint8Array> =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          replies.delete(id);
-          reject(new Error(`no reply to message ${id} within 5 s`));
-        }, 5000);
-        replies.set(id, (p) => {
-          clearTimeout(timer);
-          replies.delete(id);
-          resolve(p);
-        });
-      });
+    const replies = createReplyTracker<Uint8Array>({ clock: nodeClock, timeoutMs: 5000 });
+    const nextId = messageIds();
     let connection;
     try {
       connection = await connectMqtt({
@@ -60,7 +50,12 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
         keepalive: 60,
         ...credentials,
         onMessage: (m) => {
-          if (m.topic === replyTopic) replies.get(decodeReply(m.payload).id)?.(m.payload);
+          if (m.topic !== replyTopic) return;
+          try {
+            replies.settle(m.topic, decodeReply(m.payload).id, m.payload);
+          } catch (e) {
+            print(`device    ignored a malformed reply: ${(e as Error).message}`);
+          }
         },
       });
     } catch (e) {
@@ -76,13 +71,14 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
     const granted = await session.subscribe(replyTopic);
     print(`device    SUBSCRIBE ${replyTopic} → granted QoS ${granted.join(',')}`);
 
-    for (const [id, params] of [
-      ['1', { CurrentTemperature: 21.5, TargetTemperature: 22, PowerSwitch: 1 }],
-      ['2', { CurrentTemperature: 21.7, Humidity: 48 }],
-    ] as const) {
+    for (const params of [
+      { CurrentTemperature: 21.5, TargetTemperature: 22, PowerSwitch: 1 },
+      { CurrentTemperature: 21.7, Humidity: 48 },
+    ]) {
+      const id = nextId();
       const topic = propertyPostTopic(device.productKey, device.deviceName);
       const payload = encodePropertyPost({ id, params });
-      const reply = waitReply(id);
+      const reply = replies.expect(replyTopic, id);
       await session.publish(topic, payload, { qos: 1 });
       print(`device    PUBLISH ${topic}`);
       print(`                  ${utf8Decode(payload)}`);
