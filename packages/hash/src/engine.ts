@@ -1,0 +1,55 @@
+import type { BackendName, HashAlgorithm, HashInput } from './types.ts';
+
+/**
+ * A digest state every portable backend can export and import: the chaining words, the bytes
+ * hashed so far and the partial block not yet compressed. An HMAC state adds the outer pad's
+ * chaining words, which the final step resumes from.
+ */
+export interface DigestState {
+  readonly algorithm: HashAlgorithm;
+  readonly h: Int32Array;
+  readonly length: number;
+  readonly pending: Uint8Array;
+  readonly outer: Int32Array | undefined;
+}
+
+/** One streaming digest (plain or HMAC) on a backend. Inputs are validated by the caller. */
+export interface Context {
+  update(data: HashInput): void;
+  digest(): Uint8Array;
+  /** Throws `snapshot_unsupported` on backends that cannot export state. */
+  save(): DigestState;
+}
+
+export interface EngineKey {
+  sign(data: HashInput): Uint8Array;
+  signHex(data: HashInput): string;
+  create(): Context;
+}
+
+/** What each backend implements; the public functions pick one per call. */
+export interface Engine {
+  readonly name: BackendName;
+  hash(algorithm: HashAlgorithm, data: HashInput): Uint8Array;
+  hashHex(algorithm: HashAlgorithm, data: HashInput): string;
+  create(algorithm: HashAlgorithm): Context;
+  key(algorithm: HashAlgorithm, secret: Uint8Array): EngineKey;
+  /** Portable backends only. */
+  restore(state: DigestState): Context;
+}
+
+export const BLOCK = 64;
+export const DIGEST_LENGTH: Readonly<Record<HashAlgorithm, number>> = { md5: 16, sha1: 20, sha256: 32 };
+export const STATE_WORDS: Readonly<Record<HashAlgorithm, number>> = { md5: 4, sha1: 5, sha256: 8 };
+
+/** HMAC's two pad blocks (RFC 2104): the key, hashed first when longer than a block, XOR ipad/opad. */
+export function padBlocks(key: Uint8Array, hashLongKey: (k: Uint8Array) => Uint8Array): [Uint8Array, Uint8Array] {
+  const k = key.length > BLOCK ? hashLongKey(key) : key;
+  const inner = new Uint8Array(BLOCK).fill(0x36);
+  const outer = new Uint8Array(BLOCK).fill(0x5c);
+  for (let i = 0; i < k.length; i++) {
+    inner[i]! ^= k[i]!;
+    outer[i]! ^= k[i]!;
+  }
+  return [inner, outer];
+}

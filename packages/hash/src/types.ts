@@ -1,0 +1,71 @@
+/** The digests every Link-style platform uses: signatures, firmware checks, CoAP keys. */
+export type HashAlgorithm = 'md5' | 'sha1' | 'sha256';
+
+/** Bytes, or a string hashed as its UTF-8 encoding. */
+export type HashInput = Uint8Array | string;
+
+/** Where the work runs: WASM kernels, pure JS (@noble/hashes), or a registered native backend. */
+export type BackendName = 'wasm' | 'js' | 'native';
+
+/** An incremental digest: `update` any number of times, then `digest` once. */
+export interface Hasher {
+  readonly algorithm: HashAlgorithm;
+  /** The backend this hasher runs on; it never changes during the hasher's life. */
+  readonly backend: BackendName;
+  update(data: HashInput): Hasher;
+  digest(): Uint8Array;
+  digestHex(): string;
+  /**
+   * The digest state so far as bytes, for {@link restoreHash}; the hasher stays usable.
+   * An HMAC hasher's snapshot holds its key's pad states: store it like the secret itself.
+   */
+  snapshot(): Uint8Array;
+}
+
+/** A secret whose HMAC pads are computed once and reused for every message. */
+export interface HmacKey {
+  readonly algorithm: HashAlgorithm;
+  sign(data: HashInput): Uint8Array;
+  signHex(data: HashInput): string;
+  create(options?: HasherOptions): Hasher;
+}
+
+export interface HasherOptions {
+  /**
+   * Guarantees that `snapshot()` works: the hasher then runs on the WASM or JS backend even
+   * when a native backend (which cannot export its state) is registered.
+   */
+  readonly resumable?: boolean;
+}
+
+/** The whole API bound to one backend, from {@link hashWith}. */
+export interface HashFunctions {
+  readonly backend: BackendName;
+  hash(algorithm: HashAlgorithm, data: HashInput): Uint8Array;
+  hashHex(algorithm: HashAlgorithm, data: HashInput): string;
+  createHash(algorithm: HashAlgorithm, options?: HasherOptions): Hasher;
+  hmac(algorithm: HashAlgorithm, secret: HashInput, data: HashInput): Uint8Array;
+  hmacHex(algorithm: HashAlgorithm, secret: HashInput, data: HashInput): string;
+  hmacKey(algorithm: HashAlgorithm, secret: HashInput): HmacKey;
+  restoreHash(snapshot: Uint8Array): Hasher;
+}
+
+/** A streaming digest on a native backend. */
+export interface NativeDigest {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+/**
+ * What an adapter registers with {@link registerNativeHash}: the platform's own digests
+ * (node:crypto, for instance). Inputs below `minBytes` stay on the portable backends, where
+ * a call costs less than the platform's per-call overhead.
+ */
+export interface NativeHashBackend {
+  readonly name: string;
+  readonly minBytes?: number;
+  hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
+  hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
+  createHash(algorithm: HashAlgorithm): NativeDigest;
+  createHmac(algorithm: HashAlgorithm, key: Uint8Array): NativeDigest;
+}

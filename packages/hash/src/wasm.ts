@@ -1,0 +1,312 @@
+/**
+ * The WASM backend. One module instance serves every hasher: its memory holds one active
+ * digest context, and each hasher keeps its own 128-byte copy of that context in JS. Switching
+ * hashers swaps the copies, so any number of hashers can be open while WASM memory stays at
+ * its two fixed pages (the module declares maximum = minimum: it cannot grow).
+ */
+import { fromBase64, toHex, utf8EncodeInto } from '@linkwire/base';
+import { BLOCK, DIGEST_LENGTH, STATE_WORDS, padBlocks, type Context, type DigestState, type Engine, type EngineKey } from './engine.ts';
+import type { HashAlgorithm, HashInput } from './types.ts';
+import { WASM_BASE64 } from './wasm-bytes.ts';
+
+// The memory layout of wasm/hash-kernels.mjs.
+const H = 0;
+const LENGTH = 32;
+const BLOCK_AT = 64;
+const CONTEXT = 128;
+const OUT = 128;
+const INNER_PAD = 160;
+const OUTER_PAD = 192;
+const INPUT = 65536;
+const INPUT_SIZE = 65536;
+// A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4 bytes).
+const STRING_SLICE = INPUT_SIZE / 3;
+
+interface Kernel {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  init(alg: number): void;
+  update(alg: number, at: number, length: number): void;
+  final(alg: number): void;
+  digest(alg: number, length: number): void;
+  hmac(alg: number, length: number): void;
+  hmac_final(alg: number): void;
+}
+
+/** The part of the WebAssembly JS API this backend uses; the core compiles without the DOM lib. */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: unknown } }>;
+}
+
+const wasmApi = (): WasmApi | undefined => {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  return typeof api === 'object' && api !== null && typeof api.Module === 'function' ? api : undefined;
+};
+
+/** The embedded module, decoded. */
+export function wasmBytes(): Uint8Array {
+  return fromBase64(WASM_BASE64);
+}
+
+const ALG: Readonly<Record<HashAlgorithm, number>> = { md5: 0, sha1: 1, sha256: 2 };
+
+let engine: Engine | undefined;
+let unavailable = false;
+let pending: Promise<Engine | undefined> | undefined;
+
+/**
+ * The WASM engine, compiled synchronously on first use. Where the runtime refuses synchronous
+ * compilation (a browser main thread may) or has no WebAssembly, this returns undefined and
+ * the caller falls back to JS until {@link loadWasm} has finished.
+ */
+export function wasmEngine(): Engine | undefined {
+  if (engine !== undefined || unavailable) return engine;
+  const api = wasmApi();
+  if (api === undefined) {
+    unavailable = true;
+    return undefined;
+  }
+  try {
+    engine = engineOver(new api.Instance(new api.Module(wasmBytes()), {}).exports as Kernel);
+  } catch {
+    if (pending === undefined) void loadWasm();
+  }
+  return engine;
+}
+
+/** Compiles the module asynchronously; resolves to the engine, or undefined without WebAssembly. */
+export function loadWasm(): Promise<Engine | undefined> {
+  if (engine !== undefined || unavailable) return Promise.resolve(engine);
+  const api = wasmApi();
+  if (api === undefined) {
+    unavailable = true;
+    return Promise.resolve(undefined);
+  }
+  pending ??= api.instantiate(wasmBytes(), {}).then(
+    (r) => (engine ??= engineOver(r.instance.exports as Kernel)),
+    () => {
+      unavailable = true;
+      return undefined;
+    },
+  );
+  return pending;
+}
+
+function putWords(out: Uint8Array, at: number, words: Int32Array): void {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    out[at + 4 * i] = w;
+    out[at + 4 * i + 1] = w >>> 8;
+    out[at + 4 * i + 2] = w >>> 16;
+    out[at + 4 * i + 3] = w >>> 24;
+  }
+}
+
+function getWords(from: Uint8Array, at: number, n: number): Int32Array {
+  const w = new Int32Array(n);
+  for (let i = 0; i < n; i++) w[i] = from[at + 4 * i]! | (from[at + 4 * i + 1]! << 8) | (from[at + 4 * i + 2]! << 16) | (from[at + 4 * i + 3]! << 24);
+  return w;
+}
+
+interface WasmContext {
+  readonly algorithm: HashAlgorithm;
+  /** Bytes 0..128 of WASM memory while this context is not the active one. */
+  readonly saved: Uint8Array;
+  /** HMAC only: the outer pad's chaining words, as in WASM memory. */
+  readonly outer: Uint8Array | undefined;
+}
+
+function engineOver(kernel: Kernel): Engine {
+  // Memory cannot grow (maximum = minimum), so these views never detach.
+  const mem = new Uint8Array(kernel.memory.buffer);
+  const context = mem.subarray(0, CONTEXT);
+  const pads = mem.subarray(INNER_PAD, OUTER_PAD + 32);
+  const outerPad = mem.subarray(OUTER_PAD, OUTER_PAD + 32);
+  const outViews: Readonly<Record<HashAlgorithm, Uint8Array>> = {
+    md5: mem.subarray(OUT, OUT + 16),
+    sha1: mem.subarray(OUT, OUT + 20),
+    sha256: mem.subarray(OUT, OUT + 32),
+  };
+  let active: WasmContext | undefined;
+  let activePads: Uint8Array | undefined;
+
+  // Parks the active context in its JS copy, so the WASM context area is free.
+  const park = (): void => {
+    if (active !== undefined) {
+      active.saved.set(context);
+      active = undefined;
+    }
+  };
+  const activate = (c: WasmContext): void => {
+    if (active === c) return;
+    park();
+    context.set(c.saved);
+    active = c;
+  };
+  const usePads = (p: Uint8Array): void => {
+    if (activePads !== p) {
+      pads.set(p);
+      activePads = p;
+    }
+  };
+
+  /**
+   * Copies `data` into the input window and returns its length in bytes when it fits in one go
+   * (callers of the one-call paths check that first); otherwise feeds it through `update` window
+   * by window and returns -1.
+   */
+  const stage = (alg: number, data: HashInput): number => {
+    if (typeof data === 'string') {
+      if (data.length <= STRING_SLICE) return utf8EncodeInto(data, mem, INPUT) - INPUT;
+      for (let i = 0; i < data.length; ) {
+        let j = Math.min(data.length, i + STRING_SLICE);
+        // Never split a surrogate pair between two windows.
+        if (j < data.length && (data.charCodeAt(j - 1) & 0xfc00) === 0xd800) j--;
+        kernel.update(alg, INPUT, utf8EncodeInto(data.slice(i, j), mem, INPUT) - INPUT);
+        i = j;
+      }
+      return -1;
+    }
+    if (data.length <= INPUT_SIZE) {
+      mem.set(data, INPUT);
+      return data.length;
+    }
+    for (let i = 0; i < data.length; i += INPUT_SIZE) {
+      const n = Math.min(INPUT_SIZE, data.length - i);
+      mem.set(data.subarray(i, i + n), INPUT);
+      kernel.update(alg, INPUT, n);
+    }
+    return -1;
+  };
+
+  const update = (c: WasmContext, data: HashInput): void => {
+    activate(c);
+    const alg = ALG[c.algorithm];
+    const n = stage(alg, data);
+    if (n >= 0) kernel.update(alg, INPUT, n);
+  };
+
+  const digest = (c: WasmContext): Uint8Array => {
+    activate(c);
+    if (c.outer === undefined) kernel.final(ALG[c.algorithm]);
+    else {
+      outerPad.set(c.outer);
+      activePads = undefined;
+      kernel.hmac_final(ALG[c.algorithm]);
+    }
+    active = undefined;
+    return outViews[c.algorithm].slice();
+  };
+
+  const wrap = (c: WasmContext): Context => ({
+    update: (data) => update(c, data),
+    digest: () => digest(c),
+    save(): DigestState {
+      if (active === c) c.saved.set(context);
+      const s = c.saved;
+      const length = (s[LENGTH]! | (s[LENGTH + 1]! << 8) | (s[LENGTH + 2]! << 16)) + s[LENGTH + 3]! * 2 ** 24 +
+        (s[LENGTH + 4]! | (s[LENGTH + 5]! << 8) | (s[LENGTH + 6]! << 16)) * 2 ** 32;
+      const words = STATE_WORDS[c.algorithm];
+      return {
+        algorithm: c.algorithm,
+        h: getWords(s, H, words),
+        length,
+        pending: s.slice(BLOCK_AT, BLOCK_AT + (length % BLOCK)),
+        outer: c.outer === undefined ? undefined : getWords(c.outer, 0, words),
+      };
+    },
+  });
+
+  const fresh = (algorithm: HashAlgorithm, outer?: Uint8Array): WasmContext => ({ algorithm, saved: new Uint8Array(CONTEXT), outer });
+
+  // A one-shot digest: the common case fits the input window and costs one call into WASM.
+  const hashInto = (algorithm: HashAlgorithm, data: HashInput): Uint8Array => {
+    park();
+    const alg = ALG[algorithm];
+    const short = typeof data === 'string' ? data.length <= STRING_SLICE : data.length <= INPUT_SIZE;
+    if (short) kernel.digest(alg, stage(alg, data));
+    else {
+      kernel.init(alg);
+      stage(alg, data);
+      kernel.final(alg);
+    }
+    return outViews[algorithm];
+  };
+
+  // The chaining words after one pad block, as they sit in WASM memory.
+  const padState = (algorithm: HashAlgorithm, block: Uint8Array): Uint8Array => {
+    park();
+    const alg = ALG[algorithm];
+    kernel.init(alg);
+    mem.set(block, INPUT);
+    kernel.update(alg, INPUT, BLOCK);
+    return mem.slice(H, H + 32);
+  };
+
+  const key = (algorithm: HashAlgorithm, secret: Uint8Array): EngineKey => {
+    const [ipad, opad] = padBlocks(secret, (k) => hashInto(algorithm, k).slice());
+    const keyPads = new Uint8Array(64);
+    keyPads.set(padState(algorithm, ipad), 0);
+    keyPads.set(padState(algorithm, opad), 32);
+    const alg = ALG[algorithm];
+    const out = outViews[algorithm];
+    // The hot path of every signature: encode straight into WASM memory, one call, no garbage
+    // but the result.
+    const run = (data: HashInput): void => {
+      park();
+      usePads(keyPads);
+      kernel.hmac(alg, stage(alg, data));
+    };
+    return {
+      sign(data) {
+        if (typeof data === 'string' ? data.length > STRING_SLICE : data.length > INPUT_SIZE) return digest(longHmac(data));
+        run(data);
+        return out.slice();
+      },
+      signHex(data) {
+        if (typeof data === 'string' ? data.length > STRING_SLICE : data.length > INPUT_SIZE) return toHex(digest(longHmac(data)));
+        run(data);
+        return toHex(out);
+      },
+      create: () => wrap(started()),
+    };
+
+    function started(): WasmContext {
+      const c = fresh(algorithm, keyPads.slice(32));
+      c.saved.set(keyPads.subarray(0, 32), H);
+      c.saved[LENGTH] = BLOCK;
+      return c;
+    }
+
+    function longHmac(data: HashInput): WasmContext {
+      const c = started();
+      update(c, data);
+      return c;
+    }
+  };
+
+  const self: Engine = {
+    name: 'wasm',
+    hash: (algorithm, data) => hashInto(algorithm, data).slice(),
+    hashHex: (algorithm, data) => toHex(hashInto(algorithm, data)),
+    create(algorithm) {
+      const c = fresh(algorithm);
+      park();
+      kernel.init(ALG[algorithm]);
+      c.saved.set(context);
+      return wrap(c);
+    },
+    key,
+    restore(s) {
+      const c = fresh(s.algorithm, s.outer === undefined ? undefined : new Uint8Array(32));
+      putWords(c.saved, H, s.h);
+      let n = s.length;
+      for (let i = 0; i < 8; i++, n = Math.floor(n / 256)) c.saved[LENGTH + i] = n % 256;
+      c.saved.set(s.pending, BLOCK_AT);
+      if (s.outer !== undefined) putWords(c.outer!, 0, s.outer);
+      return wrap(c);
+    },
+  };
+  return self;
+}

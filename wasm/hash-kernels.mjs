@@ -1,0 +1,255 @@
+// The source of @linkwire/hash's WASM module, as WebAssembly text.
+//
+// The compression functions are written out round by round (the way RFC 1321 and FIPS 180-4
+// print them) instead of as loops: every round names its working variables directly, so no
+// register shuffling and no table loads remain, and the constants become immediates. This file
+// generates that text; `wasm/build.mjs` assembles it with wabt's wat2wasm.
+//
+// Memory is two fixed pages (minimum = maximum), so it can never grow, whatever is hashed:
+//
+//   0   chaining words H (up to 8 × u32, little-endian in memory)
+//  32   bytes hashed so far (i64)
+//  64   the partial block (64 bytes)          0..128 is the context JS saves and restores
+// 128   digest output (up to 32 bytes, in the algorithm's byte order)
+// 160   HMAC inner pad state, 192 outer pad state (8 words each)
+// 256   SHA-256 message schedule (64 words), 512 SHA-256 round constants
+// 64K   input window (64 KiB): JS copies or UTF-8-encodes data here
+//
+// Algorithm ids: 0 MD5, 1 SHA-1, 2 SHA-256.
+
+export const LAYOUT = { h: 0, length: 32, block: 64, context: 128, out: 128, innerPad: 160, outerPad: 192, schedule: 256, k: 512, input: 65536, inputSize: 65536 };
+
+// RFC 1321 §3.4: T[i] = floor(2^32 · |sin(i + 1)|).
+const MD5_T = `d76aa478 e8c7b756 242070db c1bdceee f57c0faf 4787c62a a8304613 fd469501 698098d8 8b44f7af ffff5bb1 895cd7be
+  6b901122 fd987193 a679438e 49b40821 f61e2562 c040b340 265e5a51 e9b6c7aa d62f105d 02441453 d8a1e681 e7d3fbc8 21e1cde6 c33707d6
+  f4d50d87 455a14ed a9e3e905 fcefa3f8 676f02d9 8d2a4c8a fffa3942 8771f681 6d9d6122 fde5380c a4beea44 4bdecfa9 f6bb4b60 bebfbc70
+  289b7ec6 eaa127fa d4ef3085 04881d05 d9d4d039 e6db99e5 1fa27cf8 c4ac5665 f4292244 432aff97 ab9423a7 fc93a039 655b59c3 8f0ccc92
+  ffeff47d 85845dd1 6fa87e4f fe2ce6e0 a3014314 4e0811a1 f7537e82 bd3af235 2ad7d2bb eb86d391`;
+// FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the first 64 primes.
+const SHA256_K = `428a2f98 71374491 b5c0fbcf e9b5dba5 3956c25b 59f111f1 923f82a4 ab1c5ed5 d807aa98 12835b01 243185be 550c7dc3
+  72be5d74 80deb1fe 9bdc06a7 c19bf174 e49b69c1 efbe4786 0fc19dc6 240ca1cc 2de92c6f 4a7484aa 5cb0a9dc 76f988da 983e5152 a831c66d
+  b00327c8 bf597fc7 c6e00bf3 d5a79147 06ca6351 14292967 27b70a85 2e1b2138 4d2c6dfc 53380d13 650a7354 766a0abb 81c2c92e 92722c85
+  a2bfe8a1 a81a664b c24b8b70 c76c51a3 d192e819 d6990624 f40e3585 106aa070 19a4c116 1e376c08 2748774c 34b0bcb5 391c0cb3 4ed8aa4a
+  5b9cca4f 682e6ff3 748f82ee 78a5636f 84c87814 8cc70208 90befffa a4506ceb bef9a3f7 c67178f2`;
+// RFC 1321 §3.3 and FIPS 180-4 §5.3.1, §5.3.3: initial chaining values.
+const IV = {
+  md5: '67452301 efcdab89 98badcfe 10325476',
+  sha1: '67452301 efcdab89 98badcfe 10325476 c3d2e1f0',
+  sha256: '6a09e667 bb67ae85 3c6ef372 a54ff53a 510e527f 9b05688c 1f83d9ab 5be0cd19',
+};
+const le = (w) => [0, 8, 16, 24].map((s) => '\\' + ((w >>> s) & 255).toString(16).padStart(2, '0')).join('');
+const words = (s) => s.trim().split(/\s+/).map((w) => parseInt(w, 16) | 0);
+
+// S-expression helpers: each returns WAT text for an i32 expression.
+const get = (v) => `(local.get $${v})`;
+const set = (v, x) => `(local.set $${v} ${x})`;
+const k = (n) => `(i32.const ${n | 0})`;
+const add = (...xs) => xs.reduce((a, b) => `(i32.add ${a} ${b})`);
+const xor = (...xs) => xs.reduce((a, b) => `(i32.xor ${a} ${b})`);
+const and = (a, b) => `(i32.and ${a} ${b})`;
+const or = (a, b) => `(i32.or ${a} ${b})`;
+const not = (a) => xor(a, k(-1));
+const rotl = (x, n) => `(i32.rotl ${x} ${k(n)})`;
+const rotr = (x, n) => `(i32.rotr ${x} ${k(n)})`;
+const shr = (x, n) => `(i32.shr_u ${x} ${k(n)})`;
+const load = (i) => `(i32.load offset=${4 * i} (local.get $p))`;
+// WASM loads are little-endian; SHA reads big-endian words. There is no bswap instruction.
+const bswap = (x) => or(and(rotl(x, 8), k(0x00ff00ff)), and(rotr(x, 8), k(0xff00ff00)));
+const locals = (names) => names.map((n) => `(local $${n} i32)`).join(' ');
+const range = (n) => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * Compresses `n` consecutive 64-byte blocks at `p` into H. The working variables stay in locals
+ * across blocks; H in memory is updated after each block, so the function can stop anywhere.
+ */
+function blocksFunction(name, vars, extraLocals, rounds) {
+  const h = (i) => `(i32.load offset=${4 * i} (i32.const 0))`;
+  const feed = vars.map((v, i) => `${set(v, add(get(v), h(i)))} (i32.store offset=${4 * i} (i32.const 0) ${get(v)})`);
+  return `
+  (func $${name} (param $p i32) (param $n i32) ${locals([...vars, ...extraLocals])}
+    ${vars.map((v, i) => set(v, h(i))).join(' ')}
+    (loop $block
+      ${rounds.join('\n      ')}
+      ${feed.join('\n      ')}
+      ${set('p', add(get('p'), k(64)))}
+      (br_if $block (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))`;
+}
+
+function md5() {
+  const T = words(MD5_T);
+  const S = [[7, 12, 17, 22], [5, 9, 14, 20], [4, 11, 16, 23], [6, 10, 15, 21]];
+  const rounds = range(64).map((i) => {
+    const r = i >> 4;
+    const v = ['a', 'b', 'c', 'd'];
+    const [b, c, d] = [v[(1 - i) & 3], v[(2 - i) & 3], v[(3 - i) & 3]].map(get);
+    const x = [i, (5 * i + 1) & 15, (3 * i + 5) & 15, (7 * i) & 15][r];
+    // a + X[k] + T[i] does not wait for the previous step; only the terms with b do. F and G
+    // split into disjoint halves (so | is +) to take the half without b off the critical path.
+    const early = add(get(v[-i & 3]), add(load(x), k(T[i])));
+    const sum = [
+      add(early, xor(d, and(b, xor(c, d)))),
+      add(add(early, and(c, not(d))), and(b, d)),
+      add(early, xor(b, xor(c, d))),
+      add(early, xor(c, or(b, not(d)))),
+    ][r];
+    return set(v[-i & 3], add(b, rotl(sum, S[r][i & 3])));
+  });
+  return blocksFunction('md5_blocks', ['a', 'b', 'c', 'd'], [], rounds);
+}
+
+function sha1() {
+  const K = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6];
+  let v = ['a', 'b', 'c', 'd', 'e'];
+  const rounds = [];
+  for (let t = 0; t < 80; t++) {
+    const w = `w${t & 15}`;
+    if (t < 16) rounds.push(set(w, load(t)), set(w, bswap(get(w))));
+    else rounds.push(set(w, rotl(xor(get(`w${(t - 3) & 15}`), get(`w${(t - 8) & 15}`), get(`w${(t - 14) & 15}`), get(w)), 1)));
+    const [a, b, c, d, e] = v;
+    const f = [
+      xor(get(d), and(get(b), xor(get(c), get(d)))),
+      xor(get(b), get(c), get(d)),
+      add(and(get(b), get(c)), and(get(d), xor(get(b), get(c)))),
+      xor(get(b), get(c), get(d)),
+    ][(t / 20) | 0];
+    // The new a goes into e's local, and the variables rename instead of moving.
+    rounds.push(set(e, add(add(get(e), add(get(w), k(K[(t / 20) | 0]))), f, rotl(get(a), 5))));
+    rounds.push(set(b, rotl(get(b), 30)));
+    v = [e, a, b, c, d];
+  }
+  return blocksFunction('sha1_blocks', ['a', 'b', 'c', 'd', 'e'], range(16).map((i) => `w${i}`), rounds);
+}
+
+function sha256() {
+  // The message schedule is expanded into memory first (a loop), so the rounds keep only the
+  // eight working variables live; the rounds run eight at a time, after which the renamed
+  // variables are back in their own locals and the loop can repeat.
+  const W = LAYOUT.schedule;
+  const w = (back) => `(i32.load offset=${W - 4 * back} (local.get $i))`;
+  const s0 = (x) => xor(rotr(x, 7), rotr(x, 18), shr(x, 3));
+  const s1 = (x) => xor(rotr(x, 17), rotr(x, 19), shr(x, 10));
+  const schedule = `
+      ${set('i', k(0))}
+      (loop $load
+        (i32.store offset=${W} (local.get $i) ${bswap(`(i32.load (i32.add (local.get $p) (local.get $i)))`)})
+        (br_if $load (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 64))))
+      (loop $expand
+        (i32.store offset=${W} (local.get $i) ${add(s1(w(2)), w(7), s0(w(15)), w(16))})
+        (br_if $expand (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 256))))
+      ${set('i', k(0))}`;
+  let v = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+  const rounds = [];
+  for (let t = 0; t < 8; t++) {
+    const [a, b, c, d, e, f, g, h] = v.map(get);
+    const S1 = xor(rotr(e, 6), rotr(e, 11), rotr(e, 25));
+    const S0 = xor(rotr(a, 2), rotr(a, 13), rotr(a, 22));
+    const ch = xor(g, and(e, xor(f, g)));
+    const maj = or(and(a, b), and(c, or(a, b)));
+    const wk = add(`(i32.load offset=${W + 4 * t} (local.get $i))`, `(i32.load offset=${LAYOUT.k + 4 * t} (local.get $i))`);
+    rounds.push(set('t', add(add(h, wk), ch, S1)));
+    rounds.push(set(v[3], add(d, get('t'))));
+    rounds.push(set(v[7], add(get('t'), S0, maj)));
+    v = [v[7], v[0], v[1], v[2], v[3], v[4], v[5], v[6]];
+  }
+  const body = [
+    schedule,
+    `(loop $rounds
+        ${rounds.join('\n        ')}
+        (br_if $rounds (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 32))) (i32.const 256))))`,
+  ];
+  return blocksFunction('sha256_blocks', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], ['t', 'i'], body);
+}
+
+function initFunction() {
+  const store = (ws) => ws.map((w, i) => `(i32.store offset=${4 * i} (i32.const 0) ${k(w)})`).join(' ');
+  return `
+  (func $init (export "init") (param $alg i32)
+    (i64.store (i32.const ${LAYOUT.length}) (i64.const 0))
+    (if (i32.eq (local.get $alg) (i32.const 2)) (then ${store(words(IV.sha256))} (return)))
+    ${store(words(IV.sha1))})`;
+}
+
+/** The control code: buffering, padding, digest output and HMAC, identical for the three hashes. */
+const control = `
+  (func $blocks (param $alg i32) (param $p i32) (param $n i32)
+    (if (i32.eqz (local.get $n)) (then (return)))
+    (if (i32.eqz (local.get $alg)) (then (call $md5_blocks (local.get $p) (local.get $n)) (return)))
+    (if (i32.eq (local.get $alg) (i32.const 1)) (then (call $sha1_blocks (local.get $p) (local.get $n)) (return)))
+    (call $sha256_blocks (local.get $p) (local.get $n)))
+
+  (func $bswap (param $x i32) (result i32)
+    ${bswap(get('x'))})
+
+  ;; Hashes len bytes at p: tops up the partial block, compresses whole blocks in place, keeps the rest.
+  (func $update (export "update") (param $alg i32) (param $p i32) (param $len i32) (local $pos i32) (local $take i32)
+    (local.set $pos (i32.and (i32.wrap_i64 (i64.load (i32.const ${LAYOUT.length}))) (i32.const 63)))
+    (i64.store (i32.const ${LAYOUT.length}) (i64.add (i64.load (i32.const ${LAYOUT.length})) (i64.extend_i32_u (local.get $len))))
+    (if (local.get $pos) (then
+      (local.set $take (i32.sub (i32.const 64) (local.get $pos)))
+      (if (i32.lt_u (local.get $len) (local.get $take)) (then (local.set $take (local.get $len))))
+      (memory.copy (i32.add (i32.const ${LAYOUT.block}) (local.get $pos)) (local.get $p) (local.get $take))
+      (local.set $p (i32.add (local.get $p) (local.get $take)))
+      (local.set $len (i32.sub (local.get $len) (local.get $take)))
+      (if (i32.lt_u (i32.add (local.get $pos) (local.get $take)) (i32.const 64)) (then (return)))
+      (call $blocks (local.get $alg) (i32.const ${LAYOUT.block}) (i32.const 1))))
+    (call $blocks (local.get $alg) (local.get $p) (i32.shr_u (local.get $len) (i32.const 6)))
+    (memory.copy (i32.const ${LAYOUT.block}) (i32.add (local.get $p) (i32.and (local.get $len) (i32.const -64))) (i32.and (local.get $len) (i32.const 63))))
+
+  ;; Pads (RFC 1321 §3.1-3.2, FIPS 180-4 §5.1.1) and writes the digest at out.
+  (func $final (export "final") (param $alg i32) (local $pos i32) (local $bits i64) (local $i i32)
+    (local.set $pos (i32.and (i32.wrap_i64 (i64.load (i32.const ${LAYOUT.length}))) (i32.const 63)))
+    (local.set $bits (i64.shl (i64.load (i32.const ${LAYOUT.length})) (i64.const 3)))
+    (i32.store8 offset=${LAYOUT.block} (local.get $pos) (i32.const 0x80))
+    (memory.fill (i32.add (i32.const ${LAYOUT.block + 1}) (local.get $pos)) (i32.const 0) (i32.sub (i32.const 63) (local.get $pos)))
+    (if (i32.ge_u (local.get $pos) (i32.const 56)) (then
+      (call $blocks (local.get $alg) (i32.const ${LAYOUT.block}) (i32.const 1))
+      (memory.fill (i32.const ${LAYOUT.block}) (i32.const 0) (i32.const 56))))
+    (if (i32.eqz (local.get $alg))
+      (then (i64.store offset=${LAYOUT.block + 56} (i32.const 0) (local.get $bits)))
+      (else
+        (i32.store offset=${LAYOUT.block + 56} (i32.const 0) (call $bswap (i32.wrap_i64 (i64.shr_u (local.get $bits) (i64.const 32)))))
+        (i32.store offset=${LAYOUT.block + 60} (i32.const 0) (call $bswap (i32.wrap_i64 (local.get $bits))))))
+    (call $blocks (local.get $alg) (i32.const ${LAYOUT.block}) (i32.const 1))
+    (if (i32.eqz (local.get $alg)) (then (memory.copy (i32.const ${LAYOUT.out}) (i32.const 0) (i32.const 16)) (return)))
+    (loop $word
+      (i32.store offset=${LAYOUT.out} (local.get $i) (call $bswap (i32.load (local.get $i))))
+      (br_if $word (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (select (i32.const 20) (i32.const 32) (i32.eq (local.get $alg) (i32.const 1)))))))
+
+  ;; One-shot digest of len input bytes.
+  (func (export "digest") (param $alg i32) (param $len i32)
+    (call $init (local.get $alg))
+    (call $update (local.get $alg) (i32.const ${LAYOUT.input}) (local.get $len))
+    (call $final (local.get $alg)))
+
+  ;; Resumes from a pad state (one block, 64 bytes, already hashed).
+  (func $resume (param $pad i32)
+    (memory.copy (i32.const 0) (local.get $pad) (i32.const 32))
+    (i64.store (i32.const ${LAYOUT.length}) (i64.const 64)))
+
+  ;; Finishes an HMAC whose inner hash is in the context: H(outer pad ‖ H(inner pad ‖ m)).
+  (func $hmac_final (export "hmac_final") (param $alg i32)
+    (call $final (local.get $alg))
+    (call $resume (i32.const ${LAYOUT.outerPad}))
+    (call $update (local.get $alg) (i32.const ${LAYOUT.out})
+      (select (i32.const 16) (select (i32.const 20) (i32.const 32) (i32.eq (local.get $alg) (i32.const 1))) (i32.eqz (local.get $alg))))
+    (call $final (local.get $alg)))
+
+  ;; The whole keyed HMAC of len input bytes in one call: short signing strings cross into WASM once.
+  (func (export "hmac") (param $alg i32) (param $len i32)
+    (call $resume (i32.const ${LAYOUT.innerPad}))
+    (call $update (local.get $alg) (i32.const ${LAYOUT.input}) (local.get $len))
+    (call $hmac_final (local.get $alg)))`;
+
+export function hashModuleText() {
+  return `;; Generated by wasm/hash-kernels.mjs: MD5, SHA-1, SHA-256 and HMAC for @linkwire/hash.
+(module
+  (memory (export "memory") 2 2)
+  (data (i32.const ${LAYOUT.k}) "${words(SHA256_K).map((w) => le(w)).join('')}")
+  ${md5()}
+  ${sha1()}
+  ${sha256()}
+  ${initFunction()}
+  ${control}
+)
+`;
+}
