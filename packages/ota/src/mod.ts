@@ -1,0 +1,42 @@
+/**
+ * Firmware updates and remote configuration for Alibaba Cloud IoT and EnOS: typed,
+ * validated OTA and config messages, streaming verification whose result is the only thing
+ * activation accepts, resumable downloads, paced progress reports, version ordering, and
+ * the OPC UA channel password cipher of the gateway model config.
+ * @module
+ */
+export { OtaError, type FailureStep } from './errors.ts';
+export type { DecodeOptions, JsonObject, MessageId } from './fields.ts';
+export { parseDigestMethod } from './fields.ts';
+export type { Reply } from './envelope.ts';
+export { defaultDigestBackend, hashDigestBackend, jsDigestBackend, type DigestBackend, type DigestMethod, type StreamDigest } from './digest.ts';
+export {
+  activateFirmware, createFirmwareVerifier, isVerifiedFirmware, resumeFirmwareVerifier,
+  type FirmwareVerifier, type VerificationTarget, type VerifiedFirmware, type VerifierOptions, type VerifierState,
+} from './verifier.ts';
+export {
+  decodeFirmwareGet, decodeFirmwareGetReply, decodeFirmwareRequest, decodeProgress, decodeUpgradePush, decodeVersionInform,
+  encodeFirmwareGet, encodeFirmwareGetReply, encodeFirmwareRequest, encodeProgress, encodeUpgradePush, encodeVersionInform,
+  type FirmwareGet, type FirmwareUpgrade, type ProgressMessage, type UpgradePush, type VersionReport,
+} from './alibaba.ts';
+export {
+  decodeEnosGetVersionReply, decodeEnosProgress, decodeEnosUpgrade, decodeEnosVersionInform,
+  encodeEnosGetVersion, encodeEnosGetVersionReply, encodeEnosProgress, encodeEnosReply, encodeEnosUpgrade, encodeEnosVersionInform,
+  type EnosUpgradeCommand,
+} from './enos.ts';
+export {
+  CONFIG_ERROR_CODES, decodeConfigGet, decodeConfigGetReply, decodeConfigPush, decodeConfigPushReply,
+  encodeConfigGet, encodeConfigGetReply, encodeConfigPush, encodeConfigPushReply,
+  type ConfigFile, type ConfigGet, type ConfigPush,
+} from './config.ts';
+export {
+  decodeModelConfigPush, decodeModelConfigPushReply, encodeModelConfigPush, encodeModelConfigPushReply,
+  parseModelConfigDocument, validateModelConfigDocument,
+  type DeviceListItem, type ModelConfigDocument, type ModelConfigPush, type ModelConfigTarget, type ModelEntry,
+  type ModelListItem, type ServerChannel, type TslListItem,
+} from './model-config.ts';
+export { decryptOpcUaPassword, encryptOpcUaPassword } from './opcua.ts';
+export { progressStepIssue, type OtaPlatform } from './progress-step.ts';
+export { createProgressReporter, type ProgressReport, type ProgressReporter, type ProgressReporterOptions } from './progress.ts';
+export { checkUpgrade, compareVersions, type UpgradeDecision, type UpgradeRefusal } from './version.ts';
+export { enosOtaTopics, otaTopics, parseOtaTopic, type EnosOtaTopics, type OtaTopicKind, type OtaTopics, type ParsedOtaTopic } from './topics.ts';
