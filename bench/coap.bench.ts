@@ -40,7 +40,7 @@ const readTheirs = () => {
     if (o.name === 'Uri-Path') path += '/' + o.value.toString();
     else if (o.name === 'Content-Format') cf = o.value.length === 0 ? 0 : o.value.readUIntBE(0, o.value.length);
     else if (o.name === 'Accept') accept = o.value.length === 0 ? 0 : o.value.readUIntBE(0, o.value.length);
-    else if (o.name === '2088') tok = o.value.toString();
+    else if (String(o.name) === '2088') tok = o.value.toString();
   }
   sink += path.length + cf + accept + tok.length + p.payload.length + p.messageId;
 };

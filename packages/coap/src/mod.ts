@@ -15,3 +15,8 @@ export {
 } from './message.ts';
 export { decodeCoap, peekHeader, type CoapHeader } from './decode.ts';
 export { encodeCoap } from './encode.ts';
+export {
+  blockSize, createBlockAssembler, decodeBlock, encodeBlock, payloadBlock, splitBlocks, szxForSize,
+  type BlockAddResult, type BlockAssembler, type BlockOption, type PayloadBlock,
+} from './block.ts';
+export { OBSERVE_DEREGISTER, OBSERVE_REGISTER, nextObserveSeq, observeFresher, type ObserveStamp } from './observe.ts';
