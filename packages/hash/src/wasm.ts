@@ -23,7 +23,7 @@ const INPUT_SIZE = 65536;
 const STRING_SLICE = INPUT_SIZE / 3;
 
 interface Kernel {
-  readonly memory: { readonly buffer: ArrayBuffer };
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   init(alg: number): void;
   update(alg: number, at: number, length: number): void;
   final(alg: number): void;
@@ -52,6 +52,12 @@ export function wasmBytes(): Uint8Array {
 const ALG: Readonly<Record<HashAlgorithm, number>> = { md5: 0, sha1: 1, sha256: 2 };
 
 let engine: Engine | undefined;
+let memory: { readonly buffer: ArrayBuffer; grow(pages: number): number } | undefined;
+
+/** Internal, for tests: the instance's memory (bounded-memory checks), once instantiated. */
+export function wasmMemory(): { readonly buffer: ArrayBuffer; grow(pages: number): number } | undefined {
+  return memory;
+}
 let unavailable = false;
 let pending: Promise<Engine | undefined> | undefined;
 
@@ -118,6 +124,7 @@ interface WasmContext {
 }
 
 function engineOver(kernel: Kernel): Engine {
+  memory = kernel.memory;
   // Memory cannot grow (maximum = minimum), so these views never detach.
   const mem = new Uint8Array(kernel.memory.buffer);
   const context = mem.subarray(0, CONTEXT);

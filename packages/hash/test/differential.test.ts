@@ -1,0 +1,161 @@
+import { createHash as nodeHash, createHmac as nodeHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { toHex } from '@linkwire/base';
+import { createHash, hashHex, hashWith, hmacKey, registerNativeHash, restoreHash, type BackendName, type HashFunctions } from '@linkwire/hash';
+import { chunked, hashAlgorithm, hashBytes, hashInput, hmacSecret } from '@linkwire/hash/testing';
+import { nodeHashBackend } from '../../node/src/hash.ts';
+import { numRuns } from '../../../test/support/fast-check.ts';
+
+const node = (alg: string, data: Uint8Array | string): string => nodeHash(alg).update(data).digest('hex');
+const nodeMac = (alg: string, key: Uint8Array | string, data: Uint8Array | string): string => nodeHmac(alg, key).update(data).digest('hex');
+
+const portable: readonly BackendName[] = ['wasm', 'js'];
+const apis = (): HashFunctions[] => [...portable.map(hashWith)];
+
+afterEach(() => registerNativeHash(undefined));
+
+describe('differential: WASM = JS = node:crypto', () => {
+  it('digests of random inputs, one-shot and in random chunks', () => {
+    fc.assert(
+      fc.property(hashAlgorithm(), hashBytes().chain(chunked), (alg, { data, chunks }) => {
+        const want = node(alg, data);
+        for (const api of apis()) {
+          expect(api.hashHex(alg, data)).toBe(want);
+          const h = api.createHash(alg);
+          for (const c of chunks) h.update(c);
+          expect(h.digestHex()).toBe(want);
+        }
+      }),
+      { numRuns: numRuns(300) },
+    );
+  });
+
+  it('digests of random strings (UTF-8, lone surrogates as U+FFFD like Node)', () => {
+    fc.assert(
+      fc.property(hashAlgorithm(), hashInput(), (alg, data) => {
+        const want = node(alg, data);
+        for (const api of apis()) expect(api.hashHex(alg, data)).toBe(want);
+      }),
+      { numRuns: numRuns(300) },
+    );
+  });
+
+  it('HMAC with random keys (longer than a block included), one-shot, keyed and streamed', () => {
+    fc.assert(
+      fc.property(hashAlgorithm(), hmacSecret(), hashBytes({ maxLength: 1000 }).chain(chunked), (alg, key, { data, chunks }) => {
+        const want = nodeMac(alg, key, data);
+        for (const api of apis()) {
+          expect(api.hmacHex(alg, key, data)).toBe(want);
+          const k = api.hmacKey(alg, key);
+          expect(k.signHex(data)).toBe(want);
+          expect(toHex(k.sign(data))).toBe(want);
+          const s = k.create();
+          for (const c of chunks) s.update(c);
+          expect(s.digestHex()).toBe(want);
+        }
+      }),
+      { numRuns: numRuns(200) },
+    );
+  });
+
+  it('inputs up to 1 MiB, with chunkings that cross the 64 KiB WASM input window', () => {
+    const big = fc.integer({ min: 65_000, max: 1 << 20 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
+    fc.assert(
+      fc.property(hashAlgorithm(), big.chain(chunked), hmacSecret(), (alg, { data, chunks }, key) => {
+        const want = node(alg, data);
+        for (const api of apis()) {
+          expect(api.hashHex(alg, data)).toBe(want);
+          const h = api.createHash(alg);
+          for (const c of chunks) h.update(c);
+          expect(h.digestHex()).toBe(want);
+        }
+        expect(hashWith('wasm').hmacKey(alg, key).signHex(data)).toBe(nodeMac(alg, key, data));
+      }),
+      { numRuns: numRuns(3) },
+    );
+  });
+
+  it('a long string streams through the input window without splitting surrogate pairs', () => {
+    const s = 'é€\u{1F600}'.repeat(40_000) + 'tail';
+    for (const alg of ['md5', 'sha1', 'sha256'] as const) {
+      for (const api of apis()) {
+        expect(api.hashHex(alg, s)).toBe(node(alg, s));
+        expect(api.hmacKey(alg, 'k').signHex(s)).toBe(nodeMac(alg, 'k', s));
+      }
+    }
+  });
+
+  it('snapshot at a random point, restored on a random backend, gives the same digest', () => {
+    fc.assert(
+      fc.property(hashAlgorithm(), hashBytes(), fc.nat(), fc.constantFrom(...portable), fc.constantFrom(...portable), fc.option(hmacSecret(), { nil: undefined }), (alg, data, at, from, to, key) => {
+        const cut = at % (data.length + 1);
+        const start = key === undefined ? hashWith(from).createHash(alg) : hashWith(from).hmacKey(alg, key).create();
+        const saved = start.update(data.subarray(0, cut)).snapshot();
+        const resumed = hashWith(to).restoreHash(saved).update(data.subarray(cut)).digestHex();
+        expect(resumed).toBe(key === undefined ? node(alg, data) : nodeMac(alg, key, data));
+        expect(start.update(data.subarray(cut)).digestHex()).toBe(resumed);
+      }),
+      { numRuns: numRuns(200) },
+    );
+  });
+
+  it('corrupt snapshots never restore', () => {
+    fc.assert(
+      fc.property(hashAlgorithm(), hashBytes({ maxLength: 200 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (alg, data, at, flip) => {
+        const saved = createHash(alg, { resumable: true }).update(data).snapshot();
+        const bad = saved.slice();
+        bad[at % bad.length]! ^= flip;
+        expect(() => restoreHash(bad)).toThrow(expect.objectContaining({ code: 'invalid_snapshot' }));
+        expect(() => restoreHash(saved.subarray(0, at % saved.length))).toThrow(expect.objectContaining({ code: 'invalid_snapshot' }));
+      }),
+      { numRuns: numRuns(200) },
+    );
+  });
+});
+
+describe('native backend (node:crypto registered)', () => {
+  it('gives the same results on every path, and sends only large inputs to node:crypto', () => {
+    let calls = 0;
+    const counting = { ...nodeHashBackend, hash: (...a: Parameters<typeof nodeHashBackend.hash>) => (calls++, nodeHashBackend.hash(...a)) };
+    registerNativeHash(counting);
+    fc.assert(
+      fc.property(hashAlgorithm(), hashBytes({ maxLength: 5000 }), hmacSecret(), (alg, data, key) => {
+        expect(hashHex(alg, data)).toBe(node(alg, data));
+        expect(hashWith('native').hashHex(alg, data)).toBe(node(alg, data));
+        expect(hmacKey(alg, key).signHex(data)).toBe(nodeMac(alg, key, data));
+        expect(hashWith('native').hmacKey(alg, key).create().update(data).digestHex()).toBe(nodeMac(alg, key, data));
+      }),
+      { numRuns: numRuns(100) },
+    );
+    calls = 0;
+    hashHex('sha256', new Uint8Array(100));
+    expect(calls).toBe(0);
+    hashHex('sha256', new Uint8Array(1 << 16));
+    expect(calls).toBe(1);
+  });
+
+  it('streams on native unless resumable; a native hasher refuses to snapshot with a typed error', () => {
+    registerNativeHash(nodeHashBackend);
+    const h = createHash('sha1');
+    expect(h.backend).toBe('native');
+    expect(() => h.snapshot()).toThrow(expect.objectContaining({ code: 'snapshot_unsupported' }));
+    expect(h.update('abc').digestHex()).toBe(node('sha1', 'abc'));
+    const r = createHash('sha1', { resumable: true });
+    expect(r.backend).toBe('wasm');
+    expect(restoreHash(r.update('ab').snapshot()).update('c').digestHex()).toBe(node('sha1', 'abc'));
+    expect(hmacKey('md5', 'k').create().backend).toBe('native');
+    expect(hmacKey('md5', 'k').create({ resumable: true }).backend).toBe('wasm');
+    expect(() => hashWith('native').restoreHash(r.snapshot())).toThrow(expect.objectContaining({ code: 'backend_unavailable' }));
+  });
+
+  it('registration is checked and can be undone', () => {
+    expect(() => registerNativeHash({ name: 'x' } as never)).toThrow(expect.objectContaining({ code: 'invalid_backend' }));
+    expect(() => registerNativeHash(null as never)).toThrow(expect.objectContaining({ code: 'invalid_backend' }));
+    expect(() => hashWith('native')).toThrow(expect.objectContaining({ code: 'backend_unavailable' }));
+    registerNativeHash(nodeHashBackend);
+    expect(hashWith('native').backend).toBe('native');
+    registerNativeHash(undefined);
+    expect(createHash('md5').backend).toBe('wasm');
+  });
+});
