@@ -9,7 +9,7 @@ export { OtaError, type FailureStep } from './errors.ts';
 export type { DecodeOptions, JsonObject, MessageId } from './fields.ts';
 export { parseDigestMethod } from './fields.ts';
 export type { Reply } from './envelope.ts';
-export { defaultDigestBackend, hashDigestBackend, jsDigestBackend, type DigestBackend, type DigestMethod, type StreamDigest } from './digest.ts';
+export { defaultDigestBackend, hashDigestBackend, streamingDigestBackend, type DigestBackend, type DigestMethod, type StreamDigest } from './digest.ts';
 export {
   activateFirmware, createFirmwareVerifier, isVerifiedFirmware, resumeFirmwareVerifier,
   type FirmwareVerifier, type VerificationTarget, type VerifiedFirmware, type VerifierOptions, type VerifierState,

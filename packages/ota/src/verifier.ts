@@ -6,7 +6,7 @@
  */
 import { constantTimeEqualHex, fromBase64, toBase64, toHex, type Issue } from '@linkwire/base';
 import { hashHex } from '@linkwire/hash';
-import { defaultDigestBackend, jsDigestBackend, type DigestBackend, type DigestMethod, type StreamDigest } from './digest.ts';
+import { defaultDigestBackend, type DigestBackend, type DigestMethod, type StreamDigest } from './digest.ts';
 import { OtaError, throwIssues, type FailureStep } from './errors.ts';
 import { checkDigest, checkSize, checkUrl, issue, parseDigestMethod } from './fields.ts';
 
@@ -246,7 +246,7 @@ export function resumeFirmwareVerifier(target: VerificationTarget, state: Verifi
   if (typeof received !== 'number' || !Number.isSafeInteger(received) || received < 0 || received > c.limit) {
     throw new OtaError('corrupt_state', 'the saved byte count is out of range');
   }
-  const backend = [options?.backend, defaultDigestBackend, jsDigestBackend].find((b) => b?.name === state.engine);
+  const backend = [options?.backend, defaultDigestBackend].find((b) => b?.name === state.engine);
   if (backend?.restore === undefined) throw new OtaError('state_mismatch', `no digest engine named ${String(state.engine)} can restore this state`);
   let snapshot: Uint8Array;
   try {
