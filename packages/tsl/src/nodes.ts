@@ -35,11 +35,15 @@ function leaf(test: (v: unknown) => boolean, coerce: ((v: unknown) => unknown) |
     test,
     explain(v, path, ctx) {
       if (test(v)) return v;
+      let shown = v;
       if (ctx.coerce && coerce !== undefined) {
         const c = coerce(v);
-        if (c !== undefined && test(c)) return c;
+        if (c !== undefined) {
+          if (test(c)) return c;
+          shown = c;
+        }
       }
-      const [code, message] = describe(v);
+      const [code, message] = describe(shown);
       ctx.issues.push(error(path, code, message));
       return v;
     },

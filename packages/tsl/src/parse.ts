@@ -1,6 +1,7 @@
 import { parseJson, type JsonLimits } from '@linkwire/base';
 import { TslError, type TslIssue } from './errors.ts';
 import {
+  PROPERTY_GET_METHOD,
   TSL_LIMITS,
   type TslDataType,
   type TslEnumValue,
@@ -270,7 +271,8 @@ function readService(o: Obj, path: string, issues: TslIssue[], propertyIds: Read
     outputData: readParams(own(o, 'outputData'), `${path}.outputData`, issues),
   };
   const input = own(o, 'inputData');
-  if (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string')) {
+  // An empty list is ambiguous; only the get service's method says it lists identifiers.
+  if (Array.isArray(input) && input.every((x) => typeof x === 'string') && (input.length > 0 || sv.method === PROPERTY_GET_METHOD)) {
     sv.inputIdentifiers = input as string[];
     // The platform tolerates a get list naming a property the model lacks (the seeds' own
     // example does it), so that is a warning, not an error.
