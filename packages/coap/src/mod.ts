@@ -20,3 +20,8 @@ export {
   type BlockAddResult, type BlockAssembler, type BlockOption, type PayloadBlock,
 } from './block.ts';
 export { OBSERVE_DEREGISTER, OBSERVE_REGISTER, nextObserveSeq, observeFresher, type ObserveStamp } from './observe.ts';
+export {
+  DEFAULT_TRANSMISSION, createCoapEndpoint, derivedTimes,
+  type CoapDerivedTimes, type CoapEndpoint, type CoapEndpointOptions, type CoapExchange, type CoapRequestHandle, type CoapRequestInit,
+  type CoapResponseInit, type CoapResult, type CoapTransmissionParameters,
+} from './endpoint.ts';
