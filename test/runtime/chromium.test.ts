@@ -1,28 +1,21 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ConformanceResult } from '../conformance/harness.ts';
 import { bundleEntry } from './bundle.ts';
 import { expectAllPassed } from './expect-all.ts';
-
-export const CHROMIUM = process.env['LINKWIRE_CHROMIUM'] ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-];
+import { withChromium } from './chromium.ts';
 
 let server: Server;
 let origin: string;
 
 beforeAll(async () => {
   const bundle = await bundleEntry('esm', 'browser');
-  // The page is served from 127.0.0.1 with a strict CSP: no eval, no inline script.
+  // The page is served from 127.0.0.1 with a strict CSP: no eval, no inline script; only
+  // WebAssembly compilation is allowed, so the hash package's WASM backend is exercised too.
+  // (The device-flow page in web-device.test.ts omits 'wasm-unsafe-eval': the JS fallback.)
   server = createServer((req, res) => {
-    const csp = { 'content-security-policy': "default-src 'self'; script-src 'self'" };
+    const csp = { 'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'" };
     if (req.url === '/') {
       res.writeHead(200, { 'content-type': 'text/html', ...csp });
       res.end('<!doctype html><script type="module" src="/main.js"></script>');
@@ -41,22 +34,15 @@ afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())
 
 describe('runtime matrix: Chromium', () => {
   it('runs every conformance case in a headless browser page under a strict CSP', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install the Debian package "chromium" (npm test does this when run as root)`);
-    const profile = mkdtempSync(join(tmpdir(), 'linkwire-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    try {
+    await withChromium(async (context) => {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${origin}/`);
-      await page.waitForFunction(() => (window as unknown as { __results?: unknown }).__results !== undefined || document.readyState === 'complete', undefined, { timeout: 30_000 });
       await page.waitForFunction(() => (window as unknown as { __results?: unknown }).__results !== undefined, undefined, { timeout: 30_000 }).catch(() => undefined);
       const results = await page.evaluate(() => (window as unknown as { __results?: ConformanceResult[] }).__results);
       if (results === undefined) throw new Error(`the page produced no results; page errors: ${errors.join('; ')}`);
       expectAllPassed('Chromium', results);
-    } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });

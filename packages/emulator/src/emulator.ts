@@ -1,4 +1,6 @@
+import http from 'node:http';
 import net from 'node:net';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifyMqttCredentials } from '@linkwire/sign';
 import { createDeviceRegistry, ownsTopic, type EmulatorDevice } from './devices.ts';
@@ -18,11 +20,15 @@ export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
   readonly onEvent?: (event: EmulatorEvent) => void;
+  /** Also accept MQTT over WebSocket (subprotocol `mqtt`), as browsers and Deno connect. */
+  readonly websocket?: boolean;
 }
 
 export interface Emulator {
   readonly host: string;
   readonly port: number;
+  /** The WebSocket port when `websocket` was requested: `ws://{host}:{wsPort}/mqtt`. */
+  readonly wsPort: number | undefined;
   addDevice(device: EmulatorDevice): void;
   close(): Promise<void>;
 }
@@ -103,13 +109,36 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const port = (server.address() as net.AddressInfo).port;
 
+  let httpServer: http.Server | undefined;
+  let wss: WebSocketServer | undefined;
+  let wsPort: number | undefined;
+  if (options.websocket === true) {
+    httpServer = http.createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
+    wss = new WebSocketServer({ server: httpServer, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+    wss.on('connection', (socket) => {
+      const stream = createWebSocketStream(socket);
+      stream.on('error', () => socket.terminate());
+      broker.handle(stream);
+    });
+    const hs = httpServer;
+    await new Promise<void>((resolve, reject) => {
+      hs.once('error', reject);
+      hs.listen(0, host, () => resolve());
+    });
+    wsPort = (hs.address() as net.AddressInfo).port;
+  }
+
   return {
     host,
     port,
+    wsPort,
     addDevice: (d) => registry.add(d),
     close: () =>
       new Promise<void>((resolve) => {
         server.close();
+        for (const c of wss?.clients ?? []) c.terminate();
+        wss?.close();
+        httpServer?.close();
         broker.close(() => resolve());
       }),
   };

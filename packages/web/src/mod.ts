@@ -1,0 +1,6 @@
+/**
+ * The web adapter (browsers, Deno, Bun): WebSocket transport and web timers for linkwire sessions.
+ * @module
+ */
+export { webClock, webRandom } from './runtime.ts';
+export { connectMqttWebSocket, type WebMqttConnection, type WebMqttOptions } from './mqtt.ts';
