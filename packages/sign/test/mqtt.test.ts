@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SignError, mqttCredentials, parseMqttClientId, signContent, verifyMqttCredentials } from '@linkwire/sign';
+import { SignError, mqttBroker, mqttCredentials, parseMqttClientId, signContent, signingKey, verifyMqttCredentials } from '@linkwire/sign';
+import { malformedClientId, malformedDeviceName, malformedKeepAlive, malformedTimestamp, mqttCredentialsOptions } from '@linkwire/sign/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
 import { runCases } from '../../../test/conformance/harness.ts';
 import { cases } from './conformance.ts';
@@ -56,5 +57,64 @@ describe('mqttCredentials', () => {
     fc.assert(fc.property(fc.string(), fc.string(), fc.string(), (a, b, c) => {
       expect(verifyMqttCredentials(a, b, c, () => 'x').ok).toBe(false);
     }), { numRuns: numRuns(300) });
+  });
+});
+
+describe('mqttCredentials options and the broker endpoint', () => {
+  it('any valid option set signs like node:crypto and verifies; keepAlive is returned', () => {
+    fc.assert(fc.property(mqttCredentialsOptions(), (o) => {
+      const c = mqttCredentials(o);
+      const clientId = o.clientId ?? `${o.productKey}.${o.deviceName}`;
+      const content = `clientId${clientId}deviceName${o.deviceName}productKey${o.productKey}` + (o.timestamp === undefined ? '' : `timestamp${o.timestamp}`);
+      const alg = (o.signMethod ?? 'hmacsha256').toLowerCase().slice(4);
+      expect(c.password).toBe(createHmac(alg, o.deviceSecret as string).update(content).digest('hex'));
+      expect(c.keepAlive).toBe(o.keepAlive);
+      const v = verifyMqttCredentials(c.clientId, c.username, c.password, () => o.deviceSecret as string);
+      expect(v.ok).toBe(true);
+      expect(verifyMqttCredentials(c.clientId, c.username, c.password, () => `${o.deviceSecret as string}!`).ok).toBe(false);
+    }), { numRuns: numRuns(150) });
+  });
+
+  it('refuses every malformed deviceName, clientId, timestamp and keepAlive, naming the field', () => {
+    const base = { productKey: 'a1b2c3d4e5f', deviceName: 'device1', deviceSecret: 's' };
+    const field = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(SignError); return (e as SignError).field; } return undefined; };
+    fc.assert(fc.property(malformedDeviceName(), (dn) => { expect(field(() => mqttCredentials({ ...base, deviceName: dn }))).toBe('deviceName'); }), { numRuns: numRuns(100) });
+    fc.assert(fc.property(malformedClientId(), (id) => { expect(field(() => mqttCredentials({ ...base, clientId: id }))).toBe('clientId'); }), { numRuns: numRuns(100) });
+    fc.assert(fc.property(malformedTimestamp(), (ts) => { expect(field(() => mqttCredentials({ ...base, timestamp: ts }))).toBe('timestamp'); }), { numRuns: numRuns(100) });
+    fc.assert(fc.property(malformedKeepAlive(), (k) => { expect(field(() => mqttCredentials({ ...base, keepAlive: k }))).toBe('keepAlive'); }), { numRuns: numRuns(100) });
+    expect(field(() => mqttCredentials({ ...base, extra: { signmethod: 'hmacmd5' } }))).toBe('extra');
+    expect(field(() => mqttCredentials({ ...base, extra: { lan: 'a,b' } }))).toBe('extra');
+    expect(field(() => mqttCredentials({ ...base, transport: 'quic' as 'tcp' }))).toBe('transport');
+    expect(field(() => mqttCredentials({ ...base, deviceSecret: signingKey('hmacsha1', 's'), signMethod: 'hmacsha256' }))).toBe('deviceSecret');
+  });
+
+  it('a keyed secret signs exactly like the plain one', () => {
+    const key = signingKey('hmacSha256', 'fleet-secret');
+    for (let i = 0; i < 20; i++) {
+      const o = { productKey: 'a1b2c3d4e5f', deviceName: `device${i}`, timestamp: 1700000000000 + i };
+      expect(mqttCredentials({ ...o, deviceSecret: key })).toEqual(mqttCredentials({ ...o, deviceSecret: 'fleet-secret' }));
+    }
+  });
+
+  it('broker endpoints for regions, instances and transports', () => {
+    expect(mqttBroker({ productKey: 'a1b2c3d4e5f' })).toEqual({ host: 'a1b2c3d4e5f.iot-as-mqtt.cn-shanghai.aliyuncs.com', port: 1883, url: 'mqtts://a1b2c3d4e5f.iot-as-mqtt.cn-shanghai.aliyuncs.com:1883', secureMode: 2 });
+    expect(mqttBroker({ productKey: 'pk', regionId: 'ap-southeast-1', transport: 'tcp' }).url).toBe('mqtt://pk.iot-as-mqtt.ap-southeast-1.aliyuncs.com:1883');
+    expect(mqttBroker({ productKey: 'pk', instanceId: 'iot-06z00abc', transport: 'wss' })).toEqual({ host: 'iot-06z00abc.mqtt.iothub.aliyuncs.com', port: 443, url: 'wss://iot-06z00abc.mqtt.iothub.aliyuncs.com:443', secureMode: 2 });
+    expect(() => mqttBroker({ productKey: 'pk', regionId: 'evil.com/x' })).toThrow(SignError);
+    expect(() => mqttBroker({ productKey: 'pk', instanceId: 'a.b' })).toThrow(SignError);
+  });
+
+  it('the verifier: seconds timestamps, required timestamps, duplicate keys, allowed methods', () => {
+    const c = mqttCredentials({ productKey: 'pk', deviceName: 'device', deviceSecret: 's', timestamp: 1_700_000_000 });
+    expect(verifyMqttCredentials(c.clientId, c.username, c.password, () => 's', { now: 1_700_000_000_000 + 60_000 }).ok).toBe(true);
+    const none = mqttCredentials({ productKey: 'pk', deviceName: 'device', deviceSecret: 's' });
+    const r = verifyMqttCredentials(none.clientId, none.username, none.password, () => 's', { requireTimestamp: true });
+    expect(r.ok ? '' : r.code).toBe('timestamp_required');
+    expect(parseMqttClientId('x|a=1,a=2|')).toBeUndefined();
+    const ok = verifyMqttCredentials(none.clientId, none.username, none.password, () => 's', { allowedMethods: ['HMACSHA256'] });
+    expect(ok.ok).toBe(true);
+    const md5 = mqttCredentials({ productKey: 'pk', deviceName: 'device', deviceSecret: 's', signMethod: 'hmacmd5' });
+    const refused = verifyMqttCredentials(md5.clientId, md5.username, md5.password, () => 's', { allowedMethods: ['hmacsha256', 'hmacsha1'] });
+    expect(refused.ok ? '' : refused.code).toBe('method_not_allowed');
   });
 });
