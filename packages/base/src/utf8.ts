@@ -10,6 +10,11 @@ const nativeEncoder: { encode(s: string): Uint8Array } | undefined =
     ? new (globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array } }).TextEncoder()
     : undefined;
 
+type Decoder = { decode(b: Uint8Array): string };
+const DecoderCtor = (globalThis as unknown as { TextDecoder?: new (label: string, o?: { fatal: boolean }) => Decoder }).TextDecoder;
+const nativeDecoder: Decoder | undefined = typeof DecoderCtor === 'function' ? new DecoderCtor('utf-8') : undefined;
+const nativeFatalDecoder: Decoder | undefined = typeof DecoderCtor === 'function' ? new DecoderCtor('utf-8', { fatal: true }) : undefined;
+
 /** The number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
   let n = 0;
@@ -83,6 +88,23 @@ export interface Utf8DecodeOptions {
  * equals `new TextDecoder().decode(bytes)` in every runtime, including those without one.
  */
 export function utf8Decode(bytes: Uint8Array, options?: Utf8DecodeOptions): string {
+  // Topics, ids and JSON keys are nearly always ASCII: one scan, then one native call.
+  if (bytes.length <= 4096) {
+    let ascii = true;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i]! > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  } else if (nativeDecoder !== undefined) {
+    try {
+      return options?.fatal === true ? nativeFatalDecoder!.decode(bytes) : nativeDecoder.decode(bytes);
+    } catch {
+      // Fall through to our decoder for the typed error and its offset.
+    }
+  }
   const fatal = options?.fatal === true;
   let out = '';
   let chunk: number[] = [];

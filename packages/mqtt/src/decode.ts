@@ -157,9 +157,11 @@ export function decodeBody(buf: Uint8Array, offset: number, h: FixedHeader): Mqt
       const topic = r.string('topic');
       if (topic.length === 0 || topic.includes('+') || topic.includes('#')) r.fail('invalid_topic', `publish topic ${JSON.stringify(topic)} is empty or has a wildcard`);
       const messageId = qos > 0 ? r.id('publish') : undefined;
-      const payload = buf.slice(r.pos, r.end);
-      const base = { type: 'publish' as const, topic, payload, qos: qos as QoS, retain: (flags & 1) !== 0, dup };
-      return messageId === undefined ? base : { ...base, messageId };
+      // A view, not a copy: the payload is usually handed straight to a JSON or CBOR decoder.
+      const payload = buf.subarray(r.pos, r.end);
+      return messageId === undefined
+        ? { type: 'publish', topic, payload, qos: qos as QoS, retain: (flags & 1) !== 0, dup }
+        : { type: 'publish', topic, payload, qos: qos as QoS, retain: (flags & 1) !== 0, dup, messageId };
     }
     case 'puback':
     case 'pubrec':
@@ -289,7 +291,9 @@ export function createPacketParser(options?: PacketParserOptions): PacketParser 
       try {
         for (;;) {
           if (header === undefined) {
-            const h = readFixedHeader(peekHead(), 0);
+            if (total === 0) break;
+            const first = chunks[0]!;
+            const h = readFixedHeader(first.length >= 5 || chunks.length === 1 ? first : peekHead(), 0);
             if (h === undefined) break;
             const size = h.headerLength + h.remaining;
             if (size > max) throw new MqttDecodeError('packet_too_large', `packet of ${size} bytes exceeds the limit of ${max}`, consumed);

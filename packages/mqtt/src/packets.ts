@@ -41,6 +41,7 @@ export interface ConnackPacket {
 export interface PublishPacket {
   readonly type: 'publish';
   readonly topic: string;
+  /** Decoded packets hand out a view into the received bytes, not a copy. */
   readonly payload: Uint8Array;
   readonly qos: QoS;
   readonly retain: boolean;
