@@ -53,6 +53,27 @@ for (const config of ['tsconfig.json', 'tsconfig.core.json']) {
   }
 }
 
+step('building every package (JS + .d.ts) and importing each built entry with plain Node');
+if (run(process.execPath, [join(root, 'scripts', 'build.mjs')]).status !== 0) process.exit(1);
+const smoke = `
+  import { readdirSync, readFileSync } from 'node:fs';
+  const failures = [];
+  for (const name of readdirSync('packages')) {
+    const pkg = JSON.parse(readFileSync('packages/' + name + '/package.json', 'utf8'));
+    for (const sub of Object.keys(pkg.exports)) {
+      if (sub === './testing') continue;
+      const id = pkg.name + sub.slice(1);
+      try {
+        const m = await import(id);
+        if (Object.keys(m).length === 0) failures.push(id + ' exports nothing');
+      } catch (e) { failures.push(id + ': ' + e.message); }
+    }
+  }
+  if (failures.length) { console.error(failures.join('\\n')); process.exit(1); }
+  console.log('every built entry imports under plain Node');
+`;
+if (run(process.execPath, ['--input-type=module', '-e', smoke]).status !== 0) process.exit(1);
+
 step('vitest (unit, property, integration and runtime-matrix tests)');
 mkdirSync(join(root, '.cache'), { recursive: true });
 const report = join(root, '.cache', 'vitest-report.json');
