@@ -25,3 +25,11 @@ export {
   type CoapDerivedTimes, type CoapEndpoint, type CoapEndpointOptions, type CoapExchange, type CoapRequestHandle, type CoapRequestInit,
   type CoapResponseInit, type CoapResult, type CoapTransmissionParameters,
 } from './endpoint.ts';
+export { ContentFormat, decodeBody, encodeBody, formatOf, type AliyunFormat, type BodyLimits } from './content.ts';
+export { ALIYUN_AES_IV, aliyunAesKey, aliyunDecrypt, aliyunEncrypt, decryptSeq, encryptSeq } from './aes.ts';
+export {
+  aliyunAuthParams, aliyunAuthRequest, aliyunPublisher, aliyunSignContent, parseAliyunAuthResponse, signAlgorithm, verifyAliyunSign,
+  type AliyunAuthFailure, type AliyunAuthOptions, type AliyunAuthSuccess, type AliyunPublisher, type AliyunPublisherOptions,
+  type AliyunPublishResult, type AliyunSignMethod,
+} from './aliyun.ts';
+export { createAliyunCoapServer, type AliyunCoapServer, type AliyunCoapServerOptions, type AliyunPublish } from './aliyun-server.ts';
