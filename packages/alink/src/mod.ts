@@ -1,7 +1,20 @@
 /**
- * Alink topics and messages.
+ * Alink topics and messages, Alibaba Cloud IoT and the EnOS dialect: the topic catalogue with
+ * O(length) parsing and exact MQTT matching, safe decoders and exact encoders for every
+ * request, reply and command, request ids, a reply tracker and the code catalogue.
  * @module
  */
 export { AlinkError } from './errors.ts';
-export { propertyPostTopic, propertyPostReplyTopic } from './topics.ts';
-export { decodeReply, encodePropertyPost, type AlinkReply, type PropertyPost } from './property.ts';
+export { TOPICS, replyTopicName, type PayloadKind, type Platform, type ReplyTopicName, type RequestTopicName, type TopicDirection, type TopicName, type TopicSpec } from './catalogue.ts';
+export { formatTopic, formatTopicFilter, parseTopic, propertyPostReplyTopic, propertyPostTopic, segmentProblem, type ParsedTopic, type TopicIds } from './topics.ts';
+export { matchTopic, topicFilterProblem, topicNameProblem } from './match.ts';
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, decodeJson, encodeJson, stringifyJson, type AlinkJson, type JsonDecodeOptions } from './json.ts';
+export { decodeReply, decodeRequest, encodeReply, encodeRequest, replyFromJson, requestFromJson, stringifyReply, stringifyRequest, type AlinkReply, type AlinkRequest } from './envelope.ts';
+export { decodeMessage, encodeMessage, expectedMethod, type AlinkMessage, type DecodeMessageOptions, type MessageBody, type OutgoingMessage } from './messages.ts';
+export { MAX_PROPERTIES, validateDocument, validateRequest } from './validate.ts';
+export { encodePropertyPost, readProperties, timedProperties, type PropertyEntry, type PropertyPost } from './property.ts';
+export { requestIds, type RequestIdOptions, type RequestIds } from './ids.ts';
+export { replyTracker, type ExpiredRequest, type ReplyOutcome, type ReplyTracker, type ReplyTrackerOptions } from './tracker.ts';
+export { CODE_SOURCES, codeInfo, codesOf, explainCode, type CodeInfo, type CodeScope } from './codes.ts';
+export { decodeCbor, encodeCbor, type CborDecodeOptions, type CborValue } from './cbor.ts';
+export { ntpTime, type NtpResponse } from './ntp.ts';

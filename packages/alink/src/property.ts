@@ -1,5 +1,7 @@
-import { parseJson, utf8Encode, JsonError } from '@linkwire/base';
+import { utf8Encode } from '@linkwire/base';
+import { stringifyRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
+import type { AlinkJson } from './json.ts';
 
 export interface PropertyPost {
   /** Message id: a decimal string of at most 10 digits, unique per device (seed §4). */
@@ -10,38 +12,61 @@ export interface PropertyPost {
   readonly ack?: 0 | 1;
 }
 
-/** Encodes a `thing.event.property.post` request as the UTF-8 bytes a device publishes. */
+/**
+ * Encodes a `thing.event.property.post` request as the UTF-8 bytes a device publishes.
+ *
+ * @example
+ * encodePropertyPost({ id: '123', params: { PowerSwitch: 1 } })
+ * // {"id":"123","version":"1.0","params":{"PowerSwitch":1},"method":"thing.event.property.post"}
+ */
 export function encodePropertyPost(post: PropertyPost): Uint8Array {
-  if (!/^\d{1,10}$/.test(post.id)) throw new AlinkError('invalid_id', `message id ${JSON.stringify(post.id)} must be 1-10 decimal digits`);
-  const msg: Record<string, unknown> = { id: post.id, version: post.version ?? '1.0' };
-  if (post.ack !== undefined) msg['sys'] = { ack: post.ack };
-  msg['params'] = post.params;
-  msg['method'] = 'thing.event.property.post';
-  return utf8Encode(JSON.stringify(msg));
+  if (typeof post.id !== 'string' || !/^\d{1,10}$/.test(post.id)) throw new AlinkError('invalid_id', `message id ${JSON.stringify(post.id)} must be 1-10 decimal digits`);
+  return utf8Encode(stringifyRequest({
+    id: post.id,
+    version: post.version ?? '1.0',
+    sys: post.ack === undefined ? undefined : { ack: post.ack },
+    params: post.params,
+    method: 'thing.event.property.post',
+  }));
 }
 
-/** A reply envelope `{id, code, data, message?}`. */
-export interface AlinkReply {
+/** One property of a post or set, whichever form it came in. */
+export interface PropertyEntry {
   readonly id: string;
-  readonly code: number;
-  readonly data: unknown;
-  readonly message?: string;
+  readonly value: AlinkJson;
+  /** Milliseconds since the epoch, when the timed form `{value, time}` was used. */
+  readonly time?: number;
 }
 
-/** Decodes a reply; malformed JSON or a missing id/code is an {@link AlinkError}. */
-export function decodeReply(payload: Uint8Array | string): AlinkReply {
-  let v: unknown;
-  try {
-    v = parseJson(payload);
-  } catch (e) {
-    throw new AlinkError('invalid_json', (e as JsonError).message);
+/**
+ * Reads property params in both forms the seeds show: `{"Power": "on"}` and
+ * `{"Power": {"value": "on", "time": 1524448722000}}` (seed §9.5). An object with exactly the
+ * members `value` and an integer `time` is the timed form; any other object is a struct value.
+ *
+ * @example
+ * readProperties({ Power: { value: 'on', time: 1524448722000 }, WF: 23.6 })
+ * // [{ id: 'Power', value: 'on', time: 1524448722000 }, { id: 'WF', value: 23.6 }]
+ */
+export function readProperties(params: { readonly [id: string]: AlinkJson }): PropertyEntry[] {
+  const out: PropertyEntry[] = [];
+  for (const id of Object.keys(params)) {
+    const v = params[id]!;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'value' in v && typeof v['time'] === 'number' && Number.isInteger(v['time']) && Object.keys(v).length === 2) {
+      out.push({ id, value: v['value']!, time: v['time'] });
+    } else out.push({ id, value: v });
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new AlinkError('invalid_reply', 'reply is not a JSON object');
-  const o = v as Record<string, unknown>;
-  const id = typeof o['id'] === 'number' ? String(o['id']) : o['id'];
-  if (typeof id !== 'string') throw new AlinkError('invalid_reply', 'reply has no id');
-  if (typeof o['code'] !== 'number') throw new AlinkError('invalid_reply', 'reply has no numeric code');
-  const reply: { id: string; code: number; data: unknown; message?: string } = { id, code: o['code'], data: o['data'] ?? {} };
-  if (typeof o['message'] === 'string') reply.message = o['message'];
-  return reply;
+  return out;
+}
+
+/**
+ * Writes properties in the timed form, each with its own time or `time` for all.
+ *
+ * @example
+ * timedProperties({ Power: 'on' }, 1524448722000) // { Power: { value: 'on', time: 1524448722000 } }
+ */
+export function timedProperties(values: { readonly [id: string]: AlinkJson }, time: number): { [id: string]: { value: AlinkJson; time: number } } {
+  if (!Number.isInteger(time) || time < 0) throw new AlinkError('invalid_value', `time ${time} must be a non-negative integer of milliseconds`);
+  const out: { [id: string]: { value: AlinkJson; time: number } } = {};
+  for (const id of Object.keys(values)) out[id] = { value: values[id]!, time };
+  return out;
 }

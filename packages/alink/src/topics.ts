@@ -1,20 +1,237 @@
 import { AlinkError } from './errors.ts';
+import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
 
-const SEGMENT = /^[^/+#\u0000-\u001f]+$/;
+/** Identifiers that fill a template's braces, e.g. `{productKey, deviceName, eventId}`. */
+export type TopicIds = Readonly<Record<string, string>>;
 
-function segment(name: string, value: string): string {
-  if (typeof value !== 'string' || !SEGMENT.test(value)) {
-    throw new AlinkError('invalid_topic_segment', `${name} ${JSON.stringify(value)} cannot be a topic segment`);
+/** A topic recognised by {@link parseTopic}. */
+export interface ParsedTopic {
+  readonly name: TopicName;
+  readonly spec: TopicSpec;
+  readonly ids: TopicIds;
+}
+
+type Part =
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'param'; readonly name: string; readonly suffix: string }
+  | { readonly kind: 'rest'; readonly name: string };
+
+interface Compiled {
+  readonly spec: TopicSpec;
+  readonly parts: readonly Part[];
+  readonly params: readonly string[];
+}
+
+interface Literal {
+  readonly text: string;
+  readonly node: Node;
+}
+
+interface Node {
+  /** Literal children by `length * 65536 + first char code`: a number key needs no hashing of a sliced string. */
+  literals: Map<number, Literal[]> | undefined;
+  /** Whole-segment and suffixed parameters (`{serviceId}_reply`), longest suffix first. */
+  params: { suffix: string; node: Node }[];
+  rest: Compiled | undefined;
+  leaf: Compiled | undefined;
+}
+
+const newNode = (): Node => ({ literals: undefined, params: [], rest: undefined, leaf: undefined });
+
+function compile(spec: TopicSpec): Compiled {
+  const params: string[] = [];
+  const parts = spec.template.slice(1).split('/').map((seg): Part => {
+    const m = /^\{(\w+)(\*?)\}(\w*)$/.exec(seg);
+    if (m === null) return { kind: 'literal', text: seg };
+    params.push(m[1]!);
+    return m[2] === '*' ? { kind: 'rest', name: m[1]! } : { kind: 'param', name: m[1]!, suffix: m[3]! };
+  });
+  return { spec, parts, params };
+}
+
+const COMPILED = new Map<TopicName, Compiled>();
+const ROOT = newNode();
+
+for (const spec of Object.values(TOPICS)) {
+  const c = compile(spec);
+  COMPILED.set(spec.name as TopicName, c);
+  let node = ROOT;
+  for (const p of c.parts) {
+    if (p.kind === 'rest') {
+      if (node.rest !== undefined) throw new Error(`catalogue: ${spec.name} collides with ${node.rest.spec.name}`);
+      node.rest = c;
+      node = undefined as unknown as Node;
+      break;
+    }
+    if (p.kind === 'literal') {
+      node.literals ??= new Map();
+      const key = p.text.length * 65536 + p.text.charCodeAt(0);
+      let bucket = node.literals.get(key);
+      if (bucket === undefined) node.literals.set(key, (bucket = []));
+      let next = bucket.find((l) => l.text === p.text)?.node;
+      if (next === undefined) bucket.push({ text: p.text, node: (next = newNode()) });
+      node = next;
+    } else {
+      let slot = node.params.find((s) => s.suffix === p.suffix);
+      if (slot === undefined) {
+        slot = { suffix: p.suffix, node: newNode() };
+        node.params.push(slot);
+        node.params.sort((a, b) => b.suffix.length - a.suffix.length);
+      }
+      node = slot.node;
+    }
   }
-  return value;
+  if (node !== undefined) {
+    if (node.leaf !== undefined) throw new Error(`catalogue: ${spec.name} has the same shape as ${node.leaf.spec.name}`);
+    node.leaf = c;
+  }
+}
+
+/**
+ * Why an identifier cannot be a topic segment, or `undefined` if it can. Rejected: the empty
+ * string, `/`, the MQTT wildcards `+` and `#`, NUL and other control characters, and lone
+ * surrogates (a topic must be well-formed UTF-8).
+ */
+export function segmentProblem(value: unknown, allowSlash = false): string | undefined {
+  if (typeof value !== 'string') return 'is not a string';
+  if (value.length === 0) return 'is empty';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 47 && !allowSlash) return 'contains "/"';
+    if (c === 43 || c === 35) return `contains the MQTT wildcard "${value[i]}"`;
+    if (c < 32 || c === 127) return 'contains a control character';
+    if (c >= 0xd800 && c <= 0xdfff) {
+      if (c <= 0xdbff && i + 1 < value.length && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+      else return 'contains a lone surrogate';
+    }
+  }
+  return undefined;
+}
+
+function checkId(spec: TopicSpec, name: string, value: unknown, rest: boolean, suffix: string): string {
+  const problem = segmentProblem(value, rest);
+  if (problem !== undefined) throw new AlinkError('invalid_topic_segment', `${spec.name}: ${name} ${JSON.stringify(value)} ${problem}`);
+  const v = value as string;
+  // Shapes that would parse back as a different topic are refused where they are made.
+  if (spec.name.startsWith('eventPost') && name === 'eventId' && v === 'property') {
+    throw new AlinkError('invalid_topic_segment', `${spec.name}: eventId "property" is the property post topic`);
+  }
+  if (name === 'serviceId' && suffix === '' && v.endsWith('_reply')) {
+    throw new AlinkError('invalid_topic_segment', `${spec.name}: serviceId ${JSON.stringify(v)} would read as a service reply topic`);
+  }
+  return v;
+}
+
+/**
+ * Fills a template with validated identifiers.
+ *
+ * @example
+ * formatTopic('eventPost', { productKey: 'a1B2c3', deviceName: 'lamp', eventId: 'Error' })
+ * // '/sys/a1B2c3/lamp/thing/event/Error/post'
+ */
+export function formatTopic(name: TopicName, ids: TopicIds): string {
+  const c = COMPILED.get(name);
+  if (c === undefined) throw new AlinkError('unknown_topic', `no topic named ${JSON.stringify(name)}`);
+  let out = '';
+  for (const p of c.parts) {
+    if (p.kind === 'literal') out += `/${p.text}`;
+    else out += `/${checkId(c.spec, p.name, ids[p.name], p.kind === 'rest', p.kind === 'param' ? p.suffix : '')}${p.kind === 'param' ? p.suffix : ''}`;
+  }
+  return out;
+}
+
+/**
+ * A subscription filter for a catalogue topic: the identifiers given are filled in, the
+ * others become `+` (or `#` for a rest part).
+ *
+ * @example
+ * formatTopicFilter('serviceCall', { productKey: 'pk', deviceName: 'dn' }) // '/sys/pk/dn/thing/service/+'
+ */
+export function formatTopicFilter(name: TopicName, ids: Partial<TopicIds> = {}): string {
+  const c = COMPILED.get(name);
+  if (c === undefined) throw new AlinkError('unknown_topic', `no topic named ${JSON.stringify(name)}`);
+  let out = '';
+  for (const p of c.parts) {
+    if (p.kind === 'literal') out += `/${p.text}`;
+    else if (ids[p.name] === undefined) {
+      if (p.kind === 'param' && p.suffix !== '') throw new AlinkError('invalid_topic_segment', `${name}: ${p.name} is needed, a wildcard cannot carry the suffix ${p.suffix}`);
+      out += p.kind === 'rest' ? '/#' : '/+';
+    } else out += `/${checkId(c.spec, p.name, ids[p.name], p.kind === 'rest', p.kind === 'param' ? p.suffix : '')}${p.kind === 'param' ? p.suffix : ''}`;
+  }
+  return out;
+}
+
+/**
+ * Recognises a topic: its catalogue name and identifiers, or `undefined` for a topic that is
+ * not in the catalogue (or is not a valid topic name). One pass over the topic plus a trie walk
+ * — no regular expressions and no scan of the catalogue.
+ *
+ * @example
+ * parseTopic('/sys/a1B2c3/lamp/thing/service/Reboot_reply')
+ * // { name: 'serviceCallReply', ids: { productKey: 'a1B2c3', deviceName: 'lamp', serviceId: 'Reboot' }, spec }
+ */
+export function parseTopic(topic: string): ParsedTopic | undefined {
+  if (typeof topic !== 'string' || topic.charCodeAt(0) !== 47) return undefined;
+  const values: string[] = [];
+  const found = walk(ROOT, topic, 1, values);
+  if (found === undefined) return undefined;
+  const ids: Record<string, string> = {};
+  for (let i = 0; i < found.params.length; i++) ids[found.params[i]!] = values[i]!;
+  return { name: found.spec.name as TopicName, spec: found.spec, ids };
+}
+
+/** True if topic[from, to) holds no wildcard and no control character (a literal match never does). */
+function clean(topic: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = topic.charCodeAt(i);
+    if (c < 32 || c === 43 || c === 35 || c === 127) return false;
+  }
+  return true;
+}
+
+function walk(node: Node, topic: string, start: number, values: string[]): Compiled | undefined {
+  let end = topic.indexOf('/', start);
+  const last = end === -1;
+  if (last) end = topic.length;
+  const len = end - start;
+  if (node.literals !== undefined && len > 0) {
+    const bucket = node.literals.get(len * 65536 + topic.charCodeAt(start));
+    if (bucket !== undefined) {
+      for (let i = 0; i < bucket.length; i++) {
+        const lit = bucket[i]!;
+        if (!topic.startsWith(lit.text, start)) continue;
+        const r = last ? lit.node.leaf : walk(lit.node, topic, end + 1, values);
+        if (r !== undefined) return r;
+      }
+    }
+  }
+  const params = node.params;
+  if (params.length > 0 && clean(topic, start, end)) {
+    for (let i = 0; i < params.length; i++) {
+      const { suffix, node: next } = params[i]!;
+      if (len <= suffix.length || (suffix.length > 0 && !topic.startsWith(suffix, end - suffix.length))) continue;
+      // A whole-segment id never ends in a sibling's suffix: `Reboot_reply` is a reply, `_reply` nothing.
+      if (suffix.length === 0 && params.some((q) => q.suffix.length > 0 && topic.startsWith(q.suffix, end - q.suffix.length))) continue;
+      const depth = values.length;
+      values.push(topic.slice(start, end - suffix.length));
+      const r = last ? next.leaf : walk(next, topic, end + 1, values);
+      if (r !== undefined) return r;
+      values.length = depth;
+    }
+  }
+  if (node.rest !== undefined && start < topic.length && clean(topic, start, topic.length)) {
+    values.push(topic.slice(start));
+    return node.rest;
+  }
+  return undefined;
 }
 
 /** `/sys/{pk}/{dn}/thing/event/property/post` (seed §4). */
 export function propertyPostTopic(productKey: string, deviceName: string): string {
-  return `/sys/${segment('productKey', productKey)}/${segment('deviceName', deviceName)}/thing/event/property/post`;
+  return formatTopic('propertyPost', { productKey, deviceName });
 }
 
 /** `/sys/{pk}/{dn}/thing/event/property/post_reply` (seed §4). */
 export function propertyPostReplyTopic(productKey: string, deviceName: string): string {
-  return `${propertyPostTopic(productKey, deviceName)}_reply`;
+  return formatTopic('propertyPostReply', { productKey, deviceName });
 }

@@ -1,0 +1,194 @@
+import { AlinkError } from './errors.ts';
+import { decodeJson, isJsonObject, stringifyJson, type AlinkJson, type JsonDecodeOptions } from './json.ts';
+import { utf8Encode } from '@linkwire/base';
+
+/**
+ * An Alink request `{id, version, params, method}` (also the platform's downstream commands).
+ * Members the envelope does not name (EnOS's batch flags beside `params`, the `data` of a
+ * model config push) are kept in `extra`, so decoding then encoding gives the same JSON value.
+ */
+export interface AlinkRequest<P = AlinkJson> {
+  /** The message id, always as a string. */
+  readonly id: string;
+  /** The id was a JSON number on the wire (the Python SDK's OTA inform): it is written back as one. */
+  readonly numericId?: boolean;
+  readonly version?: string;
+  readonly method?: string;
+  readonly params?: P;
+  /** `{"ack": 0}` asks the platform not to reply. */
+  readonly sys?: { readonly [key: string]: AlinkJson };
+  readonly extra?: { readonly [key: string]: AlinkJson };
+}
+
+/** A reply envelope `{id, code, data, message?}`. */
+export interface AlinkReply<D = unknown> {
+  readonly id: string;
+  readonly numericId?: boolean;
+  readonly code: number;
+  /** The reply's data; `{}` when the reply has none (as the SDKs do). */
+  readonly data: D;
+  /** The payload had no `data` member (error pushes `{id, code, message}`): it is not written back. */
+  readonly dataAbsent?: boolean;
+  readonly message?: string;
+  readonly version?: string;
+  readonly method?: string;
+  readonly extra?: { readonly [key: string]: AlinkJson };
+}
+
+const MAX_ID_LENGTH = 64;
+const REQUEST_KEYS = new Set(['id', 'version', 'method', 'params', 'sys']);
+const REPLY_KEYS = new Set(['id', 'code', 'data', 'message', 'version', 'method']);
+
+function readId(o: { [key: string]: AlinkJson }, err: string): { id: string; numeric: boolean } {
+  const id = o['id'];
+  if (typeof id === 'string') {
+    if (id.length === 0 || id.length > MAX_ID_LENGTH) throw new AlinkError(err, `message id must be 1-${MAX_ID_LENGTH} characters`);
+    return { id, numeric: false };
+  }
+  if ((typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) || (typeof id === 'bigint' && id >= 0n && id < 10n ** 20n)) {
+    return { id: id.toString(), numeric: true };
+  }
+  throw new AlinkError(err, id === undefined ? 'message has no id' : 'message id must be a string or a non-negative integer');
+}
+
+function extras(o: { [key: string]: AlinkJson }, known: Set<string>): { [key: string]: AlinkJson } | undefined {
+  let out: { [key: string]: AlinkJson } | undefined;
+  for (const k of Object.keys(o)) {
+    if (!known.has(k)) (out ??= {})[k] = o[k]!;
+  }
+  return out;
+}
+
+function object(payload: Uint8Array | string, options: JsonDecodeOptions | undefined, err: string): { [key: string]: AlinkJson } {
+  const v = decodeJson(payload, options);
+  if (!isJsonObject(v)) throw new AlinkError(err, 'payload is not a JSON object');
+  return v;
+}
+
+/** Reads a request envelope from an already decoded JSON value. */
+export function requestFromJson(v: AlinkJson): AlinkRequest {
+  if (!isJsonObject(v)) throw new AlinkError('invalid_message', 'payload is not a JSON object');
+  const { id, numeric } = readId(v, 'invalid_message');
+  const version = v['version'];
+  const method = v['method'];
+  const sys = v['sys'];
+  if (version !== undefined && typeof version !== 'string') throw new AlinkError('invalid_message', 'version must be a string');
+  if (method !== undefined && typeof method !== 'string') throw new AlinkError('invalid_message', 'method must be a string');
+  if (sys !== undefined && !isJsonObject(sys)) throw new AlinkError('invalid_message', 'sys must be an object');
+  const r: { -readonly [K in keyof AlinkRequest]: AlinkRequest[K] } = { id };
+  if (numeric) r.numericId = true;
+  if (version !== undefined) r.version = version;
+  if (method !== undefined) r.method = method;
+  if (sys !== undefined) r.sys = sys;
+  if ('params' in v) r.params = v['params'];
+  const extra = extras(v, REQUEST_KEYS);
+  if (extra !== undefined) r.extra = extra;
+  return r;
+}
+
+/**
+ * Decodes a request envelope from untrusted bytes. The id must be a string of 1-64 characters or
+ * a non-negative integer; `version` and `method`, when present, strings.
+ *
+ * @example
+ * decodeRequest('{"id":"123","version":"1.0","params":{"PowerSwitch":1},"method":"thing.event.property.post"}').params
+ * // { PowerSwitch: 1 }
+ */
+export function decodeRequest(payload: Uint8Array | string, options?: JsonDecodeOptions): AlinkRequest {
+  return requestFromJson(object(payload, options, 'invalid_message'));
+}
+
+/** Reads a reply envelope from an already decoded JSON value. */
+export function replyFromJson(v: AlinkJson): AlinkReply<AlinkJson> {
+  if (!isJsonObject(v)) throw new AlinkError('invalid_reply', 'reply is not a JSON object');
+  const { id, numeric } = readId(v, 'invalid_reply');
+  const code = v['code'];
+  if (typeof code !== 'number' || !Number.isFinite(code)) throw new AlinkError('invalid_reply', 'reply has no numeric code');
+  const r: { -readonly [K in keyof AlinkReply<AlinkJson>]: AlinkReply<AlinkJson>[K] } = { id, code, data: v['data'] === undefined ? {} : v['data'] };
+  if (numeric) r.numericId = true;
+  if (v['data'] === undefined) r.dataAbsent = true;
+  const { message, version, method } = v;
+  let extra = extras(v, REPLY_KEYS);
+  if (typeof message === 'string') r.message = message;
+  else if (message !== undefined) (extra ??= {})['message'] = message;
+  if (typeof version === 'string') r.version = version;
+  else if (version !== undefined) (extra ??= {})['version'] = version;
+  if (typeof method === 'string') r.method = method;
+  else if (method !== undefined) (extra ??= {})['method'] = method;
+  if (extra !== undefined) r.extra = extra;
+  return r;
+}
+
+/**
+ * Decodes a reply `{id, code, data, message?}`; a numeric id becomes its decimal string and a
+ * missing `data` becomes `{}`. Malformed JSON or a missing id/code is an {@link AlinkError}.
+ *
+ * @example
+ * decodeReply('{"id":"123","code":200,"data":{}}') // { id: '123', code: 200, data: {} }
+ */
+export function decodeReply(payload: Uint8Array | string, options?: JsonDecodeOptions): AlinkReply<AlinkJson> {
+  return replyFromJson(object(payload, options, 'invalid_reply'));
+}
+
+function idText(id: string, numeric: boolean | undefined): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+    throw new AlinkError('invalid_id', `message id ${JSON.stringify(id)} must be a string of 1-${MAX_ID_LENGTH} characters`);
+  }
+  if (numeric === true) {
+    if (!/^(0|[1-9]\d{0,19})$/.test(id)) throw new AlinkError('invalid_id', `numeric message id ${JSON.stringify(id)} must be decimal digits`);
+    return id;
+  }
+  return JSON.stringify(id);
+}
+
+function writeExtra(extra: { readonly [key: string]: AlinkJson } | undefined, known: Set<string>): string {
+  if (extra === undefined) return '';
+  let out = '';
+  for (const k of Object.keys(extra)) {
+    if (known.has(k)) throw new AlinkError('invalid_message', `extra member ${JSON.stringify(k)} is an envelope member`);
+    const v = extra[k];
+    if (v !== undefined) out += `,${JSON.stringify(k)}:${stringifyJson(v)}`;
+  }
+  return out;
+}
+
+/** The JSON text of a request, members in the seeds' order: id, version, sys, params, method. */
+export function stringifyRequest(r: AlinkRequest<unknown>): string {
+  let out = `{"id":${idText(r.id, r.numericId)}`;
+  if (r.version !== undefined) out += `,"version":${JSON.stringify(r.version)}`;
+  if (r.sys !== undefined) out += `,"sys":${stringifyJson(r.sys)}`;
+  if (r.params !== undefined) out += `,"params":${stringifyJson(r.params)}`;
+  if (r.method !== undefined) out += `,"method":${JSON.stringify(r.method)}`;
+  return `${out + writeExtra(r.extra, REQUEST_KEYS)}}`;
+}
+
+/**
+ * Encodes a request as the UTF-8 bytes a peer publishes.
+ *
+ * @example
+ * encodeRequest({ id: '1', version: '1.0', params: { temperature: 30.5 }, method: 'thing.service.property.set' })
+ */
+export function encodeRequest(r: AlinkRequest<unknown>): Uint8Array {
+  return utf8Encode(stringifyRequest(r));
+}
+
+/** The JSON text of a reply: id, code, data, message, then anything else. */
+export function stringifyReply(r: AlinkReply<unknown>): string {
+  if (typeof r.code !== 'number' || !Number.isFinite(r.code)) throw new AlinkError('invalid_reply', 'reply code must be a finite number');
+  let out = `{"id":${idText(r.id, r.numericId)},"code":${JSON.stringify(r.code)}`;
+  if (r.data !== undefined && r.dataAbsent !== true) out += `,"data":${stringifyJson(r.data)}`;
+  if (r.message !== undefined) out += `,"message":${JSON.stringify(r.message)}`;
+  if (r.version !== undefined) out += `,"version":${JSON.stringify(r.version)}`;
+  if (r.method !== undefined) out += `,"method":${JSON.stringify(r.method)}`;
+  return `${out + writeExtra(r.extra, REPLY_KEYS)}}`;
+}
+
+/**
+ * Encodes a reply; a device answering a command writes `{"id", "code", "data"}`.
+ *
+ * @example
+ * encodeReply({ id: '123', code: 200, data: {} }) // bytes of {"id":"123","code":200,"data":{}}
+ */
+export function encodeReply(r: AlinkReply<unknown>): Uint8Array {
+  return utf8Encode(stringifyReply(r));
+}

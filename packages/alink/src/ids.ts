@@ -1,0 +1,52 @@
+import type { Random } from '@linkwire/base';
+import { AlinkError } from './errors.ts';
+
+/** Hands out message ids for one session. */
+export interface RequestIds {
+  /** The next id, a decimal string. */
+  next(): string;
+}
+
+export interface RequestIdOptions {
+  /** First id of the counter. Default 1. */
+  readonly start?: number;
+  /** Largest id; the counter wraps to 1 after it. Default 4294967295 (10 digits, the seed's id limit). */
+  readonly max?: number;
+  /** Draw ids from this source instead of counting: a random uint32 from 4 bytes, as decimal. */
+  readonly random?: Random;
+}
+
+/**
+ * A per-session request id generator: a string counter that wraps after `max`, or, with
+ * `random`, ids drawn from an injected random source (so a restarted device does not reuse the
+ * ids of its previous session while replies to them may still be in flight).
+ *
+ * @example
+ * const ids = requestIds();
+ * ids.next() // '1'
+ * ids.next() // '2'
+ */
+export function requestIds(options?: RequestIdOptions): RequestIds {
+  const max = options?.max ?? 4294967295;
+  if (!Number.isSafeInteger(max) || max < 1) throw new AlinkError('invalid_value', `max ${max} must be a positive safe integer`);
+  const random = options?.random;
+  if (random !== undefined) {
+    return {
+      next() {
+        const b = random(4);
+        if (!(b instanceof Uint8Array) || b.length < 4) throw new AlinkError('invalid_value', 'the random source must return 4 bytes');
+        const n = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
+        return String((n % max) + 1);
+      },
+    };
+  }
+  let n = options?.start ?? 1;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new AlinkError('invalid_value', `start ${n} must be an integer from 1 to ${max}`);
+  return {
+    next() {
+      const id = String(n);
+      n = n === max ? 1 : n + 1;
+      return id;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { utf8Encode } from '@linkwire/base';
+import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
+import { requestFromJson, replyFromJson, stringifyReply, stringifyRequest, type AlinkReply, type AlinkRequest } from './envelope.ts';
+import { AlinkError } from './errors.ts';
+import { decodeJson, stringifyJson, type AlinkJson, type JsonDecodeOptions } from './json.ts';
+import { formatTopic, parseTopic, type ParsedTopic, type TopicIds } from './topics.ts';
+import { validateDocument, validateRequest } from './validate.ts';
+
+/** A message on a catalogue topic, by what its payload is. */
+export type AlinkMessage =
+  | { readonly kind: 'request'; readonly topic: ParsedTopic; readonly request: AlinkRequest }
+  | { readonly kind: 'reply'; readonly topic: ParsedTopic; readonly reply: AlinkReply<AlinkJson> }
+  | { readonly kind: 'raw'; readonly topic: ParsedTopic; readonly bytes: Uint8Array }
+  | { readonly kind: 'json'; readonly topic: ParsedTopic; readonly value: AlinkJson };
+
+export interface DecodeMessageOptions extends JsonDecodeOptions {
+  /** Check params against the topic's shape and throw `invalid_params` with the issues. Default true. */
+  readonly validate?: boolean;
+}
+
+/**
+ * The `method` a request on this topic must carry, with the topic's identifiers filled in
+ * (`thing.event.{eventId}.post` → `thing.event.Error.post`), or `undefined` where the topic
+ * does not fix one (OTA, RRPC, EnOS combine pushes).
+ */
+export function expectedMethod(spec: TopicSpec, ids: TopicIds): string | undefined {
+  const m = spec.method;
+  if (m === undefined) return undefined;
+  const open = m.indexOf('{');
+  if (open === -1) return m;
+  const close = m.indexOf('}', open);
+  return m.slice(0, open) + (ids[m.slice(open + 1, close)] ?? '') + m.slice(close + 1);
+}
+
+/**
+ * Decodes the payload of a message received on `topic`: finds the topic in the catalogue,
+ * decodes the envelope its payload kind calls for, checks that a request's `method` agrees with
+ * the topic (EnOS answers a mismatch with code 1260) and, unless `validate: false`, checks the
+ * params' shape. Signed documents (login, topo add, OTA and config pushes) refuse duplicate
+ * JSON keys. Throws only {@link AlinkError}.
+ *
+ * @example
+ * const m = decodeMessage('/sys/pk/dn/thing/service/property/set', '{"id":"123","version":"1.0","params":{"temperature":"30.5"},"method":"thing.service.property.set"}');
+ * if (m.kind === 'request') m.request.params // { temperature: '30.5' }
+ */
+export function decodeMessage(topic: string, payload: Uint8Array | string, options?: DecodeMessageOptions): AlinkMessage {
+  const parsed = parseTopic(topic);
+  if (parsed === undefined) throw new AlinkError('unknown_topic', `${JSON.stringify(topic)} is not an Alink topic`);
+  const spec = parsed.spec;
+  if (spec.payload === 'raw') {
+    if (typeof payload === 'string') throw new AlinkError('invalid_message', `${spec.name} carries raw bytes, not text`);
+    return { kind: 'raw', topic: parsed, bytes: payload };
+  }
+  const json = decodeJson(payload, spec.signed === true && options?.duplicateKeys === undefined ? { ...options, duplicateKeys: 'reject' } : options);
+  const validate = options?.validate !== false;
+  if (spec.payload === 'reply') return { kind: 'reply', topic: parsed, reply: replyFromJson(json) };
+  if (spec.payload === 'json') {
+    if (validate) throwIssues(spec, validateDocument(parsed.name, json));
+    return { kind: 'json', topic: parsed, value: json };
+  }
+  const request = requestFromJson(json);
+  checkMethod(spec, parsed.ids, request.method);
+  if (validate) throwIssues(spec, validateRequest(parsed.name, request));
+  return { kind: 'request', topic: parsed, request };
+}
+
+function checkMethod(spec: TopicSpec, ids: TopicIds, method: string | undefined): void {
+  if (method === undefined) return;
+  const expected = expectedMethod(spec, ids);
+  if (expected !== undefined && method !== expected) {
+    throw new AlinkError('method_mismatch', `method ${JSON.stringify(method)} does not belong on ${spec.name} (expected ${JSON.stringify(expected)}; EnOS code 1260)`);
+  }
+}
+
+function throwIssues(spec: TopicSpec, issues: readonly { path: string; message: string }[]): void {
+  if (issues.length === 0) return;
+  const first = issues[0]!;
+  throw new AlinkError('invalid_params', `${spec.name}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, undefined, issues as never);
+}
+
+/** What {@link encodeMessage} takes for each payload kind. */
+export type MessageBody = AlinkRequest<unknown> | AlinkReply<unknown> | Uint8Array | AlinkJson;
+
+/** A topic and the payload to publish on it. */
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+}
+
+/**
+ * Encodes a message for a catalogue topic. A request gets the topic's method when it has none
+ * (and then a `version` of `"1.0"` if it has none), and is checked like {@link decodeMessage}
+ * checks it; a reply is written as `{id, code, data, message?}`; raw topics take bytes. To
+ * write an envelope exactly as given, use {@link encodeRequest}.
+ *
+ * @example
+ * encodeMessage('eventPost', { productKey: 'pk', deviceName: 'dn', eventId: 'alarm' },
+ *   { id: '123', params: { value: { errorCode: 'error' }, time: 1524448722000 } })
+ * // { topic: '/sys/pk/dn/thing/event/alarm/post', payload: …"method":"thing.event.alarm.post"… }
+ */
+export function encodeMessage(name: TopicName, ids: TopicIds, body: MessageBody, options?: { readonly validate?: boolean }): OutgoingMessage {
+  const topic = formatTopic(name, ids);
+  const spec = TOPICS[name];
+  switch (spec.payload) {
+    case 'raw':
+      if (!(body instanceof Uint8Array)) throw new AlinkError('invalid_message', `${name} carries raw bytes`);
+      return { topic, payload: body };
+    case 'json':
+      if (options?.validate !== false) throwIssues(spec, validateDocument(name, body as AlinkJson));
+      return { topic, payload: utf8Encode(stringifyJson(body)) };
+    case 'reply':
+      return { topic, payload: utf8Encode(stringifyReply(body as AlinkReply<unknown>)) };
+    case 'request': {
+      const r = body as AlinkRequest<unknown>;
+      const expected = expectedMethod(spec, ids);
+      checkMethod(spec, ids, r.method);
+      const request: AlinkRequest<unknown> = r.method === undefined && expected !== undefined ? { ...r, version: r.version ?? '1.0', method: expected } : r;
+      if (options?.validate !== false) throwIssues(spec, validateRequest(name, request as AlinkRequest));
+      return { topic, payload: utf8Encode(stringifyRequest(request)) };
+    }
+  }
+}
