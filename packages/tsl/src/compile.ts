@@ -1,6 +1,6 @@
 import type { TslIssue } from './errors.ts';
 import { PROPERTY_GET_METHOD, PROPERTY_SET_METHOD, TSL_LIMITS, type TslModel, type TslProperty } from './model.ts';
-import { compileType, isDate, isObject, paramSet, type Ctx, type Node, type Policy } from './nodes.ts';
+import { compileType, copyKnown, explain, isDate, isObject, keyAt, makeKeys, paramSet, test, type Ctx, type Node, type Policy } from './nodes.ts';
 import { childPath, error, indexPath, show, warning } from './paths.ts';
 
 /**
@@ -50,19 +50,23 @@ export const VALID: TslResult = Object.freeze({ ok: true, issues: NO_ISSUES });
 interface PostNode {
   readonly prop: TslProperty;
   readonly node: Node;
+  /** `params.{id}`, built once: a failing message should not pay for its path. */
+  readonly path: string;
+  readonly rw: boolean;
   /** False for a struct with a member named `value`, where `{value, time}` would be ambiguous. */
   readonly wrappable: boolean;
 }
 
 function postTest(p: PostNode, v: unknown): boolean {
-  if (p.node.test(v)) return true;
-  if (!p.wrappable || !isObject(v)) return false;
+  if (test(p.node, v)) return true;
+  if (!p.wrappable || typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
   let hasValue = false;
-  for (const k in v) {
+  for (const k in o) {
     if (k === 'value') hasValue = true;
-    else if (k !== 'time' || !isDate(v[k])) return false;
+    else if (k !== 'time' || !isDate(o[k])) return false;
   }
-  return hasValue && p.node.test(v['value']);
+  return hasValue && test(p.node, o['value']);
 }
 
 function isWrapped(p: PostNode, v: unknown): v is Record<string, unknown> {
@@ -70,13 +74,13 @@ function isWrapped(p: PostNode, v: unknown): v is Record<string, unknown> {
 }
 
 function postExplain(p: PostNode, v: unknown, path: string, ctx: Ctx): unknown {
-  if (!isWrapped(p, v)) return p.node.explain(v, path, ctx);
+  if (!isWrapped(p, v)) return explain(p.node, v, path, ctx);
   let out: Record<string, unknown> | undefined;
   for (const k in v) {
     if (k === 'value') {
       const x = v[k];
-      const r = p.node.explain(x, childPath(path, 'value'), ctx);
-      if (r !== x) (out ??= { ...pick(v) })['value'] = r;
+      const r = test(p.node, x) ? x : explain(p.node, x, childPath(path, 'value'), ctx);
+      if (r !== x) (out ??= pick(v))['value'] = r;
     } else if (k === 'time') {
       if (!isDate(v[k])) ctx.issues.push(error(childPath(path, 'time'), 'invalid_date', `time must be UTC milliseconds, got ${show(v[k])}`));
     } else ctx.issues.push(error(childPath(path, k), 'unknown_key', `a {value, time} property holds nothing else, got ${JSON.stringify(k)}`));
@@ -120,12 +124,15 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   const strict = policy === 'strict';
   const maxPost = TSL_LIMITS.maxPropertiesPerPost;
 
-  const props = new Map<string, PostNode>();
-  for (const prop of model.properties) {
-    const node = compileType(prop.dataType);
-    const wrappable = prop.dataType.type !== 'struct' || !prop.dataType.members.some((m) => m.identifier === 'value');
-    props.set(prop.identifier, { prop, node, wrappable });
-  }
+  const postNodes: PostNode[] = model.properties.map((prop) => ({
+    prop,
+    node: compileType(prop.dataType),
+    path: childPath('params', prop.identifier),
+    rw: prop.accessMode === 'rw',
+    wrappable: prop.dataType.type !== 'struct' || !prop.dataType.members.some((m) => m.identifier === 'value'),
+  }));
+  const propKeys = makeKeys(model.properties.map((p) => p.identifier));
+  const props = new Map(postNodes.map((p) => [p.prop.identifier, p]));
 
   const events = new Map(model.events.map((e) => [e.identifier, { event: e, output: paramSet(e.outputData, policy, 'parameter') }]));
   const services = new Map(
@@ -138,49 +145,73 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     else ctx.issues.push(warning(path, 'unknown_property', `${JSON.stringify(id)} is not a property of the model; dropped`));
   }
 
+  // The hot path: one pass, no allocation. Returns how many leading keys passed, or -1 when all did.
+  function scanPost(params: Record<string, unknown>): number {
+    let count = 0;
+    let hint = 0;
+    for (const k in params) {
+      const i = keyAt(propKeys, k, hint);
+      if (i < 0 || !postTest(postNodes[i]!, params[k])) return count;
+      hint = i + 1;
+      count++;
+    }
+    return count <= maxPost ? -1 : count;
+  }
+
+  function scanSet(params: Record<string, unknown>): number {
+    let count = 0;
+    let hint = 0;
+    for (const k in params) {
+      const i = keyAt(propKeys, k, hint);
+      if (i < 0) return count;
+      const p = postNodes[i]!;
+      if (!p.rw || !test(p.node, params[k])) return count;
+      hint = i + 1;
+      count++;
+    }
+    return -1;
+  }
+
   function propertyMap(params: unknown, base: string, set: boolean): TslResult {
+    let skip = 0;
     if (isObject(params)) {
-      let count = 0;
-      let fast = true;
-      for (const k in params) {
-        const p = props.get(k);
-        if (p === undefined || (set ? p.prop.accessMode !== 'rw' || !p.node.test(params[k]) : !postTest(p, params[k]))) {
-          fast = false;
-          break;
-        }
-        count++;
-      }
-      if (fast && (set || count <= maxPost)) return VALID;
+      skip = set ? scanSet(params) : scanPost(params);
+      if (skip < 0) return VALID;
     }
     const ctx = newCtx();
     if (!isObject(params)) {
       ctx.issues.push(error(base, 'not_object', `params must be an object, got ${show(params)}`));
       return finish(ctx, params, params);
     }
-    let count = 0;
-    let changed = false;
-    const out: Record<string, unknown> = {};
-    for (const k in params) {
-      count++;
-      const path = childPath(base, k);
+    // The keys before `skip` passed the scan unchanged: start after them.
+    const keys = Object.keys(params);
+    const count = keys.length;
+    let out: Record<string, unknown> | undefined;
+    for (let j = skip; j < count; j++) {
+      const k = keys[j]!;
       const p = props.get(k);
       if (p === undefined) {
-        unknownProperty(ctx, path, k);
-        if (!strict) changed = true;
+        unknownProperty(ctx, childPath(base, k), k);
+        if (!strict) out ??= copyKnown(params, props, k);
         continue;
       }
-      if (set && p.prop.accessMode !== 'rw') {
-        ctx.issues.push(error(path, 'read_only', `property ${JSON.stringify(k)} is read-only`));
-      }
       const x = params[k];
-      const r = set ? p.node.explain(x, path, ctx) : postExplain(p, x, path, ctx);
-      if (r !== x) changed = true;
-      out[k] = r;
+      let r = x;
+      const path = p.path;
+      if (set && !p.rw) ctx.issues.push(error(path, 'read_only', `property ${JSON.stringify(k)} is read-only`));
+      // The scan stopped at key `skip` because it failed: no need to test it again.
+      if (j === skip || (set ? !test(p.node, x) : !postTest(p, x))) {
+        if (set) {
+          if (!test(p.node, x)) r = explain(p.node, x, path, ctx);
+        } else r = postExplain(p, x, path, ctx);
+      }
+      if (r !== x) out ??= copyKnown(params, props, k);
+      if (out !== undefined) out[k] = r;
     }
     if (!set && count > maxPost) {
       ctx.issues.push(error(base, 'too_many_properties', `${count} properties exceed ${maxPost} per post (Alink code 6106: map size must less than 200)`));
     }
-    return finish(ctx, params, changed ? out : params);
+    return finish(ctx, params, out ?? params);
   }
 
   function propertyGet(params: unknown, base: string): TslResult {
@@ -222,7 +253,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       for (const k in params) {
         if (k === 'value') {
           hasValue = true;
-          if (!e.output.test(params[k])) fast = false;
+          if (!test(e.output, params[k])) fast = false;
         } else if (k !== 'time' || !isDate(params[k])) fast = false;
         if (!fast) break;
       }
@@ -243,7 +274,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       const x = params[k];
       const path = childPath('params', k);
       if (k === 'value') {
-        const r = e.output.explain(x, path, ctx);
+        const r = test(e.output, x) ? x : explain(e.output, x, path, ctx);
         if (r !== x) changed = true;
         out[k] = r;
       } else if (k === 'time') {
@@ -260,9 +291,9 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   }
 
   function paramsOf(node: Node, input: unknown, base: string): TslResult {
-    if (node.test(input)) return VALID;
+    if (test(node, input)) return VALID;
     const ctx = newCtx();
-    return finish(ctx, input, node.explain(input, base, ctx));
+    return finish(ctx, input, explain(node, input, base, ctx));
   }
 
   function unknownService(serviceId: string, input: unknown): TslResult {
@@ -303,7 +334,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       let fast = true;
       for (const k in data) {
         const p = props.get(k);
-        if (p === undefined || !p.node.test(data[k])) {
+        if (p === undefined || !test(p.node, data[k])) {
           fast = false;
           break;
         }
@@ -326,7 +357,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
         continue;
       }
       const x = data[k];
-      const r = p.node.explain(x, path, ctx);
+      const r = test(p.node, x) ? x : explain(p.node, x, path, ctx);
       if (r !== x) changed = true;
       out[k] = r;
     }

@@ -1,0 +1,74 @@
+// @linkwire/tsl compiled validators against ajv (draft 2020-12) compiling the JSON Schema
+// that toJsonSchema exports for the same model. Run: npm run bench -- tsl
+import Ajv2020Module from 'ajv/dist/2020.js';
+import { compileTsl, parseTsl, toJsonSchema } from '@linkwire/tsl';
+import { compare } from './support.ts';
+
+const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
+
+const num = (type: string, min: string, max: string) => ({ type, specs: { min, max, step: '1', unit: 'x' } });
+const tslText = JSON.stringify({
+  schema: 'https://iotx-tsl.oss-ap-southeast-1.aliyuncs.com/schema.json',
+  profile: { productKey: 'a1B2c3D4e5F' },
+  properties: [
+    { identifier: 'PowerSwitch', accessMode: 'rw', dataType: { type: 'bool', specs: { '0': 'off', '1': 'on' } } },
+    { identifier: 'temperature', accessMode: 'r', dataType: num('float', '-40', '120') },
+    { identifier: 'humidity', accessMode: 'r', dataType: num('double', '0', '100') },
+    { identifier: 'speed', accessMode: 'rw', dataType: num('int', '0', '3000') },
+    { identifier: 'mode', accessMode: 'rw', dataType: { type: 'enum', specs: { '0': 'auto', '1': 'low', '2': 'high' } } },
+    { identifier: 'label', accessMode: 'rw', dataType: { type: 'text', specs: { length: '64' } } },
+    { identifier: 'lastSeen', accessMode: 'r', dataType: { type: 'date', specs: {} } },
+    {
+      identifier: 'position',
+      accessMode: 'r',
+      dataType: { type: 'struct', specs: [{ identifier: 'lat', dataType: num('double', '-90', '90') }, { identifier: 'lng', dataType: num('double', '-180', '180') }] },
+    },
+    { identifier: 'samples', accessMode: 'r', dataType: { type: 'array', specs: { size: '8', item: { type: 'int' } } } },
+    { identifier: 'level', accessMode: 'r', dataType: num('int', '0', '10') },
+  ],
+  events: [],
+  services: [],
+});
+const model = parseTsl(tslText).model;
+const schema = toJsonSchema(model).propertyPost;
+
+const valid = JSON.parse(
+  '{"PowerSwitch":1,"temperature":21.5,"humidity":40.25,"speed":1200,"mode":2,"label":"living room","lastSeen":1700000000000,' +
+    '"position":{"lat":30.27,"lng":120.15},"samples":[1,2,3,4],"level":7}',
+) as unknown;
+const invalid = { ...(valid as Record<string, unknown>), level: 11 };
+
+const ajv = new Ajv2020();
+const ajvValidate = ajv.compile(schema);
+const ours = compileTsl(model);
+if (!ajvValidate(valid) || !ours.propertyPost(valid).ok || ajvValidate(invalid) || ours.propertyPost(invalid).ok) throw new Error('validators disagree');
+
+await compare('10-property model, valid property post', [
+  { name: 'ajv (exported JSON Schema)', fn: () => ajvValidate(valid) },
+  { name: '@linkwire/tsl compileTsl', fn: () => ours.propertyPost(valid) },
+]);
+
+await compare('10-property model, invalid property post (error in the last property)', [
+  { name: 'ajv (first error only)', fn: () => ajvValidate(invalid) },
+  { name: 'ajv allErrors', fn: (() => { const v = new Ajv2020({ allErrors: true }).compile(schema); return () => v(invalid); })() },
+  { name: '@linkwire/tsl compileTsl (all issues, with paths)', fn: () => ours.propertyPost(invalid) },
+]);
+
+await compare('compile the 10-property model', [
+  { name: 'ajv new Ajv2020().compile(schema)', fn: () => new Ajv2020().compile(schema) },
+  { name: '@linkwire/tsl compileTsl(model)', fn: () => compileTsl(model) },
+  { name: '@linkwire/tsl parseTsl(text) + compileTsl', fn: () => compileTsl(parseTsl(tslText).model) },
+]);
+
+// Cost linear in the value's size: a 512-element array against an 8-element one.
+const arrays = parseTsl({ properties: [{ identifier: 'a', dataType: { type: 'array', specs: { size: 512, item: { type: 'double', specs: { min: '0', max: '1' } } } } }] }).model;
+const arrV = compileTsl(arrays);
+const arrAjv = new Ajv2020().compile(toJsonSchema(arrays).propertyPost);
+const small = { a: Array.from({ length: 8 }, (_, i) => i / 8) };
+const large = { a: Array.from({ length: 512 }, (_, i) => i / 512) };
+await compare('array of doubles: 8 vs 512 elements (linear cost: the 512 row should be ~64× slower)', [
+  { name: 'ajv, 8 elements', fn: () => arrAjv(small) },
+  { name: 'ajv, 512 elements', fn: () => arrAjv(large) },
+  { name: '@linkwire/tsl, 8 elements', fn: () => arrV.propertyPost(small) },
+  { name: '@linkwire/tsl, 512 elements', fn: () => arrV.propertyPost(large) },
+]);
