@@ -1,10 +1,14 @@
-// mqttCredentials against a straightforward node:crypto createHmac implementation.
-import { createHmac } from 'node:crypto';
-import { mqttCredentials } from '@linkwire/sign';
+// Credentials per second against a straightforward node:crypto implementation of the same
+// thing: the baseline builds the strings by hand and calls createHmac/createHash per credential.
+import { createHash, createHmac } from 'node:crypto';
+import { combineLoginParams, enosMqttCredentials, mqttCredentials, signingKey, verifyMqttCredentials } from '@linkwire/sign';
 import { compare } from './support.ts';
 
 const productKey = 'a1B2c3D4e5F';
+const secret = 'deviceSecret0123456789abcdef';
 let i = 0;
+
+// A fleet simulator: thousands of devices of one product, all CONNECTing with one test secret.
 const naive = (method: 'sha1' | 'sha256') => {
   const deviceName = `device${i++ % 1000}`;
   const clientId = `${productKey}.${deviceName}`;
@@ -13,17 +17,76 @@ const naive = (method: 'sha1' | 'sha256') => {
   return {
     clientId: `${clientId}|securemode=2,signmethod=hmac${method},timestamp=${timestamp}|`,
     username: `${deviceName}&${productKey}`,
-    password: createHmac(method, 'deviceSecret0123456789abcdef').update(content).digest('hex'),
+    password: createHmac(method, secret).update(content).digest('hex'),
   };
 };
-const ours = (method: 'sha1' | 'sha256') =>
-  mqttCredentials({ productKey, deviceName: `device${i++ % 1000}`, deviceSecret: 'deviceSecret0123456789abcdef', signMethod: `hmac${method}`, timestamp: 1700000000000 });
+const ours = (method: 'sha1' | 'sha256', deviceSecret: string | ReturnType<typeof signingKey>) =>
+  mqttCredentials({ productKey, deviceName: `device${i++ % 1000}`, deviceSecret, signMethod: `hmac${method}`, timestamp: 1700000000000 });
 
-await compare('mqttCredentials, HMAC-SHA256', [
-  { name: 'node:crypto createHmac', fn: () => naive('sha256') },
-  { name: '@linkwire/sign mqttCredentials', fn: () => ours('sha256') },
+for (const method of ['sha256', 'sha1'] as const) {
+  const key = signingKey(`hmac${method}`, secret);
+  await compare(`mqttCredentials, HMAC-${method.toUpperCase()}`, [
+    { name: 'node:crypto createHmac', fn: () => naive(method) },
+    { name: '@linkwire/sign mqttCredentials', fn: () => ours(method, secret) },
+    { name: '@linkwire/sign mqttCredentials, keyed secret reused', fn: () => ours(method, key) },
+  ]);
+}
+
+// EnOS: a plain SHA-256 of content + secret; the secret comes last, so there is nothing to precompute.
+await compare('enosMqttCredentials, SHA-256 digest', [
+  {
+    name: 'node:crypto createHash',
+    fn: () => {
+      const deviceKey = `device${i++ % 1000}`;
+      const timestamp = '1700000000000';
+      const content = `clientId${deviceKey}deviceKey${deviceKey}productKey${productKey}timestamp${timestamp}`;
+      return {
+        clientId: `${deviceKey}|securemode=2,signmethod=sha256,timestamp=${timestamp}|`,
+        username: `${deviceKey}&${productKey}`,
+        password: createHash('sha256').update(content + secret).digest('hex').toUpperCase(),
+      };
+    },
+  },
+  { name: '@linkwire/sign enosMqttCredentials', fn: () => enosMqttCredentials({ productKey, deviceKey: `device${i++ % 1000}`, deviceSecret: secret, timestamp: '1700000000000' }) },
 ]);
-await compare('mqttCredentials, HMAC-SHA1', [
-  { name: 'node:crypto createHmac', fn: () => naive('sha1') },
-  { name: '@linkwire/sign mqttCredentials', fn: () => ours('sha1') },
+
+// A gateway logging in its 200 sub-devices again after a reconnect: each has its own secret,
+// keyed once when the gateway learnt it.
+const subs = Array.from({ length: 200 }, (_, n) => ({ productKey, deviceName: `sub${n}`, deviceSecret: `subSecret${n}-0123456789abcdef` }));
+const subKeys = subs.map((s) => signingKey('hmacsha256', s.deviceSecret));
+await compare('combine.login of 200 sub-devices, HMAC-SHA256 (per sub-device)', [
+  {
+    name: 'node:crypto createHmac',
+    fn: () => {
+      const s = subs[i++ % 200]!;
+      const clientId = `${s.productKey}.${s.deviceName}`;
+      const content = `cleanSessiontrueclientId${clientId}deviceName${s.deviceName}productKey${s.productKey}timestamp1700000000000`;
+      return { productKey: s.productKey, deviceName: s.deviceName, clientId, timestamp: '1700000000000', signMethod: 'hmacsha256', sign: createHmac('sha256', s.deviceSecret).update(content).digest('hex'), cleanSession: 'true' };
+    },
+  },
+  { name: '@linkwire/sign combineLoginParams', fn: () => combineLoginParams({ ...subs[i++ % 200]!, timestamp: '1700000000000' }) },
+  {
+    name: '@linkwire/sign combineLoginParams, keyed secrets',
+    fn: () => {
+      const n = i++ % 200;
+      return combineLoginParams({ ...subs[n]!, deviceSecret: subKeys[n]!, timestamp: '1700000000000' });
+    },
+  },
+]);
+
+// The platform side (an emulator accepting a fleet): parse, recompute, compare in constant time.
+const presented = Array.from({ length: 1000 }, (_, n) => mqttCredentials({ productKey, deviceName: `device${n}`, deviceSecret: secret, timestamp: 1700000000000 }));
+await compare('verifyMqttCredentials, HMAC-SHA256', [
+  {
+    name: 'node:crypto createHmac + split',
+    fn: () => {
+      const c = presented[i++ % 1000]!;
+      const [id, ext] = c.clientId.split('|') as [string, string];
+      const params = Object.fromEntries(ext.split(',').map((kv) => kv.split('=') as [string, string]));
+      const [deviceName, pk] = c.username.split('&') as [string, string];
+      const content = `clientId${id}deviceName${deviceName}productKey${pk}timestamp${params['timestamp']}`;
+      return createHmac('sha256', secret).update(content).digest('hex') === c.password.toLowerCase();
+    },
+  },
+  { name: '@linkwire/sign verifyMqttCredentials', fn: () => { const c = presented[i++ % 1000]!; return verifyMqttCredentials(c.clientId, c.username, c.password, () => secret); } },
 ]);

@@ -37,9 +37,32 @@ export function signContent(params: SignableParams, exclude: readonly string[] =
   return s;
 }
 
+// Keyed HMACs of secrets seen more than once, one map per algorithm so that the user's own
+// secret string is the key (its hash is computed once by the engine). A gateway re-logging its
+// sub-devices or a simulator signing a fleet repeats secrets; hashing the key pads once per
+// secret instead of once per signature is most of the cost of a short HMAC. Bounded: a map
+// that fills up is dropped whole. `null` marks a secret seen once, so secrets used a single
+// time never pay for a key.
+const KEY_CACHE_LIMIT = 512;
+const keyCache: Record<HashAlgorithm, Map<string, HmacKey | null>> = { md5: new Map(), sha1: new Map(), sha256: new Map() };
+
+function cachedHmacHex(algorithm: HashAlgorithm, secret: string, content: string): string {
+  const cache = keyCache[algorithm];
+  const key = cache.get(secret);
+  if (key) return key.signHex(content);
+  if (key === null) {
+    const made = hmacKey(algorithm, secret);
+    cache.set(secret, made);
+    return made.signHex(content);
+  }
+  if (cache.size >= KEY_CACHE_LIMIT) cache.clear();
+  cache.set(secret, null);
+  return hmacHex(algorithm, secret, content);
+}
+
 /** HMAC hex of `content` under `secret`; a keyed HMAC must have been made for the same method. */
 export function hmacWith(secret: Secret, algorithm: HashAlgorithm, content: string, field = 'secret'): string {
-  if (typeof secret === 'string') return hmacHex(algorithm, secret, content);
+  if (typeof secret === 'string') return cachedHmacHex(algorithm, secret, content);
   // Signing with one algorithm while advertising another is the failure the notes warn about.
   if (secret.algorithm !== algorithm) {
     throw new SignError('key_method_mismatch', `the keyed HMAC is ${secret.algorithm}, but the advertised method needs ${algorithm}`, field);

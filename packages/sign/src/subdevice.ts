@@ -43,7 +43,9 @@ function signSubDevice(d: SubDeviceCredentialOptions, method: string, cleanSessi
     throw new SignError('invalid_field', `cleanSessionForm ${JSON.stringify(form)} is invalid: expected signed, unsigned or omitted`, 'cleanSessionForm');
   }
   const cs = form === 'omitted' ? undefined : (cleanSession ?? true) ? 'true' : 'false';
-  const content = signContent({ clientId, deviceName, productKey, timestamp, cleanSession: form === 'signed' ? cs : undefined });
+  // The signed names in byte order: cleanSession < clientId < deviceName < productKey < timestamp.
+  let content = `clientId${clientId}deviceName${deviceName}productKey${productKey}timestamp${timestamp}`;
+  if (form === 'signed') content = `cleanSession${cs!}${content}`;
   return { productKey, deviceName, clientId, timestamp, sign: hmacWith(secret, signMethodAlgorithm(method), content, 'deviceSecret'), cleanSession: cs };
 }
 
@@ -109,8 +111,10 @@ export function combineLoginParams(options: CombineLoginOptions): {
 } {
   const method = options.signMethod ?? 'hmacsha256';
   const s = signSubDevice(options, method, options.cleanSession, options.cleanSessionForm ?? 'signed');
-  const out = { productKey: s.productKey, deviceName: s.deviceName, clientId: s.clientId, timestamp: s.timestamp, signMethod: method, sign: s.sign };
-  return s.cleanSession === undefined ? out : { ...out, cleanSession: s.cleanSession };
+  const out: { productKey: string; deviceName: string; clientId: string; timestamp: string; signMethod: string; sign: string; cleanSession?: 'true' | 'false' } =
+    { productKey: s.productKey, deviceName: s.deviceName, clientId: s.clientId, timestamp: s.timestamp, signMethod: method, sign: s.sign };
+  if (s.cleanSession !== undefined) out.cleanSession = s.cleanSession;
+  return out;
 }
 
 /**

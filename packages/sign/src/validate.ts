@@ -29,6 +29,9 @@ export interface CredentialFields {
 
 type Check = (value: unknown) => string | undefined;
 
+// 21 UTF-16 units are at most 63 UTF-8 bytes, so short ids skip the byte count.
+const validClientId = (s: string): boolean => s.length <= 64 && CLIENT_ID_CHARS.test(s) && (s.length <= 21 || utf8Length(s) <= 64);
+
 const present = (v: unknown): string | undefined =>
   v === undefined || v === null || v === '' ? 'is required' : typeof v !== 'string' ? 'must be a string' : undefined;
 
@@ -37,7 +40,7 @@ const CHECKS: Readonly<Record<keyof CredentialFields, Check>> = {
   deviceName: (v) => present(v) ?? (NAME.test(v as string) ? undefined : 'must be 4-32 letters, digits or -_@.:'),
   deviceKey: (v) => present(v) ?? (NAME.test(v as string) ? undefined : 'must be 4-32 letters, digits or -_@.:'),
   clientId: (v) =>
-    present(v) ?? (CLIENT_ID_CHARS.test(v as string) && utf8Length(v as string) <= 64 ? undefined : 'must be at most 64 bytes, without | , = or control characters'),
+    present(v) ?? (validClientId(v as string) ? undefined : 'must be at most 64 bytes, without | , = or control characters'),
   random: (v) =>
     present(v) ?? (CLIENT_ID_CHARS.test(v as string) && (v as string).length <= 64 ? undefined : 'must be 1-64 characters, without | , = or control characters'),
   timestamp: (v) => {
@@ -68,8 +71,21 @@ export function validateCredentialFields(fields: CredentialFields): Issue[] {
   return issues;
 }
 
+// The hot path of every builder: the common valid inputs answer without the problem texts.
+const FAST: Partial<Record<keyof CredentialFields, (v: string) => boolean>> = {
+  productKey: (v) => PRODUCT_KEY.test(v),
+  deviceName: (v) => NAME.test(v),
+  deviceKey: (v) => NAME.test(v),
+  clientId: validClientId,
+  timestamp: (v) => DIGITS.test(v),
+};
+
 /** Throws the first problem of `value` under `rule` as a SignError naming `field`. */
 export function required(rule: keyof CredentialFields, value: unknown, field: string = rule): string {
+  if (typeof value === 'string') {
+    const fast = FAST[rule];
+    if (fast !== undefined && fast(value)) return value;
+  }
   const problem = CHECKS[rule](value);
   if (problem === undefined) return typeof value === 'number' ? String(value) : (value as string);
   if (problem === 'is required') throw new SignError('missing_field', `${field} is required`, field);

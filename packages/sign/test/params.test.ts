@@ -82,3 +82,18 @@ describe('validateCredentialFields', () => {
     expect(validateCredentialFields({ clientId: 'é'.repeat(33) })).toHaveLength(1);
   });
 });
+
+describe('the keyed-HMAC cache behind string secrets', () => {
+  it('signs identically on first, second and later use, across more secrets than it holds', () => {
+    const content = 'clientId12345deviceNamedeviceproductKeypktimestamp789';
+    for (let round = 0; round < 3; round++) {
+      for (let n = 0; n < 600; n += 7) {
+        const key = `secret-${n}`;
+        for (const m of ['hmacmd5', 'hmacsha1', 'hmacsha256']) {
+          const p = { clientId: '12345', deviceName: 'device', productKey: 'pk', timestamp: '789' };
+          expect(signParams(p, key, m)).toBe(createHmac(m.slice(4), key).update(content).digest('hex'));
+        }
+      }
+    }
+  });
+});
