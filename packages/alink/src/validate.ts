@@ -31,11 +31,8 @@ const signMethod = oneOfMembers(['signMethod', 'signmethod'], nonEmptyStr);
 const timestamp = intOrDigits;
 const cleanSession = either(bool, literal('true', 'false'));
 /** A sub-device's credentials in topo add, login and batch login (seed §9.3, §9.4; EnOS login info). */
-const loginInfo = all(
-  anyDevice,
-  obj({ sign: nonEmptyStr }, { clientId: str, timestamp, cleanSession }),
-  signMethod,
-);
+const credentials = all(anyDevice, obj({ sign: nonEmptyStr }, { clientId: str, timestamp, cleanSession }));
+const loginInfo = all(credentials, signMethod);
 const otaStep = range(-5, 100);
 const measurepoints = obj({ measurepoints: map(anyValue) }, { time: int });
 const measurepointBatch = arr(obj({ measurepoints: map(anyValue) }, { productKey: nonEmptyStr, deviceKey: nonEmptyStr, time: int }));
@@ -95,7 +92,8 @@ const REQUESTS: Partial<Record<TopicName, RequestCheck>> = {
   thingDelete: optionalParams(objectParams),
   combineLogin: params(loginInfo),
   combineLogout: params(anyDevice),
-  combineBatchLogin: params(all(obj({ deviceList: arr(loginInfo, 200) }), obj({}, { signMethod: nonEmptyStr }))),
+  // The batch's signMethod sits beside deviceList (PROTOCOL-NOTES.md), not in each entry.
+  combineBatchLogin: params(obj({ deviceList: arr(credentials, 200) }, { signMethod: nonEmptyStr })),
   combineBatchLogout: params(either(obj({ deviceList: arr(device, 200) }), arr(device, 200))),
   otaInform: params(obj({ version: nonEmptyStr }, { module: str })),
   otaProgress: params(obj({ step: otaStep }, { desc: str, module: str })),
