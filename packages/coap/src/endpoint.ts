@@ -293,8 +293,9 @@ export function createCoapEndpoint(options: CoapEndpointOptions): CoapEndpoint {
     exchanges.delete(x.tokenKey);
     const qi = queue.indexOf(x);
     if (qi >= 0) queue.splice(qi, 1);
-    x.onResult(result);
+    // Free the NSTART slot first: a throwing callback must not leak it.
     settle(x);
+    x.onResult(result);
   };
 
   const waitForResponse = (x: Exchange): void => {

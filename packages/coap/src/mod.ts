@@ -33,3 +33,6 @@ export {
   type AliyunPublishResult, type AliyunSignMethod,
 } from './aliyun.ts';
 export { createAliyunCoapServer, type AliyunCoapServer, type AliyunCoapServerOptions, type AliyunPublish } from './aliyun-server.ts';
+export {
+  block2Response, blockwiseRequest, createBlock1Receiver, type Block1Outcome, type Block1Receiver, type BlockwiseOptions, type BlockwiseResult,
+} from './blockwise.ts';
