@@ -159,11 +159,11 @@ export const cases: ConformanceCase[] = [
     run: () => digestVectors({ hash, hashHex, createHash }, 'default'),
   },
   {
-    name: 'hash: one million "a", one-shot and in 1000-byte pieces',
+    // Streamed only: a one-shot copy would double the time in interpreters (QuickJS).
+    name: 'hash: one million "a" in 1000-byte pieces',
     run() {
       const a1000 = 'a'.repeat(1000);
       for (const [alg, hex] of MILLION_A) {
-        equal(hashHex(alg, a1000.repeat(1000)), hex, `${alg} one-shot`);
         const h = createHash(alg);
         for (let i = 0; i < 1000; i++) h.update(a1000);
         equal(h.digestHex(), hex, `${alg} streamed`);
