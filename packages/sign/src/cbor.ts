@@ -49,7 +49,8 @@ const bad = (message: string, offset: number): SignError => new SignError('malfo
  * Decodes a flat CBOR map. Anything else (nested items, floats, tags, indefinite lengths,
  * duplicate keys, trailing bytes) is a `malformed_body` SignError carrying the byte offset.
  */
-export function decodeFlatCbor(bytes: Uint8Array): Record<string, FlatValue> {
+export function decodeFlatCbor(bytes: Uint8Array, maxBytes = 8192): Record<string, FlatValue> {
+  if (bytes.length > maxBytes) throw bad(`body of ${bytes.length} bytes exceeds ${maxBytes}`, maxBytes);
   let p = 0;
   const arg = (info: number, at: number): number => {
     if (info < 24) return info;
