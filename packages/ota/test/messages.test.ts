@@ -130,9 +130,14 @@ describe('malformed input', () => {
   it('decoding cost stays linear in the input size', () => {
     const time = (n: number) => {
       const p = JSON.stringify({ code: '1000', id: 1, data: { size: 1, version: '1', url: 'https://a.example.com/' + 'a'.repeat(n), sign: 'a'.repeat(32), signMethod: 'Md5', extData: Object.fromEntries(Array.from({ length: n >> 4 }, (_, i) => [`k${i}`, i])) } });
-      const t = performance.now();
-      for (let i = 0; i < 20; i++) onlyOtaError(() => ota.decodeUpgradePush(p, { maxBytes: 1 << 22 }));
-      return performance.now() - t;
+      // The fastest of several rounds: other processes on a loaded machine only ever add time.
+      let best = Infinity;
+      for (let round = 0; round < 5; round++) {
+        const t = performance.now();
+        for (let i = 0; i < 10; i++) onlyOtaError(() => ota.decodeUpgradePush(p, { maxBytes: 1 << 22 }));
+        best = Math.min(best, performance.now() - t);
+      }
+      return best;
     };
     time(1000);
     const small = Math.max(time(4000), 0.5);

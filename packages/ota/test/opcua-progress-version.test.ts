@@ -10,22 +10,21 @@ const aes = (secret: string) => `aes-${Buffer.byteLength(secret) * 8}-cbc`;
 
 describe('OPC UA password cipher', () => {
   it('matches node:crypto AES-CBC/PKCS#5 with key = secret, IV = its first 16 bytes, and round-trips', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 64 }), opcUaSecret(), (password, secret) => {
-      const wellFormed = password.isWellFormed();
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 32 }), opcUaSecret(), (password, secret) => {
       const enc = encryptOpcUaPassword(password, secret);
       const key = Buffer.from(secret);
       const c = createCipheriv(aes(secret), key, key.subarray(0, 16));
       expect(enc).toBe(Buffer.concat([c.update(password, 'utf8'), c.final()]).toString('base64'));
-      if (wellFormed) expect(decryptOpcUaPassword(enc, secret)).toBe(password);
+      expect(decryptOpcUaPassword(enc, secret)).toBe(password);
       const d = createDecipheriv(aes(secret), key, key.subarray(0, 16));
-      if (wellFormed) expect(Buffer.concat([d.update(enc, 'base64'), d.final()]).toString('utf8')).toBe(password);
+      expect(Buffer.concat([d.update(enc, 'base64'), d.final()]).toString('utf8')).toBe(password);
     }), N);
   });
 
   it('tampered ciphertext fails with a typed error or decrypts to something else, never throws otherwise', () => {
     let detected = 0;
     let total = 0;
-    fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.isWellFormed()), opcUaSecret(), fc.nat(), fc.nat({ max: 7 }), (password, secret, at, bit) => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), opcUaSecret(), fc.nat(), fc.nat({ max: 7 }), (password, secret, at, bit) => {
       const bytes = Buffer.from(encryptOpcUaPassword(password, secret), 'base64');
       bytes[at % bytes.length]! ^= 1 << bit;
       total++;
