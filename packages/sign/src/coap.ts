@@ -76,6 +76,10 @@ export type CoapAuthVerification = VerifyResult<VerifiedDevice & { readonly seq?
  * The platform side of {@link coapAuthRequest}: decodes the JSON or CBOR body and verifies the
  * sign over every field but sign/signmethod/version/resources. Answer a failure with 4.01
  * (`signature_mismatch`, `unknown_device`) or 4.00 (the rest).
+ *
+ * @example
+ * const r = verifyCoapAuthRequest(request.payload, 'json', lookup);
+ * if (r.ok) respond(2.05, coapAuthReply({ token, random, seqOffset: 1 }));
  */
 export function verifyCoapAuthRequest(
   payload: Uint8Array,

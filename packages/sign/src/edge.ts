@@ -42,6 +42,9 @@ export function parseBasicAuthorization(header: string): { readonly username: st
 /**
  * The gateway side: checks the header against the password the gateway holds for the user, in
  * constant time.
+ *
+ * @example
+ * verifyEdgeBasicAuthorization('Basic YWRtaW46YWRtaW4xMjM0', (u) => (u === 'admin' ? 'admin1234' : undefined)).ok // true
  */
 export function verifyEdgeBasicAuthorization(header: string, passwordOf: (username: string) => string | undefined): VerifyResult<{ readonly username: string }> {
   const creds = parseBasicAuthorization(header);

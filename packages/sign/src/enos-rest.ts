@@ -167,6 +167,9 @@ function header(headers: Readonly<Record<string, string | undefined>>, name: str
  * The gateway side of {@link enosApimHeaders}: header names in any case, the app secret looked up
  * by access token, the signature compared in constant time, the timestamp window applied when
  * `now` is given.
+ *
+ * @example
+ * verifyEnosApimRequest({ headers: req.headers, query: url.search, body: rawBody }, (t) => apps.byToken(t)?.secret, { now: clock.now() })
  */
 export function verifyEnosApimRequest(
   request: { readonly headers: Readonly<Record<string, string | undefined>>; readonly query?: ApimQuery; readonly body?: string },

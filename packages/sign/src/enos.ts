@@ -93,6 +93,10 @@ function checkEnos(expected: string, presented: unknown) {
 /**
  * The broker side of {@link enosMqttCredentials}; the mode comes from the clientId's
  * `securemode` (absent: 2) and selects the secret.
+ *
+ * @example
+ * verifyEnosMqttCredentials('123456|securemode=2,signmethod=sha256,timestamp=1548753362502|', 'test&654321',
+ *   'b99032d49c706f7b27b22ab5cd2dd3c56a31e1bcbbc83ba0a2a6bb3272fbb166', { deviceSecret: () => 'abcdefg' }).ok // true
  */
 export function verifyEnosMqttCredentials(
   clientIdField: string,
@@ -194,6 +198,12 @@ export function enosTopoAddParams(devices: readonly EnosLoginInfoOptions[]): Eno
  * `{clientId, signMethod, timestamp, subDevices:[{sign, secureMode, productKey, deviceKey}]}`;
  * secureMode is 2 for a device-secret and 3 for a product-secret sign. At most 200 sub-devices
  * can be online per gateway, so larger batches are refused.
+ *
+ * @example
+ * enosBatchLoginParams({ clientId: 'gw-1', timestamp: clock.now(), subDevices: [
+ *   { productKey: 'pk', deviceKey: 'meter01', deviceSecret },
+ *   { productKey: 'pk', deviceKey: 'meter02', productSecret }, // activation: secureMode 3
+ * ] })
  */
 export function enosBatchLoginParams(options: {
   readonly clientId: string;

@@ -91,6 +91,10 @@ function withReply(f: VerifyFailure, codes: { malformed: number; unknown: number
  * The platform side of {@link deviceNameAuthRequest}: decodes the form body, recomputes the sign
  * over every submitted field but sign/signmethod/version/resources and compares in constant
  * time. A failure carries the reply code to answer with (460, 5001 or 401).
+ *
+ * @example
+ * const r = verifyDeviceNameAuthRequest(body, (pk, dn) => secrets.get(`${pk}/${dn}`));
+ * reply(r.ok ? deviceNameAuthReply({ iotId, iotToken }) : deviceNameAuthReply({ code: r.replyCode }));
  */
 export function verifyDeviceNameAuthRequest(
   body: string,
@@ -199,6 +203,10 @@ export type HttpAuthVerification = ({ readonly ok: true } & VerifiedDevice) | Ve
  * The platform side of {@link httpAuthRequest}. With `options.now` the timestamp must lie within
  * 15 minutes of it (seed table 3-8) unless `windowMs` says otherwise. A failure carries the
  * reply code (10001 param error, 20000 auth check error).
+ *
+ * @example
+ * const r = verifyHttpAuthRequest(body, lookup, { now: clock.now() });
+ * reply(r.ok ? httpAuthReply({ token: issue(r.productKey, r.deviceName) }) : httpAuthReply({ code: r.replyCode }));
  */
 export function verifyHttpAuthRequest(
   body: string | Uint8Array,

@@ -91,6 +91,10 @@ export function verifyRegistrationFields(
 /**
  * The platform side of {@link registerDeviceRequest}. Answer success with
  * {@link registerDeviceReply} and the device's secret.
+ *
+ * @example
+ * const r = verifyRegisterDeviceRequest(body, (pk) => productSecrets.get(pk));
+ * if (r.ok) reply(registerDeviceReply({ productKey: r.productKey, deviceName: r.deviceName, deviceSecret }));
  */
 export function verifyRegisterDeviceRequest(
   body: string,
@@ -193,6 +197,12 @@ export function mqttAuthType(clientIdField: string): MqttAuthType | undefined {
 /**
  * The broker side of {@link mqttRegisterCredentials}. `productSecret` returns the secret of a
  * product with dynamic registration enabled.
+ *
+ * @example
+ * if (mqttAuthType(clientId) === 'register') {
+ *   const r = verifyMqttRegistration(clientId, username, password, (pk) => productSecrets.get(pk));
+ *   if (r.ok) publish(mqttRegistrationReply({ mode: 'register', deviceSecret }));
+ * }
  */
 export function verifyMqttRegistration(
   clientIdField: string,

@@ -197,6 +197,9 @@ function verifySubDevice(entry: unknown, method: unknown, lookup: SecretLookup, 
 /**
  * The platform side of {@link combineLoginParams}; by default accepts cleanSession signed or
  * unsigned (`options.cleanSession` narrows it).
+ *
+ * @example
+ * verifyCombineLogin(message.params, (pk, dn) => secrets.get(`${pk}/${dn}`), { now: clock.now() }).ok
  */
 export function verifyCombineLogin(params: unknown, deviceSecret: SecretLookup, options?: SubDeviceVerifyOptions): VerifyResult<VerifiedSubDevice> {
   return verifySubDevice(params, undefined, deviceSecret, options);
