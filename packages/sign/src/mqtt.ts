@@ -84,7 +84,10 @@ export function mqttCredentials(options: MqttCredentialsOptions): MqttCredential
   const productKey = required('productKey', options.productKey);
   const deviceName = required('deviceName', options.deviceName);
   const secret = requireSecret(options.deviceSecret, 'deviceSecret');
-  const clientId = required('clientId', options.clientId ?? `${productKey}.${deviceName}`);
+  // The default id is made of two checked names, so only its length can be wrong.
+  const clientId = options.clientId === undefined && productKey.length + deviceName.length < 64
+    ? `${productKey}.${deviceName}`
+    : required('clientId', options.clientId ?? `${productKey}.${deviceName}`);
   const method = (options.signMethod ?? 'hmacsha256').toLowerCase();
   const algorithm = signMethodAlgorithm(method);
   const secureMode = secureModeOf(options.secureMode, options.transport);

@@ -85,6 +85,8 @@ export function required(rule: keyof CredentialFields, value: unknown, field: st
   if (typeof value === 'string') {
     const fast = FAST[rule];
     if (fast !== undefined && fast(value)) return value;
+  } else if (rule === 'timestamp' && typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    return String(value);
   }
   const problem = CHECKS[rule](value);
   if (problem === undefined) return typeof value === 'number' ? String(value) : (value as string);
