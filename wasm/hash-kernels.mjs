@@ -1,9 +1,12 @@
 // The source of @linkwire/hash's WASM module, as WebAssembly text.
 //
 // The compression functions are written out round by round (the way RFC 1321 and FIPS 180-4
-// print them) instead of as loops: every round names its working variables directly, so no
-// register shuffling and no table loads remain, and the constants become immediates. This file
-// generates that text; `wasm/build.mjs` assembles it with wabt's wat2wasm.
+// print them): every round names its working variables directly, so no register shuffling
+// remains and the constants become immediates. MD5 and SHA-1 are unrolled completely; SHA-256
+// computes its message schedule four words at a time with WASM SIMD and runs its rounds eight
+// per loop pass, which keeps the module under 10 KiB. This file generates that text;
+// `wasm/build.mjs` assembles it with wabt's wat2wasm. Measured choices are in
+// packages/hash/README.md.
 //
 // Memory is two fixed pages (minimum = maximum), so it can never grow, whatever is hashed:
 //
@@ -12,12 +15,12 @@
 //  64   the partial block (64 bytes)          0..128 is the context JS saves and restores
 // 128   digest output (up to 32 bytes, in the algorithm's byte order)
 // 160   HMAC inner pad state, 192 outer pad state (8 words each)
-// 256   SHA-256 message schedule (64 words), 512 SHA-256 round constants
+// 256   SHA-256 W[t] + K[t] (64 words), 512 SHA-256 round constants K[t]
 // 64K   input window (64 KiB): JS copies or UTF-8-encodes data here
 //
 // Algorithm ids: 0 MD5, 1 SHA-1, 2 SHA-256.
 
-export const LAYOUT = { h: 0, length: 32, block: 64, context: 128, out: 128, innerPad: 160, outerPad: 192, schedule: 256, k: 512, input: 65536, inputSize: 65536 };
+export const LAYOUT = { h: 0, length: 32, block: 64, context: 128, out: 128, innerPad: 160, outerPad: 192, wk: 256, k: 512, input: 65536, inputSize: 65536 };
 
 // RFC 1321 §3.4: T[i] = floor(2^32 · |sin(i + 1)|).
 const MD5_T = `d76aa478 e8c7b756 242070db c1bdceee f57c0faf 4787c62a a8304613 fd469501 698098d8 8b44f7af ffff5bb1 895cd7be
@@ -37,6 +40,7 @@ const IV = {
   sha1: '67452301 efcdab89 98badcfe 10325476 c3d2e1f0',
   sha256: '6a09e667 bb67ae85 3c6ef372 a54ff53a 510e527f 9b05688c 1f83d9ab 5be0cd19',
 };
+// A word as the little-endian bytes of a WAT data string.
 const le = (w) => [0, 8, 16, 24].map((s) => '\\' + ((w >>> s) & 255).toString(16).padStart(2, '0')).join('');
 const words = (s) => s.trim().split(/\s+/).map((w) => parseInt(w, 16) | 0);
 
@@ -58,15 +62,32 @@ const bswap = (x) => or(and(rotl(x, 8), k(0x00ff00ff)), and(rotr(x, 8), k(0xff00
 const locals = (names) => names.map((n) => `(local $${n} i32)`).join(' ');
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 
+// SIMD helpers: the SHA-256 message schedule runs four words at a time in the vector units, beside
+// the scalar rounds. WASM SIMD is in every engine that runs WASM today (Node 16.4+, Chrome 91+,
+// Firefox 89+, Safari 16.4+); where it is missing the module fails to compile and JS takes over.
+const vstore = (offset, x) => `(v128.store offset=${offset} (i32.const 0) ${x})`;
+const vxor = (...xs) => xs.reduce((a, b) => `(v128.xor ${a} ${b})`);
+const vadd = (a, b) => `(i32x4.add ${a} ${b})`;
+// Four words byte-swapped (big-endian words of little-endian memory), as one byte shuffle.
+// The second operand is never read: any v128 local (a zero one, $z) keeps the encoding short.
+const swapWords = (x) => `(i8x16.shuffle 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12 ${x} (local.get $z))`;
+const vblock = (j) => swapWords(`(v128.load offset=${16 * j} (local.get $p))`);
+// i32 lanes picked from the 8 lanes of (a, b), as a byte shuffle.
+const lanes = (a, b, ...ls) => `(i8x16.shuffle ${ls.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]).join(' ')} ${a} ${b})`;
+// A v128 local that is never written: zero, in two bytes instead of an 18-byte constant.
+const ZERO = '(local.get $z)';
+const word = (offset) => `(i32.load offset=${offset} (i32.const 0))`;
+
+
 /**
  * Compresses `n` consecutive 64-byte blocks at `p` into H. The working variables stay in locals
  * across blocks; H in memory is updated after each block, so the function can stop anywhere.
  */
-function blocksFunction(name, vars, extraLocals, rounds) {
+function blocksFunction(name, vars, extraLocals, rounds, vectors = []) {
   const h = (i) => `(i32.load offset=${4 * i} (i32.const 0))`;
   const feed = vars.map((v, i) => `${set(v, add(get(v), h(i)))} (i32.store offset=${4 * i} (i32.const 0) ${get(v)})`);
   return `
-  (func $${name} (param $p i32) (param $n i32) ${locals([...vars, ...extraLocals])}
+  (func $${name} (param $p i32) (param $n i32) ${locals([...vars, ...extraLocals])} ${vectors.map((n) => `(local $${n} v128)`).join(' ')}
     ${vars.map((v, i) => set(v, h(i))).join(' ')}
     (loop $block
       ${rounds.join('\n      ')}
@@ -103,7 +124,9 @@ function sha1() {
   const rounds = [];
   for (let t = 0; t < 80; t++) {
     const w = `w${t & 15}`;
-    if (t < 16) rounds.push(set(w, load(t)), set(w, bswap(get(w))));
+    // Four big-endian words at a time with one byte shuffle (shorter and faster than four bswaps).
+    if (t < 16 && t % 4 === 0) rounds.push(set('v', vblock(t / 4)));
+    if (t < 16) rounds.push(set(w, `(i32x4.extract_lane ${t % 4} (local.get $v))`));
     else rounds.push(set(w, rotl(xor(get(`w${(t - 3) & 15}`), get(`w${(t - 8) & 15}`), get(`w${(t - 14) & 15}`), get(w)), 1)));
     const [a, b, c, d, e] = v;
     const f = [
@@ -117,47 +140,63 @@ function sha1() {
     rounds.push(set(b, rotl(get(b), 30)));
     v = [e, a, b, c, d];
   }
-  return blocksFunction('sha1_blocks', ['a', 'b', 'c', 'd', 'e'], range(16).map((i) => `w${i}`), rounds);
+  return blocksFunction('sha1_blocks', ['a', 'b', 'c', 'd', 'e'], range(16).map((i) => `w${i}`), rounds, ['v', 'z']);
 }
 
+const vshr = (x, n) => `(i32x4.shr_u ${x} (i32.const ${n}))`;
+const vshl = (x, n) => `(i32x4.shl ${x} (i32.const ${n}))`;
+
 function sha256() {
-  // The message schedule is expanded into memory first (a loop), so the rounds keep only the
-  // eight working variables live; the rounds run eight at a time, after which the renamed
-  // variables are back in their own locals and the loop can repeat.
-  const W = LAYOUT.schedule;
-  const w = (back) => `(i32.load offset=${W - 4 * back} (local.get $i))`;
-  const s0 = (x) => xor(rotr(x, 7), rotr(x, 18), shr(x, 3));
-  const s1 = (x) => xor(rotr(x, 17), rotr(x, 19), shr(x, 10));
-  const schedule = `
-      ${set('i', k(0))}
-      (loop $load
-        (i32.store offset=${W} (local.get $i) ${bswap(`(i32.load (i32.add (local.get $p) (local.get $i)))`)})
-        (br_if $load (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 64))))
-      (loop $expand
-        (i32.store offset=${W} (local.get $i) ${add(s1(w(2)), w(7), s0(w(15)), w(16))})
-        (br_if $expand (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 256))))
-      ${set('i', k(0))}`;
+  const K = words(SHA256_K);
+  const WK = LAYOUT.wk;
+  // The message schedule runs four words at a time in the vector units, beside the scalar
+  // rounds: a window of the last four vectors in registers (never through memory, where
+  // overlapping loads would stall store forwarding), leaving W[t] + K[t] in memory for the
+  // rounds. σ1 needs W[t-2], which for the upper two lanes is in the vector being computed:
+  // the lower half goes first, then the upper half from it.
+  const V = (q) => get(`v${q & 3}`);
+  const σ0 = (x) => vxor(vshr(x, 7), vshl(x, 25), vshr(x, 18), vshl(x, 14), vshr(x, 3));
+  const σ1 = (x) => vxor(vshr(x, 17), vshl(x, 15), vshr(x, 19), vshl(x, 13), vshr(x, 10));
+  const step = (q) => [
+    set('x', lanes(V(q - 4), V(q - 3), 1, 2, 3, 4)),
+    set('s', vadd(vadd(V(q - 4), σ0(get('x'))), lanes(V(q - 2), V(q - 1), 1, 2, 3, 4))),
+    set('x', lanes(V(q - 1), ZERO, 2, 3, 4, 4)),
+    set('s', vadd(get('s'), σ1(get('x')))),
+    set('x', lanes(get('s'), ZERO, 4, 4, 0, 1)),
+    set(`v${q & 3}`, vadd(get('s'), σ1(get('x')))),
+    `(v128.store offset=${WK + 16 * 4} (local.get $i) ${vadd(V(q), `(v128.load offset=${LAYOUT.k + 16 * 4} (local.get $i))`)})`,
+    set('i', add(get('i'), k(16))),
+  ];
+  const schedule = [];
+  for (let q = 0; q < 4; q++) schedule.push(set(`v${q}`, vblock(q)), vstore(WK + 16 * q, vadd(V(q), `(v128.load offset=${LAYOUT.k + 16 * q} (i32.const 0))`)));
+  // Three passes of four steps: the window of four vectors is back in the same locals after each.
+  schedule.push(set('i', k(0)), `(loop $schedule
+        ${[4, 5, 6, 7].flatMap(step).join('\n        ')}
+        (br_if $schedule (i32.lt_u (local.get $i) (i32.const 192))))`);
   let v = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+  // Maj(a, b, c) = ((a ^ b) & (b ^ c)) ^ b, and this round's b ^ c is the last round's a ^ b.
+  // Eight rounds per loop pass: after eight the renamed variables are back in their locals.
   const rounds = [];
   for (let t = 0; t < 8; t++) {
-    const [a, b, c, d, e, f, g, h] = v.map(get);
+    const [a, b, , d, e, f, g, h] = v.map(get);
     const S1 = xor(rotr(e, 6), rotr(e, 11), rotr(e, 25));
     const S0 = xor(rotr(a, 2), rotr(a, 13), rotr(a, 22));
     const ch = xor(g, and(e, xor(f, g)));
-    const maj = or(and(a, b), and(c, or(a, b)));
-    const wk = add(`(i32.load offset=${W + 4 * t} (local.get $i))`, `(i32.load offset=${LAYOUT.k + 4 * t} (local.get $i))`);
-    rounds.push(set('t', add(add(h, wk), ch, S1)));
+    rounds.push(set('t', add(add(h, `(i32.load offset=${WK + 4 * t} (local.get $i))`), ch, S1)));
     rounds.push(set(v[3], add(d, get('t'))));
-    rounds.push(set(v[7], add(get('t'), S0, maj)));
+    rounds.push(set(`m${t & 1}`, xor(a, b)));
+    rounds.push(set(v[7], add(get('t'), S0, xor(and(get(`m${t & 1}`), get(`m${(t + 1) & 1}`)), b))));
     v = [v[7], v[0], v[1], v[2], v[3], v[4], v[5], v[6]];
   }
   const body = [
-    schedule,
+    ...schedule,
+    set('m1', xor(get('b'), get('c'))),
+    set('i', k(0)),
     `(loop $rounds
         ${rounds.join('\n        ')}
         (br_if $rounds (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 32))) (i32.const 256))))`,
   ];
-  return blocksFunction('sha256_blocks', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], ['t', 'i'], body);
+  return blocksFunction('sha256_blocks', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], ['t', 'm0', 'm1', 'i'], body, ['v0', 'v1', 'v2', 'v3', 'x', 's', 'z']);
 }
 
 function initFunction() {
@@ -177,9 +216,6 @@ const control = `
     (if (i32.eq (local.get $alg) (i32.const 1)) (then (call $sha1_blocks (local.get $p) (local.get $n)) (return)))
     (call $sha256_blocks (local.get $p) (local.get $n)))
 
-  (func $bswap (param $x i32) (result i32)
-    ${bswap(get('x'))})
-
   ;; Hashes len bytes at p: tops up the partial block, compresses whole blocks in place, keeps the rest.
   (func $update (export "update") (param $alg i32) (param $p i32) (param $len i32) (local $pos i32) (local $take i32)
     (local.set $pos (i32.and (i32.wrap_i64 (i64.load (i32.const ${LAYOUT.length}))) (i32.const 63)))
@@ -196,7 +232,7 @@ const control = `
     (memory.copy (i32.const ${LAYOUT.block}) (i32.add (local.get $p) (i32.and (local.get $len) (i32.const -64))) (i32.and (local.get $len) (i32.const 63))))
 
   ;; Pads (RFC 1321 §3.1-3.2, FIPS 180-4 §5.1.1) and writes the digest at out.
-  (func $final (export "final") (param $alg i32) (local $pos i32) (local $bits i64) (local $i i32)
+  (func $final (export "final") (param $alg i32) (local $pos i32) (local $bits i64) (local $z v128)
     (local.set $pos (i32.and (i32.wrap_i64 (i64.load (i32.const ${LAYOUT.length}))) (i32.const 63)))
     (local.set $bits (i64.shl (i64.load (i32.const ${LAYOUT.length})) (i64.const 3)))
     (i32.store8 offset=${LAYOUT.block} (local.get $pos) (i32.const 0x80))
@@ -206,14 +242,13 @@ const control = `
       (memory.fill (i32.const ${LAYOUT.block}) (i32.const 0) (i32.const 56))))
     (if (i32.eqz (local.get $alg))
       (then (i64.store offset=${LAYOUT.block + 56} (i32.const 0) (local.get $bits)))
-      (else
-        (i32.store offset=${LAYOUT.block + 56} (i32.const 0) (call $bswap (i32.wrap_i64 (i64.shr_u (local.get $bits) (i64.const 32)))))
-        (i32.store offset=${LAYOUT.block + 60} (i32.const 0) (call $bswap (i32.wrap_i64 (local.get $bits))))))
+      (else (i64.store offset=${LAYOUT.block + 56} (i32.const 0)
+        (i64x2.extract_lane 0 (i8x16.shuffle 7 6 5 4 3 2 1 0 8 9 10 11 12 13 14 15 (i64x2.splat (local.get $bits)) ${ZERO})))))
     (call $blocks (local.get $alg) (i32.const ${LAYOUT.block}) (i32.const 1))
     (if (i32.eqz (local.get $alg)) (then (memory.copy (i32.const ${LAYOUT.out}) (i32.const 0) (i32.const 16)) (return)))
-    (loop $word
-      (i32.store offset=${LAYOUT.out} (local.get $i) (call $bswap (i32.load (local.get $i))))
-      (br_if $word (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (select (i32.const 20) (i32.const 32) (i32.eq (local.get $alg) (i32.const 1)))))))
+    ;; SHA output is big-endian: all eight words swapped (SHA-1 uses the first five).
+    (v128.store offset=${LAYOUT.out} (i32.const 0) ${swapWords('(v128.load (i32.const 0))')})
+    (v128.store offset=${LAYOUT.out + 16} (i32.const 0) ${swapWords('(v128.load (i32.const 16))')}))
 
   ;; One-shot digest of len input bytes.
   (func (export "digest") (param $alg i32) (param $len i32)
@@ -244,7 +279,7 @@ export function hashModuleText() {
   return `;; Generated by wasm/hash-kernels.mjs: MD5, SHA-1, SHA-256 and HMAC for @linkwire/hash.
 (module
   (memory (export "memory") 2 2)
-  (data (i32.const ${LAYOUT.k}) "${words(SHA256_K).map((w) => le(w)).join('')}")
+  (data (i32.const ${LAYOUT.k}) "${words(SHA256_K).map(le).join('')}")
   ${md5()}
   ${sha1()}
   ${sha256()}
