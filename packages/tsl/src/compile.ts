@@ -1,6 +1,6 @@
 import type { TslIssue } from './errors.ts';
 import { PROPERTY_GET_METHOD, PROPERTY_SET_METHOD, TSL_LIMITS, type TslModel, type TslProperty } from './model.ts';
-import { compileType, copyKnown, explain, isDate, isObject, keyAt, makeKeys, paramSet, test, type Ctx, type Node, type Policy } from './nodes.ts';
+import { compileType, explain, isDate, isObject, keyAt, makeKeys, paramSet, test, type Ctx, type Node, type Policy } from './nodes.ts';
 import { childPath, error, indexPath, show, warning } from './paths.ts';
 
 /**
@@ -145,73 +145,90 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     else ctx.issues.push(warning(path, 'unknown_property', `${JSON.stringify(id)} is not a property of the model; dropped`));
   }
 
-  // The hot path: one pass, no allocation. Returns how many leading keys passed, or -1 when all did.
-  function scanPost(params: Record<string, unknown>): number {
+  // The scan records the keys that failed, so a failing message is explained without a second
+  // pass over its valid keys. The buffer is reused across calls (nothing here re-enters) and
+  // bounded: past FAIL_CAP failures the explanation walks the whole object instead.
+  const FAIL_CAP = 64;
+  const failed: string[] = [];
+  let failures = 0;
+  let scanned = 0;
+
+  /** True when every key passed. Otherwise `failed[0..failures)` lists the failing keys in order. */
+  function scanPost(params: Record<string, unknown>): boolean {
     let count = 0;
     let hint = 0;
+    failures = 0;
     for (const k in params) {
-      const i = keyAt(propKeys, k, hint);
-      if (i < 0 || !postTest(postNodes[i]!, params[k])) return count;
-      hint = i + 1;
       count++;
+      const i = keyAt(propKeys, k, hint);
+      if (i >= 0) {
+        hint = i + 1;
+        if (postTest(postNodes[i]!, params[k])) continue;
+      }
+      if (failures < FAIL_CAP) failed[failures] = k;
+      failures++;
     }
-    return count <= maxPost ? -1 : count;
+    scanned = count;
+    return failures === 0 && count <= maxPost;
   }
 
-  function scanSet(params: Record<string, unknown>): number {
-    let count = 0;
+  function scanSet(params: Record<string, unknown>): boolean {
     let hint = 0;
+    failures = 0;
     for (const k in params) {
       const i = keyAt(propKeys, k, hint);
-      if (i < 0) return count;
-      const p = postNodes[i]!;
-      if (!p.rw || !test(p.node, params[k])) return count;
-      hint = i + 1;
-      count++;
+      if (i >= 0) {
+        hint = i + 1;
+        const p = postNodes[i]!;
+        if (p.rw && test(p.node, params[k])) continue;
+      }
+      if (failures < FAIL_CAP) failed[failures] = k;
+      failures++;
     }
-    return -1;
+    scanned = 0;
+    return failures === 0;
   }
 
   function propertyMap(params: unknown, base: string, set: boolean): TslResult {
-    let skip = 0;
-    if (isObject(params)) {
-      skip = set ? scanSet(params) : scanPost(params);
-      if (skip < 0) return VALID;
-    }
+    if (isObject(params) && (set ? scanSet(params) : scanPost(params))) return VALID;
     const ctx = newCtx();
     if (!isObject(params)) {
       ctx.issues.push(error(base, 'not_object', `params must be an object, got ${show(params)}`));
       return finish(ctx, params, params);
     }
-    // The keys before `skip` passed the scan unchanged: start after them.
-    const keys = Object.keys(params);
-    const count = keys.length;
-    let out: Record<string, unknown> | undefined;
-    for (let j = skip; j < count; j++) {
+    const count = scanned;
+    // Up to FAIL_CAP, the scan's list holds exactly the failing keys; past it, walk them all.
+    const recorded = failures <= FAIL_CAP;
+    const keys = recorded ? failed : Object.keys(params);
+    const n = recorded ? failures : keys.length;
+    // Coerced values by key; the forwarded copy is built once at the end, in input order.
+    let changes: Map<string, unknown> | undefined;
+    let dropped = false;
+    for (let j = 0; j < n; j++) {
       const k = keys[j]!;
       const p = props.get(k);
       if (p === undefined) {
         unknownProperty(ctx, childPath(base, k), k);
-        if (!strict) out ??= copyKnown(params, props, k);
+        if (!strict) dropped = true;
         continue;
       }
       const x = params[k];
       let r = x;
       const path = p.path;
-      if (set && !p.rw) ctx.issues.push(error(path, 'read_only', `property ${JSON.stringify(k)} is read-only`));
-      // The scan stopped at key `skip` because it failed: no need to test it again.
-      if (j === skip || (set ? !test(p.node, x) : !postTest(p, x))) {
-        if (set) {
-          if (!test(p.node, x)) r = explain(p.node, x, path, ctx);
-        } else r = postExplain(p, x, path, ctx);
-      }
-      if (r !== x) out ??= copyKnown(params, props, k);
-      if (out !== undefined) out[k] = r;
+      if (set) {
+        if (!p.rw) ctx.issues.push(error(path, 'read_only', `property ${JSON.stringify(k)} is read-only`));
+        if (!test(p.node, x)) r = explain(p.node, x, path, ctx);
+      } else if (recorded || !postTest(p, x)) r = postExplain(p, x, path, ctx);
+      if (r !== x) (changes ??= new Map()).set(k, r);
     }
     if (!set && count > maxPost) {
       ctx.issues.push(error(base, 'too_many_properties', `${count} properties exceed ${maxPost} per post (Alink code 6106: map size must less than 200)`));
     }
-    return finish(ctx, params, out ?? params);
+    if (changes === undefined && !dropped) return finish(ctx, params, params);
+    const out: Record<string, unknown> = {};
+    // Only model identifiers are written, so no key can reach the prototype.
+    for (const k in params) if (props.has(k)) out[k] = changes?.has(k) ? changes.get(k) : params[k];
+    return finish(ctx, params, out);
   }
 
   function propertyGet(params: unknown, base: string): TslResult {

@@ -298,8 +298,8 @@ function explainObject(n: Node, v: unknown, path: string, ctx: Ctx): unknown {
  * A copy of `v` with its known keys up to (not including) `stop`, made when the forwarded value
  * first has to differ from the input. Only known identifiers are written, never `__proto__`.
  */
-export function copyKnown(v: Record<string, unknown>, keys: Keys | ReadonlyMap<string, unknown>, stop: string): Record<string, unknown> {
-  const has = 'index' in keys ? keys.index : keys;
+function copyKnown(v: Record<string, unknown>, keys: Keys, stop: string): Record<string, unknown> {
+  const has = keys.index;
   const out: Record<string, unknown> = {};
   for (const k in v) {
     if (k === stop) break;
