@@ -154,12 +154,17 @@ function writeExtra(extra: { readonly [key: string]: AlinkJson } | undefined, kn
 
 /** The JSON text of a request, members in the seeds' order: id, version, sys, params, method. */
 export function stringifyRequest(r: AlinkRequest<unknown>): string {
+  return requestText(r, r.version, r.method);
+}
+
+/** {@link stringifyRequest} with the version and method given apart (saves copying the request). */
+export function requestText(r: AlinkRequest<unknown>, version: string | undefined, method: string | undefined): string {
   let out = `{"id":${idText(r.id, r.numericId)}`;
-  if (r.version !== undefined) out += `,"version":${JSON.stringify(r.version)}`;
+  if (version !== undefined) out += `,"version":${JSON.stringify(version)}`;
   if (r.sys !== undefined) out += `,"sys":${stringifyJson(r.sys)}`;
   if (r.params !== undefined) out += `,"params":${stringifyJson(r.params)}`;
-  if (r.method !== undefined) out += `,"method":${JSON.stringify(r.method)}`;
-  return `${out + writeExtra(r.extra, REQUEST_KEYS)}}`;
+  if (method !== undefined) out += `,"method":${JSON.stringify(method)}`;
+  return r.extra === undefined ? `${out}}` : `${out + writeExtra(r.extra, REQUEST_KEYS)}}`;
 }
 
 /**

@@ -68,6 +68,18 @@ export function decodeUtf8Strict(bytes: Uint8Array): string {
  * decodeJson('{"id":"1","params":{"n":9007199254740993}}') // { id: '1', params: { n: 9007199254740993n } }
  */
 export function decodeJson(input: Uint8Array | string, options?: JsonDecodeOptions): AlinkJson {
+  return decodeJsonWalking(input, options, inexact);
+}
+
+/**
+ * A walk over a `JSON.parse` result: throws on excessive depth or a `__proto__` key and returns
+ * true if an integer beyond 2^53 may have been rounded. Internal: message decoders pass one
+ * that validates as it goes, so a large object is iterated once, not twice.
+ */
+export type JsonWalk = (value: object, maxDepth: number, depth: number) => boolean;
+
+/** {@link decodeJson} with the walk over the fast path's result supplied by the caller. */
+export function decodeJsonWalking(input: Uint8Array | string, options: JsonDecodeOptions | undefined, walk: JsonWalk): AlinkJson {
   const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (input.length > maxBytes) throw new AlinkError('too_large', `payload of ${input.length} exceeds the limit of ${maxBytes}`);
@@ -80,16 +92,16 @@ export function decodeJson(input: Uint8Array | string, options?: JsonDecodeOptio
     if (e instanceof SyntaxError) throw new AlinkError('invalid_json', `invalid JSON: ${e.message}`);
     return new ExactParser(text, maxDepth, false).parseDocument();
   }
-  if (value !== null && typeof value === 'object' && inexact(value, maxDepth, 1)) {
+  if (value !== null && typeof value === 'object' && walk(value, maxDepth, 1)) {
     return new ExactParser(text, maxDepth, false).parseDocument();
   }
   return value;
 }
 
-const UNSAFE = 9007199254740991;
+export const UNSAFE = 9007199254740991;
 
 /** Checks depth and keys of a `JSON.parse` result; true if an integer beyond 2^53 may have been rounded. */
-function inexact(v: object, maxDepth: number, depth: number): boolean {
+export function inexact(v: object, maxDepth: number, depth: number): boolean {
   if (depth > maxDepth) throw new AlinkError('too_deep', `JSON nesting exceeds ${maxDepth}`);
   let rounded = false;
   if (Array.isArray(v)) {

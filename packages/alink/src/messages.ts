@@ -1,10 +1,11 @@
 import { utf8Encode } from '@linkwire/base';
 import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
-import { requestFromJson, replyFromJson, stringifyReply, stringifyRequest, type AlinkReply, type AlinkRequest } from './envelope.ts';
+import { requestFromJson, requestText, replyFromJson, stringifyReply, type AlinkReply, type AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
-import { decodeJson, stringifyJson, type AlinkJson, type JsonDecodeOptions } from './json.ts';
+import type { Issue } from '@linkwire/base';
+import { decodeJson, decodeJsonWalking, inexact, stringifyJson, UNSAFE, type AlinkJson, type JsonDecodeOptions } from './json.ts';
 import { formatTopic, parseTopic, type ParsedTopic, type TopicIds } from './topics.ts';
-import { validateDocument, validateRequest } from './validate.ts';
+import { checkProperties, PROPERTY_TOPICS, validateDocument, validateRequest } from './validate.ts';
 
 /** A message on a catalogue topic, by what its payload is. */
 export type AlinkMessage =
@@ -51,8 +52,9 @@ export function decodeMessage(topic: string, payload: Uint8Array | string, optio
     if (typeof payload === 'string') throw new AlinkError('invalid_message', `${spec.name} carries raw bytes, not text`);
     return { kind: 'raw', topic: parsed, bytes: payload };
   }
-  const json = decodeJson(payload, spec.signed === true && options?.duplicateKeys === undefined ? { ...options, duplicateKeys: 'reject' } : options);
   const validate = options?.validate !== false;
+  if (validate && PROPERTY_TOPICS.has(parsed.name)) return decodePropertyMessage(parsed, payload, options);
+  const json = decodeJson(payload, spec.signed === true && options?.duplicateKeys === undefined ? { ...options, duplicateKeys: 'reject' } : options);
   if (spec.payload === 'reply') return { kind: 'reply', topic: parsed, reply: replyFromJson(json) };
   if (spec.payload === 'json') {
     if (validate) throwIssues(spec, validateDocument(parsed.name, json));
@@ -61,6 +63,38 @@ export function decodeMessage(topic: string, payload: Uint8Array | string, optio
   const request = requestFromJson(json);
   checkMethod(spec, parsed.ids, request.method);
   if (validate) throwIssues(spec, validateRequest(parsed.name, request));
+  return { kind: 'request', topic: parsed, request };
+}
+
+/**
+ * The property post hot path: the JSON walk skips `params`, which the property check walks
+ * while it validates, so a 200-property object is iterated once.
+ */
+function decodePropertyMessage(parsed: ParsedTopic, payload: Uint8Array | string, options: DecodeMessageOptions | undefined): AlinkMessage {
+  let issues: Issue[] = [];
+  let walked = false;
+  const json = decodeJsonWalking(payload, options, (v, maxDepth) => {
+    walked = true;
+    if (Array.isArray(v)) return inexact(v, maxDepth, 1);
+    let rounded = false;
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      const x = o[k];
+      if (k === 'params') {
+        if (checkProperties(x, 'params', issues, { maxDepth, depth: 2 })) rounded = true;
+      } else if (typeof x === 'object') {
+        if (x !== null && inexact(x, maxDepth, 2)) rounded = true;
+      } else if (typeof x === 'number' && (x > UNSAFE || x < -UNSAFE)) rounded = true;
+    }
+    if (Object.prototype.hasOwnProperty.call(o, '__proto__')) throw new AlinkError('forbidden_key', 'JSON object key "__proto__" is not accepted');
+    return rounded;
+  });
+  const request = requestFromJson(json);
+  checkMethod(parsed.spec, parsed.ids, request.method);
+  // The walk's findings hold for the exact parser's result too (only integer precision differs);
+  // without a walk (duplicate-key policy) or without params, validate the usual way.
+  if (!walked || request.params === undefined) issues = validateRequest(parsed.name, request);
+  throwIssues(parsed.spec, issues);
   return { kind: 'request', topic: parsed, request };
 }
 
@@ -112,11 +146,11 @@ export function encodeMessage(name: TopicName, ids: TopicIds, body: MessageBody,
       return { topic, payload: utf8Encode(stringifyReply(body as AlinkReply<unknown>)) };
     case 'request': {
       const r = body as AlinkRequest<unknown>;
-      const expected = expectedMethod(spec, ids);
       checkMethod(spec, ids, r.method);
-      const request: AlinkRequest<unknown> = r.method === undefined && expected !== undefined ? { ...r, version: r.version ?? '1.0', method: expected } : r;
-      if (options?.validate !== false) throwIssues(spec, validateRequest(name, request as AlinkRequest));
-      return { topic, payload: utf8Encode(stringifyRequest(request)) };
+      const method = r.method ?? expectedMethod(spec, ids);
+      const version = r.method === undefined && method !== undefined ? r.version ?? '1.0' : r.version;
+      if (options?.validate !== false) throwIssues(spec, validateRequest(name, r as AlinkRequest));
+      return { topic, payload: utf8Encode(requestText(r, version, method)) };
     }
   }
 }

@@ -77,6 +77,22 @@ describe('decodeMessage', () => {
     expect(validateDocument('otaUpgrade', { code: '1000', data: { version: '2.0.0' } })[0]?.path).toBe('$.data.url');
   });
 
+  it('walks property posts as safely as decodeJson does (depth, __proto__, big integers)', () => {
+    const topic = formatTopic('propertyPost', dev);
+    const nest = (n: number): string => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+    for (const [params, code] of [[nest(31), undefined], [nest(32), 'too_deep'], ['{"__proto__":{"x":1}}', 'forbidden_key'], ['{"a":{"b":{"__proto__":1}}}', 'forbidden_key']] as const) {
+      const text = `{"id":"1","params":${params}}`;
+      expect(errorOf(() => decodeMessage(topic, text))?.code, params).toBe(code);
+      expect(errorOf(() => decodeJson(text))?.code, params).toBe(code);
+    }
+    const m = decodeMessage(topic, '{"id":"1","params":{"big":{"value":12345678901234567890,"time":1524448722000},"n":-9007199254740993},"extra":[9007199254740993]}');
+    expect(m.kind === 'request' && m.request.params).toEqual({ big: { value: 12345678901234567890n, time: 1524448722000 }, n: -9007199254740993n });
+    expect(m.kind === 'request' && m.request.extra).toEqual({ extra: [9007199254740993n] });
+    expect(errorOf(() => decodeMessage(topic, '{"id":"1","params":{"a":{"value":1,"time":12345678901234567890.5}}}'))?.issues?.[0]?.path).toBe('params.a.time');
+    expect(errorOf(() => decodeMessage(topic, '{"id":"1"}'))?.issues?.[0]?.path).toBe('params');
+    expect(errorOf(() => decodeMessage(topic, '{"id":"1","params":[]}'))?.issues?.[0]?.code).toBe('expected_object');
+  });
+
   it('refuses duplicate keys in signed documents only', () => {
     const login = '{"id":"1","params":{"productKey":"p","deviceName":"d","clientId":"c","timestamp":"1","signMethod":"hmacmd5","sign":"a","sign":"b"}}';
     expect(errorOf(() => decodeMessage(formatTopic('combineLogin', dev), login))?.code).toBe('duplicate_key');
