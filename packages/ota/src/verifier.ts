@@ -117,7 +117,8 @@ function checkTarget(target: VerificationTarget, options: VerifierOptions | unde
   else checkUrl(target.url, 'url', issues, { allowHttp: options?.allowHttp, allowPath: true });
   const maxSize = options?.maxSize ?? DEFAULT_MAX_SIZE;
   if (issues.length > 0) throwIssues('invalid verification target', issues);
-  return { target, method: method!, digest: digest!, limit: target.size ?? maxSize };
+  // A copy, so that changing the caller's object later cannot change what is verified.
+  return { target: Object.freeze({ ...target }), method: method!, digest: digest!, limit: target.size ?? maxSize };
 }
 
 function bindingOf(t: VerificationTarget): string {
