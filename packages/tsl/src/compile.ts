@@ -23,6 +23,11 @@ export interface TslValidateOptions {
   readonly policy?: Policy;
   /** Accept numbers written as strings (`"30.5"`) and booleans as `true`/`"1"`…, returning the converted `value`. */
   readonly coerce?: boolean;
+  /**
+   * `alink` (default): event params are `{value: {…}, time?}`. `enos`: the EnOS form
+   * `{events: {…}, time?}`.
+   */
+  readonly dialect?: 'alink' | 'enos';
 }
 
 /** Validators for every message a model governs, built once per model. */
@@ -34,8 +39,14 @@ export interface TslValidator {
   propertySet(params: unknown): TslResult;
   /** `thing.service.property.get` params: a list of property identifiers. */
   propertyGet(params: unknown): TslResult;
-  /** `thing.event.{id}.post` params: `{value: {outputData…}, time?}`. */
+  /** `thing.event.{id}.post` params: `{value: {outputData…}, time?}` (EnOS dialect: `{events: {…}, time?}`). */
   eventPost(eventId: string, params: unknown): TslResult;
+  /**
+   * EnOS `thing.measurepoint.post` / `thing.measurepoint.resume` params:
+   * `{measurepoints: {id: v | {value, quality?}}, time?}`, the model's properties being its
+   * measure points.
+   */
+  measurepointPost(params: unknown): TslResult;
   /** `thing.service.{id}` params: the service's inputData (set and get delegate to the property forms). */
   serviceCall(serviceId: string, params: unknown): TslResult;
   /** The `data` of a service reply: the service's outputData (get replies carry property values). */
@@ -95,6 +106,13 @@ function pick(v: Record<string, unknown>): Record<string, unknown> {
   return o;
 }
 
+function pickPoint(v: Record<string, unknown>): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if ('value' in v) o['value'] = v['value'];
+  if ('quality' in v) o['quality'] = v['quality'];
+  return o;
+}
+
 function finish(ctx: Ctx, input: unknown, value: unknown): TslResult {
   const issues = ctx.issues;
   if (issues.length === 0 && value === input) return VALID;
@@ -122,6 +140,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   const policy: Policy = options?.policy ?? 'strict';
   const coerce = options?.coerce ?? false;
   const strict = policy === 'strict';
+  const eventBody = options?.dialect === 'enos' ? 'events' : 'value';
   const maxPost = TSL_LIMITS.maxPropertiesPerPost;
 
   const postNodes: PostNode[] = model.properties.map((prop) => ({
@@ -262,25 +281,24 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     return finish(ctx, params, out.length === params.length ? params : out);
   }
 
-  function eventPost(eventId: string, params: unknown): TslResult {
-    const e = events.get(eventId);
-    if (e !== undefined && isObject(params)) {
+  /**
+   * `{<body>: …, time?}` params: an Alink event (`value`), an EnOS event (`events`) or EnOS
+   * measure points (`measurepoints`). Anything else in params follows the policy.
+   */
+  function envelope(params: unknown, body: string, bodyTest: (v: unknown) => boolean, bodyExplain: (v: unknown, path: string, ctx: Ctx) => unknown): TslResult {
+    if (isObject(params)) {
       let fast = true;
-      let hasValue = false;
+      let hasBody = false;
       for (const k in params) {
-        if (k === 'value') {
-          hasValue = true;
-          if (!test(e.output, params[k])) fast = false;
+        if (k === body) {
+          hasBody = true;
+          if (!bodyTest(params[k])) fast = false;
         } else if (k !== 'time' || !isDate(params[k])) fast = false;
         if (!fast) break;
       }
-      if (fast && hasValue) return VALID;
+      if (fast && hasBody) return VALID;
     }
     const ctx = newCtx();
-    if (e === undefined) {
-      ctx.issues.push(error('method', 'unknown_event', `event ${JSON.stringify(eventId)} is not defined by the model`));
-      return finish(ctx, params, params);
-    }
     if (!isObject(params)) {
       ctx.issues.push(error('params', 'not_object', `params must be an object, got ${show(params)}`));
       return finish(ctx, params, params);
@@ -290,21 +308,98 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     for (const k in params) {
       const x = params[k];
       const path = childPath('params', k);
-      if (k === 'value') {
-        const r = test(e.output, x) ? x : explain(e.output, x, path, ctx);
+      if (k === body) {
+        const r = bodyTest(x) ? x : bodyExplain(x, path, ctx);
         if (r !== x) changed = true;
         out[k] = r;
       } else if (k === 'time') {
         if (!isDate(x)) ctx.issues.push(error(path, 'invalid_date', `time must be UTC milliseconds, got ${show(x)}`));
         out[k] = x;
-      } else if (strict) ctx.issues.push(error(path, 'unknown_key', `event params hold value and time, got ${JSON.stringify(k)}`));
+      } else if (strict) ctx.issues.push(error(path, 'unknown_key', `params hold ${body} and time, got ${JSON.stringify(k)}`));
       else {
-        ctx.issues.push(warning(path, 'unknown_key', `event params hold value and time, got ${JSON.stringify(k)}; dropped`));
+        ctx.issues.push(warning(path, 'unknown_key', `params hold ${body} and time, got ${JSON.stringify(k)}; dropped`));
         changed = true;
       }
     }
-    if (!Object.prototype.hasOwnProperty.call(params, 'value')) ctx.issues.push(error('params.value', 'missing', 'an event post carries its output in params.value'));
+    if (!Object.prototype.hasOwnProperty.call(params, body)) ctx.issues.push(error(`params.${body}`, 'missing', `params.${body} is missing`));
     return finish(ctx, params, changed ? out : params);
+  }
+
+  function eventPost(eventId: string, params: unknown, body: string): TslResult {
+    const e = events.get(eventId);
+    if (e === undefined) {
+      const ctx = newCtx();
+      ctx.issues.push(error('method', 'unknown_event', `event ${JSON.stringify(eventId)} is not defined by the model`));
+      return finish(ctx, params, params);
+    }
+    return envelope(
+      params,
+      body,
+      (v) => test(e.output, v),
+      (v, path, ctx) => explain(e.output, v, path, ctx),
+    );
+  }
+
+  // EnOS measure points are the model's properties, sent bare or as {value, quality?}.
+  function pointTest(p: PostNode, v: unknown): boolean {
+    if (test(p.node, v)) return true;
+    if (!p.wrappable || typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+    const o = v as Record<string, unknown>;
+    let hasValue = false;
+    for (const k in o) {
+      if (k === 'value') hasValue = true;
+      else if (k !== 'quality' || !Number.isInteger(o[k])) return false;
+    }
+    return hasValue && test(p.node, o['value']);
+  }
+
+  function pointsTest(v: unknown): boolean {
+    if (!isObject(v)) return false;
+    let hint = 0;
+    for (const k in v) {
+      const i = keyAt(propKeys, k, hint);
+      if (i < 0 || !pointTest(postNodes[i]!, v[k])) return false;
+      hint = i + 1;
+    }
+    return true;
+  }
+
+  function pointsExplain(v: unknown, path: string, ctx: Ctx): unknown {
+    if (!isObject(v)) {
+      ctx.issues.push(error(path, 'not_object', `measurepoints must be an object, got ${show(v)}`));
+      return v;
+    }
+    let changes: Map<string, unknown> | undefined;
+    let dropped = false;
+    for (const k in v) {
+      const p = props.get(k);
+      const at = childPath(path, k);
+      if (p === undefined) {
+        if (strict) ctx.issues.push(error(at, 'unknown_measurepoint', `${JSON.stringify(k)} is not a measure point of the model`));
+        else {
+          ctx.issues.push(warning(at, 'unknown_measurepoint', `${JSON.stringify(k)} is not a measure point of the model; dropped`));
+          dropped = true;
+        }
+        continue;
+      }
+      const x = v[k];
+      if (pointTest(p, x)) continue;
+      let r: unknown;
+      if (isWrapped(p, x)) {
+        const inner = x['value'];
+        const ri = test(p.node, inner) ? inner : explain(p.node, inner, childPath(at, 'value'), ctx);
+        for (const key in x) {
+          if (key === 'quality' && !Number.isInteger(x[key])) ctx.issues.push(error(childPath(at, 'quality'), 'type', `quality must be an integer, got ${show(x[key])}`));
+          else if (key !== 'value' && key !== 'quality') ctx.issues.push(error(childPath(at, key), 'unknown_key', `a {value, quality} point holds nothing else, got ${JSON.stringify(key)}`));
+        }
+        r = ri === inner ? x : { ...pickPoint(x), value: ri };
+      } else r = explain(p.node, x, at, ctx);
+      if (r !== x) (changes ??= new Map()).set(k, r);
+    }
+    if (changes === undefined && !dropped) return v;
+    const out: Record<string, unknown> = {};
+    for (const k in v) if (props.has(k)) out[k] = changes?.has(k) ? changes.get(k) : v[k];
+    return out;
   }
 
   function paramsOf(node: Node, input: unknown, base: string): TslResult {
@@ -327,7 +422,8 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     propertyPost: (params) => propertyMap(params, 'params', false),
     propertySet: (params) => propertyMap(params, 'params', true),
     propertyGet: (params) => propertyGet(params, 'params'),
-    eventPost,
+    eventPost: (eventId, params) => eventPost(eventId, params, eventBody),
+    measurepointPost: (params) => envelope(params, 'measurepoints', pointsTest, pointsExplain),
     serviceCall(serviceId, params) {
       const s = services.get(serviceId);
       if (s === undefined) return unknownService(serviceId, params);

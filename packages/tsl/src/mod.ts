@@ -32,6 +32,7 @@ export { isTslIdentifier, parseTsl, type TslParseOptions, type TslParseResult } 
 export { VALID, alinkReplyCode, compileTsl, type TslResult, type TslValidateOptions, type TslValidator } from './compile.ts';
 export {
   validateEventPost,
+  validateMeasurepointPost,
   validatePropertyGet,
   validatePropertyPost,
   validatePropertySet,

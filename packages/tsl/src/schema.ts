@@ -9,6 +9,8 @@ export interface TslJsonSchemas {
   readonly propertyPost: JsonSchema;
   readonly propertySet: JsonSchema;
   readonly propertyGet: JsonSchema;
+  /** EnOS `thing.measurepoint.post` params. */
+  readonly measurepointPost: JsonSchema;
   /** By event identifier: the schema of `thing.event.{id}.post` params. */
   readonly events: Readonly<Record<string, JsonSchema>>;
   /** By service identifier: the schemas of the call's params and of the reply's data. */
@@ -31,16 +33,19 @@ const DATE_PATTERN = '^[0-9]{1,15}$';
  * ajv.validate(schemas.propertyPost, { temp: 21.5 }); // true
  * ```
  */
-export function toJsonSchema(model: TslModel, options?: Pick<TslValidateOptions, 'policy'>): TslJsonSchemas {
+export function toJsonSchema(model: TslModel, options?: Pick<TslValidateOptions, 'policy' | 'dialect'>): TslJsonSchemas {
   const strict = (options?.policy ?? 'strict') === 'strict';
+  const eventBody = options?.dialect === 'enos' ? 'events' : 'value';
   const root = (s: Record<string, unknown>): JsonSchema => ({ $schema: DRAFT, ...s });
 
   const postProps: Record<string, JsonSchema> = {};
   const setProps: Record<string, JsonSchema> = {};
   const getReplyProps: Record<string, JsonSchema> = {};
+  const pointProps: Record<string, JsonSchema> = {};
   for (const p of model.properties) {
     const t = dataTypeSchema(p.dataType, p.name);
     postProps[p.identifier] = wrappable(p) ? { anyOf: [t, wrapped(t)] } : t;
+    pointProps[p.identifier] = wrappable(p) ? { anyOf: [t, wrappedPoint(t)] } : t;
     setProps[p.identifier] = p.accessMode === 'rw' ? t : false;
     getReplyProps[p.identifier] = t;
   }
@@ -54,8 +59,8 @@ export function toJsonSchema(model: TslModel, options?: Pick<TslValidateOptions,
   for (const e of model.events) {
     events[e.identifier] = root({
       type: 'object',
-      properties: { value: paramSetSchema(e.outputData, strict), time: dateSchema() },
-      required: ['value'],
+      properties: { [eventBody]: paramSetSchema(e.outputData, strict), time: dateSchema() },
+      required: [eventBody],
       additionalProperties: !strict,
     });
   }
@@ -75,7 +80,13 @@ export function toJsonSchema(model: TslModel, options?: Pick<TslValidateOptions,
   function replySchema(body: JsonSchema, emptyOk: boolean): Record<string, unknown> {
     return emptyOk ? { anyOf: [...emptyData, body] } : (body as Record<string, unknown>);
   }
-  return { propertyPost, propertySet: root(propertySetBody), propertyGet: root(propertyGetBody), events, services };
+  const measurepointPost = root({
+    type: 'object',
+    properties: { measurepoints: { type: 'object', properties: pointProps, additionalProperties: !strict }, time: dateSchema() },
+    required: ['measurepoints'],
+    additionalProperties: !strict,
+  });
+  return { propertyPost, propertySet: root(propertySetBody), propertyGet: root(propertyGetBody), measurepointPost, events, services };
 }
 
 /** The JSON Schema of one TSL data type. */
@@ -126,4 +137,8 @@ function wrappable(p: TslProperty): boolean {
 
 function wrapped(t: JsonSchema): JsonSchema {
   return { type: 'object', properties: { value: t, time: dateSchema() }, required: ['value'], additionalProperties: false };
+}
+
+function wrappedPoint(t: JsonSchema): JsonSchema {
+  return { type: 'object', properties: { value: t, quality: { type: 'integer' } }, required: ['value'], additionalProperties: false };
 }

@@ -6,7 +6,7 @@ import type { TslModel } from './model.ts';
 const cache = new WeakMap<TslModel, Map<string, TslValidator>>();
 
 function validatorFor(model: TslModel, options?: TslValidateOptions): TslValidator {
-  const key = `${options?.policy ?? 'strict'}|${options?.coerce === true ? 1 : 0}`;
+  const key = `${options?.policy ?? 'strict'}|${options?.coerce === true ? 1 : 0}|${options?.dialect ?? 'alink'}`;
   let byOptions = cache.get(model);
   if (byOptions === undefined) cache.set(model, (byOptions = new Map()));
   let v = byOptions.get(key);
@@ -53,4 +53,9 @@ export function validateServiceCall(model: TslModel, serviceId: string, params: 
 /** Validates the `data` of a service reply against the service's outputData. */
 export function validateServiceReply(model: TslModel, serviceId: string, data: unknown, options?: TslValidateOptions): TslResult {
   return validatorFor(model, options).serviceReply(serviceId, data);
+}
+
+/** Validates EnOS `thing.measurepoint.post` params against a model's properties. */
+export function validateMeasurepointPost(model: TslModel, params: unknown, options?: TslValidateOptions): TslResult {
+  return validatorFor(model, options).measurepointPost(params);
 }

@@ -1,7 +1,7 @@
 import { TslError, alinkReplyCode, compileTsl, parseTsl, toJsonSchema, toTslDocument, type TslModel } from '@linkwire/tsl';
 import { equal, ok, throwsCode, type ConformanceCase } from '../../../test/conformance/harness.ts';
 import { configPushTslList, dslTemplateReply, setWeightDocument } from './fixtures/seeds.ts';
-import { examplesModel } from './fixtures/examples.ts';
+import { enosExamplesModel, examplesModel } from './fixtures/examples.ts';
 
 const model = (doc: unknown): TslModel => {
   const r = parseTsl(doc);
@@ -195,6 +195,28 @@ export const cases: ConformanceCase[] = [
       equal(call['$schema'], 'https://json-schema.org/draft/2020-12/schema', '$schema');
       equal(call['properties'], { NewWeight: { title: 'NewWeight', type: 'number', minimum: 0, maximum: 200 } }, 'properties');
       equal(call['required'], ['NewWeight'], 'required');
+    },
+  },
+  {
+    // enos-device-sdk-nodejs-api.txt postMeasurepoint / resumeMeasurepoint / batchPostMeasurepoint samples.
+    name: 'tsl: EnOS measure point samples validate; {value, quality} is the wrapped form',
+    run() {
+      const v = compileTsl(enosExamplesModel);
+      equal(v.measurepointPost({ measurepoints: { mp_struct: { sub_age: 100, sub_gender: 'male' } } }).ok, true, 'postMeasurepoint');
+      equal(v.measurepointPost({ measurepoints: { mp_struct: { sub_age: 50, sub_gender: 'female' } }, time: 1576022400000 }).ok, true, 'resume');
+      equal(v.measurepointPost({ measurepoints: { mp_age: { value: 50, quality: 0 } } }).ok, true, 'quality');
+      equal(paths(v.measurepointPost({ measurepoints: { mp_age: 5000, mp_x: 1 } }).issues), ['params.measurepoints.mp_age out_of_range', 'params.measurepoints.mp_x unknown_measurepoint'], 'issues');
+      equal(paths(v.measurepointPost({ measurepoints: { mp_age: { value: 1, time: 2 } } }).issues), ['params.measurepoints.mp_age.time unknown_key'], 'time is not a point key');
+    },
+  },
+  {
+    // enos-device-sdk-nodejs-api.txt postEvent sample: eventName event_test, eventParams {isMale: 2, isChild: 10}.
+    name: 'tsl: EnOS dialect events carry {events, time?}',
+    run() {
+      const v = compileTsl(enosExamplesModel, { dialect: 'enos' });
+      equal(v.eventPost('event_test', { events: { isMale: 2, isChild: 10 } }).ok, true, 'event');
+      equal(paths(v.eventPost('event_test', { value: { isMale: 2, isChild: 10 } }).issues), ['params.value unknown_key', 'params.events missing'], 'Alink form');
+      equal(v.serviceCall('resetAge', { age: 30 }).ok, true, 'service');
     },
   },
 ];

@@ -120,20 +120,35 @@ describe('generated values', () => {
   });
 });
 
+function rewrap(post: Record<string, unknown>, quality: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(post)) {
+    const w = v as { value?: unknown; time?: unknown } | null;
+    out[k] = w !== null && typeof w === 'object' && !Array.isArray(w) && 'time' in w && 'value' in w ? { value: w.value, quality } : v;
+  }
+  return out;
+}
+
 describe('agreement with ajv on the exported JSON Schema', () => {
   const values = (m: TslModel): fc.Arbitrary<unknown> => {
     const arbs: fc.Arbitrary<unknown>[] = [propertyPostFor(m), fc.jsonValue({ maxDepth: 3 }), fc.dictionary(fc.constantFrom('x', ...m.properties.map((p) => p.identifier)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })];
-    if (m.properties.length > 0) arbs.push(invalidPropertyPostFor(m).map((b) => b.value));
+    if (m.properties.length > 0) {
+      arbs.push(invalidPropertyPostFor(m).map((b) => b.value));
+      // EnOS measure points: {value, quality} instead of {value, time}.
+      arbs.push(propertyPostFor(m).chain((post) => fc.integer({ min: -2, max: 200 }).map((q) => rewrap(post, q))));
+    }
     return fc.oneof(...arbs);
   };
 
-  function check(m: TslModel, v: TslValidator, schemas: ReturnType<typeof toJsonSchema>, value: unknown, ajv: InstanceType<typeof Ajv2020>): void {
+  function check(m: TslModel, v: TslValidator, schemas: ReturnType<typeof toJsonSchema>, value: unknown, ajv: InstanceType<typeof Ajv2020>, body: string): void {
     const json = JSON.parse(JSON.stringify(value)) as unknown;
     expect(v.propertyPost(json).ok, 'post').toBe(ajv.validate(schemas.propertyPost, json));
     expect(v.propertySet(json).ok, 'set').toBe(ajv.validate(schemas.propertySet, json));
     expect(v.propertyGet(json).ok, 'get').toBe(ajv.validate(schemas.propertyGet, json));
+    expect(v.measurepointPost({ measurepoints: json }).ok, 'measurepoints').toBe(ajv.validate(schemas.measurepointPost, { measurepoints: json }));
     for (const e of m.events) {
-      expect(v.eventPost(e.identifier, { value: json }).ok, `event ${e.identifier}`).toBe(ajv.validate(schemas.events[e.identifier]!, { value: json }));
+      const params = { [body]: json };
+      expect(v.eventPost(e.identifier, params).ok, `event ${e.identifier}`).toBe(ajv.validate(schemas.events[e.identifier]!, params));
     }
     for (const s of m.services) {
       expect(v.serviceCall(s.identifier, json).ok, `call ${s.identifier}`).toBe(ajv.validate(schemas.services[s.identifier]!.call, json));
@@ -141,16 +156,17 @@ describe('agreement with ajv on the exported JSON Schema', () => {
     }
   }
 
-  for (const policy of ['strict', 'platform'] as const) {
-    it(`${policy}: compiled validators and ajv agree on random models and values`, () => {
+  for (const [policy, dialect] of [['strict', 'alink'], ['platform', 'alink'], ['strict', 'enos']] as const) {
+    it(`${policy} ${dialect}: compiled validators and ajv agree on random models and values`, () => {
       fc.assert(
         fc.property(
           tslModel().chain((m) => fc.tuple(fc.constant(m), fc.array(values(m), { minLength: 1, maxLength: 8 }))),
           ([m, vals]) => {
             const ajv = newAjv();
-            const schemas = toJsonSchema(m, { policy });
-            const v = compileTsl(m, { policy });
-            for (const value of vals) check(m, v, schemas, value, ajv);
+            const schemas = toJsonSchema(m, { policy, dialect });
+            const v = compileTsl(m, { policy, dialect });
+            const body = dialect === 'enos' ? 'events' : 'value';
+            for (const value of vals) check(m, v, schemas, value, ajv, body);
           },
         ),
         { numRuns: numRuns(40) },

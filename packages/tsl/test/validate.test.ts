@@ -5,6 +5,7 @@ import {
   compileTsl,
   parseTsl,
   validateEventPost,
+  validateMeasurepointPost,
   validatePropertyGet,
   validatePropertyPost,
   validatePropertySet,
@@ -146,6 +147,18 @@ describe('coercion', () => {
   });
 });
 
+describe('EnOS measure points', () => {
+  it('coerce inside {value, quality} and drop unknown points under the platform policy', () => {
+    const v = compileTsl(model, { coerce: true, policy: 'platform' });
+    const r = v.measurepointPost({ measurepoints: { temperature: { value: '20', quality: 1 }, nope: 1, WF: 2 }, time: 5 });
+    expect([r.ok, r.value]).toEqual([true, { measurepoints: { temperature: { value: 20, quality: 1 }, WF: 2 }, time: 5 }]);
+    expect(issues(r)).toEqual(['warning params.measurepoints.nope unknown_measurepoint']);
+    expect(issues(strict.measurepointPost({ measurepoints: { WF: { value: 1, quality: 0.5 } } }))).toEqual(['error params.measurepoints.WF.quality type']);
+    expect(issues(strict.measurepointPost({ points: {} }))).toEqual(['error params.points unknown_key', 'error params.measurepoints missing']);
+    expect(issues(strict.measurepointPost({ measurepoints: [] }))).toEqual(['error params.measurepoints not_object']);
+  });
+});
+
 describe('one-shot validate functions', () => {
   it('give the compiled validators\' answers', () => {
     expect(validatePropertyPost(model, { PowerSwitch: 1 })).toBe(VALID);
@@ -154,6 +167,7 @@ describe('one-shot validate functions', () => {
     expect(validateEventPost(model, 'Error', { value: { Power: 'on', WF: 1 } })).toBe(VALID);
     expect(validateServiceCall(model, 'SetMode', { Power: 'on', WF: '1' }, { coerce: true }).value).toEqual({ Power: 'on', WF: 1 });
     expect(validateServiceReply(model, 'SetMode', {})).toBe(VALID);
+    expect(validateMeasurepointPost(model, { measurepoints: { WF: 1 } })).toBe(VALID);
   });
 });
 
@@ -163,7 +177,7 @@ describe('robustness', () => {
       fc.property(tslModel(), fc.anything(), fc.string(), fc.boolean(), (m, value, id, coerce) => {
         for (const policy of ['strict', 'platform'] as const) {
           const v = compileTsl(m, { policy, coerce });
-          for (const r of [v.propertyPost(value), v.propertySet(value), v.propertyGet(value), v.eventPost(id, value), v.serviceCall(id, value), v.serviceReply(id, value)]) {
+          for (const r of [v.propertyPost(value), v.propertySet(value), v.propertyGet(value), v.measurepointPost(value), v.measurepointPost({ measurepoints: value }), v.eventPost(id, value), v.serviceCall(id, value), v.serviceReply(id, value)]) {
             expect(typeof r.ok).toBe('boolean');
           }
           for (const e of m.events) v.eventPost(e.identifier, { value });
