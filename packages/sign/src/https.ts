@@ -1,11 +1,11 @@
-import { parseJson } from '@linkwire/base';
+import { constantTimeEqual, parseJson } from '@linkwire/base';
 import { signDeviceFields, verifyDeviceFields, type DeviceAuthOptions, type VerifiedDevice } from './auth.ts';
 import { SignError } from './errors.ts';
 import { decodeForm, encodeForm } from './form.ts';
 import { regionHost } from './mqtt.ts';
 import { required } from './validate.ts';
 import { failure, replyRecord, replyString } from './reply.ts';
-import { asRecord, DEFAULT_WINDOW_MS, fail, type VerifyFailure, type VerifyOptions } from './verify.ts';
+import { asRecord, DEFAULT_WINDOW_MS, fail, type VerifyFailure, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 /** An HTTP request to send as is; the core does no IO. */
 export interface HttpRequest {
@@ -171,6 +171,28 @@ export function mqttTokenCredentials(options: { readonly clientId: string; reado
   if (typeof options.iotId !== 'string' || options.iotId === '') throw new SignError('missing_field', 'iotId is required', 'iotId');
   if (typeof options.iotToken !== 'string' || options.iotToken === '') throw new SignError('missing_field', 'iotToken is required', 'iotToken');
   return { clientId, username: options.iotId, password: options.iotToken };
+}
+
+/**
+ * The broker side of {@link mqttTokenCredentials}: the iotToken issued for the iotId, compared
+ * exactly in constant time (a token is opaque text, not hex).
+ *
+ * @example
+ * verifyMqttTokenCredentials('mac01', 'id1', 'tok', (iotId) => tokens.get(iotId)).ok
+ */
+export function verifyMqttTokenCredentials(
+  clientId: string,
+  username: string,
+  password: string,
+  iotToken: (iotId: string) => string | undefined,
+): VerifyResult<{ readonly iotId: string; readonly clientId: string }> {
+  if (typeof clientId !== 'string' || clientId === '' || typeof username !== 'string' || username === '' || typeof password !== 'string') {
+    return fail('malformed', 'clientId, username and password are required');
+  }
+  const token = iotToken(username);
+  if (token === undefined) return fail('unknown_device', 'unknown iotId');
+  if (!constantTimeEqual(token, password)) return fail('signature_mismatch', 'iotToken mismatch');
+  return { ok: true, iotId: username, clientId };
 }
 
 export interface HttpAuthOptions extends DeviceAuthOptions {

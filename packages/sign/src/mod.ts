@@ -18,7 +18,7 @@ export {
 export type { DeviceAuthOptions, VerifiedDevice } from './auth.ts';
 export {
   DEVICENAME_AUTH_ERRORS, HTTP_ERRORS, deviceNameAuthReply, deviceNameAuthRequest, httpAuthReply, httpAuthRequest, mqttTokenCredentials,
-  parseDeviceNameAuthReply, parseHttpAuthReply, verifyDeviceNameAuthRequest, verifyHttpAuthRequest,
+  parseDeviceNameAuthReply, parseHttpAuthReply, verifyDeviceNameAuthRequest, verifyHttpAuthRequest, verifyMqttTokenCredentials,
   type DeviceNameAuthOptions, type DeviceNameAuthReply, type DeviceNameAuthSuccess, type DeviceNameAuthVerification, type HttpAuthOptions,
   type HttpAuthReply, type HttpAuthVerification, type HttpRequest, type VerifyFailureWithReply,
 } from './https.ts';

@@ -180,13 +180,19 @@ export function mqttRegisterCredentials(options: MqttRegistrationOptions): { rea
   return { clientId: `${r.deviceName}.${r.productKey}|${ext}|`, username: `${r.deviceName}&${r.productKey}`, password: r.sign };
 }
 
-export type MqttAuthType = 'device' | MqttRegistrationMode | 'connwl';
+export type MqttAuthType = 'device' | MqttRegistrationMode | 'connwl' | 'token';
 
 /**
- * Which CONNECT flow a clientId belongs to, from its `authType` (absent: a device signing with
- * its own secret). Undefined for a malformed clientId or an unknown authType.
+ * Which CONNECT flow a clientId belongs to, so a broker can pick the verifier: its `authType`
+ * (`register`, `regnwl`, `connwl`), `device` for a device signing with its own secret, or
+ * `token` for a plain id without `|…|` (iotId/iotToken from `/auth/devicename`). Undefined for a
+ * malformed clientId or an unknown authType.
+ *
+ * @example
+ * mqttAuthType('device.pk|random=1,authType=register,securemode=2,signmethod=hmacsha256|') // 'register'
  */
 export function mqttAuthType(clientIdField: string): MqttAuthType | undefined {
+  if (typeof clientIdField === 'string' && clientIdField !== '' && !clientIdField.includes('|')) return 'token';
   const parsed = parseMqttClientId(clientIdField);
   if (parsed === undefined) return undefined;
   const t = parsed.params['authType'];

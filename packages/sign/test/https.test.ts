@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEVICENAME_AUTH_ERRORS, decodeForm, deviceNameAuthReply, deviceNameAuthRequest, encodeForm, httpAuthReply, httpAuthRequest, mqttTokenCredentials,
-  parseDeviceNameAuthReply, parseHttpAuthReply, verifyDeviceNameAuthRequest, verifyHttpAuthRequest,
+  parseDeviceNameAuthReply, parseHttpAuthReply, verifyDeviceNameAuthRequest, verifyHttpAuthRequest, verifyMqttTokenCredentials,
 } from '@linkwire/sign';
 import { clientId, deviceName, productKey, secret, signMethod, timestamp } from '@linkwire/sign/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
@@ -51,7 +51,11 @@ describe('/auth/devicename (MQTT over HTTPS auth, seed §3.1)', () => {
     expect(parseDeviceNameAuthReply(deviceNameAuthReply({ code: 6200 }))).toEqual({ ok: false, code: 6200, message: 'auth type mismatch' });
     fc.assert(fc.property(fc.string(), (s) => { onlySignError(() => parseDeviceNameAuthReply(s)); }), { numRuns: numRuns(200) });
     fc.assert(fc.property(fc.jsonValue(), (v) => { onlySignError(() => parseDeviceNameAuthReply(JSON.stringify(v))); }), { numRuns: numRuns(200) });
-    expect(mqttTokenCredentials({ clientId: 'mac01', iotId: 'id1', iotToken: 'tok' })).toEqual({ clientId: 'mac01', username: 'id1', password: 'tok' });
+    const t = mqttTokenCredentials({ clientId: 'mac01', iotId: 'id1', iotToken: 'tok' });
+    expect(t).toEqual({ clientId: 'mac01', username: 'id1', password: 'tok' });
+    expect(verifyMqttTokenCredentials(t.clientId, t.username, t.password, (id) => (id === 'id1' ? 'tok' : undefined)).ok).toBe(true);
+    expect(verifyMqttTokenCredentials(t.clientId, t.username, 'TOK', () => 'tok').ok).toBe(false);
+    expect(verifyMqttTokenCredentials(t.clientId, 'id2', 'tok', () => undefined).ok).toBe(false);
   });
 
   it('verify never throws on arbitrary bodies', () => {

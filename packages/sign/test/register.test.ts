@@ -81,7 +81,9 @@ describe('dynamic registration over MQTT (PROTOCOL-NOTES.md)', () => {
     const c = mqttCredentials({ productKey: 'pk', deviceName: 'device', deviceSecret: 's' });
     expect(mqttAuthType(c.clientId)).toBe('device');
     expect(mqttAuthType('x|authType=other|')).toBeUndefined();
-    expect(mqttAuthType('no-bars')).toBeUndefined();
+    expect(mqttAuthType('no-bars')).toBe('token');
+    expect(mqttAuthType('')).toBeUndefined();
+    expect(mqttAuthType('x|y')).toBeUndefined();
   });
 
   it('a keyed product secret signs a fleet of registrations like the plain secret', () => {
