@@ -6,7 +6,7 @@ import { md5 as nobleMd5, sha1 as nobleSha1 } from '@noble/hashes/legacy.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { hash, hashWith, registerNativeHash, type HashAlgorithm } from '@linkwire/hash';
+import { createHash, hash, hashWith, registerNativeHash, type HashAlgorithm } from '@linkwire/hash';
 import { nodeHashBackend } from '../packages/node/src/hash.ts';
 import { compare } from './support.ts';
 
@@ -26,9 +26,18 @@ for (const alg of ALGS) {
   await compare(`${alg.toUpperCase()} streaming, 32 MiB in 64 KiB chunks`, [
     { name: 'hash-wasm', fn: () => { const h = hashWasm[alg]; h.init(); stream((c) => h.update(c)); return h.digest('binary'); } },
     { name: 'node:crypto', fn: () => { const h = nodeHash(alg); stream((c) => h.update(c)); return h.digest(); } },
-    { name: '@noble/hashes', fn: () => { const h = noble[alg].create(); stream((c) => h.update(c)); return h.digest(); } },
     { name: '@linkwire/hash wasm', fn: () => { const h = wasm.createHash(alg); stream((c) => h.update(c)); return h.digest(); } },
   ], { bytesPerOp: TOTAL, time: 1500 });
+}
+
+// The pure-JS fallback (runtimes without WebAssembly), on 1 MiB: tinybench runs at least 64
+// iterations, which at noble's speed would take minutes on 32 MiB.
+const MIB = new Uint8Array(1 << 20).map((_, k) => k & 0xff);
+for (const alg of ALGS) {
+  await compare(`${alg.toUpperCase()} pure JS (no WebAssembly), one-shot 1 MiB`, [
+    { name: '@noble/hashes', fn: () => noble[alg](MIB) },
+    { name: '@linkwire/hash js', fn: () => js.hash(alg, MIB) },
+  ], { bytesPerOp: MIB.length });
 }
 
 // The hottest path of the project: HMAC over an ~80-byte signing string with a cached key, hex out.
@@ -52,11 +61,14 @@ for (const alg of ALGS) {
 
 // With node:crypto registered, large inputs go to OpenSSL: the cost over calling it directly.
 registerNativeHash(nodeHashBackend);
-const MIB = new Uint8Array(1 << 20).map((_, k) => k & 0xff);
 for (const alg of ALGS) {
   await compare(`${alg.toUpperCase()} one-shot 1 MiB, node:crypto registered as the native backend`, [
     { name: 'node:crypto', fn: () => nodeHash(alg).update(MIB).digest() },
     { name: '@linkwire/hash hash() (auto: native)', fn: () => hash(alg, MIB) },
   ], { bytesPerOp: MIB.length });
+  await compare(`${alg.toUpperCase()} streaming 32 MiB in 64 KiB chunks, node:crypto registered`, [
+    { name: 'node:crypto', fn: () => { const h = nodeHash(alg); stream((c) => h.update(c)); return h.digest(); } },
+    { name: '@linkwire/hash createHash() (auto: native)', fn: () => { const h = createHash(alg); stream((c) => h.update(c)); return h.digest(); } },
+  ], { bytesPerOp: TOTAL });
 }
 registerNativeHash(undefined);

@@ -6,6 +6,7 @@ import { createHash, hashHex, hashWith, hmacKey, registerNativeHash, restoreHash
 import { chunked, hashAlgorithm, hashBytes, hashInput, hmacSecret } from '@linkwire/hash/testing';
 import { nodeHashBackend } from '../../node/src/hash.ts';
 import { numRuns } from '../../../test/support/fast-check.ts';
+import { MILLION_A } from './conformance.ts';
 
 const node = (alg: string, data: Uint8Array | string): string => nodeHash(alg).update(data).digest('hex');
 const nodeMac = (alg: string, key: Uint8Array | string, data: Uint8Array | string): string => nodeHmac(alg, key).update(data).digest('hex');
@@ -74,6 +75,11 @@ describe('differential: WASM = JS = node:crypto', () => {
       }),
       { numRuns: numRuns(3) },
     );
+  });
+
+  it('one million "a" (FIPS 180-2 A.3, B.3) on every portable backend', () => {
+    const a = new Uint8Array(1_000_000).fill(0x61);
+    for (const [alg, hex] of MILLION_A) for (const api of apis()) expect(api.hashHex(alg, a)).toBe(hex);
   });
 
   it('a long string streams through the input window without splitting surrogate pairs', () => {
