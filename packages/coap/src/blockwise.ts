@@ -11,6 +11,12 @@ export interface BlockwiseOptions {
   readonly szx?: number;
   /** Largest response body accepted through Block2. Default 1 MiB. */
   readonly maxSize?: number;
+  /**
+   * Ask for Block2 blocks of this size from the first response on (early negotiation, RFC 7959
+   * §2.4). Off by default: Block2 is critical, and a server without block-wise support answers
+   * a request carrying it with 4.02.
+   */
+  readonly block2Szx?: number;
 }
 
 /** How a block-wise request ended: the last response with the whole body as its payload, or why not. */
@@ -107,7 +113,10 @@ export function blockwiseRequest(
   };
 
   if (body.length > blockSize(preferred)) sendFrom(0, preferred);
-  else send(request, fetchRest);
+  else {
+    const early = options.block2Szx === undefined ? [] : [{ number: CoapOption.Block2, value: encodeBlock({ num: 0, more: false, szx: options.block2Szx }) }];
+    send({ ...request, options: [...base, ...early] }, fetchRest);
+  }
   return {
     cancel() {
       if (done) return;
