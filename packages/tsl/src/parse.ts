@@ -187,7 +187,7 @@ function specNumber(specs: Obj, key: string, path: string, issues: TslIssue[]): 
   return undefined;
 }
 
-function readParams(raw: unknown, path: string, issues: TslIssue[]): TslParam[] {
+function readParams(raw: unknown, path: string, issues: TslIssue[], depth = 0): TslParam[] {
   if (raw === undefined || raw === null || raw === '') return [];
   if (!Array.isArray(raw)) {
     issues.push(error(path, 'not_array', `expected an array of parameters, got ${show(raw)}`));
@@ -201,7 +201,7 @@ function readParams(raw: unknown, path: string, issues: TslIssue[]): TslParam[] 
       issues.push(error(p, 'not_object', `a parameter is an object, got ${show(item)}`));
       return;
     }
-    const param = readParam(item, p, issues);
+    const param = readParam(item, p, issues, depth);
     if (param === undefined) return;
     if (seen.has(param.identifier)) {
       issues.push(error(`${p}.identifier`, 'duplicate_identifier', `identifier ${JSON.stringify(param.identifier)} appears twice`));
@@ -213,9 +213,9 @@ function readParams(raw: unknown, path: string, issues: TslIssue[]): TslParam[] 
   return out;
 }
 
-function readParam(o: Obj, path: string, issues: TslIssue[]): TslParam | undefined {
+function readParam(o: Obj, path: string, issues: TslIssue[], depth = 0): TslParam | undefined {
   const identifier = readIdentifier(o, path, issues);
-  const dataType = readDataType(own(o, 'dataType'), `${path}.dataType`, issues, false);
+  const dataType = readDataType(own(o, 'dataType'), `${path}.dataType`, issues, false, depth);
   if (identifier === undefined || dataType === undefined) return undefined;
   const name = optString(o, 'name', path, issues);
   return name === undefined ? { identifier, dataType } : { identifier, name, dataType };
@@ -291,7 +291,14 @@ function readService(o: Obj, path: string, issues: TslIssue[], propertyIds: Read
   return sv;
 }
 
-function readDataType(raw: unknown, path: string, issues: TslIssue[], inArray: boolean): TslDataType | undefined {
+// Deeper than any real model; it bounds recursion for an already parsed (possibly cyclic) input.
+const MAX_TYPE_DEPTH = 16;
+
+function readDataType(raw: unknown, path: string, issues: TslIssue[], inArray: boolean, depth: number): TslDataType | undefined {
+  if (depth > MAX_TYPE_DEPTH) {
+    issues.push(error(path, 'too_deep', `data types nest deeper than ${MAX_TYPE_DEPTH} levels`));
+    return undefined;
+  }
   if (!isObject(raw)) {
     issues.push(error(path, raw === undefined ? 'missing' : 'not_object', `dataType must be an object, got ${show(raw)}`));
     return undefined;
@@ -340,7 +347,7 @@ function readDataType(raw: unknown, path: string, issues: TslIssue[], inArray: b
         issues.push(error(specPath, 'not_array', `struct specs is the array of its members, got ${show(specsRaw)}`));
         return undefined;
       }
-      const members = readParams(specsRaw, specPath, issues);
+      const members = readParams(specsRaw, specPath, issues, depth + 1);
       if (specsRaw.length === 0) issues.push(error(specPath, 'empty_struct', 'a struct needs at least one member'));
       return { type, members };
     }
@@ -350,7 +357,7 @@ function readDataType(raw: unknown, path: string, issues: TslIssue[], inArray: b
         return undefined;
       }
       const size = specNumber(specs, 'size', specPath, issues);
-      const item = readDataType(own(specs, 'item'), `${specPath}.item`, issues, true);
+      const item = readDataType(own(specs, 'item'), `${specPath}.item`, issues, true, depth + 1);
       if (size === undefined || !Number.isInteger(size) || size < 1 || size > TSL_LIMITS.maxArraySize) {
         issues.push(error(`${specPath}.size`, size === undefined ? 'missing' : 'out_of_range', `array size must be an integer in 1..${TSL_LIMITS.maxArraySize}, got ${show(own(specs, 'size'))}`));
         return undefined;

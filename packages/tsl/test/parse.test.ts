@@ -122,6 +122,14 @@ describe('parseTsl on malformed input', () => {
     );
   });
 
+  it('bounds nesting of an already parsed model, even a cyclic one', () => {
+    const struct: Record<string, unknown> = { type: 'struct' };
+    struct['specs'] = [{ identifier: 'm', dataType: struct }];
+    const r = parseTsl({ properties: [{ identifier: 'p', dataType: struct }] });
+    expect(r.issues.map((i) => i.code)).toEqual(['too_deep']);
+    expect(r.issues[0]!.path).toMatch(/^properties\[0\]\.dataType(\.specs\[0\]\.dataType){17}$/);
+  });
+
   it('rejects a __proto__ key and overlong or overdeep documents with a typed error', () => {
     expect(() => parseTsl('{"__proto__": {"x": 1}}')).toThrow(TslError);
     expect(() => parseTsl('['.repeat(100) + ']'.repeat(100))).toThrow(TslError);
