@@ -87,25 +87,51 @@ export function planRequest(input: unknown, limits: Required<ShadowLimits>): Req
   if (!hasReported && !hasDesired) throw requestError(404, '"state" has neither "reported" nor "desired"');
 
   const del = method === 'delete';
-  const reported = hasReported ? planSection(state.reported, 'reported', del, limits.maxReportedAttributes, limits.maxDepth) : undefined;
-  const desired = hasDesired ? planSection(state.desired, 'desired', del, limits.maxDesiredAttributes, limits.maxDepth) : undefined;
-  const plan: RequestPlan = { method: del ? 'delete' : 'update', version, ...(reported && { reported }), ...(desired && { desired }) };
-  if (!fromText) {
-    const size = utf8Length(JSON.stringify(wireRequest(plan)));
-    if (size > limits.maxRequestBytes) throw requestError(400, `request of ${size} bytes exceeds ${limits.maxRequestBytes}`);
-  }
-  return plan;
+  // For an object, the size is that of its JSON text: {"method":…,"state":{…},"version":…}.
+  const size = { bytes: 35 + method.length + String(version).length + (hasReported && hasDesired ? 1 : 0) };
+  const reported = hasReported ? planSection(state.reported, 'reported', del, limits, size) : undefined;
+  const desired = hasDesired ? planSection(state.desired, 'desired', del, limits, size) : undefined;
+  if (!fromText && size.bytes > limits.maxRequestBytes) throw requestError(400, `request of ${size.bytes} bytes exceeds ${limits.maxRequestBytes}`);
+  return { method: del ? 'delete' : 'update', version, ...(reported && { reported }), ...(desired && { desired }) };
 }
 
-function planSection(section: unknown, name: string, del: boolean, maxAttributes: number, maxDepth: number): SectionWrite {
-  if (section === null || section === 'null') return { clear: true, names: [], values: [] };
+/**
+ * The UTF-8 length of `s` as JSON.stringify writes it: quotes, two-character escapes,
+ * \u00XX for other control characters and \uDXXX for lone surrogates.
+ */
+function jsonStringBytes(s: string): number {
+  let n = 2;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20) n += c === 8 || c === 9 || c === 10 || c === 12 || c === 13 ? 2 : 6;
+    else if (c === 0x22 || c === 0x5c) n += 2;
+    else if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) n += 6;
+    else n += 3;
+  }
+  return n;
+}
+
+function planSection(section: unknown, name: 'reported' | 'desired', del: boolean, limits: Required<ShadowLimits>, size: { bytes: number }): SectionWrite {
+  const maxAttributes = name === 'reported' ? limits.maxReportedAttributes : limits.maxDesiredAttributes;
+  size.bytes += name.length + 3;
+  if (section === null || section === 'null') {
+    size.bytes += section === null ? 4 : 6;
+    return { clear: true, names: [], values: [] };
+  }
   if (!isPlainObject(section)) throw requestError(400, `"${name}" is neither an object nor "null"`);
   const names = Object.keys(section);
   if (names.length === 0) throw requestError(405, `"${name}" has no attributes`);
   if (names.length > maxAttributes) throw requestError(408, `"${name}" lists ${names.length} attributes, more than ${maxAttributes}`);
   for (const n of names) if (n === '__proto__') throw requestError(400, 'attribute "__proto__" is not accepted');
   // The request, state and section objects are three levels; attribute values start at four.
-  const values = names.map((n) => copyValue(section[n], `${name}.${n}`, del, 4, maxDepth));
+  const values = names.map((n) => copyValue(section[n], `${name}.${n}`, del, 4, limits.maxDepth, size));
+  size.bytes += 1 + names.length; // braces and commas, the colons counted with the names
+  for (const n of names) size.bytes += jsonStringBytes(n) + 1;
   return { clear: false, names, values };
 }
 
@@ -113,32 +139,46 @@ function planSection(section: unknown, name: string, del: boolean, maxAttributes
  * Copies one attribute value, checking it is JSON. In a delete request every leaf must be
  * `null` or `"null"` (both become `null`); objects nest deletes.
  */
-function copyValue(v: unknown, path: string, del: boolean, depth: number, maxDepth: number): JsonValue {
-  if (v === null) return null;
+function copyValue(v: unknown, path: string, del: boolean, depth: number, maxDepth: number, size: { bytes: number }): JsonValue {
+  if (v === null) {
+    size.bytes += 4;
+    return null;
+  }
   if (del) {
-    if (v === 'null') return null;
+    if (v === 'null') {
+      size.bytes += 6;
+      return null;
+    }
     if (!isPlainObject(v)) throw requestError(400, `${path}: a delete lists attributes as "null" or null`);
   }
   switch (typeof v) {
     case 'string':
+      size.bytes += jsonStringBytes(v);
+      return v;
     case 'boolean':
+      size.bytes += v ? 4 : 5;
       return v;
     case 'number':
       if (!Number.isFinite(v)) throw requestError(400, `${path}: ${v} is not a JSON number`);
+      size.bytes += String(v).length;
       return v;
     case 'object': {
       if (depth > maxDepth) throw requestError(400, `${path}: nesting exceeds ${maxDepth}`);
       if (Array.isArray(v)) {
         const out: JsonValue[] = new Array<JsonValue>(v.length);
-        for (let i = 0; i < v.length; i++) out[i] = copyValue(v[i], `${path}[${i}]`, false, depth + 1, maxDepth);
+        for (let i = 0; i < v.length; i++) out[i] = copyValue(v[i], `${path}[${i}]`, false, depth + 1, maxDepth, size);
+        size.bytes += v.length === 0 ? 2 : 1 + v.length;
         return out;
       }
       if (!isPlainObject(v)) break;
       const out: { [k: string]: JsonValue } = {};
-      for (const k of Object.keys(v)) {
+      const keys = Object.keys(v);
+      for (const k of keys) {
         if (k === '__proto__') throw requestError(400, `${path}: key "__proto__" is not accepted`);
-        out[k] = copyValue(v[k], `${path}.${k}`, del, depth + 1, maxDepth);
+        out[k] = copyValue(v[k], `${path}.${k}`, del, depth + 1, maxDepth, size);
+        size.bytes += jsonStringBytes(k) + 1;
       }
+      size.bytes += keys.length === 0 ? 2 : 1 + keys.length;
       return out;
     }
   }

@@ -238,6 +238,22 @@ describe('limits', () => {
   });
 });
 
+describe('request size', () => {
+  it('an object request is measured as the UTF-8 bytes of its JSON text, exactly', () => {
+    const anyString = fc.string({ unit: 'binary', maxLength: 12 }).filter((k) => k !== '__proto__');
+    const attrs = fc.dictionary(anyString, fc.oneof(shadowScalar(), anyString, fc.constant(null), fc.array(fc.oneof(anyString, fc.integer()), { maxLength: 3 }), fc.dictionary(anyString, anyString, { maxKeys: 2 })), { minKeys: 1, maxKeys: 4 });
+    fc.assert(fc.property(fc.constantFrom('update', 'delete'), attrs, fc.option(attrs, { nil: undefined }), fc.integer({ min: 1, max: 1e9 }), (method, a, b, version) => {
+      const marks = (o: Record<string, JsonValue>) => Object.fromEntries(Object.keys(o).map((k, i) => [k, i % 2 ? null : 'null']));
+      const state = method === 'delete' ? { reported: marks(a), ...(b && { desired: marks(b) }) } : { reported: a, ...(b && { desired: b }) };
+      const req = { method, state, version } as ShadowRequest;
+      const bytes = utf8Encode(JSON.stringify(req)).length;
+      const at = (max: number) => applyShadowRequest(emptyShadow(), req, 0, { ...NO_LIMITS, maxRequestBytes: max }).reply.payload;
+      expect(at(bytes).status).toBe('success');
+      expect(at(bytes - 1)).toMatchObject({ status: 'error', content: { errorcode: '400' } });
+    }), { numRuns: numRuns(300) });
+  });
+});
+
 describe('round trips', () => {
   it('requests: parse(encode(parse(x))) is parse(x)', () => {
     fc.assert(fc.property(shadowRequest(), (req) => {

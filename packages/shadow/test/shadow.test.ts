@@ -113,6 +113,66 @@ describe('applyShadowRequest details', () => {
   });
 });
 
+describe('cost is proportional to the request, not the document', () => {
+  /** Runs `requests` against a document of `n` attributes whose sections count every access. */
+  function accessesPerRequest(n: number, requests: (v: number) => ShadowRequest[], limits?: object): { perRequest: number[]; ownKeys: number } {
+    const reported: Record<string, number> = {};
+    const times: Record<string, { timestamp: number }> = {};
+    for (let i = 0; i < n; i++) {
+      reported[`a${i}`] = i;
+      times[`a${i}`] = { timestamp: 1 };
+    }
+    let accesses = 0;
+    let ownKeys = 0;
+    const counting = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get: (t, k, r) => (accesses++, Reflect.get(t, k, r)),
+        has: (t, k) => (accesses++, Reflect.has(t, k)),
+        set: (t, k, v, r) => (accesses++, Reflect.set(t, k, v, r)),
+        deleteProperty: (t, k) => (accesses++, Reflect.deleteProperty(t, k)),
+        getOwnPropertyDescriptor: (t, k) => (accesses++, Reflect.getOwnPropertyDescriptor(t, k)),
+        ownKeys: (t) => (ownKeys++, Reflect.ownKeys(t)),
+      });
+    const doc: ShadowDocument = { state: { reported: counting(reported) }, metadata: { reported: counting(times) }, timestamp: 1, version: 1 };
+    const perRequest: number[] = [];
+    let v = 1;
+    for (const round of [0, 1, 2]) {
+      for (const req of requests(v)) {
+        accesses = 0;
+        const r = applyShadowRequest(doc, { ...req, version: ++v } as ShadowRequest, 0, limits);
+        expect(r.reply.payload.status).toBe('success');
+        if (round > 0) perRequest.push(accesses);
+      }
+    }
+    return { perRequest, ownKeys };
+  }
+  const mix = (): ShadowRequest[] => [
+    { method: 'update', state: { reported: { a5: 50 } }, version: 0 },
+    { method: 'update', state: { reported: { fresh: 1, a6: { x: 1 } } }, version: 0 },
+    { method: 'update', state: { reported: { a6: { x: null, y: [1] } } }, version: 0 },
+    { method: 'delete', state: { reported: { fresh: 'null', missing: 'null' } }, version: 0 },
+    { method: 'get' },
+  ];
+
+  it('touches the same number of properties on 10 and 10 000 attributes', () => {
+    const small = accessesPerRequest(10, mix, { maxReportedAttributes: Infinity });
+    const large = accessesPerRequest(10_000, mix, { maxReportedAttributes: Infinity });
+    expect(large.perRequest).toEqual(small.perRequest);
+    // The first removal counts the section once, to know when it becomes empty.
+    expect([small.ownKeys, large.ownKeys]).toEqual([1, 1]);
+  });
+
+  it('a document that only grows is never listed', () => {
+    const grow = (v: number): ShadowRequest[] => [{ method: 'update', state: { reported: { a5: 1, [`n${v}`]: 2 } }, version: 0 }];
+    expect(accessesPerRequest(1000, grow, { maxReportedAttributes: Infinity }).ownKeys).toBe(0);
+  });
+
+  it('with a finite limit, a section is counted once and then kept counted', () => {
+    const large = accessesPerRequest(100, mix, { maxReportedAttributes: 1000 });
+    expect(large.ownKeys).toBe(1);
+  });
+});
+
 describe('device side against the cloud reducer', () => {
   /** Delivers `request` to the cloud and the reply (and any control) back to the device. */
   function roundTrip(cloud: ShadowDocument, device: DeviceShadow, request: ShadowRequest, now: number) {
