@@ -1,5 +1,7 @@
 import {
-  CoapCode, CoapOption, decodeCoap, encodeCoap, getOption, getStringOption, getUintOption, pathOptions, uriPath,
+  CoapCode, CoapOption, aliyunAesKey, aliyunAuthParams, aliyunDecrypt, aliyunEncrypt, aliyunSignContent, createBlockAssembler, decodeBlock,
+  decodeBody, decodeCoap, decryptSeq, derivedTimes, DEFAULT_TRANSMISSION, encodeBlock, encodeBody, encodeCoap, encryptSeq, getOption,
+  getStringOption, getUintOption, observeFresher, parseAliyunAuthResponse, pathOptions, splitBlocks, uriPath,
 } from '@linkwire/coap';
 import { equal, ok, throwsCode, type ConformanceCase } from '../../../test/conformance/harness.ts';
 
@@ -10,6 +12,11 @@ const hex = (s: string): Uint8Array => {
   return out;
 };
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+// node -e "…createHash('sha256').update('secret,ad2b3a5eb51d64f7').digest('hex').substring(16, 48)"
+const AES_KEY_HEX = '668a5d40cf032ffd9af8465310559cb8';
+// aes-128-cbc of '10' under that key with IV 543yhjy97ae7fyfg
+const AES_SEQ10_HEX = 'e67d3b6a592d261cba73e35cdc820476';
 
 /** Vectors that must hold in every runtime. */
 export const cases: ConformanceCase[] = [
@@ -124,6 +131,83 @@ export const cases: ConformanceCase[] = [
       const m = decodeCoap(bytes);
       ok(m.payload.buffer === bytes.buffer && m.payload.byteOffset === 10, 'payload is a view');
       ok(getOption(m, CoapOption.UriPath)?.buffer === bytes.buffer, 'option value is a view');
+    },
+  },
+  {
+    // RFC 7959 §2.2: NUM/M/SZX packing, and a body split and reassembled out of order.
+    name: 'coap: Block options and reassembly (RFC 7959)',
+    run() {
+      equal(encodeBlock({ num: 1, more: true, szx: 6 }), 0x1e, 'encode');
+      equal(decodeBlock(hex('0a')), { num: 0, more: true, szx: 2 }, 'decode');
+      throwsCode(() => decodeBlock(hex('07')), 'invalid_block', 'szx 7');
+      const body = new Uint8Array(300);
+      for (let i = 0; i < body.length; i++) body[i] = i & 0xff;
+      const blocks = splitBlocks(body, 3);
+      equal(blocks.map((b) => [b.block.num, b.block.more, b.payload.length]), [[0, true, 128], [1, true, 128], [2, false, 44]], 'split');
+      const a = createBlockAssembler({ maxSize: 1000 });
+      for (const b of [blocks[2]!, blocks[0]!, blocks[0]!, blocks[1]!]) a.add(b.block, b.payload);
+      equal(a.body(), body, 'reassembled');
+      throwsCode(() => createBlockAssembler({ maxSize: 100 }).add({ num: 1, more: false, szx: 6 }, new Uint8Array(1)), 'block_too_large', 'bound');
+    },
+  },
+  {
+    // RFC 7641 §3.4 freshness, and the RFC 7252 §4.8.2 derived times.
+    name: 'coap: observe freshness and the RFC 7252 derived times',
+    run() {
+      equal(observeFresher({ seq: 0xfffffe, at: 0 }, { seq: 3, at: 0 }), true, 'wrap');
+      equal(observeFresher({ seq: 3, at: 0 }, { seq: 2, at: 0 }), false, 'stale');
+      equal(observeFresher({ seq: 3, at: 0 }, { seq: 2, at: 128_001 }), true, '128 s');
+      const t = derivedTimes(DEFAULT_TRANSMISSION);
+      equal([t.maxTransmitSpan, t.maxTransmitWait, t.exchangeLifetime, t.nonLifetime], [45_000, 93_000, 247_000, 145_000], 'times');
+    },
+  },
+  {
+    // aliyun-iot-platform-device-guide.txt §3.3 Table 3-2 and PROTOCOL-NOTES.md known-good values.
+    name: 'coap: seed §3.3 auth signature (hmacmd5 default, sorted params)',
+    run() {
+      const p = aliyunAuthParams({ productKey: 'pk', deviceName: 'device', deviceSecret: 'secret', clientId: '12345', timestamp: 789 });
+      equal(p['sign'], '14b198324fe55e1d3c88f2e705e201ee', 'hmacmd5');
+      equal(aliyunAuthParams({ productKey: 'pk', deviceName: 'device', deviceSecret: 'secret', clientId: '12345', timestamp: 789, signMethod: 'hmacsha1' })['sign'],
+        'fafd82a3d602b37fb0fa8b7892f24a477f851a14', 'hmacsha1');
+      equal(aliyunSignContent({ productKey: 'alNUjcVkHZS', deviceName: 'ffla11e7c08d4b3db2b1500d8e0e55', clientId: 'alNUjcVkHZS&ffla11e7c08d4b3db2b1500d8e0e55', seq: '10', sign: 'x' }),
+        'clientIdalNUjcVkHZS&ffla11e7c08d4b3db2b1500d8e0e55deviceNameffla11e7c08d4b3db2b1500d8e0e55productKeyalNUjcVkHZSseq10', 'symmetric-mode content');
+    },
+  },
+  {
+    // Seed §3.3 response examples, DTLS and symmetric mode.
+    name: 'coap: seed §3.3 auth responses',
+    run() {
+      const r = (payload: string) => decodeCoap(encodeCoap({ type: 'ACK', code: CoapCode.Content, messageId: 1, options: [{ number: CoapOption.ContentFormat, value: 50 }], payload }));
+      equal(parseAliyunAuthResponse(r('{"token":"f13102810756432e85dfd351eeb41c04"}')), { ok: true, token: 'f13102810756432e85dfd351eeb41c04' }, 'dtls');
+      equal(parseAliyunAuthResponse(r('{"random":"ad2b3a5eb51d64f7","seqOffset":1,"token":"MZ8m37hp01w1SSqoDFzo0010500d00.ad2b"}')),
+        { ok: true, token: 'MZ8m37hp01w1SSqoDFzo0010500d00.ad2b', random: 'ad2b3a5eb51d64f7', seqOffset: 1 }, 'aes');
+      equal(parseAliyunAuthResponse(decodeCoap(hex('60 81 0001'))), { ok: false, code: CoapCode.Unauthorized, reason: 'refused' }, '4.01');
+    },
+  },
+  {
+    // PROTOCOL-NOTES.md "CoAP symmetric (AES) mode": key from SHA-256 hex [16, 48), AES-128-CBC, PKCS#7, IV 543yhjy97ae7fyfg.
+    // Expected bytes computed with node:crypto (sha256, aes-128-cbc).
+    name: 'coap: symmetric-mode key, cipher and seq',
+    run() {
+      const key = aliyunAesKey('secret', 'ad2b3a5eb51d64f7');
+      equal(key, hex(AES_KEY_HEX), 'key');
+      equal(encryptSeq(key, 10), hex(AES_SEQ10_HEX), 'seq 10');
+      equal(decryptSeq(key, hex(AES_SEQ10_HEX)), 10, 'seq back');
+      const c = aliyunEncrypt(key, '{"temperature":21.5}');
+      equal(aliyunDecrypt(key, c), ascii('{"temperature":21.5}'), 'payload');
+      const t = c.slice();
+      t[t.length - 1]! ^= 1;
+      throwsCode(() => aliyunDecrypt(key, t), 'bad_padding', 'tampered');
+      throwsCode(() => aliyunDecrypt(key, c.subarray(1)), 'bad_ciphertext', 'truncated');
+    },
+  },
+  {
+    name: 'coap: JSON and CBOR bodies (Content-Format 50 and 60)',
+    run() {
+      equal(encodeBody({ token: 'abc' }, 'cbor'), hex('a1 65746f6b656e 63616263'), 'cbor bytes');
+      equal(decodeBody(hex('a1 65746f6b656e 63616263'), 'cbor'), { token: 'abc' }, 'cbor decode');
+      equal(decodeBody(encodeBody({ seqOffset: 1 }, 'json'), 'json'), { seqOffset: 1 }, 'json');
+      throwsCode(() => decodeBody(hex('a1 695f5f70726f746f5f5f 01'), 'cbor'), 'invalid_payload', '__proto__');
     },
   },
 ];
