@@ -34,7 +34,8 @@ export function expectedMethod(spec: TopicSpec, ids: TopicIds): string | undefin
 }
 
 /**
- * Decodes the payload of a message received on `topic`: finds the topic in the catalogue,
+ * Decodes the payload of a message received on `topic` (a topic string, or what
+ * {@link parseTopic} made of it when the caller has routed on it already): finds the topic in the catalogue,
  * decodes the envelope its payload kind calls for, checks that a request's `method` agrees with
  * the topic (EnOS answers a mismatch with code 1260) and, unless `validate: false`, checks the
  * params' shape. Signed documents (login, topo add, OTA and config pushes) refuse duplicate
@@ -44,8 +45,8 @@ export function expectedMethod(spec: TopicSpec, ids: TopicIds): string | undefin
  * const m = decodeMessage('/sys/pk/dn/thing/service/property/set', '{"id":"123","version":"1.0","params":{"temperature":"30.5"},"method":"thing.service.property.set"}');
  * if (m.kind === 'request') m.request.params // { temperature: '30.5' }
  */
-export function decodeMessage(topic: string, payload: Uint8Array | string, options?: DecodeMessageOptions): AlinkMessage {
-  const parsed = parseTopic(topic);
+export function decodeMessage(topic: string | ParsedTopic, payload: Uint8Array | string, options?: DecodeMessageOptions): AlinkMessage {
+  const parsed = typeof topic === 'string' ? parseTopic(topic) : topic;
   if (parsed === undefined) throw new AlinkError('unknown_topic', `${JSON.stringify(topic)} is not an Alink topic`);
   const spec = parsed.spec;
   if (spec.payload === 'raw') {

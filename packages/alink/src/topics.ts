@@ -31,15 +31,17 @@ interface Literal {
 }
 
 interface Node {
-  /** Literal children by `length * 65536 + first char code`: a number key needs no hashing of a sliced string. */
-  literals: Map<number, Literal[]> | undefined;
+  /** Literal children; a node has at most a few dozen, so comparing lengths first beats hashing a sliced segment. */
+  literals: Literal[];
   /** Whole-segment and suffixed parameters (`{serviceId}_reply`), longest suffix first. */
   params: { suffix: string; node: Node }[];
+  /** The suffixes of the suffixed parameters: a whole-segment id may not end in one. */
+  suffixes: string[];
   rest: Compiled | undefined;
   leaf: Compiled | undefined;
 }
 
-const newNode = (): Node => ({ literals: undefined, params: [], rest: undefined, leaf: undefined });
+const newNode = (): Node => ({ literals: [], params: [], suffixes: [], rest: undefined, leaf: undefined });
 
 function compile(spec: TopicSpec): Compiled {
   const params: string[] = [];
@@ -56,7 +58,9 @@ function idsBuilder(params: readonly string[]): (values: readonly string[]) => T
   const [a, b, c] = params;
   if (a === 'productKey' && b === 'deviceName') {
     if (params.length === 2) return (v) => ({ productKey: v[0]!, deviceName: v[1]! });
-    if (params.length === 3) return (v) => ({ productKey: v[0]!, deviceName: v[1]!, [c!]: v[2]! });
+    if (params.length === 3 && c === 'eventId') return (v) => ({ productKey: v[0]!, deviceName: v[1]!, eventId: v[2]! });
+    if (params.length === 3 && c === 'serviceId') return (v) => ({ productKey: v[0]!, deviceName: v[1]!, serviceId: v[2]! });
+    if (params.length === 3 && c === 'messageId') return (v) => ({ productKey: v[0]!, deviceName: v[1]!, messageId: v[2]! });
   }
   return (v) => {
     const ids: Record<string, string> = {};
@@ -80,12 +84,8 @@ for (const spec of Object.values(TOPICS)) {
       break;
     }
     if (p.kind === 'literal') {
-      node.literals ??= new Map();
-      const key = p.text.length * 65536 + p.text.charCodeAt(0);
-      let bucket = node.literals.get(key);
-      if (bucket === undefined) node.literals.set(key, (bucket = []));
-      let next = bucket.find((l) => l.text === p.text)?.node;
-      if (next === undefined) bucket.push({ text: p.text, node: (next = newNode()) });
+      let next = node.literals.find((l) => l.text === p.text)?.node;
+      if (next === undefined) node.literals.push({ text: p.text, node: (next = newNode()) });
       node = next;
     } else {
       let slot = node.params.find((s) => s.suffix === p.suffix);
@@ -93,6 +93,7 @@ for (const spec of Object.values(TOPICS)) {
         slot = { suffix: p.suffix, node: newNode() };
         node.params.push(slot);
         node.params.sort((a, b) => b.suffix.length - a.suffix.length);
+        if (p.suffix !== '') node.suffixes.push(p.suffix);
       }
       node = slot.node;
     }
@@ -208,27 +209,26 @@ function walk(node: Node, topic: string, start: number, values: string[]): Compi
   const last = end === -1;
   if (last) end = topic.length;
   const len = end - start;
-  if (node.literals !== undefined && len > 0) {
-    const bucket = node.literals.get(len * 65536 + topic.charCodeAt(start));
-    if (bucket !== undefined) {
-      for (let i = 0; i < bucket.length; i++) {
-        const lit = bucket[i]!;
-        if (!topic.startsWith(lit.text, start)) continue;
-        const r = last ? lit.node.leaf : walk(lit.node, topic, end + 1, values);
-        if (r !== undefined) return r;
-      }
-    }
+  const literals = node.literals;
+  for (let i = 0; i < literals.length; i++) {
+    const lit = literals[i]!;
+    if (lit.text.length !== len || !topic.startsWith(lit.text, start)) continue;
+    const r = last ? lit.node.leaf : walk(lit.node, topic, end + 1, values);
+    if (r !== undefined) return r;
+    break;
   }
   const params = node.params;
-  if (params.length > 0 && clean(topic, start, end)) {
+  if (params.length > 0 && len > 0 && clean(topic, start, end)) {
     for (let i = 0; i < params.length; i++) {
-      const { suffix, node: next } = params[i]!;
-      if (len <= suffix.length || (suffix.length > 0 && !topic.startsWith(suffix, end - suffix.length))) continue;
-      // A whole-segment id never ends in a sibling's suffix: `Reboot_reply` is a reply, `_reply` nothing.
-      if (suffix.length === 0 && params.some((q) => q.suffix.length > 0 && topic.startsWith(q.suffix, end - q.suffix.length))) continue;
+      const slot = params[i]!;
+      const suffix = slot.suffix;
+      if (suffix.length === 0) {
+        // A whole-segment id never ends in a sibling's suffix: `Reboot_reply` is a reply, `_reply` nothing.
+        if (node.suffixes.length > 0 && endsWithAny(topic, end, node.suffixes)) continue;
+      } else if (len <= suffix.length || !topic.startsWith(suffix, end - suffix.length)) continue;
       const depth = values.length;
       values.push(topic.slice(start, end - suffix.length));
-      const r = last ? next.leaf : walk(next, topic, end + 1, values);
+      const r = last ? slot.node.leaf : walk(slot.node, topic, end + 1, values);
       if (r !== undefined) return r;
       values.length = depth;
     }
@@ -238,6 +238,11 @@ function walk(node: Node, topic: string, start: number, values: string[]): Compi
     return node.rest;
   }
   return undefined;
+}
+
+function endsWithAny(topic: string, end: number, suffixes: readonly string[]): boolean {
+  for (let i = 0; i < suffixes.length; i++) if (topic.startsWith(suffixes[i]!, end - suffixes[i]!.length)) return true;
+  return false;
 }
 
 /** `/sys/{pk}/{dn}/thing/event/property/post` (seed §4). */
