@@ -1,10 +1,9 @@
-import { constantTimeEqualHex } from '@linkwire/base';
 import { SignError } from './errors.ts';
 import { enosDigestAlgorithm } from './methods.ts';
 import { appendExtra, parseMqttClientId, parseMqttUsername } from './mqtt.ts';
 import { enosSign } from './params.ts';
 import { optional, required, requireKeepAlive } from './validate.ts';
-import { asRecord, checkMethod, checkTimestamp, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
+import { asRecord, checkMethod, checkTimestamp, equalsLowerHex, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 /** EnOS `securemode`: 2 device secret, 3 product secret (dynamic activation), 4 integration channel. */
 export type EnosSecureMode = 2 | 3 | 4;
@@ -86,8 +85,9 @@ export interface EnosSecrets {
   productSecret?(productKey: string): string | undefined;
 }
 
-function checkEnos(expected: string, presented: unknown) {
-  return typeof presented === 'string' && constantTimeEqualHex(expected, presented);
+/** `expected` is lowercase hex (the verifiers sign with `uppercase = false`). */
+function checkEnos(expected: string, presented: unknown): boolean {
+  return typeof presented === 'string' && equalsLowerHex(expected, presented);
 }
 
 /**
@@ -121,7 +121,7 @@ export function verifyEnosMqttCredentials(
   if (late !== undefined) return late;
   const secret = mode === 2 ? secrets.deviceSecret(productKey, deviceKey) : secrets.productSecret?.(productKey);
   if (secret === undefined) return fail('unknown_device', mode === 2 ? 'unknown device' : 'unknown product');
-  if (!checkEnos(enosSign(enosContent(parsed.clientId, deviceKey, productKey, timestamp), secret, method), password)) return fail('signature_mismatch', 'signature mismatch');
+  if (!checkEnos(enosSign(enosContent(parsed.clientId, deviceKey, productKey, timestamp), secret, method, false), password)) return fail('signature_mismatch', 'signature mismatch');
   return { ok: true, productKey, deviceKey, clientId: parsed.clientId, secureMode: mode };
 }
 
@@ -247,7 +247,7 @@ function verifyEnosSub(
     secureMode = 3;
   }
   if (secret === undefined) return fail('unknown_device', 'unknown device');
-  if (!checkEnos(enosSign(enosContent(clientId, deviceKey, productKey, timestamp), secret, method), sign)) return fail('signature_mismatch', 'signature mismatch');
+  if (!checkEnos(enosSign(enosContent(clientId, deviceKey, productKey, timestamp), secret, method, false), sign)) return fail('signature_mismatch', 'signature mismatch');
   return { ok: true, productKey, deviceKey, clientId, secureMode };
 }
 

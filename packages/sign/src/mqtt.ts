@@ -122,19 +122,21 @@ export interface ParsedMqttClientId {
 export function parseMqttClientId(full: string): ParsedMqttClientId | undefined {
   if (typeof full !== 'string') return undefined;
   const bar = full.indexOf('|');
-  if (bar <= 0 || !full.endsWith('|') || full.length === bar + 1) return undefined;
-  const clientId = full.slice(0, bar);
+  const end = full.length - 1;
+  // One bar after a non-empty id, one closing bar, nothing in between but k=v pairs.
+  if (bar <= 0 || end <= bar || full.indexOf('|', bar + 1) !== end) return undefined;
   const params: Record<string, string> = Object.create(null);
-  const body = full.slice(bar + 1, -1);
-  if (body.includes('|')) return undefined;
-  for (const pair of body.split(',')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) return undefined;
-    const key = pair.slice(0, eq);
+  for (let start = bar + 1; ; ) {
+    let comma = full.indexOf(',', start);
+    if (comma < 0 || comma > end) comma = end;
+    const eq = full.indexOf('=', start);
+    if (eq <= start || eq >= comma) return undefined;
+    const key = full.slice(start, eq);
     if (key in params) return undefined;
-    params[key] = pair.slice(eq + 1);
+    params[key] = full.slice(eq + 1, comma);
+    if (comma === end) return { clientId: full.slice(0, bar), params };
+    start = comma + 1;
   }
-  return { clientId, params };
 }
 
 /** Splits `{name}&{productKey}` at the last `&`; undefined when either side is empty. */

@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SignError, mqttBroker, mqttCredentials, parseMqttClientId, signContent, signingKey, verifyMqttCredentials } from '@linkwire/sign';
 import { malformedClientId, malformedDeviceName, malformedKeepAlive, malformedTimestamp, mqttCredentialsOptions } from '@linkwire/sign/testing';
+import { constantTimeEqualHex } from '@linkwire/base';
 import { numRuns } from '../../../test/support/fast-check.ts';
+import { equalsLowerHex } from '../src/verify.ts';
 import { runCases } from '../../../test/conformance/harness.ts';
 import { cases } from './conformance.ts';
 
@@ -116,5 +118,39 @@ describe('mqttCredentials options and the broker endpoint', () => {
     const md5 = mqttCredentials({ productKey: 'pk', deviceName: 'device', deviceSecret: 's', signMethod: 'hmacmd5' });
     const refused = verifyMqttCredentials(md5.clientId, md5.username, md5.password, () => 's', { allowedMethods: ['hmacsha256', 'hmacsha1'] });
     expect(refused.ok ? '' : refused.code).toBe('method_not_allowed');
+  });
+});
+
+describe('parseMqttClientId and the signature comparison', () => {
+  // The plain reading of `{id}|k=v,…|`, as a reference for the scanning parser.
+  const reference = (full: string) => {
+    const bar = full.indexOf('|');
+    if (bar <= 0 || !full.endsWith('|') || full.length === bar + 1) return undefined;
+    const body = full.slice(bar + 1, -1);
+    if (body.includes('|')) return undefined;
+    const params: Record<string, string> = {};
+    for (const pair of body.split(',')) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0 || Object.hasOwn(params, pair.slice(0, eq))) return undefined;
+      params[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    return { clientId: full.slice(0, bar), params };
+  };
+  const piece = fc.stringMatching(/^[a-z=,|]{0,4}$/);
+
+  it('agrees with the reference reading on arbitrary and near-valid input', () => {
+    const text = fc.oneof(fc.string(), fc.array(piece, { maxLength: 8 }).map((p) => p.join('')), fc.tuple(piece, fc.array(piece, { maxLength: 6 })).map(([id, p]) => `x${id}|${p.join('')}|`));
+    fc.assert(fc.property(text, (s) => {
+      const got = parseMqttClientId(s);
+      const want = reference(s);
+      expect(got === undefined ? undefined : { clientId: got.clientId, params: { ...got.params } }).toEqual(want);
+    }), { numRuns: numRuns(500) });
+  });
+
+  it('the hex comparison equals base constantTimeEqualHex against lowercase hex', () => {
+    const hex = fc.stringMatching(/^[0-9a-f]{0,64}$/);
+    fc.assert(fc.property(hex, fc.oneof(hex, hex.map((h) => h.toUpperCase()), fc.string({ maxLength: 66 })), (expected, presented) => {
+      expect(equalsLowerHex(expected, presented)).toBe(constantTimeEqualHex(expected, presented));
+    }), { numRuns: numRuns(500) });
   });
 });
