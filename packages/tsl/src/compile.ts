@@ -417,29 +417,6 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   // A reply with nothing to say may carry no data at all (seed §9.5: "the value of data is empty").
   const isEmpty = (v: unknown): boolean => v === undefined || v === null || v === '';
 
-  return {
-    model,
-    propertyPost: (params) => propertyMap(params, 'params', false),
-    propertySet: (params) => propertyMap(params, 'params', true),
-    propertyGet: (params) => propertyGet(params, 'params'),
-    eventPost: (eventId, params) => eventPost(eventId, params, eventBody),
-    measurepointPost: (params) => envelope(params, 'measurepoints', pointsTest, pointsExplain),
-    serviceCall(serviceId, params) {
-      const s = services.get(serviceId);
-      if (s === undefined) return unknownService(serviceId, params);
-      if (s.service.method === PROPERTY_SET_METHOD) return propertyMap(params, 'params', true);
-      if (s.service.method === PROPERTY_GET_METHOD) return propertyGet(params, 'params');
-      return paramsOf(s.input, params, 'params');
-    },
-    serviceReply(serviceId, data) {
-      const s = services.get(serviceId);
-      if (s === undefined) return unknownService(serviceId, data);
-      if (s.service.method === PROPERTY_GET_METHOD) return replyOfGet(data);
-      if (isEmpty(data)) return s.service.outputData.length === 0 || !strict ? VALID : paramsOf(s.output, {}, 'data');
-      return paramsOf(s.output, data, 'data');
-    },
-  };
-
   // A get reply carries current values of any readable property, in the bare form.
   function replyOfGet(data: unknown): TslResult {
     if (isEmpty(data)) return VALID;
@@ -476,6 +453,29 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     }
     return finish(ctx, data, changed ? out : data);
   }
+
+  return {
+    model,
+    propertyPost: (params) => propertyMap(params, 'params', false),
+    propertySet: (params) => propertyMap(params, 'params', true),
+    propertyGet: (params) => propertyGet(params, 'params'),
+    eventPost: (eventId, params) => eventPost(eventId, params, eventBody),
+    measurepointPost: (params) => envelope(params, 'measurepoints', pointsTest, pointsExplain),
+    serviceCall(serviceId, params) {
+      const s = services.get(serviceId);
+      if (s === undefined) return unknownService(serviceId, params);
+      if (s.service.method === PROPERTY_SET_METHOD) return propertyMap(params, 'params', true);
+      if (s.service.method === PROPERTY_GET_METHOD) return propertyGet(params, 'params');
+      return paramsOf(s.input, params, 'params');
+    },
+    serviceReply(serviceId, data) {
+      const s = services.get(serviceId);
+      if (s === undefined) return unknownService(serviceId, data);
+      if (s.service.method === PROPERTY_GET_METHOD) return replyOfGet(data);
+      if (isEmpty(data)) return s.service.outputData.length === 0 || !strict ? VALID : paramsOf(s.output, {}, 'data');
+      return paramsOf(s.output, data, 'data');
+    },
+  };
 }
 
 /** The Alink reply code a platform would answer a validated property post with: 200, 6106 or 460. */
