@@ -5,7 +5,10 @@
  * @module
  */
 import fc from 'fast-check';
+import type { AliyunAuthOptions, AliyunSignMethod } from './aliyun.ts';
+import type { BlockOption } from './block.ts';
 import type { CoapType } from './codes.ts';
+import type { AliyunFormat } from './content.ts';
 import { encodeCoap } from './encode.ts';
 import type { CoapMessage, CoapOptionEntry } from './message.ts';
 import { OPTION_DEFINITIONS, optionDefinition } from './options.ts';
@@ -89,4 +92,28 @@ export function malformedCoapArbitrary(): fc.Arbitrary<Uint8Array> {
     return Uint8Array.of(0x40, 0x01, 0, 1, head, ...rest);
   });
   return fc.oneof(bytes(0, 64), mutate, truncate, badTkl, badClass, nibble15);
+}
+
+/** Valid Block1/Block2 option contents (RFC 7959 §2.2). */
+export function blockOptionArbitrary(): fc.Arbitrary<BlockOption> {
+  return fc.record({ num: fc.integer({ min: 0, max: 0xfffff }), more: fc.boolean(), szx: fc.integer({ min: 0, max: 6 }) });
+}
+
+/** A payload with a size exponent, for split/reassemble properties. */
+export function blockTransferArbitrary(maxLength = 4096): fc.Arbitrary<{ payload: Uint8Array; szx: number }> {
+  return fc.record({ payload: bytes(0, maxLength), szx: fc.integer({ min: 0, max: 6 }) });
+}
+
+/** Device identities and auth options for the Alibaba flows (seed §3.3). */
+export function aliyunAuthOptionsArbitrary(): fc.Arbitrary<AliyunAuthOptions> {
+  const id = fc.stringMatching(/^[A-Za-z0-9_.:@-]{1,32}$/);
+  return fc.record({
+    productKey: id,
+    deviceName: id,
+    deviceSecret: fc.string({ minLength: 1, maxLength: 64 }),
+    signMethod: fc.constantFrom<AliyunSignMethod>('hmacmd5', 'hmacsha1', 'hmacsha256'),
+    timestamp: fc.nat(),
+    seq: fc.nat(),
+    format: fc.constantFrom<AliyunFormat>('json', 'cbor'),
+  }, { requiredKeys: ['productKey', 'deviceName', 'deviceSecret'] });
 }

@@ -8,6 +8,7 @@ import {
   getOption, getUintOption, parseAliyunAuthResponse, pathOptions, uriPath, verifyAliyunSign,
   type AliyunPublish, type CoapMessage, type CoapResult,
 } from '@linkwire/coap';
+import { aliyunAuthOptionsArbitrary } from '@linkwire/coap/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
 
 const PK = 'a1GFjLP3xxC';
@@ -246,5 +247,21 @@ describe('Alibaba flows end to end (seed §3.3)', () => {
       const res = w.server.handle(m);
       expect(res.code >> 5).toBeGreaterThanOrEqual(2);
     }), { numRuns: numRuns(300) });
+  });
+});
+
+describe('auth round trip for any identity (testing arbitraries)', () => {
+  it('the platform side accepts every auth request the device side builds, in JSON and CBOR', () => {
+    fc.assert(fc.property(aliyunAuthOptionsArbitrary(), (o) => {
+      const server = createAliyunCoapServer({
+        mode: 'aes', random: seededRandom(1), now: () => 0, onPublish: () => 'm',
+        lookupSecret: (pk, dn) => (pk === o.productKey && dn === o.deviceName ? o.deviceSecret : undefined),
+      });
+      const req = aliyunAuthRequest({ ...o, seq: o.seq ?? 1 });
+      const res = server.handle(decodeCoap(encodeCoap({ type: 'CON', code: req.code, messageId: 1, options: req.options, payload: req.payload })));
+      expect(res.code).toBe(CoapCode.Content);
+      const wrong = aliyunAuthRequest({ ...o, seq: o.seq ?? 1, deviceSecret: `${o.deviceSecret}x` });
+      expect(server.handle(decodeCoap(encodeCoap({ type: 'CON', code: wrong.code, messageId: 2, options: wrong.options, payload: wrong.payload }))).code).toBe(CoapCode.Unauthorized);
+    }), { numRuns: numRuns(100) });
   });
 });

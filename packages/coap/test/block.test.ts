@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CoapError, createBlockAssembler, decodeBlock, encodeBlock, nextObserveSeq, observeFresher, payloadBlock, splitBlocks, szxForSize,
 } from '@linkwire/coap';
+import { blockOptionArbitrary, blockTransferArbitrary } from '@linkwire/coap/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
 import { MAX_COST_EXPONENT, costExponent } from './cost.ts';
 
@@ -113,5 +114,16 @@ describe('observe freshness (RFC 7641 §3.4)', () => {
       expect(observeFresher({ seq: start, at: 0 }, { seq: (start + step) & 0xffffff, at: 0 })).toBe(true);
       expect(observeFresher({ seq: (start + step) & 0xffffff, at: 0 }, { seq: start, at: 0 })).toBe(false);
     }), { numRuns: numRuns(200) });
+  });
+});
+
+describe('testing arbitraries', () => {
+  it('blockOptionArbitrary and blockTransferArbitrary round-trip', () => {
+    fc.assert(fc.property(blockOptionArbitrary(), (b) => { expect(decodeBlock(encodeBlock(b))).toEqual(b); }), { numRuns: numRuns(200) });
+    fc.assert(fc.property(blockTransferArbitrary(), ({ payload, szx }) => {
+      const a = createBlockAssembler({ maxSize: payload.length });
+      for (const { block, payload: p } of splitBlocks(payload, szx).reverse()) a.add(block, p);
+      expect(a.body()).toEqual(payload);
+    }), { numRuns: numRuns(100) });
   });
 });
