@@ -1,6 +1,6 @@
 // The full safe path of @linkwire/alink against what a user would otherwise write: raw
 // JSON.parse/JSON.stringify with TextDecoder/TextEncoder, no limits, no checks.
-import { decodeMessage, encodeMessage, formatTopic, matchTopic, parseTopic } from '@linkwire/alink';
+import { decodeMessage, encodeMessage, formatTopic, matchTopic, parseTopic, type PropertyValue } from '@linkwire/alink';
 import { compare } from './support.ts';
 
 const enc = new TextEncoder();
@@ -9,8 +9,8 @@ const ids = { productKey: 'a1B2c3D4e5F', deviceName: 'lamp-0001' };
 const topic = formatTopic('propertyPost', ids);
 const parsed = parseTopic(topic)!;
 
-function post(n: number): { params: Record<string, unknown>; bytes: Uint8Array } {
-  const params: Record<string, unknown> = {};
+function post(n: number): { params: Record<string, PropertyValue>; bytes: Uint8Array } {
+  const params: Record<string, PropertyValue> = {};
   for (let i = 0; i < n; i++) {
     const k = `prop_${i}`;
     params[k] = i % 3 === 0 ? { value: i * 1.5, time: 1524448722000 + i } : i % 3 === 1 ? `text value ${i}` : i;

@@ -5,6 +5,7 @@ import { AlinkError } from './errors.ts';
 import type { Issue } from '@linkwire/base';
 import { decodeJson, decodeJsonWalking, inexact, stringifyJson, UNSAFE, type AlinkJson, type JsonDecodeOptions } from './json.ts';
 import { formatTopic, parseTopic, type ParsedTopic, type TopicIds } from './topics.ts';
+import type { BodyOf } from './types.ts';
 import { checkProperties, PROPERTY_TOPICS, validateDocument, validateRequest } from './validate.ts';
 
 /** A message on a catalogue topic, by what its payload is. */
@@ -113,7 +114,7 @@ function throwIssues(spec: TopicSpec, issues: readonly { path: string; message: 
   throw new AlinkError('invalid_params', `${spec.name}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, undefined, issues as never);
 }
 
-/** What {@link encodeMessage} takes for each payload kind. */
+/** What {@link encodeMessage} takes for any topic; {@link BodyOf} narrows it per topic. */
 export type MessageBody = AlinkRequest<unknown> | AlinkReply<unknown> | Uint8Array | AlinkJson;
 
 /** A topic and the payload to publish on it. */
@@ -133,7 +134,7 @@ export interface OutgoingMessage {
  *   { id: '123', params: { value: { errorCode: 'error' }, time: 1524448722000 } })
  * // { topic: '/sys/pk/dn/thing/event/alarm/post', payload: …"method":"thing.event.alarm.post"… }
  */
-export function encodeMessage(name: TopicName, ids: TopicIds, body: MessageBody, options?: { readonly validate?: boolean }): OutgoingMessage {
+export function encodeMessage<N extends TopicName>(name: N, ids: TopicIds, body: BodyOf<N>, options?: { readonly validate?: boolean }): OutgoingMessage {
   const topic = formatTopic(name, ids);
   const spec = TOPICS[name];
   switch (spec.payload) {

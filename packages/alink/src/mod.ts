@@ -18,3 +18,8 @@ export { replyTracker, type ExpiredRequest, type ReplyOutcome, type ReplyTracker
 export { CODE_SOURCES, codeInfo, codesOf, explainCode, type CodeInfo, type CodeScope } from './codes.ts';
 export { decodeCbor, encodeCbor, type CborDecodeOptions, type CborValue } from './cbor.ts';
 export { ntpTime, type NtpResponse } from './ntp.ts';
+export type {
+  ActivateInfoParams, BatchLoginParams, BodyOf, ConfigPushParams, DeviceInfoTag, DeviceRef, DeviceRegisterItem, DocumentMap, EnosBatchLoginParams, EnosDeviceRef,
+  EventParams, LoginInfo, MeasurepointBatchItem, MeasurepointParams, OtaProgressParams, OtaUpgradePush, OtaVersionParams, ParamsOf, PropertyParams, PropertyValue,
+  ProxyProvisioningParams, RequestParamsMap,
+} from './types.ts';

@@ -186,7 +186,7 @@ describe('encodeMessage', () => {
     expect(errorOf(() => encodeMessage('serviceCall', { ...dev, serviceId: 'A' }, { id: '1', params: {}, method: 'thing.service.B' }))?.code).toBe('method_mismatch');
     expect(errorOf(() => encodeMessage('otaProgress', dev, { id: '1', params: { step: 200 } }))?.code).toBe('invalid_params');
     expect(encodeMessage('rawUp', dev, Uint8Array.of(1)).payload).toEqual(Uint8Array.of(1));
-    expect(errorOf(() => encodeMessage('rawUp', dev, { id: '1' }))?.code).toBe('invalid_message');
+    expect(errorOf(() => encodeMessage('rawUp', dev, { id: '1' } as never))?.code).toBe('invalid_message');
     expect(dec.decode(encodeMessage('serviceCallReply', { ...dev, serviceId: 'SetWeight' }, { id: '1', code: 200, data: {} }).payload)).toBe('{"id":"1","code":200,"data":{}}');
     expect(dec.decode(encodeMessage('ntpRequest', dev, { deviceSendTime: '1571724098000' }).payload)).toBe('{"deviceSendTime":"1571724098000"}');
   });
