@@ -143,3 +143,36 @@ describe('the demo (npm start)', () => {
 });
 
 void utf8Encode;
+
+describe('device shadow through the emulator (seed §7.2 flow)', () => {
+  it('report, application change with control push, device report and clear, get', async () => {
+    const { parseShadowMessage, shadowGetTopic, shadowUpdateTopic, encodeShadow } = await import('@linkwire/shadow');
+    const { connection, reply } = await connectDevice();
+    const update = shadowUpdateTopic(device.productKey, device.deviceName);
+    try {
+      expect(await connection.session.subscribe(shadowGetTopic(device.productKey, device.deviceName))).toEqual([1]);
+      const send = (req: Parameters<typeof encodeShadow>[0]) => connection.session.publish(update, encodeShadow(req), { qos: 1 });
+
+      await send({ method: 'update', state: { reported: { color: 'red' } }, version: 1 });
+      expect(parseShadowMessage((await reply()).payload)).toMatchObject({ method: 'reply', payload: { status: 'success', version: 1 } });
+
+      await platform.updateShadow(device.productKey, device.deviceName, { method: 'update', state: { desired: { color: 'green' } }, version: 2 });
+      expect(parseShadowMessage((await reply()).payload)).toMatchObject({ method: 'reply', payload: { status: 'success', version: 2 } });
+      const control = parseShadowMessage((await reply()).payload);
+      expect(control).toMatchObject({ method: 'control', payload: { state: { desired: { color: 'green' }, reported: { color: 'red' } }, version: 2 } });
+
+      await send({ method: 'update', state: { reported: { color: 'green' }, desired: 'null' }, version: 3 });
+      expect(parseShadowMessage((await reply()).payload)).toMatchObject({ payload: { status: 'success', version: 3 } });
+
+      await send({ method: 'update', state: { reported: { color: 'blue' } }, version: 3 });
+      expect(parseShadowMessage((await reply()).payload)).toMatchObject({ payload: { status: 'error', content: { errorcode: '409' } } });
+
+      await send({ method: 'get' });
+      const got = parseShadowMessage((await reply()).payload);
+      expect(got).toMatchObject({ method: 'reply', payload: { status: 'success', state: { reported: { color: 'green' } }, version: 3 } });
+      expect(platform.shadow(device.productKey, device.deviceName).state).toEqual({ reported: { color: 'green' } });
+    } finally {
+      connection.close();
+    }
+  });
+});

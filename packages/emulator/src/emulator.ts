@@ -5,6 +5,8 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifyMqttCredentials } from '@linkwire/sign';
 import { createDeviceRegistry, ownsTopic, type EmulatorDevice } from './devices.ts';
 import { propertyPostReply } from './property.ts';
+import { createShadowService } from './shadow.ts';
+import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
 
 export type EmulatorEvent =
   | { readonly type: 'connected'; readonly productKey: string; readonly deviceName: string; readonly clientId: string }
@@ -22,6 +24,8 @@ export interface EmulatorOptions {
   readonly onEvent?: (event: EmulatorEvent) => void;
   /** Also accept MQTT over WebSocket (subprotocol `mqtt`), as browsers and Deno connect. */
   readonly websocket?: boolean;
+  /** The platform's clock in milliseconds (shadow timestamps); default Date.now. */
+  readonly now?: () => number;
 }
 
 export interface Emulator {
@@ -30,6 +34,13 @@ export interface Emulator {
   /** The WebSocket port when `websocket` was requested: `ws://{host}:{wsPort}/mqtt`. */
   readonly wsPort: number | undefined;
   addDevice(device: EmulatorDevice): void;
+  /** A copy of a device's shadow document. */
+  shadow(productKey: string, deviceName: string): ShadowDocument;
+  /**
+   * A write by an application (the console or the cloud API): applied to the shadow, and the
+   * reply and any `control` push are published to the device on `/shadow/get/{pk}/{dn}`.
+   */
+  updateShadow(productKey: string, deviceName: string, request: ShadowRequest): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +50,7 @@ interface Identity {
 }
 
 const PROPERTY_POST = '/sys/+/+/thing/event/property/post';
+const SHADOW_UPDATE = '/shadow/update/+/+';
 
 /**
  * A local Link-style IoT platform on an embedded aedes broker. CONNECT is authenticated by
@@ -55,6 +67,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const registry = createDeviceRegistry(options.devices);
   const identities = new WeakMap<Client, Identity>();
   const emit = (e: EmulatorEvent): void => options.onEvent?.(e);
+  const now = options.now ?? Date.now;
+  const shadows = createShadowService();
 
   const broker = await Aedes.createBroker({
     authenticate(client, username, password, done) {
@@ -101,6 +115,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     );
   });
 
+  const publish = (topic: string, payload: Uint8Array): Promise<void> =>
+    new Promise((resolve) => {
+      emit({ type: 'reply', topic, payload: Buffer.from(payload).toString('utf8') });
+      broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, () => resolve());
+    });
+  const publishShadow = async (pk: string, dn: string, out: { reply: Uint8Array; control?: Uint8Array }): Promise<void> => {
+    await publish(`/shadow/get/${pk}/${dn}`, out.reply);
+    if (out.control !== undefined) await publish(`/shadow/get/${pk}/${dn}`, out.control);
+  };
+
+  await new Promise<void>((resolve) => {
+    broker.subscribe(
+      SHADOW_UPDATE,
+      (packet, cb) => {
+        const [, , , pk, dn] = packet.topic.split('/');
+        const payload = packet.payload as Buffer;
+        emit({ type: 'request', topic: packet.topic, payload: payload.toString('utf8') });
+        const out = shadows.apply(pk!, dn!, new Uint8Array(payload.buffer, payload.byteOffset, payload.length), now());
+        publishShadow(pk!, dn!, out).then(() => cb(), () => cb());
+      },
+      resolve,
+    );
+  });
+
   const server = net.createServer((socket) => broker.handle(socket));
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -133,6 +171,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port,
     wsPort,
     addDevice: (d) => registry.add(d),
+    shadow: (pk, dn) => shadows.document(pk, dn),
+    updateShadow: (pk, dn, request) => publishShadow(pk, dn, shadows.apply(pk, dn, request, now())),
     close: () =>
       new Promise<void>((resolve) => {
         server.close();
