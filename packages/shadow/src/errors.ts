@@ -3,6 +3,11 @@ import { LinkwireError } from '@linkwire/base';
 /**
  * The error codes of a shadow reply, exactly as aliyun-iot-platform-device-guide.txt §7.2
  * Table 7-3 lists them (`errorcode` → `errormessage`, wording and punctuation included).
+ *
+ * @example
+ * ```ts
+ * SHADOW_ERROR_MESSAGES[409]; // 'Version conflict.'
+ * ```
  */
 export const SHADOW_ERROR_MESSAGES = {
   400: 'Incorrect JSON file.',
@@ -35,7 +40,6 @@ export type ShadowErrorName =
   | 'version_conflict'
   | 'server_exception'
   | 'invalid_identifier'
-  | 'invalid_topic'
   | 'invalid_message'
   | 'invalid_document';
 
@@ -55,8 +59,17 @@ const names: Record<ShadowErrorCode, ShadowErrorName> = {
 
 /**
  * Everything this package throws. Request errors carry `errorcode`, the Table 7-3 number the
- * cloud answers with; the local codes (`invalid_identifier`, `invalid_topic`,
- * `invalid_message`, `invalid_document`) have none.
+ * cloud answers with; the local codes (`invalid_identifier`, `invalid_message`,
+ * `invalid_document`) have none.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   parseShadowRequest('{"method":"update","state":{"reported":{}},"version":1}');
+ * } catch (e) {
+ *   if (e instanceof ShadowError) e.errorcode; // 405
+ * }
+ * ```
  */
 export class ShadowError extends LinkwireError {
   readonly errorcode: ShadowErrorCode | undefined;

@@ -1,6 +1,5 @@
 import { parseJson, utf8Encode, type JsonLimits, type JsonValue } from '@linkwire/base';
 import { ShadowError } from './errors.ts';
-import { cloneJson } from './merge.ts';
 import { isPlainObject } from './request.ts';
 import type { ShadowDocument, ShadowMessage, ShadowMetadata, ShadowRequest, ShadowState, ShadowStatePayload } from './types.ts';
 
@@ -10,8 +9,26 @@ function fail(code: 'invalid_message' | 'invalid_document', message: string): ne
   throw new ShadowError(code, message);
 }
 
+/** A detached copy of an already-parsed value, bounded like parseJson so a cycle cannot hang or overflow. */
+function copyParsed(v: unknown, code: 'invalid_message' | 'invalid_document', depth: number): JsonValue {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'object' && depth < 64) {
+    if (Array.isArray(v)) return v.map((x) => copyParsed(x, code, depth + 1));
+    if (isPlainObject(v)) {
+      const out: { [k: string]: JsonValue } = {};
+      for (const k of Object.keys(v)) {
+        if (k === '__proto__') return fail(code, 'key "__proto__" is not accepted');
+        out[k] = copyParsed(v[k], code, depth + 1);
+      }
+      return out;
+    }
+  }
+  return fail(code, depth >= 64 ? 'nesting exceeds 64' : 'not a JSON value');
+}
+
 function decode(input: string | Uint8Array | JsonValue, code: 'invalid_message' | 'invalid_document', limits?: JsonLimits): unknown {
-  if (typeof input !== 'string' && !(input instanceof Uint8Array)) return cloneJson(input);
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) return copyParsed(input, code, 0);
   try {
     return parseJson(input, limits);
   } catch (e) {
@@ -110,7 +127,15 @@ export function parseShadowMessage(input: string | Uint8Array | JsonValue, limit
   return method === 'control' ? { method, payload: full, timestamp } : { method, payload: full, timestamp };
 }
 
-/** The document a full-state message carries (a `get` reply or a `control` push). */
+/**
+ * The document a full-state message carries (a `get` reply or a `control` push).
+ *
+ * @example
+ * ```ts
+ * const m = parseShadowMessage(payload);
+ * if (m.method === 'control') cache = documentOf(m.payload);
+ * ```
+ */
 export function documentOf(payload: ShadowStatePayload): ShadowDocument {
   return { state: payload.state, metadata: payload.metadata, timestamp: payload.timestamp, version: payload.version };
 }

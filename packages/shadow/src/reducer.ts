@@ -69,6 +69,12 @@ export function statePayload(document: ShadowDocument): ShadowStatePayload {
 /**
  * The error reply for a Table 7-3 code. `errorcode` is a string, as in the seed's template
  * (`"errorcode": "${errorcode}"`).
+ *
+ * @example
+ * ```ts
+ * shadowErrorReply(409, 1469564576000);
+ * // { method: 'reply', payload: { status: 'error', content: { errorcode: '409', errormessage: 'Version conflict.' } }, timestamp: 1469564576 }
+ * ```
  */
 export function shadowErrorReply(errorcode: ShadowErrorCode, now: number): ShadowReply {
   return {
@@ -90,7 +96,7 @@ export function shadowErrorReply(errorcode: ShadowErrorCode, now: number): Shado
  *   place and returned. Keep the old state with {@link cloneShadow} first if you need it.
  *   `get` replies and `control` pushes share the document's objects: encode them before the
  *   next request.
- * - Never throws: a malformed request becomes an error reply.
+ * - Never throws for a well-formed document: a malformed request becomes an error reply.
  *
  * @example
  * ```ts

@@ -2,7 +2,10 @@ import { JsonError, parseJson, utf8Length, type JsonValue } from '@linkwire/base
 import { ShadowError, requestError } from './errors.ts';
 import type { ShadowAttributes, ShadowLimits, ShadowRequest, ShadowSectionWrite } from './types.ts';
 
-/** The limits in force when a caller gives none. */
+/**
+ * The limits in force when a caller gives none. Pass a partial {@link ShadowLimits} to change
+ * some, e.g. `{ maxReportedAttributes: Infinity }` for a shadow not bound to the platform's 128.
+ */
 export const DEFAULT_SHADOW_LIMITS: Required<ShadowLimits> = {
   maxReportedAttributes: 128,
   maxDesiredAttributes: 128,

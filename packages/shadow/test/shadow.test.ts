@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ShadowError,
   applyShadowRequest,
   cloneShadow,
   deviceShadow,
   emptyShadow,
   encodeShadow,
+  parseShadowDocument,
   parseShadowMessage,
   receiveShadowMessage,
   reportShadow,
@@ -220,6 +222,13 @@ describe('device side against the cloud reducer', () => {
       { type: 'publish', request: { method: 'get' } },
     ]);
     expect(step.device.inFlight).toEqual([]);
+  });
+
+  it('a cyclic or non-JSON message object is a ShadowError, not a stack overflow', () => {
+    const cyclic: Record<string, unknown> = { method: 'reply', timestamp: 1 };
+    cyclic.payload = cyclic;
+    expect(() => parseShadowMessage(cyclic as never)).toThrow(ShadowError);
+    expect(() => parseShadowDocument({ state: { reported: { a: new Date(0) } }, version: 1 } as never)).toThrow(ShadowError);
   });
 
   it('malformed messages throw ShadowError and numeric error codes become strings', () => {
