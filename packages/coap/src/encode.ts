@@ -4,8 +4,6 @@ import type { CoapMessageInit, CoapOptionValue } from './message.ts';
 import { optionDefinition, uintLength } from './options.ts';
 import { allocBytes } from './pool.ts';
 
-const TYPE_BITS: Readonly<Record<string, number>> = { CON: 0x40, NON: 0x50, ACK: 0x60, RST: 0x70 };
-
 type OptionInit = { readonly number: number; readonly value: CoapOptionValue };
 
 const invalid = (message: string): never => {
@@ -43,9 +41,8 @@ function sortedOptions(options: readonly OptionInit[]): readonly OptionInit[] {
  * encodeCoap({ type: 'CON', code: CoapCode.POST, messageId: 1, options: pathOptions('/auth'), payload: '{}' })
  */
 export function encodeCoap(message: CoapMessageInit): Uint8Array {
-  const typeBits = TYPE_BITS[message.type];
   const { code, messageId } = message;
-  if (typeBits === undefined || !Object.hasOwn(TYPE_BITS, message.type)) invalid(`unknown message type ${String(message.type)}`);
+  const typeBits = typeBitsOf(message.type);
   if (!(code >= 0 && code <= 255 && (code | 0) === code)) invalid(`code ${code} is not a byte`);
   const cls = code >> 5;
   if (cls === 1 || cls >= 6) invalid(`code class ${cls} is reserved`);
@@ -56,12 +53,14 @@ export function encodeCoap(message: CoapMessageInit): Uint8Array {
   const options = message.options === undefined ? [] : sortedOptions(message.options);
   const payload = message.payload;
   const payloadLength = payload === undefined ? 0 : typeof payload === 'string' ? utf8Length(payload) : payload.length;
-  const t = typeBits! >> 4 & 3;
+  const t = (typeBits >> 4) & 3;
   if (code === 0) {
     if (tkl !== 0 || options.length !== 0 || payloadLength !== 0) invalid('an Empty message (0.00) carries no token, options or payload');
     if (t === 1) invalid('a NON message must carry a request or a response');
   } else if (t === 3 || (t === 2 && cls === 0)) invalid(t === 3 ? 'a RST message must be empty' : 'an ACK cannot carry a request');
 
+  // Value lengths are measured once here and reused when writing.
+  const lengths: number[] = new Array(options.length);
   let size = 4 + tkl + (payloadLength > 0 ? 1 + payloadLength : 0);
   let previous = 0;
   for (let i = 0; i < options.length; i++) {
@@ -69,6 +68,7 @@ export function encodeCoap(message: CoapMessageInit): Uint8Array {
     const number = o.number;
     if (!(number >= 0 && number <= 65535 && (number | 0) === number)) throw new CoapError('invalid_option', `option number ${number} out of range`);
     const len = valueLength(o.value);
+    lengths[i] = len;
     const d = optionDefinition(number);
     if (d !== undefined) {
       if (len < d.minLength || len > d.maxLength) throw new CoapError('invalid_option', `${d.name} length ${len} outside ${d.minLength}..${d.maxLength}`);
@@ -79,7 +79,7 @@ export function encodeCoap(message: CoapMessageInit): Uint8Array {
   }
 
   const out = allocBytes(size);
-  out[0] = typeBits! | tkl;
+  out[0] = typeBits | tkl;
   out[1] = code;
   out[2] = messageId >> 8;
   out[3] = messageId & 0xff;
@@ -91,7 +91,7 @@ export function encodeCoap(message: CoapMessageInit): Uint8Array {
     const v = o.value;
     const delta = o.number - previous;
     previous = o.number;
-    const len = typeof v === 'string' ? utf8Length(v) : typeof v === 'number' ? uintLength(v) : v.length;
+    const len = lengths[i]!;
     const head = p++;
     let nibbles: number;
     if (delta < 13) nibbles = delta << 4;
@@ -113,8 +113,12 @@ export function encodeCoap(message: CoapMessageInit): Uint8Array {
       out[p++] = (len - 269) & 0xff;
     }
     out[head] = nibbles;
-    if (typeof v === 'string') p = utf8EncodeInto(v, out, p);
-    else if (typeof v === 'number') {
+    if (typeof v === 'string') {
+      // As many bytes as UTF-16 units means pure ASCII: copy the codes straight in.
+      if (len === v.length) for (let k = 0; k < len; k++) out[p + k] = v.charCodeAt(k);
+      else utf8EncodeInto(v, out, p);
+      p += len;
+    } else if (typeof v === 'number') {
       for (let k = len - 1, x = v; k >= 0; k--, x = Math.floor(x / 256)) out[p + k] = x & 0xff;
       p += len;
     } else {
@@ -128,4 +132,19 @@ export function encodeCoap(message: CoapMessageInit): Uint8Array {
     else out.set(payload!, p);
   }
   return out;
+}
+
+function typeBitsOf(type: string): number {
+  switch (type) {
+    case 'CON':
+      return 0x40;
+    case 'NON':
+      return 0x50;
+    case 'ACK':
+      return 0x60;
+    case 'RST':
+      return 0x70;
+    default:
+      return invalid(`unknown message type ${String(type)}`);
+  }
 }

@@ -119,6 +119,12 @@ export function uriQuery(message: CoapMessage): string[] {
  */
 export function pathOptions(path: string): { number: number; value: string }[] {
   const out: { number: number; value: string }[] = [];
-  for (const segment of path.split('/')) if (segment !== '') out.push({ number: CoapOption.UriPath, value: segment });
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    if (i === path.length || path.charCodeAt(i) === 0x2f) {
+      if (i > start) out.push({ number: CoapOption.UriPath, value: path.slice(start, i) });
+      start = i + 1;
+    }
+  }
   return out;
 }

@@ -3,7 +3,7 @@
  * return the growth exponent (1 = linear, 2 = quadratic). Runs are interleaved and the best of
  * each kept, so load from other processes on a shared machine hits both sizes alike.
  */
-export function costExponent(prepare: (n: number) => () => void, n: number, rounds = 7): number {
+export function costExponent(prepare: (n: number) => () => void, n: number, rounds = 9): number {
   const small = prepare(n);
   const large = prepare(n * 16);
   let bestSmall = Infinity;
@@ -13,11 +13,13 @@ export function costExponent(prepare: (n: number) => () => void, n: number, roun
     for (let i = 0; i < reps; i++) f();
     return (performance.now() - t0) / reps;
   };
-  time(small, 16);
-  time(large, 1);
+  // Each sample runs long enough (16× the work on both sides) that one preemption or GC pause
+  // cannot dominate it.
+  time(small, 64);
+  time(large, 4);
   for (let r = 0; r < rounds; r++) {
-    bestSmall = Math.min(bestSmall, time(small, 16));
-    bestLarge = Math.min(bestLarge, time(large, 1));
+    bestSmall = Math.min(bestSmall, time(small, 64));
+    bestLarge = Math.min(bestLarge, time(large, 4));
   }
   return Math.log(Math.max(bestLarge, 1e-3) / Math.max(bestSmall, 1e-4)) / Math.log(16);
 }
