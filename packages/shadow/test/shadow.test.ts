@@ -91,6 +91,16 @@ describe('applyShadowRequest details', () => {
     }
   });
 
+  it('hostile nesting is refused before parsing, as text and as a cyclic object', () => {
+    const deep = `{"method":"update","state":{"reported":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}},"version":1}`;
+    const limits = { maxRequestBytes: 1 << 20 };
+    expect(applyShadowRequest(emptyShadow(), deep, 0, limits).reply.payload).toMatchObject({ status: 'error', content: { errorcode: '400' } });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const r = applyShadowRequest(emptyShadow(), { method: 'update', state: { reported: cyclic }, version: 1 } as never, 0);
+    expect(r.reply.payload).toMatchObject({ status: 'error', content: { errorcode: '400' } });
+  });
+
   it('values are copied in: mutating the request afterwards does not reach the document', () => {
     const doc = emptyShadow();
     const value = { nested: [1, 2] };
