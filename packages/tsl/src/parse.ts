@@ -64,6 +64,12 @@ export function parseTsl(input: string | Uint8Array | unknown, options?: TslPars
     }
   }
   const issues: TslIssue[] = [];
+  // A thing.dsltemplate.get reply (§9.9) carries the model in `data`: read it there rather than
+  // return an empty model that validates nothing.
+  if (isObject(doc) && isObject(doc['data']) && !('properties' in doc || 'events' in doc || 'services' in doc || 'profile' in doc)) {
+    issues.push(warning('', 'reply_envelope', 'the input is an Alink reply; the model was read from its data'));
+    doc = doc['data'];
+  }
   const model = readModel(doc, issues);
   return { ok: !issues.some((i) => i.severity === 'error'), model, issues };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TslError, compileTsl, isTslIdentifier, parseTsl, toTslDocument } from '@linkwire/tsl';
 import { invalidTslIdentifier, tslIdentifier, tslModel } from '@linkwire/tsl/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
+import { dslTemplateReply } from './fixtures/seeds.ts';
 
 const issuesOf = (doc: unknown) => parseTsl(doc).issues.map((i) => `${i.severity} ${i.path} ${i.code}`);
 const prop = (dataType: unknown, extra: Record<string, unknown> = {}) => ({ properties: [{ identifier: 'p', dataType, ...extra }] });
@@ -39,6 +40,13 @@ describe('parseTsl quirks', () => {
       { type: 'array', size: 4, item: { type: 'struct', members: [{ identifier: 'x', dataType: { type: 'date' } }] } },
       { type: 'float', min: 0.5, max: 1000, unit: 'g/ml', unitName: 'Millilitter' },
     ]);
+  });
+
+  it('reads the model out of a whole thing.dsltemplate.get reply, with a warning (seed §9.9)', () => {
+    const r = parseTsl(dslTemplateReply);
+    expect(r.ok).toBe(true);
+    expect(r.issues[0]).toMatchObject({ path: '', code: 'reply_envelope', severity: 'warning' });
+    expect(r.model).toEqual(parseTsl(dslTemplateReply.data).model);
   });
 
   it('accepts the modelList form of an empty outputData ("") and reads JSON bytes', () => {

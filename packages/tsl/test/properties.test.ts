@@ -106,6 +106,22 @@ describe('generated values', () => {
       ),
       { numRuns: numRuns(100) },
     );
+    const callable = (m: TslModel) => m.services.find((s) => s.inputData.length > 0 && !s.method.startsWith('thing.service.property.'));
+    fc.assert(
+      fc.property(
+        tslModel()
+          .filter((m) => callable(m) !== undefined)
+          .chain((m) => {
+            const s = callable(m)!;
+            return fc.tuple(fc.constant(m), fc.constant(s.identifier), invalidParamsFor(s.inputData, 'params'));
+          }),
+        ([m, id, bad]) => {
+          const r = compileTsl(m).serviceCall(id, bad.value);
+          expect(r.issues.map((i) => i.path)).toEqual([bad.path]);
+        },
+      ),
+      { numRuns: numRuns(100) },
+    );
   });
 
   it('parse(toTslDocument(model)) is the model, also through JSON text', () => {
