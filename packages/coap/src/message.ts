@@ -78,21 +78,28 @@ export function getStringOption(message: CoapMessage, number: number): string | 
 export function uriPath(message: CoapMessage): string {
   // One pass over the segments' bytes and one string: paths are short and nearly always ASCII.
   const options = message.options;
-  const codes: number[] = [];
+  let n = 0;
   for (let i = 0; i < options.length; i++) {
     const o = options[i]!;
     if (o.number < CoapOption.UriPath) continue;
     if (o.number > CoapOption.UriPath) break;
     const v = o.value;
-    codes.push(0x2f);
+    if (n + 1 + v.length > PATH_CODES_MAX) return slowUriPath(message);
+    pathCodes[n++] = 0x2f;
     for (let k = 0; k < v.length; k++) {
       const b = v[k]!;
-      if (b >= 0x80 || codes.length > 4096) return slowUriPath(message);
-      codes.push(b);
+      if (b >= 0x80) return slowUriPath(message);
+      pathCodes[n++] = b;
     }
   }
-  return codes.length === 0 ? '/' : String.fromCharCode.apply(null, codes);
+  if (n === 0) return '/';
+  pathCodes.length = n;
+  return String.fromCharCode.apply(null, pathCodes);
 }
+
+// Reused between calls (uriPath is synchronous); bounded so apply never meets a huge array.
+const PATH_CODES_MAX = 2048;
+const pathCodes: number[] = [];
 
 function slowUriPath(message: CoapMessage): string {
   let path = '';

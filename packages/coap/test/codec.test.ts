@@ -140,6 +140,14 @@ describe('encodeCoap', () => {
     expect(code(() => encodeCoap({ ...base, options: [{ number: 12, value: -1 }] }))).toBe('invalid_option');
   });
 
+  it('uriPath reads back what pathOptions wrote, ASCII or not', () => {
+    const segment = fc.oneof(fc.stringMatching(/^[a-zA-Z0-9_.-]{1,20}$/), fc.string({ minLength: 1, maxLength: 10, unit: 'grapheme' }).filter((x) => !x.includes('/')));
+    fc.assert(fc.property(fc.array(segment, { maxLength: 6 }), (segments) => {
+      const m = decodeCoap(encodeCoap({ type: 'CON', code: CoapCode.GET, messageId: 1, options: pathOptions('/' + segments.join('/')) }));
+      expect(uriPath(m)).toBe('/' + segments.join('/'));
+    }), { numRuns: numRuns(200) });
+  });
+
   it('writes a payload string as UTF-8 and pathOptions splits paths', () => {
     const m = decodeCoap(encodeCoap({ type: 'CON', code: CoapCode.POST, messageId: 7, options: pathOptions('/topic/pk/dn/pub'), payload: 'é' }));
     expect(uriPath(m)).toBe('/topic/pk/dn/pub');
