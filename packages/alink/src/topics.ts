@@ -27,6 +27,8 @@ interface Compiled {
 
 interface Literal {
   readonly text: string;
+  /** The first char code, compared before anything else. */
+  readonly first: number;
   readonly node: Node;
 }
 
@@ -85,7 +87,7 @@ for (const spec of Object.values(TOPICS)) {
     }
     if (p.kind === 'literal') {
       let next = node.literals.find((l) => l.text === p.text)?.node;
-      if (next === undefined) node.literals.push({ text: p.text, node: (next = newNode()) });
+      if (next === undefined) node.literals.push({ text: p.text, first: p.text.charCodeAt(0), node: (next = newNode()) });
       node = next;
     } else {
       let slot = node.params.find((s) => s.suffix === p.suffix);
@@ -195,45 +197,58 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   return { name: found.name, spec: found.spec, ids: found.ids(values) };
 }
 
-/** True if topic[from, to) holds no wildcard and no control character (a literal match never does). */
+/** True if topic[from, to) holds no wildcard, control character or lone surrogate (a literal match never does). */
 function clean(topic: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = topic.charCodeAt(i);
     if (c < 32 || c === 43 || c === 35 || c === 127) return false;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      if (c <= 0xdbff && i + 1 < to && (topic.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+      else return false;
+    }
   }
   return true;
 }
 
 function walk(node: Node, topic: string, start: number, values: string[]): Compiled | undefined {
-  let end = topic.indexOf('/', start);
-  const last = end === -1;
-  if (last) end = topic.length;
-  const len = end - start;
+  const n = topic.length;
+  // Literal children first, matched in place: no segment is sliced and no '/' searched for.
   const literals = node.literals;
+  const c0 = topic.charCodeAt(start);
   for (let i = 0; i < literals.length; i++) {
     const lit = literals[i]!;
-    if (lit.text.length !== len || !topic.startsWith(lit.text, start)) continue;
-    const r = last ? lit.node.leaf : walk(lit.node, topic, end + 1, values);
-    if (r !== undefined) return r;
-    break;
-  }
-  const params = node.params;
-  if (params.length > 0 && len > 0 && clean(topic, start, end)) {
-    for (let i = 0; i < params.length; i++) {
-      const slot = params[i]!;
-      const suffix = slot.suffix;
-      if (suffix.length === 0) {
-        // A whole-segment id never ends in a sibling's suffix: `Reboot_reply` is a reply, `_reply` nothing.
-        if (node.suffixes.length > 0 && endsWithAny(topic, end, node.suffixes)) continue;
-      } else if (len <= suffix.length || !topic.startsWith(suffix, end - suffix.length)) continue;
-      const depth = values.length;
-      values.push(topic.slice(start, end - suffix.length));
-      const r = last ? slot.node.leaf : walk(slot.node, topic, end + 1, values);
+    if (lit.first !== c0 || !topic.startsWith(lit.text, start)) continue;
+    const end = start + lit.text.length;
+    if (end === n) {
+      if (lit.node.leaf !== undefined) return lit.node.leaf;
+    } else if (topic.charCodeAt(end) === 47) {
+      const r = walk(lit.node, topic, end + 1, values);
       if (r !== undefined) return r;
-      values.length = depth;
     }
   }
-  if (node.rest !== undefined && start < topic.length && clean(topic, start, topic.length)) {
+  const params = node.params;
+  if (params.length > 0) {
+    let end = topic.indexOf('/', start);
+    const last = end === -1;
+    if (last) end = n;
+    const len = end - start;
+    if (len > 0 && clean(topic, start, end)) {
+      for (let i = 0; i < params.length; i++) {
+        const slot = params[i]!;
+        const suffix = slot.suffix;
+        if (suffix.length === 0) {
+          // A whole-segment id never ends in a sibling's suffix: `Reboot_reply` is a reply, `_reply` nothing.
+          if (node.suffixes.length > 0 && endsWithAny(topic, end, node.suffixes)) continue;
+        } else if (len <= suffix.length || !topic.startsWith(suffix, end - suffix.length)) continue;
+        const depth = values.length;
+        values.push(topic.slice(start, end - suffix.length));
+        const r = last ? slot.node.leaf : walk(slot.node, topic, end + 1, values);
+        if (r !== undefined) return r;
+        values.length = depth;
+      }
+    }
+  }
+  if (node.rest !== undefined && start < n && clean(topic, start, n)) {
     values.push(topic.slice(start));
     return node.rest;
   }
