@@ -191,6 +191,23 @@ describe('robustness', () => {
     );
   });
 
+  it('never throws on values JSON cannot carry (symbols, bigints, functions, NaN, typed arrays)', () => {
+    const odd = [Symbol('x'), 10n, () => 1, new Date(0), new Map(), Object.create(null), NaN, Infinity, -0, new Uint8Array(2)];
+    const v = compileTsl(model, { coerce: true, policy: 'platform' });
+    for (const x of odd) {
+      for (const p of model.properties) {
+        expect(v.propertyPost({ [p.identifier]: x }).ok).toBe(Object.is(x, -0) && ['bool', 'int', 'float', 'double'].includes(p.dataType.type));
+        v.propertySet({ [p.identifier]: x });
+        v.propertyPost({ [p.identifier]: { value: x, time: x } });
+        v.measurepointPost({ measurepoints: { [p.identifier]: { value: x, quality: x } } });
+      }
+      v.propertyPost(x);
+      v.propertyGet([x]);
+      v.eventPost('Error', { value: x, time: x });
+      v.serviceCall('SetMode', { Power: x, WF: x });
+    }
+  });
+
   it('costs time linear in the value size', () => {
     const m = parseTsl({ properties: [{ identifier: 'a', dataType: { type: 'array', specs: { size: 512, item: { type: 'text', specs: { length: 10240 } } } } }] }).model;
     const v = compileTsl(m);
