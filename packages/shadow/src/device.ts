@@ -38,6 +38,12 @@ export interface DeviceShadowStep {
 export interface DeviceShadowOptions {
   /** Drop a control push whose timestamp is older than this, in milliseconds. Default: never. */
   readonly maxAgeMs?: number;
+  /**
+   * Treat desired attributes in a `get` reply like a control push (apply, report, clear), so
+   * a device that was offline, or lost a version race, catches up. Default false: the seed
+   * only has control pushes start the flow.
+   */
+  readonly actOnGet?: boolean;
 }
 
 /**
@@ -79,7 +85,8 @@ export function reportShadow(device: DeviceShadow, reported: ShadowAttributes, v
  * - `control` with desired attributes: apply them, report them with the next version, and
  *   once that report succeeds, clear desired with the version after it. A push older than
  *   `maxAgeMs` ("the command has expired") or not newer than the cached copy is discarded.
- * - a `get` reply or a `control` push replaces the cached copy.
+ * - a `get` reply or a `control` push replaces the cached copy (with `actOnGet`, a `get` reply
+ *   holding desired attributes also starts the flow above, aged by their metadata times).
  * - an ack applies the acknowledged write to the cached copy and releases the next step.
  * - an error rejects the oldest write in flight; on 409 the device asks for the document.
  *
@@ -106,25 +113,41 @@ export function receiveShadowMessage(
     const { errorcode, errormessage } = payload.content;
     const actions: DeviceShadowAction[] = [{ type: 'rejected', request, errorcode, errormessage }];
     if (errorcode === '409') actions.push({ type: 'publish', request: { method: 'get' } });
-    return { device: { ...device, inFlight: rest, next: undefined }, actions };
+    // The clear that was to follow the rejected report must not go out; a later one still may.
+    const next = request !== undefined && device.next?.version === request.version + 1 ? undefined : device.next;
+    return { device: { ...device, inFlight: rest, next }, actions };
   }
   if (!('state' in payload)) return acknowledge(device, payload.version, message.timestamp);
 
   const incoming = documentOf(payload);
-  if (message.method === 'reply') return { device: { ...device, document: incoming }, actions: [] };
-
-  const cached = device.document?.version ?? 0;
-  const maxAge = options?.maxAgeMs ?? Number.POSITIVE_INFINITY;
-  if (payload.version <= cached && device.document !== undefined) {
+  if (message.method === 'reply') {
+    if (options?.actOnGet !== true || incoming.state.desired === undefined) return { device: { ...device, document: incoming }, actions: [] };
+    // A get reply was asked for: never stale, and its desired attributes are as old as their last write.
+    return follow(device, incoming, desiredSince(incoming), now, options);
+  }
+  if (device.document !== undefined && payload.version <= device.document.version) {
     return { device, actions: [{ type: 'discard', reason: 'stale', version: payload.version }] };
   }
-  if (now - message.timestamp * 1000 > maxAge) {
-    return { device: { ...device, document: incoming }, actions: [{ type: 'discard', reason: 'expired', version: payload.version }] };
+  return follow(device, incoming, message.timestamp, now, options);
+}
+
+/** The newest write time among the desired attributes (seconds). */
+function desiredSince(document: ShadowDocument): number {
+  let t = 0;
+  for (const m of Object.values(document.metadata.desired ?? {})) t = Math.max(t, m.timestamp);
+  return t === 0 ? document.timestamp : t;
+}
+
+/** The seed's response to desired state issued at `issued` (seconds): apply, report, then clear. */
+function follow(device: DeviceShadow, incoming: ShadowDocument, issued: number, now: number, options: DeviceShadowOptions | undefined): DeviceShadowStep {
+  const maxAge = options?.maxAgeMs ?? Number.POSITIVE_INFINITY;
+  if (now - issued * 1000 > maxAge) {
+    return { device: { ...device, document: incoming }, actions: [{ type: 'discard', reason: 'expired', version: incoming.version }] };
   }
   const desired = incoming.state.desired;
   if (desired === undefined) return { device: { ...device, document: incoming }, actions: [] };
-  const report: ShadowUpdateRequest = { method: 'update', state: { reported: desired }, version: payload.version + 1 };
-  const clear: ShadowUpdateRequest = { method: 'update', state: { desired: 'null' }, version: payload.version + 2 };
+  const report: ShadowUpdateRequest = { method: 'update', state: { reported: desired }, version: incoming.version + 1 };
+  const clear: ShadowUpdateRequest = { method: 'update', state: { desired: 'null' }, version: incoming.version + 2 };
   return {
     device: { document: incoming, inFlight: [...device.inFlight, report], next: clear },
     actions: [

@@ -215,6 +215,43 @@ describe('device side against the cloud reducer', () => {
     }), { numRuns: numRuns(150) });
   });
 
+  it('an application write racing the device ends, through 409 and actOnGet, with the device converged', () => {
+    fc.assert(fc.property(shadowDocument(), shadowAttributes({ nulls: false }), shadowAttributes({ nulls: false }), fc.nat({ max: 5 }), (cloud, first, second, raceAt) => {
+      let now = 2_000_000_000;
+      const options = { maxAgeMs: 60_000, actOnGet: true };
+      let device = deviceShadow(cloneShadow(cloud));
+      const toCloud: ShadowRequest[] = [];
+      const toDevice: Uint8Array[] = [];
+      const app = (desired: typeof first) => {
+        const r = applyShadowRequest(cloud, { method: 'update', state: { desired }, version: cloud.version + 1 }, (now += 1000), NO_LIMITS);
+        toDevice.push(encodeShadow(r.control!));
+      };
+      app(first);
+      let conflicts = 0;
+      // One message a tick, alternating directions; the second write lands at tick `raceAt`.
+      for (let tick = 0; tick < 40 && (toCloud.length > 0 || toDevice.length > 0 || tick <= raceAt); tick++) {
+        if (tick === raceAt) app(second);
+        const request = toCloud.shift();
+        if (request !== undefined) {
+          const r = applyShadowRequest(cloud, request, (now += 1000), NO_LIMITS);
+          toDevice.push(encodeShadow(r.reply));
+          if (r.reply.payload.status === 'error') conflicts++;
+        }
+        const message = toDevice.shift();
+        if (message !== undefined) {
+          const step = receiveShadowMessage(device, message, (now += 1000), options);
+          device = step.device;
+          for (const a of step.actions) if (a.type === 'publish') toCloud.push(a.request);
+        }
+      }
+      expect(toCloud.length + toDevice.length).toBe(0);
+      expect(cloud.state.desired).toBeUndefined();
+      expect(device.inFlight).toEqual([]);
+      expect(json(device.document)).toBe(json(cloud));
+      expect(conflicts).toBeLessThanOrEqual(2);
+    }), { numRuns: numRuns(200) });
+  });
+
   it('reportShadow picks the next version and the ack updates the cache', () => {
     let device = receiveShadowMessage(deviceShadow(), '{"method":"reply","payload":{"status":"success","state":{"reported":{"color":"red"}},"metadata":{"reported":{"color":{"timestamp":1544701176}}},"timestamp":1544784614,"version":1},"timestamp":1544784614}', 0).device;
     const sent = reportShadow(device, { color: 'blue' });
@@ -222,6 +259,20 @@ describe('device side against the cloud reducer', () => {
     device = receiveShadowMessage(sent.device, '{"method":"reply","payload":{"status":"success","version":2},"timestamp":1544784700}', 0).device;
     expect(device.document).toEqual({ state: { reported: { color: 'blue' } }, metadata: { reported: { color: { timestamp: 1544784700 } } }, timestamp: 1544784700, version: 2 });
     expect(sent.device.document?.state.reported).toEqual({ color: 'red' });
+  });
+
+  it('with actOnGet, a get reply holding desired attributes starts the flow; without, it only caches', () => {
+    const cloud = cloneShadow(lightbulb.doc2 as unknown as ShadowDocument);
+    const reply = encodeShadow(applyShadowRequest(cloud, { method: 'get' }, 1469564600_000).reply);
+    expect(receiveShadowMessage(deviceShadow(), reply, 1469564600_000).actions).toEqual([]);
+    const act = receiveShadowMessage(deviceShadow(), reply, 1469564600_000, { actOnGet: true, maxAgeMs: 60_000 });
+    expect(act.actions).toEqual([
+      { type: 'apply', desired: { color: 'green' } },
+      { type: 'publish', request: { method: 'update', state: { reported: { color: 'green' } }, version: 3 } },
+    ]);
+    // Desired written at 1469564576 is older than 10 s by then.
+    const old = receiveShadowMessage(deviceShadow(), reply, 1469564600_000, { actOnGet: true, maxAgeMs: 10_000 });
+    expect(old.actions).toEqual([{ type: 'discard', reason: 'expired', version: 2 }]);
   });
 
   it('a version conflict rejects the oldest write and asks for the document', () => {
