@@ -53,7 +53,7 @@ function readId(o: { [key: string]: AlinkJson }, err: string): { id: string; num
 
 function extras(o: { [key: string]: AlinkJson }, known: Set<string>): { [key: string]: AlinkJson } | undefined {
   let out: { [key: string]: AlinkJson } | undefined;
-  for (const k of Object.keys(o)) {
+  for (const k in o) {
     if (!known.has(k)) (out ??= {})[k] = o[k]!;
   }
   return out;
