@@ -50,7 +50,11 @@ export function decodeCoap(bytes: Uint8Array): CoapMessage {
   if (t === 3 || (t === 2 && cls === 0)) fail('bad_type_code', t === 3 ? 'a RST message must be empty' : 'an ACK cannot carry a request', 1);
   let p = 4 + tkl;
   if (p > n) fail('truncated_token', `token of ${tkl} bytes runs past the end`, n);
-  const token = tkl === 0 ? EMPTY : bytes.subarray(4, p);
+  // Views are built with the constructor: about twice as fast as subarray (no species lookup),
+  // and always a plain Uint8Array even when the input is a Node Buffer.
+  const buffer = bytes.buffer;
+  const base = bytes.byteOffset;
+  const token = tkl === 0 ? EMPTY : new Uint8Array(buffer, base + 4, tkl);
   const options: CoapOptionEntry[] = [];
   let payload = EMPTY;
   let number = 0;
@@ -60,7 +64,7 @@ export function decodeCoap(bytes: Uint8Array): CoapMessage {
     const b = bytes[p++]!;
     if (b === 0xff) {
       if (p === n) fail('empty_payload', 'a payload marker must be followed by a payload', start);
-      payload = bytes.subarray(p);
+      payload = new Uint8Array(buffer, base + p, n - p);
       break;
     }
     let delta = b >> 4;
@@ -99,7 +103,7 @@ export function decodeCoap(bytes: Uint8Array): CoapMessage {
         continue;
       }
     }
-    options.push({ number, value: bytes.subarray(p, p + len) });
+    options.push({ number, value: new Uint8Array(buffer, base + p, len) });
     previous = number;
     p += len;
   }
