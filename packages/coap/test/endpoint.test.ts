@@ -5,6 +5,7 @@ import {
   CoapCode, CoapError, CoapOption, createCoapEndpoint, decodeCoap, derivedTimes, DEFAULT_TRANSMISSION, encodeCoap, getUintOption, pathOptions, uriPath,
   type CoapEndpoint, type CoapEndpointOptions, type CoapMessage, type CoapResult,
 } from '@linkwire/coap';
+import { coapDatagramArbitrary, malformedCoapArbitrary } from '@linkwire/coap/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
 
 interface Sent { at: number; message: CoapMessage; bytes: Uint8Array; peer: string }
@@ -284,5 +285,38 @@ describe('two endpoints over a lossy link', () => {
       }
       expect(client.stats().requests).toBe(0);
     }), { numRuns: numRuns(60) });
+  });
+});
+
+describe('bounded state under a flood', () => {
+  it('stats and timers stay within their bounds whatever arrives from whichever peer', () => {
+    const action = fc.oneof(
+      fc.record({ kind: fc.constant('datagram' as const), bytes: coapDatagramArbitrary(), peer: fc.integer({ min: 0, max: 50 }) }),
+      fc.record({ kind: fc.constant('garbage' as const), bytes: malformedCoapArbitrary(), peer: fc.integer({ min: 0, max: 50 }) }),
+      fc.record({ kind: fc.constant('request' as const), peer: fc.integer({ min: 0, max: 5 }), non: fc.boolean() }),
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 60_000 }) }),
+    );
+    fc.assert(fc.property(fc.array(action, { maxLength: 120 }), (actions) => {
+      const later: (() => void)[] = [];
+      const { ep, clock } = harness({
+        maxRequests: 8, maxDuplicates: 16, maxSeparate: 4,
+        onRequest: (x) => { if (x.request.payload.length % 2 === 0) x.respond({ code: CoapCode.Content }); else later.push(() => x.respond({ code: CoapCode.Changed })); },
+      });
+      for (const a of actions) {
+        if (a.kind === 'advance') clock.advance(a.ms);
+        else if (a.kind === 'request') {
+          try { ep.request({ ...get, type: a.non ? 'NON' : 'CON', peer: `p${a.peer}` }, () => {}); } catch (e) { expect((e as CoapError).code).toBe('too_many_requests'); }
+        } else ep.receive(a.bytes, `p${a.peer}`);
+        while (later.length > 0) later.shift()!();
+        const s = ep.stats();
+        expect(s.requests).toBeLessThanOrEqual(8);
+        expect(s.duplicates).toBeLessThanOrEqual(16);
+        expect(s.separate).toBeLessThanOrEqual(4);
+        expect(clock.pending()).toBeLessThanOrEqual(8 * 2 + 4);
+      }
+      clock.advance(1_000_000);
+      expect(ep.stats().requests).toBe(0);
+      expect(ep.stats().separate).toBe(0);
+    }), { numRuns: numRuns(100) });
   });
 });

@@ -251,6 +251,13 @@ describe('node-coap', () => {
       expect(res.options.find((o) => String(o.name) === '2090')?.value).toEqual(Buffer.from('msg-1'));
     });
 
+    it('answers their unknown critical option with 4.02', async () => {
+      const before = server.received.length;
+      const res = await nodeRequest({ method: 'GET', pathname: '/x', options: { 2091: Buffer.from('x') } });
+      expect(res.code).toBe('4.02');
+      expect(server.received.length).toBe(before);
+    });
+
     it('they follow our Block2 answer to the end', async () => {
       const res = await nodeRequest({ method: 'GET', pathname: '/big' });
       expect(new Uint8Array(res.payload)).toEqual(body(4000));
