@@ -16,9 +16,9 @@ import type {
 export interface ShadowResult {
   /** The document after the request: the same object that was passed in. */
   readonly document: ShadowDocument;
-  /** The answer on `/shadow/get/{pk}/{dn}`: an ack, the full state (get) or an error. */
+  /** The answer on `/shadow/get/{pk}/{dn}`: an ack, the full state (get; shares the document's objects) or an error. */
   readonly reply: ShadowReply;
-  /** The push on `/shadow/get/{pk}/{dn}` when an update wrote desired attributes. */
+  /** The push on `/shadow/get/{pk}/{dn}` when an update wrote desired attributes; shares the document's objects. */
   readonly control?: ShadowControl;
 }
 
@@ -121,8 +121,6 @@ export function applyShadowRequest(
     return { document, reply: shadowErrorReply(e instanceof ShadowError && e.errorcode !== undefined ? e.errorcode : 500, now) };
   }
   if (plan.method === 'get') return { document, reply: { method: 'reply', payload: statePayload(document), timestamp: ts } };
-  if (plan.version <= document.version) return { document, reply: shadowErrorReply(409, now) };
-
   const del = plan.method === 'delete';
   if (
     overLimit(document.state.reported, plan.reported, del, max.maxReportedAttributes) ||
@@ -130,6 +128,7 @@ export function applyShadowRequest(
   ) {
     return { document, reply: shadowErrorReply(408, now) };
   }
+  if (plan.version <= document.version) return { document, reply: shadowErrorReply(409, now) };
 
   // Every check has passed: from here on nothing can fail, so a request is all or nothing.
   if (plan.reported) writeSection(document, 'reported', plan.reported, del, ts);
