@@ -153,6 +153,13 @@ export function parseAliyunAuthResponse(response: CoapMessage): AliyunAuthSucces
   return { ok: true, token, ...(random === undefined ? {} : { random }), ...(offset === undefined ? {} : { seqOffset: offset }) };
 }
 
+/** Throws `invalid_argument` unless `topic` is `/seg/seg…` with no empty segment, `+` or `#`. */
+export function checkPublishTopic(topic: string): void {
+  if (typeof topic !== 'string' || !topic.startsWith('/') || topic.includes('+') || topic.includes('#') || topic.split('/').slice(1).some((s) => s === '')) {
+    throw new CoapError('invalid_argument', `not a publishable topic: ${JSON.stringify(topic)}`);
+  }
+}
+
 /** What {@link aliyunPublisher} needs: the token, and for symmetric mode the secret and auth answer. */
 export interface AliyunPublisherOptions {
   readonly token: string;
@@ -205,9 +212,7 @@ export function aliyunPublisher(options: AliyunPublisherOptions): AliyunPublishe
       return seq;
     },
     publishRequest(topic, payload) {
-      if (!topic.startsWith('/') || topic.includes('+') || topic.includes('#') || topic.split('/').slice(1).some((s) => s === '')) {
-        throw new CoapError('invalid_argument', `not a publishable topic: ${JSON.stringify(topic)}`);
-      }
+      checkPublishTopic(topic);
       const opts: { number: number; value: string | number | Uint8Array }[] = [
         ...pathOptions(`/topic${topic}`),
         { number: CoapOption.ContentFormat, value: ContentFormat[format] },

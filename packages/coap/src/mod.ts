@@ -36,3 +36,4 @@ export { createAliyunCoapServer, type AliyunCoapServer, type AliyunCoapServerOpt
 export {
   block2Response, blockwiseRequest, createBlock1Receiver, type Block1Outcome, type Block1Receiver, type BlockwiseOptions, type BlockwiseResult,
 } from './blockwise.ts';
+export { createAliyunCoapClient, type AliyunCoapClient, type AliyunCoapClientOptions, type AliyunPublishOutcome } from './aliyun-client.ts';

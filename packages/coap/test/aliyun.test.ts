@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { manualClock, seededRandom, utf8Decode, utf8Encode } from '@linkwire/base';
 import {
   CoapCode, CoapError, CoapOption, aliyunAesKey, aliyunAuthParams, aliyunAuthRequest, aliyunDecrypt, aliyunEncrypt, aliyunPublisher,
-  aliyunSignContent, createAliyunCoapServer, createCoapEndpoint, decodeBody, decodeCoap, decryptSeq, encodeBody, encodeCoap, encryptSeq,
+  aliyunSignContent, createAliyunCoapClient, createAliyunCoapServer, createCoapEndpoint, decodeBody, decodeCoap, decryptSeq, encodeBody, encodeCoap, encryptSeq,
   getOption, getUintOption, parseAliyunAuthResponse, pathOptions, uriPath, verifyAliyunSign,
-  type AliyunPublish, type CoapMessage, type CoapResult,
+  type AliyunPublish, type AliyunPublishOutcome, type CoapMessage, type CoapResult,
 } from '@linkwire/coap';
 import { aliyunAuthOptionsArbitrary } from '@linkwire/coap/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
@@ -149,7 +149,7 @@ function world(mode: 'dtls' | 'aes', opts: { ackMode?: 1; seed?: number } = {}) 
     if (result === undefined || !result.ok) throw new Error(`no response: ${JSON.stringify(result)}`);
     return result.response;
   };
-  return { clock, server, call, published };
+  return { clock, server, call, published, device: () => device };
 }
 
 describe('Alibaba flows end to end (seed §3.3)', () => {
@@ -263,5 +263,50 @@ describe('auth round trip for any identity (testing arbitraries)', () => {
       const wrong = aliyunAuthRequest({ ...o, seq: o.seq ?? 1, deviceSecret: `${o.deviceSecret}x` });
       expect(server.handle(decodeCoap(encodeCoap({ type: 'CON', code: wrong.code, messageId: 2, options: wrong.options, payload: wrong.payload }))).code).toBe(CoapCode.Unauthorized);
     }), { numRuns: numRuns(100) });
+  });
+});
+
+describe('createAliyunCoapClient', () => {
+  const auth = { productKey: PK, deviceName: DN, deviceSecret: SECRET, seq: 1 };
+  const topic = `/${PK}/${DN}/pub`;
+
+  for (const mode of ['dtls', 'aes'] as const) {
+    it(`${mode}: authenticates on the first publish, queues the rest, and re-authenticates once on 4.01`, () => {
+      const w = world(mode);
+      const client = createAliyunCoapClient({ endpoint: w.device(), peer: 'platform', mode, auth });
+      const outcomes: AliyunPublishOutcome[] = [];
+      for (let i = 0; i < 3; i++) client.publish(topic, `{"i":${i}}`, (o) => outcomes.push(o));
+      w.clock.advance(5000);
+      expect(outcomes.map((o) => o.ok && o.messageId)).toEqual(['msg1', 'msg2', 'msg3']);
+      const first = client.token;
+      expect(first).toMatch(/^[0-9a-f]{32}$/);
+      // The token expires (48 h): the next publish gets 4.01, re-authenticates and succeeds.
+      w.clock.advance(48 * 3600_000);
+      client.publish(topic, 'later', (o) => outcomes.push(o));
+      w.clock.advance(5000);
+      expect(outcomes[3]).toMatchObject({ ok: true, messageId: 'msg4' });
+      expect(client.token).not.toBe(first);
+      expect(utf8Decode(w.published[3]!.payload)).toBe('later');
+    });
+  }
+
+  it('reports a refused auth to every waiting publish, and refuses bad topics at once', () => {
+    const w = world('dtls');
+    const client = createAliyunCoapClient({ endpoint: w.device(), peer: 'platform', mode: 'dtls', auth: { ...auth, deviceSecret: 'wrong' }, maxQueued: 2 });
+    const outcomes: AliyunPublishOutcome[] = [];
+    for (let i = 0; i < 3; i++) client.publish(topic, 'x', (o) => outcomes.push(o));
+    w.clock.advance(5000);
+    expect(outcomes).toEqual([{ ok: false, error: 'queue_full' }, { ok: false, error: 'auth_refused', code: CoapCode.Unauthorized }, { ok: false, error: 'auth_refused', code: CoapCode.Unauthorized }]);
+    expect(() => client.publish('/a/+/b', 'x', () => {})).toThrow(CoapError);
+    expect(() => createAliyunCoapClient({ endpoint: w.device(), mode: 'aes', auth: { ...auth, seq: undefined } })).toThrow(CoapError);
+  });
+
+  it('a forbidden topic is refused with its code, not retried', () => {
+    const w = world('aes');
+    const client = createAliyunCoapClient({ endpoint: w.device(), peer: 'platform', mode: 'aes', auth });
+    const outcomes: AliyunPublishOutcome[] = [];
+    client.publish(`/${PK}/other/pub`, 'x', (o) => outcomes.push(o));
+    w.clock.advance(5000);
+    expect(outcomes).toEqual([{ ok: false, error: 'refused', code: CoapCode.Forbidden }]);
   });
 });
