@@ -145,13 +145,13 @@ function functions(
       checkAlgorithm(algorithm);
       checkInput(secret, 'secret');
       checkInput(data);
-      return at(data.length).key(algorithm, bytesOf(secret)).sign(data);
+      return at(data.length).hmac(algorithm, bytesOf(secret), data);
     },
     hmacHex(algorithm, secret, data) {
       checkAlgorithm(algorithm);
       checkInput(secret, 'secret');
       checkInput(data);
-      return at(data.length).key(algorithm, bytesOf(secret)).signHex(data);
+      return at(data.length).hmacHex(algorithm, bytesOf(secret), data);
     },
     hmacKey(algorithm, secret) {
       checkAlgorithm(algorithm);

@@ -34,6 +34,8 @@ export interface Engine {
   hashHex(algorithm: HashAlgorithm, data: HashInput): string;
   create(algorithm: HashAlgorithm): Context;
   key(algorithm: HashAlgorithm, secret: Uint8Array): EngineKey;
+  hmac(algorithm: HashAlgorithm, secret: Uint8Array, data: HashInput): Uint8Array;
+  hmacHex(algorithm: HashAlgorithm, secret: Uint8Array, data: HashInput): string;
   /** Portable backends only. */
   restore(state: DigestState): Context;
 }

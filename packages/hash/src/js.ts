@@ -92,5 +92,7 @@ export const js: Engine = {
   hashHex: (algorithm, data) => toHex(js.hash(algorithm, data)),
   create: (algorithm) => context(algorithm, fresh(algorithm), undefined),
   key,
+  hmac: (algorithm, secret, data) => key(algorithm, secret).sign(data),
+  hmacHex: (algorithm, secret, data) => toHex(key(algorithm, secret).sign(data)),
   restore: (s) => context(s.algorithm, load(fresh(s.algorithm), s.h, s.length, s.pending), s.outer),
 };

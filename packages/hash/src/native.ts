@@ -29,6 +29,8 @@ export function nativeEngine(b: NativeHashBackend): Engine {
       signHex: (data) => toHex(b.hmac(algorithm, secret, bytesOf(data))),
       create: () => context(b.createHmac(algorithm, secret)),
     }),
+    hmac: (algorithm, secret, data) => b.hmac(algorithm, secret, bytesOf(data)),
+    hmacHex: (algorithm, secret, data) => toHex(b.hmac(algorithm, secret, bytesOf(data))),
     restore: noSnapshot,
   };
 }

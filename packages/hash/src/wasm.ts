@@ -5,7 +5,7 @@
  * its two fixed pages (the module declares maximum = minimum: it cannot grow).
  */
 import { fromBase64, toHex, utf8EncodeInto } from '@linkwire/base';
-import { BLOCK, DIGEST_LENGTH, STATE_WORDS, padBlocks, type Context, type DigestState, type Engine, type EngineKey } from './engine.ts';
+import { BLOCK, STATE_WORDS, type Context, type DigestState, type Engine, type EngineKey } from './engine.ts';
 import type { HashAlgorithm, HashInput } from './types.ts';
 import { WASM_BASE64 } from './wasm-bytes.ts';
 
@@ -30,6 +30,7 @@ interface Kernel {
   digest(alg: number, length: number): void;
   hmac(alg: number, length: number): void;
   hmac_final(alg: number): void;
+  hmac_key(alg: number, length: number): void;
 }
 
 /** The part of the WebAssembly JS API this backend uses; the core compiles without the DOM lib. */
@@ -231,8 +232,7 @@ function engineOver(kernel: Kernel): Engine {
   const hashInto = (algorithm: HashAlgorithm, data: HashInput): Uint8Array => {
     park();
     const alg = ALG[algorithm];
-    const short = typeof data === 'string' ? data.length <= STRING_SLICE : data.length <= INPUT_SIZE;
-    if (short) kernel.digest(alg, stage(alg, data));
+    if (fits(data)) kernel.digest(alg, stage(alg, data));
     else {
       kernel.init(alg);
       stage(alg, data);
@@ -241,21 +241,30 @@ function engineOver(kernel: Kernel): Engine {
     return outViews[algorithm];
   };
 
-  // The chaining words after one pad block, as they sit in WASM memory.
-  const padState = (algorithm: HashAlgorithm, block: Uint8Array): Uint8Array => {
+  /** Leaves the pad states of `secret` in the pad area (anonymous: no key object owns them). */
+  const loadKey = (algorithm: HashAlgorithm, secret: Uint8Array): void => {
     park();
+    // A key beyond the input window is hashed here first, as the kernel would (RFC 2104 §3).
+    const k = secret.length > INPUT_SIZE ? hashInto(algorithm, secret).slice() : secret;
+    mem.set(k, INPUT);
+    kernel.hmac_key(ALG[algorithm], k.length);
+    activePads = undefined;
+  };
+
+  const fits = (data: HashInput): boolean => (typeof data === 'string' ? data.length <= STRING_SLICE : data.length <= INPUT_SIZE);
+
+  // One-shot HMAC: two calls into WASM, nothing allocated but the result.
+  const hmacInto = (algorithm: HashAlgorithm, secret: Uint8Array, data: HashInput): Uint8Array => {
+    loadKey(algorithm, secret);
     const alg = ALG[algorithm];
-    kernel.init(alg);
-    mem.set(block, INPUT);
-    kernel.update(alg, INPUT, BLOCK);
-    return mem.slice(H, H + 32);
+    kernel.hmac(alg, stage(alg, data));
+    return outViews[algorithm];
   };
 
   const key = (algorithm: HashAlgorithm, secret: Uint8Array): EngineKey => {
-    const [ipad, opad] = padBlocks(secret, (k) => hashInto(algorithm, k).slice());
-    const keyPads = new Uint8Array(64);
-    keyPads.set(padState(algorithm, ipad), 0);
-    keyPads.set(padState(algorithm, opad), 32);
+    loadKey(algorithm, secret);
+    const keyPads = pads.slice();
+    activePads = keyPads;
     const alg = ALG[algorithm];
     const out = outViews[algorithm];
     // The hot path of every signature: encode straight into WASM memory, one call, no garbage
@@ -267,12 +276,12 @@ function engineOver(kernel: Kernel): Engine {
     };
     return {
       sign(data) {
-        if (typeof data === 'string' ? data.length > STRING_SLICE : data.length > INPUT_SIZE) return digest(longHmac(data));
+        if (!fits(data)) return digest(longHmac(data));
         run(data);
         return out.slice();
       },
       signHex(data) {
-        if (typeof data === 'string' ? data.length > STRING_SLICE : data.length > INPUT_SIZE) return toHex(digest(longHmac(data)));
+        if (!fits(data)) return toHex(digest(longHmac(data)));
         run(data);
         return toHex(out);
       },
@@ -305,6 +314,8 @@ function engineOver(kernel: Kernel): Engine {
       return wrap(c);
     },
     key,
+    hmac: (algorithm, secret, data) => (fits(data) ? hmacInto(algorithm, secret, data).slice() : key(algorithm, secret).sign(data)),
+    hmacHex: (algorithm, secret, data) => (fits(data) ? toHex(hmacInto(algorithm, secret, data)) : key(algorithm, secret).signHex(data)),
     restore(s) {
       const c = fresh(s.algorithm, s.outer === undefined ? undefined : new Uint8Array(32));
       putWords(c.saved, H, s.h);

@@ -82,6 +82,16 @@ describe('differential: WASM = JS = node:crypto', () => {
     for (const [alg, hex] of MILLION_A) for (const api of apis()) expect(api.hashHex(alg, a)).toBe(hex);
   });
 
+  it('keys longer than the 64 KiB input window are hashed first, as RFC 2104 says', () => {
+    const key = new Uint8Array(70_000).map((_, i) => i * 7);
+    for (const alg of ['md5', 'sha1', 'sha256'] as const) {
+      for (const api of apis()) {
+        expect(api.hmacHex(alg, key, 'm')).toBe(nodeMac(alg, key, 'm'));
+        expect(api.hmacKey(alg, key).signHex('m')).toBe(nodeMac(alg, key, 'm'));
+      }
+    }
+  });
+
   it('a long string streams through the input window without splitting surrogate pairs', () => {
     const s = 'é€\u{1F600}'.repeat(40_000) + 'tail';
     for (const alg of ['md5', 'sha1', 'sha256'] as const) {
