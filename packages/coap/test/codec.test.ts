@@ -184,6 +184,29 @@ describe('properties', () => {
     }), { numRuns: numRuns(200) });
   });
 
+  it('encodeCoap either refuses with CoapError or writes something decodeCoap accepts', () => {
+    const value = fc.oneof(fc.uint8Array({ maxLength: 20 }), fc.string({ maxLength: 20 }), fc.integer({ min: -2, max: 2 ** 33 }), fc.double());
+    const option = fc.record({ number: fc.oneof(fc.constantFrom(1, 4, 5, 6, 11, 12, 17, 23, 35, 2088, 2089), fc.integer({ min: -1, max: 70000 })), value });
+    const init = fc.record({
+      type: fc.constantFrom('CON', 'NON', 'ACK', 'RST', 'XXX') as fc.Arbitrary<'CON'>,
+      code: fc.oneof(fc.integer({ min: -1, max: 256 }), fc.double()),
+      messageId: fc.oneof(fc.integer({ min: -1, max: 70000 }), fc.double()),
+      token: fc.option(fc.uint8Array({ maxLength: 10 }), { nil: undefined }),
+      options: fc.option(fc.array(option, { maxLength: 6 }), { nil: undefined }),
+      payload: fc.option(fc.oneof(fc.uint8Array({ maxLength: 10 }), fc.string({ maxLength: 10 })), { nil: undefined }),
+    });
+    fc.assert(fc.property(init, (m) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = encodeCoap(m);
+      } catch (e) {
+        expect(e).toBeInstanceOf(CoapError);
+        return;
+      }
+      expect(() => decodeCoap(bytes)).not.toThrow();
+    }), { numRuns: numRuns(1000) });
+  });
+
   it('any byte string decodes or fails with CoapDecodeError only', () => {
     fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 80 }), malformedCoapArbitrary()), (bytes) => {
       try {
