@@ -244,6 +244,63 @@ export const cases: ConformanceCase[] = [
     },
   },
   {
+    name: `shadow: ${SEED} §7.2 every request the seed shows parses`,
+    run() {
+      const seedRequests = [
+        lightbulb.step1,
+        lightbulb.step2,
+        lightbulb.step4,
+        lightbulb.step5,
+        '{"method": "get"}',
+        '{"method":"delete","state":{"reported":{"color":"null","temperature":"null"}},"version":1}',
+        '{"method":"delete","state":{"reported":"null"},"version":1}',
+      ];
+      for (const r of seedRequests) equal(parseShadowRequest(r), JSON.parse(r), r);
+    },
+  },
+  {
+    name: `shadow: ${SEED} §7.2 reply bytes are the seed's, key for key`,
+    run() {
+      const r = applyShadowRequest(emptyShadow(), lightbulb.step1, at(1469564576));
+      equal(utf8Decode(encodeShadow(r.reply)), '{"method":"reply","payload":{"status":"success","version":1},"timestamp":1469564576}', 'success reply');
+      const e = applyShadowRequest(r.document, lightbulb.step1, at(1469564576));
+      equal(utf8Decode(encodeShadow(e.reply)), '{"method":"reply","payload":{"status":"error","content":{"errorcode":"409","errormessage":"Version conflict."}},"timestamp":1469564576}', 'error reply');
+    },
+  },
+  {
+    name: 'shadow: Table 7-3 order: 408 is answered before 409',
+    run() {
+      const doc = emptyShadow();
+      applyShadowRequest(doc, { method: 'update', state: { reported: { a: 1, b: 2 } }, version: 5 }, 0);
+      equal(errorcodeOf(doc, '{"method":"update","state":{"reported":{"c":3}},"version":5}'), '409', 'conflict alone');
+      const p = applyShadowRequest(doc, '{"method":"update","state":{"reported":{"c":3}},"version":5}', 0, { maxReportedAttributes: 2 }).reply.payload;
+      equal(p.status === 'error' ? p.content.errorcode : undefined, '408', 'both: 408');
+    },
+  },
+  {
+    name: 'shadow: delta descends into objects and compares arrays whole',
+    run() {
+      const doc = emptyShadow();
+      applyShadowRequest(doc, { method: 'update', state: { reported: { light: { on: true, rgb: [1, 2, 3] }, mode: 'eco' } }, version: 1 }, 0);
+      applyShadowRequest(doc, { method: 'update', state: { desired: { light: { on: true, rgb: [1, 2, 4] }, mode: 'eco', fan: 2 } }, version: 2 }, 0);
+      equal(shadowDelta(doc), { light: { rgb: [1, 2, 4] }, fan: 2 }, 'delta');
+      applyShadowRequest(doc, { method: 'update', state: { reported: shadowDelta(doc)! }, version: 3 }, 0);
+      equal(shadowDelta(doc), undefined, 'no delta once reported');
+    },
+  },
+  {
+    name: 'shadow: device side, a 409 on the report cancels its clear and asks for the document',
+    run() {
+      const s1 = receiveShadowMessage(deviceShadow(), JSON.stringify(lightbulb.control2), at(1469564577));
+      const s2 = receiveShadowMessage(s1.device, '{"method":"reply","payload":{"status":"error","content":{"errorcode":"409","errormessage":"Version conflict."}},"timestamp":1469564578}', at(1469564578));
+      equal(s2.actions, [
+        { type: 'rejected', request: JSON.parse(lightbulb.step4), errorcode: '409', errormessage: 'Version conflict.' },
+        { type: 'publish', request: { method: 'get' } },
+      ], 'actions');
+      equal(s2.device.next, undefined, 'no clear after a rejected report');
+    },
+  },
+  {
     name: 'shadow: parseShadowRequest returns the canonical seed form',
     run() {
       equal(parseShadowRequest('{"method":"delete","state":{"reported":{"color":null}},"version":2}'), { method: 'delete', state: { reported: { color: 'null' } }, version: 2 }, 'delete leaves');
