@@ -21,7 +21,12 @@ function checkKey(key: Uint8Array): void {
   if (!(key instanceof Uint8Array) || key.length !== 16) throw new CoapError('invalid_argument', 'the AES key must be 16 bytes');
 }
 
-/** AES-128-CBC with PKCS#7 padding and the fixed IV. */
+/**
+ * AES-128-CBC with PKCS#7 padding and the fixed IV.
+ *
+ * @example
+ * const body = aliyunEncrypt(aliyunAesKey(deviceSecret, auth.random), '{"temp":21.5}');
+ */
 export function aliyunEncrypt(key: Uint8Array, plaintext: Uint8Array | string): Uint8Array {
   checkKey(key);
   return cbc(key, ALIYUN_AES_IV).encrypt(typeof plaintext === 'string' ? utf8Encode(plaintext) : plaintext);
@@ -32,6 +37,9 @@ export function aliyunEncrypt(key: Uint8Array, plaintext: Uint8Array | string): 
  * always breaks the padding (`bad_padding`), a tampered earlier block only garbles the text,
  * which the payload parser or the seq check then refuses. Throws `bad_ciphertext` for a
  * length that is not a positive multiple of 16.
+ *
+ * @example
+ * utf8Decode(aliyunDecrypt(key, response.payload))
  */
 export function aliyunDecrypt(key: Uint8Array, ciphertext: Uint8Array): Uint8Array {
   checkKey(key);

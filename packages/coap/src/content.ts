@@ -58,6 +58,9 @@ function fromCbor(v: unknown, depth: number, maxDepth: number): JsonValue {
 /**
  * Decodes an untrusted payload in `format` into a JSON value: bounded size and depth, no
  * `__proto__` keys, CBOR restricted to the JSON data model. Throws `CoapError('invalid_payload')`.
+ *
+ * @example
+ * decodeBody(response.payload, formatOf(getUintOption(response, CoapOption.ContentFormat)) ?? 'json')
  */
 export function decodeBody(bytes: Uint8Array, format: AliyunFormat, limits?: BodyLimits): JsonValue {
   const maxBytes = limits?.maxBytes ?? 64 * 1024;

@@ -13,7 +13,7 @@ const fail = (code: string, message: string, offset: number): never => {
  * Decodes one CoAP datagram (RFC 7252 §3). Everything libcoap rejects is rejected here with a
  * {@link CoapDecodeError} (`code`, `offset`), and nothing else is ever thrown:
  *
- * `truncated_header`, `bad_version`, `bad_token_length` (9–15), `truncated_token`,
+ * `invalid_input` (not a Uint8Array), `truncated_header`, `bad_version`, `bad_token_length` (9–15), `truncated_token`,
  * `reserved_code_class` (1, 6, 7), `empty_not_empty` (0.00 with a token, options or payload),
  * `empty_non` (a NON must carry a request or response), `bad_type_code` (a request in an ACK
  * or RST, or a RST that is not empty), `bad_option_delta` / `bad_option_length` (nibble 15
@@ -31,6 +31,7 @@ const fail = (code: string, message: string, offset: number): never => {
  * m.type; m.code; uriPath(m) // 'CON', 0x01 (GET), '/auth'
  */
 export function decodeCoap(bytes: Uint8Array): CoapMessage {
+  if (!(bytes instanceof Uint8Array)) fail('invalid_input', 'decodeCoap takes a Uint8Array', 0);
   const n = bytes.length;
   if (n < 4) fail('truncated_header', `a CoAP header is 4 bytes, got ${n}`, n);
   const b0 = bytes[0]!;

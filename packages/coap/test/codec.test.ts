@@ -77,6 +77,14 @@ describe('decodeCoap rejects the libcoap reject list (STYLE.md) with code and of
     expect(Array.from(m.payload)).toEqual([0x7b, 0x7d]);
   });
 
+  it('refuses a non-Uint8Array with invalid_input and takes a Node Buffer as it is', () => {
+    expect(decodeError('@\u0001\u0000\u0001' as unknown as Uint8Array).code).toBe('invalid_input');
+    expect(decodeError([0x40, 1, 0, 1] as unknown as Uint8Array).code).toBe('invalid_input');
+    const m = decodeCoap(Buffer.from('40010001b461757468ff7b7d', 'hex'));
+    expect(uriPath(m)).toBe('/auth');
+    expect(m.payload.constructor).toBe(Uint8Array);
+  });
+
   it('peekHeader still reads the header of a datagram with bad options', () => {
     const bytes = hex('42010abc 1234 71 01 01 02');
     expect(decodeError(bytes).code).toBe('repeated_critical_option');
