@@ -9,7 +9,7 @@ import { LinkwireError } from '@linkwire/base';
  * SHADOW_ERROR_MESSAGES[409]; // 'Version conflict.'
  * ```
  */
-export const SHADOW_ERROR_MESSAGES = {
+export const SHADOW_ERROR_MESSAGES = Object.freeze({
   400: 'Incorrect JSON file.',
   401: 'The method field is not found.',
   402: 'the state field is not found.',
@@ -21,7 +21,7 @@ export const SHADOW_ERROR_MESSAGES = {
   408: 'The reported field contains more than 128 attributes.',
   409: 'Version conflict.',
   500: 'Server exception.',
-} as const;
+} as const);
 
 /** One of the numeric codes of Table 7-3. */
 export type ShadowErrorCode = keyof typeof SHADOW_ERROR_MESSAGES;

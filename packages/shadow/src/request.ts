@@ -6,12 +6,12 @@ import type { ShadowAttributes, ShadowLimits, ShadowRequest, ShadowSectionWrite 
  * The limits in force when a caller gives none. Pass a partial {@link ShadowLimits} to change
  * some, e.g. `{ maxReportedAttributes: Infinity }` for a shadow not bound to the platform's 128.
  */
-export const DEFAULT_SHADOW_LIMITS: Required<ShadowLimits> = {
+export const DEFAULT_SHADOW_LIMITS: Required<ShadowLimits> = Object.freeze({
   maxReportedAttributes: 128,
   maxDesiredAttributes: 128,
   maxRequestBytes: 16384,
   maxDepth: 16,
-};
+});
 
 /**
  * A validated write of one section, detached from the caller's objects: `clear` empties the
