@@ -81,7 +81,18 @@ function hasher(algorithm: HashAlgorithm, backend: BackendName, ctx: Context): H
   return self;
 }
 
-function keyOn(engine: Engine, stream: (options?: HasherOptions) => Engine, routeNative: boolean, algorithm: HashAlgorithm, secret: HashInput): HmacKey {
+/** Which engine serves each kind of call: per call for the defaults, one fixed for {@link hashWith}. */
+interface Policy {
+  oneShot(size: number): Engine;
+  stream(options?: HasherOptions): Engine;
+  /** Where keys and restored states live (a portable engine, unless native is forced). */
+  portable(): Engine;
+  /** Whether a key sends large messages to a native backend registered at call time. */
+  readonly routeNative: boolean;
+}
+
+function keyOn(policy: Policy, algorithm: HashAlgorithm, secret: HashInput): HmacKey {
+  const engine = policy.portable();
   const secretBytes = bytesOf(secret);
   const k: EngineKey = engine.key(algorithm, secretBytes);
   // Large messages may go to a native backend, even one registered after the key was made;
@@ -97,7 +108,7 @@ function keyOn(engine: Engine, stream: (options?: HasherOptions) => Engine, rout
     return nativeKey!;
   };
   const route = (data: HashInput): EngineKey =>
-    !routeNative || native === undefined || choice !== 'auto' || data.length < native.minBytes ? k : keyFor(native.engine);
+    !policy.routeNative || native === undefined || choice !== 'auto' || data.length < native.minBytes ? k : keyFor(native.engine);
   return {
     algorithm,
     sign(data) {
@@ -109,22 +120,17 @@ function keyOn(engine: Engine, stream: (options?: HasherOptions) => Engine, rout
       return route(data).signHex(data);
     },
     create(options) {
-      const e = stream(options);
-      return hasher(algorithm, e.name, keyFor(e.name === 'native' ? e : engine).create());
+      const e = policy.stream(options).name === 'native' ? policy.stream(options) : engine;
+      return hasher(algorithm, e.name, keyFor(e).create());
     },
   };
 }
 
 type Api = Omit<HashFunctions, 'backend'>;
 
-/** Every public function, over one engine picked per call (the defaults) or one fixed engine. */
-function functions(
-  at: (size: number) => Engine,
-  stream: (options?: HasherOptions) => Engine,
-  keyEngine: () => Engine,
-  resumeOn: () => Engine,
-  routeNative: boolean,
-): Api {
+/** Every public function, over the engines a policy picks. */
+function functions(policy: Policy): Api {
+  const at = policy.oneShot;
   return {
     hash(algorithm, data) {
       checkAlgorithm(algorithm);
@@ -138,7 +144,7 @@ function functions(
     },
     createHash(algorithm, options) {
       checkAlgorithm(algorithm);
-      const e = stream(options);
+      const e = policy.stream(options);
       return hasher(algorithm, e.name, e.create(algorithm));
     },
     hmac(algorithm, secret, data) {
@@ -156,17 +162,17 @@ function functions(
     hmacKey(algorithm, secret) {
       checkAlgorithm(algorithm);
       checkInput(secret, 'secret');
-      return keyOn(keyEngine(), stream, routeNative, algorithm, secret);
+      return keyOn(policy, algorithm, secret);
     },
     restoreHash(snapshot) {
       const s = decodeSnapshot(snapshot);
-      const e = resumeOn();
+      const e = policy.portable();
       return hasher(s.algorithm, e.name, e.restore(s));
     },
   };
 }
 
-const auto = functions(engineFor, streamingEngine, portable, portable, true);
+const auto = functions({ oneShot: engineFor, stream: streamingEngine, portable, routeNative: true });
 
 /**
  * The digest of `data` (a string is hashed as UTF-8).
@@ -242,8 +248,7 @@ export const restoreHash: (snapshot: Uint8Array) => Hasher = auto.restoreHash;
 export function hashWith(backend: BackendName): HashFunctions {
   const engine = engineNamed(backend);
   const only = (): Engine => engine;
-  const resume = backend === 'native' ? () => unavailable('resumable native') : only;
-  return { backend, ...functions(only, only, only, resume, false) };
+  return { backend, ...functions({ oneShot: only, stream: only, portable: only, routeNative: false }) };
 }
 
 /**

@@ -162,7 +162,7 @@ describe('native backend (node:crypto registered)', () => {
     expect(restoreHash(r.update('ab').snapshot()).update('c').digestHex()).toBe(node('sha1', 'abc'));
     expect(hmacKey('md5', 'k').create().backend).toBe('native');
     expect(hmacKey('md5', 'k').create({ resumable: true }).backend).toBe('wasm');
-    expect(() => hashWith('native').restoreHash(r.snapshot())).toThrow(expect.objectContaining({ code: 'backend_unavailable' }));
+    expect(() => hashWith('native').restoreHash(r.snapshot())).toThrow(expect.objectContaining({ code: 'snapshot_unsupported' }));
   });
 
   it('registration is checked and can be undone', () => {
