@@ -52,13 +52,13 @@ const readOurs = () => {
 await compare('encode the 281-byte seed publish', [
   { name: 'coap-packet generate', fn: theirs },
   { name: '@linkwire/coap encodeCoap', fn: ours },
-]);
+], { time: 1500 });
 await compare('decode the 281-byte seed publish', [
   { name: 'coap-packet parse (no validation)', fn: () => coapPacket.parse(buffer) },
   { name: '@linkwire/coap decodeCoap (validating)', fn: () => decodeCoap(datagram) },
-]);
+], { time: 1500 });
 await compare('decode the 281-byte seed publish and read its fields', [
   { name: 'coap-packet parse + read fields', fn: readTheirs },
   { name: '@linkwire/coap decodeCoap + read fields', fn: readOurs },
-]);
+], { time: 1500 });
 if (sink === 0.5) console.log(sink);
