@@ -19,4 +19,16 @@ describe('runtime matrix: Deno', () => {
     expect(out.runtime).toMatch(/^deno 2\./);
     expectAllPassed('Deno', out.results);
   }, 180_000);
+
+  it('type-checks every browser-safe entry with Deno (deno check)', () => {
+    const entries = ['base', 'hash', 'sign', 'alink', 'tsl', 'shadow', 'coap', 'ota', 'mqtt', 'device', 'web'].flatMap((p) => {
+      const files = [`packages/${p}/src/mod.ts`];
+      if (existsSync(`${root}packages/${p}/src/testing.ts`)) files.push(`packages/${p}/src/testing.ts`);
+      return files;
+    });
+    const r = spawnSync(deno, ['check', '--quiet', ...entries], {
+      cwd: root, encoding: 'utf8', timeout: 240_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+    });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+  }, 300_000);
 });
