@@ -69,8 +69,12 @@ interface PostNode {
 }
 
 function postTest(p: PostNode, v: unknown): boolean {
-  if (test(p.node, v)) return true;
-  if (!p.wrappable || typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  return test(p.node, v) || (p.wrappable && wrappedTest(p, v));
+}
+
+// Kept out of postTest so that the hot check stays small enough to inline.
+function wrappedTest(p: PostNode, v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
   let hasValue = false;
   for (const k in o) {
@@ -169,6 +173,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   // bounded: past FAIL_CAP failures the explanation walks the whole object instead.
   const FAIL_CAP = 64;
   const failed: string[] = [];
+  const failedAt = new Int32Array(FAIL_CAP);
   let failures = 0;
   let scanned = 0;
 
@@ -184,7 +189,10 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
         hint = i + 1;
         if (postTest(postNodes[i]!, params[k])) continue;
       }
-      if (failures < FAIL_CAP) failed[failures] = k;
+      if (failures < FAIL_CAP) {
+        failed[failures] = k;
+        failedAt[failures] = i;
+      }
       failures++;
     }
     scanned = count;
@@ -201,7 +209,10 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
         const p = postNodes[i]!;
         if (p.rw && test(p.node, params[k])) continue;
       }
-      if (failures < FAIL_CAP) failed[failures] = k;
+      if (failures < FAIL_CAP) {
+        failed[failures] = k;
+        failedAt[failures] = i;
+      }
       failures++;
     }
     scanned = 0;
@@ -225,7 +236,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     let dropped = false;
     for (let j = 0; j < n; j++) {
       const k = keys[j]!;
-      const p = props.get(k);
+      const p = recorded ? postNodes[failedAt[j]!] : props.get(k);
       if (p === undefined) {
         unknownProperty(ctx, childPath(base, k), k);
         if (!strict) dropped = true;

@@ -79,7 +79,8 @@ export function makeKeys(ids: readonly string[]): Keys {
  * order every time, so comparing with the expected next key usually spares the hash lookup.
  */
 export function keyAt(keys: Keys, k: string, hint: number): number {
-  if (hint < keys.ids.length && keys.ids[hint] === k) return hint;
+  const ids = keys.ids;
+  if (hint < ids.length && ids[hint] === k) return hint;
   const i = keys.index.get(k);
   return i === undefined ? -1 : i;
 }
