@@ -71,11 +71,13 @@ describe('flat CBOR', () => {
     fc.assert(fc.property(flatMap, (m) => {
       const bytes = encodeFlatCbor(m);
       expect({ ...decodeFlatCbor(bytes) }).toEqual(m);
+      // cbor-x assigns keys with `obj[key] = v`, so its reading of a `__proto__` key differs.
+      if (Object.hasOwn(m, '__proto__')) return;
       const theirs = cborDecode(bytes) as Record<string, unknown>;
       expect(Object.fromEntries(Object.entries(theirs).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))).toEqual(m);
     }), { numRuns: numRuns(200) });
     // cbor-x writes integers beyond 32 bits as floats, which a flat map does not hold.
-    const small = fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 10 });
+    const small = fc.dictionary(fc.string({ maxLength: 12 }).filter((k) => k !== '__proto__'), fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 10 });
     fc.assert(fc.property(small, (m) => {
       expect({ ...decodeFlatCbor(cborEncode(m)) }).toEqual(m);
     }), { numRuns: numRuns(200) });
@@ -100,6 +102,14 @@ describe('flat CBOR', () => {
       flipped[at % bytes.length] = b;
       onlySignError(() => decodeFlatCbor(flipped));
     }), { numRuns: numRuns(300) });
+  });
+
+  it('keeps a __proto__ key as plain data', () => {
+    const m = JSON.parse('{"__proto__":"x","a":1}') as Record<string, unknown>;
+    const got = decodeFlatCbor(encodeFlatCbor(m as Record<string, string | number>));
+    expect(Object.getPrototypeOf(got)).toBeNull();
+    expect(Object.keys(got)).toEqual(['__proto__', 'a']);
+    expect(got['__proto__']).toBe('x');
   });
 
   it('refuses huge declared counts without allocating for them', () => {
