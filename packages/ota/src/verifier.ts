@@ -132,6 +132,7 @@ function fail(code: string, message: string, step: FailureStep, offset?: number)
 function makeVerifier(c: CheckedTarget, backend: DigestBackend, digest: StreamDigest, start: number): FirmwareVerifier {
   const { target, limit } = c;
   let received = start;
+  let binding: string | undefined;
   let failure: OtaError | undefined;
   let done = false;
   const guard = () => {
@@ -187,7 +188,7 @@ function makeVerifier(c: CheckedTarget, backend: DigestBackend, digest: StreamDi
         digestMethod: c.method,
         digest: c.digest,
         size: target.size ?? null,
-        binding: bindingOf(target),
+        binding: (binding ??= bindingOf(target)),
         received,
         engine: backend.name,
         digestState: toBase64(digest.snapshot()),
