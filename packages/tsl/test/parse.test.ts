@@ -147,15 +147,21 @@ describe('parseTsl on malformed input', () => {
   it('costs time linear in the document size', () => {
     const doc = (n: number) =>
       JSON.stringify({ properties: Array.from({ length: n }, (_, i) => ({ identifier: `p${i}`, dataType: { type: 'int', specs: { min: '0', max: '9' } } })) });
+    // The best of several rounds, so a GC pause or a busy neighbour does not decide the ratio.
     const time = (s: string) => {
-      const t0 = performance.now();
-      for (let i = 0; i < 5; i++) parseTsl(s);
-      return performance.now() - t0;
+      let best = Infinity;
+      for (let round = 0; round < 5; round++) {
+        const t0 = performance.now();
+        parseTsl(s);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
     };
     time(doc(1000));
-    const small = time(doc(2000));
+    // 16× the size: linear is ~16×, quadratic ~256×; the bound leaves room for a loaded machine.
+    const small = time(doc(1000));
     const large = time(doc(16000));
-    expect(large / small).toBeLessThan(8 * 4);
+    expect(large / small).toBeLessThan(16 * 5);
   });
 });
 
