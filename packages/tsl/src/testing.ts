@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { TSL_LIMITS, type TslDataType, type TslEvent, type TslModel, type TslParam, type TslProperty, type TslService } from './model.ts';
+import { toTslDocument } from './format.ts';
 import { isTslIdentifier } from './parse.ts';
 import { childPath, indexPath } from './paths.ts';
 
@@ -234,3 +235,61 @@ export function invalidParamsFor(params: readonly TslParam[], base: string): fc.
     invalidValue(p.dataType).map(({ value, path }) => ({ value: { ...ok, [p.identifier]: value }, path: underPath(childPath(base, p.identifier), path) })),
   );
 }
+
+/** A TSL document with exactly one structural defect, and the error issue it must produce. */
+export interface InvalidTslDocument {
+  readonly document: Record<string, unknown>;
+  readonly path: string;
+  readonly code: string;
+}
+
+/**
+ * Documents (in platform form, as {@link toTslDocument} writes them) with one structural
+ * defect in one property: an unknown type, min above max, a duplicate or malformed
+ * identifier, an array size out of range, an enum without values.
+ */
+export const invalidTslDocument = (): fc.Arbitrary<InvalidTslDocument> =>
+  tslModel()
+    .filter((m) => m.properties.length > 0)
+    .chain((m) =>
+      fc.tuple(
+        fc.constant(toTslDocument(m)),
+        fc.integer({ min: 0, max: m.properties.length - 1 }),
+        fc.constantFrom('unknown_type', 'min_above_max', 'duplicate_identifier', 'invalid_identifier', 'out_of_range', 'empty_enum'),
+        invalidTslIdentifier().filter((s) => s !== ''),
+      ),
+    )
+    .map(([doc, i, defect, badId]) => {
+      const props = doc['properties'] as Record<string, unknown>[];
+      const at = `properties[${i}]`;
+      const prop = { ...props[i]! };
+      let path = `${at}.dataType.type`;
+      switch (defect) {
+        case 'unknown_type':
+          prop['dataType'] = { type: 'number', specs: {} };
+          break;
+        case 'min_above_max':
+          prop['dataType'] = { type: 'int', specs: { min: '10', max: '9' } };
+          path = `${at}.dataType.specs.min`;
+          break;
+        case 'duplicate_identifier':
+          // A second copy right after the original: the copy is the duplicate.
+          props.splice(i + 1, 0, { ...props[i]! });
+          path = `properties[${i + 1}].identifier`;
+          break;
+        case 'invalid_identifier':
+          prop['identifier'] = badId;
+          path = `${at}.identifier`;
+          break;
+        case 'out_of_range':
+          prop['dataType'] = { type: 'array', specs: { size: '513', item: { type: 'int', specs: {} } } };
+          path = `${at}.dataType.specs.size`;
+          break;
+        case 'empty_enum':
+          prop['dataType'] = { type: 'enum', specs: {} };
+          path = `${at}.dataType.specs`;
+          break;
+      }
+      if (defect !== 'duplicate_identifier') props[i] = prop;
+      return { document: { ...doc, properties: props }, path, code: defect };
+    });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TslError, compileTsl, isTslIdentifier, parseTsl, toTslDocument } from '@linkwire/tsl';
-import { invalidTslIdentifier, tslIdentifier, tslModel } from '@linkwire/tsl/testing';
+import { invalidTslDocument, invalidTslIdentifier, tslIdentifier, tslModel } from '@linkwire/tsl/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
 import { dslTemplateReply } from './fixtures/seeds.ts';
 
@@ -86,6 +86,17 @@ describe('parseTsl structural issues', () => {
     [[], 'error  not_object'],
   ])('%j → %s', (doc, issue) => {
     expect(issuesOf(doc)).toEqual([issue]);
+  });
+
+  it('a document with one structural defect yields exactly that error, at its path', () => {
+    fc.assert(
+      fc.property(invalidTslDocument(), ({ document, path, code }) => {
+        const r = parseTsl(JSON.stringify(document));
+        expect(r.ok).toBe(false);
+        expect(r.issues.filter((i) => i.severity === 'error').map((i) => `${i.path} ${i.code}`)).toEqual([`${path} ${code}`]);
+      }),
+      { numRuns: numRuns(200) },
+    );
   });
 
   it('reports every problem, keeps the good elements', () => {
