@@ -5,7 +5,10 @@
 // Run with `npm run bench -- hash` (both files) or `npm run bench -- hash.cpu`.
 import { createHash as nodeHash, createHmac as nodeHmac } from 'node:crypto';
 import { createHMAC, createMD5, createSHA1, createSHA256, type IHasher } from 'hash-wasm';
-import { hashWith, type HashAlgorithm } from '@linkwire/hash';
+import { md5 as nobleMd5, sha1 as nobleSha1 } from '@noble/hashes/legacy.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { createHash, hash, hashWith, registerNativeHash, type HashAlgorithm } from '@linkwire/hash';
+import { nodeHashBackend } from '../packages/node/src/hash.ts';
 
 const ROUNDS = 11;
 const cpuMs = (): number => {
@@ -67,4 +70,32 @@ for (const alg of ALGS) {
   ];
   const ms = best(tasks);
   table(`HMAC-${alg.toUpperCase()}, 80-byte signing string, cached key, hex out (best of ${ROUNDS - 1}, CPU time)`, 'ops/s', tasks.map((t) => t.name), ms.map((m) => (N * 1000) / m), 0);
+}
+
+// With node:crypto registered (registerNodeHash), large inputs and streams go to OpenSSL: the
+// cost of going through @linkwire/hash instead of calling node:crypto directly.
+const MIB = new Uint8Array(1 << 20).map((_, k) => k & 0xff);
+registerNativeHash(nodeHashBackend);
+for (const alg of ALGS) {
+  const tasks = [
+    { name: 'node:crypto, 1 MiB one-shot', fn: () => { for (let n = 0; n < 32; n++) nodeHash(alg).update(MIB).digest(); } },
+    { name: '@linkwire/hash hash(), 1 MiB one-shot', fn: () => { for (let n = 0; n < 32; n++) hash(alg, MIB); } },
+    { name: 'node:crypto, 32 MiB stream', fn: () => { const h = nodeHash(alg); stream((c) => h.update(c)); return h.digest(); } },
+    { name: '@linkwire/hash createHash(), 32 MiB stream', fn: () => { const h = createHash(alg); stream((c) => h.update(c)); return h.digest(); } },
+  ];
+  const ms = best(tasks);
+  table(`${alg.toUpperCase()} with node:crypto registered as the native backend (best of ${ROUNDS - 1}, CPU time)`, 'MB/s', tasks.map((t) => t.name), ms.map((m) => TOTAL / 1e3 / m), 0);
+}
+registerNativeHash(undefined);
+
+// The pure-JS fallback, for runtimes without WebAssembly.
+const noble = { md5: nobleMd5, sha1: nobleSha1, sha256: nobleSha256 };
+const js = hashWith('js');
+for (const alg of ALGS) {
+  const tasks = [
+    { name: '@noble/hashes', fn: () => { for (let n = 0; n < 4; n++) noble[alg](MIB); } },
+    { name: '@linkwire/hash js', fn: () => { for (let n = 0; n < 4; n++) js.hash(alg, MIB); } },
+  ];
+  const ms = best(tasks);
+  table(`${alg.toUpperCase()} pure JS, 1 MiB one-shot (best of ${ROUNDS - 1}, CPU time)`, 'MB/s', tasks.map((t) => t.name), ms.map((m) => (4 << 20) / 1e3 / m), 0);
 }
