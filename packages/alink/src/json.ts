@@ -1,4 +1,4 @@
-import { utf8Decode, utf8Encode, type Issue, type JsonValue } from '@linkwire/base';
+import { utf8Decode, utf8Encode } from '@linkwire/base';
 import { AlinkError } from './errors.ts';
 
 /**
@@ -331,5 +331,3 @@ export function isJsonObject(v: unknown): v is { [key: string]: AlinkJson } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
-/** Converts an {@link AlinkJson} from `@linkwire/base`'s narrower {@link JsonValue}; they are the same at runtime. */
-export type { JsonValue, Issue };

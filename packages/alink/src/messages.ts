@@ -1,8 +1,7 @@
-import { utf8Encode } from '@linkwire/base';
+import { utf8Encode, type Issue } from '@linkwire/base';
 import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
 import { requestFromJson, requestText, replyFromJson, stringifyReply, type AlinkReply, type AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
-import type { Issue } from '@linkwire/base';
 import { decodeJson, decodeJsonWalking, inexact, stringifyJson, UNSAFE, type AlinkJson, type JsonDecodeOptions } from './json.ts';
 import { formatTopic, parseTopic, type ParsedTopic, type TopicIds } from './topics.ts';
 import type { BodyOf } from './types.ts';
@@ -35,11 +34,11 @@ export function expectedMethod(spec: TopicSpec, ids: TopicIds): string | undefin
 }
 
 /**
- * Decodes the payload of a message received on `topic` (a topic string, or what
- * {@link parseTopic} made of it when the caller has routed on it already): finds the topic in the catalogue,
- * decodes the envelope its payload kind calls for, checks that a request's `method` agrees with
- * the topic (EnOS answers a mismatch with code 1260) and, unless `validate: false`, checks the
- * params' shape. Signed documents (login, topo add, OTA and config pushes) refuse duplicate
+ * Decodes the payload of a message received on `topic` (the topic string, or what
+ * {@link parseTopic} made of it when the caller has already routed on it): finds the topic in
+ * the catalogue, decodes the envelope its payload kind calls for, checks that a request's
+ * `method` agrees with the topic (EnOS answers a mismatch with code 1260) and, unless
+ * `validate: false`, checks the params' shape. Signed documents (login, topo add, OTA and config pushes) refuse duplicate
  * JSON keys. Throws only {@link AlinkError}.
  *
  * @example
@@ -108,10 +107,10 @@ function checkMethod(spec: TopicSpec, ids: TopicIds, method: string | undefined)
   }
 }
 
-function throwIssues(spec: TopicSpec, issues: readonly { path: string; message: string }[]): void {
+function throwIssues(spec: TopicSpec, issues: readonly Issue[]): void {
   if (issues.length === 0) return;
   const first = issues[0]!;
-  throw new AlinkError('invalid_params', `${spec.name}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, undefined, issues as never);
+  throw new AlinkError('invalid_params', `${spec.name}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, undefined, issues);
 }
 
 /** What {@link encodeMessage} takes for any topic; {@link BodyOf} narrows it per topic. */

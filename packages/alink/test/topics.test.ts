@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlinkError, TOPICS, formatTopic, formatTopicFilter, matchTopic, parseTopic, propertyPostReplyTopic, propertyPostTopic, replyTopicName, type TopicName } from '@linkwire/alink';
-import { catalogueTopic, forbiddenSegment, mqttTopicFilter, mqttTopicName, topicSegment } from '@linkwire/alink/testing';
+import { catalogueTopic, forbiddenSegment, mqttTopicFilter, mqttTopicName } from '@linkwire/alink/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
 
 const names = Object.keys(TOPICS) as TopicName[];
