@@ -1,6 +1,6 @@
 import type { TslIssue } from './errors.ts';
 import { PROPERTY_GET_METHOD, PROPERTY_SET_METHOD, TSL_LIMITS, type TslModel, type TslProperty } from './model.ts';
-import { compileType, explain, isDate, isObject, keyAt, makeKeys, paramSet, test, type Ctx, type Node, type Policy } from './nodes.ts';
+import { compileType, explain, isDate, isObject, keyAt, makeKeys, paramSet, put, test, type Ctx, type Node, type Policy } from './nodes.ts';
 import { childPath, error, indexPath, show, warning } from './paths.ts';
 
 /**
@@ -257,7 +257,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     if (changes === undefined && !dropped) return finish(ctx, params, params);
     const out: Record<string, unknown> = {};
     // Only model identifiers are written, so no key can reach the prototype.
-    for (const k in params) if (props.has(k)) out[k] = changes?.has(k) ? changes.get(k) : params[k];
+    for (const k in params) if (props.has(k)) put(out, k, changes?.has(k) ? changes.get(k) : params[k]);
     return finish(ctx, params, out);
   }
 
@@ -409,7 +409,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     }
     if (changes === undefined && !dropped) return v;
     const out: Record<string, unknown> = {};
-    for (const k in v) if (props.has(k)) out[k] = changes?.has(k) ? changes.get(k) : v[k];
+    for (const k in v) if (props.has(k)) put(out, k, changes?.has(k) ? changes.get(k) : v[k]);
     return out;
   }
 
@@ -460,7 +460,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       const x = data[k];
       const r = test(p.node, x) ? x : explain(p.node, x, path, ctx);
       if (r !== x) changed = true;
-      out[k] = r;
+      put(out, k, r);
     }
     return finish(ctx, data, changed ? out : data);
   }

@@ -285,7 +285,7 @@ function explainObject(n: Node, v: unknown, path: string, ctx: Ctx): unknown {
     const m = members[i]!;
     const r = test(m, x) ? x : explain(m, x, childPath(path, k), ctx);
     if (r !== x) out ??= copyKnown(v, keys, k);
-    if (out !== undefined) out[k] = r;
+    if (out !== undefined) put(out, k, r);
   }
   if (n.strict) {
     for (const id of keys.ids) {
@@ -304,9 +304,18 @@ function copyKnown(v: Record<string, unknown>, keys: Keys, stop: string): Record
   const out: Record<string, unknown> = {};
   for (const k in v) {
     if (k === stop) break;
-    if (has.has(k)) out[k] = v[k];
+    if (has.has(k)) put(out, k, v[k]);
   }
   return out;
+}
+
+/**
+ * Writes a key of a forwarded copy. Parsed models never define `__proto__`, but a model built
+ * in code might, and a plain assignment of that key would replace the copy's prototype.
+ */
+export function put(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
 }
 
 export function isDate(v: unknown): boolean {

@@ -229,3 +229,18 @@ describe('robustness', () => {
     expect(large / small).toBeLessThan(16 * 5);
   });
 });
+
+describe('models built in code', () => {
+  it('a property named __proto__ is copied as a key, never as the prototype', () => {
+    const model = {
+      profile: {},
+      properties: [{ identifier: '__proto__', accessMode: 'rw' as const, required: false, dataType: { type: 'int' as const } }],
+      events: [],
+      services: [],
+    };
+    const r = compileTsl(model, { coerce: true }).propertySet(JSON.parse('{"__proto__": "5"}'));
+    expect(r.ok).toBe(true);
+    expect(Object.getPrototypeOf(r.value)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(r.value, '__proto__')?.value).toBe(5);
+  });
+});
