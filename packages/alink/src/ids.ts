@@ -14,12 +14,15 @@ export interface RequestIdOptions {
   readonly max?: number;
   /** Draw ids from this source instead of counting: a random uint32 from 4 bytes, as decimal. */
   readonly random?: Random;
+  /** Take ids from this function (a shared counter, a persisted sequence…); each is checked. */
+  readonly source?: () => string;
 }
 
 /**
  * A per-session request id generator: a string counter that wraps after `max`, or, with
  * `random`, ids drawn from an injected random source (so a restarted device does not reuse the
- * ids of its previous session while replies to them may still be in flight).
+ * ids of its previous session while replies to them may still be in flight), or, with `source`,
+ * ids from any function of yours.
  *
  * @example
  * const ids = requestIds();
@@ -29,6 +32,16 @@ export interface RequestIdOptions {
 export function requestIds(options?: RequestIdOptions): RequestIds {
   const max = options?.max ?? 4294967295;
   if (!Number.isSafeInteger(max) || max < 1) throw new AlinkError('invalid_value', `max ${max} must be a positive safe integer`);
+  const source = options?.source;
+  if (source !== undefined) {
+    return {
+      next() {
+        const id = source();
+        if (typeof id !== 'string' || id.length === 0 || id.length > 64) throw new AlinkError('invalid_id', `the id source gave ${JSON.stringify(id)}, not a string of 1-64 characters`);
+        return id;
+      },
+    };
+  }
   const random = options?.random;
   if (random !== undefined) {
     return {

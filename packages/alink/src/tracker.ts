@@ -6,7 +6,7 @@ export interface ReplyTrackerOptions {
   readonly clock: { now(): number };
   /** How long a request waits for its reply. Default 10 s. */
   readonly timeoutMs?: number;
-  /** Most requests waiting at once; more is an `AlinkError('tracker_full')`. Default 1024. */
+  /** Most requests waiting, or timed out and not yet handed over by `expire()`; more is an `AlinkError('tracker_full')`. Default 1024. */
   readonly maxPending?: number;
 }
 
@@ -35,7 +35,11 @@ export interface ReplyTracker<T> {
   settle(replyTopic: string, id: string): ReplyOutcome<T>;
   /** Stops waiting; true if the request was waiting. */
   cancel(replyTopic: string, id: string): boolean;
-  /** Removes and returns the requests whose deadline has passed. Other calls also remove them. */
+  /**
+   * Returns the requests whose deadline has passed, each once. Other calls also take them out
+   * of the waiting table, but only `expire` hands them over, and until it does they still count
+   * against `maxPending`: call it (on a timer of your clock) to learn of every timeout.
+   */
   expire(): ExpiredRequest<T>[];
   /** Requests waiting now. */
   readonly size: number;
@@ -112,15 +116,17 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
     return top;
   };
 
-  const expire = (): ExpiredRequest<T>[] => {
+  // Timed-out requests not yet handed over by expire(): bounded because they count against maxPending.
+  let due: ExpiredRequest<T>[] = [];
+
+  const sweep = (): void => {
     const now = clock.now();
-    const out: ExpiredRequest<T>[] = [];
     while (heap.length > 0 && heap[0]!.deadline <= now) {
       const p = pop();
       if (pending.get(p.key) !== p) continue;
       pending.delete(p.key);
       remember(p.key, 'late');
-      out.push({ replyTopic: p.replyTopic, id: p.id, value: p.value });
+      due.push({ replyTopic: p.replyTopic, id: p.id, value: p.value });
     }
     // Settled entries would otherwise pile up in the heap while their deadlines are far off.
     if (heap.length > 2 * maxPending) {
@@ -128,6 +134,12 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
       heap.length = 0;
       for (const p of live) push(p);
     }
+  };
+
+  const expire = (): ExpiredRequest<T>[] => {
+    sweep();
+    const out = due;
+    due = [];
     return out;
   };
 
@@ -137,10 +149,12 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
         throw new AlinkError('invalid_value', 'a tracked request needs a reply topic and an id');
       }
       if (!(timeoutMs > 0)) throw new AlinkError('invalid_value', `timeout ${timeoutMs} must be positive`);
-      expire();
+      sweep();
       const key = keyOf(replyTopic, id);
       if (pending.has(key)) throw new AlinkError('duplicate_request', `a request with id ${JSON.stringify(id)} already waits on ${replyTopic}`);
-      if (pending.size >= maxPending) throw new AlinkError('tracker_full', `${maxPending} requests are already waiting for replies`);
+      if (pending.size + due.length >= maxPending) {
+        throw new AlinkError('tracker_full', `${pending.size} requests wait for replies and ${due.length} timed out without expire() collecting them (limit ${maxPending})`);
+      }
       finished.delete(key);
       const now = clock.now();
       const p: Pending<T> = { key, replyTopic, id, value, since: now, deadline: now + timeoutMs };
@@ -150,7 +164,7 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
     settle(replyTopic, id) {
       const parsed = parseTopic(replyTopic);
       if (parsed !== undefined && parsed.spec.payload !== 'reply' && parsed.spec.replyTo === undefined) return { status: 'not_a_reply' };
-      expire();
+      sweep();
       const key = keyOf(replyTopic, id);
       const p = pending.get(key);
       if (p === undefined) {
@@ -163,10 +177,12 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
       return { status: 'matched', value: p.value, elapsedMs: clock.now() - p.since };
     },
     cancel(replyTopic, id) {
+      sweep();
       return pending.delete(keyOf(replyTopic, id));
     },
     expire,
     get size() {
+      sweep();
       return pending.size;
     },
   };
