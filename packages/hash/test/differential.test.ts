@@ -71,7 +71,8 @@ describe('differential: WASM = JS = node:crypto', () => {
           for (const c of chunks) h.update(c);
           expect(h.digestHex()).toBe(want);
         }
-        expect(hashWith('wasm').hmacKey(alg, key).signHex(data)).toBe(nodeMac(alg, key, data));
+        const mac = nodeMac(alg, key, data);
+        for (const api of apis()) expect(api.hmacKey(alg, key).signHex(data)).toBe(mac);
       }),
       { numRuns: numRuns(3) },
     );
