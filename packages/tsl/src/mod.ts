@@ -41,3 +41,4 @@ export {
 } from './validate.ts';
 export { dataTypeSchema, toJsonSchema, type JsonSchema, type TslJsonSchemas } from './schema.ts';
 export { dataTypeDoc, toTslDocument } from './format.ts';
+export { parseTslExtInfo, type TslExtEntry, type TslExtInfo, type TslExtInfoResult } from './ext.ts';

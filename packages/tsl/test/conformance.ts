@@ -1,6 +1,6 @@
-import { TslError, alinkReplyCode, compileTsl, parseTsl, toJsonSchema, toTslDocument, type TslModel } from '@linkwire/tsl';
+import { TslError, alinkReplyCode, compileTsl, parseTsl, parseTslExtInfo, toJsonSchema, toTslDocument, type TslModel } from '@linkwire/tsl';
 import { equal, ok, throwsCode, type ConformanceCase } from '../../../test/conformance/harness.ts';
-import { configPushTslList, dslTemplateReply, setWeightDocument } from './fixtures/seeds.ts';
+import { configPushModelList, configPushTslList, dslTemplateReply, setWeightDocument } from './fixtures/seeds.ts';
 import { enosExamplesModel, examplesModel } from './fixtures/examples.ts';
 
 const model = (doc: unknown): TslModel => {
@@ -217,6 +217,22 @@ export const cases: ConformanceCase[] = [
       equal(v.eventPost('event_test', { events: { isMale: 2, isChild: 10 } }).ok, true, 'event');
       equal(paths(v.eventPost('event_test', { value: { isMale: 2, isChild: 10 } }).issues), ['params.value unknown_key', 'params.events missing'], 'Alink form');
       equal(v.serviceCall('resetAge', { age: 30 }).ok, true, 'service');
+    },
+  },
+  {
+    // §9.6 url data: the modelList entries configure features of the tslList models.
+    name: 'tsl: seed §9.6 modelList (TSL ext info) refers only to features its tslList model defines',
+    run() {
+      const byProduct = new Map(configPushTslList.map((d) => [d.profile.productKey, model(d)]));
+      for (const entry of configPushModelList) {
+        const r = parseTslExtInfo(entry, byProduct.get(entry.profile.productKey));
+        equal(r.issues, [], `${entry.profile.productKey} issues`);
+      }
+      const modbus = parseTslExtInfo(configPushModelList[1], byProduct.get('test02')).ext.properties[0]!;
+      equal([modbus.identifier, modbus.ext['registerAddress'], modbus.ext['operateType']], ['test01', '0x03', 'inputStatus'], 'Modbus fields');
+      const wrong = parseTslExtInfo(configPushModelList[0], byProduct.get('test02'));
+      equal(wrong.ok, false, 'against the other product');
+      equal(wrong.issues[0]!.code, 'product_mismatch', 'mismatch');
     },
   },
 ];

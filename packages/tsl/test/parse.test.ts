@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TslError, compileTsl, isTslIdentifier, parseTsl, toTslDocument } from '@linkwire/tsl';
+import { TslError, compileTsl, isTslIdentifier, parseTsl, parseTslExtInfo, toTslDocument } from '@linkwire/tsl';
 import { invalidTslDocument, invalidTslIdentifier, tslIdentifier, tslModel } from '@linkwire/tsl/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
 import { dslTemplateReply } from './fixtures/seeds.ts';
@@ -194,3 +194,44 @@ function mutate(doc: unknown): fc.Arbitrary<unknown> {
     return copy;
   });
 }
+
+describe('parseTslExtInfo', () => {
+  const m = parseTsl({
+    profile: { productKey: 'pk' },
+    properties: [{ identifier: 'temp', dataType: { type: 'float' } }],
+    events: [{ identifier: 'alarm', outputData: [{ identifier: 'code', dataType: { type: 'int' } }] }],
+    services: [{ identifier: 'reset', inputData: [{ identifier: 'hard', dataType: { type: 'bool' } }] }],
+  }).model;
+
+  it('reports features and parameters the model does not define', () => {
+    const r = parseTslExtInfo(
+      {
+        profile: { productKey: 'pk' },
+        properties: [{ identifier: 'temp', registerAddress: '0x01' }, { identifier: 'humidity' }, { identifier: 'temp' }],
+        events: [{ identifier: 'alarm', outputData: [{ identifier: 'code', index: 0 }, { identifier: 'level', index: 1 }] }],
+        services: [{ identifier: 'reset', inputData: [{ identifier: 'soft', index: 0 }], outputData: '' }, 'x'],
+      },
+      m,
+    );
+    expect(r.issues.map((i) => `${i.path} ${i.code}`)).toEqual([
+      'properties[1].identifier unknown_identifier',
+      'properties[2].identifier duplicate_identifier',
+      'events[0].outputData[1].identifier unknown_identifier',
+      'services[0].inputData[0].identifier unknown_identifier',
+      'services[1] not_object',
+    ]);
+    expect(r.ext.properties[0]).toEqual({ identifier: 'temp', ext: { registerAddress: '0x01' } });
+    expect(r.ext.events[0]!.outputData!.map((p) => p.ext)).toEqual([{ index: 0 }, { index: 1 }]);
+  });
+
+  it('without a model, checks only the structure; never throws on any JSON', () => {
+    expect(parseTslExtInfo({ properties: [{ identifier: 'anything' }] }).ok).toBe(true);
+    expect(() => parseTslExtInfo('{')).toThrow(TslError);
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }).filter((v) => typeof v !== 'string'), (doc) => {
+        expect(typeof parseTslExtInfo(doc, m).ok).toBe('boolean');
+      }),
+      { numRuns: numRuns(200) },
+    );
+  });
+});
