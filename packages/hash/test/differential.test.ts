@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '@linkwire/base';
 import { createHash, hashHex, hashWith, hmacKey, registerNativeHash, restoreHash, type BackendName, type HashFunctions } from '@linkwire/hash';
 import { chunked, hashAlgorithm, hashBytes, hashInput, hmacSecret } from '@linkwire/hash/testing';
-import { nodeHashBackend } from '../../node/src/hash.ts';
+import { nodeHashBackend, registerNodeHash } from '../../node/src/hash.ts';
 import { numRuns } from '../../../test/support/fast-check.ts';
 import { MILLION_A } from './conformance.ts';
 
@@ -164,6 +164,12 @@ describe('native backend (node:crypto registered)', () => {
     expect(hmacKey('md5', 'k').create().backend).toBe('native');
     expect(hmacKey('md5', 'k').create({ resumable: true }).backend).toBe('wasm');
     expect(() => hashWith('native').restoreHash(r.snapshot())).toThrow(expect.objectContaining({ code: 'snapshot_unsupported' }));
+  });
+
+  it('registerNodeHash (the Node adapter) registers node:crypto', () => {
+    registerNodeHash();
+    expect(createHash('sha256').backend).toBe('native');
+    expect(hashWith('native').hashHex('sha256', 'abc')).toBe(node('sha256', 'abc'));
   });
 
   it('registration is checked and can be undone', () => {
