@@ -13,6 +13,9 @@ import {
   type DecodeOptions, type JsonObject, type MessageId,
 } from './fields.ts';
 import { progressStepIssue, readStep } from './progress-step.ts';
+
+// EnOS accepts messages up to 512 KB (code 1008 above that).
+const ENOS_MAX_MESSAGE = 512 * 1024;
 import type { FirmwareUpgrade } from './alibaba.ts';
 
 /** `ota.device.upgrade`: the command and the firmware it offers. */
@@ -70,7 +73,7 @@ export function encodeEnosVersionInform(v: { id: MessageId; version: string }): 
 
 /** Decodes `ota.device.inform` (the platform side). */
 export function decodeEnosVersionInform(payload: string | Uint8Array, options?: DecodeOptions): { id: MessageId; version: string } {
-  const o = parsePayload(payload, 'EnOS version inform', options?.maxBytes);
+  const o = parsePayload(payload, 'EnOS version inform', options?.maxBytes ?? ENOS_MAX_MESSAGE);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'ota.device.inform', issues);
@@ -101,7 +104,7 @@ export function encodeEnosUpgrade(cmd: EnosUpgradeCommand): string {
  * ```
  */
 export function decodeEnosUpgrade(payload: string | Uint8Array, options?: DecodeOptions): EnosUpgradeCommand {
-  const o = parsePayload(payload, 'EnOS upgrade', options?.maxBytes);
+  const o = parsePayload(payload, 'EnOS upgrade', options?.maxBytes ?? ENOS_MAX_MESSAGE);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'ota.device.upgrade', issues);
@@ -136,7 +139,7 @@ export function encodeEnosProgress(p: { id: MessageId; step: number; desc?: stri
 
 /** Decodes `ota.device.progress` (the platform side). */
 export function decodeEnosProgress(payload: string | Uint8Array, options?: DecodeOptions): { id: MessageId; step: number; desc?: string } {
-  const o = parsePayload(payload, 'EnOS progress', options?.maxBytes);
+  const o = parsePayload(payload, 'EnOS progress', options?.maxBytes ?? ENOS_MAX_MESSAGE);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'ota.device.progress', issues);
@@ -166,7 +169,7 @@ export function encodeEnosGetVersionReply(reply: Reply<readonly FirmwareUpgrade[
 
 /** Decodes the getversion reply: every offered firmware, validated. */
 export function decodeEnosGetVersionReply(payload: string | Uint8Array, options?: DecodeOptions): Reply<FirmwareUpgrade[]> {
-  const o = parsePayload(payload, 'EnOS getversion reply', options?.maxBytes);
+  const o = parsePayload(payload, 'EnOS getversion reply', options?.maxBytes ?? ENOS_MAX_MESSAGE);
   const issues: Issue[] = [];
   const { id, code, message } = readReplyHead(o, issues);
   const list: FirmwareUpgrade[] = [];

@@ -14,7 +14,7 @@ export type MessageId = string | number;
 
 /** Limits for decoding a message. */
 export interface DecodeOptions {
-  /** Largest accepted payload. Default 256 KiB (the Alibaba MQTT message limit). */
+  /** Largest accepted payload. Default 256 KiB (the Alibaba MQTT message limit), 512 KiB for EnOS. */
   readonly maxBytes?: number;
   /** Accept `http://` download URLs (the local emulator serves plain HTTP). Default false. */
   readonly allowHttp?: boolean;
