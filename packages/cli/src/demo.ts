@@ -11,13 +11,14 @@ import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTo
 import { utf8Decode } from '@linkwire/base';
 import { MqttConnectError } from '@linkwire/mqtt';
 import { createReplyTracker, messageIds } from '@linkwire/device';
-import { connectMqtt, nodeClock } from '@linkwire/node';
+import { connectMqtt, nodeClock, registerNodeHash } from '@linkwire/node';
 import { mqttCredentials } from '@linkwire/sign';
 import { startEmulator } from '@linkwire/emulator';
 
 const device = { productKey: 'a1LwDemo01x', deviceName: 'demo-thermostat', deviceSecret: 'lw-demo-secret-7f3a9c2e' };
 
 export async function runDemo(argv: readonly string[], print: (line: string) => void): Promise<number> {
+  registerNodeHash();
   const { values } = parseArgs({ args: [...argv], options: { 'device-secret': { type: 'string' } } });
   const platform = await startEmulator({
     devices: [device],

@@ -4,3 +4,4 @@
  */
 export { nodeClock, nodeRandom } from './runtime.ts';
 export { connectMqtt, type NodeMqttConnection, type NodeMqttOptions } from './mqtt.ts';
+export { nodeHashBackend, registerNodeHash } from './hash.ts';
