@@ -7,8 +7,27 @@ const HEX = '0123456789abcdef';
 const HEX_PAIRS: string[] = [];
 for (let i = 0; i < 256; i++) HEX_PAIRS.push(HEX[i >> 4]! + HEX[i & 15]!);
 
+const HEX_CODES = new Uint8Array(16);
+for (let i = 0; i < 16; i++) HEX_CODES[i] = HEX.charCodeAt(i);
+const asciiDecoder = typeof (globalThis as { TextDecoder?: unknown }).TextDecoder === 'function'
+  ? new (globalThis as unknown as { TextDecoder: new (label: string) => { decode(b: Uint8Array): string } }).TextDecoder('utf-8')
+  : undefined;
+let scratch = new Uint8Array(128);
+
 /** Lowercase hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
+  // Digests are 16-32 bytes and signatures are built by the thousand: writing ASCII codes into
+  // a scratch buffer and decoding once beats 32 string concatenations by about 2x.
+  if (asciiDecoder !== undefined && bytes.length >= 16) {
+    const n = bytes.length * 2;
+    if (scratch.length < n) scratch = new Uint8Array(n);
+    for (let i = 0, o = 0; i < bytes.length; i++, o += 2) {
+      const b = bytes[i]!;
+      scratch[o] = HEX_CODES[b >> 4]!;
+      scratch[o + 1] = HEX_CODES[b & 15]!;
+    }
+    return asciiDecoder.decode(scratch.subarray(0, n));
+  }
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += HEX_PAIRS[bytes[i]!]!;
   return s;

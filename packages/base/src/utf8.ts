@@ -47,7 +47,14 @@ export function utf8Encode(s: string): Uint8Array {
 /** Writes `s` as UTF-8 into `out` at `offset`; returns the offset after the last byte written. */
 export function utf8EncodeInto(s: string, out: Uint8Array, offset: number): number {
   let p = offset;
-  for (let i = 0; i < s.length; i++) {
+  let i = 0;
+  // Signing content, topics and JSON are ASCII: a tight loop until the first other character.
+  for (const n = s.length; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) break;
+    out[p++] = c;
+  }
+  for (; i < s.length; i++) {
     let c = s.charCodeAt(i);
     if (c < 0x80) {
       out[p++] = c;
