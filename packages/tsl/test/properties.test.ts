@@ -21,6 +21,9 @@ const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).
 const sharedAjv = new Ajv2020({ strict: true, allErrors: false, validateFormats: false });
 const newAjv = () => sharedAjv;
 
+// Long fuzzing runs (LINKWIRE_FC_RUNS_FACTOR) scale the property runs; scale the timeouts too.
+const timeout = Math.max(20_000, numRuns(1) * 30_000);
+
 const single = (t: Parameters<typeof validValue>[0]): TslModel => ({
   profile: {},
   properties: [{ identifier: 'p', dataType: t, accessMode: 'rw', required: false }],
@@ -38,7 +41,7 @@ describe('generated values', () => {
       }),
       { numRuns: numRuns(300) },
     );
-  });
+  }, timeout);
 
   it('one leaf out of spec fails with an issue at that leaf', () => {
     fc.assert(
@@ -50,7 +53,7 @@ describe('generated values', () => {
       }),
       { numRuns: numRuns(300) },
     );
-  });
+  }, timeout);
 
   it('random models: valid posts, calls and event posts pass', () => {
     fc.assert(
@@ -75,7 +78,7 @@ describe('generated values', () => {
       ),
       { numRuns: numRuns(150) },
     );
-  });
+  }, timeout);
 
   it('random models: a mutated leaf in a post, a call or an event is reported at its path', () => {
     fc.assert(
@@ -122,7 +125,7 @@ describe('generated values', () => {
       ),
       { numRuns: numRuns(100) },
     );
-  });
+  }, timeout);
 
   it('parse(toTslDocument(model)) is the model, also through JSON text', () => {
     fc.assert(
@@ -133,7 +136,7 @@ describe('generated values', () => {
       }),
       { numRuns: numRuns(200) },
     );
-  });
+  }, timeout);
 });
 
 function rewrap(post: Record<string, unknown>, quality: number): Record<string, unknown> {
@@ -187,7 +190,7 @@ describe('agreement with ajv on the exported JSON Schema', () => {
         ),
         { numRuns: numRuns(40) },
       );
-    });
+    }, timeout);
   }
 
   it('single data types: ajv and the validator agree on valid, invalid and arbitrary values', () => {
@@ -202,5 +205,5 @@ describe('agreement with ajv on the exported JSON Schema', () => {
       ),
       { numRuns: numRuns(300) },
     );
-  });
+  }, timeout);
 });
