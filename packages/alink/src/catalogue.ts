@@ -86,7 +86,7 @@ const DEFS = {
   thingDisable: down(`${SYS}/thing/disable`, 'thing.disable', 'alibaba', `${G} §9.7`),
   thingEnable: down(`${SYS}/thing/enable`, 'thing.enable', 'alibaba', `${G} §9.7`),
   thingDelete: down(`${SYS}/thing/delete`, 'thing.delete', 'alibaba', `${G} §9.7`),
-  downlinkReplyMessage: { template: `${SYS}/thing/downlink/reply/message`, direction: 'cloud', payload: 'reply', platform: 'alibaba', reply: false, source: `${G} §9.1, §9.5` } as Def & { reply: false },
+  downlinkReplyMessage: def('cloud', `${SYS}/thing/downlink/reply/message`, undefined, 'alibaba', `${G} §9.1, §9.5`, { payload: 'reply', reply: false }),
   combineLogin: up(`${SESSION}/combine/login`, 'combine.login', 'both', `${G} §9.4, §6; ${E}`, { signed: true }),
   combineLogout: up(`${SESSION}/combine/logout`, 'combine.logout', 'both', `${G} §9.4, §6; ${E}`),
   combineBatchLogin: up(`${SESSION}/combine/batch_login`, 'combine.batch_login', 'alibaba', N, { signed: true }),
@@ -95,7 +95,7 @@ const DEFS = {
   // Sync calls, time, registration (seed 002 RRPC; PROTOCOL-NOTES)
   rrpcRequest: down(`${SYS}/rrpc/request/{messageId}`, undefined, 'alibaba', N, { reply: false }),
   rrpcResponse: up(`${SYS}/rrpc/response/{messageId}`, undefined, 'alibaba', N, { payload: 'reply', reply: false }),
-  extRrpc: { template: '/ext/rrpc/{messageId}/{topic*}', direction: 'down', payload: 'raw', platform: 'alibaba', reply: false, source: 'aliyun-linkkit-python-sdk-zh.txt RRPC' } as Def & { reply: false },
+  extRrpc: down('/ext/rrpc/{messageId}/{topic*}', undefined, 'alibaba', 'aliyun-linkkit-python-sdk-zh.txt RRPC', { payload: 'raw', reply: false }),
   ntpRequest: up('/ext/ntp/{productKey}/{deviceName}/request', undefined, 'alibaba', N, { payload: 'json', reply: false }),
   ntpResponse: down('/ext/ntp/{productKey}/{deviceName}/response', undefined, 'alibaba', N, { payload: 'json', reply: false }),
   register: down('/ext/register', undefined, 'alibaba', N, { payload: 'json', reply: false }),
@@ -109,7 +109,7 @@ const DEFS = {
   shadowUpdate: up('/shadow/update/{productKey}/{deviceName}', undefined, 'alibaba', `${G} §7.2`, { payload: 'json', reply: false }),
   shadowGet: down('/shadow/get/{productKey}/{deviceName}', undefined, 'alibaba', `${G} §7.2`, { payload: 'json', reply: false }),
   // User topics (seed §3, Python SDK "自定义MQTT Topic通信")
-  userTopic: { template: '/{productKey}/{deviceName}/user/{path*}', direction: 'up', payload: 'raw', platform: 'alibaba', reply: false, source: 'aliyun-linkkit-python-sdk-zh.txt' } as Def & { reply: false },
+  userTopic: up('/{productKey}/{deviceName}/user/{path*}', undefined, 'alibaba', 'aliyun-linkkit-python-sdk-zh.txt', { payload: 'raw', reply: false }),
   // EnOS
   measurepointPost: up(`${SYS}/thing/measurepoint/post`, 'thing.measurepoint.post', 'enos', E),
   measurepointResume: up(`${SYS}/thing/measurepoint/resume`, 'thing.measurepoint.resume', 'enos', E),

@@ -128,6 +128,24 @@ describe('formatTopic / parseTopic', () => {
     }), { numRuns: numRuns(500) });
   });
 
+  it('costs time linear in the topic length, also for hostile topics', () => {
+    const cost = (n: number): number => {
+      const topics = [`/pk/dn/user/${'a/'.repeat(n)}b`, `/sys/${'p'.repeat(n)}/dn/thing/event/property/post`, `/${'x/'.repeat(n)}`, `/sys/pk/dn/thing/${'service/'.repeat(n)}`];
+      let best = Infinity;
+      for (let k = 0; k < 3; k++) {
+        const t0 = performance.now();
+        for (const t of topics) {
+          parseTopic(t);
+          matchTopic('/+/+/user/#', t);
+        }
+        best = Math.min(best, performance.now() - t0);
+      }
+      return Math.max(best, 0.02);
+    };
+    cost(2000);
+    expect(cost(64000) / cost(2000)).toBeLessThan(32 * 6);
+  });
+
   it('builds subscription filters', () => {
     expect(formatTopicFilter('serviceCall', { productKey: 'pk', deviceName: 'dn' })).toBe('/sys/pk/dn/thing/service/+');
     expect(formatTopicFilter('userTopic', { productKey: 'pk', deviceName: 'dn' })).toBe('/pk/dn/user/#');
