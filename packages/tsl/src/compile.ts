@@ -157,7 +157,13 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   const propKeys = makeKeys(model.properties.map((p) => p.identifier));
   const props = new Map(postNodes.map((p) => [p.prop.identifier, p]));
 
-  const events = new Map(model.events.map((e) => [e.identifier, { event: e, output: paramSet(e.outputData, policy, 'parameter') }]));
+  const events = new Map(
+    model.events.map((e) => {
+      const output = paramSet(e.outputData, policy, 'parameter');
+      // Built once here: closures made per call would be the valid path's only allocation.
+      return [e.identifier, { event: e, test: (v: unknown) => test(output, v), explain: (v: unknown, path: string, ctx: Ctx) => explain(output, v, path, ctx) }];
+    }),
+  );
   const services = new Map(
     model.services.map((s) => [s.identifier, { service: s, input: paramSet(s.inputData, policy, 'parameter'), output: paramSet(s.outputData, policy, 'parameter') }]),
   );
@@ -343,12 +349,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       ctx.issues.push(error('method', 'unknown_event', `event ${JSON.stringify(eventId)} is not defined by the model`));
       return finish(ctx, params, params);
     }
-    return envelope(
-      params,
-      body,
-      (v) => test(e.output, v),
-      (v, path, ctx) => explain(e.output, v, path, ctx),
-    );
+    return envelope(params, body, e.test, e.explain);
   }
 
   // EnOS measure points are the model's properties, sent bare or as {value, quality?}.

@@ -1,0 +1,44 @@
+// The valid path allocates nothing: four million valid messages must not trigger garbage
+// collections (16 bytes a call would be 64 MB, several scavenges; one is allowed for the test
+// runner's own work). Node-only (node:v8 GCProfiler). Values that are not small integers
+// (doubles, 13-digit timestamps as numbers) are left out on purpose: V8 boxes such a field
+// when it is read through a computed key, the engine's allocation, not linkwire's (README).
+import { GCProfiler } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { VALID, compileTsl, parseTsl } from '@linkwire/tsl';
+
+const model = parseTsl({
+  properties: [
+    { identifier: 'on', dataType: { type: 'bool', specs: { '0': 'off', '1': 'on' } } },
+    { identifier: 'speed', dataType: { type: 'int', specs: { min: '0', max: '3000' } } },
+    { identifier: 'mode', dataType: { type: 'enum', specs: { '0': 'auto', '1': 'low' } } },
+    { identifier: 'label', dataType: { type: 'text', specs: { length: '64' } } },
+    { identifier: 'seen', dataType: { type: 'date', specs: {} } },
+    { identifier: 'pos', dataType: { type: 'struct', specs: [{ identifier: 'x', dataType: { type: 'int' } }, { identifier: 'y', dataType: { type: 'int' } }] } },
+    { identifier: 'samples', dataType: { type: 'array', specs: { size: '8', item: { type: 'int' } } } },
+  ],
+  events: [{ identifier: 'alarm', outputData: [{ identifier: 'code', dataType: { type: 'int' } }] }],
+}).model;
+
+describe('allocation', () => {
+  it('a million valid posts, sets and event posts run without a garbage collection', () => {
+    const v = compileTsl(model);
+    const post = JSON.parse('{"on":1,"speed":1200,"mode":1,"label":"hall","seen":"1700000000000","pos":{"x":1,"y":2},"samples":[1,2,3]}') as unknown;
+    const wrapped = JSON.parse('{"speed":{"value":5,"time":"1700000000000"}}') as unknown;
+    const event = JSON.parse('{"value":{"code":7},"time":1}') as unknown;
+    // Warm up so that compilation garbage is behind us.
+    for (let i = 0; i < 20_000; i++) v.propertyPost(post);
+    const profiler = new GCProfiler();
+    profiler.start();
+    let valid = 0;
+    for (let i = 0; i < 1_000_000; i++) {
+      if (v.propertyPost(post) === VALID) valid++;
+      if (v.propertyPost(wrapped) === VALID) valid++;
+      if (v.propertySet(post) === VALID) valid++;
+      if (v.eventPost('alarm', event) === VALID) valid++;
+    }
+    const gcs = profiler.stop()?.statistics ?? [];
+    expect(valid).toBe(4_000_000);
+    expect(gcs.length).toBeLessThanOrEqual(1);
+  });
+});
