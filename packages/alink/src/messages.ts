@@ -5,7 +5,7 @@ import { AlinkError } from './errors.ts';
 import { decodeJson, decodeJsonWalking, inexact, stringifyJson, UNSAFE, type AlinkJson, type JsonDecodeOptions } from './json.ts';
 import { formatTopic, parseTopic, type ParsedTopic, type TopicIds } from './topics.ts';
 import type { BodyOf } from './types.ts';
-import { checkProperties, PROPERTY_TOPICS, validateDocument, validateRequest } from './validate.ts';
+import { checkProperties, PROPERTY_TOPICS, validateDocument, validateReply, validateRequest } from './validate.ts';
 
 /** A message on a catalogue topic, by what its payload is. */
 export type AlinkMessage =
@@ -56,7 +56,11 @@ export function decodeMessage(topic: string | ParsedTopic, payload: Uint8Array |
   const validate = options?.validate !== false;
   if (validate && PROPERTY_TOPICS.has(parsed.name)) return decodePropertyMessage(parsed, payload, options);
   const json = decodeJson(payload, spec.signed === true && options?.duplicateKeys === undefined ? { ...options, duplicateKeys: 'reject' } : options);
-  if (spec.payload === 'reply') return { kind: 'reply', topic: parsed, reply: replyFromJson(json) };
+  if (spec.payload === 'reply') {
+    const reply = replyFromJson(json);
+    if (validate) throwIssues(spec, validateReply(parsed.name, reply));
+    return { kind: 'reply', topic: parsed, reply };
+  }
   if (spec.payload === 'json') {
     if (validate) throwIssues(spec, validateDocument(parsed.name, json));
     return { kind: 'json', topic: parsed, value: json };
@@ -144,6 +148,8 @@ export function encodeMessage<N extends TopicName>(name: N, ids: TopicIds, body:
       if (options?.validate !== false) throwIssues(spec, validateDocument(name, body as AlinkJson));
       return { topic, payload: utf8Encode(stringifyJson(body)) };
     case 'reply':
+      if (body instanceof Uint8Array) throw new AlinkError('invalid_message', `${name} carries an Alink reply, not raw bytes`);
+      if (options?.validate !== false) throwIssues(spec, validateReply(name, body as AlinkReply<unknown>));
       return { topic, payload: utf8Encode(stringifyReply(body as AlinkReply<unknown>)) };
     case 'request': {
       const r = body as AlinkRequest<unknown>;

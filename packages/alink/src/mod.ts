@@ -11,7 +11,7 @@ export { matchTopic, topicFilterProblem, topicNameProblem } from './match.ts';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, decodeJson, encodeJson, stringifyJson, type AlinkJson, type JsonDecodeOptions } from './json.ts';
 export { decodeReply, decodeRequest, encodeReply, encodeRequest, replyFromJson, requestFromJson, stringifyReply, stringifyRequest, type AlinkReply, type AlinkRequest } from './envelope.ts';
 export { decodeMessage, encodeMessage, expectedMethod, type AlinkMessage, type DecodeMessageOptions, type MessageBody, type OutgoingMessage } from './messages.ts';
-export { MAX_PROPERTIES, validateDocument, validateRequest } from './validate.ts';
+export { MAX_PROPERTIES, validateDocument, validateReply, validateRequest } from './validate.ts';
 export { encodePropertyPost, readProperties, timedProperties, type PropertyEntry, type PropertyPost } from './property.ts';
 export { requestIds, type RequestIdOptions, type RequestIds } from './ids.ts';
 export { replyTracker, type ExpiredRequest, type ReplyOutcome, type ReplyTracker, type ReplyTrackerOptions } from './tracker.ts';
@@ -21,5 +21,5 @@ export { ntpTime, type NtpResponse } from './ntp.ts';
 export type {
   ActivateInfoParams, BatchLoginParams, BodyOf, ConfigPushParams, DeviceInfoTag, DeviceRef, DeviceRegisterItem, DocumentMap, EnosBatchLoginParams, EnosDeviceRef,
   EventParams, LoginInfo, MeasurepointBatchItem, MeasurepointParams, OtaProgressParams, OtaUpgradePush, OtaVersionParams, ParamsOf, PropertyParams, PropertyValue,
-  ProxyProvisioningParams, RequestParamsMap,
+  ProxyProvisioningParams, RegisteredDevice, ReplyDataMap, ReplyDataOf, RequestParamsMap,
 } from './types.ts';

@@ -184,12 +184,41 @@ export interface DocumentMap {
   regnwl: { readonly clientId: string; readonly productKey: string; readonly deviceName: string; readonly deviceToken: string };
 }
 
+/** Sub-device credentials a successful registration returns (seed §9.2; EnOS `thing.device.register`). */
+export interface RegisteredDevice {
+  readonly productKey: string;
+  readonly deviceName?: string;
+  readonly deviceKey?: string;
+  readonly deviceSecret: string;
+  readonly iotId?: string;
+  readonly assetId?: string;
+}
+
+/** The data of successful replies by reply topic, where the seeds fix it. */
+export interface ReplyDataMap {
+  subRegisterReply: readonly RegisteredDevice[];
+  topoGetReply: readonly (DeviceRef | EnosDeviceRef)[];
+  configGetReply: ConfigPushParams;
+  otaFirmwareGetReply: OtaUpgradePush['data'];
+  deviceRegisterReply: readonly RegisteredDevice[];
+  combineLoginBatchReply: {
+    readonly loginedSubDevices: readonly (EnosDeviceRef & { readonly assetId?: string })[];
+    readonly failedSubDevices: readonly EnosDeviceRef[];
+  };
+  tagQueryReply: { readonly [tagKey: string]: AlinkJson };
+  attributeQueryReply: { readonly [id: string]: AlinkJson };
+  propertyGetReply: { readonly [id: string]: AlinkJson };
+}
+
+/** The data a successful reply on topic `N` carries. */
+export type ReplyDataOf<N extends TopicName> = N extends keyof ReplyDataMap ? ReplyDataMap[N] : AlinkJson;
+
 /** The params a request on topic `N` carries. */
 export type ParamsOf<N extends TopicName> = N extends keyof RequestParamsMap ? RequestParamsMap[N] : AlinkJson;
 
 /** What {@link encodeMessage} takes for topic `N`. */
 export type BodyOf<N extends TopicName> = N extends ReplyTopicName
-  ? AlinkReply<unknown> | Uint8Array
+  ? AlinkReply<ReplyDataOf<N> | AlinkJson> | Uint8Array
   : N extends keyof DocumentMap
     ? DocumentMap[N]
     : N extends 'rawUp' | 'rawDown' | 'extRrpc' | 'userTopic'

@@ -152,10 +152,44 @@ const REQUESTS: Partial<Record<TopicName, RequestCheck>> = {
   enosOtaProgress: params(obj({ step: otaStep }, { desc: str, module: str })),
 };
 
+const firmware = obj({ url: nonEmptyStr, version: nonEmptyStr }, { size: int, md5: str, sign: str, signMethod: str, module: str });
+const enosCredentials = obj({ productKey: nonEmptyStr, deviceKey: nonEmptyStr, deviceSecret: nonEmptyStr }, { assetId: str });
+
+/** Data checks of successful replies (code 200) by reply topic; error replies carry what they like. */
+const REPLIES: Partial<Record<TopicName, Check>> = {
+  propertyGetReply: map(anyValue),
+  subRegisterReply: arr(obj({ productKey: nonEmptyStr, deviceName: nonEmptyStr, deviceSecret: nonEmptyStr }, { iotId: str })),
+  topoGetReply: arr(anyDevice),
+  configGetReply: obj({ configId: nonEmptyStr, configSize: int, sign: nonEmptyStr, signMethod: nonEmptyStr, url: nonEmptyStr }, { getType: str }),
+  otaFirmwareGetReply: firmware,
+  modelConfigPushReply: obj({}, { digest: str, digestMethod: str, url: str }),
+  dsltemplateGetReply: objectParams,
+  tslTemplateGetReply: objectParams,
+  tagQueryReply: map(anyValue),
+  attributeQueryReply: map(anyValue),
+  measurepointGetReply: map(anyValue),
+  deviceRegisterReply: arr(enosCredentials),
+  combineLoginBatchReply: obj({ loginedSubDevices: arr(obj({ productKey: nonEmptyStr, deviceKey: nonEmptyStr }, { assetId: str })), failedSubDevices: arr(obj({ productKey: str, deviceKey: str })) }),
+};
+
+/**
+ * Checks the data of a successful reply (code 200) on a catalogue reply topic: the secrets of a
+ * sub-device registration, a firmware or configuration download, EnOS batch login results.
+ *
+ * @example
+ * validateReply('subRegisterReply', { id: '1', code: 200, data: [{ productKey: 'pk' }] })[0]?.path // 'data[0].deviceName'
+ */
+export function validateReply(name: TopicName, reply: { readonly code: number; readonly data: unknown }): Issue[] {
+  const issues: Issue[] = [];
+  const check = REPLIES[name];
+  if (check !== undefined && reply.code === 200) check(reply.data, 'data', issues);
+  return issues;
+}
+
 /** Checks of whole JSON documents on topics that do not carry an Alink request. */
 const DOCUMENTS: Partial<Record<TopicName, Check>> = {
   otaUpgrade: obj(
-    { data: obj({ url: nonEmptyStr, version: nonEmptyStr }, { size: int, md5: str, sign: str, signMethod: str, module: str }) },
+    { data: firmware },
     { id: intOrDigits, code: either(str, int), message: str },
   ),
   ntpRequest: obj({ deviceSendTime: intOrDigits }),

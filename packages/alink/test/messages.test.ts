@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AlinkError, TOPICS, decodeJson, decodeMessage, decodeReply, decodeRequest, encodeMessage, encodePropertyPost, encodeReply, encodeRequest,
-  formatTopic, readProperties, stringifyJson, stringifyReply, stringifyRequest, timedProperties, validateDocument, validateRequest, type TopicName,
+  formatTopic, readProperties, stringifyJson, stringifyReply, stringifyRequest, timedProperties, validateDocument, validateReply, validateRequest, type TopicName,
 } from '@linkwire/alink';
 import { alinkReply, alinkRequest, catalogueTopic, hostilePayload, propertyParams } from '@linkwire/alink/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
@@ -91,6 +91,15 @@ describe('decodeMessage', () => {
     expect(errorOf(() => decodeMessage(topic, '{"id":"1","params":{"a":{"value":1,"time":1.5}}}'))?.issues?.[0]?.path).toBe('params.a.time');
     expect(errorOf(() => decodeMessage(topic, '{"id":"1"}'))?.issues?.[0]?.path).toBe('params');
     expect(errorOf(() => decodeMessage(topic, '{"id":"1","params":[]}'))?.issues?.[0]?.code).toBe('expected_object');
+  });
+
+  it('checks the data of successful replies that carry secrets, firmware or results', () => {
+    const topic = formatTopic('subRegisterReply', dev);
+    expect(errorOf(() => decodeMessage(topic, '{"id":"1","code":200,"data":[{"productKey":"pk","deviceName":"d"}]}'))?.issues?.[0]?.path).toBe('data[0].deviceSecret');
+    expect(decodeMessage(topic, '{"id":"1","code":460,"data":{},"message":"request parameter error"}').kind).toBe('reply');
+    expect(validateReply('otaFirmwareGetReply', { code: 200, data: { version: '2.0.0' } })[0]?.path).toBe('data.url');
+    expect(validateReply('propertyPostReply', { code: 200, data: 'anything' })).toEqual([]);
+    expect(errorOf(() => encodeMessage('deviceRegisterReply', dev, { id: '1', code: 200, data: [{ productKey: 'pk' }] }))?.code).toBe('invalid_params');
   });
 
   it('refuses duplicate keys in signed documents only', () => {
