@@ -115,7 +115,8 @@ describe('requestIds', () => {
   it('counts as decimal strings and wraps after max', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 3000 }), (max, count) => {
       const ids = requestIds({ max });
-      for (let i = 0; i < count; i++) expect(ids.next()).toBe(String((i % max) + 1));
+      const got = Array.from({ length: count }, () => ids.next());
+      expect(got).toEqual(Array.from({ length: count }, (_, i) => String((i % max) + 1)));
     }), { numRuns: numRuns(50) });
   });
 
