@@ -39,15 +39,14 @@ const MAX_ID_LENGTH = 64;
 const REQUEST_KEYS = new Set(['id', 'version', 'method', 'params', 'sys']);
 const REPLY_KEYS = new Set(['id', 'code', 'data', 'message', 'version', 'method']);
 
-function readId(o: { [key: string]: AlinkJson }, err: string): { id: string; numeric: boolean } {
+/** The message id as a string; `typeof o.id !== 'string'` afterwards tells that it was a number. */
+function readId(o: { [key: string]: AlinkJson }, err: string): string {
   const id = o['id'];
   if (typeof id === 'string') {
     if (id.length === 0 || id.length > MAX_ID_LENGTH) throw new AlinkError(err, `message id must be 1-${MAX_ID_LENGTH} characters`);
-    return { id, numeric: false };
+    return id;
   }
-  if ((typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) || (typeof id === 'bigint' && id >= 0n && id < 10n ** 20n)) {
-    return { id: id.toString(), numeric: true };
-  }
+  if ((typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) || (typeof id === 'bigint' && id >= 0n && id < 10n ** 20n)) return id.toString();
   throw new AlinkError(err, id === undefined ? 'message has no id' : 'message id must be a string or a non-negative integer');
 }
 
@@ -68,7 +67,8 @@ function object(payload: Uint8Array | string, options: JsonDecodeOptions | undef
 /** Reads a request envelope from an already decoded JSON value. */
 export function requestFromJson(v: AlinkJson): AlinkRequest {
   if (!isJsonObject(v)) throw new AlinkError('invalid_message', 'payload is not a JSON object');
-  const { id, numeric } = readId(v, 'invalid_message');
+  const id = readId(v, 'invalid_message');
+  const numeric = typeof v['id'] !== 'string';
   const version = v['version'];
   const method = v['method'];
   const sys = v['sys'];
@@ -101,7 +101,8 @@ export function decodeRequest(payload: Uint8Array | string, options?: JsonDecode
 /** Reads a reply envelope from an already decoded JSON value. */
 export function replyFromJson(v: AlinkJson): AlinkReply<AlinkJson> {
   if (!isJsonObject(v)) throw new AlinkError('invalid_reply', 'reply is not a JSON object');
-  const { id, numeric } = readId(v, 'invalid_reply');
+  const id = readId(v, 'invalid_reply');
+  const numeric = typeof v['id'] !== 'string';
   const code = v['code'];
   if (typeof code !== 'number' || !Number.isFinite(code)) throw new AlinkError('invalid_reply', 'reply has no numeric code');
   const r: { -readonly [K in keyof AlinkReply<AlinkJson>]: AlinkReply<AlinkJson>[K] } = { id, code, data: v['data'] === undefined ? {} : v['data'] };
