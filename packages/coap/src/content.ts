@@ -1,5 +1,4 @@
-import { Decoder, Encoder } from 'cbor-x';
-import { parseJson, utf8Encode, type JsonValue } from '@linkwire/base';
+import { CborError, decodeCbor, encodeCbor, parseJson, utf8Encode, type JsonValue } from '@linkwire/base';
 import { CoapError } from './errors.ts';
 
 /** The payload formats the Alibaba flows speak. */
@@ -13,10 +12,6 @@ export function formatOf(contentFormat: number | undefined): AliyunFormat | unde
   return contentFormat === ContentFormat.json ? 'json' : contentFormat === ContentFormat.cbor ? 'cbor' : undefined;
 }
 
-const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true, tagUint8Array: false });
-// Maps decode as Map and are converted by hand, so no key ever reaches an object's prototype.
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
-
 /**
  * Encodes a JSON value as the payload of `format`.
  *
@@ -25,34 +20,17 @@ const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
  */
 export function encodeBody(value: JsonValue, format: AliyunFormat): Uint8Array {
   if (format === 'json') return utf8Encode(JSON.stringify(value));
-  const out = encoder.encode(value) as Uint8Array;
-  // cbor-x returns a Node Buffer where one exists; callers get a plain Uint8Array everywhere.
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  try {
+    return encodeCbor(value);
+  } catch (e) {
+    if (e instanceof CborError) throw new CoapError('invalid_payload', `cannot write CBOR payload: ${e.message}`);
+    throw e;
+  }
 }
 
 export interface BodyLimits {
   readonly maxBytes?: number;
   readonly maxDepth?: number;
-}
-
-function fromCbor(v: unknown, depth: number, maxDepth: number): JsonValue {
-  if (depth > maxDepth) throw new CoapError('invalid_payload', `CBOR nesting deeper than ${maxDepth}`);
-  if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new CoapError('invalid_payload', 'CBOR number is not finite');
-    return v;
-  }
-  if (Array.isArray(v)) return v.map((x) => fromCbor(x, depth + 1, maxDepth));
-  if (v instanceof Map) {
-    const out: { [key: string]: JsonValue } = {};
-    for (const [k, x] of v) {
-      if (typeof k !== 'string') throw new CoapError('invalid_payload', 'CBOR map key is not a string');
-      if (k === '__proto__') throw new CoapError('invalid_payload', 'CBOR map key __proto__ is not allowed');
-      out[k] = fromCbor(x, depth + 1, maxDepth);
-    }
-    return out;
-  }
-  throw new CoapError('invalid_payload', `CBOR item of type ${typeof v} has no JSON form`);
 }
 
 /**
@@ -73,13 +51,12 @@ export function decodeBody(bytes: Uint8Array, format: AliyunFormat, limits?: Bod
       throw new CoapError('invalid_payload', `invalid JSON payload: ${(e as Error).message}`);
     }
   }
-  // cbor-x recurses on nesting: hostile depth ends in a RangeError, caught here like any other
-  // decode failure (the byte bound keeps that work finite); fromCbor then enforces maxDepth.
-  let decoded: unknown;
+  // Indefinite lengths stay accepted, as they were under cbor-x: streaming encoders (Jackson's
+  // CBORGenerator, for one) write maps of unknown size that way. Outside the JSON model: refused.
   try {
-    decoded = decoder.decode(bytes);
+    return decodeCbor(bytes, { maxBytes, maxDepth, jsonOnly: true, indefiniteLengths: true });
   } catch (e) {
-    throw new CoapError('invalid_payload', `invalid CBOR payload: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof CborError) throw new CoapError('invalid_payload', `invalid CBOR payload: ${e.message}`, e.offset);
+    throw e;
   }
-  return fromCbor(decoded, 0, maxDepth);
 }
