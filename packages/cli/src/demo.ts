@@ -7,10 +7,10 @@
  *   npm start -- --device-secret wrong         the platform refuses the device; exits 1
  */
 import { parseArgs } from 'node:util';
-import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic } from '@linkwire/alink';
+import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic, requestIds } from '@linkwire/alink';
 import { utf8Decode } from '@linkwire/base';
 import { MqttConnectError } from '@linkwire/mqtt';
-import { createReplyTracker, messageIds } from '@linkwire/device';
+import { createReplyWaiter } from '@linkwire/device';
 import { connectMqtt, nodeClock, registerNodeHash } from '@linkwire/node';
 import { mqttCredentials } from '@linkwire/sign';
 import { startEmulator } from '@linkwire/emulator';
@@ -41,8 +41,8 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
     print(`device            username=${credentials.username} password=${credentials.password.slice(0, 16)}…`);
     const replyTopic = propertyPostReplyTopic(device.productKey, device.deviceName);
     // Replies are matched by topic and id, and every wait is bounded.
-    const replies = createReplyTracker<Uint8Array>({ clock: nodeClock, timeoutMs: 5000 });
-    const nextId = messageIds();
+    const replies = createReplyWaiter<Uint8Array>({ clock: nodeClock, timeoutMs: 5000 });
+    const ids = requestIds();
     let connection;
     try {
       connection = await connectMqtt({
@@ -76,7 +76,7 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
       { CurrentTemperature: 21.5, TargetTemperature: 22, PowerSwitch: 1 },
       { CurrentTemperature: 21.7, Humidity: 48 },
     ]) {
-      const id = nextId();
+      const id = ids.next();
       const topic = propertyPostTopic(device.productKey, device.deviceName);
       const payload = encodePropertyPost({ id, params });
       const reply = replies.expect(replyTopic, id);

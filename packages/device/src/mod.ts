@@ -2,4 +2,4 @@
  * Sans-IO building blocks for device and gateway clients.
  * @module
  */
-export { DeviceError, createReplyTracker, messageIds, type ReplyTracker, type ReplyTrackerOptions } from './replies.ts';
+export { DeviceError, createReplyWaiter, type ReplyWaiter, type ReplyWaiterOptions } from './replies.ts';

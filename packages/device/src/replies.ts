@@ -1,9 +1,10 @@
+import { replyTracker, type ReplyOutcome } from '@linkwire/alink';
 import { LinkwireError, type Clock } from '@linkwire/base';
 
 /** A request whose reply never came, or a tracker that is full or closed. */
 export class DeviceError extends LinkwireError {}
 
-export interface ReplyTrackerOptions {
+export interface ReplyWaiterOptions {
   readonly clock: Clock;
   /** How long a request waits for its reply, default 10 s. */
   readonly timeoutMs?: number;
@@ -12,69 +13,76 @@ export interface ReplyTrackerOptions {
 }
 
 /**
- * Correlates Alink replies with requests. A reply matches on both its topic and its id, so a
- * late or colliding id on another topic never settles the wrong request; every entry expires,
- * so the table cannot grow without bound.
+ * Promises over @linkwire/alink's reply tracker: `expect` returns a promise that settles when
+ * the reply arrives on that topic with that id, or rejects when the clock passes the timeout.
+ * Correlation, bounds and the late/duplicate/unknown classification are the tracker's.
  */
-export interface ReplyTracker<T> {
+export interface ReplyWaiter<T> {
   /** Registers a request; the promise settles with the reply or rejects on timeout. */
   expect(replyTopic: string, id: string): Promise<T>;
-  /** Offers a received message; true when it settled a pending request. */
-  settle(replyTopic: string, id: string, reply: T): boolean;
+  /** Offers a received reply; says whether it matched a waiting request, and if not why. */
+  settle(replyTopic: string, id: string, reply: T): ReplyOutcome<unknown>['status'];
   /** Rejects everything pending (the connection closed). */
   cancelAll(reason: Error): void;
   readonly pending: number;
 }
 
-export function createReplyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const maxPending = options.maxPending ?? 1000;
-  const table = new Map<string, { resolve(v: T): void; reject(e: Error): void; cancel: () => void }>();
-  const key = (topic: string, id: string): string => `${topic}\u0000${id}`;
-  return {
-    get pending() {
-      return table.size;
-    },
-    expect(replyTopic, id) {
-      const k = key(replyTopic, id);
-      if (table.has(k)) return Promise.reject(new DeviceError('duplicate_id', `a request with id ${id} already awaits ${replyTopic}`));
-      if (table.size >= maxPending) return Promise.reject(new DeviceError('too_many_pending', `${maxPending} requests already await replies`));
-      return new Promise<T>((resolve, reject) => {
-        const cancel = options.clock.setTimer(timeoutMs, () => {
-          table.delete(k);
-          reject(new DeviceError('reply_timeout', `no reply on ${replyTopic} for id ${id} within ${timeoutMs} ms`));
-        });
-        table.set(k, { resolve, reject, cancel });
-      });
-    },
-    settle(replyTopic, id, reply) {
-      const k = key(replyTopic, id);
-      const entry = table.get(k);
-      if (entry === undefined) return false;
-      table.delete(k);
-      entry.cancel();
-      entry.resolve(reply);
-      return true;
-    },
-    cancelAll(reason) {
-      for (const e of table.values()) {
-        e.cancel();
-        e.reject(reason);
-      }
-      table.clear();
-    },
-  };
+interface Waiting<T> {
+  resolve(v: T): void;
+  reject(e: Error): void;
+  cancelTimer(): void;
 }
 
 /**
- * Alink message ids: decimal strings of at most 10 digits, unique per device (seed §4),
- * counting up from `start` and wrapping before 2^32.
+ * @example
+ * const replies = createReplyWaiter<Uint8Array>({ clock: nodeClock, timeoutMs: 5000 });
+ * const reply = replies.expect(replyTopic, id);
+ * await session.publish(topic, encodePropertyPost({ id, params }), { qos: 1 });
+ * // in onMessage: replies.settle(message.topic, decodeReply(message.payload).id, message.payload)
+ * await reply;
  */
-export function messageIds(start = 1): () => string {
-  let next = Math.max(1, Math.floor(start)) % 4294967296 || 1;
-  return () => {
-    const id = String(next);
-    next = next === 4294967295 ? 1 : next + 1;
-    return id;
+export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const tracker = replyTracker<Waiting<T>>({ clock: options.clock, timeoutMs, maxPending: options.maxPending ?? 1000 });
+  const live = new Set<Waiting<T>>();
+  const reject = (w: Waiting<T>, e: Error): void => {
+    live.delete(w);
+    w.cancelTimer();
+    w.reject(e);
+  };
+  return {
+    get pending() {
+      return tracker.size;
+    },
+    expect(replyTopic, id) {
+      return new Promise<T>((resolve, rejectPromise) => {
+        const w: Waiting<T> = { resolve, reject: rejectPromise, cancelTimer: () => undefined };
+        try {
+          tracker.track(replyTopic, id, w, timeoutMs);
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          rejectPromise(new DeviceError(code === 'tracker_full' ? 'too_many_pending' : code === 'duplicate_request' ? 'duplicate_id' : 'invalid_request', (e as Error).message));
+          return;
+        }
+        live.add(w);
+        w.cancelTimer = options.clock.setTimer(timeoutMs, () => {
+          for (const x of tracker.expire()) reject(x.value, new DeviceError('reply_timeout', `no reply on ${x.replyTopic} for id ${x.id} within ${timeoutMs} ms`));
+        });
+      });
+    },
+    settle(replyTopic, id, reply) {
+      const outcome = tracker.settle(replyTopic, id);
+      if (outcome.status === 'matched') {
+        const w = outcome.value;
+        live.delete(w);
+        w.cancelTimer();
+        w.resolve(reply);
+      }
+      return outcome.status;
+    },
+    cancelAll(reason) {
+      for (const w of [...live]) reject(w, reason);
+      tracker.expire();
+    },
   };
 }
