@@ -2,9 +2,10 @@ import http from 'node:http';
 import net from 'node:net';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { verifyMqttCredentials } from '@linkwire/sign';
+import { parseMqttClientId, verifyMqttCredentials, verifyMqttTokenCredentials } from '@linkwire/sign';
 import { createDeviceRegistry, ownsTopic, type EmulatorDevice } from './devices.ts';
 import { propertyPostReply } from './property.ts';
+import { createHttpAuthHandler, type EmulatorProduct } from './http.ts';
 import { createShadowService } from './shadow.ts';
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
 
@@ -24,7 +25,11 @@ export interface EmulatorOptions {
   readonly onEvent?: (event: EmulatorEvent) => void;
   /** Also accept MQTT over WebSocket (subprotocol `mqtt`), as browsers and Deno connect. */
   readonly websocket?: boolean;
-  /** The platform's clock in milliseconds (shadow timestamps); default Date.now. */
+  /** Products whose secret signs dynamic registration (`/auth/register/device`). */
+  readonly products?: readonly EmulatorProduct[];
+  /** Also serve the HTTPS endpoints (registration, `/auth/devicename`, `/auth`, `/topic/…`) over HTTP. */
+  readonly http?: boolean;
+  /** The platform's clock in milliseconds (shadow timestamps, token windows); default Date.now. */
   readonly now?: () => number;
 }
 
@@ -33,6 +38,8 @@ export interface Emulator {
   readonly port: number;
   /** The WebSocket port when `websocket` was requested: `ws://{host}:{wsPort}/mqtt`. */
   readonly wsPort: number | undefined;
+  /** The HTTP port when `http` was requested: `http://{host}:{httpPort}/auth` and so on. */
+  readonly httpPort: number | undefined;
   addDevice(device: EmulatorDevice): void;
   /** A copy of a device's shadow document. */
   shadow(productKey: string, deviceName: string): ShadowDocument;
@@ -69,10 +76,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const emit = (e: EmulatorEvent): void => options.onEvent?.(e);
   const now = options.now ?? Date.now;
   const shadows = createShadowService();
+  const iotTokens = new Map<string, { readonly productKey: string; readonly deviceName: string; readonly iotToken: string }>();
+  const productSecrets = new Map((options.products ?? []).map((p) => [p.productKey, p.productSecret]));
 
   const broker = await Aedes.createBroker({
     authenticate(client, username, password, done) {
-      const result = verifyMqttCredentials(client.id, username ?? '', password?.toString('utf8') ?? '', registry.secret);
+      const user = username ?? '';
+      const pass = password?.toString('utf8') ?? '';
+      // After /auth/devicename a device connects with a plain clientId, username iotId and password iotToken.
+      if (parseMqttClientId(client.id) === undefined && !user.includes('&')) {
+        const t = verifyMqttTokenCredentials(client.id, user, pass, (iotId) => iotTokens.get(iotId)?.iotToken);
+        const who = t.ok ? iotTokens.get(t.iotId) : undefined;
+        if (who === undefined) {
+          emit({ type: 'refused', clientId: client.id, reason: t.ok ? 'unknown iotId' : t.reason });
+          return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }) as AuthenticateError, null);
+        }
+        identities.set(client, { productKey: who.productKey, deviceName: who.deviceName });
+        emit({ type: 'connected', productKey: who.productKey, deviceName: who.deviceName, clientId: client.id });
+        return done(null, true);
+      }
+      const result = verifyMqttCredentials(client.id, user, pass, registry.secret);
       if (!result.ok) {
         emit({ type: 'refused', clientId: client.id, reason: result.reason });
         const err = Object.assign(new Error(`bad username or password: ${result.reason}`), { returnCode: 4 }) as AuthenticateError;
@@ -147,6 +170,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const port = (server.address() as net.AddressInfo).port;
 
+  let httpAuthServer: http.Server | undefined;
+  let httpPort: number | undefined;
+  if (options.http === true) {
+    const hs = (httpAuthServer = http.createServer(
+      createHttpAuthHandler({
+        registry, productSecret: (pk) => productSecrets.get(pk), now, iotTokens,
+        publish: (topic, payload) =>
+          new Promise((resolve, reject) =>
+            broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, (e) => (e ? reject(e) : resolve())),
+          ),
+        mqttEndpoint: () => ({ host, port }),
+        onEvent: () => undefined,
+      }),
+    ));
+    await new Promise<void>((resolve, reject) => {
+      hs.once('error', reject);
+      hs.listen(0, host, () => resolve());
+    });
+    httpPort = (hs.address() as net.AddressInfo).port;
+  }
+
   let httpServer: http.Server | undefined;
   let wss: WebSocketServer | undefined;
   let wsPort: number | undefined;
@@ -170,6 +214,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     host,
     port,
     wsPort,
+    httpPort,
     addDevice: (d) => registry.add(d),
     shadow: (pk, dn) => shadows.document(pk, dn),
     updateShadow: (pk, dn, request) => publishShadow(pk, dn, shadows.apply(pk, dn, request, now())),
@@ -179,6 +224,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         for (const c of wss?.clients ?? []) c.terminate();
         wss?.close();
         httpServer?.close();
+        httpAuthServer?.close();
+        httpAuthServer?.closeAllConnections();
         broker.close(() => resolve());
       }),
   };

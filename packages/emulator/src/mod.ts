@@ -5,3 +5,4 @@
 export { createDeviceRegistry, ownsTopic, type DeviceRegistry, type EmulatorDevice } from './devices.ts';
 export { propertyPostReply } from './property.ts';
 export { startEmulator, type Emulator, type EmulatorEvent, type EmulatorOptions } from './emulator.ts';
+export { createHttpAuthHandler, type EmulatorProduct, type HttpAuthDeps } from './http.ts';
