@@ -6,6 +6,8 @@ import { parseMqttClientId, verifyMqttCredentials, verifyMqttTokenCredentials } 
 import { createDeviceRegistry, ownsTopic, type EmulatorDevice } from './devices.ts';
 import { propertyPostReply } from './property.ts';
 import { createHttpAuthHandler, type EmulatorProduct } from './http.ts';
+import { createAliyunCoapServer } from '@linkwire/coap';
+import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node';
 import { createShadowService } from './shadow.ts';
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
 
@@ -29,6 +31,12 @@ export interface EmulatorOptions {
   readonly products?: readonly EmulatorProduct[];
   /** Also serve the HTTPS endpoints (registration, `/auth/devicename`, `/auth`, `/topic/…`) over HTTP. */
   readonly http?: boolean;
+  /**
+   * Also accept Alibaba CoAP (seed §3.3) on a UDP port: `'aes'` is the symmetric mode of port
+   * 5682; `'dtls'` checks the same auth and publish flows and expects the transport to be secured
+   * by the caller (Node has no DTLS, so the emulator's socket itself is plain UDP).
+   */
+  readonly coap?: 'aes' | 'dtls';
   /** The platform's clock in milliseconds (shadow timestamps, token windows); default Date.now. */
   readonly now?: () => number;
 }
@@ -40,6 +48,8 @@ export interface Emulator {
   readonly wsPort: number | undefined;
   /** The HTTP port when `http` was requested: `http://{host}:{httpPort}/auth` and so on. */
   readonly httpPort: number | undefined;
+  /** The UDP port of the CoAP endpoint when `coap` was requested. */
+  readonly coapPort: number | undefined;
   addDevice(device: EmulatorDevice): void;
   /** A copy of a device's shadow document. */
   shadow(productKey: string, deviceName: string): ShadowDocument;
@@ -170,6 +180,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const port = (server.address() as net.AddressInfo).port;
 
+  let coapSocket: NodeCoapSocket | undefined;
+  if (options.coap !== undefined) {
+    const coapServer = createAliyunCoapServer({
+      mode: options.coap,
+      lookupSecret: registry.secret,
+      random: nodeRandom,
+      now,
+      onPublish: (p) => {
+        emit({ type: 'request', topic: p.topic, payload: Buffer.from(p.payload).toString('utf8') });
+        broker.publish({ cmd: 'publish', topic: p.topic, payload: Buffer.from(p.payload), qos: 0, retain: false, dup: false }, () => undefined);
+        return String(coapMessageId++);
+      },
+      canPublish: (pk, dn, topic) => ownsTopic(pk, dn, topic),
+    });
+    let coapMessageId = 1;
+    coapSocket = await openCoapSocket({ host, onRequest: (x) => x.respond(coapServer.handle(x.request)) });
+  }
+
   let httpAuthServer: http.Server | undefined;
   let httpPort: number | undefined;
   if (options.http === true) {
@@ -215,6 +243,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port,
     wsPort,
     httpPort,
+    coapPort: coapSocket?.port,
     addDevice: (d) => registry.add(d),
     shadow: (pk, dn) => shadows.document(pk, dn),
     updateShadow: (pk, dn, request) => publishShadow(pk, dn, shadows.apply(pk, dn, request, now())),
@@ -226,6 +255,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         httpServer?.close();
         httpAuthServer?.close();
         httpAuthServer?.closeAllConnections();
+        void coapSocket?.close();
         broker.close(() => resolve());
       }),
   };
