@@ -1,18 +1,12 @@
 import type { TslIssue } from './errors.ts';
+import { historyPost, measurepointBatch, packPost, type TslLookup } from './batch.ts';
 import { PROPERTY_GET_METHOD, PROPERTY_SET_METHOD, TSL_LIMITS, type TslModel, type TslProperty } from './model.ts';
 import { compileType, explain, isDate, isObject, keyAt, makeKeys, paramSet, put, test, type Ctx, type Node, type Policy } from './nodes.ts';
 import { childPath, error, indexPath, show, warning } from './paths.ts';
+import { VALID, finish, internalsOf, type Internals, type TslResult } from './result.ts';
 
-/**
- * The outcome of validating one message. `ok` is false when any issue is an error. `value`
- * is present only when the validator changed the input (coerced leaves, dropped unknown
- * identifiers): forward `result.value ?? input`.
- */
-export interface TslResult {
-  readonly ok: boolean;
-  readonly issues: readonly TslIssue[];
-  readonly value?: unknown;
-}
+export { VALID, type TslResult } from './result.ts';
+export type { TslLookup } from './batch.ts';
 
 export interface TslValidateOptions {
   /**
@@ -51,11 +45,36 @@ export interface TslValidator {
   serviceCall(serviceId: string, params: unknown): TslResult;
   /** The `data` of a service reply: the service's outputData (get replies carry property values). */
   serviceReply(serviceId: string, data: unknown): TslResult;
+  /** EnOS `thing.attribute.update` params: `{attributes: {id: v}}` over the model's attributes. */
+  attributeUpdate(params: unknown): TslResult;
+  /** EnOS `thing.attribute.query` params: `{attributes: [ids]}` (an empty list asks for all). */
+  attributeQuery(params: unknown): TslResult;
+  /** EnOS `thing.attribute.delete` params: `{attributes: [ids]}`. */
+  attributeDelete(params: unknown): TslResult;
+  /** The `data` of a `thing.attribute.query` reply: `{id: v}` over the model's attributes. */
+  attributeQueryReply(data: unknown): TslResult;
+  /**
+   * EnOS `thing.measurepoint.post.batch` / `thing.measurepoint.resume.batch` params: an array of
+   * `{productKey?, deviceKey?, measurepoints, time?}`. An element naming no device is this
+   * validator's device; one naming a device is checked by the validator `lookup` returns for
+   * it. `message` is the request holding the top-level flags `allowOfflineSubDevice` and
+   * `skipInvalidMeasurepoints` (pass the parsed request; only those two keys are read).
+   */
+  measurepointPostBatch(params: unknown, lookup?: TslLookup, message?: unknown): TslResult;
+  /**
+   * Alibaba `thing.event.property.pack.post` params: `{properties?, events?, subDevices?:
+   * [{identity: {productKey, deviceName}, properties?, events?}]}`, every entry `{value, time?}`.
+   * The gateway's own data is checked by this validator, each sub-device's by the validator
+   * `lookup` returns for its identity.
+   */
+  propertyPackPost(params: unknown, lookup?: TslLookup): TslResult;
+  /**
+   * Alibaba `thing.event.property.history.post` params: an array of `{identity: {productKey,
+   * deviceName}, properties?: [{id: {value, time}}], events?: [{id: {value, time}}]}`, each
+   * device checked by the validator `lookup` returns for its identity.
+   */
+  propertyHistoryPost(params: unknown, lookup?: TslLookup): TslResult;
 }
-
-const NO_ISSUES: readonly TslIssue[] = Object.freeze([]);
-/** The one result every valid message shares, so the valid path allocates nothing. */
-export const VALID: TslResult = Object.freeze({ ok: true, issues: NO_ISSUES });
 
 /** A property's value in a post: the bare value or, unless ambiguous, `{value, time?}`. */
 interface PostNode {
@@ -117,14 +136,6 @@ function pickPoint(v: Record<string, unknown>): Record<string, unknown> {
   return o;
 }
 
-function finish(ctx: Ctx, input: unknown, value: unknown): TslResult {
-  const issues = ctx.issues;
-  if (issues.length === 0 && value === input) return VALID;
-  let ok = true;
-  for (const i of issues) if (i.severity === 'error') ok = false;
-  return value === input ? { ok, issues } : { ok, issues, value };
-}
-
 /**
  * Compiles a model into validators for property post/set/get, event posts, service calls and
  * replies. The valid path allocates nothing (it returns the shared {@link VALID}); only a
@@ -161,7 +172,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     model.events.map((e) => {
       const output = paramSet(e.outputData, policy, 'parameter');
       // Built once here: closures made per call would be the valid path's only allocation.
-      return [e.identifier, { event: e, test: (v: unknown) => test(output, v), explain: (v: unknown, path: string, ctx: Ctx) => explain(output, v, path, ctx) }];
+      return [e.identifier, { event: e, output, test: (v: unknown) => test(output, v), explain: (v: unknown, path: string, ctx: Ctx) => explain(output, v, path, ctx) }];
     }),
   );
   const services = new Map(
@@ -285,16 +296,18 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       return finish(ctx, params, params);
     }
     const out: unknown[] = [];
-    params.forEach((id, i) => {
+    // A loop, not forEach: a closure here would give every call, valid ones too, a context to allocate.
+    for (let i = 0; i < params.length; i++) {
+      const id: unknown = params[i];
       const path = indexPath(base, i);
       if (typeof id !== 'string') ctx.issues.push(error(path, 'type', `expected a property identifier, got ${show(id)}`));
       else if (!props.has(id)) unknownProperty(ctx, path, id);
       else {
         out.push(id);
-        return;
+        continue;
       }
       if (strict) out.push(id);
-    });
+    }
     return finish(ctx, params, out.length === params.length ? params : out);
   }
 
@@ -302,7 +315,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
    * `{<body>: …, time?}` params: an Alink event (`value`), an EnOS event (`events`) or EnOS
    * measure points (`measurepoints`). Anything else in params follows the policy.
    */
-  function envelope(params: unknown, body: string, bodyTest: (v: unknown) => boolean, bodyExplain: (v: unknown, path: string, ctx: Ctx) => unknown): TslResult {
+  function envelope(params: unknown, body: string, bodyTest: (v: unknown) => boolean, bodyExplain: (v: unknown, path: string, ctx: Ctx) => unknown, timed = true): TslResult {
     if (isObject(params)) {
       let fast = true;
       let hasBody = false;
@@ -310,7 +323,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
         if (k === body) {
           hasBody = true;
           if (!bodyTest(params[k])) fast = false;
-        } else if (k !== 'time' || !isDate(params[k])) fast = false;
+        } else if (!timed || k !== 'time' || !isDate(params[k])) fast = false;
         if (!fast) break;
       }
       if (fast && hasBody) return VALID;
@@ -329,12 +342,12 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
         const r = bodyTest(x) ? x : bodyExplain(x, path, ctx);
         if (r !== x) changed = true;
         out[k] = r;
-      } else if (k === 'time') {
+      } else if (timed && k === 'time') {
         if (!isDate(x)) ctx.issues.push(error(path, 'invalid_date', `time must be UTC milliseconds, got ${show(x)}`));
         out[k] = x;
-      } else if (strict) ctx.issues.push(error(path, 'unknown_key', `params hold ${body} and time, got ${JSON.stringify(k)}`));
+      } else if (strict) ctx.issues.push(error(path, 'unknown_key', `params hold ${timed ? `${body} and time` : `only ${body}`}, got ${JSON.stringify(k)}`));
       else {
-        ctx.issues.push(warning(path, 'unknown_key', `params hold ${body} and time, got ${JSON.stringify(k)}; dropped`));
+        ctx.issues.push(warning(path, 'unknown_key', `params hold ${timed ? `${body} and time` : `only ${body}`}, got ${JSON.stringify(k)}; dropped`));
         changed = true;
       }
     }
@@ -365,23 +378,33 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     return hasValue && test(p.node, o['value']);
   }
 
-  function pointsTest(v: unknown): boolean {
-    if (!isObject(v)) return false;
+  /** The number of measure points, or -1 when one fails. */
+  function pointsCount(v: unknown): number {
+    if (!isObject(v)) return -1;
     let hint = 0;
+    let n = 0;
     for (const k in v) {
       const i = keyAt(propKeys, k, hint);
-      if (i < 0 || !pointTest(postNodes[i]!, v[k])) return false;
+      if (i < 0 || !pointTest(postNodes[i]!, v[k])) return -1;
       hint = i + 1;
+      n++;
     }
-    return true;
+    return n;
   }
 
-  function pointsExplain(v: unknown, path: string, ctx: Ctx): unknown {
+  const pointsTest = (v: unknown): boolean => pointsCount(v) >= 0;
+
+  /**
+   * `skip` is EnOS `skipInvalidMeasurepoints` under the platform policy: the platform drops an
+   * invalid point and stores the rest, so its errors become warnings and it leaves `value`.
+   */
+  function pointsExplain(v: unknown, path: string, ctx: Ctx, skip = false): unknown {
     if (!isObject(v)) {
       ctx.issues.push(error(path, 'not_object', `measurepoints must be an object, got ${show(v)}`));
       return v;
     }
     let changes: Map<string, unknown> | undefined;
+    let skipped: Set<string> | undefined;
     let dropped = false;
     for (const k in v) {
       const p = props.get(k);
@@ -396,6 +419,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       }
       const x = v[k];
       if (pointTest(p, x)) continue;
+      const mark = ctx.issues.length;
       let r: unknown;
       if (isWrapped(p, x)) {
         const inner = x['value'];
@@ -406,12 +430,177 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
         }
         r = ri === inner ? x : { ...pickPoint(x), value: ri };
       } else r = explain(p.node, x, at, ctx);
-      if (r !== x) (changes ??= new Map()).set(k, r);
+      if (skip && ctx.issues.length > mark) {
+        demote(ctx.issues, mark, 'skipped (skipInvalidMeasurepoints)');
+        (skipped ??= new Set()).add(k);
+        dropped = true;
+      } else if (r !== x) (changes ??= new Map()).set(k, r);
     }
     if (changes === undefined && !dropped) return v;
     const out: Record<string, unknown> = {};
-    for (const k in v) if (props.has(k)) put(out, k, changes?.has(k) ? changes.get(k) : v[k]);
+    for (const k in v) if (props.has(k) && skipped?.has(k) !== true) put(out, k, changes?.has(k) ? changes.get(k) : v[k]);
     return out;
+  }
+
+  // Pack and history posts carry every property and event as {value, time?}, never bare, so
+  // the struct-with-a-`value`-member ambiguity of property posts cannot arise.
+  function stampTest(node: Node, v: unknown, timeRequired: boolean): boolean {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+    const o = v as Record<string, unknown>;
+    let hasValue = false;
+    let hasTime = false;
+    for (const k in o) {
+      if (k === 'value') hasValue = true;
+      else if (k === 'time' && isDate(o[k])) hasTime = true;
+      else return false;
+    }
+    return hasValue && (hasTime || !timeRequired) && test(node, o['value']);
+  }
+
+  function stampExplain(node: Node, v: unknown, path: string, ctx: Ctx, timeRequired: boolean): unknown {
+    if (!isObject(v)) {
+      ctx.issues.push(error(path, 'not_object', `expected {value, time${timeRequired ? '' : '?'}}, got ${show(v)}`));
+      return v;
+    }
+    let out: Record<string, unknown> | undefined;
+    for (const k in v) {
+      const x = v[k];
+      if (k === 'value') {
+        const r = test(node, x) ? x : explain(node, x, childPath(path, 'value'), ctx);
+        if (r !== x) (out ??= pick(v))['value'] = r;
+      } else if (k === 'time') {
+        if (!isDate(x)) ctx.issues.push(error(childPath(path, 'time'), 'invalid_date', `time must be UTC milliseconds, got ${show(x)}`));
+      } else ctx.issues.push(error(childPath(path, k), 'unknown_key', `a {value, time} entry holds nothing else, got ${JSON.stringify(k)}`));
+    }
+    if (!hasOwn.call(v, 'value')) ctx.issues.push(error(childPath(path, 'value'), 'missing', 'value is missing'));
+    if (timeRequired && !hasOwn.call(v, 'time')) ctx.issues.push(error(childPath(path, 'time'), 'missing', 'time is missing (historical data carries the time of each entry)'));
+    return out ?? v;
+  }
+
+  /** Properties of a pack or history post: the number of entries, or -1 when one fails. */
+  function stampedTest(v: unknown, timeRequired: boolean): number {
+    if (!isObject(v)) return -1;
+    let hint = 0;
+    let n = 0;
+    for (const k in v) {
+      const i = keyAt(propKeys, k, hint);
+      if (i < 0 || !stampTest(postNodes[i]!.node, v[k], timeRequired)) return -1;
+      hint = i + 1;
+      n++;
+    }
+    return n;
+  }
+
+  function eventsTest(v: unknown, timeRequired: boolean): number {
+    if (!isObject(v)) return -1;
+    let n = 0;
+    for (const k in v) {
+      const e = events.get(k);
+      if (e === undefined || !stampTest(e.output, v[k], timeRequired)) return -1;
+      n++;
+    }
+    return n;
+  }
+
+  // The platform checks a pack or history post against the model as a whole and fails it on
+  // any mismatch (no dropping), so unknown identifiers are errors under both policies here.
+  function stampedMapExplain(v: unknown, path: string, ctx: Ctx, timeRequired: boolean, ofEvents: boolean): unknown {
+    const what = ofEvents ? 'event' : 'property';
+    if (!isObject(v)) {
+      ctx.issues.push(error(path, 'not_object', `${ofEvents ? 'events' : 'properties'} must be an object, got ${show(v)}`));
+      return v;
+    }
+    let changes: Map<string, unknown> | undefined;
+    for (const k in v) {
+      const node = ofEvents ? events.get(k)?.output : props.get(k)?.node;
+      const at = childPath(path, k);
+      if (node === undefined) {
+        ctx.issues.push(error(at, `unknown_${what}`, `${JSON.stringify(k)} is not ${ofEvents ? 'an event' : 'a property'} of the model`));
+        continue;
+      }
+      const x = v[k];
+      const r = stampTest(node, x, timeRequired) ? x : stampExplain(node, x, at, ctx, timeRequired);
+      if (r !== x) (changes ??= new Map()).set(k, r);
+    }
+    if (changes === undefined) return v;
+    const out: Record<string, unknown> = {};
+    for (const k in v) if (ofEvents ? events.has(k) : props.has(k)) put(out, k, changes.has(k) ? changes.get(k) : v[k]);
+    return out;
+  }
+
+  // EnOS attributes: the model's `attributes` list, set and queried apart from measure points.
+  const attributes = model.attributes ?? [];
+  const attrNodes = attributes.map((a) => compileType(a.dataType));
+  const attrKeys = makeKeys(attributes.map((a) => a.identifier));
+  const attrIndex = attrKeys.index;
+
+  function attrsTest(v: unknown): boolean {
+    if (!isObject(v)) return false;
+    let hint = 0;
+    for (const k in v) {
+      const i = keyAt(attrKeys, k, hint);
+      if (i < 0 || !test(attrNodes[i]!, v[k])) return false;
+      hint = i + 1;
+    }
+    return true;
+  }
+
+  function unknownAttribute(ctx: Ctx, path: string, id: string): void {
+    if (strict) ctx.issues.push(error(path, 'unknown_attribute', `${JSON.stringify(id)} is not an attribute of the model`));
+    else ctx.issues.push(warning(path, 'unknown_attribute', `${JSON.stringify(id)} is not an attribute of the model; dropped`));
+  }
+
+  function attrsExplain(v: unknown, path: string, ctx: Ctx): unknown {
+    if (!isObject(v)) {
+      ctx.issues.push(error(path, 'not_object', `attributes must be an object, got ${show(v)}`));
+      return v;
+    }
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const k in v) {
+      const i = attrIndex.get(k);
+      const at = childPath(path, k);
+      if (i === undefined) {
+        unknownAttribute(ctx, at, k);
+        if (!strict) changed = true;
+        continue;
+      }
+      const x = v[k];
+      const n = attrNodes[i]!;
+      const r = test(n, x) ? x : explain(n, x, at, ctx);
+      if (r !== x) changed = true;
+      put(out, k, r);
+    }
+    return changed ? out : v;
+  }
+
+  function attrIdsTest(v: unknown): boolean {
+    if (!Array.isArray(v)) return false;
+    for (let i = 0; i < v.length; i++) {
+      const id: unknown = v[i];
+      if (typeof id !== 'string' || !attrIndex.has(id)) return false;
+    }
+    return true;
+  }
+
+  function attrIdsExplain(v: unknown, path: string, ctx: Ctx): unknown {
+    if (!Array.isArray(v)) {
+      ctx.issues.push(error(path, 'not_array', `attributes must be an array of attribute identifiers, got ${show(v)}`));
+      return v;
+    }
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const id: unknown = v[i];
+      const at = indexPath(path, i);
+      if (typeof id !== 'string') ctx.issues.push(error(at, 'type', `expected an attribute identifier, got ${show(id)}`));
+      else if (!attrIndex.has(id)) unknownAttribute(ctx, at, id);
+      else {
+        out.push(id);
+        continue;
+      }
+      if (strict) out.push(id);
+    }
+    return out.length === v.length ? v : out;
   }
 
   function paramsOf(node: Node, input: unknown, base: string): TslResult {
@@ -466,7 +655,18 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     return finish(ctx, data, changed ? out : data);
   }
 
-  return {
+  const internals: Internals = {
+    strict,
+    coerce,
+    pointsTest: pointsCount,
+    pointsExplain,
+    stampedTest,
+    stampedExplain: (v, path, ctx, timeRequired) => stampedMapExplain(v, path, ctx, timeRequired, false),
+    eventsTest,
+    eventsExplain: (v, path, ctx, timeRequired) => stampedMapExplain(v, path, ctx, timeRequired, true),
+  };
+
+  const validator: TslValidator = {
     model,
     propertyPost: (params) => propertyMap(params, 'params', false),
     propertySet: (params) => propertyMap(params, 'params', true),
@@ -487,8 +687,30 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       if (isEmpty(data)) return s.service.outputData.length === 0 || !strict ? VALID : paramsOf(s.output, {}, 'data');
       return paramsOf(s.output, data, 'data');
     },
+    attributeUpdate: (params) => envelope(params, 'attributes', attrsTest, attrsExplain, false),
+    attributeQuery: (params) => envelope(params, 'attributes', attrIdsTest, attrIdsExplain, false),
+    attributeDelete: (params) => envelope(params, 'attributes', attrIdsTest, attrIdsExplain, false),
+    attributeQueryReply(data) {
+      if (attrsTest(data)) return VALID;
+      const ctx = newCtx();
+      return finish(ctx, data, attrsExplain(data, 'data', ctx));
+    },
+    measurepointPostBatch: (params, lookup, message) => measurepointBatch(validator, internals, params, lookup, message),
+    propertyPackPost: (params, lookup) => packPost(validator, internals, params, lookup),
+    propertyHistoryPost: (params, lookup) => historyPost(validator, internals, params, lookup),
   };
+  internalsOf.set(validator, internals);
+  return validator;
 }
+
+function demote(issues: TslIssue[], from: number, why: string): void {
+  for (let j = from; j < issues.length; j++) {
+    const i = issues[j]!;
+    if (i.severity === 'error') issues[j] = { ...i, severity: 'warning', message: `${i.message}; ${why}` };
+  }
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** The Alink reply code a platform would answer a validated property post with: 200, 6106 or 460. */
 export function alinkReplyCode(result: TslResult): number {

@@ -25,6 +25,7 @@ export function toTslDocument(model: TslModel): Doc {
   doc['properties'] = model.properties.map(propertyDoc);
   doc['events'] = model.events.map(eventDoc);
   doc['services'] = model.services.map(serviceDoc);
+  if (model.attributes !== undefined) doc['attributes'] = model.attributes.map(propertyDoc);
   return doc;
 }
 

@@ -29,7 +29,7 @@ export {
   type TslTypeName,
 } from './model.ts';
 export { isTslIdentifier, parseTsl, type TslParseOptions, type TslParseResult } from './parse.ts';
-export { VALID, alinkReplyCode, compileTsl, type TslResult, type TslValidateOptions, type TslValidator } from './compile.ts';
+export { VALID, alinkReplyCode, compileTsl, type TslLookup, type TslResult, type TslValidateOptions, type TslValidator } from './compile.ts';
 export {
   validateEventPost,
   validateMeasurepointPost,

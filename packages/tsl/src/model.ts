@@ -110,6 +110,12 @@ export interface TslModel {
   readonly properties: readonly TslProperty[];
   readonly events: readonly TslEvent[];
   readonly services: readonly TslService[];
+  /**
+   * EnOS attributes: static device information (name, model, location, design parameters)
+   * set with `thing.attribute.*` and at registration, apart from the measure points, which
+   * are the `properties`. Absent in Alibaba models; absent and empty mean the same.
+   */
+  readonly attributes?: readonly TslProperty[];
 }
 
 /** The Alink methods of the system services and event every model carries. */
@@ -119,8 +125,12 @@ export const PROPERTY_POST_METHOD = 'thing.event.property.post';
 
 /** Platform limits the parser and validators enforce. */
 export const TSL_LIMITS = {
-  /** Properties in one `thing.event.property.post` (Alink code 6106 above it). */
+  /** Properties in one `thing.event.property.post` (Alink code 6106 above it), and in one pack post. */
   maxPropertiesPerPost: 200,
+  /** Events in one `thing.event.property.pack.post`. */
+  maxEventsPerPack: 20,
+  /** Sub-devices in one `thing.event.property.pack.post`. */
+  maxSubDevicesPerPack: 20,
   maxTextLength: 10240,
   maxArraySize: 512,
   maxIdentifierLength: 50,

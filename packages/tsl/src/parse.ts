@@ -97,12 +97,14 @@ function readModel(doc: unknown, issues: TslIssue[]): TslModel {
   const propertyIds = new Set(properties.map((x) => x.identifier));
   const services = readList(doc, 'services', issues, (o, path, is) => readService(o, path, is, propertyIds));
 
-  const model: { schema?: string; link?: string; profile: TslProfile; properties: TslProperty[]; events: TslEvent[]; services: TslService[] } = {
+  const model: { schema?: string; link?: string; profile: TslProfile; properties: TslProperty[]; events: TslEvent[]; services: TslService[]; attributes?: TslProperty[] } = {
     profile,
     properties,
     events,
     services,
   };
+  // EnOS attributes: the same element shape as properties, in their own list (README).
+  if (own(doc, 'attributes') !== undefined) model.attributes = readList(doc, 'attributes', issues, readProperty);
   const schema = optString(doc, 'schema', '', issues);
   const link = optString(doc, 'link', '', issues);
   if (schema !== undefined) model.schema = schema;
