@@ -176,8 +176,12 @@ export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): Cbor
         if (ai === 31 && indefinite) return chunks(2, at);
         const n = length(ai, at, 1);
         if (jsonOnly) fail('invalid_cbor', 'byte strings have no JSON form', at);
+        // A copy into a plain Uint8Array: `slice` on a Node Buffer input would return a Buffer
+        // sharing the input's memory.
+        const out = new Uint8Array(n);
+        out.set(bytes.subarray(p, p + n));
         p += n;
-        return bytes.slice(p - n, p);
+        return out;
       }
       case 3: {
         if (ai === 31 && indefinite) return chunks(3, at);
