@@ -137,10 +137,10 @@ function functions(policy: Policy): Api {
       checkInput(data);
       return at(data.length).hash(algorithm, data);
     },
-    hashHex(algorithm, data) {
+    hashHex(algorithm, data, uppercase) {
       checkAlgorithm(algorithm);
       checkInput(data);
-      return at(data.length).hashHex(algorithm, data);
+      return at(data.length).hashHex(algorithm, data, uppercase === true);
     },
     createHash(algorithm, options) {
       checkAlgorithm(algorithm);
@@ -183,12 +183,13 @@ const auto = functions({ oneShot: engineFor, stream: streamingEngine, portable, 
 export const hash: (algorithm: HashAlgorithm, data: HashInput) => Uint8Array = auto.hash;
 
 /**
- * The digest of `data` as lowercase hex.
+ * The digest of `data` as lowercase hex, or uppercase when `uppercase` is true.
  *
  * @example
  * hashHex('md5', '') // 'd41d8cd98f00b204e9800998ecf8427e'
+ * hashHex('md5', '', true) // 'D41D8CD98F00B204E9800998ECF8427E'
  */
-export const hashHex: (algorithm: HashAlgorithm, data: HashInput) => string = auto.hashHex;
+export const hashHex: (algorithm: HashAlgorithm, data: HashInput, uppercase?: boolean) => string = auto.hashHex;
 
 /**
  * An incremental digest. Pass `{ resumable: true }` when you will call `snapshot()`.

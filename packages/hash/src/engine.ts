@@ -31,7 +31,7 @@ export interface EngineKey {
 export interface Engine {
   readonly name: BackendName;
   hash(algorithm: HashAlgorithm, data: HashInput): Uint8Array;
-  hashHex(algorithm: HashAlgorithm, data: HashInput): string;
+  hashHex(algorithm: HashAlgorithm, data: HashInput, uppercase?: boolean): string;
   create(algorithm: HashAlgorithm): Context;
   key(algorithm: HashAlgorithm, secret: Uint8Array): EngineKey;
   hmac(algorithm: HashAlgorithm, secret: Uint8Array, data: HashInput): Uint8Array;

@@ -89,7 +89,10 @@ function key(algorithm: HashAlgorithm, secret: Uint8Array): EngineKey {
 export const js: Engine = {
   name: 'js',
   hash: (algorithm, data) => finish(fresh(algorithm).update(bytesOf(data)) as NobleMd, algorithm),
-  hashHex: (algorithm, data) => toHex(js.hash(algorithm, data)),
+  hashHex(algorithm, data, uppercase = false) {
+    const hex = toHex(js.hash(algorithm, data));
+    return uppercase ? hex.toUpperCase() : hex;
+  },
   create: (algorithm) => context(algorithm, fresh(algorithm), undefined),
   key,
   hmac: (algorithm, secret, data) => key(algorithm, secret).sign(data),

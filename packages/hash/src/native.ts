@@ -22,7 +22,10 @@ export function nativeEngine(b: NativeHashBackend): Engine {
   return {
     name: 'native',
     hash: (algorithm, data) => b.hash(algorithm, bytesOf(data)),
-    hashHex: (algorithm, data) => toHex(b.hash(algorithm, bytesOf(data))),
+    hashHex(algorithm, data, uppercase = false) {
+      const hex = toHex(b.hash(algorithm, bytesOf(data)));
+      return uppercase ? hex.toUpperCase() : hex;
+    },
     create: (algorithm) => context(b.createHash(algorithm)),
     key: (algorithm, secret) => ({
       sign: (data) => b.hmac(algorithm, secret, bytesOf(data)),

@@ -42,7 +42,8 @@ export interface HasherOptions {
 export interface HashFunctions {
   readonly backend: BackendName;
   hash(algorithm: HashAlgorithm, data: HashInput): Uint8Array;
-  hashHex(algorithm: HashAlgorithm, data: HashInput): string;
+  /** Lowercase hex unless `uppercase` (EnOS signs in uppercase). */
+  hashHex(algorithm: HashAlgorithm, data: HashInput, uppercase?: boolean): string;
   createHash(algorithm: HashAlgorithm, options?: HasherOptions): Hasher;
   hmac(algorithm: HashAlgorithm, secret: HashInput, data: HashInput): Uint8Array;
   hmacHex(algorithm: HashAlgorithm, secret: HashInput, data: HashInput): string;

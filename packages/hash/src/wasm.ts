@@ -17,6 +17,7 @@ const CONTEXT = 128;
 const OUT = 128;
 const INNER_PAD = 160;
 const OUTER_PAD = 192;
+const HEX = 1344;
 const INPUT = 65536;
 const INPUT_SIZE = 65536;
 // A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4 bytes).
@@ -27,8 +28,9 @@ interface Kernel {
   init(alg: number): void;
   update(alg: number, at: number, length: number): void;
   final(alg: number): void;
-  digest(alg: number, length: number): void;
-  hmac(alg: number, length: number): void;
+  /** `hexCase`: 0 no hex, 1 lowercase, 2 uppercase hex at HEX. */
+  digest(alg: number, length: number, hexCase: number): void;
+  hmac(alg: number, length: number, hexCase: number): void;
   hmac_final(alg: number): void;
   hmac_key(alg: number, length: number): void;
 }
@@ -51,6 +53,17 @@ export function wasmBytes(): Uint8Array {
 }
 
 const ALG: Readonly<Record<HashAlgorithm, number>> = { md5: 0, sha1: 1, sha256: 2 };
+
+// Where the platform has them, its codecs move strings across the WASM boundary: a signing
+// string is usually a rope of template parts, which a JS charCodeAt loop must flatten first
+// (3x slower than encodeInto for 100 characters), and one native decode of the kernel's hex
+// beats a JS nibble loop. Without them (QuickJS has neither, nor WebAssembly) the JS codecs run.
+type NativeEncoder = { encodeInto(s: string, into: Uint8Array): { written: number } };
+type NativeDecoder = { decode(b: Uint8Array): string };
+const platform = globalThis as unknown as { TextEncoder?: new () => NativeEncoder; TextDecoder?: new (label: string) => NativeDecoder };
+const encoder = typeof platform.TextEncoder === 'function' ? new platform.TextEncoder() : undefined;
+const decoder = typeof platform.TextDecoder === 'function' ? new platform.TextDecoder('utf-8') : undefined;
+const HEX_CASE = { lower: 1, upper: 2 } as const;
 
 let engine: Engine | undefined;
 let memory: { readonly buffer: ArrayBuffer; grow(pages: number): number } | undefined;
@@ -136,8 +149,23 @@ function engineOver(kernel: Kernel): Engine {
     sha1: mem.subarray(OUT, OUT + 20),
     sha256: mem.subarray(OUT, OUT + 32),
   };
+  const hexViews: Readonly<Record<HashAlgorithm, Uint8Array>> = {
+    md5: mem.subarray(HEX, HEX + 32),
+    sha1: mem.subarray(HEX, HEX + 40),
+    sha256: mem.subarray(HEX, HEX + 64),
+  };
+  // encodeInto writes from the start of the view it is given: one view, made once.
+  const window = mem.subarray(INPUT, INPUT + INPUT_SIZE);
   let active: WasmContext | undefined;
   let activePads: Uint8Array | undefined;
+
+  /** The digest at OUT as hex: decoded from the kernel's hex when a decoder exists. */
+  const hexOut = (algorithm: HashAlgorithm, upper: boolean): string => {
+    if (decoder !== undefined) return decoder.decode(hexViews[algorithm]);
+    const hex = toHex(outViews[algorithm]);
+    return upper ? hex.toUpperCase() : hex;
+  };
+  const hexCase = (upper: boolean): number => (decoder === undefined ? 0 : upper ? HEX_CASE.upper : HEX_CASE.lower);
 
   // Parks the active context in its JS copy, so the WASM context area is free.
   const park = (): void => {
@@ -166,7 +194,7 @@ function engineOver(kernel: Kernel): Engine {
    */
   const stage = (alg: number, data: HashInput): number => {
     if (typeof data === 'string') {
-      if (data.length <= STRING_SLICE) return utf8EncodeInto(data, mem, INPUT) - INPUT;
+      if (data.length <= STRING_SLICE) return encoder !== undefined ? encoder.encodeInto(data, window).written : utf8EncodeInto(data, mem, INPUT) - INPUT;
       for (let i = 0; i < data.length; ) {
         let j = Math.min(data.length, i + STRING_SLICE);
         // Never split a surrogate pair between two windows.
@@ -229,10 +257,10 @@ function engineOver(kernel: Kernel): Engine {
   const fresh = (algorithm: HashAlgorithm, outer?: Uint8Array): WasmContext => ({ algorithm, saved: new Uint8Array(CONTEXT), outer });
 
   // A one-shot digest: the common case fits the input window and costs one call into WASM.
-  const hashInto = (algorithm: HashAlgorithm, data: HashInput): Uint8Array => {
+  const hashInto = (algorithm: HashAlgorithm, data: HashInput, hex = 0): Uint8Array => {
     park();
     const alg = ALG[algorithm];
-    if (fits(data)) kernel.digest(alg, stage(alg, data));
+    if (fits(data)) kernel.digest(alg, stage(alg, data), hex);
     else {
       kernel.init(alg);
       stage(alg, data);
@@ -254,10 +282,10 @@ function engineOver(kernel: Kernel): Engine {
   const fits = (data: HashInput): boolean => (typeof data === 'string' ? data.length <= STRING_SLICE : data.length <= INPUT_SIZE);
 
   // One-shot HMAC: two calls into WASM, nothing allocated but the result.
-  const hmacInto = (algorithm: HashAlgorithm, secret: Uint8Array, data: HashInput): Uint8Array => {
+  const hmacInto = (algorithm: HashAlgorithm, secret: Uint8Array, data: HashInput, hex = 0): Uint8Array => {
     loadKey(algorithm, secret);
     const alg = ALG[algorithm];
-    kernel.hmac(alg, stage(alg, data));
+    kernel.hmac(alg, stage(alg, data), hex);
     return outViews[algorithm];
   };
 
@@ -269,21 +297,21 @@ function engineOver(kernel: Kernel): Engine {
     const out = outViews[algorithm];
     // The hot path of every signature: encode straight into WASM memory, one call, no garbage
     // but the result.
-    const run = (data: HashInput): void => {
+    const run = (data: HashInput, hex: number): void => {
       park();
       usePads(keyPads);
-      kernel.hmac(alg, stage(alg, data));
+      kernel.hmac(alg, stage(alg, data), hex);
     };
     return {
       sign(data) {
         if (!fits(data)) return digest(longHmac(data));
-        run(data);
+        run(data, 0);
         return out.slice();
       },
       signHex(data) {
         if (!fits(data)) return toHex(digest(longHmac(data)));
-        run(data);
-        return toHex(out);
+        run(data, hexCase(false));
+        return hexOut(algorithm, false);
       },
       create: () => wrap(started()),
     };
@@ -305,7 +333,14 @@ function engineOver(kernel: Kernel): Engine {
   const self: Engine = {
     name: 'wasm',
     hash: (algorithm, data) => hashInto(algorithm, data).slice(),
-    hashHex: (algorithm, data) => toHex(hashInto(algorithm, data)),
+    hashHex(algorithm, data, uppercase = false) {
+      if (!fits(data)) {
+        const hex = toHex(hashInto(algorithm, data));
+        return uppercase ? hex.toUpperCase() : hex;
+      }
+      hashInto(algorithm, data, hexCase(uppercase));
+      return hexOut(algorithm, uppercase);
+    },
     create(algorithm) {
       const c = fresh(algorithm);
       park();
@@ -315,7 +350,11 @@ function engineOver(kernel: Kernel): Engine {
     },
     key,
     hmac: (algorithm, secret, data) => (fits(data) ? hmacInto(algorithm, secret, data).slice() : key(algorithm, secret).sign(data)),
-    hmacHex: (algorithm, secret, data) => (fits(data) ? toHex(hmacInto(algorithm, secret, data)) : key(algorithm, secret).signHex(data)),
+    hmacHex(algorithm, secret, data) {
+      if (!fits(data)) return key(algorithm, secret).signHex(data);
+      hmacInto(algorithm, secret, data, hexCase(false));
+      return hexOut(algorithm, false);
+    },
     restore(s) {
       const c = fresh(s.algorithm, s.outer === undefined ? undefined : new Uint8Array(32));
       putWords(c.saved, H, s.h);

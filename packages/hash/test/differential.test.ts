@@ -1,7 +1,7 @@
 import { createHash as nodeHash, createHmac as nodeHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { toHex } from '@linkwire/base';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { toHex, utf8Encode } from '@linkwire/base';
 import { createHash, hashHex, hashWith, hmacKey, registerNativeHash, restoreHash, type BackendName, type HashFunctions } from '@linkwire/hash';
 import { chunked, hashAlgorithm, hashBytes, hashInput, hmacSecret } from '@linkwire/hash/testing';
 import { nodeHashBackend, registerNodeHash } from '../../node/src/hash.ts';
@@ -40,6 +40,41 @@ describe('differential: WASM = JS = node:crypto', () => {
       }),
       { numRuns: numRuns(300) },
     );
+  });
+
+  it('uppercase hex is the same digest on every backend, native included', () => {
+    registerNativeHash(nodeHashBackend);
+    fc.assert(
+      fc.property(hashAlgorithm(), hashInput(), (alg, data) => {
+        const want = node(alg, data).toUpperCase();
+        for (const api of [...apis(), hashWith('native')]) expect(api.hashHex(alg, data, true)).toBe(want);
+        expect(hashHex(alg, data, true)).toBe(want);
+      }),
+      { numRuns: numRuns(100) },
+    );
+  });
+
+  it('the WASM path without TextEncoder and TextDecoder (its JS codecs) gives the same results', async () => {
+    vi.stubGlobal('TextEncoder', undefined);
+    vi.stubGlobal('TextDecoder', undefined);
+    vi.resetModules();
+    try {
+      const { wasmEngine } = await import('../src/wasm.ts');
+      const engine = wasmEngine()!;
+      fc.assert(
+        fc.property(hashAlgorithm(), hashInput(), hmacSecret(), fc.boolean(), (alg, data, secret, upper) => {
+          const want = node(alg, data);
+          expect(engine.hashHex(alg, data, upper)).toBe(upper ? want.toUpperCase() : want);
+          const key = typeof secret === 'string' ? utf8Encode(secret) : secret;
+          expect(engine.key(alg, key).signHex(data)).toBe(nodeMac(alg, key, data));
+          expect(engine.hmacHex(alg, key, data)).toBe(nodeMac(alg, key, data));
+        }),
+        { numRuns: numRuns(100) },
+      );
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 
   it('HMAC with random keys (longer than a block included), one-shot, keyed and streamed', () => {

@@ -103,6 +103,5 @@ export function signingKey(method: string, secret: string): HmacKey {
  * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
  */
 export function enosSign(content: string, secret: string, method: string, uppercase = true): string {
-  const hex = hashHex(enosDigestAlgorithm(method), content + secret);
-  return uppercase ? hex.toUpperCase() : hex;
+  return hashHex(enosDigestAlgorithm(method), content + secret, uppercase);
 }
