@@ -112,6 +112,27 @@ describe('flat CBOR', () => {
     expect(got['__proto__']).toBe('x');
   });
 
+  it('refuses what is not flat (nesting, floats, byte strings, big integers, tags, indefinite lengths) at its offset', () => {
+    const table: [number[], number][] = [
+      [[0xa1, 0x61, 0x61, 0x80], 3], // nested array
+      [[0xa1, 0x61, 0x61, 0xa0], 3], // nested map
+      [[0xa1, 0x61, 0x61, 0xf9, 0x3c, 0x00], 3], // 1.0 as a half float
+      [[0xa1, 0x61, 0x61, 0xfb, 0x42, 0x78, 0xbc, 0xfe, 0x56, 0x80, 0x00, 0x00], 3], // cbor-x's 1700000000000
+      [[0xa1, 0x61, 0x61, 0x41, 0x01], 3], // byte string
+      [[0xa1, 0x61, 0x61, 0x1b, 0x00, 0x20, 0, 0, 0, 0, 0, 0], 3], // 2^53
+      [[0xa1, 0x61, 0x61, 0xc1, 0x00], 3], // tag
+      [[0xbf, 0x61, 0x61, 0x01, 0xff], 0], // indefinite map
+      [[0xa1, 0x01, 0x01], 1], // integer key
+      [[0x81, 0x01], 0], // not a map
+      [[0x61, 0x61], 0],
+      [[], 0],
+      [[0xa1, 0x61, 0x61, 0x01, 0x00], 4], // trailing bytes
+    ];
+    for (const [bytes, offset] of table) {
+      expect(() => decodeFlatCbor(Uint8Array.from(bytes)), bytes.join(',')).toThrow(expect.objectContaining({ code: 'malformed_body', field: 'body', offset }));
+    }
+  });
+
   it('refuses huge declared counts without allocating for them', () => {
     expect(() => decodeFlatCbor(Uint8Array.of(0xbb, 0, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))).toThrow(expect.objectContaining({ code: 'malformed_body' }));
     expect(() => decodeFlatCbor(Uint8Array.of(0xa1, 0x7a, 0xff, 0xff, 0xff, 0xff))).toThrow(expect.objectContaining({ code: 'malformed_body', offset: 1 }));
