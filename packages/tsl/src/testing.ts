@@ -236,6 +236,65 @@ export function invalidParamsFor(params: readonly TslParam[], base: string): fc.
   );
 }
 
+/** A model with EnOS attributes beside its measure points (the `properties`). */
+export const tslEnosModel = (): fc.Arbitrary<TslModel> =>
+  fc
+    .tuple(
+      tslModel(),
+      fc.uniqueArray(
+        fc.record({ identifier: tslIdentifier(), dataType: tslDataType(), accessMode: fc.constantFrom('r' as const, 'rw' as const), required: fc.boolean() }),
+        { maxLength: 6, selector: (p) => p.identifier },
+      ),
+    )
+    .map(([m, attributes]): TslModel => ({ ...m, attributes }));
+
+/** Valid bare `{id: v}` maps over a subset of `features`: attribute updates, EnOS measure points, get replies. */
+export function valuesFor(features: readonly TslParam[]): fc.Arbitrary<Record<string, unknown>> {
+  if (features.length === 0) return fc.constant({});
+  return fc.subarray([...features]).chain((fs) => fc.tuple(...fs.map((f) => validValue(f.dataType))).map((vs) => Object.fromEntries(fs.map((f, i) => [f.identifier, vs[i]]))));
+}
+
+/** A bare `{id: v}` map with one leaf out of spec, with its path under `base`. Needs a non-empty list. */
+export function invalidValuesFor(features: readonly TslParam[], base: string): fc.Arbitrary<InvalidValue> {
+  return fc.tuple(valuesFor(features), fc.constantFrom(...features)).chain(([ok, f]) =>
+    invalidValue(f.dataType).map(({ value, path }) => ({ value: { ...ok, [f.identifier]: value }, path: underPath(childPath(base, f.identifier), path) })),
+  );
+}
+
+/**
+ * Valid `{id: {value, time?}}` maps over a subset of `features`: the properties of a
+ * `thing.event.property.pack.post` or of one `thing.event.property.history.post` entry
+ * (`timeRequired`).
+ */
+export function stampedFor(features: readonly TslParam[], timeRequired = false): fc.Arbitrary<Record<string, unknown>> {
+  if (features.length === 0) return fc.constant({});
+  const time = timeRequired ? date() : fc.option(date(), { nil: undefined });
+  return fc.subarray([...features]).chain((fs) =>
+    fc.tuple(...fs.map((f) => fc.tuple(validValue(f.dataType), time))).map((vs) =>
+      Object.fromEntries(fs.map((f, i) => [f.identifier, vs[i]![1] === undefined ? { value: vs[i]![0] } : { value: vs[i]![0], time: vs[i]![1] }])),
+    ),
+  );
+}
+
+/** A `{id: {value, time?}}` map with one leaf out of spec (path under `base`). Needs a non-empty list. */
+export function invalidStampedFor(features: readonly TslParam[], base: string, timeRequired = false): fc.Arbitrary<InvalidValue> {
+  return fc.tuple(stampedFor(features, timeRequired), fc.constantFrom(...features), date()).chain(([ok, f, time]) =>
+    invalidValue(f.dataType).map(({ value, path }) => ({
+      value: { ...ok, [f.identifier]: { value, time } },
+      path: underPath(childPath(childPath(base, f.identifier), 'value'), path),
+    })),
+  );
+}
+
+/** Valid `{eventId: {value: {…outputData}, time?}}` maps over a subset of `events` (pack and history posts). */
+export function stampedEventsFor(events: readonly TslEvent[], timeRequired = false): fc.Arbitrary<Record<string, unknown>> {
+  if (events.length === 0) return fc.constant({});
+  return stampedFor(
+    events.map((e) => ({ identifier: e.identifier, dataType: { type: 'struct', members: e.outputData } })),
+    timeRequired,
+  );
+}
+
 /** A TSL document with exactly one structural defect, and the error issue it must produce. */
 export interface InvalidTslDocument {
   readonly document: Record<string, unknown>;
