@@ -1,6 +1,7 @@
 /**
- * Bytes helpers every linkwire package shares. Nothing here needs TextEncoder, Buffer or any
- * other platform global, so it runs in Node, Deno, browsers, Bun and QuickJS alike.
+ * Bytes helpers every linkwire package shares, and its CBOR codec. Nothing here needs
+ * TextEncoder, Buffer or any other platform global, so it runs in Node, Deno, browsers, Bun and
+ * QuickJS alike.
  * @module
  */
 export { LinkwireError, type Issue } from './errors.ts';
