@@ -396,7 +396,8 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
 
   /**
    * `skip` is EnOS `skipInvalidMeasurepoints` under the platform policy: the platform drops an
-   * invalid point and stores the rest, so its errors become warnings and it leaves `value`.
+   * invalid or unknown point and stores the rest, so its errors become warnings and it leaves
+   * `value`, whatever the policy of the validator the point's device has.
    */
   function pointsExplain(v: unknown, path: string, ctx: Ctx, skip = false): unknown {
     if (!isObject(v)) {
@@ -410,7 +411,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       const p = props.get(k);
       const at = childPath(path, k);
       if (p === undefined) {
-        if (strict) ctx.issues.push(error(at, 'unknown_measurepoint', `${JSON.stringify(k)} is not a measure point of the model`));
+        if (strict && !skip) ctx.issues.push(error(at, 'unknown_measurepoint', `${JSON.stringify(k)} is not a measure point of the model`));
         else {
           ctx.issues.push(warning(at, 'unknown_measurepoint', `${JSON.stringify(k)} is not a measure point of the model; dropped`));
           dropped = true;

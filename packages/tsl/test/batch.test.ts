@@ -2,7 +2,7 @@
 // carry thing-model data for more than one device, or outside the property/event/service set.
 import { describe, expect, it } from 'vitest';
 import { VALID, compileTsl, parseTsl, toTslDocument, type TslLookup, type TslModel, type TslValidator } from '@linkwire/tsl';
-import { enosExamplesDocument, enosExamplesModel } from './fixtures/examples.ts';
+import { aliGatewayModel as aliModel, enosExamplesDocument, enosExamplesModel, historyPostExample as historySample, packPostExample as packSample } from './fixtures/examples.ts';
 
 const paths = (r: { issues: readonly { path: string; code: string; severity: string }[] }): string[] => r.issues.map((i) => `${i.path} ${i.code}${i.severity === 'warning' ? ' (warning)' : ''}`);
 
@@ -153,78 +153,6 @@ describe('EnOS measure point batches', () => {
     expect(() => gw.measurepointPostBatch([{ productKey: 'x', deviceKey: 'y', measurepoints: {} }], () => fake)).toThrow(TypeError);
   });
 });
-
-// The platform documentation's samples ("Report data in batches from a gateway", "Report the
-// historical data of a TSL model") use Power, WF, alarmEvent1/alertEvent2 and alarmEvent/
-// alertEvent with params Power/WF or param1/param2; this is the model they imply. Repairs:
-// the pack sample's `"WF": {"value": { }}` placeholder becomes a number, and the history
-// sample's `"Value": "3"` (capital V, no comma after it) becomes `"value": "3",`.
-const aliModel = model({
-  profile: { productKey: 'a1gw' },
-  properties: [
-    { identifier: 'Power', dataType: { type: 'text', specs: { length: '8' } } },
-    { identifier: 'WF', dataType: { type: 'double', specs: { min: '0', max: '100' } } },
-  ],
-  events: ['alarmEvent1', 'alertEvent2'].map((identifier) => ({
-    identifier,
-    outputData: [
-      { identifier: 'param1', dataType: { type: 'text', specs: { length: '8' } } },
-      { identifier: 'param2', dataType: { type: 'int' } },
-    ],
-  })).concat(
-    ['alarmEvent', 'alertEvent'].map((identifier) => ({
-      identifier,
-      outputData: [
-        { identifier: 'Power', dataType: { type: 'text', specs: { length: '8' } } },
-        { identifier: 'WF', dataType: { type: 'int' } },
-      ],
-    })),
-  ),
-});
-
-const packSample = {
-  properties: { Power: { value: 'on', time: 1524448722000 }, WF: { value: 23.6, time: 1524448722000 } },
-  events: {
-    alarmEvent1: { value: { param1: 'on', param2: '2' }, time: 1524448722000 },
-    alertEvent2: { value: { param1: 'on', param2: '2' }, time: 1524448722000 },
-  },
-  subDevices: [
-    {
-      identity: { productKey: 'a1sub', deviceName: 'sub1' },
-      properties: { Power: { value: 'on', time: 1524448722000 }, WF: { value: 23.6, time: 1524448722000 } },
-      events: {
-        alarmEvent1: { value: { param1: 'on', param2: '2' }, time: 1524448722000 },
-        alertEvent2: { value: { param1: 'on', param2: '2' }, time: 1524448722000 },
-      },
-    },
-  ],
-};
-
-const historySample = [
-  {
-    identity: { productKey: 'a1gw', deviceName: 'gw1' },
-    properties: [
-      { Power: { value: 'on', time: 123456 }, WF: { value: '3', time: 123456 } },
-      { Power: { value: 'on', time: 123456 }, WF: { value: '3', time: 123456 } },
-    ],
-    events: [
-      {
-        alarmEvent: { value: { Power: 'on', WF: '2' }, time: 123456 },
-        alertEvent: { value: { Power: 'off', WF: '3' }, time: 123456 },
-      },
-    ],
-  },
-  {
-    identity: { productKey: 'a1sub', deviceName: 'sub1' },
-    properties: [{ Power: { value: 'on', time: 123456 }, WF: { value: '3', time: 123456 } }],
-    events: [
-      {
-        alarmEvent: { value: { Power: 'on', WF: '2' }, time: 123456 },
-        alertEvent: { value: { Power: 'off', WF: '3' }, time: 123456 },
-      },
-    ],
-  },
-];
 
 describe('Alibaba pack post', () => {
   const gw = compileTsl(aliModel, { coerce: true });

@@ -1,7 +1,7 @@
 import { TslError, alinkReplyCode, compileTsl, parseTsl, parseTslExtInfo, toJsonSchema, toTslDocument, type TslModel } from '@linkwire/tsl';
 import { equal, ok, throwsCode, type ConformanceCase } from '../../../test/conformance/harness.ts';
 import { configPushModelList, configPushTslList, dslTemplateReply, setWeightDocument } from './fixtures/seeds.ts';
-import { enosExamplesModel, examplesModel } from './fixtures/examples.ts';
+import { aliGatewayModel, enosExamplesModel, examplesModel, historyPostExample, packPostExample } from './fixtures/examples.ts';
 
 const model = (doc: unknown): TslModel => {
   const r = parseTsl(doc);
@@ -217,6 +217,70 @@ export const cases: ConformanceCase[] = [
       equal(v.eventPost('event_test', { events: { isMale: 2, isChild: 10 } }).ok, true, 'event');
       equal(paths(v.eventPost('event_test', { value: { isMale: 2, isChild: 10 } }).issues), ['params.value unknown_key', 'params.events missing'], 'Alink form');
       equal(v.serviceCall('resetAge', { age: 30 }).ok, true, 'service');
+    },
+  },
+  {
+    // enos-device-sdk-nodejs-api.txt updateAttribute / queryAttribute / deleteAttribute samples.
+    name: 'tsl: EnOS attribute samples validate against the model\'s attributes, apart from its measure points',
+    run() {
+      const v = compileTsl(enosExamplesModel);
+      equal(v.attributeUpdate({ attributes: { age: 900, attribute_struct: { struct_int: 10, struct_string: 'test' } } }).issues, [], 'updateAttribute');
+      equal(v.attributeQuery({ attributes: [] }).ok, true, 'queryAttribute');
+      equal(v.attributeDelete({ attributes: ['age'] }).ok, true, 'deleteAttribute');
+      equal(v.attributeQueryReply({ age: 30 }).ok, true, 'query reply');
+      equal(paths(v.attributeUpdate({ attributes: { mp_age: 1, age: 1001 } }).issues), ['params.attributes.mp_age unknown_attribute', 'params.attributes.age out_of_range'], 'issues');
+      equal(paths(v.measurepointPost({ measurepoints: { age: 1 } }).issues), ['params.measurepoints.age unknown_measurepoint'], 'an attribute is no measure point');
+    },
+  },
+  {
+    // enos-device-sdk-nodejs-api.txt batchPostMeasurepoint sample, then a gateway batch with a sub-device.
+    name: 'tsl: EnOS measure point batches check each element against its own model',
+    run() {
+      const v = compileTsl(enosExamplesModel);
+      equal(v.measurepointPostBatch([{ measurepoints: { mp_age: 50 } }, { measurepoints: { mp_age: 10 }, time: 1571572800000 }]).ok, true, 'sample');
+      const sub = compileTsl(model({ properties: [{ identifier: 'temp', dataType: { type: 'float', specs: { min: '-40', max: '120' } } }] }));
+      const lookup = (pk: string) => (pk === 'meter' ? sub : undefined);
+      const params = [
+        { measurepoints: { mp_age: 1 } },
+        { productKey: 'meter', deviceKey: 'm1', measurepoints: { temp: 20 } },
+        { productKey: 'meter', deviceKey: 'm2', measurepoints: { mp_age: 1 } },
+        { productKey: 'meter', deviceKey: 'm3', measurepoints: { temp: 500 } },
+        { productKey: 'pump', deviceKey: 'p1', measurepoints: {} },
+      ];
+      const r = v.measurepointPostBatch(params, lookup, { skipInvalidMeasurepoints: 'no' });
+      equal(paths(r.issues), [
+        'skipInvalidMeasurepoints type',
+        'params[2].measurepoints.mp_age unknown_measurepoint',
+        'params[3].measurepoints.temp out_of_range',
+        'params[4].productKey unknown_product',
+      ], 'issues');
+      const skip = compileTsl(enosExamplesModel, { policy: 'platform' }).measurepointPostBatch(params.slice(0, 4), lookup, { skipInvalidMeasurepoints: true });
+      equal([skip.ok, skip.issues.map((i) => i.severity)], [true, ['warning', 'warning']], 'skipped points are warnings');
+    },
+  },
+  {
+    // Alibaba pack post sample (documentation, see test/fixtures/examples.ts): gateway and sub-device data.
+    name: 'tsl: Alibaba pack post checks the gateway and each sub-device against their models',
+    run() {
+      const v = compileTsl(aliGatewayModel, { coerce: true });
+      const lookup = (pk: string) => (pk === 'a1sub' ? v : undefined);
+      const r = v.propertyPackPost(packPostExample, lookup);
+      equal([r.ok, r.issues], [true, []], 'sample');
+      const bad = { properties: { WF: { value: 101 } }, subDevices: [{ identity: { productKey: 'a1sub', deviceName: 's' }, events: { alarmEvent1: { value: { param1: 'on', param2: 'x' } } } }] };
+      equal(paths(v.propertyPackPost(bad, lookup).issues), ['params.properties.WF.value out_of_range', 'params.subDevices[0].events.alarmEvent1.value.param2 type'], 'paths');
+      const many: Record<string, unknown> = {};
+      for (let i = 0; i < 21; i++) many[`e${i}`] = { value: {} };
+      equal(paths(v.propertyPackPost({ events: many }).issues).slice(-1), ['params too_many_events'], 'limit');
+    },
+  },
+  {
+    // Alibaba history post sample (documentation, repaired; see test/fixtures/examples.ts).
+    name: 'tsl: Alibaba history post checks every timed entry of every device',
+    run() {
+      const v = compileTsl(aliGatewayModel, { coerce: true });
+      equal(v.propertyHistoryPost(historyPostExample).issues, [], 'sample');
+      const bad = [{ identity: { productKey: 'a1gw', deviceName: 'gw' }, properties: [{ WF: { value: 1, time: 1 } }, { WF: { value: 1 } }], events: [{ alarmEvent: { value: { Power: 'on', WF: 1.5 }, time: 1 } }] }];
+      equal(paths(v.propertyHistoryPost(bad).issues), ['params[0].properties[1].WF.time missing', 'params[0].events[0].alarmEvent.value.WF not_integer'], 'paths');
     },
   },
   {
