@@ -1,3 +1,4 @@
+import { hashHex } from '@linkwire/hash';
 import { SignError } from './errors.ts';
 import { enosDigestAlgorithm } from './methods.ts';
 import { appendExtra, parseMqttClientId, parseMqttUsername } from './mqtt.ts';
@@ -42,9 +43,10 @@ function enosContent(clientId: string, deviceKey: string, productKey: string, ti
 function secretFor(mode: EnosSecureMode, deviceSecret: unknown, productSecret: unknown): string {
   // The anchor defect: a product-secret login signed with an (empty) device secret. Each mode
   // takes exactly the secret it names.
-  const [field, value] = mode === 2 ? ['deviceSecret', deviceSecret] : ['productSecret', productSecret];
-  if (typeof value !== 'string' || value === '') throw new SignError('missing_field', `${field} is required for securemode ${mode}`, field);
-  return value;
+  const value = mode === 2 ? deviceSecret : productSecret;
+  if (typeof value === 'string' && value !== '') return value;
+  const field = mode === 2 ? 'deviceSecret' : 'productSecret';
+  throw new SignError('missing_field', `${field} is required for securemode ${mode}`, field);
 }
 
 /**
@@ -63,16 +65,17 @@ export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { read
   const productKey = required('productKey', options.productKey);
   const deviceKey = mode === 4 ? ENOS_CHANNEL_KEY : required('deviceKey', options.deviceKey);
   const secret = secretFor(mode, options.deviceSecret, options.productSecret);
-  const clientId = required('clientId', options.clientId ?? (mode === 4 ? productKey : deviceKey));
+  // The default id is a checked name (or the channel's productKey, checked below).
+  const clientId = options.clientId === undefined && mode !== 4 ? deviceKey : required('clientId', options.clientId ?? productKey);
   if (mode === 4 && clientId !== productKey) throw new SignError('invalid_field', 'an integration channel (securemode 4) uses the productKey as clientId', 'clientId');
-  const method = (options.signMethod ?? 'sha256').toLowerCase();
-  enosDigestAlgorithm(method);
+  const method = options.signMethod === undefined ? 'sha256' : options.signMethod.toLowerCase();
+  const algorithm = method === 'sha256' ? method : enosDigestAlgorithm(method);
   const timestamp = optional('timestamp', options.timestamp);
   const keepAlive = options.keepAlive === undefined ? undefined : requireKeepAlive(options.keepAlive);
   let ext = `securemode=${mode},signmethod=${method}`;
   if (timestamp !== undefined) ext += `,timestamp=${timestamp}`;
   ext = appendExtra(ext, options.extra);
-  const password = enosSign(enosContent(clientId, deviceKey, productKey, timestamp), secret, method, !options.lowercase);
+  const password = hashHex(algorithm, enosContent(clientId, deviceKey, productKey, timestamp) + secret, !options.lowercase);
   const out = { clientId: `${clientId}|${ext}|`, username: `${deviceKey}&${productKey}`, password };
   return keepAlive === undefined ? out : { ...out, keepAlive };
 }
