@@ -1,6 +1,6 @@
 import type { TslValidator } from './compile.ts';
 import { TSL_LIMITS } from './model.ts';
-import { isDate, isObject, type Ctx } from './nodes.ts';
+import { isDate, isObject, put, type Ctx } from './nodes.ts';
 import { childPath, error, indexPath, show, warning } from './paths.ts';
 import { VALID, finish, internalsOf, type Internals, type TslResult } from './result.ts';
 
@@ -356,4 +356,63 @@ function historyDevice(self: TslValidator, lookup: TslLookup | undefined, el: un
     out[k] = r;
   }
   return changed ? out : el;
+}
+
+// ---------------------------------------------------------------- EnOS sub-device registration
+
+function registerTest(self: TslValidator, params: unknown, lookup: TslLookup | undefined): boolean {
+  if (!Array.isArray(params)) return false;
+  for (let i = 0; i < params.length; i++) {
+    const el: unknown = params[i];
+    if (!isObject(el)) return false;
+    const attrs = el['deviceAttributes'];
+    if (attrs === undefined) continue;
+    const pk = el['productKey'];
+    const dk = el['deviceKey'];
+    if (!isKey(pk) || (dk !== undefined && typeof dk !== 'string')) return false;
+    const t = resolve(self, lookup, pk, dk ?? '');
+    if (t === undefined || !t.attributesTest(attrs)) return false;
+  }
+  return true;
+}
+
+export function deviceRegister(self: TslValidator, selfI: Internals, params: unknown, lookup: TslLookup | undefined): TslResult {
+  if (registerTest(self, params, lookup)) return VALID;
+  const ctx: Ctx = { issues: [], coerce: selfI.coerce };
+  if (!Array.isArray(params)) {
+    ctx.issues.push(error('params', 'not_array', `params must be an array of sub-devices to register, got ${show(params)}`));
+    return finish(ctx, params, params);
+  }
+  let out: unknown[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const el: unknown = params[i];
+    const base = indexPath('params', i);
+    if (!isObject(el)) {
+      ctx.issues.push(error(base, 'not_object', `expected a sub-device {productKey, deviceKey?, deviceName, timezone, deviceAttributes?}, got ${show(el)}`));
+      continue;
+    }
+    const attrs = el['deviceAttributes'];
+    if (attrs === undefined) continue;
+    const pk = el['productKey'];
+    const dk = el['deviceKey'];
+    if (dk !== undefined && typeof dk !== 'string') ctx.issues.push(error(childPath(base, 'deviceKey'), 'type', `deviceKey must be a string, got ${show(dk)}`));
+    if (!isKey(pk)) {
+      ctx.issues.push(error(childPath(base, 'productKey'), pk === undefined ? 'missing' : 'type', `productKey must be a non-empty string, got ${show(pk)}`));
+      continue;
+    }
+    const t = resolve(self, lookup, pk, typeof dk === 'string' ? dk : '');
+    if (t === undefined) {
+      ctx.issues.push(error(childPath(base, 'productKey'), 'unknown_product', `no model is known for ${JSON.stringify(pk)}`));
+      continue;
+    }
+    if (t.attributesTest(attrs)) continue;
+    const r = t.attributesExplain(attrs, childPath(base, 'deviceAttributes'), under(t, ctx));
+    if (r !== attrs) {
+      const copy: Record<string, unknown> = {};
+      for (const k in el) put(copy, k, el[k]);
+      copy['deviceAttributes'] = r;
+      out = setAt(out, params, i, copy);
+    }
+  }
+  return finish(ctx, params, out ?? params);
 }

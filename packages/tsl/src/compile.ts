@@ -1,5 +1,5 @@
 import type { TslIssue } from './errors.ts';
-import { historyPost, measurepointBatch, packPost, type TslLookup } from './batch.ts';
+import { deviceRegister, historyPost, measurepointBatch, packPost, type TslLookup } from './batch.ts';
 import { PROPERTY_GET_METHOD, PROPERTY_SET_METHOD, TSL_LIMITS, type TslModel, type TslProperty } from './model.ts';
 import { compileType, explain, isDate, isObject, keyAt, makeKeys, paramSet, put, test, type Ctx, type Node, type Policy } from './nodes.ts';
 import { childPath, error, indexPath, show, warning } from './paths.ts';
@@ -53,6 +53,19 @@ export interface TslValidator {
   attributeDelete(params: unknown): TslResult;
   /** The `data` of a `thing.attribute.query` reply: `{id: v}` over the model's attributes. */
   attributeQueryReply(data: unknown): TslResult;
+  /**
+   * EnOS `thing.service.measurepoint.set` params (cloud to device): a measure point map, the
+   * same form as `measurepoints` (the seed's handler posts it back as measure points unchanged).
+   */
+  measurepointSet(params: unknown): TslResult;
+  /**
+   * The thing-model data of EnOS `thing.device.register` params (an array of `{productKey,
+   * deviceKey?, deviceName, timezone, deviceAttributes?, deviceDesc?}`): each element's
+   * `deviceAttributes` against the attributes of the model `lookup` returns for its productKey
+   * (and deviceKey, `''` when absent). The other fields are the registration envelope's
+   * business (@linkwire/alink) and pass unexamined.
+   */
+  deviceRegister(params: unknown, lookup?: TslLookup): TslResult;
   /**
    * EnOS `thing.measurepoint.post.batch` / `thing.measurepoint.resume.batch` params: an array of
    * `{productKey?, deviceKey?, measurepoints, time?}`. An element naming no device is this
@@ -665,6 +678,8 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     stampedExplain: (v, path, ctx, timeRequired) => stampedMapExplain(v, path, ctx, timeRequired, false),
     eventsTest,
     eventsExplain: (v, path, ctx, timeRequired) => stampedMapExplain(v, path, ctx, timeRequired, true),
+    attributesTest: attrsTest,
+    attributesExplain: attrsExplain,
   };
 
   const validator: TslValidator = {
@@ -696,6 +711,12 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       const ctx = newCtx();
       return finish(ctx, data, attrsExplain(data, 'data', ctx));
     },
+    measurepointSet(params) {
+      if (pointsTest(params)) return VALID;
+      const ctx = newCtx();
+      return finish(ctx, params, pointsExplain(params, 'params', ctx));
+    },
+    deviceRegister: (params, lookup) => deviceRegister(validator, internals, params, lookup),
     measurepointPostBatch: (params, lookup, message) => measurepointBatch(validator, internals, params, lookup, message),
     propertyPackPost: (params, lookup) => packPost(validator, internals, params, lookup),
     propertyHistoryPost: (params, lookup) => historyPost(validator, internals, params, lookup),

@@ -38,6 +38,8 @@ export interface Internals {
   stampedExplain(v: unknown, path: string, ctx: Ctx, timeRequired: boolean): unknown;
   eventsTest(v: unknown, timeRequired: boolean): number;
   eventsExplain(v: unknown, path: string, ctx: Ctx, timeRequired: boolean): unknown;
+  attributesTest(v: unknown): boolean;
+  attributesExplain(v: unknown, path: string, ctx: Ctx): unknown;
 }
 
 // Keyed by the validator object a lookup hands back, so a batch reaches the compiled model of

@@ -61,6 +61,39 @@ describe('EnOS attributes', () => {
     expect(c.value).toEqual({ attributes: { age: 30 } });
   });
 
+  it('registration: each sub-device\'s deviceAttributes against its product\'s attributes (seed registerDevice sample)', () => {
+    const gw = compileTsl({ profile: {}, properties: [], events: [], services: [] });
+    const lookup = (pk: string) => (pk === 'productKey' ? v : undefined);
+    const sample = [{ timezone: '+08:00', productKey: 'productKey', deviceAttributes: { name: 'test', age: 30 }, deviceName: { defaultValue: 'sdk_demo_name' } }];
+    expect(gw.deviceRegister(sample, lookup)).toBe(VALID);
+    const r = gw.deviceRegister(
+      [
+        { productKey: 'productKey', deviceKey: 'k', deviceAttributes: { age: -1, color: 'red' } },
+        { productKey: 'other', deviceAttributes: { age: 1 } },
+        { deviceAttributes: {} },
+        { productKey: 'other', deviceName: { defaultValue: 'no attributes, nothing to check' } },
+        'x',
+      ],
+      lookup,
+    );
+    expect(paths(r)).toEqual([
+      'params[0].deviceAttributes.age out_of_range',
+      'params[0].deviceAttributes.color unknown_attribute',
+      'params[1].productKey unknown_product',
+      'params[2].productKey missing',
+      'params[4] not_object',
+    ]);
+    const coerced = gw.deviceRegister([{ productKey: 'p', deviceAttributes: { age: '30' }, timezone: '+08:00' }], () => compileTsl(enosExamplesModel, { coerce: true }));
+    expect(coerced.ok).toBe(true);
+    expect(coerced.value).toEqual([{ productKey: 'p', deviceAttributes: { age: 30 }, timezone: '+08:00' }]);
+  });
+
+  it('measure point set (cloud to device) takes the measurepoints map', () => {
+    expect(v.measurepointSet({ mp_age: 3, mp_struct: { sub_age: 1, sub_gender: 'f' } })).toBe(VALID);
+    expect(paths(v.measurepointSet({ mp_age: 3000, age: 1 }))).toEqual(['params.mp_age out_of_range', 'params.age unknown_measurepoint']);
+    expect(paths(v.measurepointSet([]))).toEqual(['params not_object']);
+  });
+
   it('a model without attributes knows none', () => {
     const r = compileTsl({ profile: {}, properties: [], events: [], services: [] }).attributeUpdate({ attributes: { age: 1 } });
     expect(paths(r)).toEqual(['params.attributes.age unknown_attribute']);

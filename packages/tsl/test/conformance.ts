@@ -230,6 +230,10 @@ export const cases: ConformanceCase[] = [
       equal(v.attributeQueryReply({ age: 30 }).ok, true, 'query reply');
       equal(paths(v.attributeUpdate({ attributes: { mp_age: 1, age: 1001 } }).issues), ['params.attributes.mp_age unknown_attribute', 'params.attributes.age out_of_range'], 'issues');
       equal(paths(v.measurepointPost({ measurepoints: { age: 1 } }).issues), ['params.measurepoints.age unknown_measurepoint'], 'an attribute is no measure point');
+      // registerDevice sample: a sub-device registered with deviceAttributes {name: 'test', age: 30}.
+      const register = [{ timezone: '+08:00', productKey: 'productKey', deviceAttributes: { name: 'test', age: 30 }, deviceName: { defaultValue: 'sdk_demo_name' } }];
+      equal(v.deviceRegister(register, () => v).ok, true, 'registerDevice');
+      equal(paths(v.deviceRegister([{ ...register[0], deviceAttributes: { age: 'old' } }], () => v).issues), ['params[0].deviceAttributes.age type'], 'registerDevice issue');
     },
   },
   {
