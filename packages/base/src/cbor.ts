@@ -1,6 +1,6 @@
 import { LinkwireError } from './errors.ts';
 import type { JsonValue } from './json.ts';
-import { utf8Decode, utf8Encode } from './utf8.ts';
+import { utf8Decode, utf8Encode, utf8EncodeInto, utf8Length } from './utf8.ts';
 
 /**
  * Thrown by {@link decodeCbor} and {@link encodeCbor}. Codes: `invalid_cbor` (malformed or
@@ -104,6 +104,17 @@ export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): Cbor
   };
 
   const text = (start: number, end: number): string => {
+    // Keys and identifiers are short ASCII: read in place, without a subarray per string.
+    if (end - start <= 16) {
+      let out = '';
+      let i = start;
+      for (; i < end; i++) {
+        const c = bytes[i]!;
+        if (c >= 0x80) break;
+        out += String.fromCharCode(c);
+      }
+      if (i === end) return out;
+    }
     try {
       return utf8Decode(bytes.subarray(start, end), { fatal: true });
     } catch (e) {
@@ -239,9 +250,13 @@ function halfToNumber(h: number): number {
 }
 
 class Writer {
-  buf = new Uint8Array(256);
-  view = new DataView(this.buf.buffer);
+  buf: Uint8Array;
+  view: DataView;
   n = 0;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
+  }
   room(k: number): void {
     if (this.n + k <= this.buf.length) return;
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.n + k));
@@ -268,7 +283,25 @@ class Writer {
     this.buf.set(b, this.n);
     this.n += b.length;
   }
+  text(s: string): void {
+    // Long strings go through the platform encoder where there is one; short ones (keys,
+    // identifiers) are written in place, without an intermediate array.
+    if (s.length > 64) {
+      const b = utf8Encode(s);
+      this.head(3, b.length);
+      return this.bytes(b);
+    }
+    const len = utf8Length(s);
+    this.head(3, len);
+    this.room(len);
+    this.n = utf8EncodeInto(s, this.buf, this.n);
+  }
 }
+
+// Encoding reuses one scratch buffer (the result is a copy of it); a getter that encodes while
+// an encoding is under way gets a fresh one instead.
+const SCRATCH_BYTES = 4096;
+let scratch: Writer | undefined;
 
 const U64 = (1n << 64n) - 1n;
 // Deep enough for any document the decoders accept; a cycle ends here instead of in a RangeError.
@@ -285,7 +318,19 @@ const MAX_ENCODE_DEPTH = 256;
  * encodeCbor({ a: 1 }) // Uint8Array [0xa1, 0x61, 0x61, 0x01]
  */
 export function encodeCbor(value: unknown): Uint8Array {
-  const w = new Writer();
+  const w = scratch ?? new Writer(256);
+  scratch = undefined;
+  w.n = 0;
+  try {
+    encodeInto(w, value);
+    return w.buf.slice(0, w.n);
+  } finally {
+    // A buffer that grew for one large value is not kept, so memory stays bounded.
+    if (w.buf.length <= SCRATCH_BYTES) scratch = w;
+  }
+}
+
+function encodeInto(w: Writer, value: unknown): void {
   const put = (v: unknown, depth: number): void => {
     if (depth > MAX_ENCODE_DEPTH) throw new CborError('invalid_value', 'value is nested too deeply (or cyclic)');
     if (v === null) return w.room(1), void (w.buf[w.n++] = 0xf6);
@@ -311,11 +356,8 @@ export function encodeCbor(value: unknown): Uint8Array {
         if (v >= 0n && v <= U64) return w.head(0, v);
         if (v < 0n && -1n - v <= U64) return w.head(1, -1n - v);
         throw new CborError('invalid_value', `${v} does not fit a CBOR integer`);
-      case 'string': {
-        const b = utf8Encode(v);
-        w.head(3, b.length);
-        return w.bytes(b);
-      }
+      case 'string':
+        return w.text(v);
       case 'object': {
         if (v instanceof Uint8Array) {
           w.head(2, v.length);
@@ -326,11 +368,16 @@ export function encodeCbor(value: unknown): Uint8Array {
           for (const x of v) put(x === undefined ? null : x, depth + 1);
           return;
         }
-        const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined);
-        w.head(5, keys.length);
+        const o = v as Record<string, unknown>;
+        const keys = Object.keys(o);
+        let count = 0;
+        for (const k of keys) if (o[k] !== undefined) count++;
+        w.head(5, count);
         for (const k of keys) {
-          put(k, depth + 1);
-          put((v as Record<string, unknown>)[k], depth + 1);
+          const x = o[k];
+          if (x === undefined) continue;
+          w.text(k);
+          put(x, depth + 1);
         }
         return;
       }
@@ -339,5 +386,4 @@ export function encodeCbor(value: unknown): Uint8Array {
     }
   };
   put(value, 0);
-  return w.buf.slice(0, w.n);
 }

@@ -78,6 +78,16 @@ describe('CBOR round trips', () => {
     }), { numRuns: numRuns(300) });
   });
 
+  it('encodes into a fresh array each call, also when a getter encodes during an encoding', () => {
+    const first = encodeCbor({ a: 'x'.repeat(100) });
+    const copy = Uint8Array.from(first);
+    encodeCbor({ b: 'y'.repeat(100) });
+    expect(first).toEqual(copy);
+    const inner = { get v() { return encodeCbor([1, 2, 3]); } };
+    expect(decodeCbor(encodeCbor({ k: 'a', inner, z: 'z' }))).toEqual({ k: 'a', inner: { v: Uint8Array.of(0x83, 1, 2, 3) }, z: 'z' });
+    expect(decodeCbor(encodeCbor('x'.repeat(100_000)))).toBe('x'.repeat(100_000));
+  });
+
   it('hands out plain Uint8Arrays that do not alias the input', () => {
     const input = Uint8Array.of(0x42, 0x01, 0x02);
     const out = decodeCbor(input) as Uint8Array;
