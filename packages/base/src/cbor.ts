@@ -235,7 +235,14 @@ export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): Cbor
     }
   };
 
-  const v = item(0);
+  let v: CborValue;
+  try {
+    v = item(0);
+  } catch (e) {
+    if (e instanceof CborError) throw e;
+    // Only the stack can run out here: a caller's maxDepth beyond what the engine recurses.
+    return fail('too_deep', `nesting exhausted the stack before maxDepth ${maxDepth}`, p);
+  }
   if (p !== bytes.length) fail('invalid_cbor', 'data after the item', p);
   return v;
 }

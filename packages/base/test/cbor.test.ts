@@ -208,6 +208,7 @@ describe('CBOR bounds', () => {
     expect(codeOf(() => decodeCbor(nested(32, [0x81])))).toBeUndefined();
     // Far deeper than any stack allows: refused at the limit, never a RangeError.
     expect(codeOf(() => decodeCbor(nested(100_000, [0x81]), { maxBytes: 1 << 20 }))).toBe('too_deep');
+    expect(codeOf(() => decodeCbor(nested(500_000, [0x81]), { maxBytes: 1 << 20, maxDepth: Infinity }))).toBe('too_deep');
   });
 
   it('refuses input beyond maxBytes before reading it', () => {
