@@ -292,3 +292,31 @@ describe('Alibaba history post', () => {
     expect(gw.propertyHistoryPost([{ identity: { productKey: 'a1gw', deviceName: 'gw1' }, properties: [{ WF: { value: 3, time: 1 } }] }])).toBe(VALID);
   });
 });
+
+describe('cost', () => {
+  it('failing and coerced batches cost time linear in their number of elements', () => {
+    const sub = compileTsl(meterModel, { coerce: true });
+    const lookup = (pk: string) => (pk === 'meter' ? sub : undefined);
+    const gw = compileTsl(gatewayModel, { coerce: true });
+    // The best of several rounds, so a GC pause or a JIT tier-up does not decide the ratio.
+    const time = (n: number) => {
+      const batch = Array.from({ length: n }, (_, i) => ({ productKey: 'meter', deviceKey: `d${i}`, measurepoints: { temp: i % 2 === 0 ? '20.5' : 500 } }));
+      const history = [{ identity: { productKey: 'meter', deviceName: 'd' }, properties: Array.from({ length: n }, (_, i) => ({ temp: { value: i % 2 === 0 ? '1' : 'x' } })) }];
+      let best = Infinity;
+      for (let round = 0; round < 7; round++) {
+        const t0 = performance.now();
+        for (let i = 0; i < 5; i++) {
+          gw.measurepointPostBatch(batch, lookup);
+          gw.propertyHistoryPost(history, lookup);
+        }
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    };
+    time(8000);
+    // 16× the size: linear is ~16×, quadratic ~256×; the bound leaves room for a loaded machine.
+    const small = time(500);
+    const large = time(8000);
+    expect(large / small).toBeLessThan(16 * 5);
+  });
+});
