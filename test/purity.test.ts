@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const CORE = ['base', 'hash', 'sign', 'alink', 'tsl', 'shadow', 'coap', 'ota', 'mqtt', 'device'];
 // Runtime dependencies a core package may pull in (ARCHITECTURE.md "Dependencies are chosen").
-const ALLOWED_NPM = ['@noble/hashes', '@noble/ciphers', 'cbor-x', 'fast-check'];
+const ALLOWED_NPM = ['@noble/hashes', '@noble/ciphers', 'fast-check'];
 
 const FORBIDDEN: [RegExp, string][] = [
   [/\bfrom\s*["']node:|\bimport\s*\(\s*["']node:|\brequire\s*\(/, 'imports a Node built-in or uses require'],
