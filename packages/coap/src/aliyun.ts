@@ -1,5 +1,6 @@
 import { constantTimeEqualHex, type JsonValue } from '@linkwire/base';
-import { hmacHex, type HashAlgorithm } from '@linkwire/hash';
+import type { HashAlgorithm } from '@linkwire/hash';
+import { signContent, signMethodAlgorithm, signParams } from '@linkwire/sign';
 import { aliyunAesKey, aliyunDecrypt, aliyunEncrypt, encryptSeq } from './aes.ts';
 import { CoapCode } from './codes.ts';
 import { ContentFormat, decodeBody, encodeBody, formatOf, type AliyunFormat } from './content.ts';
@@ -11,29 +12,26 @@ import { CoapOption, decodeOptionString } from './options.ts';
 /** Alibaba's CoAP sign methods (seed §3.3: hmacmd5, the default, and hmacsha1; hmacsha256 as the other flows). */
 export type AliyunSignMethod = 'hmacmd5' | 'hmacsha1' | 'hmacsha256';
 
-const ALGORITHMS: Readonly<Record<string, HashAlgorithm>> = { hmacmd5: 'md5', hmacsha1: 'sha1', hmacsha256: 'sha256' };
-const EXCLUDED = new Set(['sign', 'signmethod', 'version', 'resources']);
-
 /** The hash behind a sign method name, in any letter case; undefined for an unknown method. */
 export function signAlgorithm(method: string): HashAlgorithm | undefined {
-  const m = method.toLowerCase();
-  return Object.hasOwn(ALGORITHMS, m) ? ALGORITHMS[m] : undefined;
+  try {
+    return signMethodAlgorithm(method);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * The content Alibaba signs: parameter names in byte order, each followed by its value, no
- * separators; `sign`, `signmethod` (any casing), `version` and `resources` left out.
+ * The content Alibaba signs (@linkwire/sign's `signContent`): parameter names in byte order,
+ * each followed by its value, no separators; `sign`, `signmethod`, `version` and `resources`
+ * left out.
  *
  * @example
  * aliyunSignContent({ productKey: 'pk', deviceName: 'dn', clientId: 'pk&dn', seq: '10' })
  * // 'clientIdpk&dndeviceNamednproductKeypkseq10'
  */
 export function aliyunSignContent(params: Readonly<Record<string, string | number | boolean>>): string {
-  const keys = Object.keys(params).filter((k) => !EXCLUDED.has(k.toLowerCase()));
-  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  let content = '';
-  for (const k of keys) content += k + String(params[k]);
-  return content;
+  return signContent(params);
 }
 
 /** Device identity and the auth options of seed §3.3. */
@@ -75,14 +73,13 @@ export function aliyunAuthParams(options: AliyunAuthOptions): Record<string, str
   checkId('clientId', clientId, 64);
   if (typeof deviceSecret !== 'string' || deviceSecret.length === 0) throw new CoapError('invalid_argument', 'deviceSecret must not be empty');
   const method = options.signMethod ?? 'hmacmd5';
-  const algorithm = signAlgorithm(method);
-  if (algorithm === undefined) throw new CoapError('invalid_argument', `unknown sign method ${String(method)}`);
+  if (signAlgorithm(method) === undefined) throw new CoapError('invalid_argument', `unknown sign method ${String(method)}`);
   const params: Record<string, string | number> = { productKey, deviceName, clientId };
   if (options.ackMode !== undefined) params['ackMode'] = options.ackMode;
   if (options.timestamp !== undefined) params['timestamp'] = String(options.timestamp);
   if (options.signMethod !== undefined) params['signmethod'] = method.toLowerCase();
   if (options.seq !== undefined) params['seq'] = String(options.seq);
-  params['sign'] = hmacHex(algorithm, deviceSecret, aliyunSignContent(params));
+  params['sign'] = signParams(params, deviceSecret, method);
   return params;
 }
 
@@ -240,9 +237,8 @@ export function aliyunPublisher(options: AliyunPublisherOptions): AliyunPublishe
 
 /** Constant-time, case-insensitive check of a received sign. */
 export function verifyAliyunSign(params: Readonly<Record<string, string | number | boolean>>, deviceSecret: string): boolean {
-  const method = params['signmethod'] ?? params['signMethod'] ?? 'hmacmd5';
-  const algorithm = signAlgorithm(String(method));
+  const method = String(params['signmethod'] ?? params['signMethod'] ?? 'hmacmd5');
   const sign = params['sign'];
-  if (algorithm === undefined || typeof sign !== 'string') return false;
-  return constantTimeEqualHex(hmacHex(algorithm, deviceSecret, aliyunSignContent(params)), sign);
+  if (signAlgorithm(method) === undefined || typeof sign !== 'string') return false;
+  return constantTimeEqualHex(signParams(params, deviceSecret, method), sign);
 }
