@@ -92,6 +92,7 @@ const TEXT: readonly [string, number[]][] = [
 function digestVectors(api: Pick<HashFunctions, 'hashHex' | 'hash' | 'createHash'>, label: string): void {
   for (const [alg, text, hex] of DIGESTS) {
     equal(api.hashHex(alg, text), hex, `${label} ${alg}(${JSON.stringify(text.slice(0, 12))})`);
+    equal(api.hashHex(alg, text, true), hex.toUpperCase(), `${label} ${alg}(${JSON.stringify(text.slice(0, 12))}) uppercase`);
     equal(toHex(api.hash(alg, ascii(text))), hex, `${label} ${alg} bytes`);
     // Byte by byte, then in uneven pieces: every split of the buffering must agree.
     const h = api.createHash(alg);
