@@ -11,6 +11,14 @@ export interface TslJsonSchemas {
   readonly propertyGet: JsonSchema;
   /** EnOS `thing.measurepoint.post` params. */
   readonly measurepointPost: JsonSchema;
+  /** EnOS `thing.service.measurepoint.set` params. */
+  readonly measurepointSet: JsonSchema;
+  /** EnOS `thing.attribute.update` params. */
+  readonly attributeUpdate: JsonSchema;
+  /** EnOS `thing.attribute.query` and `thing.attribute.delete` params. */
+  readonly attributeQuery: JsonSchema;
+  /** The `data` of an EnOS `thing.attribute.query` reply. */
+  readonly attributeQueryReply: JsonSchema;
   /** By event identifier: the schema of `thing.event.{id}.post` params. */
   readonly events: Readonly<Record<string, JsonSchema>>;
   /** By service identifier: the schemas of the call's params and of the reply's data. */
@@ -80,13 +88,31 @@ export function toJsonSchema(model: TslModel, options?: Pick<TslValidateOptions,
   function replySchema(body: JsonSchema, emptyOk: boolean): Record<string, unknown> {
     return emptyOk ? { anyOf: [...emptyData, body] } : (body as Record<string, unknown>);
   }
+  const points = { type: 'object', properties: pointProps, additionalProperties: !strict };
   const measurepointPost = root({
     type: 'object',
-    properties: { measurepoints: { type: 'object', properties: pointProps, additionalProperties: !strict }, time: dateSchema() },
+    properties: { measurepoints: points, time: dateSchema() },
     required: ['measurepoints'],
     additionalProperties: !strict,
   });
-  return { propertyPost, propertySet: root(propertySetBody), propertyGet: root(propertyGetBody), measurepointPost, events, services };
+  const attrProps: Record<string, JsonSchema> = {};
+  for (const a of model.attributes ?? []) attrProps[a.identifier] = dataTypeSchema(a.dataType, a.name);
+  const attrIds = (model.attributes ?? []).map((a) => a.identifier);
+  const attrMap = { type: 'object', properties: attrProps, additionalProperties: !strict };
+  const attrList = { type: 'array', items: strict ? (attrIds.length > 0 ? { enum: attrIds } : false) : { type: 'string' } };
+  const attributesOf = (body: Record<string, unknown>): JsonSchema => root({ type: 'object', properties: { attributes: body }, required: ['attributes'], additionalProperties: !strict });
+  return {
+    propertyPost,
+    propertySet: root(propertySetBody),
+    propertyGet: root(propertyGetBody),
+    measurepointPost,
+    measurepointSet: root(points),
+    attributeUpdate: attributesOf(attrMap),
+    attributeQuery: attributesOf(attrList),
+    attributeQueryReply: root(attrMap),
+    events,
+    services,
+  };
 }
 
 /** The JSON Schema of one TSL data type. */

@@ -10,9 +10,12 @@ import {
   invalidValue,
   paramsFor,
   propertyPostFor,
+  invalidValuesFor,
   tslDataType,
+  tslEnosModel,
   tslModel,
   validValue,
+  valuesFor,
 } from '@linkwire/tsl/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
 
@@ -151,6 +154,10 @@ function rewrap(post: Record<string, unknown>, quality: number): Record<string, 
 describe('agreement with ajv on the exported JSON Schema', () => {
   const values = (m: TslModel): fc.Arbitrary<unknown> => {
     const arbs: fc.Arbitrary<unknown>[] = [propertyPostFor(m), fc.jsonValue({ maxDepth: 3 }), fc.dictionary(fc.constantFrom('x', ...m.properties.map((p) => p.identifier)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })];
+    const attributes = m.attributes ?? [];
+    if (attributes.length > 0) {
+      arbs.push(valuesFor(attributes), invalidValuesFor(attributes, '').map((b) => b.value), fc.subarray(attributes.map((a) => a.identifier)));
+    }
     if (m.properties.length > 0) {
       arbs.push(invalidPropertyPostFor(m).map((b) => b.value));
       // EnOS measure points: {value, quality} instead of {value, time}.
@@ -165,6 +172,10 @@ describe('agreement with ajv on the exported JSON Schema', () => {
     expect(v.propertySet(json).ok, 'set').toBe(ajv.validate(schemas.propertySet, json));
     expect(v.propertyGet(json).ok, 'get').toBe(ajv.validate(schemas.propertyGet, json));
     expect(v.measurepointPost({ measurepoints: json }).ok, 'measurepoints').toBe(ajv.validate(schemas.measurepointPost, { measurepoints: json }));
+    expect(v.measurepointSet(json).ok, 'measurepoint set').toBe(ajv.validate(schemas.measurepointSet, json));
+    expect(v.attributeUpdate({ attributes: json }).ok, 'attribute update').toBe(ajv.validate(schemas.attributeUpdate, { attributes: json }));
+    expect(v.attributeQuery({ attributes: json }).ok, 'attribute query').toBe(ajv.validate(schemas.attributeQuery, { attributes: json }));
+    expect(v.attributeQueryReply(json).ok, 'attribute reply').toBe(ajv.validate(schemas.attributeQueryReply, json));
     for (const e of m.events) {
       const params = { [body]: json };
       expect(v.eventPost(e.identifier, params).ok, `event ${e.identifier}`).toBe(ajv.validate(schemas.events[e.identifier]!, params));
@@ -179,7 +190,8 @@ describe('agreement with ajv on the exported JSON Schema', () => {
     it(`${policy} ${dialect}: compiled validators and ajv agree on random models and values`, () => {
       fc.assert(
         fc.property(
-          tslModel().chain((m) => fc.tuple(fc.constant(m), fc.array(values(m), { minLength: 1, maxLength: 8 }))),
+          // EnOS models: Alibaba ones plus attributes, so every exported schema is exercised.
+          tslEnosModel().chain((m) => fc.tuple(fc.constant(m), fc.array(values(m), { minLength: 1, maxLength: 8 }))),
           ([m, vals]) => {
             const ajv = newAjv();
             const schemas = toJsonSchema(m, { policy, dialect });
