@@ -155,7 +155,7 @@ function engineOver(kernel: Kernel): Engine {
     sha256: mem.subarray(HEX, HEX + 64),
   };
   // encodeInto writes from the start of the view it is given: one view, made once.
-  const window = mem.subarray(INPUT, INPUT + INPUT_SIZE);
+  const inputWindow = mem.subarray(INPUT, INPUT + INPUT_SIZE);
   let active: WasmContext | undefined;
   let activePads: Uint8Array | undefined;
 
@@ -194,7 +194,7 @@ function engineOver(kernel: Kernel): Engine {
    */
   const stage = (alg: number, data: HashInput): number => {
     if (typeof data === 'string') {
-      if (data.length <= STRING_SLICE) return encoder !== undefined ? encoder.encodeInto(data, window).written : utf8EncodeInto(data, mem, INPUT) - INPUT;
+      if (data.length <= STRING_SLICE) return encoder !== undefined ? encoder.encodeInto(data, inputWindow).written : utf8EncodeInto(data, mem, INPUT) - INPUT;
       for (let i = 0; i < data.length; ) {
         let j = Math.min(data.length, i + STRING_SLICE);
         // Never split a surrogate pair between two windows.
