@@ -90,30 +90,31 @@ function pointsBatchTest(self: TslValidator, selfI: Internals, params: unknown, 
     }
   }
   if (!Array.isArray(params)) return false;
-  for (let i = 0; i < params.length; i++) {
-    const el: unknown = params[i];
-    if (!isObject(el)) return false;
-    let target = selfI;
-    const pk = el['productKey'];
-    const dk = el['deviceKey'];
-    if (pk !== undefined || dk !== undefined) {
-      if (!isKey(pk) || !isKey(dk)) return false;
-      const t = resolve(self, lookup, pk, dk);
-      if (t === undefined) return false;
-      target = t;
-    }
-    let hasPoints = false;
-    for (const k in el) {
-      if (k === 'measurepoints') {
-        if (target.pointsTest(el[k]) < 0) return false;
-        hasPoints = true;
-      } else if (k === 'time') {
-        if (!isDate(el[k])) return false;
-      } else if (k !== 'productKey' && k !== 'deviceKey') return false;
-    }
-    if (!hasPoints) return false;
-  }
+  for (let i = 0; i < params.length; i++) if (!pointsElementTest(self, selfI, params[i], lookup)) return false;
   return true;
+}
+
+function pointsElementTest(self: TslValidator, selfI: Internals, el: unknown, lookup: TslLookup | undefined): boolean {
+  if (!isObject(el)) return false;
+  let target = selfI;
+  const pk = el['productKey'];
+  const dk = el['deviceKey'];
+  if (pk !== undefined || dk !== undefined) {
+    if (!isKey(pk) || !isKey(dk)) return false;
+    const t = resolve(self, lookup, pk, dk);
+    if (t === undefined) return false;
+    target = t;
+  }
+  let hasPoints = false;
+  for (const k in el) {
+    if (k === 'measurepoints') {
+      if (target.pointsTest(el[k]) < 0) return false;
+      hasPoints = true;
+    } else if (k === 'time') {
+      if (!isDate(el[k])) return false;
+    } else if (k !== 'productKey' && k !== 'deviceKey') return false;
+  }
+  return hasPoints;
 }
 
 export function measurepointBatch(self: TslValidator, selfI: Internals, params: unknown, lookup: TslLookup | undefined, message: unknown): TslResult {
@@ -133,7 +134,11 @@ export function measurepointBatch(self: TslValidator, selfI: Internals, params: 
     return finish(ctx, params, params);
   }
   let out: unknown[] | undefined;
-  for (let i = 0; i < params.length; i++) out = setAt(out, params, i, pointsElement(self, selfI, params[i], indexPath('params', i), lookup, ctx, strict, skip));
+  // Valid elements are only tested: a failing batch pays for the explanation of its failures.
+  for (let i = 0; i < params.length; i++) {
+    const el: unknown = params[i];
+    if (!pointsElementTest(self, selfI, el, lookup)) out = setAt(out, params, i, pointsElement(self, selfI, el, indexPath('params', i), lookup, ctx, strict, skip));
+  }
   return finish(ctx, params, out ?? params);
 }
 
@@ -191,20 +196,24 @@ function packTest(self: TslValidator, selfI: Internals, params: unknown, lookup:
       if (!Array.isArray(x) || x.length > MAX_SUBS) return false;
       for (let i = 0; i < x.length; i++) {
         const d: unknown = x[i];
-        if (!isObject(d)) return false;
-        const t = identityTarget(self, lookup, d['identity']);
-        if (t === undefined) return false;
-        for (const kd in d) {
-          if (kd === 'identity') continue;
-          const n = kd === 'properties' ? t.stampedTest(d[kd], false) : kd === 'events' ? t.eventsTest(d[kd], false) : -1;
-          if (n < 0) return false;
-          if (kd === 'properties') nProps += n;
-          else nEvents += n;
-        }
+        if (!packDeviceTest(self, lookup, d)) return false;
+        nProps += countKeys((d as Record<string, unknown>)['properties']);
+        nEvents += countKeys((d as Record<string, unknown>)['events']);
       }
     } else return false;
   }
   return nProps <= MAX_PROPS && nEvents <= MAX_EVENTS;
+}
+
+function packDeviceTest(self: TslValidator, lookup: TslLookup | undefined, d: unknown): boolean {
+  if (!isObject(d)) return false;
+  const t = identityTarget(self, lookup, d['identity']);
+  if (t === undefined) return false;
+  for (const k in d) {
+    if (k === 'identity') continue;
+    if ((k === 'properties' ? t.stampedTest(d[k], false) : k === 'events' ? t.eventsTest(d[k], false) : -1) < 0) return false;
+  }
+  return true;
 }
 
 function countKeys(v: unknown): number {
@@ -245,7 +254,7 @@ export function packPost(self: TslValidator, selfI: Internals, params: unknown, 
           const base = indexPath(at, i);
           nProps += isObject(d) ? countKeys(d['properties']) : 0;
           nEvents += isObject(d) ? countKeys(d['events']) : 0;
-          subs = setAt(subs, x, i, packDevice(self, lookup, d, base, ctx, strict));
+          if (!packDeviceTest(self, lookup, d)) subs = setAt(subs, x, i, packDevice(self, lookup, d, base, ctx, strict));
         }
         if (subs !== undefined) r = subs;
       }
@@ -293,18 +302,20 @@ function packDevice(self: TslValidator, lookup: TslLookup | undefined, d: unknow
 
 function historyTest(self: TslValidator, params: unknown, lookup: TslLookup | undefined): boolean {
   if (!Array.isArray(params)) return false;
-  for (let i = 0; i < params.length; i++) {
-    const el: unknown = params[i];
-    if (!isObject(el)) return false;
-    const t = identityTarget(self, lookup, el['identity']);
-    if (t === undefined) return false;
-    for (const k in el) {
-      if (k === 'identity') continue;
-      const list = el[k];
-      if ((k !== 'properties' && k !== 'events') || !Array.isArray(list)) return false;
-      for (let j = 0; j < list.length; j++) {
-        if ((k === 'properties' ? t.stampedTest(list[j], true) : t.eventsTest(list[j], true)) < 0) return false;
-      }
+  for (let i = 0; i < params.length; i++) if (!historyDeviceTest(self, params[i], lookup)) return false;
+  return true;
+}
+
+function historyDeviceTest(self: TslValidator, el: unknown, lookup: TslLookup | undefined): boolean {
+  if (!isObject(el)) return false;
+  const t = identityTarget(self, lookup, el['identity']);
+  if (t === undefined) return false;
+  for (const k in el) {
+    if (k === 'identity') continue;
+    const list = el[k];
+    if ((k !== 'properties' && k !== 'events') || !Array.isArray(list)) return false;
+    for (let j = 0; j < list.length; j++) {
+      if ((k === 'properties' ? t.stampedTest(list[j], true) : t.eventsTest(list[j], true)) < 0) return false;
     }
   }
   return true;
@@ -319,7 +330,10 @@ export function historyPost(self: TslValidator, selfI: Internals, params: unknow
     return finish(ctx, params, params);
   }
   let out: unknown[] | undefined;
-  for (let i = 0; i < params.length; i++) out = setAt(out, params, i, historyDevice(self, lookup, params[i], indexPath('params', i), ctx, strict));
+  for (let i = 0; i < params.length; i++) {
+    const el: unknown = params[i];
+    if (!historyDeviceTest(self, el, lookup)) out = setAt(out, params, i, historyDevice(self, lookup, el, indexPath('params', i), ctx, strict));
+  }
   return finish(ctx, params, out ?? params);
 }
 

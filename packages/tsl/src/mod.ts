@@ -1,7 +1,9 @@
 /**
  * TSL thing models: parse the documents real products export (quirks included), validate
- * property posts/sets/gets, events and service calls and replies with every issue and its
- * path, compile a model into allocation-free validators (no eval), and export JSON Schema.
+ * property posts/sets/gets, events and service calls and replies, EnOS measure points and
+ * attributes, and multi-device batches (EnOS measure point batches, Alibaba pack and history
+ * posts, each device against its own model) with every issue and its path, compile a model
+ * into allocation-free validators (no eval), and export JSON Schema.
  * @module
  */
 export { TslError, type TslIssue } from './errors.ts';
