@@ -45,10 +45,37 @@ export interface CborDecodeOptions {
 const DEFAULT_MAX_BYTES = 512 * 1024;
 const DEFAULT_MAX_DEPTH = 32;
 const BREAK = 0xff;
+// What `argument` returns for a 64-bit head beyond 2^53 − 1, and for additional information 31.
+const BIG = -1;
+const INDEFINITE = -2;
 
 const fail = (code: string, message: string, offset: number): never => {
   throw new CborError(code, `CBOR: ${message} at byte ${offset}`, offset);
 };
+const fromCharCode = String.fromCharCode;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+// The decoder's state lives in the module, so that a decode allocates no closures. A decode
+// that starts while another is under way (from a setter someone put on Object.prototype) saves
+// and restores it.
+const EMPTY = new Uint8Array(0);
+let src: Uint8Array = EMPTY;
+let pos = 0;
+let maxDepth = DEFAULT_MAX_DEPTH;
+let jsonOnly = false;
+let floats = true;
+let indefinite = false;
+let nullPrototype = false;
+
+// Map keys repeat from message to message: short ASCII keys are looked up by a hash of their
+// bytes and, on a match, the string made the first time is returned (already internalized by
+// the engine, so the property store skips that work too). Bounded: one string per slot.
+const KEY_CACHE_SIZE = 1024;
+const keyCache: string[] = new Array<string>(KEY_CACHE_SIZE).fill('');
+
+// Float heads are read through an 8-byte scratch, so a decode creates no DataView.
+const floatBytes = new Uint8Array(8);
+const floatView = new DataView(floatBytes.buffer);
 
 /**
  * Decodes one CBOR data item (RFC 8949) that must fill the input exactly. Integers beyond
@@ -63,187 +90,308 @@ export function decodeCbor(bytes: Uint8Array, options: CborDecodeOptions & { rea
 export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): CborValue;
 export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): CborValue {
   if (!(bytes instanceof Uint8Array)) throw new CborError('invalid_cbor', 'CBOR input must be a Uint8Array');
-  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
-  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
-  const jsonOnly = options?.jsonOnly === true;
-  const floats = options?.floats !== false;
-  const indefinite = options?.indefiniteLengths === true;
-  const nullPrototype = options?.nullPrototype === true;
-  if (bytes.length > maxBytes) throw new CborError('too_large', `CBOR input of ${bytes.length} bytes exceeds the limit of ${maxBytes}`, maxBytes);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let p = 0;
-
-  const need = (n: number, at: number): void => {
-    if (n > bytes.length - p) fail('invalid_cbor', 'data runs past the end', at);
-  };
-
-  // Returns the argument of a head as a number when it is safe, else as a bigint.
-  const argument = (ai: number, at: number): number | bigint => {
-    if (ai < 24) return ai;
-    switch (ai) {
-      case 24: need(1, at); return bytes[p++]!;
-      case 25: need(2, at); p += 2; return view.getUint16(p - 2);
-      case 26: need(4, at); p += 4; return view.getUint32(p - 4);
-      case 27: {
-        need(8, at);
-        const big = view.getBigUint64(p);
-        p += 8;
-        return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
-      }
-      case 31: return fail('invalid_cbor', 'indefinite lengths are not supported', at);
-      default: return fail('invalid_cbor', `reserved additional information ${ai}`, at);
-    }
-  };
-
-  // `unit` is the fewest bytes one element takes, so a declared count can never make the
-  // decoder loop or allocate beyond what the input could hold.
-  const length = (ai: number, at: number, unit: number): number => {
-    const n = argument(ai, at);
-    if (typeof n === 'bigint' || n * unit > bytes.length - p) return fail('invalid_cbor', 'length runs past the end', at);
-    return n;
-  };
-
-  const text = (start: number, end: number): string => {
-    // Keys and identifiers are short ASCII: read in place, without a subarray per string.
-    if (end - start <= 16) {
-      let out = '';
-      let i = start;
-      for (; i < end; i++) {
-        const c = bytes[i]!;
-        if (c >= 0x80) break;
-        out += String.fromCharCode(c);
-      }
-      if (i === end) return out;
-    }
-    try {
-      return utf8Decode(bytes.subarray(start, end), { fatal: true });
-    } catch (e) {
-      const at = start + ((e as LinkwireError).offset ?? 0);
-      return fail('invalid_utf8', 'text is not valid UTF-8', at);
-    }
-  };
-
-  const integer = (v: number | bigint, at: number): number | bigint => {
-    if (jsonOnly && typeof v === 'bigint') fail('invalid_cbor', 'integer beyond 2^53 has no JSON form', at);
-    return v;
-  };
-
-  const float = (v: number, at: number): number => {
-    if (!floats) fail('invalid_cbor', 'floats are not accepted here', at);
-    if (jsonOnly && !Number.isFinite(v)) fail('invalid_cbor', `${v} has no JSON form`, at);
-    return v;
-  };
-
-  // Chunks of an indefinite string are definite strings of the same major type; each text
-  // chunk is valid UTF-8 on its own (RFC 8949 §3.2.3), so they are decoded one by one.
-  const chunks = (major: number, at: number): Uint8Array | string => {
-    const parts: Uint8Array[] = [];
-    let textOut = '';
-    let size = 0;
-    for (;;) {
-      const cAt = p;
-      need(1, cAt);
-      const b = bytes[p++]!;
-      if (b === BREAK) break;
-      if (b >> 5 !== major || (b & 31) === 31) fail('invalid_cbor', 'a chunk of an indefinite string must be a definite string of its type', cAt);
-      const n = length(b & 31, cAt, 1);
-      p += n;
-      if (major === 3) textOut += text(p - n, p);
-      else (parts.push(bytes.subarray(p - n, p)), (size += n));
-    }
-    if (major === 3) return textOut;
-    if (jsonOnly) fail('invalid_cbor', 'byte strings have no JSON form', at);
-    const out = new Uint8Array(size);
-    let o = 0;
-    for (const part of parts) (out.set(part, o), (o += part.length));
-    return out;
-  };
-
-  // Either a definite count, or -1 for an indefinite container that runs until a break.
-  const count = (ai: number, at: number, unit: number): number => (ai === 31 && indefinite ? -1 : length(ai, at, unit));
-  const more = (i: number, n: number, at: number): boolean => {
-    if (n >= 0) return i < n;
-    if (p >= bytes.length) fail('invalid_cbor', 'indefinite container lacks its break', at);
-    if (bytes[p] !== BREAK) return true;
-    p++;
-    return false;
-  };
-
-  const item = (depth: number): CborValue => {
-    const at = p;
-    if (p >= bytes.length) return fail('invalid_cbor', 'unexpected end', at);
-    const b = bytes[p++]!;
-    const major = b >> 5;
-    const ai = b & 31;
-    switch (major) {
-      case 0: return integer(argument(ai, at), at);
-      case 1: {
-        const n = argument(ai, at);
-        if (typeof n === 'bigint') return integer(-1n - n, at);
-        const v = -1 - n;
-        return Number.isSafeInteger(v) ? v : integer(-1n - BigInt(n), at);
-      }
-      case 2: {
-        if (ai === 31 && indefinite) return chunks(2, at);
-        const n = length(ai, at, 1);
-        if (jsonOnly) fail('invalid_cbor', 'byte strings have no JSON form', at);
-        // A copy into a plain Uint8Array: `slice` on a Node Buffer input would return a Buffer
-        // sharing the input's memory.
-        const out = new Uint8Array(n);
-        out.set(bytes.subarray(p, p + n));
-        p += n;
-        return out;
-      }
-      case 3: {
-        if (ai === 31 && indefinite) return chunks(3, at);
-        const n = length(ai, at, 1);
-        p += n;
-        return text(p - n, p);
-      }
-      case 4: {
-        if (depth >= maxDepth) fail('too_deep', `nesting exceeds ${maxDepth}`, at);
-        const n = count(ai, at, 1);
-        const out: CborValue[] = [];
-        for (let i = 0; more(i, n, at); i++) out.push(item(depth + 1));
-        return out;
-      }
-      case 5: {
-        if (depth >= maxDepth) fail('too_deep', `nesting exceeds ${maxDepth}`, at);
-        const n = count(ai, at, 2);
-        const out: { [key: string]: CborValue } = nullPrototype ? Object.create(null) : {};
-        for (let i = 0; more(i, n, at); i++) {
-          const kAt = p;
-          const k = item(depth + 1);
-          if (typeof k !== 'string') fail('invalid_cbor', 'map keys must be text strings', kAt);
-          const key = k as string;
-          if (key === '__proto__' && !nullPrototype) fail('forbidden_key', 'map key "__proto__" is not accepted', kAt);
-          if (Object.prototype.hasOwnProperty.call(out, key)) fail('duplicate_key', `duplicate map key ${JSON.stringify(key)}`, kAt);
-          out[key] = item(depth + 1);
-        }
-        return out;
-      }
-      case 6: return fail('invalid_cbor', 'tags are not accepted', at);
-      default: {
-        if (ai === 20) return false;
-        if (ai === 21) return true;
-        if (ai === 22) return null;
-        if (ai === 25) { need(2, at); p += 2; return float(halfToNumber(view.getUint16(p - 2)), at); }
-        if (ai === 26) { need(4, at); p += 4; return float(view.getFloat32(p - 4), at); }
-        if (ai === 27) { need(8, at); p += 8; return float(view.getFloat64(p - 8), at); }
-        return fail('invalid_cbor', ai === 31 ? 'unexpected break' : `simple value ${ai} is not accepted`, at);
-      }
-    }
-  };
-
-  let v: CborValue;
+  const limit = options?.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (bytes.length > limit) throw new CborError('too_large', `CBOR input of ${bytes.length} bytes exceeds the limit of ${limit}`, limit);
+  const outer = [src, pos, maxDepth, jsonOnly, floats, indefinite, nullPrototype] as const;
+  src = bytes;
+  pos = 0;
+  maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+  jsonOnly = options?.jsonOnly === true;
+  floats = options?.floats !== false;
+  indefinite = options?.indefiniteLengths === true;
+  nullPrototype = options?.nullPrototype === true;
   try {
-    v = item(0);
-  } catch (e) {
-    if (e instanceof CborError) throw e;
-    // Only the stack can run out here: a caller's maxDepth beyond what the engine recurses.
-    return fail('too_deep', `nesting exhausted the stack before maxDepth ${maxDepth}`, p);
+    let v: CborValue;
+    try {
+      v = item(0);
+    } catch (e) {
+      if (e instanceof CborError) throw e;
+      // Only the stack can run out here: a caller's maxDepth beyond what the engine recurses.
+      return fail('too_deep', `nesting exhausted the stack before maxDepth ${maxDepth}`, pos);
+    }
+    if (pos !== bytes.length) fail('invalid_cbor', 'data after the item', pos);
+    return v;
+  } finally {
+    [src, pos, maxDepth, jsonOnly, floats, indefinite, nullPrototype] = outer;
   }
-  if (p !== bytes.length) fail('invalid_cbor', 'data after the item', p);
+}
+
+// The argument of a head whose additional information is 24 or more: a number when it is safe,
+// BIG for a 64-bit value beyond 2^53 − 1 (its bytes end at `pos`), INDEFINITE for 31.
+function argument(ai: number, at: number): number {
+  const s = src;
+  const p = pos;
+  switch (ai) {
+    case 24:
+      if (p + 1 > s.length) break;
+      pos = p + 1;
+      return s[p]!;
+    case 25:
+      if (p + 2 > s.length) break;
+      pos = p + 2;
+      return (s[p]! << 8) | s[p + 1]!;
+    case 26:
+      if (p + 4 > s.length) break;
+      pos = p + 4;
+      return s[p]! * 0x1000000 + ((s[p + 1]! << 16) | (s[p + 2]! << 8) | s[p + 3]!);
+    case 27: {
+      if (p + 8 > s.length) break;
+      pos = p + 8;
+      const hi = s[p]! * 0x1000000 + ((s[p + 1]! << 16) | (s[p + 2]! << 8) | s[p + 3]!);
+      if (hi >= 0x200000) return BIG;
+      return hi * 0x100000000 + (s[p + 4]! * 0x1000000 + ((s[p + 5]! << 16) | (s[p + 6]! << 8) | s[p + 7]!));
+    }
+    case 31:
+      return INDEFINITE;
+    default:
+      return fail('invalid_cbor', `reserved additional information ${ai}`, at);
+  }
+  return fail('invalid_cbor', 'data runs past the end', at);
+}
+
+// The 64-bit argument that ends at `pos`, as a bigint.
+function bigArgument(): bigint {
+  const s = src;
+  let v = 0n;
+  for (let i = pos - 8; i < pos; i++) v = (v << 8n) | BigInt(s[i]!);
+  return v;
+}
+
+// A definite length whose elements take at least `unit` bytes each, checked against what remains.
+function length(n: number, at: number, unit: number): number {
+  if (n === INDEFINITE) return fail('invalid_cbor', 'indefinite lengths are not supported', at);
+  if (n < 0 || n * unit > src.length - pos) return fail('invalid_cbor', 'length runs past the end', at);
+  return n;
+}
+
+function item(depth: number): CborValue {
+  const s = src;
+  const at = pos;
+  if (at >= s.length) return fail('invalid_cbor', 'unexpected end', at);
+  const b = s[at]!;
+  pos = at + 1;
+  const major = b >> 5;
+  const ai = b & 31;
+  if (major === 7) return simple(ai, at);
+  if (major >= 4) {
+    if (major === 6) return fail('invalid_cbor', 'tags are not accepted', at);
+    if (depth >= maxDepth) return fail('too_deep', `nesting exceeds ${maxDepth}`, at);
+  }
+  const n = ai < 24 ? ai : argument(ai, at);
+  switch (major) {
+    case 0:
+      if (n >= 0) return n;
+      if (n === INDEFINITE) return fail('invalid_cbor', 'indefinite lengths are not supported', at);
+      if (jsonOnly) return fail('invalid_cbor', 'integer beyond 2^53 has no JSON form', at);
+      return bigArgument();
+    case 1:
+      if (n >= 0 && n < Number.MAX_SAFE_INTEGER) return -1 - n;
+      if (n === INDEFINITE) return fail('invalid_cbor', 'indefinite lengths are not supported', at);
+      if (jsonOnly) return fail('invalid_cbor', 'integer beyond 2^53 has no JSON form', at);
+      return -1n - (n >= 0 ? BigInt(n) : bigArgument());
+    case 2: {
+      if (n === INDEFINITE && indefinite) return chunks(2, at);
+      const len = length(n, at, 1);
+      if (jsonOnly) return fail('invalid_cbor', 'byte strings have no JSON form', at);
+      const p = pos;
+      pos = p + len;
+      return copyBytes(p, len);
+    }
+    case 3: {
+      if (n === INDEFINITE && indefinite) return chunks(3, at);
+      const len = length(n, at, 1);
+      const p = pos;
+      pos = p + len;
+      return text(p, len);
+    }
+    case 4: {
+      const out: CborValue[] = [];
+      if (n === INDEFINITE && indefinite) {
+        while (more(at)) out.push(item(depth + 1));
+      } else {
+        const len = length(n, at, 1);
+        for (let i = 0; i < len; i++) out.push(item(depth + 1));
+      }
+      return out;
+    }
+    default: {
+      const out: { [key: string]: CborValue } = nullPrototype ? Object.create(null) : {};
+      if (n === INDEFINITE && indefinite) {
+        while (more(at)) entry(out, depth);
+      } else {
+        const len = length(n, at, 2);
+        for (let i = 0; i < len; i++) entry(out, depth);
+      }
+      return out;
+    }
+  }
+}
+
+// One key and value of a map at `depth`.
+function entry(out: { [key: string]: CborValue }, depth: number): void {
+  const kAt = pos;
+  const b = kAt < src.length ? src[kAt]! : -1;
+  let key: string;
+  if (b >= 0x60 && b < 0x78) {
+    pos = kAt + 1;
+    key = shortKey(b - 0x60, kAt);
+  } else {
+    const k = item(depth + 1);
+    if (typeof k !== 'string') fail('invalid_cbor', 'map keys must be text strings', kAt);
+    key = k as string;
+  }
+  if (nullPrototype) {
+    if (key in out) fail('duplicate_key', `duplicate map key ${JSON.stringify(key)}`, kAt);
+  } else {
+    if (key === '__proto__') fail('forbidden_key', 'map key "__proto__" is not accepted', kAt);
+    // Only a key the object already answers to (its own, or Object.prototype's) needs the exact test.
+    if (key in out && hasOwn.call(out, key)) fail('duplicate_key', `duplicate map key ${JSON.stringify(key)}`, kAt);
+  }
+  out[key] = item(depth + 1);
+}
+
+// A text key of fewer than 24 bytes whose head ended at `pos`.
+function shortKey(n: number, at: number): string {
+  const s = src;
+  const p = pos;
+  if (n > s.length - p) return fail('invalid_cbor', 'length runs past the end', at);
+  let h = n;
+  let high = 0;
+  for (let i = p; i < p + n; i++) {
+    const c = s[i]!;
+    high |= c;
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  pos = p + n;
+  if (high >= 0x80) return text(p, n);
+  const slot = (h ^ (h >>> 10)) & (KEY_CACHE_SIZE - 1);
+  const cached = keyCache[slot]!;
+  if (cached.length === n) {
+    let i = 0;
+    while (i < n && cached.charCodeAt(i) === s[p + i]) i++;
+    if (i === n) return cached;
+  }
+  const key = ascii(p, n);
+  keyCache[slot] = key;
+  return key;
+}
+
+// The string of `n` bytes at `p` known to be ASCII, made in one piece.
+function ascii(p: number, n: number): string {
+  const s = src;
+  switch (n) {
+    case 0: return '';
+    case 1: return fromCharCode(s[p]!);
+    case 2: return fromCharCode(s[p]!, s[p + 1]!);
+    case 3: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!);
+    case 4: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!);
+    case 5: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!);
+    case 6: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!);
+    case 7: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!);
+    case 8: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!, s[p + 7]!);
+    default: {
+      const codes = charCodes;
+      codes.length = n;
+      for (let i = 0; i < n; i++) codes[i] = s[p + i]!;
+      return fromCharCode.apply(null, codes);
+    }
+  }
+}
+const charCodes: number[] = [];
+
+// The text of `n` bytes at `p`, strictly UTF-8.
+function text(p: number, n: number): string {
+  const s = src;
+  if (n <= 64) {
+    let high = 0;
+    for (let i = p; i < p + n; i++) high |= s[i]!;
+    if (high < 0x80) return ascii(p, n);
+  }
+  try {
+    return utf8Decode(s.subarray(p, p + n), { fatal: true });
+  } catch (e) {
+    return fail('invalid_utf8', 'text is not valid UTF-8', p + ((e as LinkwireError).offset ?? 0));
+  }
+}
+
+// A copy into a plain Uint8Array: `slice` on a Node Buffer input would return a Buffer sharing
+// the input's memory.
+function copyBytes(p: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  if (n <= 32) for (let i = 0; i < n; i++) out[i] = src[p + i]!;
+  else out.set(src.subarray(p, p + n));
+  return out;
+}
+
+// Whether an indefinite container that began at `at` has another item (else eats its break).
+function more(at: number): boolean {
+  if (pos >= src.length) fail('invalid_cbor', 'indefinite container lacks its break', at);
+  if (src[pos] !== BREAK) return true;
+  pos++;
+  return false;
+}
+
+// Chunks of an indefinite string are definite strings of the same major type; each text
+// chunk is valid UTF-8 on its own (RFC 8949 §3.2.3), so they are decoded one by one.
+function chunks(major: number, at: number): Uint8Array | string {
+  const parts: Uint8Array[] = [];
+  let textOut = '';
+  let size = 0;
+  for (;;) {
+    const cAt = pos;
+    if (cAt >= src.length) fail('invalid_cbor', 'data runs past the end', cAt);
+    const b = src[pos++]!;
+    if (b === BREAK) break;
+    if (b >> 5 !== major || (b & 31) === 31) fail('invalid_cbor', 'a chunk of an indefinite string must be a definite string of its type', cAt);
+    const ai = b & 31;
+    const n = length(ai < 24 ? ai : argument(ai, cAt), cAt, 1);
+    pos += n;
+    if (major === 3) textOut += text(pos - n, n);
+    else (parts.push(src.subarray(pos - n, pos)), (size += n));
+  }
+  if (major === 3) return textOut;
+  if (jsonOnly) fail('invalid_cbor', 'byte strings have no JSON form', at);
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const part of parts) (out.set(part, o), (o += part.length));
+  return out;
+}
+
+// Major type 7: false, true, null and the three float widths.
+function simple(ai: number, at: number): CborValue {
+  let v: number;
+  const s = src;
+  const p = pos;
+  switch (ai) {
+    case 20: return false;
+    case 21: return true;
+    case 22: return null;
+    case 25:
+      if (p + 2 > s.length) return fail('invalid_cbor', 'data runs past the end', at);
+      pos = p + 2;
+      v = halfToNumber((s[p]! << 8) | s[p + 1]!);
+      break;
+    case 26: {
+      if (p + 4 > s.length) return fail('invalid_cbor', 'data runs past the end', at);
+      pos = p + 4;
+      const f = floatBytes;
+      f[0] = s[p]!; f[1] = s[p + 1]!; f[2] = s[p + 2]!; f[3] = s[p + 3]!;
+      v = floatView.getFloat32(0);
+      break;
+    }
+    case 27: {
+      if (p + 8 > s.length) return fail('invalid_cbor', 'data runs past the end', at);
+      pos = p + 8;
+      const f = floatBytes;
+      for (let i = 0; i < 8; i++) f[i] = s[p + i]!;
+      v = floatView.getFloat64(0);
+      break;
+    }
+    default:
+      return fail('invalid_cbor', ai === 31 ? 'unexpected break' : `simple value ${ai} is not accepted`, at);
+  }
+  if (!floats) fail('invalid_cbor', 'floats are not accepted here', at);
+  if (jsonOnly && !Number.isFinite(v)) fail('invalid_cbor', `${v} has no JSON form`, at);
   return v;
 }
 
@@ -256,59 +404,15 @@ function halfToNumber(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
-class Writer {
-  buf: Uint8Array;
-  view: DataView;
-  n = 0;
-  constructor(size: number) {
-    this.buf = new Uint8Array(size);
-    this.view = new DataView(this.buf.buffer);
-  }
-  room(k: number): void {
-    if (this.n + k <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.n + k));
-    next.set(this.buf.subarray(0, this.n));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-  head(major: number, v: number | bigint): void {
-    this.room(9);
-    const m = major << 5;
-    if (typeof v === 'bigint') {
-      if (v <= 0xffffffffn) return this.head(major, Number(v));
-      this.buf[this.n++] = m | 27;
-      this.view.setBigUint64(this.n, v);
-      this.n += 8;
-    } else if (v < 24) this.buf[this.n++] = m | v;
-    else if (v < 0x100) (this.buf[this.n++] = m | 24), (this.buf[this.n++] = v);
-    else if (v < 0x10000) (this.buf[this.n++] = m | 25), this.view.setUint16(this.n, v), (this.n += 2);
-    else if (v < 0x100000000) (this.buf[this.n++] = m | 26), this.view.setUint32(this.n, v), (this.n += 4);
-    else (this.buf[this.n++] = m | 27), this.view.setBigUint64(this.n, BigInt(v)), (this.n += 8);
-  }
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.n);
-    this.n += b.length;
-  }
-  text(s: string): void {
-    // Long strings go through the platform encoder where there is one; short ones (keys,
-    // identifiers) are written in place, without an intermediate array.
-    if (s.length > 64) {
-      const b = utf8Encode(s);
-      this.head(3, b.length);
-      return this.bytes(b);
-    }
-    const len = utf8Length(s);
-    this.head(3, len);
-    this.room(len);
-    this.n = utf8EncodeInto(s, this.buf, this.n);
-  }
-}
-
-// Encoding reuses one scratch buffer (the result is a copy of it); a getter that encodes while
-// an encoding is under way gets a fresh one instead.
+// The encoder writes into one module-level buffer (the result is a copy of its start). A getter
+// that encodes while an encoding is under way gets a fresh buffer, and the outer one is restored.
+const INITIAL_BYTES = 256;
+// A buffer that grew beyond this for one large value is not kept, so memory stays bounded.
 const SCRATCH_BYTES = 4096;
-let scratch: Writer | undefined;
+let out = new Uint8Array(INITIAL_BYTES);
+let outView = new DataView(out.buffer);
+let at = 0;
+let encoding = false;
 
 const U64 = (1n << 64n) - 1n;
 // Deep enough for any document the decoders accept; a cycle ends here instead of in a RangeError.
@@ -325,72 +429,212 @@ const MAX_ENCODE_DEPTH = 256;
  * encodeCbor({ a: 1 }) // Uint8Array [0xa1, 0x61, 0x61, 0x01]
  */
 export function encodeCbor(value: unknown): Uint8Array {
-  const w = scratch ?? new Writer(256);
-  scratch = undefined;
-  w.n = 0;
+  const nested = encoding;
+  const outerOut = out;
+  const outerView = outView;
+  const outerAt = at;
+  if (nested) {
+    out = new Uint8Array(INITIAL_BYTES);
+    outView = new DataView(out.buffer);
+  }
+  encoding = true;
+  at = 0;
   try {
-    encodeInto(w, value);
-    return w.buf.slice(0, w.n);
+    write(value, 0);
+    return out.slice(0, at);
   } finally {
-    // A buffer that grew for one large value is not kept, so memory stays bounded.
-    if (w.buf.length <= SCRATCH_BYTES) scratch = w;
+    if (nested) {
+      out = outerOut;
+      outView = outerView;
+      at = outerAt;
+    } else if (out.length > SCRATCH_BYTES) {
+      out = new Uint8Array(INITIAL_BYTES);
+      outView = new DataView(out.buffer);
+    }
+    encoding = nested;
   }
 }
 
-function encodeInto(w: Writer, value: unknown): void {
-  const put = (v: unknown, depth: number): void => {
-    if (depth > MAX_ENCODE_DEPTH) throw new CborError('invalid_value', 'value is nested too deeply (or cyclic)');
-    if (v === null) return w.room(1), void (w.buf[w.n++] = 0xf6);
-    switch (typeof v) {
-      case 'boolean':
-        w.room(1);
-        w.buf[w.n++] = v ? 0xf5 : 0xf4;
-        return;
-      case 'number':
-        if (Number.isSafeInteger(v) && !Object.is(v, -0)) return v >= 0 ? w.head(0, v) : w.head(1, -1 - v);
-        w.room(9);
-        if (Math.fround(v) === v || Number.isNaN(v)) {
-          w.buf[w.n++] = 0xfa;
-          w.view.setFloat32(w.n, v);
-          w.n += 4;
-        } else {
-          w.buf[w.n++] = 0xfb;
-          w.view.setFloat64(w.n, v);
-          w.n += 8;
-        }
-        return;
-      case 'bigint':
-        if (v >= 0n && v <= U64) return w.head(0, v);
-        if (v < 0n && -1n - v <= U64) return w.head(1, -1n - v);
-        throw new CborError('invalid_value', `${v} does not fit a CBOR integer`);
-      case 'string':
-        return w.text(v);
-      case 'object': {
-        if (v instanceof Uint8Array) {
-          w.head(2, v.length);
-          return w.bytes(v);
-        }
-        if (Array.isArray(v)) {
-          w.head(4, v.length);
-          for (const x of v) put(x === undefined ? null : x, depth + 1);
-          return;
-        }
-        const o = v as Record<string, unknown>;
-        const keys = Object.keys(o);
-        let count = 0;
-        for (const k of keys) if (o[k] !== undefined) count++;
-        w.head(5, count);
-        for (const k of keys) {
-          const x = o[k];
-          if (x === undefined) continue;
-          w.text(k);
-          put(x, depth + 1);
-        }
+function room(k: number): void {
+  if (at + k > out.length) grow(k);
+}
+
+function grow(k: number): void {
+  const next = new Uint8Array(Math.max(out.length * 2, at + k));
+  next.set(out.subarray(0, at));
+  out = next;
+  outView = new DataView(next.buffer);
+}
+
+const headSize = (v: number): number => (v < 24 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : v < 0x100000000 ? 5 : 9);
+
+// A head with a safe non-negative integer argument, in its shortest form.
+function head(major: number, v: number): void {
+  room(9);
+  const o = out;
+  const p = at;
+  const m = major << 5;
+  if (v < 24) {
+    o[p] = m | v;
+    at = p + 1;
+  } else if (v < 0x100) {
+    o[p] = m | 24;
+    o[p + 1] = v;
+    at = p + 2;
+  } else if (v < 0x10000) {
+    o[p] = m | 25;
+    o[p + 1] = v >> 8;
+    o[p + 2] = v;
+    at = p + 3;
+  } else if (v < 0x100000000) {
+    o[p] = m | 26;
+    o[p + 1] = v >>> 24;
+    o[p + 2] = v >> 16;
+    o[p + 3] = v >> 8;
+    o[p + 4] = v;
+    at = p + 5;
+  } else {
+    const hi = Math.floor(v / 0x100000000);
+    o[p] = m | 27;
+    o[p + 1] = hi >>> 24;
+    o[p + 2] = hi >> 16;
+    o[p + 3] = hi >> 8;
+    o[p + 4] = hi;
+    o[p + 5] = v >>> 24;
+    o[p + 6] = v >>> 16;
+    o[p + 7] = v >>> 8;
+    o[p + 8] = v;
+    at = p + 9;
+  }
+}
+
+function bigHead(major: number, v: bigint): void {
+  if (v <= 0xffffffffn) return head(major, Number(v));
+  room(9);
+  out[at] = (major << 5) | 27;
+  outView.setBigUint64(at + 1, v);
+  at += 9;
+}
+
+function write(v: unknown, depth: number): void {
+  if (depth > MAX_ENCODE_DEPTH) throw new CborError('invalid_value', 'value is nested too deeply (or cyclic)');
+  switch (typeof v) {
+    case 'string':
+      return writeText(v);
+    case 'number':
+      return writeNumber(v);
+    case 'object':
+      if (v === null) {
+        room(1);
+        out[at++] = 0xf6;
         return;
       }
-      default:
-        throw new CborError('invalid_value', `a ${typeof v} cannot be written as CBOR`);
+      return writeObject(v, depth);
+    case 'boolean':
+      room(1);
+      out[at++] = v ? 0xf5 : 0xf4;
+      return;
+    case 'bigint':
+      if (v >= 0n && v <= U64) return bigHead(0, v);
+      if (v < 0n && -1n - v <= U64) return bigHead(1, -1n - v);
+      throw new CborError('invalid_value', `${v} does not fit a CBOR integer`);
+    default:
+      throw new CborError('invalid_value', `a ${typeof v} cannot be written as CBOR`);
+  }
+}
+
+function writeNumber(v: number): void {
+  // −0 is no integer here: it is written as a float, so it reads back as −0.
+  if (v >>> 0 === v && (v !== 0 || 1 / v > 0)) return head(0, v);
+  if ((v | 0) === v && v !== 0) return head(1, -1 - v);
+  if (Number.isSafeInteger(v) && v !== 0) return v > 0 ? head(0, v) : head(1, -1 - v);
+  room(9);
+  if (Math.fround(v) === v || v !== v) {
+    out[at] = 0xfa;
+    outView.setFloat32(at + 1, v);
+    at += 5;
+  } else {
+    out[at] = 0xfb;
+    outView.setFloat64(at + 1, v);
+    at += 9;
+  }
+}
+
+// Text is written in place: ASCII (keys, identifiers, JSON-ish values) straight after a head
+// sized from the string's length, anything else after counting its UTF-8 length.
+function writeText(s: string): void {
+  const n = s.length;
+  if (n <= 1024) {
+    room(n + 9);
+    const o = out;
+    const start = at;
+    let p = start + headSize(n);
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      o[p++] = c;
     }
-  };
-  put(value, 0);
+    if (i === n) {
+      head(3, n);
+      at = p;
+      return;
+    }
+    const len = utf8Length(s);
+    head(3, len);
+    room(len);
+    at = utf8EncodeInto(s, out, at);
+    return;
+  }
+  // Long strings go through the platform encoder where there is one.
+  const b = utf8Encode(s);
+  head(3, b.length);
+  room(b.length);
+  out.set(b, at);
+  at += b.length;
+}
+
+function writeObject(v: object, depth: number): void {
+  if (Array.isArray(v)) {
+    const n = v.length;
+    head(4, n);
+    for (let i = 0; i < n; i++) {
+      const x: unknown = v[i];
+      write(x === undefined ? null : x, depth + 1);
+    }
+    return;
+  }
+  if (v instanceof Uint8Array) {
+    const n = v.length;
+    head(2, n);
+    room(n);
+    if (n <= 32) for (let i = 0; i < n; i++) out[at + i] = v[i]!;
+    else out.set(v, at);
+    at += n;
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  const n = keys.length;
+  const start = at;
+  head(5, n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    const x = o[k];
+    if (x === undefined) continue;
+    writeText(k);
+    write(x, depth + 1);
+    count++;
+  }
+  // Members that are undefined were skipped: the head counted them, so rewrite it (moving the
+  // members when the shorter count takes a shorter head).
+  if (count !== n) {
+    const end = at;
+    const shift = headSize(n) - headSize(count);
+    if (shift > 0) out.copyWithin(start + headSize(count), start + headSize(n), end);
+    at = start;
+    head(5, count);
+    at = end - shift;
+  }
 }
