@@ -191,10 +191,31 @@ export function formatTopicFilter(name: TopicName, ids: Partial<TopicIds> = {}):
  */
 export function parseTopic(topic: string): ParsedTopic | undefined {
   if (typeof topic !== 'string' || topic.charCodeAt(0) !== 47) return undefined;
+  // A device or gateway routes every message on a handful of topics: remember recent results
+  // (frozen, so sharing them is safe). Bounded, and only topics short enough to be real ones.
+  const slot = slotOf(topic);
+  const known = recent[slot];
+  if (known !== undefined && known.topic === topic) return known.parsed;
   const values: string[] = [];
   const found = walk(ROOT, topic, 1, values);
   if (found === undefined) return undefined;
-  return { name: found.name, spec: found.spec, ids: found.ids(values) };
+  const parsed: ParsedTopic = Object.freeze({ name: found.name, spec: found.spec, ids: Object.freeze(found.ids(values)) });
+  recent[slot] = { topic, parsed };
+  return parsed;
+}
+
+// A direct-mapped memory: a new topic overwrites its slot, so a stream of distinct topics
+// costs one store per parse and memory stays at RECENT_SLOTS entries.
+const RECENT_SLOTS = 1024;
+const recent: ({ readonly topic: string; readonly parsed: ParsedTopic } | undefined)[] = new Array(RECENT_SLOTS).fill(undefined);
+
+function slotOf(topic: string): number {
+  // Device topics differ mostly near the end (ids, then the method path): mix length and the
+  // last characters, cheap and well spread for catalogue shapes.
+  const n = topic.length;
+  let h = n * 31;
+  for (let i = n > 24 ? n - 24 : 0; i < n; i++) h = (h * 33) ^ topic.charCodeAt(i);
+  return (h >>> 0) & (RECENT_SLOTS - 1);
 }
 
 /** True if topic[from, to) holds no wildcard, control character or lone surrogate (a literal match never does). */
