@@ -92,7 +92,8 @@ export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): Cbor
   if (!(bytes instanceof Uint8Array)) throw new CborError('invalid_cbor', 'CBOR input must be a Uint8Array');
   const limit = options?.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length > limit) throw new CborError('too_large', `CBOR input of ${bytes.length} bytes exceeds the limit of ${limit}`, limit);
-  const outer = [src, pos, maxDepth, jsonOnly, floats, indefinite, nullPrototype] as const;
+  const outerSrc = src, outerPos = pos, outerMaxDepth = maxDepth, outerJsonOnly = jsonOnly;
+  const outerFloats = floats, outerIndefinite = indefinite, outerNullPrototype = nullPrototype;
   src = bytes;
   pos = 0;
   maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -112,7 +113,13 @@ export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): Cbor
     if (pos !== bytes.length) fail('invalid_cbor', 'data after the item', pos);
     return v;
   } finally {
-    [src, pos, maxDepth, jsonOnly, floats, indefinite, nullPrototype] = outer;
+    src = outerSrc;
+    pos = outerPos;
+    maxDepth = outerMaxDepth;
+    jsonOnly = outerJsonOnly;
+    floats = outerFloats;
+    indefinite = outerIndefinite;
+    nullPrototype = outerNullPrototype;
   }
 }
 
@@ -245,7 +252,7 @@ function entry(out: { [key: string]: CborValue }, depth: number): void {
   } else {
     if (key === '__proto__') fail('forbidden_key', 'map key "__proto__" is not accepted', kAt);
     // Only a key the object already answers to (its own, or Object.prototype's) needs the exact test.
-    if (key in out && hasOwn.call(out, key)) fail('duplicate_key', `duplicate map key ${JSON.stringify(key)}`, kAt);
+    if (hasOwn.call(out, key)) fail('duplicate_key', `duplicate map key ${JSON.stringify(key)}`, kAt);
   }
   out[key] = item(depth + 1);
 }
@@ -276,28 +283,23 @@ function shortKey(n: number, at: number): string {
   return key;
 }
 
-// The string of `n` bytes at `p` known to be ASCII, made in one piece.
+// The string of `n` bytes at `p` known to be ASCII: eight characters a call, no array.
 function ascii(p: number, n: number): string {
   const s = src;
+  let out = '';
+  for (; n > 8; p += 8, n -= 8) out += fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!, s[p + 7]!);
   switch (n) {
-    case 0: return '';
-    case 1: return fromCharCode(s[p]!);
-    case 2: return fromCharCode(s[p]!, s[p + 1]!);
-    case 3: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!);
-    case 4: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!);
-    case 5: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!);
-    case 6: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!);
-    case 7: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!);
-    case 8: return fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!, s[p + 7]!);
-    default: {
-      const codes = charCodes;
-      codes.length = n;
-      for (let i = 0; i < n; i++) codes[i] = s[p + i]!;
-      return fromCharCode.apply(null, codes);
-    }
+    case 0: return out;
+    case 1: return out + fromCharCode(s[p]!);
+    case 2: return out + fromCharCode(s[p]!, s[p + 1]!);
+    case 3: return out + fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!);
+    case 4: return out + fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!);
+    case 5: return out + fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!);
+    case 6: return out + fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!);
+    case 7: return out + fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!);
+    default: return out + fromCharCode(s[p]!, s[p + 1]!, s[p + 2]!, s[p + 3]!, s[p + 4]!, s[p + 5]!, s[p + 6]!, s[p + 7]!);
   }
 }
-const charCodes: number[] = [];
 
 // The text of `n` bytes at `p`, strictly UTF-8.
 function text(p: number, n: number): string {
@@ -404,14 +406,20 @@ function halfToNumber(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
-// The encoder writes into one module-level buffer (the result is a copy of its start). A getter
-// that encodes while an encoding is under way gets a fresh buffer, and the outer one is restored.
-const INITIAL_BYTES = 256;
-// A buffer that grew beyond this for one large value is not kept, so memory stays bounded.
-const SCRATCH_BYTES = 4096;
-let out = new Uint8Array(INITIAL_BYTES);
+// The encoder writes into a module-level slab of 8 KiB and hands out a view of the bytes it
+// wrote, as Node's Buffer pool does: a fresh ArrayBuffer per result costs more than encoding an
+// Alink message. A result is never written again, but it shares its ArrayBuffer with other
+// results (so transfer a copy, not `result.buffer`). Results of 64 bytes or fewer (which the
+// engine allocates cheaply), results of a slab that had to grow, and results of an encoding
+// started by a getter during another are copies instead.
+const SLAB_BYTES = 8192;
+// An encoding starts in a new slab when less than this remains of the current one.
+const SLAB_ROOM = 1024;
+let out: Uint8Array = new Uint8Array(0);
 let outView = new DataView(out.buffer);
 let at = 0;
+// Where the next encoding starts in `out`: the bytes before it belong to results handed out.
+let free = 0;
 let encoding = false;
 
 const U64 = (1n << 64n) - 1n;
@@ -434,31 +442,42 @@ export function encodeCbor(value: unknown): Uint8Array {
   const outerView = outView;
   const outerAt = at;
   if (nested) {
-    out = new Uint8Array(INITIAL_BYTES);
+    out = new Uint8Array(256);
     outView = new DataView(out.buffer);
+    at = 0;
+  } else {
+    if (out.length - free < SLAB_ROOM) newSlab();
+    at = free;
   }
+  const start = at;
   encoding = true;
-  at = 0;
   try {
     write(value, 0);
-    return out.slice(0, at);
+    const n = at - start;
+    if (nested || n <= 64 || out.length > SLAB_BYTES) return out.slice(start, at);
+    free = (at + 7) & ~7;
+    return new Uint8Array(out.buffer, start, n);
   } finally {
     if (nested) {
       out = outerOut;
       outView = outerView;
       at = outerAt;
-    } else if (out.length > SCRATCH_BYTES) {
-      out = new Uint8Array(INITIAL_BYTES);
-      outView = new DataView(out.buffer);
-    }
+    } else if (out.length > SLAB_BYTES) newSlab();
     encoding = nested;
   }
+}
+
+function newSlab(): void {
+  out = new Uint8Array(SLAB_BYTES);
+  outView = new DataView(out.buffer);
+  free = 0;
 }
 
 function room(k: number): void {
   if (at + k > out.length) grow(k);
 }
 
+// Everything before `at` moves along, so offsets held during the encoding stay valid.
 function grow(k: number): void {
   const next = new Uint8Array(Math.max(out.length * 2, at + k));
   next.set(out.subarray(0, at));
@@ -576,7 +595,8 @@ function writeText(s: string): void {
       o[p++] = c;
     }
     if (i === n) {
-      head(3, n);
+      if (n < 24) o[start] = 0x60 | n;
+      else head(3, n);
       at = p;
       return;
     }
