@@ -1,4 +1,5 @@
 import type { TslValidator } from './compile.ts';
+import type { TslIssue } from './errors.ts';
 import { TSL_LIMITS } from './model.ts';
 import { isDate, isObject, put, type Ctx } from './nodes.ts';
 import { childPath, error, indexPath, show, warning } from './paths.ts';
@@ -52,16 +53,18 @@ function identityExplain(self: TslValidator, lookup: TslLookup | undefined, id: 
 }
 
 function deviceTarget(self: TslValidator, lookup: TslLookup | undefined, pk: unknown, dk: unknown, dkName: string, path: string, ctx: Ctx): Internals | undefined {
-  let ok = true;
-  for (const [name, v] of [['productKey', pk], [dkName, dk]] as const) {
-    if (isKey(v)) continue;
-    ok = false;
-    ctx.issues.push(error(childPath(path, name), v === undefined ? 'missing' : 'type', `${name} must be a non-empty string, got ${show(v)}`));
-  }
-  if (!ok) return undefined;
+  const pkOk = isKey(pk);
+  const dkOk = isKey(dk);
+  if (!pkOk) ctx.issues.push(keyIssue(path, 'productKey', pk));
+  if (!dkOk) ctx.issues.push(keyIssue(path, dkName, dk));
+  if (!pkOk || !dkOk) return undefined;
   const t = resolve(self, lookup, pk as string, dk as string);
   if (t === undefined) ctx.issues.push(error(childPath(path, 'productKey'), 'unknown_product', `no model is known for ${JSON.stringify(pk)} / ${JSON.stringify(dk)}`));
   return t;
+}
+
+function keyIssue(path: string, name: string, v: unknown): TslIssue {
+  return error(childPath(path, name), v === undefined ? 'missing' : 'type', `${name} must be a non-empty string, got ${show(v)}`);
 }
 
 // Each device's data is explained under its own validator's options; the issues land in one list.
@@ -82,15 +85,12 @@ function setAt(out: unknown[] | undefined, src: readonly unknown[], i: number, r
 
 // ---------------------------------------------------------------- EnOS measure point batches
 
-function pointsBatchTest(self: TslValidator, selfI: Internals, params: unknown, lookup: TslLookup | undefined, message: unknown): boolean {
-  if (isObject(message)) {
-    for (const f of FLAGS) {
-      const x = message[f];
-      if (x !== undefined && typeof x !== 'boolean') return false;
-    }
+function flagsTest(message: unknown): boolean {
+  if (!isObject(message)) return true;
+  for (const f of FLAGS) {
+    const x = message[f];
+    if (x !== undefined && typeof x !== 'boolean') return false;
   }
-  if (!Array.isArray(params)) return false;
-  for (let i = 0; i < params.length; i++) if (!pointsElementTest(self, selfI, params[i], lookup)) return false;
   return true;
 }
 
@@ -118,7 +118,17 @@ function pointsElementTest(self: TslValidator, selfI: Internals, el: unknown, lo
 }
 
 export function measurepointBatch(self: TslValidator, selfI: Internals, params: unknown, lookup: TslLookup | undefined, message: unknown): TslResult {
-  if (pointsBatchTest(self, selfI, params, lookup, message)) return VALID;
+  let from = 0;
+  if (Array.isArray(params)) {
+    from = -1;
+    for (let i = 0; i < params.length; i++) {
+      if (!pointsElementTest(self, selfI, params[i], lookup)) {
+        from = i;
+        break;
+      }
+    }
+    if (from < 0 && flagsTest(message)) return VALID;
+  }
   const strict = selfI.strict;
   const ctx: Ctx = { issues: [], coerce: selfI.coerce };
   let skip = false;
@@ -135,7 +145,7 @@ export function measurepointBatch(self: TslValidator, selfI: Internals, params: 
   }
   let out: unknown[] | undefined;
   // Valid elements are only tested: a failing batch pays for the explanation of its failures.
-  for (let i = 0; i < params.length; i++) {
+  for (let i = from < 0 ? params.length : from; i < params.length; i++) {
     const el: unknown = params[i];
     if (!pointsElementTest(self, selfI, el, lookup)) out = setAt(out, params, i, pointsElement(self, selfI, el, indexPath('params', i), lookup, ctx, strict, skip));
   }
@@ -155,18 +165,17 @@ function pointsElement(self: TslValidator, selfI: Internals, el: unknown, base: 
   const out: Record<string, unknown> = {};
   for (const k in el) {
     const x = el[k];
-    const at = childPath(base, k);
     if (k === 'measurepoints') {
       let r = x;
-      if (target !== undefined && target.pointsTest(x) < 0) r = target.pointsExplain(x, at, under(target, ctx), skip);
+      if (target !== undefined && target.pointsTest(x) < 0) r = target.pointsExplain(x, `${base}.measurepoints`, under(target, ctx), skip);
       if (r !== x) changed = true;
       out[k] = r;
     } else if (k === 'time') {
-      if (!isDate(x)) ctx.issues.push(error(at, 'invalid_date', `time must be UTC milliseconds, got ${show(x)}`));
+      if (!isDate(x)) ctx.issues.push(error(`${base}.time`, 'invalid_date', `time must be UTC milliseconds, got ${show(x)}`));
       out[k] = x;
     } else if (k === 'productKey' || k === 'deviceKey') out[k] = x;
     else {
-      unknownKey(ctx, at, k, 'an element holds productKey, deviceKey, measurepoints and time', strict);
+      unknownKey(ctx, childPath(base, k), k, 'an element holds productKey, deviceKey, measurepoints and time', strict);
       if (!strict) changed = true;
     }
   }
@@ -300,12 +309,6 @@ function packDevice(self: TslValidator, lookup: TslLookup | undefined, d: unknow
 
 // ---------------------------------------------------------------- Alibaba history post
 
-function historyTest(self: TslValidator, params: unknown, lookup: TslLookup | undefined): boolean {
-  if (!Array.isArray(params)) return false;
-  for (let i = 0; i < params.length; i++) if (!historyDeviceTest(self, params[i], lookup)) return false;
-  return true;
-}
-
 function historyDeviceTest(self: TslValidator, el: unknown, lookup: TslLookup | undefined): boolean {
   if (!isObject(el)) return false;
   const t = identityTarget(self, lookup, el['identity']);
@@ -322,7 +325,17 @@ function historyDeviceTest(self: TslValidator, el: unknown, lookup: TslLookup | 
 }
 
 export function historyPost(self: TslValidator, selfI: Internals, params: unknown, lookup: TslLookup | undefined): TslResult {
-  if (historyTest(self, params, lookup)) return VALID;
+  let from = 0;
+  if (Array.isArray(params)) {
+    from = -1;
+    for (let i = 0; i < params.length; i++) {
+      if (!historyDeviceTest(self, params[i], lookup)) {
+        from = i;
+        break;
+      }
+    }
+    if (from < 0) return VALID;
+  }
   const strict = selfI.strict;
   const ctx: Ctx = { issues: [], coerce: selfI.coerce };
   if (!Array.isArray(params)) {
@@ -330,7 +343,7 @@ export function historyPost(self: TslValidator, selfI: Internals, params: unknow
     return finish(ctx, params, params);
   }
   let out: unknown[] | undefined;
-  for (let i = 0; i < params.length; i++) {
+  for (let i = from; i < params.length; i++) {
     const el: unknown = params[i];
     if (!historyDeviceTest(self, el, lookup)) out = setAt(out, params, i, historyDevice(self, lookup, el, indexPath('params', i), ctx, strict));
   }

@@ -350,17 +350,16 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     const out: Record<string, unknown> = {};
     for (const k in params) {
       const x = params[k];
-      const path = childPath('params', k);
       if (k === body) {
-        const r = bodyTest(x) ? x : bodyExplain(x, path, ctx);
+        const r = bodyTest(x) ? x : bodyExplain(x, `params.${body}`, ctx);
         if (r !== x) changed = true;
         out[k] = r;
       } else if (timed && k === 'time') {
-        if (!isDate(x)) ctx.issues.push(error(path, 'invalid_date', `time must be UTC milliseconds, got ${show(x)}`));
+        if (!isDate(x)) ctx.issues.push(error('params.time', 'invalid_date', `time must be UTC milliseconds, got ${show(x)}`));
         out[k] = x;
-      } else if (strict) ctx.issues.push(error(path, 'unknown_key', `params hold ${timed ? `${body} and time` : `only ${body}`}, got ${JSON.stringify(k)}`));
+      } else if (strict) ctx.issues.push(error(childPath('params', k), 'unknown_key', `params hold ${timed ? `${body} and time` : `only ${body}`}, got ${JSON.stringify(k)}`));
       else {
-        ctx.issues.push(warning(path, 'unknown_key', `params hold ${timed ? `${body} and time` : `only ${body}`}, got ${JSON.stringify(k)}; dropped`));
+        ctx.issues.push(warning(childPath('params', k), 'unknown_key', `params hold ${timed ? `${body} and time` : `only ${body}`}, got ${JSON.stringify(k)}; dropped`));
         changed = true;
       }
     }
@@ -422,8 +421,8 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     let dropped = false;
     for (const k in v) {
       const p = props.get(k);
-      const at = childPath(path, k);
       if (p === undefined) {
+        const at = childPath(path, k);
         if (strict && !skip) ctx.issues.push(error(at, 'unknown_measurepoint', `${JSON.stringify(k)} is not a measure point of the model`));
         else {
           ctx.issues.push(warning(at, 'unknown_measurepoint', `${JSON.stringify(k)} is not a measure point of the model; dropped`));
@@ -433,6 +432,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       }
       const x = v[k];
       if (pointTest(p, x)) continue;
+      const at = childPath(path, k);
       const mark = ctx.issues.length;
       let r: unknown;
       if (isWrapped(p, x)) {
