@@ -88,6 +88,51 @@ describe('CBOR round trips', () => {
     expect(decodeCbor(encodeCbor('x'.repeat(100_000)))).toBe('x'.repeat(100_000));
   });
 
+  it('never writes a result again: results share 8 KiB slabs, never bytes, and small ones are copies', () => {
+    const kept: [Uint8Array, Uint8Array, CborValue][] = [];
+    // Sizes from a few bytes to past a slab, so encodings fill slabs, start new ones and grow one.
+    for (let i = 0; i < 600; i++) {
+      const v: CborValue = i % 97 === 0 ? { big: 'z'.repeat(9000 + i) } : { i, s: 'x'.repeat((i * 37) % 700), t: [i, -i, i / 3] };
+      const bytes = encodeCbor(v);
+      kept.push([bytes, Uint8Array.from(bytes), v]);
+    }
+    for (const [bytes, copy, v] of kept) {
+      expect(bytes.length === copy.length && bytes.every((x, j) => x === copy[j])).toBe(true);
+      expect(decodeCbor(bytes, { maxBytes: 1 << 20 })).toEqual(v);
+      expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
+    }
+    const small = encodeCbor({ a: 1 });
+    expect([small.byteOffset, small.buffer.byteLength]).toEqual([0, small.length]);
+    // A caller may write into its result without touching anyone else's.
+    const [a, b] = [encodeCbor('a'.repeat(100)), encodeCbor('b'.repeat(100))];
+    a.fill(0);
+    expect(decodeCbor(b)).toBe('b'.repeat(100));
+  });
+
+  it('reads keys exactly however they collide in the key cache', () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => `k${(i * 7919) % 10007}`.padEnd(1 + (i % 23), String.fromCharCode(33 + (i % 90))));
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < keys.length; i += 50) {
+        const o = Object.fromEntries(keys.slice(i, i + 50).map((k, j) => [k, j]));
+        const back = decodeCbor(encodeCbor(o)) as Record<string, number>;
+        expect(Object.keys(back)).toEqual(Object.keys(o));
+        expect(back).toEqual(o);
+      }
+    }
+  });
+
+  it('survives a decode that starts inside another (a setter on Object.prototype)', () => {
+    const inner = encodeCbor({ x: [1, 2, { y: 'z' }] });
+    let seen: unknown;
+    Object.defineProperty(Object.prototype, 'reenter', { configurable: true, set(v: unknown) { seen = [v, decodeCbor(inner)]; } });
+    try {
+      expect(decodeCbor(encodeCbor({ a: 1, reenter: 'r', b: [2, 'three'] }))).toEqual({ a: 1, b: [2, 'three'] });
+      expect(seen).toEqual(['r', { x: [1, 2, { y: 'z' }] }]);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['reenter'];
+    }
+  });
+
   it('hands out plain Uint8Arrays that do not alias the input', () => {
     const input = Uint8Array.of(0x42, 0x01, 0x02);
     const out = decodeCbor(input) as Uint8Array;
