@@ -320,3 +320,23 @@ describe('cost', () => {
     expect(large / small).toBeLessThan(16 * 5);
   });
 });
+
+describe('README', () => {
+  it('the gateway pack post example gives the issue it shows', () => {
+    const main = model({
+      properties: [
+        { identifier: 'temperature', dataType: { type: 'float' } },
+        { identifier: 'fan', dataType: { type: 'struct', specs: [{ identifier: 'speed', dataType: { type: 'int', specs: { min: '0', max: '3000' } } }] } },
+      ],
+    });
+    const subModel = model({ properties: [{ identifier: 'level', dataType: { type: 'int', specs: { min: '0', max: '100' } } }] });
+    const tsl = compileTsl(main, { policy: 'platform', coerce: true });
+    const byProduct = new Map([['a1sub', compileTsl(subModel)]]);
+    const lookup = (productKey: string) => byProduct.get(productKey);
+    const issues = tsl.propertyPackPost(
+      { properties: { temperature: { value: 21.5 } }, subDevices: [{ identity: { productKey: 'a1sub', deviceName: 's1' }, properties: { level: { value: 900 } } }] },
+      lookup,
+    ).issues;
+    expect(issues.map((i) => [i.path, i.code])).toEqual([['params.subDevices[0].properties.level.value', 'out_of_range']]);
+  });
+});
