@@ -290,12 +290,17 @@ const control = `
     (v128.store offset=${LAYOUT.hex + 32 * h} (i32.const 0) (i8x16.swizzle (local.get $t) (i8x16.shuffle ${range(8).flatMap((i) => [i, 16 + i]).join(' ')} (local.get $hi) (local.get $lo))))
     (v128.store offset=${LAYOUT.hex + 32 * h + 16} (i32.const 0) (i8x16.swizzle (local.get $t) (i8x16.shuffle ${range(8).flatMap((i) => [8 + i, 24 + i]).join(' ')} (local.get $hi) (local.get $lo))))`).join('\n    ')})
 
-  ;; One-shot digest of len input bytes, and its hex (see $hex).
-  (func $digest (export "digest") (param $alg i32) (param $len i32) (param $case i32)
-    (call $init (local.get $alg))
+  ;; Hashes len input bytes into the context, finishes and writes the hex (see $hex). Called
+  ;; directly on a restored context, it completes a hashed prefix with one call into WASM.
+  (func $finish (export "finish") (param $alg i32) (param $len i32) (param $case i32)
     (call $update (local.get $alg) (i32.const ${LAYOUT.input}) (local.get $len))
     (call $final (local.get $alg))
     (call $hex (local.get $case)))
+
+  ;; One-shot digest of len input bytes, and its hex.
+  (func $digest (export "digest") (param $alg i32) (param $len i32) (param $case i32)
+    (call $init (local.get $alg))
+    (call $finish (local.get $alg) (local.get $len) (local.get $case)))
 
   ;; Resumes from a pad state (one block, 64 bytes, already hashed).
   (func $resume (param $pad i32)

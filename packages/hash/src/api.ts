@@ -1,10 +1,10 @@
 import { toHex, utf8Encode } from '@linkwire/base';
-import { DIGEST_LENGTH, type Context, type Engine, type EngineKey } from './engine.ts';
+import { DIGEST_LENGTH, type Context, type Engine, type EngineKey, type EnginePrefix } from './engine.ts';
 import { HashError } from './errors.ts';
 import { js } from './js.ts';
 import { checkNativeBackend, nativeEngine } from './native.ts';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.ts';
-import type { BackendName, HashAlgorithm, HashFunctions, HashInput, Hasher, HasherOptions, HmacKey, NativeHashBackend } from './types.ts';
+import type { BackendName, HashAlgorithm, HashFunctions, HashInput, Hasher, HasherOptions, HashPrefix, HmacKey, NativeHashBackend } from './types.ts';
 import { loadWasm, wasmEngine } from './wasm.ts';
 
 let native: { engine: Engine; minBytes: number } | undefined;
@@ -126,6 +126,34 @@ function keyOn(policy: Policy, algorithm: HashAlgorithm, secret: HashInput): Hma
   };
 }
 
+function prefixOn(policy: Policy, algorithm: HashAlgorithm, prefix: HashInput): HashPrefix {
+  const bytes = bytesOf(prefix);
+  const p = policy.portable().prefix(algorithm, bytes);
+  // As with keys: a large suffix goes to a native backend registered at call time, which
+  // rehashes the prefix (it cannot resume a state); signing-sized suffixes stay on `p`.
+  let nativePrefix: EnginePrefix | undefined;
+  let nativeOf: Engine | undefined;
+  const route = (suffix: HashInput): EnginePrefix => {
+    if (!policy.routeNative || native === undefined || choice !== 'auto' || bytes.length + suffix.length < native.minBytes) return p;
+    if (nativeOf !== native.engine) {
+      nativeOf = native.engine;
+      nativePrefix = nativeOf.prefix(algorithm, bytes);
+    }
+    return nativePrefix!;
+  };
+  return {
+    algorithm,
+    hash(suffix) {
+      checkInput(suffix, 'suffix');
+      return route(suffix).hash(suffix);
+    },
+    hashHex(suffix, uppercase) {
+      checkInput(suffix, 'suffix');
+      return route(suffix).hashHex(suffix, uppercase === true);
+    },
+  };
+}
+
 type Api = Omit<HashFunctions, 'backend'>;
 
 /** Every public function, over the engines a policy picks. */
@@ -163,6 +191,11 @@ function functions(policy: Policy): Api {
       checkAlgorithm(algorithm);
       checkInput(secret, 'secret');
       return keyOn(policy, algorithm, secret);
+    },
+    hashPrefix(algorithm, prefix) {
+      checkAlgorithm(algorithm);
+      checkInput(prefix, 'prefix');
+      return prefixOn(policy, algorithm, prefix);
     },
     restoreHash(snapshot) {
       const s = decodeSnapshot(snapshot);
@@ -228,6 +261,18 @@ export const hmacHex: (algorithm: HashAlgorithm, secret: HashInput, data: HashIn
  * const password = key.signHex(content);
  */
 export const hmacKey: (algorithm: HashAlgorithm, secret: HashInput) => HmacKey = auto.hmacKey;
+
+/**
+ * Hashes `prefix` once, for digests of `prefix + suffix` with many suffixes: each call
+ * compresses only the suffix and the prefix's last partial block. For contents that start
+ * the same every time, such as an EnOS CONNECT's `clientId…deviceKey…productKey…timestamp`.
+ *
+ * @example
+ * const p = hashPrefix('sha256', 'clientId123456deviceKeytestproductKey654321timestamp');
+ * p.hashHex('1548753362502abcdefg', true)
+ * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
+ */
+export const hashPrefix: (algorithm: HashAlgorithm, prefix: HashInput) => HashPrefix = auto.hashPrefix;
 
 /**
  * A hasher that continues from `snapshot()` bytes, on any backend that can hold state.

@@ -27,6 +27,12 @@ export interface EngineKey {
   create(): Context;
 }
 
+/** A hashed prefix on one backend: digests of prefix + suffix. */
+export interface EnginePrefix {
+  hash(suffix: HashInput): Uint8Array;
+  hashHex(suffix: HashInput, uppercase: boolean): string;
+}
+
 /** What each backend implements; the public functions pick one per call. */
 export interface Engine {
   readonly name: BackendName;
@@ -38,6 +44,7 @@ export interface Engine {
   hmacHex(algorithm: HashAlgorithm, secret: Uint8Array, data: HashInput): string;
   /** Portable backends only. */
   restore(state: DigestState): Context;
+  prefix(algorithm: HashAlgorithm, prefix: Uint8Array): EnginePrefix;
 }
 
 export const BLOCK = 64;

@@ -98,4 +98,19 @@ export const js: Engine = {
   hmac: (algorithm, secret, data) => key(algorithm, secret).sign(data),
   hmacHex: (algorithm, secret, data) => toHex(key(algorithm, secret).sign(data)),
   restore: (s) => context(s.algorithm, load(fresh(s.algorithm), s.h, s.length, s.pending), s.outer),
+  prefix(algorithm, prefix) {
+    const md = fresh(algorithm);
+    md.update(prefix);
+    const h = Int32Array.from(md.get());
+    const length = md.length;
+    const pending = md.buffer.slice(0, md.pos);
+    const hash = (suffix: HashInput): Uint8Array => finish(load(md, h, length, pending).update(bytesOf(suffix)) as NobleMd, algorithm);
+    return {
+      hash,
+      hashHex(suffix, uppercase) {
+        const hex = toHex(hash(suffix));
+        return uppercase ? hex.toUpperCase() : hex;
+      },
+    };
+  },
 };

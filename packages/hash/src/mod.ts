@@ -9,6 +9,7 @@ export {
   createHash,
   hash,
   hashHex,
+  hashPrefix,
   hashWith,
   hmac,
   hmacHex,
@@ -19,4 +20,4 @@ export {
   wasmReady,
 } from './api.ts';
 export { HashError } from './errors.ts';
-export type { BackendName, HashAlgorithm, HashFunctions, HashInput, Hasher, HasherOptions, HmacKey, NativeDigest, NativeHashBackend } from './types.ts';
+export type { BackendName, HashAlgorithm, HashFunctions, HashInput, Hasher, HasherOptions, HashPrefix, HmacKey, NativeDigest, NativeHashBackend } from './types.ts';

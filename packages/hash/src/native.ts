@@ -35,6 +35,22 @@ export function nativeEngine(b: NativeHashBackend): Engine {
     hmac: (algorithm, secret, data) => b.hmac(algorithm, secret, bytesOf(data)),
     hmacHex: (algorithm, secret, data) => toHex(b.hmac(algorithm, secret, bytesOf(data))),
     restore: noSnapshot,
+    // The platform cannot resume a state, so the prefix is hashed again with every suffix.
+    prefix: (algorithm, prefix) => {
+      const hash = (suffix: HashInput): Uint8Array => {
+        const d = b.createHash(algorithm);
+        d.update(prefix);
+        d.update(bytesOf(suffix));
+        return d.digest();
+      };
+      return {
+        hash,
+        hashHex(suffix, uppercase) {
+          const hex = toHex(hash(suffix));
+          return uppercase ? hex.toUpperCase() : hex;
+        },
+      };
+    },
   };
 }
 

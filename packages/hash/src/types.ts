@@ -30,6 +30,18 @@ export interface HmacKey {
   create(options?: HasherOptions): Hasher;
 }
 
+/**
+ * A prefix hashed once: digests of prefix + suffix resume from the state after the prefix's
+ * whole blocks, so only the suffix (and the prefix's last partial block) is compressed per call.
+ */
+export interface HashPrefix {
+  readonly algorithm: HashAlgorithm;
+  /** The digest of prefix + suffix. */
+  hash(suffix: HashInput): Uint8Array;
+  /** The same as hex: lowercase unless `uppercase`. */
+  hashHex(suffix: HashInput, uppercase?: boolean): string;
+}
+
 export interface HasherOptions {
   /**
    * Guarantees that `snapshot()` works: the hasher then runs on the WASM or JS backend even
@@ -48,6 +60,7 @@ export interface HashFunctions {
   hmac(algorithm: HashAlgorithm, secret: HashInput, data: HashInput): Uint8Array;
   hmacHex(algorithm: HashAlgorithm, secret: HashInput, data: HashInput): string;
   hmacKey(algorithm: HashAlgorithm, secret: HashInput): HmacKey;
+  hashPrefix(algorithm: HashAlgorithm, prefix: HashInput): HashPrefix;
   restoreHash(snapshot: Uint8Array): Hasher;
 }
 

@@ -30,6 +30,8 @@ interface Kernel {
   final(alg: number): void;
   /** `hexCase`: 0 no hex, 1 lowercase, 2 uppercase hex at HEX. */
   digest(alg: number, length: number, hexCase: number): void;
+  /** Hashes `length` input bytes into the active context, finishes, writes hex like `digest`. */
+  finish(alg: number, length: number, hexCase: number): void;
   hmac(alg: number, length: number, hexCase: number): void;
   hmac_final(alg: number): void;
   hmac_key(alg: number, length: number): void;
@@ -354,6 +356,43 @@ function engineOver(kernel: Kernel): Engine {
       if (!fits(data)) return key(algorithm, secret).signHex(data);
       hmacInto(algorithm, secret, data, hexCase(false));
       return hexOut(algorithm, false);
+    },
+    prefix(algorithm, prefix) {
+      const alg = ALG[algorithm];
+      park();
+      kernel.init(alg);
+      const n = stage(alg, prefix);
+      if (n >= 0) kernel.update(alg, INPUT, n);
+      // The chaining words after the prefix's whole blocks, its length and its leftover bytes:
+      // a suffix resumes from them, so the prefix's blocks are never compressed again.
+      const saved = context.slice();
+      const out = outViews[algorithm];
+      const run = (suffix: HashInput, hex: number): void => {
+        park();
+        context.set(saved);
+        kernel.finish(alg, stage(alg, suffix), hex);
+      };
+      const long = (suffix: HashInput): Uint8Array => {
+        const c = fresh(algorithm);
+        c.saved.set(saved);
+        update(c, suffix);
+        return digest(c);
+      };
+      return {
+        hash(suffix) {
+          if (!fits(suffix)) return long(suffix);
+          run(suffix, 0);
+          return out.slice();
+        },
+        hashHex(suffix, uppercase) {
+          if (!fits(suffix)) {
+            const hex = toHex(long(suffix));
+            return uppercase ? hex.toUpperCase() : hex;
+          }
+          run(suffix, hexCase(uppercase));
+          return hexOut(algorithm, uppercase);
+        },
+      };
     },
     restore(s) {
       const c = fresh(s.algorithm, s.outer === undefined ? undefined : new Uint8Array(32));

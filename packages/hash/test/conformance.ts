@@ -4,6 +4,7 @@ import {
   createHash,
   hash,
   hashHex,
+  hashPrefix,
   hashWith,
   hmacHex,
   hmacKey,
@@ -121,6 +122,45 @@ function macVectors(api: Pick<HashFunctions, 'hmacHex' | 'hmacKey'>, label: stri
   for (const [alg, hex] of SIGNED) equal(api.hmacKey(alg, 'secret').signHex(SIGNING), hex, `${label} signing ${alg}`);
 }
 
+/**
+ * A hashed prefix completed by suffixes: the EnOS CONNECT vector of PROTOCOL-NOTES.md (prefix
+ * of 53 bytes, so the padding spills into a second block), and prefixes of 0, 63, 64, 65 and
+ * 130 UTF-8 bytes (no whole block, one byte short, exactly one, one over, two and a bit), part
+ * non-ASCII, each checked against the one-shot digest of the whole.
+ */
+function prefixVectors(api: Pick<HashFunctions, 'hashPrefix' | 'hashHex'>, label: string): void {
+  const enos = api.hashPrefix('sha256', 'clientId123456deviceKeytestproductKey654321timestamp');
+  for (let i = 0; i < 2; i++) {
+    equal(enos.hashHex('1548753362502abcdefg', true), 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166', `${label} EnOS prefix ${i}`);
+  }
+  equal(api.hashPrefix('md5', 'ab').hashHex('c'), '900150983cd24fb0d6963f7d28e17f72', `${label} md5 ab|c`);
+  equal(toHex(api.hashPrefix('sha1', '').hash('abc')), 'a9993e364706816aba3e25717850c26c9cd0d89d', `${label} sha1 |abc`);
+  equal(api.hashPrefix('sha256', 'abcdbcdecdefdefgefghfghighijhijkijkljklm').hashHex('klmnlmnomnopnopq'), '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1', `${label} sha256 NIST split`);
+  for (const alg of ['md5', 'sha1', 'sha256'] as const) {
+    for (const n of [0, 63, 64, 65, 130]) {
+      const pre = 'é'.repeat(n >> 2) + 'a'.repeat(n - 2 * (n >> 2)); // n UTF-8 bytes
+      const p = api.hashPrefix(alg, pre);
+      for (const suffix of ['', '1700000000000deviceSecret', 'x'.repeat(120), seq(0, 255)]) {
+        const whole = typeof suffix === 'string' ? api.hashHex(alg, pre + suffix) : api.hashHex(alg, new Uint8Array([...utf8(pre), ...suffix]));
+        equal(p.hashHex(suffix), whole, `${label} ${alg} prefix ${n} + ${suffix.length}`);
+        equal(toHex(p.hash(suffix)), whole, `${label} ${alg} prefix ${n} + ${suffix.length} bytes`);
+      }
+    }
+  }
+}
+
+/** UTF-8 of text without surrogates (not every runtime has TextEncoder). */
+function utf8(text: string): number[] {
+  const out: number[] = [];
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return out;
+}
+
 function snapshotRoundTrip(api: HashFunctions | undefined, label: string): void {
   const create = api?.createHash ?? createHash;
   const restore = api?.restoreHash ?? restoreHash;
@@ -212,6 +252,10 @@ export const cases: ConformanceCase[] = [
     },
   },
   {
+    name: 'hash: hashed prefixes completed by suffixes (default backend)',
+    run: () => prefixVectors({ hashPrefix, hashHex }, 'default'),
+  },
+  {
     name: 'hash: snapshot and restore continue the same digest (default backend)',
     run: () => snapshotRoundTrip(undefined, 'default'),
   },
@@ -251,6 +295,9 @@ export const cases: ConformanceCase[] = [
       throwsCode(() => hash('sha512' as HashAlgorithm, 'x'), 'unknown_algorithm', 'sha512');
       throwsCode(() => createHash('__proto__' as HashAlgorithm), 'unknown_algorithm', '__proto__');
       throwsCode(() => hmacKey('SHA1' as HashAlgorithm, 'k'), 'unknown_algorithm', 'SHA1');
+      throwsCode(() => hashPrefix('sha384' as HashAlgorithm, 'p'), 'unknown_algorithm', 'prefix sha384');
+      throwsCode(() => hashPrefix('md5', 7 as unknown as string), 'invalid_input', 'number prefix');
+      throwsCode(() => hashPrefix('md5', 'p').hashHex(undefined as unknown as string), 'invalid_input', 'undefined suffix');
       throwsCode(() => hash('md5', 42 as unknown as string), 'invalid_input', 'number');
       throwsCode(() => hash('md5', null as unknown as string), 'invalid_input', 'null');
       throwsCode(() => hash('md5', [1, 2] as unknown as Uint8Array), 'invalid_input', 'array');
@@ -277,10 +324,12 @@ export const cases: ConformanceCase[] = [
     digestVectors(api, 'wasm');
     macVectors(api, 'wasm');
     snapshotRoundTrip(api, 'wasm');
+    prefixVectors(api, 'wasm');
   }),
   onBackend('js', (api) => {
     digestVectors(api, 'js');
     macVectors(api, 'js');
     snapshotRoundTrip(api, 'js');
+    prefixVectors(api, 'js');
   }),
 ];

@@ -2,8 +2,8 @@ import { createHash as nodeHash, createHmac as nodeHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toHex, utf8Encode } from '@linkwire/base';
-import { createHash, hashHex, hashWith, hmacKey, registerNativeHash, restoreHash, type BackendName, type HashFunctions } from '@linkwire/hash';
-import { chunked, hashAlgorithm, hashBytes, hashInput, hmacSecret } from '@linkwire/hash/testing';
+import { createHash, hashHex, hashPrefix, hashWith, hmacKey, registerNativeHash, restoreHash, type BackendName, type HashFunctions } from '@linkwire/hash';
+import { chunked, hashAlgorithm, hashBytes, hashInput, hashText, hmacSecret } from '@linkwire/hash/testing';
 import { nodeHashBackend, registerNodeHash } from '../../node/src/hash.ts';
 import { numRuns } from '../../../test/support/fast-check.ts';
 import { MILLION_A } from './conformance.ts';
@@ -68,6 +68,8 @@ describe('differential: WASM = JS = node:crypto', () => {
           const key = typeof secret === 'string' ? utf8Encode(secret) : secret;
           expect(engine.key(alg, key).signHex(data)).toBe(nodeMac(alg, key, data));
           expect(engine.hmacHex(alg, key, data)).toBe(nodeMac(alg, key, data));
+          const withPrefix = nodeHash(alg).update(key).update(data).digest('hex');
+          expect(engine.prefix(alg, key).hashHex(data, upper)).toBe(upper ? withPrefix.toUpperCase() : withPrefix);
         }),
         { numRuns: numRuns(100) },
       );
@@ -93,6 +95,44 @@ describe('differential: WASM = JS = node:crypto', () => {
       }),
       { numRuns: numRuns(200) },
     );
+  });
+
+  it('hashed prefixes (0..300 bytes, multi-block, non-ASCII) + random suffixes equal node:crypto of prefix + suffix', () => {
+    registerNativeHash(nodeHashBackend);
+    const prefix = fc.oneof(hashBytes({ maxLength: 300 }), hashText({ maxLength: 300 }).filter((t) => utf8Encode(t).length <= 300));
+    fc.assert(
+      fc.property(hashAlgorithm(), prefix, fc.array(hashInput({ maxLength: 300 }), { minLength: 1, maxLength: 4 }), (alg, pre, suffixes) => {
+        const ps = [...apis(), hashWith('native')].map((api) => api.hashPrefix(alg, pre));
+        ps.push(hashPrefix(alg, pre));
+        // Each prefix object serves several suffixes, interleaved with other hashing.
+        for (const suffix of suffixes) {
+          const want = nodeHash(alg).update(pre).update(suffix).digest('hex');
+          for (const p of ps) {
+            expect(p.hashHex(suffix)).toBe(want);
+            hashHex(alg, 'something else in between');
+            expect(p.hashHex(suffix, true)).toBe(want.toUpperCase());
+            expect(toHex(p.hash(suffix))).toBe(want);
+          }
+        }
+      }),
+      { numRuns: numRuns(300) },
+    );
+  });
+
+  it('a hashed prefix with a suffix beyond the 64 KiB WASM input window, and routed to node:crypto when large', () => {
+    let calls = 0;
+    registerNativeHash({ ...nodeHashBackend, createHash: (alg) => (calls++, nodeHashBackend.createHash(alg)) });
+    const pre = 'p'.repeat(100);
+    const big = new Uint8Array(70_000).fill(7);
+    const want = nodeHash('sha256').update(pre).update(big).digest('hex');
+    for (const api of apis()) expect(api.hashPrefix('sha256', pre).hashHex(big)).toBe(want);
+    expect(hashWith('wasm').hashPrefix('sha256', pre).hashHex('é'.repeat(30_000))).toBe(nodeHash('sha256').update(pre + 'é'.repeat(30_000)).digest('hex'));
+    calls = 0;
+    const p = hashPrefix('sha256', pre);
+    expect(p.hashHex('short')).toBe(node('sha256', pre + 'short'));
+    expect(calls).toBe(0);
+    expect(p.hashHex(big)).toBe(want);
+    expect(calls).toBe(1);
   });
 
   it('inputs up to 1 MiB, with chunkings that cross the 64 KiB WASM input window', () => {
