@@ -42,6 +42,53 @@ describe('EnOS CONNECT (PROTOCOL-NOTES.md)', () => {
   });
 });
 
+describe('EnOS prefix cache (repeated devices)', () => {
+  // A small pool of device identities signed over and over with everything else varying: the
+  // cached prefix states must never leak between devices, clientIds, products, algorithms or
+  // the timestamped and untimestamped forms.
+  const pool = fc.constantFrom('dev-a', 'dev-b', 'dev-c', 'd1:x', 'meter@01');
+  const login = fc.record({
+    deviceKey: pool,
+    productKey: fc.constantFrom('pk1', 'pk2'),
+    clientId: fc.option(fc.constantFrom('cid-1', 'cid-2'), { nil: undefined }),
+    deviceSecret: fc.constantFrom('s1', 'secret-2', 'é-3'),
+    timestamp: fc.option(fc.constantFrom('1', '1700000000000', '12345678901234'), { nil: undefined }),
+    signMethod: fc.constantFrom('sha256', 'sha1', 'md5', 'hmacSHA256'),
+    lowercase: fc.boolean(),
+  });
+  it('repeated logins give node:crypto\'s digest, whatever changes between them', () => {
+    fc.assert(fc.property(fc.array(login, { minLength: 1, maxLength: 30 }), (logins) => {
+      for (const o of logins) {
+        const c = enosMqttCredentials(o);
+        const cid = o.clientId ?? o.deviceKey;
+        const content = `clientId${cid}deviceKey${o.deviceKey}productKey${o.productKey}${o.timestamp === undefined ? '' : `timestamp${o.timestamp}`}`;
+        const want = digest(o.signMethod, content + o.deviceSecret);
+        expect(c.password).toBe(o.lowercase ? want.toLowerCase() : want);
+        const info = enosLoginInfo({ productKey: o.productKey, deviceKey: o.deviceKey, deviceSecret: o.deviceSecret, clientId: cid, timestamp: o.timestamp ?? '7', signMethod: o.signMethod });
+        expect(info.sign).toBe(digest(o.signMethod, `clientId${cid}deviceKey${o.deviceKey}productKey${o.productKey}timestamp${o.timestamp ?? '7'}${o.deviceSecret}`));
+        expect(verifyEnosLoginInfo(info, { deviceSecret: () => o.deviceSecret }).ok).toBe(true);
+      }
+    }), { numRuns: numRuns(200) });
+  });
+
+  it('more devices than the cache holds, twice over: every credential still right', () => {
+    for (let round = 0; round < 2; round++) {
+      for (let n = 0; n < 6000; n += 7) {
+        const deviceKey = `device${n}`;
+        const c = enosMqttCredentials({ productKey: 'pk', deviceKey, deviceSecret: `s${n}`, timestamp: 1700000000000 + round });
+        expect(c.password).toBe(digest('sha256', `clientId${deviceKey}deviceKey${deviceKey}productKeypktimestamp${1700000000000 + round}s${n}`));
+      }
+    }
+  });
+
+  it('the PROTOCOL-NOTES vector, signed three times (first login, prefix made, prefix reused)', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(enosMqttCredentials({ clientId: '123456', deviceKey: 'test', productKey: '654321', timestamp: '1548753362502', deviceSecret: 'abcdefg' }).password)
+        .toBe('B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166');
+    }
+  });
+});
+
 const subDevice = fc.record({ productKey: productKey(), deviceKey: deviceName(), secret: secret(), product: fc.boolean() });
 
 describe('EnOS sub-devices', () => {
