@@ -584,10 +584,11 @@ function writeNumber(v: number): void {
 function writeText(s: string): void {
   const n = s.length;
   if (n <= 1024) {
-    room(n + 9);
+    const size = n < 24 ? 1 : n < 0x100 ? 2 : 3;
+    if (at + size + n > out.length) grow(size + n);
     const o = out;
     const start = at;
-    let p = start + headSize(n);
+    let p = start + size;
     let i = 0;
     for (; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -595,11 +596,13 @@ function writeText(s: string): void {
       o[p++] = c;
     }
     if (i === n) {
-      if (n < 24) o[start] = 0x60 | n;
-      else head(3, n);
+      if (size === 1) o[start] = 0x60 | n;
+      else if (size === 2) (o[start] = 0x78), (o[start + 1] = n);
+      else (o[start] = 0x79), (o[start + 1] = n >> 8), (o[start + 2] = n);
       at = p;
       return;
     }
+    // Not ASCII: count the UTF-8 bytes, then write the head and the text over what was tried.
     const len = utf8Length(s);
     head(3, len);
     room(len);
