@@ -81,6 +81,17 @@ describe('EnOS prefix cache (repeated devices)', () => {
     }
   });
 
+  it('a verifier checking one device again and again: right timestamps pass, others fail, each time', () => {
+    for (const ts of ['1700000000000', '17', 'ts-é', '1700000000001']) {
+      const sign = digest('sha256', `clientIddev-zdeviceKeydev-zproductKeypktimestamp${ts}sec`);
+      for (let i = 0; i < 3; i++) {
+        const info = { timestamp: ts, productKey: 'pk', deviceKey: 'dev-z', clientId: 'dev-z', signMethod: 'sha256', sign };
+        expect(verifyEnosLoginInfo(info, { deviceSecret: () => 'sec' }).ok).toBe(/^\d+$/.test(ts));
+        expect(verifyEnosLoginInfo({ ...info, timestamp: `${ts}0` }, { deviceSecret: () => 'sec' }).ok).toBe(false);
+      }
+    }
+  });
+
   it('the PROTOCOL-NOTES vector, signed three times (first login, prefix made, prefix reused)', () => {
     for (let i = 0; i < 3; i++) {
       expect(enosMqttCredentials({ clientId: '123456', deviceKey: 'test', productKey: '654321', timestamp: '1548753362502', deviceSecret: 'abcdefg' }).password)
