@@ -432,6 +432,8 @@ const MAX_ENCODE_DEPTH = 256;
  * text, `Uint8Array` as a byte string, objects as maps in key order (members that are
  * `undefined` are skipped and array holes become null, as JSON does). Throws
  * `CborError('invalid_value')` for a cycle, a function, a symbol or a bigint beyond 64 bits.
+ * The result is never written again; above 64 bytes it is a view of a buffer shared with other
+ * results, so transfer a `.slice()` of it rather than its `.buffer`.
  *
  * @example
  * encodeCbor({ a: 1 }) // Uint8Array [0xa1, 0x61, 0x61, 0x01]
