@@ -135,18 +135,19 @@ export function constantTimeEqual(a: Uint8Array | string, b: Uint8Array | string
   return diff === 0;
 }
 
-/** ASCII case-insensitive, constant-time comparison of two hex strings (signatures). */
+/**
+ * ASCII case-insensitive, constant-time comparison of two hex strings (signatures): the loop
+ * runs over the longer string and folds case without branching on either side's characters.
+ */
 export function constantTimeEqualHex(a: string, b: string): boolean {
   const n = a.length > b.length ? a.length : b.length;
   let diff = a.length ^ b.length;
-  for (let i = 0; i < n; i++) {
-    const x = i < a.length ? asciiLower(a.charCodeAt(i)) : 0;
-    const y = i < b.length ? asciiLower(b.charCodeAt(i)) : 0;
-    diff |= x ^ y;
-  }
+  // Past the end charCodeAt is NaN, and NaN | 0 is 0.
+  for (let i = 0; i < n; i++) diff |= foldCase(a.charCodeAt(i) | 0) ^ foldCase(b.charCodeAt(i) | 0);
   return diff === 0;
 }
 
-function asciiLower(c: number): number {
-  return c >= 65 && c <= 90 ? c | 0x20 : c;
+// c | 32 exactly when 65 <= c <= 90, from sign bits rather than a comparison branch.
+function foldCase(c: number): number {
+  return c | (((((c - 65) >>> 31) ^ 1) & (((90 - c) >>> 31) ^ 1)) << 5);
 }

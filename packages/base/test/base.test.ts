@@ -66,6 +66,11 @@ describe('constant-time equality', () => {
     }), { numRuns: numRuns(300) });
     expect(constantTimeEqual('ab', 'ab\0')).toBe(false);
     expect(constantTimeEqualHex('FAFD82', 'fafd82')).toBe(true);
+    fc.assert(fc.property(fc.string({ maxLength: 66 }), fc.string({ maxLength: 66 }), (a, b) => {
+      const fold = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+      expect(constantTimeEqualHex(a, b)).toBe(fold(a) === fold(b));
+      expect(constantTimeEqualHex(a, a.replace(/[a-z]/g, (c) => c.toUpperCase()))).toBe(true);
+    }), { numRuns: numRuns(500) });
     expect(constantTimeEqualHex('@', '`')).toBe(false);
   });
 });

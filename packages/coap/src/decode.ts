@@ -52,7 +52,7 @@ export function decodeCoap(bytes: Uint8Array): CoapMessage {
   let p = 4 + tkl;
   if (p > n) fail('truncated_token', `token of ${tkl} bytes runs past the end`, n);
   // Views are built with the constructor: about twice as fast as subarray (no species lookup),
-  // and always a plain Uint8Array even when the input is a Node Buffer.
+  // and always a plain Uint8Array even when the input is a subclass of it.
   const buffer = bytes.buffer;
   const base = bytes.byteOffset;
   const token = tkl === 0 ? EMPTY : new Uint8Array(buffer, base + 4, tkl);

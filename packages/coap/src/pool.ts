@@ -1,6 +1,6 @@
 // Allocating a typed array larger than V8's on-heap limit (64 bytes) costs about a microsecond
 // of backing-store bookkeeping, more than encoding a whole message. Small outputs are carved
-// out of a shared slab instead, as Node's Buffer.allocUnsafe does; a slab is never reused, so
+// out of a shared slab instead, as Node's buffer pool does; a slab is never reused, so
 // outputs never alias each other, but they may share an ArrayBuffer.
 const SLAB = 16384;
 const LARGE = 2048;

@@ -133,43 +133,38 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   });
 
-  await new Promise<void>((resolve) => {
-    broker.subscribe(
-      PROPERTY_POST,
-      (packet, cb) => {
-        const payload = packet.payload as Buffer;
-        emit({ type: 'request', topic: packet.topic, payload: payload.toString('utf8') });
-        const reply = propertyPostReply(new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
-        const topic = `${packet.topic}_reply`;
-        emit({ type: 'reply', topic, payload: Buffer.from(reply).toString('utf8') });
-        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(reply), qos: 0, retain: false, dup: false }, () => cb());
-      },
-      resolve,
+  // Every message the platform itself publishes goes through here.
+  const toBroker = (topic: string, payload: Uint8Array): Promise<void> =>
+    new Promise((resolve, reject) =>
+      broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, (e) => (e ? reject(e) : resolve())),
     );
-  });
-
-  const publish = (topic: string, payload: Uint8Array): Promise<void> =>
-    new Promise((resolve) => {
-      emit({ type: 'reply', topic, payload: Buffer.from(payload).toString('utf8') });
-      broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, () => resolve());
-    });
+  const reply = (topic: string, payload: Uint8Array): Promise<void> => {
+    emit({ type: 'reply', topic, payload: Buffer.from(payload).toString('utf8') });
+    return toBroker(topic, payload);
+  };
+  // A platform responder: the request is reported, handed over as bytes, and acknowledged to
+  // the broker once the responder's own publishes are done.
+  const respondOn = (filter: string, respond: (topic: string, payload: Uint8Array) => Promise<void>): Promise<void> =>
+    new Promise((resolve) =>
+      broker.subscribe(
+        filter,
+        (packet, cb) => {
+          const payload = packet.payload as Buffer;
+          emit({ type: 'request', topic: packet.topic, payload: payload.toString('utf8') });
+          respond(packet.topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.length)).then(() => cb(), () => cb());
+        },
+        resolve,
+      ),
+    );
   const publishShadow = async (pk: string, dn: string, out: { reply: Uint8Array; control?: Uint8Array }): Promise<void> => {
-    await publish(`/shadow/get/${pk}/${dn}`, out.reply);
-    if (out.control !== undefined) await publish(`/shadow/get/${pk}/${dn}`, out.control);
+    await reply(`/shadow/get/${pk}/${dn}`, out.reply);
+    if (out.control !== undefined) await reply(`/shadow/get/${pk}/${dn}`, out.control);
   };
 
-  await new Promise<void>((resolve) => {
-    broker.subscribe(
-      SHADOW_UPDATE,
-      (packet, cb) => {
-        const [, , , pk, dn] = packet.topic.split('/');
-        const payload = packet.payload as Buffer;
-        emit({ type: 'request', topic: packet.topic, payload: payload.toString('utf8') });
-        const out = shadows.apply(pk!, dn!, new Uint8Array(payload.buffer, payload.byteOffset, payload.length), now());
-        publishShadow(pk!, dn!, out).then(() => cb(), () => cb());
-      },
-      resolve,
-    );
+  await respondOn(PROPERTY_POST, (topic, payload) => reply(`${topic}_reply`, propertyPostReply(payload)));
+  await respondOn(SHADOW_UPDATE, (topic, payload) => {
+    const [, , , pk, dn] = topic.split('/');
+    return publishShadow(pk!, dn!, shadows.apply(pk!, dn!, payload, now()));
   });
 
   const server = net.createServer((socket) => broker.handle(socket));
@@ -189,7 +184,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       now,
       onPublish: (p) => {
         emit({ type: 'request', topic: p.topic, payload: Buffer.from(p.payload).toString('utf8') });
-        broker.publish({ cmd: 'publish', topic: p.topic, payload: Buffer.from(p.payload), qos: 0, retain: false, dup: false }, () => undefined);
+        toBroker(p.topic, p.payload).catch(() => undefined);
         return String(coapMessageId++);
       },
       canPublish: (pk, dn, topic) => ownsTopic(pk, dn, topic),
@@ -204,12 +199,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const hs = (httpAuthServer = http.createServer(
       createHttpAuthHandler({
         registry, productSecret: (pk) => productSecrets.get(pk), now, iotTokens,
-        publish: (topic, payload) =>
-          new Promise((resolve, reject) =>
-            broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, (e) => (e ? reject(e) : resolve())),
-          ),
+        publish: toBroker,
         mqttEndpoint: () => ({ host, port }),
-        onEvent: () => undefined,
       }),
     ));
     await new Promise<void>((resolve, reject) => {

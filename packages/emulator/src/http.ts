@@ -21,7 +21,6 @@ export interface HttpAuthDeps {
   readonly iotTokens: Map<string, { readonly productKey: string; readonly deviceName: string; readonly iotToken: string }>;
   /** Where `/auth/devicename` tells devices to connect. */
   readonly mqttEndpoint: () => { host: string; port: number };
-  readonly onEvent: (what: string) => void;
 }
 
 const MAX_BODY = 256 * 1024;
@@ -71,12 +70,10 @@ export function createHttpAuthHandler(deps: HttpAuthDeps): (req: IncomingMessage
       if (url === '/auth/register/device') {
         const v = verifyRegisterDeviceRequest(text, deps.productSecret, { now });
         if (!v.ok) {
-          deps.onEvent(`register refused: ${v.reason}`);
           return json(res, registerDeviceReply({ code: 6250, message: v.reason }));
         }
         const device = { productKey: v.productKey, deviceName: v.deviceName, deviceSecret: randomBytes(16).toString('hex') };
         deps.registry.add(device);
-        deps.onEvent(`registered ${device.deviceName}&${device.productKey}`);
         return json(res, registerDeviceReply(device));
       }
       if (url === '/auth/devicename') {

@@ -102,18 +102,24 @@ export function createMqttSession(options: MqttSessionOptions): MqttSession {
   let cancelKeepalive: (() => void) | undefined;
   let cancelPingTimeout: (() => void) | undefined;
 
+  // When the session last sent anything: the keepalive timer is armed once per interval and
+  // works out on firing whether to ping, so a busy publisher arms no timer per packet.
+  let lastSent = 0;
+
   const write = (p: MqttPacket): void => {
     options.send(encodePacket(p));
-    if (state === 'connected') armKeepalive();
+    lastSent = clock.now();
   };
 
-  function armKeepalive(): void {
+  function armKeepalive(delay: number): void {
     cancelKeepalive?.();
     cancelKeepalive = undefined;
     if (keepaliveMs <= 0 || state !== 'connected') return;
-    cancelKeepalive = clock.setTimer(keepaliveMs, () => {
+    cancelKeepalive = clock.setTimer(delay, () => {
       cancelKeepalive = undefined;
       if (state !== 'connected') return;
+      const idle = clock.now() - lastSent;
+      if (idle < keepaliveMs) return armKeepalive(keepaliveMs - idle);
       if (cancelPingTimeout === undefined) {
         cancelPingTimeout = clock.setTimer(options.pingTimeoutMs ?? keepaliveMs, () => {
           cancelPingTimeout = undefined;
@@ -121,6 +127,7 @@ export function createMqttSession(options: MqttSessionOptions): MqttSession {
         });
       }
       write({ type: 'pingreq' });
+      armKeepalive(keepaliveMs);
     });
   }
 
@@ -196,7 +203,8 @@ export function createMqttSession(options: MqttSessionOptions): MqttSession {
           return end(err);
         }
         state = 'connected';
-        armKeepalive();
+        lastSent = clock.now();
+        armKeepalive(keepaliveMs);
         options.onConnect?.(p);
         w.resolve(p);
         return;

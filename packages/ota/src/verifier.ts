@@ -260,7 +260,7 @@ export function resumeFirmwareVerifier(target: VerificationTarget, state: Verifi
   return makeVerifier(c, backend, digest, received);
 }
 
-/** True when `value` is a {@link VerifiedFirmware} issued by a verifier in this process. */
+/** True when `value` is a {@link VerifiedFirmware} issued by a verifier in this module instance. */
 export function isVerifiedFirmware(value: unknown): value is VerifiedFirmware {
   return typeof value === 'object' && value !== null && issued.has(value);
 }

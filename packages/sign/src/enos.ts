@@ -1,10 +1,10 @@
-import { utf8Encode } from '@linkwire/base';
+import { constantTimeEqualHex, utf8Encode } from '@linkwire/base';
 import { hashHex, hashPrefix, type HashAlgorithm, type HashPrefix } from '@linkwire/hash';
 import { SignError } from './errors.ts';
 import { enosDigestAlgorithm } from './methods.ts';
 import { appendExtra, parseMqttClientId, parseMqttUsername } from './mqtt.ts';
 import { optional, required, requireKeepAlive } from './validate.ts';
-import { asRecord, checkMethod, checkTimestamp, equalsLowerHex, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
+import { asRecord, checkMethod, checkTimestamp, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 /** EnOS `securemode`: 2 device secret, 3 product secret (dynamic activation), 4 integration channel. */
 export type EnosSecureMode = 2 | 3 | 4;
@@ -201,7 +201,7 @@ export interface EnosSecrets {
 
 /** `expected` is lowercase hex (the verifiers sign with `uppercase = false`). */
 function checkEnos(expected: string, presented: unknown): boolean {
-  return typeof presented === 'string' && equalsLowerHex(expected, presented);
+  return typeof presented === 'string' && constantTimeEqualHex(expected, presented);
 }
 
 /**

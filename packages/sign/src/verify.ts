@@ -1,3 +1,4 @@
+import { constantTimeEqualHex } from '@linkwire/base';
 import type { HashAlgorithm } from '@linkwire/hash';
 import { SignError } from './errors.ts';
 
@@ -77,27 +78,9 @@ export function checkTimestamp(timestamp: unknown, options: VerifyOptions | unde
   return undefined;
 }
 
-/**
- * Compares the lowercase hex we computed with a presented signature in either letter case.
- * The loop always runs over the whole expected value and branches only on the presented
- * characters, so timing reveals nothing about the expected one. (Base's general
- * `constantTimeEqualHex` lowercases both sides; this is its hot-path form for signatures.)
- */
-export function equalsLowerHex(expected: string, presented: string): boolean {
-  const n = expected.length;
-  let diff = n ^ presented.length;
-  for (let i = 0; i < n; i++) {
-    // Past the end charCodeAt is NaN, and NaN | 0 is 0.
-    let c = presented.charCodeAt(i) | 0;
-    if (c >= 65 && c <= 90) c |= 32;
-    diff |= c ^ expected.charCodeAt(i);
-  }
-  return diff === 0;
-}
-
 /** Constant-time, case-insensitive comparison of a presented signature with the expected lowercase hex. */
 export function checkSignature(expected: string, presented: unknown): VerifyFailure | undefined {
-  if (typeof presented !== 'string' || !equalsLowerHex(expected, presented)) return fail('signature_mismatch', 'signature mismatch');
+  if (typeof presented !== 'string' || !constantTimeEqualHex(expected, presented)) return fail('signature_mismatch', 'signature mismatch');
   return undefined;
 }
 
