@@ -29,7 +29,9 @@ try {
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     });
     console.log(`\n# ${f}`);
-    const r = spawnSync(process.execPath, [outfile], { stdio: 'inherit', cwd: root });
+    // BENCH_NODE_ARGS passes flags to that process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const flags = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const r = spawnSync(process.execPath, [...flags, outfile], { stdio: 'inherit', cwd: root });
     if (r.status !== 0) failed = true;
   }
 } finally {

@@ -4,7 +4,7 @@ import { HashError } from './errors.ts';
 import { js } from './js.ts';
 import { checkNativeBackend, nativeEngine } from './native.ts';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.ts';
-import type { BackendName, HashAlgorithm, HashFunctions, HashInput, Hasher, HasherOptions, HashPrefix, HmacKey, NativeHashBackend } from './types.ts';
+import type { BackendName, HashAlgorithm, HashFunctions, HashInput, Hasher, HasherOptions, HashPrefix, HashPrefixTable, HmacKey, NativeHashBackend } from './types.ts';
 import { loadWasm, wasmEngine } from './wasm.ts';
 
 let native: { engine: Engine; minBytes: number } | undefined;
@@ -154,6 +154,45 @@ function prefixOn(policy: Policy, algorithm: HashAlgorithm, prefix: HashInput): 
   };
 }
 
+/** Slots live on the portable engine of the moment the table is made, like a key's pads. */
+function prefixTableOn(policy: Policy, size: number): HashPrefixTable {
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PREFIX_SLOTS) {
+    throw new HashError('invalid_input', `a prefix table has 1 to ${MAX_PREFIX_SLOTS} slots, got ${String(size)}`);
+  }
+  const table = policy.portable().prefixTable(size);
+  const algorithms: (HashAlgorithm | undefined)[] = new Array<HashAlgorithm | undefined>(size).fill(undefined);
+  const filled = (slot: number): number => {
+    if (algorithms[slot] === undefined) {
+      throw new HashError('invalid_input', Number.isInteger(slot) && slot >= 0 && slot < size ? `prefix slot ${slot} is empty` : `prefix slot ${String(slot)} is not in 0..${size - 1}`);
+    }
+    return slot;
+  };
+  return {
+    size,
+    algorithm: (slot) => algorithms[slot],
+    set(slot, algorithm, prefix, tail = EMPTY) {
+      if (!Number.isInteger(slot) || slot < 0 || slot >= size) throw new HashError('invalid_input', `prefix slot ${String(slot)} is not in 0..${size - 1}`);
+      checkAlgorithm(algorithm);
+      checkInput(prefix, 'prefix');
+      checkInput(tail, 'tail');
+      table.set(slot, algorithm, bytesOf(prefix), bytesOf(tail));
+      algorithms[slot] = algorithm;
+    },
+    hash(slot, data) {
+      checkInput(data);
+      return table.hash(filled(slot), data);
+    },
+    hashHex(slot, data, uppercase) {
+      checkInput(data);
+      return table.hashHex(filled(slot), data, uppercase === true);
+    },
+  };
+}
+
+// 2^20 slots of 128 bytes is 128 MiB of WASM-backend arena: a bound, not a suggestion.
+const EMPTY = new Uint8Array(0);
+const MAX_PREFIX_SLOTS = 1 << 20;
+
 type Api = Omit<HashFunctions, 'backend'>;
 
 /** Every public function, over the engines a policy picks. */
@@ -197,6 +236,7 @@ function functions(policy: Policy): Api {
       checkInput(prefix, 'prefix');
       return prefixOn(policy, algorithm, prefix);
     },
+    hashPrefixTable: (size) => prefixTableOn(policy, size),
     restoreHash(snapshot) {
       const s = decodeSnapshot(snapshot);
       const e = policy.portable();
@@ -273,6 +313,23 @@ export const hmacKey: (algorithm: HashAlgorithm, secret: HashInput) => HmacKey =
  * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
  */
 export const hashPrefix: (algorithm: HashAlgorithm, prefix: HashInput) => HashPrefix = auto.hashPrefix;
+
+/**
+ * `size` hashed prefixes in numbered slots of one arena, for a caller that keeps many of them
+ * (a table of devices, each with its own content): `set(slot, algorithm, prefix, tail?)` hashes
+ * a prefix into a slot and keeps an optional tail, replacing what the slot held, and
+ * `hashHex(slot, data)` is the digest of prefix + data + tail — the shape of a signature whose
+ * content and secret are fixed around a varying timestamp. On the WASM backend the states sit
+ * side by side, 128 bytes a slot, instead of one object graph per prefix. Slots stay on the
+ * backend of the moment the table was made (never a native one: it cannot resume a state).
+ *
+ * @example
+ * const t = hashPrefixTable(1024);
+ * t.set(7, 'sha256', 'clientId123456deviceKeytestproductKey654321timestamp', 'abcdefg');
+ * t.hashHex(7, '1548753362502', true)
+ * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
+ */
+export const hashPrefixTable: (size: number) => HashPrefixTable = auto.hashPrefixTable;
 
 /**
  * A hasher that continues from `snapshot()` bytes, on any backend that can hold state.

@@ -1,3 +1,4 @@
+import { utf8Encode } from '@linkwire/base';
 import type { BackendName, HashAlgorithm, HashInput } from './types.ts';
 
 /**
@@ -33,6 +34,13 @@ export interface EnginePrefix {
   hashHex(suffix: HashInput, uppercase: boolean): string;
 }
 
+/** Hashed prefixes (and tails) in numbered slots (see `hashPrefixTable`); the caller checks slots. */
+export interface EnginePrefixTable {
+  set(slot: number, algorithm: HashAlgorithm, prefix: Uint8Array, tail: Uint8Array): void;
+  hash(slot: number, suffix: HashInput): Uint8Array;
+  hashHex(slot: number, suffix: HashInput, uppercase: boolean): string;
+}
+
 /** What each backend implements; the public functions pick one per call. */
 export interface Engine {
   readonly name: BackendName;
@@ -45,6 +53,30 @@ export interface Engine {
   /** Portable backends only. */
   restore(state: DigestState): Context;
   prefix(algorithm: HashAlgorithm, prefix: Uint8Array): EnginePrefix;
+  prefixTable(size: number): EnginePrefixTable;
+}
+
+/** A table of separate prefix objects, for backends without a cheaper layout. */
+export function prefixObjects(engine: Pick<Engine, 'prefix'>, size: number): EnginePrefixTable {
+  const slots: EnginePrefix[] = new Array<EnginePrefix>(size);
+  const tails: Uint8Array[] = new Array<Uint8Array>(size);
+  const withTail = (slot: number, data: HashInput): HashInput => {
+    const tail = tails[slot]!;
+    if (tail.length === 0) return data;
+    const head = typeof data === 'string' ? utf8Encode(data) : data;
+    const all = new Uint8Array(head.length + tail.length);
+    all.set(head);
+    all.set(tail, head.length);
+    return all;
+  };
+  return {
+    set(slot, algorithm, prefix, tail) {
+      slots[slot] = engine.prefix(algorithm, prefix);
+      tails[slot] = tail.slice();
+    },
+    hash: (slot, data) => slots[slot]!.hash(withTail(slot, data)),
+    hashHex: (slot, data, uppercase) => slots[slot]!.hashHex(withTail(slot, data), uppercase),
+  };
 }
 
 export const BLOCK = 64;

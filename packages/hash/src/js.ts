@@ -7,7 +7,7 @@
 import { _MD5, _SHA1 } from '@noble/hashes/legacy.js';
 import { _SHA256 } from '@noble/hashes/sha2.js';
 import { toHex, utf8Encode } from '@linkwire/base';
-import { BLOCK, DIGEST_LENGTH, padBlocks, type Context, type DigestState, type Engine, type EngineKey } from './engine.ts';
+import { BLOCK, DIGEST_LENGTH, padBlocks, prefixObjects, type Context, type DigestState, type Engine, type EngineKey } from './engine.ts';
 import type { HashAlgorithm, HashInput } from './types.ts';
 
 interface NobleMd {
@@ -113,4 +113,5 @@ export const js: Engine = {
       },
     };
   },
+  prefixTable: (size) => prefixObjects(js, size),
 };

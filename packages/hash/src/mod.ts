@@ -10,6 +10,7 @@ export {
   hash,
   hashHex,
   hashPrefix,
+  hashPrefixTable,
   hashWith,
   hmac,
   hmacHex,
@@ -20,4 +21,4 @@ export {
   wasmReady,
 } from './api.ts';
 export { HashError } from './errors.ts';
-export type { BackendName, HashAlgorithm, HashFunctions, HashInput, Hasher, HasherOptions, HashPrefix, HmacKey, NativeDigest, NativeHashBackend } from './types.ts';
+export type { BackendName, HashAlgorithm, HashFunctions, HashInput, Hasher, HasherOptions, HashPrefix, HashPrefixTable, HmacKey, NativeDigest, NativeHashBackend } from './types.ts';

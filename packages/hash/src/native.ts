@@ -1,5 +1,5 @@
 import { toHex, utf8Encode } from '@linkwire/base';
-import type { Context, Engine } from './engine.ts';
+import { prefixObjects, type Context, type Engine } from './engine.ts';
 import { HashError } from './errors.ts';
 import type { HashInput, NativeDigest, NativeHashBackend } from './types.ts';
 
@@ -19,7 +19,7 @@ function context(d: NativeDigest): Context {
 
 /** An engine over a registered platform backend. It streams, but cannot save or restore state. */
 export function nativeEngine(b: NativeHashBackend): Engine {
-  return {
+  const engine: Engine = {
     name: 'native',
     hash: (algorithm, data) => b.hash(algorithm, bytesOf(data)),
     hashHex(algorithm, data, uppercase = false) {
@@ -51,7 +51,9 @@ export function nativeEngine(b: NativeHashBackend): Engine {
         },
       };
     },
+    prefixTable: (size) => prefixObjects(engine, size),
   };
+  return engine;
 }
 
 export function checkNativeBackend(b: unknown): asserts b is NativeHashBackend {

@@ -42,6 +42,19 @@ export interface HashPrefix {
   hashHex(suffix: HashInput, uppercase?: boolean): string;
 }
 
+/** Hashed prefixes in numbered slots; see `hashPrefixTable`. Bad slots throw `invalid_input`. */
+export interface HashPrefixTable {
+  readonly size: number;
+  /** The algorithm of the prefix in `slot`, or undefined while it is empty. */
+  algorithm(slot: number): HashAlgorithm | undefined;
+  /** Hashes `prefix` into `slot` and keeps `tail` (default empty), replacing what it held. */
+  set(slot: number, algorithm: HashAlgorithm, prefix: HashInput, tail?: HashInput): void;
+  /** The digest of the slot's prefix + data + its tail. */
+  hash(slot: number, data: HashInput): Uint8Array;
+  /** The same as hex: lowercase unless `uppercase`. */
+  hashHex(slot: number, data: HashInput, uppercase?: boolean): string;
+}
+
 export interface HasherOptions {
   /**
    * Guarantees that `snapshot()` works: the hasher then runs on the WASM or JS backend even
@@ -61,6 +74,7 @@ export interface HashFunctions {
   hmacHex(algorithm: HashAlgorithm, secret: HashInput, data: HashInput): string;
   hmacKey(algorithm: HashAlgorithm, secret: HashInput): HmacKey;
   hashPrefix(algorithm: HashAlgorithm, prefix: HashInput): HashPrefix;
+  hashPrefixTable(size: number): HashPrefixTable;
   restoreHash(snapshot: Uint8Array): Hasher;
 }
 

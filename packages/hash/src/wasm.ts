@@ -5,7 +5,7 @@
  * its two fixed pages (the module declares maximum = minimum: it cannot grow).
  */
 import { fromBase64, toHex, utf8EncodeInto } from '@linkwire/base';
-import { BLOCK, STATE_WORDS, type Context, type DigestState, type Engine, type EngineKey } from './engine.ts';
+import { BLOCK, STATE_WORDS, type Context, type DigestState, type Engine, type EngineKey, type EnginePrefixTable } from './engine.ts';
 import type { HashAlgorithm, HashInput } from './types.ts';
 import { WASM_BASE64 } from './wasm-bytes.ts';
 
@@ -22,6 +22,10 @@ const INPUT = 65536;
 const INPUT_SIZE = 65536;
 // A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4 bytes).
 const STRING_SLICE = INPUT_SIZE / 3;
+// Prefix-table tails up to this many bytes live in the table's tail arena.
+const TAIL = 64;
+// Strings this short are staged by a JS loop: the platform encoder's call costs more.
+const SHORT_STRING = 24;
 
 interface Kernel {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -55,6 +59,7 @@ export function wasmBytes(): Uint8Array {
 }
 
 const ALG: Readonly<Record<HashAlgorithm, number>> = { md5: 0, sha1: 1, sha256: 2 };
+const ALGORITHMS: readonly HashAlgorithm[] = ['md5', 'sha1', 'sha256'];
 
 // Where the platform has them, its codecs move strings across the WASM boundary: a signing
 // string is usually a rope of template parts, which a JS charCodeAt loop must flatten first
@@ -196,7 +201,7 @@ function engineOver(kernel: Kernel): Engine {
    */
   const stage = (alg: number, data: HashInput): number => {
     if (typeof data === 'string') {
-      if (data.length <= STRING_SLICE) return encoder !== undefined ? encoder.encodeInto(data, inputWindow).written : utf8EncodeInto(data, mem, INPUT) - INPUT;
+      if (data.length <= STRING_SLICE) return encoder !== undefined && data.length > SHORT_STRING ? encoder.encodeInto(data, inputWindow).written : utf8EncodeInto(data, mem, INPUT) - INPUT;
       for (let i = 0; i < data.length; ) {
         let j = Math.min(data.length, i + STRING_SLICE);
         // Never split a surrogate pair between two windows.
@@ -332,6 +337,79 @@ function engineOver(kernel: Kernel): Engine {
     }
   };
 
+  // Prefix states side by side in one arena, 128 bytes (the context) a slot: a table of
+  // thousands of devices stays a few hundred KiB of contiguous memory, where separate prefix
+  // objects (a closure, a context copy and its buffer each) scattered over the heap and cost
+  // cache misses at every lookup. Resuming copies only the words the state uses. Tails of up
+  // to TAIL bytes sit in a second arena, made when the first tail is set; longer ones apart.
+  const context32 = new Int32Array(kernel.memory.buffer, 0, CONTEXT / 4);
+  function prefixTable(size: number): EnginePrefixTable {
+    const arena = new Int32Array(size * (CONTEXT / 4));
+    const arenaBytes = new Uint8Array(arena.buffer);
+    const algs = new Uint8Array(size);
+    const tailLength = new Int32Array(size);
+    let tails: Uint8Array | undefined;
+    const longTails: (Uint8Array | undefined)[] = [];
+    const resume = (slot: number): number => {
+      park();
+      const at = slot * (CONTEXT / 4);
+      // The chaining words, the 64-bit length, then the pending bytes' words.
+      for (let i = 0; i < 10; i++) context32[i] = arena[at + i]!;
+      const pending = (arena[at + LENGTH / 4]! & (BLOCK - 1)) + 3;
+      for (let i = BLOCK_AT / 4, end = BLOCK_AT / 4 + (pending >>> 2); i < end; i++) context32[i] = arena[at + i]!;
+      return algs[slot]!;
+    };
+    const tailOf = (slot: number): Uint8Array => longTails[slot] ?? tails!.subarray(slot * TAIL, slot * TAIL + tailLength[slot]!);
+    /** Stages data + tail in the input window; -1 when they do not fit in one go. */
+    const stageWithTail = (slot: number, alg: number, data: HashInput): number => {
+      const t = tailLength[slot]!;
+      if (t === 0) return fits(data) ? stage(alg, data) : -1;
+      if (t > TAIL || (typeof data === 'string' ? data.length * 3 : data.length) > INPUT_SIZE - TAIL) return -1;
+      const n = stage(alg, data);
+      for (let i = 0, from = slot * TAIL; i < t; i++) mem[INPUT + n + i] = tails![from + i]!;
+      return n + t;
+    };
+    const long = (slot: number, data: HashInput): Uint8Array => {
+      const c = fresh(ALGORITHMS[algs[slot]!]!);
+      c.saved.set(arenaBytes.subarray(slot * CONTEXT, (slot + 1) * CONTEXT));
+      update(c, data);
+      if (tailLength[slot]! > 0) update(c, tailOf(slot));
+      return digest(c);
+    };
+    return {
+      set(slot, algorithm, prefix, tail) {
+        const alg = ALG[algorithm];
+        park();
+        kernel.init(alg);
+        const n = stage(alg, prefix);
+        if (n >= 0) kernel.update(alg, INPUT, n);
+        arenaBytes.set(context, slot * CONTEXT);
+        algs[slot] = alg;
+        tailLength[slot] = tail.length;
+        longTails[slot] = undefined;
+        if (tail.length > TAIL) longTails[slot] = tail.slice();
+        else if (tail.length > 0) (tails ??= new Uint8Array(size * TAIL)).set(tail, slot * TAIL);
+      },
+      hash(slot, data) {
+        const alg = resume(slot);
+        const n = stageWithTail(slot, alg, data);
+        if (n < 0) return long(slot, data);
+        kernel.finish(alg, n, 0);
+        return outViews[ALGORITHMS[alg]!].slice();
+      },
+      hashHex(slot, data, uppercase) {
+        const alg = resume(slot);
+        const n = stageWithTail(slot, alg, data);
+        if (n < 0) {
+          const hex = toHex(long(slot, data));
+          return uppercase ? hex.toUpperCase() : hex;
+        }
+        kernel.finish(alg, n, hexCase(uppercase));
+        return hexOut(ALGORITHMS[alg]!, uppercase);
+      },
+    };
+  }
+
   const self: Engine = {
     name: 'wasm',
     hash: (algorithm, data) => hashInto(algorithm, data).slice(),
@@ -394,6 +472,7 @@ function engineOver(kernel: Kernel): Engine {
         },
       };
     },
+    prefixTable,
     restore(s) {
       const c = fresh(s.algorithm, s.outer === undefined ? undefined : new Uint8Array(32));
       putWords(c.saved, H, s.h);

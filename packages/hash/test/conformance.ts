@@ -5,6 +5,7 @@ import {
   hash,
   hashHex,
   hashPrefix,
+  hashPrefixTable,
   hashWith,
   hmacHex,
   hmacKey,
@@ -149,6 +150,43 @@ function prefixVectors(api: Pick<HashFunctions, 'hashPrefix' | 'hashHex'>, label
   }
 }
 
+/**
+ * The same vectors through numbered slots of a prefix table: slots refilled with other
+ * algorithms and prefixes, and suffixes hashed in an order that moves between slots, must each
+ * give the one-shot digest of their own prefix + suffix.
+ */
+function prefixTableVectors(api: Pick<HashFunctions, 'hashPrefixTable' | 'hashHex'>, label: string): void {
+  const t = api.hashPrefixTable(8);
+  t.set(5, 'sha256', 'clientId123456deviceKeytestproductKey654321timestamp');
+  equal(t.algorithm(5), 'sha256', `${label} slot algorithm`);
+  equal(t.algorithm(4), undefined, `${label} empty slot`);
+  equal(t.hashHex(5, '1548753362502abcdefg', true), 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166', `${label} EnOS slot`);
+  t.set(6, 'sha256', 'clientId123456deviceKeytestproductKey654321timestamp', 'abcdefg');
+  equal(t.hashHex(6, '1548753362502', true), 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166', `${label} EnOS slot with the secret as tail`);
+  const prefixes: [HashAlgorithm, string][] = [];
+  for (const alg of ['md5', 'sha1', 'sha256'] as const) {
+    for (const n of [0, 63, 64, 65, 130]) prefixes.push([alg, 'é'.repeat(n >> 2) + 'a'.repeat(n - 2 * (n >> 2))]);
+  }
+  // Tails: none, a secret, one that crosses a block, one longer than the inline tail arena.
+  const tails = ['', 'deviceSecret', 'ü'.repeat(40), 't'.repeat(200)];
+  for (let round = 0; round < 4; round++) {
+    // Fifteen prefixes through eight slots: every slot is refilled, some with another algorithm.
+    for (let i = 0; i < prefixes.length; i++) {
+      const slot = (i * 3 + round) % 8;
+      const [alg, pre] = prefixes[i]!;
+      const tail = tails[(i + round) % tails.length]!;
+      if (tail === '') t.set(slot, alg, pre);
+      else t.set(slot, alg, pre, (i & 1) === 0 ? tail : Uint8Array.from(utf8(tail)));
+      for (const suffix of ['', '1700000000000', '1700000000000deviceSecret', 'é'.repeat(10), 'x'.repeat(120), seq(0, 255)]) {
+        const whole = typeof suffix === 'string' ? api.hashHex(alg, pre + suffix + tail) : api.hashHex(alg, new Uint8Array([...utf8(pre), ...suffix, ...utf8(tail)]));
+        equal(t.hashHex(slot, suffix), whole, `${label} ${alg} slot ${slot} prefix ${pre.length} + ${suffix.length}`);
+        equal(toHex(t.hash(slot, suffix)), whole, `${label} ${alg} slot ${slot} prefix ${pre.length} + ${suffix.length} bytes`);
+      }
+    }
+  }
+  equal(t.hashHex(5, '1548753362502abcdefg', true) === 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166', false, `${label} slot 5 refilled`);
+}
+
 /** UTF-8 of text without surrogates (not every runtime has TextEncoder). */
 function utf8(text: string): number[] {
   const out: number[] = [];
@@ -256,6 +294,13 @@ export const cases: ConformanceCase[] = [
     run: () => prefixVectors({ hashPrefix, hashHex }, 'default'),
   },
   {
+    name: 'hash: a prefix table gives each slot the digest of its own prefix + suffix, on every backend',
+    run() {
+      prefixTableVectors({ hashPrefixTable, hashHex }, 'default');
+      for (const b of availableHashBackends()) prefixTableVectors(hashWith(b), b);
+    },
+  },
+  {
     name: 'hash: snapshot and restore continue the same digest (default backend)',
     run: () => snapshotRoundTrip(undefined, 'default'),
   },
@@ -298,6 +343,16 @@ export const cases: ConformanceCase[] = [
       throwsCode(() => hashPrefix('sha384' as HashAlgorithm, 'p'), 'unknown_algorithm', 'prefix sha384');
       throwsCode(() => hashPrefix('md5', 7 as unknown as string), 'invalid_input', 'number prefix');
       throwsCode(() => hashPrefix('md5', 'p').hashHex(undefined as unknown as string), 'invalid_input', 'undefined suffix');
+      for (const size of [0, -1, 1.5, Number.NaN, 2 ** 21, '8' as unknown as number]) throwsCode(() => hashPrefixTable(size), 'invalid_input', `table of ${String(size)}`);
+      const t = hashPrefixTable(4);
+      for (const slot of [-1, 4, 0.5, Number.NaN, '0' as unknown as number]) throwsCode(() => t.set(slot, 'md5', 'p'), 'invalid_input', `set slot ${String(slot)}`);
+      throwsCode(() => t.set(0, 'sha512' as HashAlgorithm, 'p'), 'unknown_algorithm', 'table sha512');
+      throwsCode(() => t.set(0, 'md5', 7 as unknown as string), 'invalid_input', 'table number prefix');
+      throwsCode(() => t.set(0, 'md5', 'p', null as unknown as string), 'invalid_input', 'table null tail');
+      throwsCode(() => t.hashHex(1, 'x'), 'invalid_input', 'empty slot');
+      throwsCode(() => t.hash(9, 'x'), 'invalid_input', 'slot out of range');
+      t.set(0, 'md5', 'p');
+      throwsCode(() => t.hashHex(0, null as unknown as string), 'invalid_input', 'null suffix');
       throwsCode(() => hash('md5', 42 as unknown as string), 'invalid_input', 'number');
       throwsCode(() => hash('md5', null as unknown as string), 'invalid_input', 'null');
       throwsCode(() => hash('md5', [1, 2] as unknown as Uint8Array), 'invalid_input', 'array');

@@ -2,7 +2,7 @@ import { createHash as nodeHash, createHmac as nodeHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toHex, utf8Encode } from '@linkwire/base';
-import { createHash, hashHex, hashPrefix, hashWith, hmacKey, registerNativeHash, restoreHash, type BackendName, type HashFunctions } from '@linkwire/hash';
+import { createHash, hashHex, hashPrefix, hashPrefixTable, hashWith, hmacKey, registerNativeHash, restoreHash, type BackendName, type HashAlgorithm, type HashFunctions } from '@linkwire/hash';
 import { chunked, hashAlgorithm, hashBytes, hashInput, hashText, hmacSecret } from '@linkwire/hash/testing';
 import { nodeHashBackend, registerNodeHash } from '../../node/src/hash.ts';
 import { numRuns } from '../../../test/support/fast-check.ts';
@@ -119,6 +119,38 @@ describe('differential: WASM = JS = node:crypto', () => {
     );
   });
 
+  it('prefix tables: random sets and hashes over few slots equal node:crypto of the slot\'s last prefix + suffix', () => {
+    const prefix = fc.oneof(hashBytes({ maxLength: 200 }), hashText({ maxLength: 200 }).filter((t) => utf8Encode(t).length <= 200));
+    const op = fc.oneof(
+      fc.record({ set: fc.nat(5), alg: hashAlgorithm(), pre: prefix, tail: fc.option(fc.oneof(prefix, hashBytes({ maxLength: 100 })), { nil: undefined }) }),
+      fc.record({ hash: fc.nat(5), suffix: hashInput({ maxLength: 200 }), upper: fc.boolean() }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const tables = [...apis().map((api) => api.hashPrefixTable(6)), hashPrefixTable(6)];
+        const model: ([HashAlgorithm, string | Uint8Array, string | Uint8Array] | undefined)[] = [];
+        for (const o of ops) {
+          if ('set' in o) {
+            for (const t of tables) t.set(o.set, o.alg, o.pre, o.tail);
+            model[o.set] = [o.alg, o.pre, o.tail ?? ''];
+            continue;
+          }
+          const m = model[o.hash];
+          for (const t of tables) {
+            if (m === undefined) expect(() => t.hashHex(o.hash, o.suffix)).toThrow(/empty/);
+            else {
+              const want = nodeHash(m[0]).update(m[1]).update(o.suffix).update(m[2]).digest('hex');
+              expect(t.hashHex(o.hash, o.suffix, o.upper)).toBe(o.upper ? want.toUpperCase() : want);
+              hashHex('sha1', 'other hashing in between');
+              expect(toHex(t.hash(o.hash, o.suffix))).toBe(want);
+            }
+          }
+        }
+      }),
+      { numRuns: numRuns(200) },
+    );
+  });
+
   it('a hashed prefix with a suffix beyond the 64 KiB WASM input window, and routed to node:crypto when large', () => {
     let calls = 0;
     registerNativeHash({ ...nodeHashBackend, createHash: (alg) => (calls++, nodeHashBackend.createHash(alg)) });
@@ -127,6 +159,15 @@ describe('differential: WASM = JS = node:crypto', () => {
     const want = nodeHash('sha256').update(pre).update(big).digest('hex');
     for (const api of apis()) expect(api.hashPrefix('sha256', pre).hashHex(big)).toBe(want);
     expect(hashWith('wasm').hashPrefix('sha256', pre).hashHex('é'.repeat(30_000))).toBe(nodeHash('sha256').update(pre + 'é'.repeat(30_000)).digest('hex'));
+    for (const api of apis()) {
+      const t = api.hashPrefixTable(3);
+      t.set(2, 'sha256', pre);
+      expect(t.hashHex(2, big)).toBe(want);
+      expect(t.hashHex(2, 'é'.repeat(30_000))).toBe(nodeHash('sha256').update(pre + 'é'.repeat(30_000)).digest('hex'));
+      t.set(1, 'sha256', pre, 'tail');
+      expect(t.hashHex(1, big)).toBe(nodeHash('sha256').update(pre).update(big).update('tail').digest('hex'));
+      expect(t.hashHex(1, 'é'.repeat(21_800))).toBe(nodeHash('sha256').update(pre + 'é'.repeat(21_800) + 'tail').digest('hex'));
+    }
     calls = 0;
     const p = hashPrefix('sha256', pre);
     expect(p.hashHex('short')).toBe(node('sha256', pre + 'short'));

@@ -1,5 +1,5 @@
-import { constantTimeEqualHex, utf8Encode } from '@linkwire/base';
-import { hashHex, hashPrefix, type HashAlgorithm, type HashPrefix } from '@linkwire/hash';
+import { constantTimeEqualHex } from '@linkwire/base';
+import { hashHex, hashPrefixTable, type HashAlgorithm, type HashPrefixTable } from '@linkwire/hash';
 import { SignError } from './errors.ts';
 import { enosDigestAlgorithm } from './methods.ts';
 import { appendExtra, parseMqttClientId, parseMqttUsername } from './mqtt.ts';
@@ -8,6 +8,9 @@ import { asRecord, checkMethod, checkTimestamp, fail, fieldText, type VerifyOpti
 
 /** EnOS `securemode`: 2 device secret, 3 product secret (dynamic activation), 4 integration channel. */
 export type EnosSecureMode = 2 | 3 | 4;
+
+// Spelled out: a template with the number would convert it at every call.
+const EXT_MODE = { 2: 'securemode=2,signmethod=', 3: 'securemode=3,signmethod=', 4: 'securemode=4,signmethod=' } as const;
 
 /** The deviceKey an integration channel (mode 4) signs and sends in its username. */
 export const ENOS_CHANNEL_KEY = '%channel%';
@@ -41,36 +44,39 @@ export interface EnosMqttCredentialsOptions {
 // state after that prefix's whole blocks leaves one block instead of two to compress for a
 // typical credential.
 //
-// Two tables, both fixed in size. A device's first login only writes a 32-bit hash of its
-// deviceKey into `seen` (no allocation, no string kept), so a device that logs in once pays a
-// hash of its key and nothing else; a login whose hash is there makes the prefix state and
-// keeps it, with the strings it was made from, in a four-way set-associative table where a new
-// entry evicts the oldest way of its set (two ways thrashed on a round-robin fleet: a set
-// holding three devices missed every time). Memory stays at 4096 states (128 bytes each, plus
-// their objects) however many devices sign. A hash collision at most makes a state a login
-// early; the strings are compared before a state is used. Measured alternatives: a Map keyed by
-// the joined prefix string cost ~0.25 µs a lookup (hashing a new string), a Map keyed by the
-// caller's strings ~0.3 µs per new device (insertion), each more than the block they save.
-const SEEN = 8192;
-const SETS = 1024;
+// Two tables, both fixed in size and four-way set-associative, a new entry replacing the
+// oldest of its set (two ways thrashed: a set holding three devices missed every time). A
+// device's first login only writes a 32-bit hash of its deviceKey into `seen` (no allocation,
+// no string kept), so a device that logs in once pays a hash of its key and nothing else; a
+// login whose hash is there hashes the prefix into a slot of `prefixes` (one arena, see
+// hashPrefixTable), with the secret as the slot's tail, and keeps the strings it was made from;
+// a login then hands the table only its timestamp. Memory stays at 4096 states of 128
+// bytes however many devices sign. A hash collision at most makes a state a login early; the
+// strings are compared before a state is used. Measured alternatives: a Map keyed by the joined
+// prefix string cost ~0.25 µs a lookup (hashing a new string), a Map keyed by the caller's
+// strings ~0.3 µs per new device (insertion), a prefix object per slot ~0.15 µs of cache
+// misses (its closures and buffers scattered over the heap).
 const WAYS = 4;
-const seen = new Int32Array(SEEN);
-const slotDevice: (string | undefined)[] = new Array<string | undefined>(WAYS * SETS).fill(undefined);
-const slotProduct: (string | undefined)[] = new Array<string | undefined>(WAYS * SETS).fill(undefined);
-const slotClient: (string | undefined)[] = new Array<string | undefined>(WAYS * SETS).fill(undefined);
-const slotForm = new Uint8Array(WAYS * SETS);
-const slotPrefix: (HashPrefix | undefined)[] = new Array<HashPrefix | undefined>(WAYS * SETS).fill(undefined);
-const slotSecret: (string | undefined)[] = new Array<string | undefined>(WAYS * SETS).fill(undefined);
-const slotSuffix: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(WAYS * SETS).fill(undefined);
-const slotSecretBytes = new Int32Array(WAYS * SETS);
+const SETS = 1024;
+const SEEN_SETS = 4096;
+const seen = new Int32Array(WAYS * SEEN_SETS);
+let prefixes: HashPrefixTable | undefined;
 // The deviceKey's hash, compared before any string: a new device is told apart by integers.
 const slotHash = new Int32Array(WAYS * SETS);
+const slotDevice: (string | undefined)[] = new Array<string | undefined>(WAYS * SETS).fill(undefined);
+const slotProduct: (string | undefined)[] = new Array<string | undefined>(WAYS * SETS).fill(undefined);
+// Undefined when the clientId is the deviceKey (the default): one string compare instead of two.
+const slotClient: (string | undefined)[] = new Array<string | undefined>(WAYS * SETS).fill(undefined);
+const slotForm = new Uint8Array(WAYS * SETS);
+const slotSecret: (string | undefined)[] = new Array<string | undefined>(WAYS * SETS).fill(undefined);
+// Which way of each set is replaced next.
+const nextWay = new Uint8Array(SETS);
 const FORM: Readonly<Record<HashAlgorithm, number>> = { md5: 2, sha1: 4, sha256: 6 };
 
 /**
  * FNV-1a over the deviceKey's last 16 characters and its length, then MurmurHash3's finalizer
  * (FNV alone left half the sets empty for keys that differ in their last digits). Never 0, an
- * empty `seen` slot; bit 0 is that marker, so the table indexes start at bit 1.
+ * empty `seen` way; bit 0 is that marker, so the table indexes start at bit 1.
  */
 function deviceHash(deviceKey: string): number {
   let x = Math.imul(0x811c9dc5 ^ deviceKey.length, 16777619);
@@ -80,75 +86,62 @@ function deviceHash(deviceKey: string): number {
   return (x ^ (x >>> 16)) | 1;
 }
 
+/** Records a sighting of `h`; true when it is the first (or the earlier one was forgotten). */
+function firstSighting(h: number): boolean {
+  const set = ((h >>> 11) & (SEEN_SETS - 1)) * WAYS;
+  if (seen[set] === h || seen[set + 1] === h || seen[set + 2] === h || seen[set + 3] === h) return false;
+  seen[set + 3] = seen[set + 2]!;
+  seen[set + 2] = seen[set + 1]!;
+  seen[set + 1] = seen[set]!;
+  seen[set] = h;
+  return true;
+}
+
 function contentPrefix(clientId: string, deviceKey: string, productKey: string, timestamped: boolean): string {
   return timestamped ? `clientId${clientId}deviceKey${deviceKey}productKey${productKey}timestamp` : `clientId${clientId}deviceKey${deviceKey}productKey${productKey}`;
 }
 
-/** The EnOS signature: hex of the plain digest of `clientId{cid}deviceKey{dk}productKey{pk}timestamp{ms}` + secret. */
-function enosPassword(algorithm: HashAlgorithm, clientId: string, deviceKey: string, productKey: string, timestamp: string | undefined, secret: string, uppercase: boolean): string {
-  const timestamped = timestamp !== undefined;
-  const form = FORM[algorithm] | (timestamped ? 1 : 0);
-  const h = deviceHash(deviceKey);
-  const set = ((h >>> 1) & (SETS - 1)) * WAYS;
-  let at = set;
-  while (!(slotHash[at] === h && slotDevice[at] === deviceKey && slotProduct[at] === productKey && slotClient[at] === clientId && slotForm[at] === form)) {
-    if (++at === set + WAYS) {
-      at = -1;
-      break;
-    }
-  }
-  if (at < 0) {
-    const s = (h >>> 11) & (SEEN - 1);
-    if (seen[s] !== h && seen[s ^ 1] !== h) {
-      seen[s ^ 1] = seen[s]!;
-      seen[s] = h;
-      return hashHex(algorithm, timestamped ? `${contentPrefix(clientId, deviceKey, productKey, true)}${timestamp}` + secret : contentPrefix(clientId, deviceKey, productKey, false) + secret, uppercase);
-    }
-    for (at = set + WAYS - 1; at > set; at--) {
-      slotHash[at] = slotHash[at - 1]!;
-      slotDevice[at] = slotDevice[at - 1];
-      slotProduct[at] = slotProduct[at - 1];
-      slotClient[at] = slotClient[at - 1];
-      slotForm[at] = slotForm[at - 1]!;
-      slotPrefix[at] = slotPrefix[at - 1];
-      slotSecret[at] = slotSecret[at - 1];
-      slotSuffix[at] = slotSuffix[at - 1];
-      slotSecretBytes[at] = slotSecretBytes[at - 1]!;
-    }
-    slotHash[at] = h;
-    slotDevice[at] = deviceKey;
-    slotProduct[at] = productKey;
-    slotClient[at] = clientId;
-    slotForm[at] = form;
-    slotPrefix[at] = hashPrefix(algorithm, contentPrefix(clientId, deviceKey, productKey, timestamped));
-    slotSecret[at] = undefined;
-  }
-  return slotPrefix[at]!.hashHex(suffixBytes(at, timestamp ?? '', secret), uppercase);
-}
+const formOf = (algorithm: HashAlgorithm, timestamp: string | undefined): number => FORM[algorithm] | (timestamp === undefined ? 0 : 1);
 
 /**
- * The suffix `{ms}{secret}` as bytes, in a buffer kept with the slot: the secret's UTF-8 is
- * written when it changes and the timestamp's digits in place at every call. Handing the kernel
- * bytes skips joining two strings and encoding the join (~0.05 µs here). A timestamp that is
- * not ASCII goes as a string (verifiers refuse such input first; this does not rely on it).
+ * The slot holding this login's prefix and secret, or -1. The strings are compared as given:
+ * a match means they are the strings a slot was made from, which passed validation then.
  */
-function suffixBytes(at: number, timestamp: string, secret: string): Uint8Array | string {
-  let b = slotSuffix[at];
-  const n = timestamp.length;
-  if (slotSecret[at] !== secret || b === undefined || b.length - slotSecretBytes[at]! !== n) {
-    const bytes = utf8Encode(secret);
-    b = new Uint8Array(n + bytes.length);
-    b.set(bytes, n);
-    slotSuffix[at] = b;
-    slotSecret[at] = secret;
-    slotSecretBytes[at] = bytes.length;
+function slotOf(h: number, form: number, clientId: string, deviceKey: string, productKey: string, secret: string): number {
+  const client = clientId === deviceKey ? undefined : clientId;
+  const first = ((h >>> 1) & (SETS - 1)) * WAYS;
+  for (let at = first; at < first + WAYS; at++) {
+    if (slotHash[at] === h && slotDevice[at] === deviceKey && slotProduct[at] === productKey && slotClient[at] === client && slotForm[at] === form && slotSecret[at] === secret) return at;
   }
-  for (let i = 0; i < n; i++) {
-    const c = timestamp.charCodeAt(i);
-    if (c > 0x7f) return timestamp + secret;
-    b[i] = c;
+  return -1;
+}
+
+/** The EnOS signature: hex of the plain digest of `clientId{cid}deviceKey{dk}productKey{pk}timestamp{ms}` + secret. */
+function enosPassword(algorithm: HashAlgorithm, clientId: string, deviceKey: string, productKey: string, timestamp: string | undefined, secret: string, uppercase: boolean): string {
+  const form = formOf(algorithm, timestamp);
+  const h = deviceHash(deviceKey);
+  const at = slotOf(h, form, clientId, deviceKey, productKey, secret);
+  if (at >= 0) return prefixes!.hashHex(at, timestamp ?? '', uppercase);
+  return signUnremembered(h, form, algorithm, clientId, deviceKey, productKey, timestamp, secret, uppercase);
+}
+
+/** A login without a slot: signed in one go the first time, remembered from the second. */
+function signUnremembered(h: number, form: number, algorithm: HashAlgorithm, clientId: string, deviceKey: string, productKey: string, timestamp: string | undefined, secret: string, uppercase: boolean): string {
+  if (firstSighting(h)) {
+    return hashHex(algorithm, timestamp !== undefined ? `${contentPrefix(clientId, deviceKey, productKey, true)}${timestamp}` + secret : contentPrefix(clientId, deviceKey, productKey, false) + secret, uppercase);
   }
-  return b;
+  const set = (h >>> 1) & (SETS - 1);
+  const at = set * WAYS + nextWay[set]!;
+  nextWay[set] = (nextWay[set]! + 1) & (WAYS - 1);
+  prefixes ??= hashPrefixTable(WAYS * SETS);
+  prefixes.set(at, algorithm, contentPrefix(clientId, deviceKey, productKey, timestamp !== undefined), secret);
+  slotHash[at] = h;
+  slotDevice[at] = deviceKey;
+  slotProduct[at] = productKey;
+  slotClient[at] = clientId === deviceKey ? undefined : clientId;
+  slotForm[at] = form;
+  slotSecret[at] = secret;
+  return prefixes.hashHex(at, timestamp ?? '', uppercase);
 }
 
 function secretFor(mode: EnosSecureMode, deviceSecret: unknown, productSecret: unknown): string {
@@ -173,21 +166,40 @@ function secretFor(mode: EnosSecureMode, deviceSecret: unknown, productSecret: u
 export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { readonly clientId: string; readonly username: string; readonly password: string; readonly keepAlive?: number } {
   const mode = options.secureMode ?? 2;
   if (mode !== 2 && mode !== 3 && mode !== 4) throw new SignError('invalid_field', `secureMode ${String(mode)} is invalid: expected 2, 3 or 4`, 'secureMode');
-  const productKey = required('productKey', options.productKey);
-  const deviceKey = mode === 4 ? ENOS_CHANNEL_KEY : required('deviceKey', options.deviceKey);
   const secret = secretFor(mode, options.deviceSecret, options.productSecret);
-  // The default id is a checked name (or the channel's productKey, checked below).
-  const clientId = options.clientId === undefined && mode !== 4 ? deviceKey : required('clientId', options.clientId ?? productKey);
-  if (mode === 4 && clientId !== productKey) throw new SignError('invalid_field', 'an integration channel (securemode 4) uses the productKey as clientId', 'clientId');
   const method = options.signMethod === undefined ? 'sha256' : options.signMethod.toLowerCase();
   const algorithm = method === 'sha256' ? method : enosDigestAlgorithm(method);
   const timestamp = optional('timestamp', options.timestamp);
   const keepAlive = options.keepAlive === undefined ? undefined : requireKeepAlive(options.keepAlive);
-  let ext = `securemode=${mode},signmethod=${method}`;
+  const uppercase = !options.lowercase;
+  let productKey = options.productKey as unknown;
+  let deviceKey = mode === 4 ? ENOS_CHANNEL_KEY : (options.deviceKey as unknown);
+  // The default id is the deviceKey (or the channel's productKey).
+  let clientId = options.clientId === undefined && mode !== 4 ? deviceKey : (options.clientId ?? productKey);
+  const form = formOf(algorithm, timestamp);
+  let h = 0;
+  let at = -1;
+  // A device whose prefix is remembered was validated when it was remembered: its strings are
+  // the ones compared here, so the identifiers need no second check.
+  if (typeof deviceKey === 'string' && typeof productKey === 'string' && typeof clientId === 'string') {
+    h = deviceHash(deviceKey);
+    at = slotOf(h, form, clientId, deviceKey, productKey, secret);
+  }
+  let password: string;
+  if (at >= 0) password = prefixes!.hashHex(at, timestamp ?? '', uppercase);
+  else {
+    productKey = required('productKey', productKey);
+    if (mode !== 4) deviceKey = required('deviceKey', deviceKey);
+    if (clientId !== deviceKey) clientId = required('clientId', clientId);
+    if (mode === 4 && clientId !== productKey) throw new SignError('invalid_field', 'an integration channel (securemode 4) uses the productKey as clientId', 'clientId');
+    // Validation returns the strings it was given: the hash and the miss still hold.
+    if (h === 0) h = deviceHash(deviceKey as string);
+    password = signUnremembered(h, form, algorithm, clientId as string, deviceKey as string, productKey as string, timestamp, secret, uppercase);
+  }
+  let ext = EXT_MODE[mode] + method;
   if (timestamp !== undefined) ext += `,timestamp=${timestamp}`;
   ext = appendExtra(ext, options.extra);
-  const password = enosPassword(algorithm, clientId, deviceKey, productKey, timestamp, secret, !options.lowercase);
-  const out = { clientId: `${clientId}|${ext}|`, username: `${deviceKey}&${productKey}`, password };
+  const out = { clientId: `${clientId as string}|${ext}|`, username: `${deviceKey as string}&${productKey as string}`, password };
   return keepAlive === undefined ? out : { ...out, keepAlive };
 }
 
