@@ -41,9 +41,15 @@ interface Node {
   suffixes: string[];
   rest: Compiled | undefined;
   leaf: Compiled | undefined;
+  /**
+   * Under a node reached through an id: the templates whose remaining parts are all literals,
+   * by that remainder (`thing/event/property/post`). One slice and one lookup replace a walk
+   * of several literal levels; it finds what the walk would (literals are tried first there).
+   */
+  tails: Map<string, Compiled> | undefined;
 }
 
-const newNode = (): Node => ({ literals: [], params: [], suffixes: [], rest: undefined, leaf: undefined });
+const newNode = (): Node => ({ literals: [], params: [], suffixes: [], rest: undefined, leaf: undefined, tails: undefined });
 
 function compile(spec: TopicSpec): Compiled {
   const params: string[] = [];
@@ -78,7 +84,14 @@ for (const spec of Object.values(TOPICS)) {
   const c = compile(spec);
   COMPILED.set(spec.name as TopicName, c);
   let node = ROOT;
-  for (const p of c.parts) {
+  let afterId = false;
+  for (let i = 0; i < c.parts.length; i++) {
+    const p = c.parts[i]!;
+    const remaining = c.parts.slice(i);
+    if (afterId && remaining.every((q) => q.kind === 'literal')) {
+      (node.tails ??= new Map()).set(remaining.map((q) => (q as { text: string }).text).join('/'), c);
+    }
+    afterId = p.kind !== 'literal';
     if (p.kind === 'rest') {
       if (node.rest !== undefined) throw new Error(`catalogue: ${spec.name} collides with ${node.rest.spec.name}`);
       node.rest = c;
@@ -191,31 +204,39 @@ export function formatTopicFilter(name: TopicName, ids: Partial<TopicIds> = {}):
  */
 export function parseTopic(topic: string): ParsedTopic | undefined {
   if (typeof topic !== 'string' || topic.charCodeAt(0) !== 47) return undefined;
-  // A device or gateway routes every message on a handful of topics: remember recent results
-  // (frozen, so sharing them is safe). Bounded, and only topics short enough to be real ones.
+  // A device or gateway routes every message on a handful of topics: remember the recent ones'
+  // templates and ids, so a repeat skips the walk and the slices. Each call still returns new
+  // objects, which the caller may keep or change.
   const slot = slotOf(topic);
   const known = recent[slot];
-  if (known !== undefined && known.topic === topic) return known.parsed;
-  const values: string[] = [];
-  const found = walk(ROOT, topic, 1, values);
+  if (known !== undefined && known.topic === topic) return { name: known.found.name, spec: known.found.spec, ids: known.found.ids(known.values) };
+  count = 0;
+  const found = walk(ROOT, topic, 1);
   if (found === undefined) return undefined;
-  const parsed: ParsedTopic = Object.freeze({ name: found.name, spec: found.spec, ids: Object.freeze(found.ids(values)) });
-  recent[slot] = { topic, parsed };
-  return parsed;
+  const kept = values.slice(0, count);
+  recent[slot] = { topic, found, values: kept };
+  return { name: found.name, spec: found.spec, ids: found.ids(kept) };
 }
+
+// The ids of the walk in progress (parseTopic is synchronous: one scratch array serves every
+// call, and backtracking only moves `count`).
+const values: string[] = [];
+let count = 0;
 
 // A direct-mapped memory: a new topic overwrites its slot, so a stream of distinct topics
 // costs one store per parse and memory stays at RECENT_SLOTS entries.
 const RECENT_SLOTS = 1024;
-const recent: ({ readonly topic: string; readonly parsed: ParsedTopic } | undefined)[] = new Array(RECENT_SLOTS).fill(undefined);
+const recent: ({ readonly topic: string; readonly found: Compiled; readonly values: readonly string[] } | undefined)[] = new Array(RECENT_SLOTS).fill(undefined);
 
 function slotOf(topic: string): number {
-  // Device topics differ mostly near the end (ids, then the method path): mix length and the
-  // last characters, cheap and well spread for catalogue shapes.
+  // Eight characters spread over the topic, and its length: one device's topics differ in their
+  // method paths, many devices' in their ids, and either shows up in the sample. Hashing every
+  // character cost more than the walk it can save.
   const n = topic.length;
-  let h = n * 31;
-  for (let i = n > 24 ? n - 24 : 0; i < n; i++) h = (h * 33) ^ topic.charCodeAt(i);
-  return (h >>> 0) & (RECENT_SLOTS - 1);
+  let h = n;
+  for (let j = 1; j < 8; j++) h = Math.imul(h ^ topic.charCodeAt((n * j) >> 3), 0x01000193);
+  h ^= topic.charCodeAt(n - 2);
+  return (h ^ (h >>> 15)) & (RECENT_SLOTS - 1);
 }
 
 /** True if topic[from, to) holds no wildcard, control character or lone surrogate (a literal match never does). */
@@ -231,8 +252,12 @@ function clean(topic: string, from: number, to: number): boolean {
   return true;
 }
 
-function walk(node: Node, topic: string, start: number, values: string[]): Compiled | undefined {
+function walk(node: Node, topic: string, start: number): Compiled | undefined {
   const n = topic.length;
+  if (node.tails !== undefined) {
+    const t = node.tails.get(topic.slice(start));
+    if (t !== undefined) return t;
+  }
   // Literal children first, matched in place: no segment is sliced and no '/' searched for.
   const literals = node.literals;
   const c0 = topic.charCodeAt(start);
@@ -243,7 +268,7 @@ function walk(node: Node, topic: string, start: number, values: string[]): Compi
     if (end === n) {
       if (lit.node.leaf !== undefined) return lit.node.leaf;
     } else if (topic.charCodeAt(end) === 47) {
-      const r = walk(lit.node, topic, end + 1, values);
+      const r = walk(lit.node, topic, end + 1);
       if (r !== undefined) return r;
     }
   }
@@ -261,16 +286,16 @@ function walk(node: Node, topic: string, start: number, values: string[]): Compi
           // A whole-segment id never ends in a sibling's suffix: `Reboot_reply` is a reply, `_reply` nothing.
           if (node.suffixes.length > 0 && endsWithAny(topic, end, node.suffixes)) continue;
         } else if (len <= suffix.length || !topic.startsWith(suffix, end - suffix.length)) continue;
-        const depth = values.length;
-        values.push(topic.slice(start, end - suffix.length));
-        const r = last ? slot.node.leaf : walk(slot.node, topic, end + 1, values);
+        const depth = count;
+        values[count++] = topic.slice(start, end - suffix.length);
+        const r = last ? slot.node.leaf : walk(slot.node, topic, end + 1);
         if (r !== undefined) return r;
-        values.length = depth;
+        count = depth;
       }
     }
   }
   if (node.rest !== undefined && start < n && clean(topic, start, n)) {
-    values.push(topic.slice(start));
+    values[count++] = topic.slice(start);
     return node.rest;
   }
   return undefined;
