@@ -100,6 +100,8 @@ export function decodeJsonWalking(input: Uint8Array | string, options: JsonDecod
 
 export const UNSAFE = 9007199254740991;
 
+export const forbiddenProto = (): AlinkError => new AlinkError('forbidden_key', 'JSON object key "__proto__" is not accepted');
+
 /** Checks depth and keys of a `JSON.parse` result; true if an integer beyond 2^53 may have been rounded. */
 export function inexact(v: object, maxDepth: number, depth: number): boolean {
   if (depth > maxDepth) throw new AlinkError('too_deep', `JSON nesting exceeds ${maxDepth}`);
@@ -114,13 +116,14 @@ export function inexact(v: object, maxDepth: number, depth: number): boolean {
     return rounded;
   }
   for (const k in v) {
+    // JSON.parse makes "__proto__" an own data property (also when a \u escape spells it),
+    // which for-in lists like any other key.
+    if (k === '__proto__') throw forbiddenProto();
     const x: unknown = (v as Record<string, unknown>)[k];
     if (typeof x === 'object') {
       if (x !== null && inexact(x, maxDepth, depth + 1)) rounded = true;
     } else if (typeof x === 'number' && (x > UNSAFE || x < -UNSAFE)) rounded = true;
   }
-  // JSON.parse makes "__proto__" an own data property (also when a \u escape spells it).
-  if (Object.prototype.hasOwnProperty.call(v, '__proto__')) throw new AlinkError('forbidden_key', 'JSON object key "__proto__" is not accepted');
   return rounded;
 }
 

@@ -2,7 +2,7 @@ import { utf8Encode, type Issue } from '@linkwire/base';
 import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
 import { requestFromJson, requestText, replyFromJson, stringifyReply, type AlinkReply, type AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
-import { decodeJson, decodeJsonWalking, inexact, stringifyJson, UNSAFE, type AlinkJson, type JsonDecodeOptions } from './json.ts';
+import { decodeJson, decodeJsonWalking, forbiddenProto, inexact, stringifyJson, UNSAFE, type AlinkJson, type JsonDecodeOptions } from './json.ts';
 import { formatTopic, parseTopic, type ParsedTopic, type TopicIds } from './topics.ts';
 import type { BodyOf } from './types.ts';
 import { checkProperties, PROPERTY_TOPICS, validateDocument, validateReply, validateRequest } from './validate.ts';
@@ -76,24 +76,10 @@ export function decodeMessage(topic: string | ParsedTopic, payload: Uint8Array |
  * while it validates, so a 200-property object is iterated once.
  */
 function decodePropertyMessage(parsed: ParsedTopic, payload: Uint8Array | string, options: DecodeMessageOptions | undefined): AlinkMessage {
-  let issues: Issue[] = [];
-  let walked = false;
-  const json = decodeJsonWalking(payload, options, (v, maxDepth) => {
-    walked = true;
-    if (Array.isArray(v)) return inexact(v, maxDepth, 1);
-    let rounded = false;
-    const o = v as Record<string, unknown>;
-    for (const k in o) {
-      const x = o[k];
-      if (k === 'params') {
-        if (checkProperties(x, 'params', issues, { maxDepth, depth: 2 })) rounded = true;
-      } else if (typeof x === 'object') {
-        if (x !== null && inexact(x, maxDepth, 2)) rounded = true;
-      } else if (typeof x === 'number' && (x > UNSAFE || x < -UNSAFE)) rounded = true;
-    }
-    if (Object.prototype.hasOwnProperty.call(o, '__proto__')) throw new AlinkError('forbidden_key', 'JSON object key "__proto__" is not accepted');
-    return rounded;
-  });
+  walkIssues = [];
+  walked = false;
+  const json = decodeJsonWalking(payload, options, walkPropertyMessage);
+  let issues = walkIssues;
   const request = requestFromJson(json);
   checkMethod(parsed.spec, parsed.ids, request.method);
   // The walk's findings hold for the exact parser's result too (only integer precision differs);
@@ -101,6 +87,28 @@ function decodePropertyMessage(parsed: ParsedTopic, payload: Uint8Array | string
   if (!walked || request.params === undefined) issues = validateRequest(parsed.name, request);
   throwIssues(parsed.spec, issues);
   return { kind: 'request', topic: parsed, request };
+}
+
+// What the walk below found, for the decode that ran it (decoding is synchronous). A function
+// made once instead of a closure per message.
+let walkIssues: Issue[] = [];
+let walked = false;
+
+function walkPropertyMessage(v: object, maxDepth: number): boolean {
+  walked = true;
+  if (Array.isArray(v)) return inexact(v, maxDepth, 1);
+  let rounded = false;
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    if (k === '__proto__') throw forbiddenProto();
+    const x = o[k];
+    if (k === 'params') {
+      if (checkProperties(x, 'params', walkIssues, { maxDepth, depth: 2 })) rounded = true;
+    } else if (typeof x === 'object') {
+      if (x !== null && inexact(x, maxDepth, 2)) rounded = true;
+    } else if (typeof x === 'number' && (x > UNSAFE || x < -UNSAFE)) rounded = true;
+  }
+  return rounded;
 }
 
 function checkMethod(spec: TopicSpec, ids: TopicIds, method: string | undefined): void {

@@ -23,6 +23,8 @@ interface Compiled {
   readonly params: readonly string[];
   /** Builds the ids object; the common shapes get object literals, which V8 builds fastest. */
   readonly ids: (values: readonly string[]) => TopicIds;
+  /** The last topic formatted from this template and the (valid) ids it was made of. */
+  last: { readonly values: readonly string[]; readonly topic: string } | undefined;
 }
 
 interface Literal {
@@ -59,7 +61,7 @@ function compile(spec: TopicSpec): Compiled {
     params.push(m[1]!);
     return m[2] === '*' ? { kind: 'rest', name: m[1]! } : { kind: 'param', name: m[1]!, suffix: m[3]! };
   });
-  return { spec, name: spec.name as TopicName, parts, params, ids: idsBuilder(params) };
+  return { spec, name: spec.name as TopicName, parts, params, ids: idsBuilder(params), last: undefined };
 }
 
 function idsBuilder(params: readonly string[]): (values: readonly string[]) => TopicIds {
@@ -164,12 +166,22 @@ function checkId(spec: TopicSpec, name: string, value: unknown, rest: boolean, s
 export function formatTopic(name: TopicName, ids: TopicIds): string {
   const c = COMPILED.get(name);
   if (c === undefined) throw new AlinkError('unknown_topic', `no topic named ${JSON.stringify(name)}`);
+  // A device publishes on its own few topics again and again: the same ids as last time (the
+  // same strings, compared as values) give the same, already validated, topic.
+  const last = c.last;
+  if (last !== undefined && sameIds(c.params, last.values, ids)) return last.topic;
   let out = '';
   for (const p of c.parts) {
     if (p.kind === 'literal') out += `/${p.text}`;
     else out += `/${checkId(c.spec, p.name, ids[p.name], p.kind === 'rest', p.kind === 'param' ? p.suffix : '')}${p.kind === 'param' ? p.suffix : ''}`;
   }
+  c.last = { values: c.params.map((p) => ids[p]!), topic: out };
   return out;
+}
+
+function sameIds(params: readonly string[], values: readonly string[], ids: TopicIds): boolean {
+  for (let i = 0; i < params.length; i++) if (ids[params[i]!] !== values[i]) return false;
+  return true;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Issue } from '@linkwire/base';
 import type { TopicName } from './catalogue.ts';
 import type { AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
-import { inexact, UNSAFE, type AlinkJson } from './json.ts';
+import { forbiddenProto, inexact, UNSAFE, type AlinkJson } from './json.ts';
 import {
   all, anyValue, arr, bool, either, int, intOrDigits, literal, map, nonEmptyStr, obj, oneOfMembers, range, str, type Check,
 } from './schema.ts';
@@ -28,6 +28,7 @@ export function checkProperties(v: unknown, path: string, issues: Issue[], json?
   let count = 0;
   for (const k in v) {
     count++;
+    if (json !== undefined && k === '__proto__') throw forbiddenProto();
     const x = v[k];
     if (typeof x === 'object') {
       if (x !== null) {
@@ -45,7 +46,6 @@ export function checkProperties(v: unknown, path: string, issues: Issue[], json?
     }
     if (k.length === 0) issues.push({ path, code: 'empty_key', message: `${path} has an empty identifier` });
   }
-  if (json !== undefined && Object.prototype.hasOwnProperty.call(v, '__proto__')) throw new AlinkError('forbidden_key', 'JSON object key "__proto__" is not accepted');
   if (count > MAX_PROPERTIES) issues.push({ path, code: 'too_many_properties', message: `${path} has ${count} properties, at most ${MAX_PROPERTIES} are allowed (platform code 6106)` });
   return rounded;
 }
