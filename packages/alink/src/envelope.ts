@@ -68,6 +68,11 @@ function object(payload: Uint8Array | string, options: JsonDecodeOptions | undef
 
 /** Reads a request envelope from an already decoded JSON value. */
 export function requestFromJson(v: AlinkJson): AlinkRequest {
+  return readRequest(v, true);
+}
+
+/** `lookForExtras` false: the caller's own walk saw only envelope members. */
+export function readRequest(v: AlinkJson, lookForExtras: boolean): AlinkRequest {
   if (!isJsonObject(v)) throw new AlinkError('invalid_message', 'payload is not a JSON object');
   const id = readId(v, 'invalid_message');
   const numeric = typeof v['id'] !== 'string';
@@ -77,7 +82,7 @@ export function requestFromJson(v: AlinkJson): AlinkRequest {
   if (version !== undefined && typeof version !== 'string') throw new AlinkError('invalid_message', 'version must be a string');
   if (method !== undefined && typeof method !== 'string') throw new AlinkError('invalid_message', 'method must be a string');
   if (sys !== undefined && !isJsonObject(sys)) throw new AlinkError('invalid_message', 'sys must be an object');
-  const extra = extras(v, REQUEST_KEYS);
+  const extra = lookForExtras ? extras(v, REQUEST_KEYS) : undefined;
   // The usual request in one object literal (one shape); the rest member by member.
   if (!numeric && version !== undefined && method !== undefined && sys === undefined && extra === undefined && 'params' in v) {
     return { id, version, params: v['params'], method };

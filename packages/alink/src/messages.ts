@@ -1,6 +1,6 @@
 import { utf8Encode, type Issue } from '@linkwire/base';
 import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
-import { requestFromJson, requestText, replyFromJson, stringifyReply, type AlinkReply, type AlinkRequest } from './envelope.ts';
+import { readRequest, requestFromJson, requestText, replyFromJson, stringifyReply, type AlinkReply, type AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
 import { decodeJson, decodeJsonWalking, forbiddenProto, inexact, stringifyJson, UNSAFE, type AlinkJson, type JsonDecodeOptions } from './json.ts';
 import { formatTopic, parseTopic, type ParsedTopic, type TopicIds } from './topics.ts';
@@ -78,9 +78,10 @@ export function decodeMessage(topic: string | ParsedTopic, payload: Uint8Array |
 function decodePropertyMessage(parsed: ParsedTopic, payload: Uint8Array | string, options: DecodeMessageOptions | undefined): AlinkMessage {
   walkIssues = [];
   walked = false;
+  extraMembers = false;
   const json = decodeJsonWalking(payload, options, walkPropertyMessage);
   let issues = walkIssues;
-  const request = requestFromJson(json);
+  const request = readRequest(json, !walked || extraMembers);
   checkMethod(parsed.spec, parsed.ids, request.method);
   // The walk's findings hold for the exact parser's result too (only integer precision differs);
   // without a walk (duplicate-key policy) or without params, validate the usual way.
@@ -93,6 +94,7 @@ function decodePropertyMessage(parsed: ParsedTopic, payload: Uint8Array | string
 // made once instead of a closure per message.
 let walkIssues: Issue[] = [];
 let walked = false;
+let extraMembers = false;
 
 function walkPropertyMessage(v: object, maxDepth: number): boolean {
   walked = true;
@@ -104,7 +106,10 @@ function walkPropertyMessage(v: object, maxDepth: number): boolean {
     const x = o[k];
     if (k === 'params') {
       if (checkProperties(x, 'params', walkIssues, { maxDepth, depth: 2 })) rounded = true;
-    } else if (typeof x === 'object') {
+      continue;
+    }
+    if (k !== 'id' && k !== 'version' && k !== 'method' && k !== 'sys') extraMembers = true;
+    if (typeof x === 'object') {
       if (x !== null && inexact(x, maxDepth, 2)) rounded = true;
     } else if (typeof x === 'number' && (x > UNSAFE || x < -UNSAFE)) rounded = true;
   }
