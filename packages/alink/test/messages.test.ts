@@ -152,6 +152,26 @@ describe('envelopes', () => {
     expect(validateRequest('measurepointPostBatch', decodeRequest(text.replace('true', '"yes"')))[0]?.path).toBe('allowOfflineSubDevice');
   });
 
+  it('are written the same by the one-call writer and member by member (bigints, toJSON, numeric ids, sys, extras)', () => {
+    const reference = (r: Parameters<typeof stringifyRequest>[0]): string => {
+      let out = `{"id":${r.numericId === true ? r.id : JSON.stringify(r.id)}`;
+      if (r.version !== undefined) out += `,"version":${JSON.stringify(r.version)}`;
+      if (r.sys !== undefined) out += `,"sys":${stringifyJson(r.sys)}`;
+      if (r.params !== undefined) out += `,"params":${stringifyJson(r.params)}`;
+      if (r.method !== undefined) out += `,"method":${JSON.stringify(r.method)}`;
+      for (const [k, v] of Object.entries(r.extra ?? {})) out += `,${JSON.stringify(k)}:${stringifyJson(v)}`;
+      return `${out}}`;
+    };
+    fc.assert(fc.property(alinkRequest(), (r) => {
+      expect(stringifyRequest(r)).toBe(reference(r));
+    }), { numRuns: numRuns(300) });
+    expect(stringifyRequest({ id: '1', version: '1.0', params: { n: 9007199254740993n }, method: 'm' })).toBe('{"id":"1","version":"1.0","params":{"n":9007199254740993},"method":"m"}');
+    const dated = { toJSON: () => ({ t: 1 }) };
+    expect(stringifyRequest({ id: '1', params: dated })).toBe('{"id":"1","params":{"t":1}}');
+    expect(errorOf(() => stringifyRequest({ id: '1', params: { toJSON: () => undefined } }))?.code).toBe('invalid_value');
+    expect(errorOf(() => stringifyRequest({ id: 7 as unknown as string, params: {} }))?.code).toBe('invalid_id');
+  });
+
   it('refuse bad ids and envelopes', () => {
     for (const t of ['[]', '{}', '{"id":""}', '{"id":-1}', '{"id":1.5}', `{"id":"${'x'.repeat(65)}"}`, '{"id":"1","version":1}', '{"id":"1","method":[]}', '{"id":"1","sys":1}']) {
       expect(errorOf(() => decodeRequest(t))?.code, t).toBe('invalid_message');

@@ -112,6 +112,29 @@ describe('formatTopic / parseTopic', () => {
     expect(parseTopic('/ext/session/gw/gwdn/combine/login/batch_reply')?.name).toBe('combineLoginBatchReply');
   });
 
+  it('returns new objects each time: changing one result never changes a later parse', () => {
+    const t = '/sys/pk-fresh/dn-fresh/thing/service/Reboot_reply';
+    const a = parseTopic(t)!;
+    (a as { name: string }).name = 'propertyPost';
+    (a.ids as Record<string, string>)['productKey'] = 'changed';
+    const b = parseTopic(t)!;
+    expect(b).not.toBe(a);
+    expect(b).toEqual({ name: 'serviceCallReply', spec: TOPICS.serviceCallReply, ids: { productKey: 'pk-fresh', deviceName: 'dn-fresh', serviceId: 'Reboot' } });
+    expect(Object.isFrozen(b.spec)).toBe(true);
+  });
+
+  it('formatTopic remembers a template\'s last ids by value: changed ids give a new topic, bad ones still throw', () => {
+    const ids: Record<string, string> = { productKey: 'pk1', deviceName: 'dev1' };
+    expect(formatTopic('propertyPost', ids)).toBe('/sys/pk1/dev1/thing/event/property/post');
+    expect(formatTopic('propertyPost', ids)).toBe('/sys/pk1/dev1/thing/event/property/post');
+    ids['deviceName'] = 'dev2';
+    expect(formatTopic('propertyPost', ids)).toBe('/sys/pk1/dev2/thing/event/property/post');
+    ids['deviceName'] = 'dev/2';
+    expect(codeOf(() => formatTopic('propertyPost', ids))).toBe('invalid_topic_segment');
+    expect(formatTopic('propertyPost', { productKey: 'pk1', deviceName: 'dev2' })).toBe('/sys/pk1/dev2/thing/event/property/post');
+    expect(codeOf(() => formatTopic('propertyPost', { productKey: 'pk1' }))).toBe('invalid_topic_segment');
+  });
+
   it('returns nothing for foreign or invalid topics', () => {
     for (const t of ['', 'sys/pk/dn/thing/event/property/post', '/sys/pk/dn/thing/event/property/post/', '/sys//dn/thing/event/property/post',
       '/sys/pk/dn/thing/event/property', '/sys/+/dn/thing/event/property/post', '/sys/pk/#', '/sys/pk/d\u0000n/thing/enable', '/ext', '/ext/register/x',
