@@ -45,10 +45,11 @@ interface Node {
   leaf: Compiled | undefined;
   /**
    * Under a node reached through an id: the templates whose remaining parts are all literals,
-   * by that remainder (`thing/event/property/post`). One slice and one lookup replace a walk
-   * of several literal levels; it finds what the walk would (literals are tried first there).
+   * indexed by the remainder's length (`thing/event/property/post`, 25). A compare or two
+   * replaces a walk of several literal levels, and finds what the walk would (literals are tried
+   * first there).
    */
-  tails: Map<string, Compiled> | undefined;
+  tails: ({ readonly text: string; readonly found: Compiled }[] | undefined)[] | undefined;
 }
 
 const newNode = (): Node => ({ literals: [], params: [], suffixes: [], rest: undefined, leaf: undefined, tails: undefined });
@@ -91,7 +92,8 @@ for (const spec of Object.values(TOPICS)) {
     const p = c.parts[i]!;
     const remaining = c.parts.slice(i);
     if (afterId && remaining.every((q) => q.kind === 'literal')) {
-      (node.tails ??= new Map()).set(remaining.map((q) => (q as { text: string }).text).join('/'), c);
+      const text = remaining.map((q) => (q as { text: string }).text).join('/');
+      ((node.tails ??= [])[text.length] ??= []).push({ text, found: c });
     }
     afterId = p.kind !== 'literal';
     if (p.kind === 'rest') {
@@ -220,13 +222,22 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   // templates and ids, so a repeat skips the walk and the slices. Each call still returns new
   // objects, which the caller may keep or change.
   const slot = slotOf(topic);
-  const known = recent[slot];
-  if (known !== undefined && known.topic === topic) return { name: known.found.name, spec: known.found.spec, ids: known.found.ids(known.values) };
+  if (recentTopic[slot] === topic) {
+    const known = recentFound[slot]!;
+    return { name: known.name, spec: known.spec, ids: known.ids(recentValues[slot]!) };
+  }
   count = 0;
-  const found = walk(ROOT, topic, 1);
-  if (found === undefined) return undefined;
-  const kept = values.slice(0, count);
-  recent[slot] = { topic, found, values: kept };
+  let found = DEVICE_PATH === undefined ? undefined : devicePath(DEVICE_PATH, topic);
+  if (found === undefined) {
+    count = 0;
+    found = walk(ROOT, topic, 1);
+    if (found === undefined) return undefined;
+  }
+  // Kept in place: a slot's array is made once and overwritten, so remembering allocates nothing.
+  const kept = (recentValues[slot] ??= []);
+  for (let i = 0; i < count; i++) kept[i] = values[i]!;
+  recentTopic[slot] = topic;
+  recentFound[slot] = found;
   return { name: found.name, spec: found.spec, ids: found.ids(kept) };
 }
 
@@ -238,7 +249,68 @@ let count = 0;
 // A direct-mapped memory: a new topic overwrites its slot, so a stream of distinct topics
 // costs one store per parse and memory stays at RECENT_SLOTS entries.
 const RECENT_SLOTS = 1024;
-const recent: ({ readonly topic: string; readonly found: Compiled; readonly values: readonly string[] } | undefined)[] = new Array(RECENT_SLOTS).fill(undefined);
+const recentTopic: (string | undefined)[] = new Array<string | undefined>(RECENT_SLOTS).fill(undefined);
+const recentFound: (Compiled | undefined)[] = new Array<Compiled | undefined>(RECENT_SLOTS).fill(undefined);
+const recentValues: (string[] | undefined)[] = new Array<string[] | undefined>(RECENT_SLOTS).fill(undefined);
+
+/**
+ * The device path: a root literal followed by whole-segment ids and nothing else
+ * (`/sys/{productKey}/{deviceName}/…`), found in the trie when it is built. Its topics differ
+ * per device in those ids, while what follows them (`thing/service/SetWeight`) repeats across
+ * devices; so the ids are read directly and the rest is parsed once per distinct text and
+ * remembered. What this finds is what the walk finds: the walk takes the same literal and the
+ * same ids first, and the remainder is walked from the same node; a topic it cannot finish goes
+ * to the full walk, which backtracks into the alternatives (user topics whose productKey is
+ * `sys`).
+ */
+interface DevicePath {
+  readonly prefix: string;
+  readonly ids: number;
+  readonly node: Node;
+}
+
+const DEVICE_PATH: DevicePath | undefined = (() => {
+  let best: DevicePath | undefined;
+  for (const lit of ROOT.literals) {
+    let node = lit.node;
+    let ids = 0;
+    while (node.literals.length === 0 && node.rest === undefined && node.leaf === undefined && node.tails === undefined && node.params.length === 1 && node.params[0]!.suffix === '') {
+      node = node.params[0]!.node;
+      ids++;
+    }
+    if (ids > 0 && (best === undefined || ids > best.ids)) best = { prefix: `/${lit.text}/`, ids, node };
+  }
+  return best;
+})();
+
+// The remainders after the device path, parsed: template and ids, or NO_MATCH. Bounded: cleared
+// whole when full, so hostile streams of distinct remainders cost memory of TAIL_LIMIT entries.
+const TAIL_LIMIT = 4096;
+const NO_MATCH = { found: undefined, values: [] as readonly string[] } as const;
+const remainders = new Map<string, { readonly found: Compiled | undefined; readonly values: readonly string[] }>();
+
+function devicePath(path: DevicePath, topic: string): Compiled | undefined {
+  if (!topic.startsWith(path.prefix)) return undefined;
+  let start = path.prefix.length;
+  for (let d = 0; d < path.ids; d++) {
+    const end = topic.indexOf('/', start);
+    if (end <= start || !clean(topic, start, end)) return undefined;
+    values[count++] = topic.slice(start, end);
+    start = end + 1;
+  }
+  const rest = topic.slice(start);
+  let known = remainders.get(rest);
+  if (known === undefined) {
+    const depth = count;
+    const found = walk(path.node, topic, start);
+    known = found === undefined ? NO_MATCH : { found, values: values.slice(depth, count) };
+    if (remainders.size >= TAIL_LIMIT) remainders.clear();
+    remainders.set(rest, known);
+    return found;
+  }
+  for (let i = 0; i < known.values.length; i++) values[count++] = known.values[i]!;
+  return known.found;
+}
 
 function slotOf(topic: string): number {
   // Eight characters spread over the topic, and its length: one device's topics differ in their
@@ -267,7 +339,7 @@ function clean(topic: string, from: number, to: number): boolean {
 function walk(node: Node, topic: string, start: number): Compiled | undefined {
   const n = topic.length;
   if (node.tails !== undefined) {
-    const t = node.tails.get(topic.slice(start));
+    const t = tailAt(node.tails, topic, start);
     if (t !== undefined) return t;
   }
   // Literal children first, matched in place: no segment is sliced and no '/' searched for.
@@ -309,6 +381,14 @@ function walk(node: Node, topic: string, start: number): Compiled | undefined {
   if (node.rest !== undefined && start < n && clean(topic, start, n)) {
     values[count++] = topic.slice(start);
     return node.rest;
+  }
+  return undefined;
+}
+
+function tailAt(tails: NonNullable<Node['tails']>, topic: string, start: number): Compiled | undefined {
+  const candidates = tails[topic.length - start];
+  if (candidates !== undefined) {
+    for (let i = 0; i < candidates.length; i++) if (topic.startsWith(candidates[i]!.text, start)) return candidates[i]!.found;
   }
   return undefined;
 }

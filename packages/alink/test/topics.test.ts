@@ -135,6 +135,21 @@ describe('formatTopic / parseTopic', () => {
     expect(codeOf(() => formatTopic('propertyPost', { productKey: 'pk1' }))).toBe('invalid_topic_segment');
   });
 
+  it('reads the ids of /sys/ topics and remembers what follows them, per text, not per device', () => {
+    for (let round = 0; round < 2; round++) {
+      for (const dn of ['d-1', 'd-2', 'd-3']) {
+        expect(parseTopic(`/sys/pk/${dn}/thing/service/SetWeight`)).toEqual({ name: 'serviceCall', spec: TOPICS.serviceCall, ids: { productKey: 'pk', deviceName: dn, serviceId: 'SetWeight' } });
+        expect(parseTopic(`/sys/pk/${dn}/thing/service/SetWeight_reply`)?.ids).toEqual({ productKey: 'pk', deviceName: dn, serviceId: 'SetWeight' });
+        expect(parseTopic(`/sys/p+k/${dn}/thing/service/SetWeight`)).toBeUndefined();
+        expect(parseTopic(`/sys/pk/${dn}/thing/nothing/here`)).toBeUndefined();
+        // A remainder that is no /sys/ topic still reaches the user topics behind it.
+        expect(parseTopic(`/sys/${dn}/user/update`)?.ids).toEqual({ productKey: 'sys', deviceName: dn, path: 'update' });
+        expect(parseTopic(`/sys/${dn}/user/a/b`)?.ids).toEqual({ productKey: 'sys', deviceName: dn, path: 'a/b' });
+        expect(parseTopic(`/sys/pk/${dn}/user/a/b`)).toBeUndefined();
+      }
+    }
+  });
+
   it('returns nothing for foreign or invalid topics', () => {
     for (const t of ['', 'sys/pk/dn/thing/event/property/post', '/sys/pk/dn/thing/event/property/post/', '/sys//dn/thing/event/property/post',
       '/sys/pk/dn/thing/event/property', '/sys/+/dn/thing/event/property/post', '/sys/pk/#', '/sys/pk/d\u0000n/thing/enable', '/ext', '/ext/register/x',
