@@ -233,6 +233,7 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
     found = walk(ROOT, topic, 1);
     if (found === undefined) return undefined;
   }
+  if (topic.length > REMEMBERED_LENGTH) return { name: found.name, spec: found.spec, ids: found.ids(values) };
   // Kept in place: a slot's array is made once and overwritten, so remembering allocates nothing.
   const kept = (recentValues[slot] ??= []);
   for (let i = 0; i < count; i++) kept[i] = values[i]!;
@@ -249,6 +250,9 @@ let count = 0;
 // A direct-mapped memory: a new topic overwrites its slot, so a stream of distinct topics
 // costs one store per parse and memory stays at RECENT_SLOTS entries.
 const RECENT_SLOTS = 1024;
+// Only texts this short are remembered (topics here, remainders below): real ones are, and a
+// stream of 64 KiB topics must not pin 1024 of them.
+const REMEMBERED_LENGTH = 256;
 const recentTopic: (string | undefined)[] = new Array<string | undefined>(RECENT_SLOTS).fill(undefined);
 const recentFound: (Compiled | undefined)[] = new Array<Compiled | undefined>(RECENT_SLOTS).fill(undefined);
 const recentValues: (string[] | undefined)[] = new Array<string[] | undefined>(RECENT_SLOTS).fill(undefined);
@@ -303,9 +307,10 @@ function devicePath(path: DevicePath, topic: string): Compiled | undefined {
   if (known === undefined) {
     const depth = count;
     const found = walk(path.node, topic, start);
-    known = found === undefined ? NO_MATCH : { found, values: values.slice(depth, count) };
-    if (remainders.size >= TAIL_LIMIT) remainders.clear();
-    remainders.set(rest, known);
+    if (rest.length <= REMEMBERED_LENGTH) {
+      if (remainders.size >= TAIL_LIMIT) remainders.clear();
+      remainders.set(rest, found === undefined ? NO_MATCH : { found, values: values.slice(depth, count) });
+    }
     return found;
   }
   for (let i = 0; i < known.values.length; i++) values[count++] = known.values[i]!;

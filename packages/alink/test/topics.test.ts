@@ -148,6 +148,12 @@ describe('formatTopic / parseTopic', () => {
         expect(parseTopic(`/sys/pk/${dn}/user/a/b`)).toBeUndefined();
       }
     }
+    // Texts beyond 256 characters are parsed every time rather than remembered: same answers.
+    const long = 'S'.repeat(300);
+    for (let i = 0; i < 2; i++) {
+      expect(parseTopic(`/sys/pk/dn/thing/service/${long}`)?.ids).toEqual({ productKey: 'pk', deviceName: 'dn', serviceId: long });
+      expect(parseTopic(`/ext/rrpc/7/${long}/x`)?.ids).toEqual({ messageId: '7', topic: `${long}/x` });
+    }
   });
 
   it('returns nothing for foreign or invalid topics', () => {

@@ -127,7 +127,8 @@ function enosPassword(algorithm: HashAlgorithm, clientId: string, deviceKey: str
 
 /** A login without a slot: signed in one go the first time, remembered from the second. */
 function signUnremembered(h: number, form: number, algorithm: HashAlgorithm, clientId: string, deviceKey: string, productKey: string, timestamp: string | undefined, secret: string, uppercase: boolean): string {
-  if (firstSighting(h)) {
+  // A secret longer than the table's inline tail is not kept: memory stays at the slots' size.
+  if (secret.length > 64 || firstSighting(h)) {
     return hashHex(algorithm, timestamp !== undefined ? `${contentPrefix(clientId, deviceKey, productKey, true)}${timestamp}` + secret : contentPrefix(clientId, deviceKey, productKey, false) + secret, uppercase);
   }
   const set = (h >>> 1) & (SETS - 1);
