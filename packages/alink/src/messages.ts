@@ -1,8 +1,8 @@
-import { utf8Encode, type Issue } from '@linkwire/base';
+import { checkJsonTree, utf8Encode, type Issue } from '@linkwire/base';
 import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
 import { readRequest, requestFromJson, requestText, replyFromJson, stringifyReply, type AlinkReply, type AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
-import { decodeJson, decodeJsonWalking, forbiddenProto, inexact, stringifyJson, UNSAFE, type AlinkJson, type JsonDecodeOptions } from './json.ts';
+import { decodeJson, decodeJsonWalking, forbiddenProto, stringifyJson, UNSAFE, type AlinkJson, type JsonDecodeOptions } from './json.ts';
 import { formatTopic, parseTopic, type ParsedTopic, type TopicIds } from './topics.ts';
 import type { BodyOf } from './types.ts';
 import { checkProperties, PROPERTY_TOPICS, validateDocument, validateReply, validateRequest } from './validate.ts';
@@ -98,7 +98,7 @@ let extraMembers = false;
 
 function walkPropertyMessage(v: object, maxDepth: number): boolean {
   walked = true;
-  if (Array.isArray(v)) return inexact(v, maxDepth, 1);
+  if (Array.isArray(v)) return checkJsonTree(v, maxDepth, 1);
   let rounded = false;
   const o = v as Record<string, unknown>;
   for (const k in o) {
@@ -110,7 +110,7 @@ function walkPropertyMessage(v: object, maxDepth: number): boolean {
     }
     if (k !== 'id' && k !== 'version' && k !== 'method' && k !== 'sys') extraMembers = true;
     if (typeof x === 'object') {
-      if (x !== null && inexact(x, maxDepth, 2)) rounded = true;
+      if (x !== null && checkJsonTree(x, maxDepth, 2)) rounded = true;
     } else if (typeof x === 'number' && (x > UNSAFE || x < -UNSAFE)) rounded = true;
   }
   return rounded;

@@ -1,8 +1,8 @@
-import type { Issue } from '@linkwire/base';
+import { checkJsonTree, type Issue } from '@linkwire/base';
 import type { TopicName } from './catalogue.ts';
 import type { AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
-import { forbiddenProto, inexact, UNSAFE, type AlinkJson } from './json.ts';
+import { forbiddenProto, UNSAFE, type AlinkJson } from './json.ts';
 import {
   all, anyValue, arr, bool, either, int, intOrDigits, literal, map, nonEmptyStr, obj, oneOfMembers, range, str, type Check,
 } from './schema.ts';
@@ -32,7 +32,7 @@ export function checkProperties(v: unknown, path: string, issues: Issue[], json?
     const x = v[k];
     if (typeof x === 'object') {
       if (x !== null) {
-        if (json !== undefined && inexact(x, json.maxDepth, json.depth + 1)) rounded = true;
+        if (json !== undefined && checkJsonTree(x, json.maxDepth, json.depth + 1)) rounded = true;
         if ('time' in x && 'value' in x) {
           const time = (x as Record<string, unknown>)['time'];
           if (!(typeof time === 'number' && Number.isInteger(time)) && typeof time !== 'bigint' && Object.keys(x).length === 2) {

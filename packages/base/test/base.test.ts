@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  JsonError, concatBytes, constantTimeEqual, constantTimeEqualHex, fromBase64, fromHex, parseJson,
+  JsonError, concatBytes, constantTimeEqual, constantTimeEqualHex, fromBase64, fromHex, parseExactJson, parseJson,
   toBase64, toHex, utf8Decode, utf8Encode, utf8Length, manualClock, seededRandom,
 } from '@linkwire/base';
 import { malformedBase64 } from '@linkwire/base/testing';
@@ -87,6 +87,42 @@ describe('parseJson', () => {
     expect(() => parseJson('{"a":{"__proto__":{"x":1}}}')).toThrowError(expect.objectContaining({ code: 'forbidden_key' }));
     expect(() => parseJson(Uint8Array.of(0x22, 0xff, 0x22))).toThrowError(expect.objectContaining({ code: 'invalid_utf8' }));
     expect(() => parseJson('{')).toThrowError(JsonError);
+  });
+  it('refuses __proto__ however it is spelt (a \\u escape made an own "__proto__" key before)', () => {
+    for (const t of ['{"\\u005f_proto__":{"polluted":1}}', '{"a":[{"__pro\\u0074o__":1}]}', '{"\\u005F\\u005Fproto\\u005F\\u005F":0}']) {
+      expect(() => parseJson(t), t).toThrowError(expect.objectContaining({ code: 'forbidden_key' }));
+      expect(() => parseExactJson(t), t).toThrowError(expect.objectContaining({ code: 'forbidden_key' }));
+      expect(() => parseJson(t, { duplicateKeys: 'reject' }), t).toThrowError(expect.objectContaining({ code: 'forbidden_key' }));
+    }
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+  it('keeps big integers exact on request, refuses duplicate keys on request', () => {
+    expect(parseExactJson('{"id":9007199254740993,"n":[-9007199254740993,1.5,9007199254740991]}')).toEqual({ id: 9007199254740993n, n: [-9007199254740993n, 1.5, 9007199254740991] });
+    expect(parseJson('{"id":9007199254740993}')).toEqual({ id: 9007199254740992 });
+    expect(parseJson('{"a":1,"a":2}')).toEqual({ a: 2 });
+    expect(() => parseJson('{"a":1,"a":2}', { duplicateKeys: 'reject' })).toThrowError(expect.objectContaining({ code: 'duplicate_key' }));
+    expect(parseExactJson('{"a":{"b":1},"c":{"b":2}}', { duplicateKeys: 'reject' })).toEqual({ a: { b: 1 }, c: { b: 2 } });
+  });
+  it('reads what JSON.parse reads, on both paths, and rejects what it rejects', () => {
+    fc.assert(fc.property(fc.oneof(fc.json(), fc.string({ maxLength: 30 })), (s) => {
+      let want: unknown;
+      try {
+        want = JSON.parse(s);
+      } catch {
+        expect(() => parseJson(s)).toThrowError(JsonError);
+        expect(() => parseJson(s, { duplicateKeys: 'reject' })).toThrowError(JsonError);
+        return;
+      }
+      const hasProto = s.includes('__proto__');
+      if (hasProto) return;
+      expect(parseJson(s)).toEqual(want);
+      // The exact parser (taken for a duplicate-key policy) agrees wherever no key repeats.
+      try {
+        expect(parseJson(s, { duplicateKeys: 'reject' })).toEqual(want);
+      } catch (e) {
+        expect((e as JsonError).code).toBe('duplicate_key');
+      }
+    }), { numRuns: numRuns(500) });
   });
   it('never throws anything but JsonError', () => {
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.json()), (s) => {

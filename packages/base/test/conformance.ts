@@ -1,4 +1,4 @@
-import { decodeCbor, encodeCbor, fromHex, toHex, type CborValue } from '@linkwire/base';
+import { decodeCbor, encodeCbor, fromHex, parseExactJson, parseJson, toHex, utf8Encode, type CborValue } from '@linkwire/base';
 import { equal, throwsCode, type ConformanceCase } from '../../../test/conformance/harness.ts';
 
 // RFC 8949 Appendix A examples inside the subset whose encoding is also the shortest form the
@@ -79,6 +79,25 @@ export const cases: ConformanceCase[] = [
       throwsCode(() => decodeCbor(fromHex('f97e00'), { jsonOnly: true }), 'invalid_cbor', 'NaN outside the JSON model');
       throwsCode(() => decodeCbor(fromHex('f93c00'), { floats: false }), 'invalid_cbor', 'floats refused');
       throwsCode(() => encodeCbor(2n ** 64n), 'invalid_value', 'bigint beyond 64 bits');
+    },
+  },
+  {
+    name: 'base: safe JSON (limits, __proto__ in any spelling, exact big integers, duplicate keys)',
+    run() {
+      for (const t of ['{"__proto__":1}', '{"\\u005f_proto__":{"polluted":1}}', '[{"__pro\\u0074o__":1}]']) {
+        throwsCode(() => parseJson(t), 'forbidden_key', t);
+        throwsCode(() => parseJson(t, { duplicateKeys: 'reject' }), 'forbidden_key', `${t}, exact parser`);
+      }
+      equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype untouched');
+      equal(parseExactJson('{"id":9007199254740993,"x":[1.5]}'), { id: 9007199254740993n, x: [1.5] }, 'exact big integer');
+      equal(parseJson(utf8Encode('{"s":"é","a":[true,null]}')), { s: 'é', a: [true, null] }, 'bytes');
+      throwsCode(() => parseJson('{"a":1,"a":2}', { duplicateKeys: 'reject' }), 'duplicate_key', 'duplicate key');
+      throwsCode(() => parseJson('[[[1]]]', { maxDepth: 2 }), 'too_deep', 'depth 3 of 2');
+      throwsCode(() => parseJson('[[[1]]]', { maxDepth: 2, duplicateKeys: 'reject' }), 'too_deep', 'depth 3 of 2, exact parser');
+      throwsCode(() => parseJson('[1]', { maxBytes: 2 }), 'too_large', 'maxBytes');
+      throwsCode(() => parseJson(Uint8Array.of(0x22, 0xff, 0x22)), 'invalid_utf8', 'bad UTF-8');
+      throwsCode(() => parseJson('{'), 'syntax', 'syntax');
+      throwsCode(() => parseJson('['.repeat(5000) + ']'.repeat(5000)), 'too_deep', 'deep nesting without exhausting the stack');
     },
   },
 ];
