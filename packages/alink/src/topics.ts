@@ -209,8 +209,10 @@ export function formatTopicFilter(name: TopicName, ids: Partial<TopicIds> = {}):
 
 /**
  * Recognises a topic: its catalogue name and identifiers, or `undefined` for a topic that is
- * not in the catalogue (or is not a valid topic name). One pass over the topic plus a trie walk
- * — no regular expressions and no scan of the catalogue.
+ * not in the catalogue (or is not a valid topic name). A trie walk over the topic's segments —
+ * no regular expressions and no scan of the catalogue — shortened by two bounded memories: of
+ * recent topics, and of what follows a device's ids on the device path (`/sys/{pk}/{dn}/…`).
+ * Each call returns new objects; `spec` is the catalogue's own, frozen entry.
  *
  * @example
  * parseTopic('/sys/a1B2c3/lamp/thing/service/Reboot_reply')
@@ -303,7 +305,7 @@ function devicePath(path: DevicePath, topic: string): Compiled | undefined {
     start = end + 1;
   }
   const rest = topic.slice(start);
-  let known = remainders.get(rest);
+  const known = remainders.get(rest);
   if (known === undefined) {
     const depth = count;
     const found = walk(path.node, topic, start);
