@@ -69,6 +69,8 @@ const slotProduct: (string | undefined)[] = new Array<string | undefined>(WAYS *
 const slotClient: (string | undefined)[] = new Array<string | undefined>(WAYS * SETS).fill(undefined);
 const slotForm = new Uint8Array(WAYS * SETS);
 const slotSecret: (string | undefined)[] = new Array<string | undefined>(WAYS * SETS).fill(undefined);
+// 1 once a builder has validated the slot's strings (a verifier remembers unvalidated ones).
+const slotChecked = new Uint8Array(WAYS * SETS);
 // Which way of each set is replaced next.
 const nextWay = new Uint8Array(SETS);
 const FORM: Readonly<Record<HashAlgorithm, number>> = { md5: 2, sha1: 4, sha256: 6 };
@@ -101,11 +103,13 @@ function contentPrefix(clientId: string, deviceKey: string, productKey: string, 
   return timestamped ? `clientId${clientId}deviceKey${deviceKey}productKey${productKey}timestamp` : `clientId${clientId}deviceKey${deviceKey}productKey${productKey}`;
 }
 
-const formOf = (algorithm: HashAlgorithm, timestamp: string | undefined): number => FORM[algorithm] | (timestamp === undefined ? 0 : 1);
+/** The digest, whether a timestamp is signed, and an integration channel's login (its own rules). */
+const formOf = (algorithm: HashAlgorithm, timestamp: string | undefined, channel = false): number =>
+  FORM[algorithm] | (timestamp === undefined ? 0 : 1) | (channel ? 8 : 0);
 
 /**
  * The slot holding this login's prefix and secret, or -1. The strings are compared as given:
- * a match means they are the strings a slot was made from, which passed validation then.
+ * a match on a slot a builder made (`slotChecked`) means they passed its validation then.
  */
 function slotOf(h: number, form: number, clientId: string, deviceKey: string, productKey: string, secret: string): number {
   const client = clientId === deviceKey ? undefined : clientId;
@@ -116,17 +120,21 @@ function slotOf(h: number, form: number, clientId: string, deviceKey: string, pr
   return -1;
 }
 
-/** The EnOS signature: hex of the plain digest of `clientId{cid}deviceKey{dk}productKey{pk}timestamp{ms}` + secret. */
-function enosPassword(algorithm: HashAlgorithm, clientId: string, deviceKey: string, productKey: string, timestamp: string | undefined, secret: string, uppercase: boolean): string {
+/**
+ * The EnOS signature: hex of the plain digest of `clientId{cid}deviceKey{dk}productKey{pk}timestamp{ms}` + secret.
+ * `checked`: the caller validated the identifiers (a builder), not just parsed them (a verifier).
+ */
+function enosPassword(algorithm: HashAlgorithm, clientId: string, deviceKey: string, productKey: string, timestamp: string | undefined, secret: string, uppercase: boolean, checked: boolean): string {
   const form = formOf(algorithm, timestamp);
   const h = deviceHash(deviceKey);
   const at = slotOf(h, form, clientId, deviceKey, productKey, secret);
-  if (at >= 0) return prefixes!.hashHex(at, timestamp ?? '', uppercase);
-  return signUnremembered(h, form, algorithm, clientId, deviceKey, productKey, timestamp, secret, uppercase);
+  if (at < 0) return signUnremembered(h, form, algorithm, clientId, deviceKey, productKey, timestamp, secret, uppercase, checked);
+  if (checked) slotChecked[at] = 1;
+  return prefixes!.hashHex(at, timestamp ?? '', uppercase);
 }
 
 /** A login without a slot: signed in one go the first time, remembered from the second. */
-function signUnremembered(h: number, form: number, algorithm: HashAlgorithm, clientId: string, deviceKey: string, productKey: string, timestamp: string | undefined, secret: string, uppercase: boolean): string {
+function signUnremembered(h: number, form: number, algorithm: HashAlgorithm, clientId: string, deviceKey: string, productKey: string, timestamp: string | undefined, secret: string, uppercase: boolean, checked: boolean): string {
   // A secret longer than the table's inline tail is not kept: memory stays at the slots' size.
   if (secret.length > 64 || firstSighting(h)) {
     return hashHex(algorithm, timestamp !== undefined ? `${contentPrefix(clientId, deviceKey, productKey, true)}${timestamp}` + secret : contentPrefix(clientId, deviceKey, productKey, false) + secret, uppercase);
@@ -142,6 +150,7 @@ function signUnremembered(h: number, form: number, algorithm: HashAlgorithm, cli
   slotClient[at] = clientId === deviceKey ? undefined : clientId;
   slotForm[at] = form;
   slotSecret[at] = secret;
+  slotChecked[at] = checked ? 1 : 0;
   return prefixes.hashHex(at, timestamp ?? '', uppercase);
 }
 
@@ -177,26 +186,27 @@ export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { read
   let deviceKey = mode === 4 ? ENOS_CHANNEL_KEY : (options.deviceKey as unknown);
   // The default id is the deviceKey (or the channel's productKey).
   let clientId = options.clientId === undefined && mode !== 4 ? deviceKey : (options.clientId ?? productKey);
-  const form = formOf(algorithm, timestamp);
+  const form = formOf(algorithm, timestamp, mode === 4);
   let h = 0;
   let at = -1;
-  // A device whose prefix is remembered was validated when it was remembered: its strings are
-  // the ones compared here, so the identifiers need no second check.
   if (typeof deviceKey === 'string' && typeof productKey === 'string' && typeof clientId === 'string') {
     h = deviceHash(deviceKey);
     at = slotOf(h, form, clientId, deviceKey, productKey, secret);
   }
-  let password: string;
-  if (at >= 0) password = prefixes!.hashHex(at, timestamp ?? '', uppercase);
-  else {
+  // A slot this builder made holds strings it validated, the ones compared here: a device it
+  // remembers needs no second check of its identifiers.
+  if (at < 0 || slotChecked[at] === 0) {
     productKey = required('productKey', productKey);
     if (mode !== 4) deviceKey = required('deviceKey', deviceKey);
     if (clientId !== deviceKey) clientId = required('clientId', clientId);
     if (mode === 4 && clientId !== productKey) throw new SignError('invalid_field', 'an integration channel (securemode 4) uses the productKey as clientId', 'clientId');
-    // Validation returns the strings it was given: the hash and the miss still hold.
-    if (h === 0) h = deviceHash(deviceKey as string);
-    password = signUnremembered(h, form, algorithm, clientId as string, deviceKey as string, productKey as string, timestamp, secret, uppercase);
+    // Validation returns the strings it was given: the hash and the lookup still hold.
+    if (at >= 0) slotChecked[at] = 1;
+    else if (h === 0) h = deviceHash(deviceKey as string);
   }
+  const password = at >= 0
+    ? prefixes!.hashHex(at, timestamp ?? '', uppercase)
+    : signUnremembered(h, form, algorithm, clientId as string, deviceKey as string, productKey as string, timestamp, secret, uppercase, true);
   let ext = EXT_MODE[mode] + method;
   if (timestamp !== undefined) ext += `,timestamp=${timestamp}`;
   ext = appendExtra(ext, options.extra);
@@ -248,7 +258,7 @@ export function verifyEnosMqttCredentials(
   if (late !== undefined) return late;
   const secret = mode === 2 ? secrets.deviceSecret(productKey, deviceKey) : secrets.productSecret?.(productKey);
   if (secret === undefined) return fail('unknown_device', mode === 2 ? 'unknown device' : 'unknown product');
-  if (!checkEnos(enosPassword(algorithm, parsed.clientId, deviceKey, productKey, timestamp, secret, false), password)) return fail('signature_mismatch', 'signature mismatch');
+  if (!checkEnos(enosPassword(algorithm, parsed.clientId, deviceKey, productKey, timestamp, secret, false, false), password)) return fail('signature_mismatch', 'signature mismatch');
   return { ok: true, productKey, deviceKey, clientId: parsed.clientId, secureMode: mode };
 }
 
@@ -309,7 +319,7 @@ export function enosLoginInfo(options: EnosLoginInfoOptions): EnosLoginInfo {
   const timestamp = required('timestamp', options.timestamp);
   const signMethod = options.signMethod ?? 'sha256';
   const algorithm = enosDigestAlgorithm(signMethod);
-  const sign = enosPassword(algorithm, clientId, deviceKey, productKey, timestamp, secret, !options.lowercase);
+  const sign = enosPassword(algorithm, clientId, deviceKey, productKey, timestamp, secret, !options.lowercase, true);
   const info: EnosLoginInfo = { timestamp: options.timestamp, productKey, deviceKey, clientId, signMethod, sign };
   if (options.cleanSession !== undefined) info.cleanSession = options.cleanSession === true;
   return info;
@@ -348,7 +358,7 @@ export function enosBatchLoginParams(options: {
     const productKey = required('productKey', d.productKey);
     const deviceKey = required('deviceKey', d.deviceKey);
     const { secret, secureMode } = subSecret(d);
-    return { sign: enosPassword(algorithm, clientId, deviceKey, productKey, timestamp, secret, !options.lowercase), secureMode, productKey, deviceKey };
+    return { sign: enosPassword(algorithm, clientId, deviceKey, productKey, timestamp, secret, !options.lowercase, true), secureMode, productKey, deviceKey };
   });
   return { clientId, signMethod, timestamp: options.timestamp, subDevices };
 }
@@ -374,7 +384,7 @@ function verifyEnosSub(
     secureMode = 3;
   }
   if (secret === undefined) return fail('unknown_device', 'unknown device');
-  if (!checkEnos(enosPassword(algorithm, clientId, deviceKey, productKey, timestamp, secret, false), sign)) return fail('signature_mismatch', 'signature mismatch');
+  if (!checkEnos(enosPassword(algorithm, clientId, deviceKey, productKey, timestamp, secret, false, false), sign)) return fail('signature_mismatch', 'signature mismatch');
   return { ok: true, productKey, deviceKey, clientId, secureMode };
 }
 

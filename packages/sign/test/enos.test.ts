@@ -92,6 +92,23 @@ describe('EnOS prefix cache (repeated devices)', () => {
     }
   });
 
+  it('a remembered device skips validation only for strings a builder validated, not ones a verifier saw', () => {
+    const secretText = 'sec-remembered';
+    const bad = { productKey: 'pk', deviceKey: 'dev#1', clientId: 'dev#1', timestamp: '1700000000000' };
+    const content = `clientId${bad.clientId}deviceKey${bad.deviceKey}productKey${bad.productKey}timestamp${bad.timestamp}${secretText}`;
+    const password = digest('sha256', content);
+    for (let i = 0; i < 3; i++) {
+      // The verifier parses, and remembers, identifiers no builder accepts.
+      expect(verifyEnosMqttCredentials(`${bad.clientId}|securemode=2,signmethod=sha256,timestamp=${bad.timestamp}|`, `${bad.deviceKey}&${bad.productKey}`, password, { deviceSecret: () => secretText }).ok).toBe(true);
+      expect(fieldOf(() => enosMqttCredentials({ ...bad, deviceSecret: secretText }))).toBe('deviceKey');
+    }
+    // A channel login remembered by the builder does not vouch for a device login with the same strings.
+    for (let i = 0; i < 3; i++) {
+      expect(enosMqttCredentials({ secureMode: 4, productKey: 'pk', productSecret: secretText, timestamp: '17' }).username).toBe('%channel%&pk');
+    }
+    expect(fieldOf(() => enosMqttCredentials({ secureMode: 2, productKey: 'pk', deviceKey: '%channel%', clientId: 'pk', deviceSecret: secretText, timestamp: '17' }))).toBe('deviceKey');
+  });
+
   it('the PROTOCOL-NOTES vector, signed three times (first login, prefix made, prefix reused)', () => {
     for (let i = 0; i < 3; i++) {
       expect(enosMqttCredentials({ clientId: '123456', deviceKey: 'test', productKey: '654321', timestamp: '1548753362502', deviceSecret: 'abcdefg' }).password)
