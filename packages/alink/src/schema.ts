@@ -1,4 +1,4 @@
-import type { Issue } from '@linkwire/base';
+import { isRecord, type Issue } from '@linkwire/base';
 
 /**
  * A few combinators for the shapes of Alink params. A check appends issues instead of
@@ -10,7 +10,6 @@ const add = (issues: Issue[], path: string, code: string, message: string): void
   issues.push({ path, code, message });
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const anyValue: Check = () => {};
 
@@ -72,7 +71,7 @@ export function obj(required: Readonly<Record<string, Check>>, optional: Readonl
   const req = Object.entries(required);
   const opt = Object.entries(optional);
   return (v, path, issues) => {
-    if (!isObject(v)) return add(issues, path, 'expected_object', `${path} must be an object`);
+    if (!isRecord(v)) return add(issues, path, 'expected_object', `${path} must be an object`);
     for (const [k, check] of req) {
       if (!Object.prototype.hasOwnProperty.call(v, k)) add(issues, `${path}.${k}`, 'missing', `${path}.${k} is required`);
       else check(v[k], `${path}.${k}`, issues);
@@ -86,7 +85,7 @@ export function obj(required: Readonly<Record<string, Check>>, optional: Readonl
 /** At least one of the named members must be present (`deviceName` on Alibaba, `deviceKey` on EnOS). */
 export function oneOfMembers(names: readonly string[], check: Check): Check {
   return (v, path, issues) => {
-    if (!isObject(v)) return;
+    if (!isRecord(v)) return;
     const k = names.find((n) => Object.prototype.hasOwnProperty.call(v, n));
     if (k === undefined) add(issues, `${path}.${names[0]}`, 'missing', `${path} needs one of ${names.join(', ')}`);
     else check(v[k], `${path}.${k}`, issues);
@@ -110,7 +109,7 @@ export function arr(item: Check, max = Infinity): Check {
 /** A map from identifiers to values: keys must be non-empty, at most `max` entries. */
 export function map(value: Check, max = Infinity, tooManyCode = 'too_many'): Check {
   return (v, path, issues) => {
-    if (!isObject(v)) return add(issues, path, 'expected_object', `${path} must be an object`);
+    if (!isRecord(v)) return add(issues, path, 'expected_object', `${path} must be an object`);
     const keys = Object.keys(v);
     const count = keys.length;
     for (const k of keys) {

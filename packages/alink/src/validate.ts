@@ -1,4 +1,4 @@
-import { checkJsonTree, type Issue } from '@linkwire/base';
+import { checkJsonTree, isRecord, type Issue } from '@linkwire/base';
 import type { TopicName } from './catalogue.ts';
 import type { AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
@@ -10,7 +10,6 @@ import {
 /** The platform refuses a property post with more than 200 properties (code 6106). */
 export const MAX_PROPERTIES = 200;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Property params: identifiers to values in either form, plain (`"Power": "on"`) or timed
@@ -23,7 +22,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Returns true if an integer beyond 2^53 may have been rounded.
  */
 export function checkProperties(v: unknown, path: string, issues: Issue[], json?: { readonly maxDepth: number; readonly depth: number }): boolean {
-  if (!isObject(v)) return void issues.push({ path, code: 'expected_object', message: `${path} must be an object` }), false;
+  if (!isRecord(v)) return void issues.push({ path, code: 'expected_object', message: `${path} must be an object` }), false;
   let rounded = false;
   let count = 0;
   for (const k in v) {

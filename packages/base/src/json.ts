@@ -33,6 +33,11 @@ export type JsonWalk = (value: object, maxDepth: number, depth: number) => boole
 
 const MAX_SAFE = 9007199254740991;
 
+/** An object that is not null and not an array: what a parsed JSON object looks like. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /**
  * Parses untrusted JSON: bounded in size and depth, strict UTF-8, and a `__proto__` key (also
  * spelt with `\u` escapes) is refused, so that no later merge can reach an object's prototype

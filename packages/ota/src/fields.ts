@@ -3,7 +3,7 @@
  * message) instead of throwing, so a decoder reports every problem of a message at once.
  * @module
  */
-import { JsonError, parseJson, type Issue, type JsonValue } from '@linkwire/base';
+import { isRecord, JsonError, parseJson, type Issue, type JsonValue } from '@linkwire/base';
 import { OtaError } from './errors.ts';
 import type { DigestMethod } from './digest.ts';
 
@@ -35,7 +35,7 @@ export function parsePayload(payload: string | Uint8Array, what: string, maxByte
 }
 
 export function isObject(v: JsonValue | undefined): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return isRecord(v);
 }
 
 export function own(o: JsonObject, key: string): JsonValue | undefined {

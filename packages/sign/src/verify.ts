@@ -1,4 +1,4 @@
-import { constantTimeEqualHex } from '@linkwire/base';
+import { constantTimeEqualHex, isRecord } from '@linkwire/base';
 import type { HashAlgorithm } from '@linkwire/hash';
 import { SignError } from './errors.ts';
 
@@ -86,7 +86,7 @@ export function checkSignature(expected: string, presented: unknown): VerifyFail
 
 /** A plain record with string keys, or undefined: what a parsed JSON object must look like here. */
 export function asRecord(value: unknown): Readonly<Record<string, unknown>> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return isRecord(value) ? value : undefined;
 }
 
 /** A field as the string the signer put into its content: strings as they are, numbers and booleans as text. */

@@ -1,7 +1,8 @@
+import { isRecord } from '@linkwire/base';
 import type { TslValidator } from './compile.ts';
 import type { TslIssue } from './errors.ts';
 import { TSL_LIMITS } from './model.ts';
-import { isDate, isObject, put, type Ctx } from './nodes.ts';
+import { isDate, put, type Ctx } from './nodes.ts';
 import { childPath, error, indexPath, show, warning } from './paths.ts';
 import { VALID, finish, internalsOf, type Internals, type TslResult } from './result.ts';
 
@@ -32,7 +33,7 @@ const isKey = (v: unknown): v is string => typeof v === 'string' && v.length > 0
 
 /** The validator of an Alibaba `{productKey, deviceName}` identity, or undefined when it is malformed or unknown. */
 function identityTarget(self: TslValidator, lookup: TslLookup | undefined, id: unknown): Internals | undefined {
-  if (!isObject(id)) return undefined;
+  if (!isRecord(id)) return undefined;
   for (const k in id) if (k !== 'productKey' && k !== 'deviceName') return undefined;
   const pk = id['productKey'];
   const dn = id['deviceName'];
@@ -40,7 +41,7 @@ function identityTarget(self: TslValidator, lookup: TslLookup | undefined, id: u
 }
 
 function identityExplain(self: TslValidator, lookup: TslLookup | undefined, id: unknown, path: string, ctx: Ctx, strict: boolean): Internals | undefined {
-  if (!isObject(id)) {
+  if (!isRecord(id)) {
     ctx.issues.push(error(path, id === undefined ? 'missing' : 'not_object', `identity {productKey, deviceName} is required, got ${show(id)}`));
     return undefined;
   }
@@ -86,7 +87,7 @@ function setAt(out: unknown[] | undefined, src: readonly unknown[], i: number, r
 // ---------------------------------------------------------------- EnOS measure point batches
 
 function flagsTest(message: unknown): boolean {
-  if (!isObject(message)) return true;
+  if (!isRecord(message)) return true;
   for (const f of FLAGS) {
     const x = message[f];
     if (x !== undefined && typeof x !== 'boolean') return false;
@@ -95,7 +96,7 @@ function flagsTest(message: unknown): boolean {
 }
 
 function pointsElementTest(self: TslValidator, selfI: Internals, el: unknown, lookup: TslLookup | undefined): boolean {
-  if (!isObject(el)) return false;
+  if (!isRecord(el)) return false;
   let target = selfI;
   const pk = el['productKey'];
   const dk = el['deviceKey'];
@@ -132,7 +133,7 @@ export function measurepointBatch(self: TslValidator, selfI: Internals, params: 
   const strict = selfI.strict;
   const ctx: Ctx = { issues: [], coerce: selfI.coerce };
   let skip = false;
-  if (isObject(message)) {
+  if (isRecord(message)) {
     for (const f of FLAGS) {
       const x = message[f];
       if (x !== undefined && typeof x !== 'boolean') ctx.issues.push(error(f, 'type', `${f} must be a boolean, got ${show(x)}`));
@@ -153,7 +154,7 @@ export function measurepointBatch(self: TslValidator, selfI: Internals, params: 
 }
 
 function pointsElement(self: TslValidator, selfI: Internals, el: unknown, base: string, lookup: TslLookup | undefined, ctx: Ctx, strict: boolean, skip: boolean): unknown {
-  if (!isObject(el)) {
+  if (!isRecord(el)) {
     ctx.issues.push(error(base, 'not_object', `expected {productKey?, deviceKey?, measurepoints, time?}, got ${show(el)}`));
     return el;
   }
@@ -188,7 +189,7 @@ function pointsElement(self: TslValidator, selfI: Internals, el: unknown, base: 
 const { maxPropertiesPerPost: MAX_PROPS, maxEventsPerPack: MAX_EVENTS, maxSubDevicesPerPack: MAX_SUBS } = TSL_LIMITS;
 
 function packTest(self: TslValidator, selfI: Internals, params: unknown, lookup: TslLookup | undefined): boolean {
-  if (!isObject(params)) return false;
+  if (!isRecord(params)) return false;
   let nProps = 0;
   let nEvents = 0;
   for (const k in params) {
@@ -215,7 +216,7 @@ function packTest(self: TslValidator, selfI: Internals, params: unknown, lookup:
 }
 
 function packDeviceTest(self: TslValidator, lookup: TslLookup | undefined, d: unknown): boolean {
-  if (!isObject(d)) return false;
+  if (!isRecord(d)) return false;
   const t = identityTarget(self, lookup, d['identity']);
   if (t === undefined) return false;
   for (const k in d) {
@@ -227,7 +228,7 @@ function packDeviceTest(self: TslValidator, lookup: TslLookup | undefined, d: un
 
 function countKeys(v: unknown): number {
   let n = 0;
-  if (isObject(v)) for (const _ in v) n++;
+  if (isRecord(v)) for (const _ in v) n++;
   return n;
 }
 
@@ -235,7 +236,7 @@ export function packPost(self: TslValidator, selfI: Internals, params: unknown, 
   if (packTest(self, selfI, params, lookup)) return VALID;
   const strict = selfI.strict;
   const ctx: Ctx = { issues: [], coerce: selfI.coerce };
-  if (!isObject(params)) {
+  if (!isRecord(params)) {
     ctx.issues.push(error('params', 'not_object', `params must be an object, got ${show(params)}`));
     return finish(ctx, params, params);
   }
@@ -261,8 +262,8 @@ export function packPost(self: TslValidator, selfI: Internals, params: unknown, 
         for (let i = 0; i < x.length; i++) {
           const d: unknown = x[i];
           const base = indexPath(at, i);
-          nProps += isObject(d) ? countKeys(d['properties']) : 0;
-          nEvents += isObject(d) ? countKeys(d['events']) : 0;
+          nProps += isRecord(d) ? countKeys(d['properties']) : 0;
+          nEvents += isRecord(d) ? countKeys(d['events']) : 0;
           if (!packDeviceTest(self, lookup, d)) subs = setAt(subs, x, i, packDevice(self, lookup, d, base, ctx, strict));
         }
         if (subs !== undefined) r = subs;
@@ -281,7 +282,7 @@ export function packPost(self: TslValidator, selfI: Internals, params: unknown, 
 }
 
 function packDevice(self: TslValidator, lookup: TslLookup | undefined, d: unknown, base: string, ctx: Ctx, strict: boolean): unknown {
-  if (!isObject(d)) {
+  if (!isRecord(d)) {
     ctx.issues.push(error(base, 'not_object', `expected {identity, properties?, events?}, got ${show(d)}`));
     return d;
   }
@@ -310,7 +311,7 @@ function packDevice(self: TslValidator, lookup: TslLookup | undefined, d: unknow
 // ---------------------------------------------------------------- Alibaba history post
 
 function historyDeviceTest(self: TslValidator, el: unknown, lookup: TslLookup | undefined): boolean {
-  if (!isObject(el)) return false;
+  if (!isRecord(el)) return false;
   const t = identityTarget(self, lookup, el['identity']);
   if (t === undefined) return false;
   for (const k in el) {
@@ -351,7 +352,7 @@ export function historyPost(self: TslValidator, selfI: Internals, params: unknow
 }
 
 function historyDevice(self: TslValidator, lookup: TslLookup | undefined, el: unknown, base: string, ctx: Ctx, strict: boolean): unknown {
-  if (!isObject(el)) {
+  if (!isRecord(el)) {
     ctx.issues.push(error(base, 'not_object', `expected {identity, properties?, events?}, got ${show(el)}`));
     return el;
   }
@@ -391,7 +392,7 @@ function registerTest(self: TslValidator, params: unknown, lookup: TslLookup | u
   if (!Array.isArray(params)) return false;
   for (let i = 0; i < params.length; i++) {
     const el: unknown = params[i];
-    if (!isObject(el)) return false;
+    if (!isRecord(el)) return false;
     const attrs = el['deviceAttributes'];
     if (attrs === undefined) continue;
     const pk = el['productKey'];
@@ -414,7 +415,7 @@ export function deviceRegister(self: TslValidator, selfI: Internals, params: unk
   for (let i = 0; i < params.length; i++) {
     const el: unknown = params[i];
     const base = indexPath('params', i);
-    if (!isObject(el)) {
+    if (!isRecord(el)) {
       ctx.issues.push(error(base, 'not_object', `expected a sub-device {productKey, deviceKey?, deviceName, timezone, deviceAttributes?}, got ${show(el)}`));
       continue;
     }

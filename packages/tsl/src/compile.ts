@@ -1,7 +1,8 @@
+import { isRecord } from '@linkwire/base';
 import type { TslIssue } from './errors.ts';
 import { deviceRegister, historyPost, measurepointBatch, packPost, type TslLookup } from './batch.ts';
 import { PROPERTY_GET_METHOD, PROPERTY_SET_METHOD, TSL_LIMITS, type TslModel, type TslProperty } from './model.ts';
-import { compileType, explain, isDate, isObject, keyAt, makeKeys, paramSet, put, test, type Ctx, type Node, type Policy } from './nodes.ts';
+import { compileType, explain, isDate, keyAt, makeKeys, paramSet, put, test, type Ctx, type Node, type Policy } from './nodes.ts';
 import { childPath, error, indexPath, show, warning } from './paths.ts';
 import { VALID, finish, internalsOf, type Internals, type TslResult } from './result.ts';
 
@@ -117,7 +118,7 @@ function wrappedTest(p: PostNode, v: unknown): boolean {
 }
 
 function isWrapped(p: PostNode, v: unknown): v is Record<string, unknown> {
-  return p.wrappable && isObject(v) && Object.prototype.hasOwnProperty.call(v, 'value');
+  return p.wrappable && isRecord(v) && Object.prototype.hasOwnProperty.call(v, 'value');
 }
 
 function postExplain(p: PostNode, v: unknown, path: string, ctx: Ctx): unknown {
@@ -250,9 +251,9 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   }
 
   function propertyMap(params: unknown, base: string, set: boolean): TslResult {
-    if (isObject(params) && (set ? scanSet(params) : scanPost(params))) return VALID;
+    if (isRecord(params) && (set ? scanSet(params) : scanPost(params))) return VALID;
     const ctx = newCtx();
-    if (!isObject(params)) {
+    if (!isRecord(params)) {
       ctx.issues.push(error(base, 'not_object', `params must be an object, got ${show(params)}`));
       return finish(ctx, params, params);
     }
@@ -329,7 +330,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
    * measure points (`measurepoints`). Anything else in params follows the policy.
    */
   function envelope(params: unknown, body: string, bodyTest: (v: unknown) => boolean, bodyExplain: (v: unknown, path: string, ctx: Ctx) => unknown, timed = true): TslResult {
-    if (isObject(params)) {
+    if (isRecord(params)) {
       let fast = true;
       let hasBody = false;
       for (const k in params) {
@@ -342,7 +343,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       if (fast && hasBody) return VALID;
     }
     const ctx = newCtx();
-    if (!isObject(params)) {
+    if (!isRecord(params)) {
       ctx.issues.push(error('params', 'not_object', `params must be an object, got ${show(params)}`));
       return finish(ctx, params, params);
     }
@@ -392,7 +393,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
 
   /** The number of measure points, or -1 when one fails. */
   function pointsCount(v: unknown): number {
-    if (!isObject(v)) return -1;
+    if (!isRecord(v)) return -1;
     let hint = 0;
     let n = 0;
     for (const k in v) {
@@ -412,7 +413,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
    * `value`, whatever the policy of the validator the point's device has.
    */
   function pointsExplain(v: unknown, path: string, ctx: Ctx, skip = false): unknown {
-    if (!isObject(v)) {
+    if (!isRecord(v)) {
       ctx.issues.push(error(path, 'not_object', `measurepoints must be an object, got ${show(v)}`));
       return v;
     }
@@ -472,7 +473,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   }
 
   function stampExplain(node: Node, v: unknown, path: string, ctx: Ctx, timeRequired: boolean): unknown {
-    if (!isObject(v)) {
+    if (!isRecord(v)) {
       ctx.issues.push(error(path, 'not_object', `expected {value, time${timeRequired ? '' : '?'}}, got ${show(v)}`));
       return v;
     }
@@ -493,7 +494,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
 
   /** Properties of a pack or history post: the number of entries, or -1 when one fails. */
   function stampedTest(v: unknown, timeRequired: boolean): number {
-    if (!isObject(v)) return -1;
+    if (!isRecord(v)) return -1;
     let hint = 0;
     let n = 0;
     for (const k in v) {
@@ -506,7 +507,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   }
 
   function eventsTest(v: unknown, timeRequired: boolean): number {
-    if (!isObject(v)) return -1;
+    if (!isRecord(v)) return -1;
     let n = 0;
     for (const k in v) {
       const e = events.get(k);
@@ -520,7 +521,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   // any mismatch (no dropping), so unknown identifiers are errors under both policies here.
   function stampedMapExplain(v: unknown, path: string, ctx: Ctx, timeRequired: boolean, ofEvents: boolean): unknown {
     const what = ofEvents ? 'event' : 'property';
-    if (!isObject(v)) {
+    if (!isRecord(v)) {
       ctx.issues.push(error(path, 'not_object', `${ofEvents ? 'events' : 'properties'} must be an object, got ${show(v)}`));
       return v;
     }
@@ -549,7 +550,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   const attrIndex = attrKeys.index;
 
   function attrsTest(v: unknown): boolean {
-    if (!isObject(v)) return false;
+    if (!isRecord(v)) return false;
     let hint = 0;
     for (const k in v) {
       const i = keyAt(attrKeys, k, hint);
@@ -565,7 +566,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   }
 
   function attrsExplain(v: unknown, path: string, ctx: Ctx): unknown {
-    if (!isObject(v)) {
+    if (!isRecord(v)) {
       ctx.issues.push(error(path, 'not_object', `attributes must be an object, got ${show(v)}`));
       return v;
     }
@@ -635,7 +636,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   // A get reply carries current values of any readable property, in the bare form.
   function replyOfGet(data: unknown): TslResult {
     if (isEmpty(data)) return VALID;
-    if (isObject(data)) {
+    if (isRecord(data)) {
       let fast = true;
       for (const k in data) {
         const p = props.get(k);
@@ -647,7 +648,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       if (fast) return VALID;
     }
     const ctx = newCtx();
-    if (!isObject(data)) {
+    if (!isRecord(data)) {
       ctx.issues.push(error('data', 'not_object', `data must be an object, got ${show(data)}`));
       return finish(ctx, data, data);
     }

@@ -1,4 +1,4 @@
-import { parseJson } from '@linkwire/base';
+import { isRecord, parseJson } from '@linkwire/base';
 import { TslError, type TslIssue } from './errors.ts';
 import type { TslModel, TslParam, TslProfile } from './model.ts';
 import { isTslIdentifier } from './parse.ts';
@@ -32,7 +32,6 @@ export interface TslExtInfoResult {
 }
 
 type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Parses TSL extended information and, given the product's model, checks that every
@@ -56,13 +55,13 @@ export function parseTslExtInfo(input: string | Uint8Array | unknown, model?: Ts
     }
   }
   const issues: TslIssue[] = [];
-  if (!isObject(doc)) {
+  if (!isRecord(doc)) {
     issues.push(error('', 'not_object', `extended information is a JSON object, got ${show(doc)}`));
     return { ok: false, ext: { profile: {}, properties: [], events: [], services: [] }, issues };
   }
   const profile: { productKey?: string } = {};
   const p = doc['profile'];
-  if (isObject(p) && typeof p['productKey'] === 'string') {
+  if (isRecord(p) && typeof p['productKey'] === 'string') {
     profile.productKey = p['productKey'];
     const want = model?.profile.productKey;
     if (want !== undefined && want !== profile.productKey) {
@@ -108,7 +107,7 @@ function entries(raw: unknown, path: string, issues: TslIssue[], exists: (id: st
     if (!exists(entry.identifier)) {
       issues.push(error(`${at}.identifier`, 'unknown_identifier', `${JSON.stringify(entry.identifier)} is not defined by the model`));
     }
-    if (params === undefined || !isObject(item)) {
+    if (params === undefined || !isRecord(item)) {
       out.push(entry);
       return;
     }
@@ -145,7 +144,7 @@ function paramEntries(raw: unknown, path: string, issues: TslIssue[], defined: r
 }
 
 function readEntry(item: unknown, path: string, issues: TslIssue[]): TslExtEntry | undefined {
-  if (!isObject(item)) {
+  if (!isRecord(item)) {
     issues.push(error(path, 'not_object', `expected an object, got ${show(item)}`));
     return undefined;
   }

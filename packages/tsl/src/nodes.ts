@@ -1,3 +1,4 @@
+import { isRecord } from '@linkwire/base';
 import type { TslIssue } from './errors.ts';
 import { TSL_LIMITS, type TslDataType, type TslParam } from './model.ts';
 import { childPath, error, indexPath, show, warning } from './paths.ts';
@@ -52,7 +53,6 @@ export interface Ctx {
 const NUMBER_TEXT = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 const hasOwn = Object.prototype.hasOwnProperty;
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function node(kind: number, type: Node['type'], fields: Partial<Node>): Node {
   return {
@@ -263,7 +263,7 @@ function explainArray(n: Node, v: unknown, path: string, ctx: Ctx): unknown {
 }
 
 function explainObject(n: Node, v: unknown, path: string, ctx: Ctx): unknown {
-  if (!isObject(v)) {
+  if (!isRecord(v)) {
     ctx.issues.push(error(path, 'not_object', `expected an object, got ${show(v)}`));
     return v;
   }

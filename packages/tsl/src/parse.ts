@@ -1,4 +1,4 @@
-import { parseJson, type JsonLimits } from '@linkwire/base';
+import { isRecord, parseJson, type JsonLimits } from '@linkwire/base';
 import { TslError, type TslIssue } from './errors.ts';
 import {
   PROPERTY_GET_METHOD,
@@ -66,7 +66,7 @@ export function parseTsl(input: string | Uint8Array | unknown, options?: TslPars
   const issues: TslIssue[] = [];
   // A thing.dsltemplate.get reply (§9.9) carries the model in `data`: read it there rather than
   // return an empty model that validates nothing.
-  if (isObject(doc) && isObject(doc['data']) && !('properties' in doc || 'events' in doc || 'services' in doc || 'profile' in doc)) {
+  if (isRecord(doc) && isRecord(doc['data']) && !('properties' in doc || 'events' in doc || 'services' in doc || 'profile' in doc)) {
     issues.push(warning('', 'reply_envelope', 'the input is an Alink reply; the model was read from its data'));
     doc = doc['data'];
   }
@@ -75,17 +75,16 @@ export function parseTsl(input: string | Uint8Array | unknown, options?: TslPars
 }
 
 type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const own = (o: Obj, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
 function readModel(doc: unknown, issues: TslIssue[]): TslModel {
-  if (!isObject(doc)) {
+  if (!isRecord(doc)) {
     issues.push(error('', 'not_object', `a TSL document is a JSON object, got ${show(doc)}`));
     return { profile: {}, properties: [], events: [], services: [] };
   }
   const profile: { productKey?: string; deviceName?: string } = {};
   const p = own(doc, 'profile');
-  if (isObject(p)) {
+  if (isRecord(p)) {
     const pk = optString(p, 'productKey', 'profile', issues);
     const dn = optString(p, 'deviceName', 'profile', issues);
     if (pk !== undefined) profile.productKey = pk;
@@ -128,7 +127,7 @@ function readList<T extends { identifier: string }>(
   const seen = new Set<string>();
   raw.forEach((item, i) => {
     const path = indexPath(key, i);
-    if (!isObject(item)) {
+    if (!isRecord(item)) {
       issues.push(error(path, 'not_object', `expected an object, got ${show(item)}`));
       return;
     }
@@ -205,7 +204,7 @@ function readParams(raw: unknown, path: string, issues: TslIssue[], depth = 0): 
   const seen = new Set<string>();
   raw.forEach((item, i) => {
     const p = indexPath(path, i);
-    if (!isObject(item)) {
+    if (!isRecord(item)) {
       issues.push(error(p, 'not_object', `a parameter is an object, got ${show(item)}`));
       return;
     }
@@ -307,7 +306,7 @@ function readDataType(raw: unknown, path: string, issues: TslIssue[], inArray: b
     issues.push(error(path, 'too_deep', `data types nest deeper than ${MAX_TYPE_DEPTH} levels`));
     return undefined;
   }
-  if (!isObject(raw)) {
+  if (!isRecord(raw)) {
     issues.push(error(path, raw === undefined ? 'missing' : 'not_object', `dataType must be an object, got ${show(raw)}`));
     return undefined;
   }
@@ -319,7 +318,7 @@ function readDataType(raw: unknown, path: string, issues: TslIssue[], inArray: b
   const specsRaw = own(raw, 'specs');
   const specPath = `${path}.specs`;
   let specs: Obj = {};
-  if (isObject(specsRaw)) specs = specsRaw;
+  if (isRecord(specsRaw)) specs = specsRaw;
   else if (specsRaw !== undefined && specsRaw !== null && !(type === 'struct' && Array.isArray(specsRaw))) {
     if (!(typeof specsRaw === 'string' && specsRaw === '')) {
       issues.push(error(specPath, 'not_object', `specs must be an object, got ${show(specsRaw)}`));
