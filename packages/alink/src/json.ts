@@ -46,8 +46,6 @@ export function decodeJsonWalking(input: Uint8Array | string, options: JsonDecod
 
 const DEFAULTS: JsonReadOptions = { maxBytes: DEFAULT_MAX_BYTES, maxDepth: DEFAULT_MAX_DEPTH };
 
-export const UNSAFE = 9007199254740991;
-
 export const forbiddenProto = (): AlinkError => new AlinkError('forbidden_key', 'JSON object key "__proto__" is not accepted');
 
 /**

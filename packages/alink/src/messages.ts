@@ -2,7 +2,7 @@ import { checkJsonTree, utf8Encode, type Issue } from '@linkwire/base';
 import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
 import { readRequest, requestFromJson, requestText, replyFromJson, stringifyReply, type AlinkReply, type AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
-import { decodeJson, decodeJsonWalking, forbiddenProto, stringifyJson, UNSAFE, type AlinkJson, type JsonDecodeOptions } from './json.ts';
+import { decodeJson, decodeJsonWalking, forbiddenProto, stringifyJson, type AlinkJson, type JsonDecodeOptions } from './json.ts';
 import { formatTopic, parseTopic, type ParsedTopic, type TopicIds } from './topics.ts';
 import type { BodyOf } from './types.ts';
 import { checkProperties, PROPERTY_TOPICS, validateDocument, validateReply, validateRequest } from './validate.ts';
@@ -111,7 +111,7 @@ function walkPropertyMessage(v: object, maxDepth: number): boolean {
     if (k !== 'id' && k !== 'version' && k !== 'method' && k !== 'sys') extraMembers = true;
     if (typeof x === 'object') {
       if (x !== null && checkJsonTree(x, maxDepth, 2)) rounded = true;
-    } else if (typeof x === 'number' && (x > UNSAFE || x < -UNSAFE)) rounded = true;
+    } else if (typeof x === 'number' && (x > Number.MAX_SAFE_INTEGER || x < -Number.MAX_SAFE_INTEGER)) rounded = true;
   }
   return rounded;
 }

@@ -2,7 +2,7 @@ import { checkJsonTree, isRecord, type Issue } from '@linkwire/base';
 import type { TopicName } from './catalogue.ts';
 import type { AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
-import { forbiddenProto, UNSAFE, type AlinkJson } from './json.ts';
+import { forbiddenProto, type AlinkJson } from './json.ts';
 import {
   all, anyValue, arr, bool, either, int, intOrDigits, literal, map, nonEmptyStr, obj, oneOfMembers, range, str, type Check,
 } from './schema.ts';
@@ -39,7 +39,7 @@ export function checkProperties(v: unknown, path: string, issues: Issue[], json?
           }
         }
       }
-    } else if (typeof x === 'number' && (!Number.isFinite(x) || x > UNSAFE || x < -UNSAFE)) {
+    } else if (typeof x === 'number' && (!Number.isFinite(x) || x > Number.MAX_SAFE_INTEGER || x < -Number.MAX_SAFE_INTEGER)) {
       if (!Number.isFinite(x)) issues.push({ path: `${path}.${k}`, code: 'expected_number', message: `${path}.${k} must be finite` });
       else rounded = true;
     }

@@ -31,8 +31,6 @@ export type ExactJsonValue = null | boolean | number | bigint | string | ExactJs
  */
 export type JsonWalk = (value: object, maxDepth: number, depth: number) => boolean;
 
-const MAX_SAFE = 9007199254740991;
-
 /** An object that is not null and not an array: what a parsed JSON object looks like. */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,7 +95,7 @@ export function checkJsonTree(v: object, maxDepth: number, depth: number): boole
       const x: unknown = v[i];
       if (typeof x === 'object') {
         if (x !== null && checkJsonTree(x, maxDepth, depth + 1)) rounded = true;
-      } else if (typeof x === 'number' && (x > MAX_SAFE || x < -MAX_SAFE)) rounded = true;
+      } else if (typeof x === 'number' && (x > Number.MAX_SAFE_INTEGER || x < -Number.MAX_SAFE_INTEGER)) rounded = true;
     }
     return rounded;
   }
@@ -108,7 +106,7 @@ export function checkJsonTree(v: object, maxDepth: number, depth: number): boole
     const x: unknown = (v as Record<string, unknown>)[k];
     if (typeof x === 'object') {
       if (x !== null && checkJsonTree(x, maxDepth, depth + 1)) rounded = true;
-    } else if (typeof x === 'number' && (x > MAX_SAFE || x < -MAX_SAFE)) rounded = true;
+    } else if (typeof x === 'number' && (x > Number.MAX_SAFE_INTEGER || x < -Number.MAX_SAFE_INTEGER)) rounded = true;
   }
   return rounded;
 }

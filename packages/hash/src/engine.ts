@@ -1,4 +1,4 @@
-import { utf8Encode } from '@linkwire/base';
+import { concatBytes, utf8Encode } from '@linkwire/base';
 import type { BackendName, HashAlgorithm, HashInput } from './types.ts';
 
 /**
@@ -63,11 +63,7 @@ export function prefixObjects(engine: Pick<Engine, 'prefix'>, size: number): Eng
   const withTail = (slot: number, data: HashInput): HashInput => {
     const tail = tails[slot]!;
     if (tail.length === 0) return data;
-    const head = typeof data === 'string' ? utf8Encode(data) : data;
-    const all = new Uint8Array(head.length + tail.length);
-    all.set(head);
-    all.set(tail, head.length);
-    return all;
+    return concatBytes(typeof data === 'string' ? utf8Encode(data) : data, tail);
   };
   return {
     set(slot, algorithm, prefix, tail) {

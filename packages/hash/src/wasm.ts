@@ -337,6 +337,15 @@ function engineOver(kernel: Kernel): Engine {
     }
   };
 
+  /** The digest of a saved context continued with data (and a tail), streamed through the input window. */
+  const finishFrom = (algorithm: HashAlgorithm, state: Uint8Array, data: HashInput, tail: Uint8Array | undefined): Uint8Array => {
+    const c = fresh(algorithm);
+    c.saved.set(state);
+    update(c, data);
+    if (tail !== undefined) update(c, tail);
+    return digest(c);
+  };
+
   // Prefix states side by side in one arena, 128 bytes (the context) a slot: a table of
   // thousands of devices stays a few hundred KiB of contiguous memory, where separate prefix
   // objects (a closure, a context copy and its buffer each) scattered over the heap and cost
@@ -369,13 +378,8 @@ function engineOver(kernel: Kernel): Engine {
       for (let i = 0, from = slot * TAIL; i < t; i++) mem[INPUT + n + i] = tails![from + i]!;
       return n + t;
     };
-    const long = (slot: number, data: HashInput): Uint8Array => {
-      const c = fresh(ALGORITHMS[algs[slot]!]!);
-      c.saved.set(arenaBytes.subarray(slot * CONTEXT, (slot + 1) * CONTEXT));
-      update(c, data);
-      if (tailLength[slot]! > 0) update(c, tailOf(slot));
-      return digest(c);
-    };
+    const long = (slot: number, data: HashInput): Uint8Array =>
+      finishFrom(ALGORITHMS[algs[slot]!]!, arenaBytes.subarray(slot * CONTEXT, (slot + 1) * CONTEXT), data, tailLength[slot]! > 0 ? tailOf(slot) : undefined);
     return {
       set(slot, algorithm, prefix, tail) {
         const alg = ALG[algorithm];
@@ -450,12 +454,7 @@ function engineOver(kernel: Kernel): Engine {
         context.set(saved);
         kernel.finish(alg, stage(alg, suffix), hex);
       };
-      const long = (suffix: HashInput): Uint8Array => {
-        const c = fresh(algorithm);
-        c.saved.set(saved);
-        update(c, suffix);
-        return digest(c);
-      };
+      const long = (suffix: HashInput): Uint8Array => finishFrom(algorithm, saved, suffix, undefined);
       return {
         hash(suffix) {
           if (!fits(suffix)) return long(suffix);
