@@ -172,7 +172,7 @@ describe('createMqttClient: CONNACK refusals', () => {
       await settle();
       h.net.last().open();
       h.net.last().reply({ type: 'connack', sessionPresent: false, returnCode: code });
-      const disconnected = h.events.find((e) => e.type === 'disconnected') as { reason: MqttConnectError };
+      const disconnected = h.events.find((e) => e.type === 'disconnected') as unknown as { reason: MqttConnectError };
       expect(disconnected.reason).toBeInstanceOf(MqttConnectError);
       expect(disconnected.reason.returnCode).toBe(code);
       if (fatal) {
@@ -211,7 +211,7 @@ describe('createMqttClient: after a reconnect', () => {
     h.net.last().drop(new Error('cut'));
     await nextAttempt(h);
     h.net.last().accept(false);
-    const subs = h.net.last().received.filter((p) => p.type === 'subscribe') as { messageId: number; subscriptions: unknown[] }[];
+    const subs = h.net.last().received.filter((p) => p.type === 'subscribe') as unknown as { messageId: number; subscriptions: unknown[] }[];
     expect(subs.map((p) => p.subscriptions)).toEqual([[{ topic: 'a/+', qos: 1 }, { topic: 'b/#', qos: 0 }], [{ topic: 'c', qos: 1 }]]);
     h.net.last().reply({ type: 'suback', messageId: subs[0]!.messageId, granted: [1, 0] }, { type: 'suback', messageId: subs[1]!.messageId, granted: [1] });
     expect(await pending).toEqual([1]);
@@ -394,7 +394,7 @@ describe('createMqttClient: bad input from the broker ends the connection with a
       const h = await connectedHarness({ maxPacketSize: 1000 });
       const p = h.client.publish('t', 'survives', { qos: 1 });
       inject(h.net.last());
-      const d = h.events.find((e) => e.type === 'disconnected') as { reason: { code: string; name: string } };
+      const d = h.events.find((e) => e.type === 'disconnected') as unknown as { reason: { code: string; name: string } };
       expect(d.reason.name).toMatch(/^Mqtt(Decode)?Error$/);
       if (code) expect(d.reason.code).toBe(code);
       expect(h.net.last().closedByClient).toBe(true);
