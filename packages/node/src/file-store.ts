@@ -14,6 +14,8 @@ export interface FileStore extends OutgoingStore {
   readonly size: number;
   /** Bytes in the log file now. */
   readonly fileBytes: number;
+  /** Writes what is pending, fsyncs and closes the file. */
+  close(): void;
 }
 
 // Record: kind (1 byte: P put, D delete), body length (u32), CRC-32 of the body (u32), body.
