@@ -150,7 +150,7 @@ describe('the MQTT client through cuts, black holes and a broker restart', () =>
     try {
       await until('a connect timeout', 5000, () => events.some((x) => x.e.type === 'disconnected'));
       const first = events.find((x) => x.e.type === 'disconnected')!;
-      expect((first.e as { reason: { code: string } }).reason.code).toBe('connect_timeout');
+      expect((first.e as unknown as { reason: { code: string } }).reason.code).toBe('connect_timeout');
       expect(first.at).toBeLessThan(1500);
       proxy.blackhole = false;
       await client.whenConnected();

@@ -14,6 +14,11 @@ export interface FileStore extends OutgoingStore {
   readonly size: number;
   /** Bytes in the log file now. */
   readonly fileBytes: number;
+  /** Reads the log (synchronously) and cuts off a torn tail. */
+  load(): readonly StoredPublish[];
+  /** Resolves once the record is fsync'd. */
+  put(message: StoredPublish): Promise<void>;
+  delete(seq: number): Promise<void>;
   /** Writes what is pending, fsyncs and closes the file. */
   close(): void;
 }

@@ -25,7 +25,7 @@ describe('fileStore', () => {
     await a.delete(1);
     await a.close();
     const b = fileStore(path);
-    const loaded = b.load() as { seq: number; topic: string; payload: Uint8Array; retain: boolean }[];
+    const loaded = b.load();
     expect(loaded.map((m) => [m.seq, m.topic, utf8Decode(m.payload), m.retain])).toEqual([[2, 't/2', 'ünïcode ✓', true], [3, 't/3', 'm3', false]]);
     await b.close();
   });
@@ -50,7 +50,7 @@ describe('fileStore', () => {
     const whole = statSync(path).size;
     appendFileSync(path, Uint8Array.from([0x50, 0, 0, 0, 40, 1, 2, 3, 4, 5])); // a put record cut short
     const t = fileStore(path);
-    expect((t.load() as unknown[]).length).toBe(2);
+    expect(t.load().length).toBe(2);
     expect(statSync(path).size).toBe(whole);
     await t.put(msg(3));
     await t.close();
@@ -59,7 +59,7 @@ describe('fileStore', () => {
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(path, bytes);
     const u = fileStore(path);
-    expect((u.load() as { seq: number }[]).map((m) => m.seq)).toEqual([1, 2]);
+    expect(u.load().map((m) => m.seq)).toEqual([1, 2]);
     await u.close();
     truncateSync(path, 3);
     const v = fileStore(path);
@@ -81,7 +81,7 @@ describe('fileStore', () => {
     expect(statSync(path).size).toBe(s.fileBytes);
     await s.close();
     const t = fileStore(path);
-    expect((t.load() as { seq: number }[]).map((m) => m.seq)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(t.load().map((m) => m.seq)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
     await t.close();
   });
 
