@@ -6,7 +6,7 @@ import {
   type MqttClientEvent, type MqttClientOptions, type MqttPacket, type PublishPacket,
 } from '@linkwire/mqtt';
 import { numRuns } from '../../../test/support/fast-check.ts';
-import { scriptedNetwork, settle, type FakeConnection } from './network.ts';
+import { clientOperation, scriptedNetwork, settle, type FakeConnection } from '@linkwire/mqtt/testing';
 
 function harness(extra: Partial<MqttClientOptions<string>> = {}) {
   const clock = manualClock(1_000_000);
@@ -486,15 +486,7 @@ describe('createMqttClient: end()', () => {
 
 describe('createMqttClient: a random storm, replayed', () => {
   it('every resolved QoS 1 publish was acknowledged by the broker; every accepted one arrives; ids never collide', async () => {
-    type Op = { kind: 'publish'; qos: 0 | 1 } | { kind: 'ack'; which: number } | { kind: 'drop' } | { kind: 'tick'; ms: number } | { kind: 'reconnect'; present: boolean };
-    const op: fc.Arbitrary<Op> = fc.oneof(
-      fc.record({ kind: fc.constant('publish' as const), qos: fc.constantFrom(0 as const, 1 as const) }),
-      fc.record({ kind: fc.constant('ack' as const), which: fc.nat(20) }),
-      fc.record({ kind: fc.constant('drop' as const) }),
-      fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 40_000 }) }),
-      fc.record({ kind: fc.constant('reconnect' as const), present: fc.boolean() }),
-    );
-    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 60 }), fc.integer(), async (ops, seed) => {
+    await fc.assert(fc.asyncProperty(fc.array(clientOperation(), { maxLength: 60 }), fc.integer(), async (ops, seed) => {
       const h = harness({ random: seededRandom(seed), maxInflight: 5, keepalive: 20, offlineQueue: { maxMessages: 1000 } });
       await settle();
       const acked = new Set<string>();
@@ -531,7 +523,7 @@ describe('createMqttClient: a random storm, replayed', () => {
           }
         } else if (o.kind === 'drop') c.drop(new Error('cut'));
         else if (o.kind === 'tick') h.clock.advance(o.ms);
-        else if (o.kind === 'reconnect' && !c.closed && c.received.length === 0) c.accept(o.present);
+        else if (o.kind === 'reconnect' && !c.closed && c.received.length === 0) c.accept(o.sessionPresent);
         await settle();
         seenIn.set(h.net.last(), broker(h.net.last(), seenIn.get(h.net.last()) ?? 0));
         // Within one connection, no two unacknowledged publishes share an id.
