@@ -6,12 +6,12 @@
 //   npm run bench -- mqtt-client            (BENCH_CLIENTS=10000 by default, BENCH_MESSAGES=20000)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import mqtt from 'mqtt';
+import { freePort, waitForPort } from '../test/support/brokers.ts';
 import { createNodeMqttClient, connectMqtt } from '@linkwire/node';
 import type { MqttClient } from '@linkwire/mqtt';
 
@@ -28,28 +28,12 @@ const topic = '/sys/a1B2c3D4e5F/device-0001/thing/event/property/post';
 // QoS 1 goes to a topic nobody subscribes to (the measure is the PUBACKs); QoS 0 to `topic`, which a subscriber counts.
 const topicFor = (qos: 0 | 1): string => (qos === 1 ? `${topic}/acked` : topic);
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
-
 async function startMosquitto(): Promise<{ port: number; stop(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'linkwire-bench-mosquitto-'));
   const port = await freePort();
   writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
   const child: ChildProcess = spawn('/usr/sbin/mosquitto', ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (i > 200) throw new Error('mosquitto did not start');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitForPort(port, 10_000);
   return { port, stop: () => { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); } };
 }
 
