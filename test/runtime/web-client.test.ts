@@ -42,6 +42,13 @@ describe('the reconnecting client in another runtime, through the web adapter, a
     expectFlow(JSON.parse(r.stdout.trim().split('\n').pop()!) as ClientFlowResult, false);
   }, 90_000);
 
+  it('Bun: the same flow over Bun\'s WebSocket', async () => {
+    const r = await promisify(execFile)(`${root}node_modules/.bin/bun`, [
+      '--conditions=@linkwire/source', 'test/runtime/bun-client.ts', url, device.productKey, device.deviceName, device.deviceSecret,
+    ], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expectFlow(JSON.parse(r.stdout.trim().split('\n').pop()!) as ClientFlowResult, false);
+  }, 90_000);
+
   it('Chromium: the same flow from a page, with the IndexedDB store', async () => {
     const call = "clientFlow(p.get('url'), { productKey: p.get('pk'), deviceName: p.get('dn'), deviceSecret: p.get('secret') })";
     const params = { url, pk: device.productKey, dn: device.deviceName, secret: device.deviceSecret };
