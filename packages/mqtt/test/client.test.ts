@@ -448,6 +448,36 @@ describe('createMqttClient: incoming messages', () => {
   });
 });
 
+describe('createMqttClient: a transport that throws', () => {
+  it('ends the connection instead of throwing out of publish, and the message goes out on the next one', async () => {
+    const net = scriptedNetwork();
+    let failNext = false;
+    const dial: typeof net.dial = (endpoint, events) => {
+      const t = net.dial(endpoint, events);
+      return { send: (b) => { if (failNext) { failNext = false; throw new Error('EPIPE'); } t.send(b); }, close: () => t.close() };
+    };
+    const events: MqttClientEvent[] = [];
+    const clock = manualClock();
+    const client = createMqttClient({ clock, random: seededRandom(1), dial, endpoint: 'x', credentials: { clientId: 'c' }, onEvent: (e) => events.push(e) });
+    await settle();
+    net.last().accept();
+    failNext = true;
+    const p = client.publish('t', 'x', { qos: 1 });
+    const zero = client.publish('t', 'zero');
+    expect(events.find((e) => e.type === 'disconnected')).toMatchObject({ reason: { message: 'EPIPE' } });
+    clock.advance(2000);
+    await settle();
+    net.last().accept();
+    const sent = publishes(net.last());
+    expect(sent.map((m) => [m.qos, m.dup])).toEqual([[1, true], [0, false]]);
+    await zero; // queued behind the failed one, written after the reconnect
+    net.last().reply({ type: 'puback', messageId: sent[0]!.messageId! });
+    await p;
+    await client.end();
+    expect(clock.pending()).toBe(0);
+  });
+});
+
 describe('createMqttClient: keepalive', () => {
   it('pings after silence and treats a missing PINGRESP as a half-open connection', async () => {
     const h = await connectedHarness({ keepalive: 30, pingTimeoutMs: 5000 });
