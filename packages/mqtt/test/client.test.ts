@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { manualClock, seededRandom, utf8Decode } from '@linkwire/base';
 import {
-  MqttConnectError, backoffDelay, createMqttClient, memoryStore,
+  MqttConnectError, backoffDelay, createMqttClient, encodePacket, memoryStore,
   type MqttClientEvent, type MqttClientOptions, type PublishPacket,
 } from '@linkwire/mqtt';
 import { numRuns } from '../../../test/support/fast-check.ts';
-import { clientOperation, scriptedNetwork, settle, type FakeConnection } from '@linkwire/mqtt/testing';
+import { clientOperation, malformedBytes, scriptedNetwork, settle, type FakeConnection } from '@linkwire/mqtt/testing';
 
 function harness(extra: Partial<MqttClientOptions<string>> = {}) {
   const clock = manualClock(1_000_000);
@@ -411,6 +411,30 @@ describe('createMqttClient: bad input from the broker ends the connection with a
       expect(h.clock.pending()).toBe(0);
     });
   }
+
+  it('any bytes at all from the broker: never a throw, only typed errors, and the client comes back', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(malformedBytes(encodePacket), { minLength: 1, maxLength: 5 }), async (chunks) => {
+      const h = await connectedHarness();
+      const p = h.client.publish('t', 'kept', { qos: 1 });
+      for (const c of chunks) expect(() => h.net.last().raw(c)).not.toThrow();
+      for (const e of h.events) if (e.type === 'disconnected') expect(['MqttDecodeError', 'MqttError', 'MqttConnectError']).toContain(e.reason.name);
+      // Bytes that were valid (or half a packet) leave it connected: cut it, and check it comes back.
+      if (h.client.state === 'connected') h.net.last().drop(new Error('cut'));
+      {
+        if (h.client.state === 'reconnecting') await nextAttempt(h);
+        if (h.client.state === 'connecting') h.net.last().accept();
+      }
+      if (h.client.state === 'connected') {
+        for (const m of publishes(h.net.last())) if (m.qos === 1) h.net.last().reply({ type: 'puback', messageId: m.messageId! });
+        await p;
+      } else {
+        p.catch(() => {});
+        expect(h.client.state).toBe('closed'); // a refusing CONNACK among the bytes
+      }
+      await h.client.end();
+      expect(h.clock.pending()).toBe(0);
+    }), { numRuns: numRuns(100) });
+  });
 
   it('a packet before CONNACK', async () => {
     const h = harness();
