@@ -43,14 +43,15 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
     code: use({ '@linkwire/web': ['connectMqttWebSocket'], '@linkwire/sign': ['mqttCredentials'], '@linkwire/alink': ['encodeRequest', 'decodeReply', 'formatTopic'] }),
     maxGzip: 30_500,
   },
+  // Issue 13's target for the reconnecting client with the web adapter is 12 KB (MQTT.js ≈ 49 KB).
+  { name: 'reconnecting MQTT client + web adapter (createWebMqttClient)', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 10_500 },
   {
     name: 'CoAP device: codec + Alibaba CoAP auth and publish',
     code: use({ '@linkwire/coap': ['createAliyunCoapClient'] }),
     maxGzip: 30_000,
   },
   {
-    // Issue 13's target is 12 KB for the reconnecting client plus the web adapter.
-    name: 'reconnecting browser client: createWebMqttClient + indexedDbStore',
+    name: 'reconnecting browser client with its IndexedDB store (createWebMqttClient + indexedDbStore)',
     code: use({ '@linkwire/web': ['createWebMqttClient', 'indexedDbStore'] }),
     maxGzip: 10_600,
   },
