@@ -80,7 +80,7 @@ for (const w of workloads) {
     };
     // Fewer rounds where a round is slow (mqtt-packet on 1-byte chunks of one large packet).
     const first = runTheirs();
-    const rounds = first > 2000 ? 1 : first > 200 ? 3 : 9;
+    const rounds = first > 2000 ? 1 : first > 200 ? 3 : Math.min(201, Math.max(9, Math.ceil(400 / Math.max(first, 0.01))));
     const oursMs: number[] = [runOurs()];
     const theirsMs: number[] = [first];
     for (let r = 1; r < rounds; r++) {

@@ -1,7 +1,7 @@
 import { utf8Decode } from '@linkwire/base';
 import { MqttDecodeError } from './errors.ts';
 import { isValidTopicFilter } from './topic.ts';
-import { PACKET_TYPES, type MqttPacket, type QoS, type Subscription, type Will } from './packets.ts';
+import { PACKET_TYPES, isMqtt31ClientId, type MqttPacket, type QoS, type Subscription, type Will } from './packets.ts';
 
 // A cursor over one complete packet. Every read checks bounds, so a lying length field ends
 // in MqttDecodeError with the offset, never in an out-of-range read or an allocation sized by
@@ -124,7 +124,9 @@ export function decodeBody(buf: Uint8Array, offset: number, h: FixedHeader): Mqt
       if (!hasWill && (willQos !== 0 || (cf & 0x20) !== 0)) r.fail('invalid_flags', 'will qos/retain set without a will', r.pos - 1);
       if ((cf & 0x40) !== 0 && (cf & 0x80) === 0) r.fail('invalid_flags', 'password flag without username flag', r.pos - 1);
       const keepalive = r.u16('keepalive');
+      const idAt = r.pos;
       const clientId = r.string('client id');
+      if (level === 3 && !isMqtt31ClientId(clientId)) r.fail('invalid_client_id', 'an MQTT 3.1 client id has 1 to 23 characters', idAt);
       let will: Will | undefined;
       if (hasWill) {
         const topic = r.string('will topic');
@@ -291,13 +293,17 @@ export function createPacketParser(options?: PacketParserOptions): PacketParser 
       staged = 0;
       parts.push(bytes.subarray(from, to));
     } else {
-      for (let i = from; i < to; i++) {
+      for (let i = from; i < to; ) {
         if (staged === stage.length) {
           if (staged > 0) parts.push(stage);
           stage = new Uint8Array(Math.min(STAGE_BLOCK, size - filled - (i - from)));
           staged = 0;
         }
-        stage[staged++] = bytes[i]!;
+        const k = Math.min(to - i, stage.length - staged);
+        if (k < 16) for (let j = 0; j < k; j++) stage[staged + j] = bytes[i + j]!;
+        else stage.set(bytes.subarray(i, i + k), staged);
+        staged += k;
+        i += k;
       }
     }
     filled += n;
