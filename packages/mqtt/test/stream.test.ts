@@ -2,7 +2,8 @@
 // never changes what a caller sees (issue 25: not even the packets before a malformed one).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MqttDecodeError, createPacketParser, encodePacket, type MqttPacket } from '@linkwire/mqtt';
+import { manualClock, utf8Decode, utf8Encode } from '@linkwire/base';
+import { MqttDecodeError, createMqttSession, createPacketParser, decodePacket, encodePacket, type MqttPacket } from '@linkwire/mqtt';
 import { malformedBytes, mqttPacket } from '@linkwire/mqtt/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
 import { MAX_COST_RATIO, chunksOf, costRatio, splitAt, splitPoints } from '../../../test/support/stream.ts';
@@ -136,5 +137,32 @@ describe('createPacketParser under any split', () => {
     ];
     console.log(`mqtt parser cost ratios (256 KiB / 64 KiB, 1-byte chunks): ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
     for (const r of ratios) expect(r).toBeLessThan(MAX_COST_RATIO);
+  });
+});
+
+describe('a session sees the same thing whatever the split (issue 25)', () => {
+  it('handles the PUBLISHes before a malformed packet, acknowledges them, then closes with the decode error', async () => {
+    const run = async (split: boolean) => {
+      const sent: MqttPacket[] = [];
+      const messages: string[] = [];
+      let closedWith: unknown = null;
+      const session = createMqttSession({
+        clock: manualClock(0), clientId: 'c1', username: 'u', password: 'p', keepalive: 60,
+        send: (b) => sent.push(decodePacket(b)), close: (e) => { closedWith = e; }, onMessage: (m) => messages.push(utf8Decode(m.payload)),
+      });
+      const connecting = session.connect();
+      session.receive(encodePacket({ type: 'connack', sessionPresent: false, returnCode: 0 }));
+      await connecting;
+      const bytes = new Uint8Array(Buffer.concat([
+        encodePacket({ type: 'publish', topic: 't', payload: utf8Encode('one'), qos: 1, retain: false, dup: false, messageId: 1 }),
+        encodePacket({ type: 'publish', topic: 't', payload: utf8Encode('two'), qos: 0, retain: false, dup: false }),
+        Uint8Array.of(0x36, 0x03, 0x00, 0x01, 0x61), // QoS 3: malformed
+      ]));
+      for (const c of split ? chunksOf(bytes, 1) : [bytes]) session.receive(c);
+      return { messages, acks: sent.filter((p) => p.type === 'puback'), code: (closedWith as { code?: string } | null)?.code };
+    };
+    const whole = await run(false);
+    expect(whole).toEqual({ messages: ['one', 'two'], acks: [{ type: 'puback', messageId: 1 }], code: 'invalid_qos' });
+    expect(await run(true)).toEqual(whole);
   });
 });
