@@ -1,0 +1,118 @@
+import { MAX_PROPERTIES, readProperties, validateRequest, type AlinkJson, type TopicName } from '@linkwire/alink';
+import { isRecord, utf8Encode } from '@linkwire/base';
+import { alinkReplyCode, type TslResult } from '@linkwire/tsl';
+import type { PlatformContext, RequestResponder } from './context.ts';
+
+/**
+ * Responders of a device's own thing model (seed §4, §9.5, §9.8, §9.9, §9.11 and
+ * PROTOCOL-NOTES): property posts (single, pack, history), events, tags, the TSL template and
+ * remote configuration. Posts are checked against the product's TSL model when it has one.
+ */
+
+const tslIssueMessage = (r: TslResult): string => r.issues.filter((i) => i.severity === 'error').map((i) => `${i.path}: ${i.message}`).join('; ');
+
+/** Shape issues from alink's validator, as one message, or undefined. */
+function shapeProblem(name: TopicName, request: { id: string; method: unknown; params: unknown }): string | undefined {
+  const issues = validateRequest(name as never, { id: request.id, method: request.method as string, params: request.params as AlinkJson } as never);
+  return issues.length === 0 ? undefined : issues.map((i) => `${i.path} ${i.message}`).join('; ');
+}
+
+export const propertyPost: RequestResponder = (ctx, up, request, reply) => {
+  const params = request.params;
+  if (!isRecord(params)) return reply(460, {}, 'request parameter error');
+  if (Object.keys(params).length > MAX_PROPERTIES) return reply(6106, {}, 'map size must less than 200');
+  const tsl = ctx.products.get(up.owner.productKey)?.tsl;
+  if (tsl !== undefined) {
+    const r = tsl.propertyPost(params);
+    if (!r.ok) return reply(alinkReplyCode(r), {}, tslIssueMessage(r));
+  } else {
+    const problem = shapeProblem('propertyPost', request);
+    if (problem !== undefined) return reply(460, {}, problem);
+  }
+  const now = ctx.now();
+  for (const p of readProperties(params as never)) up.owner.properties.set(p.id, { value: p.value, time: p.time ?? now });
+  reply(200);
+};
+
+export const eventPost: RequestResponder = (ctx, up, request, reply) => {
+  const tsl = ctx.products.get(up.owner.productKey)?.tsl;
+  if (tsl !== undefined) {
+    const r = tsl.eventPost(up.ids['eventId']!, request.params);
+    if (!r.ok) return reply(alinkReplyCode(r), {}, tslIssueMessage(r));
+  } else if (!isRecord(request.params)) return reply(460, {}, 'request parameter error');
+  reply(200);
+};
+
+export const packPost: RequestResponder = (ctx, up, request, reply) => multiPost(ctx, up.owner.productKey, 'propertyPackPost', request, reply);
+export const historyPost: RequestResponder = (ctx, up, request, reply) => multiPost(ctx, up.owner.productKey, 'propertyHistoryPost', request, reply);
+
+function multiPost(
+  ctx: PlatformContext,
+  productKey: string,
+  name: 'propertyPackPost' | 'propertyHistoryPost',
+  request: { id: string; method: unknown; params: unknown },
+  reply: (code: number, data?: unknown, message?: string) => void,
+): void {
+  const tsl = ctx.products.get(productKey)?.tsl;
+  if (tsl !== undefined) {
+    const lookup = (pk: string): ReturnType<typeof ctx.products.get> extends infer R ? (R extends { tsl: infer T } ? T : undefined) : undefined => ctx.products.get(pk)?.tsl;
+    const r = name === 'propertyPackPost' ? tsl.propertyPackPost(request.params, lookup as never) : tsl.propertyHistoryPost(request.params, lookup as never);
+    if (!r.ok) return reply(alinkReplyCode(r), {}, tslIssueMessage(r));
+    return reply(200);
+  }
+  const problem = shapeProblem(name, request);
+  reply(problem === undefined ? 200 : 460, {}, problem);
+}
+
+// Seed §9.8: tags are `[{attrKey, attrValue}]` on update, `[{attrKey}]` on delete.
+export const tagsUpdate: RequestResponder = (_ctx, up, request, reply) => {
+  const problem = shapeProblem('deviceinfoUpdate', request);
+  if (problem !== undefined) return reply(460, {}, problem);
+  for (const t of request.params as { attrKey: string; attrValue: string }[]) up.owner.tags.set(t.attrKey, t.attrValue);
+  reply(200);
+};
+
+export const tagsDelete: RequestResponder = (_ctx, up, request, reply) => {
+  const problem = shapeProblem('deviceinfoDelete', request);
+  if (problem !== undefined) return reply(460, {}, problem);
+  for (const t of request.params as { attrKey: string }[]) up.owner.tags.delete(t.attrKey);
+  reply(200);
+};
+
+// Seed §9.9: the reply's data is the product's TSL document.
+export const dslTemplateGet: RequestResponder = (ctx, up, _request, reply) => {
+  const doc = ctx.products.get(up.owner.productKey)?.tslDocument;
+  if (doc === undefined) return reply(6321, {}, 'tsl: device not exist in product');
+  reply(200, doc);
+};
+
+// Seed §9.11: the configuration the application set, else 6710 "no data".
+export const configGet: RequestResponder = (ctx, up, _request, reply) => {
+  const config = ctx.configs.get(up.owner.productKey);
+  if (config === undefined) return reply(6710, {}, 'no data');
+  reply(200, config);
+};
+
+export const firmwareGet: RequestResponder = (ctx, up, request, reply) => {
+  const module = isRecord(request.params) && typeof request.params['module'] === 'string' ? request.params['module'] : undefined;
+  const offer = ctx.ota.offerFor(up.owner, module);
+  if (offer === undefined) return reply(200, {});
+  reply(200, offer);
+};
+
+/** NTP (PROTOCOL-NOTES): `{deviceSendTime}` in, the three times out on `/ext/ntp/{pk}/{dn}/response`. */
+export function ntpResponse(ctx: PlatformContext, productKey: string, deviceName: string, payload: Uint8Array, received: number): void {
+  let deviceSendTime: unknown;
+  try {
+    const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload.subarray(0, 1024))) as unknown;
+    deviceSendTime = isRecord(v) ? v['deviceSendTime'] : undefined;
+  } catch {
+    deviceSendTime = undefined;
+  }
+  if (typeof deviceSendTime !== 'string' && typeof deviceSendTime !== 'number') {
+    ctx.emit({ type: 'invalid', topic: `/ext/ntp/${productKey}/${deviceName}/request`, reason: 'deviceSendTime is required' });
+    return;
+  }
+  const body = { deviceSendTime: String(deviceSendTime), serverRecvTime: String(received), serverSendTime: String(ctx.now()) };
+  ctx.send(`/ext/ntp/${productKey}/${deviceName}/response`, utf8Encode(JSON.stringify(body)));
+}
