@@ -329,9 +329,19 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
       const c: Connection = { link, opened: now, lastSeen: now, keepaliveMs: 0, session: undefined, will: undefined, closed: false };
       open.add(c);
       const parser = createPacketParser({ maxPacketSize });
+      let first = true;
       return {
         receive(bytes) {
-          if (c.closed) return;
+          if (c.closed || bytes.length === 0) return;
+          // The first packet must be CONNECT (§3.1): anything else ends the connection at its
+          // first byte instead of waiting for a body the peer may never send.
+          if (first) {
+            first = false;
+            if (bytes[0] !== 0x10) {
+              hooks.onEvent({ type: 'protocol_error', transport: link.transport, reason: 'first packet is not CONNECT' });
+              return end(c, 'first packet is not CONNECT', false);
+            }
+          }
           c.lastSeen = hooks.now();
           let packets: MqttPacket[];
           try {
