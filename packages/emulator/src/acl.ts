@@ -36,8 +36,9 @@ export function ownerOf(topicOrFilter: string): string | undefined {
   if (topicOrFilter.charCodeAt(0) !== 47) return undefined;
   const levels = topicOrFilter.split('/');
   if (levels[1] === 'ext' && levels[2] === 'rrpc') {
+    // `/ext/rrpc/{id}/{topic}`: the inner topic's own leading `/` may or may not be doubled.
     if (levels.length < 5 || levels[3] === '#') return undefined;
-    return ownerOf(levels.slice(4).join('/'));
+    return ownerOf(`/${levels.slice(levels[4] === '' ? 5 : 4).join('/')}`);
   }
   search: for (const pattern of OWNER_PATTERNS) {
     if (levels.length <= pattern.length) continue;

@@ -54,9 +54,11 @@ export function authenticateConnect(deps: AuthDeps, p: ConnectPacket, link: Link
   if (p.keepalive < KEEPALIVE_MIN || p.keepalive > KEEPALIVE_MAX) {
     return refuse(2, `keepalive ${p.keepalive} is outside ${KEEPALIVE_MIN}-${KEEPALIVE_MAX} seconds`);
   }
+  const parsed0 = parseMqttClientId(p.clientId);
+  if (parsed0?.params['authType'] === 'x509') return x509(deps, p, link, parsed0.clientId);
   const type = mqttAuthType(p.clientId);
   if (type === undefined) return refuse(2, 'malformed clientId');
-  const parsed = type === 'token' ? undefined : parseMqttClientId(p.clientId);
+  const parsed = type === 'token' ? undefined : parsed0;
   const clientId = parsed?.clientId ?? p.clientId;
   if (clientId.length > CLIENT_ID_MAX) return refuse(2, `clientId is longer than ${CLIENT_ID_MAX} characters`);
   const username = p.username ?? '';
@@ -118,6 +120,26 @@ export function authenticateConnect(deps: AuthDeps, p: ConnectPacket, link: Link
       return { ok: true, key: record.key, productKey: record.productKey, deviceName: record.deviceName, clientId, oneShot: { topic: reply.topic, payload: encoder(reply.payload) } };
     }
   }
+}
+
+/**
+ * X.509 devices (securemode 2, `authType=x509`): the TLS client certificate, signed by the
+ * platform's CA and naming the device as CN `{productKey}.{deviceName}`, is the credential; a
+ * username, when sent, must name the same device. Decided here: the device guide does not
+ * describe this flow; Alibaba's X.509 devices are issued their certificate by the platform.
+ */
+function x509(deps: AuthDeps, p: ConnectPacket, link: Link, clientId: string): ConnectOutcome {
+  if (clientId.length > CLIENT_ID_MAX) return refuse(2, `clientId is longer than ${CLIENT_ID_MAX} characters`);
+  const cn = link.peerCertificate?.subject['CN'];
+  if (link.transport !== 'tls' && link.transport !== 'wss') return refuse(5, 'X.509 devices connect over TLS');
+  if (cn === undefined) return refuse(4, 'no client certificate signed by the platform CA');
+  const dot = cn.indexOf('.');
+  const record = dot <= 0 ? undefined : deps.devices.get(cn.slice(0, dot), cn.slice(dot + 1));
+  if (record === undefined) return refuse(4, `certificate CN ${cn} names no device`);
+  if (p.username !== undefined && p.username !== '' && p.username !== `${record.deviceName}&${record.productKey}`) return refuse(4, 'username does not name the certificate\'s device');
+  if (!record.enabled) return refuse(5, 'device is disabled');
+  record.activated = true;
+  return { ok: true, key: record.key, productKey: record.productKey, deviceName: record.deviceName, clientId };
 }
 
 function findByUsername(devices: DeviceRegistry, username: string): DeviceRecord | undefined {
