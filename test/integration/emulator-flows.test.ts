@@ -1,6 +1,7 @@
 // Every device and gateway flow of aliyun-iot-platform-device-guide.txt (§4, §5, §7, §9.2-§9.11)
 // and PROTOCOL-NOTES.md, driven through the emulator by MQTT.js as the independent device, with
 // the seed examples (packages/alink/test/vectors.ts) as the requests and replies.
+import { createHash } from 'node:crypto';
 import { WebSocket as WS } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, formatTopic } from '@linkwire/alink';
@@ -246,6 +247,41 @@ describe('a gateway with sub-devices (§9.2-§9.4, §6)', () => {
       const prov = proxyProvisioningParams([{ productKey: sub.productKey, deviceName: 'sub-new-2', productSecret: 'sub-product-secret', random: 'abc123' }]);
       g.m.publish(`${gsys}/thing/proxy/provisioning/product_register`, JSON.stringify({ id: '13', version: '1.0', params: prov, method: 'thing.proxy.provisioning.product_register' }));
       expect(json((await g.next(`${gsys}/thing/proxy/provisioning/product_register_reply`)).payload)).toMatchObject({ id: '13', code: 200 });
+    } finally {
+      await g.end();
+    }
+  });
+});
+
+describe('cloud-initiated gateway messages (§9.3, §9.6)', () => {
+  it('topo add notify, topology change from the cloud, and the model config push by URL and digest', async () => {
+    const g = await connect(gw);
+    const gsys = `/sys/${gw.productKey}/${gw.deviceName}`;
+    try {
+      await g.m.subscribeAsync({ [`${gsys}/thing/topo/add/notify`]: { qos: 1 }, [`${gsys}/thing/topo/change`]: { qos: 1 }, [`${gsys}/thing/model/config/push`]: { qos: 1 } });
+      const notify = platform.notifyTopoAdd(gw.productKey, gw.deviceName, [{ productKey: sub.productKey, deviceName: 'sub-new-3' }]);
+      const n = json((await g.next(`${gsys}/thing/topo/add/notify`)).payload) as { id: string; params: unknown; method: string };
+      expect(n).toMatchObject({ method: 'thing.topo.add.notify', params: [{ productKey: sub.productKey, deviceName: 'sub-new-3' }] });
+      g.m.publish(`${gsys}/thing/topo/add/notify_reply`, JSON.stringify({ id: n.id, code: 200, data: {} }));
+      expect(await notify).toMatchObject({ status: 'replied', code: 200 });
+
+      platform.addDevice({ productKey: sub.productKey, deviceName: 'sub-cloud-1', deviceSecret: 's' });
+      const change = platform.changeTopology(gw.productKey, gw.deviceName, 'add', [{ productKey: sub.productKey, deviceName: 'sub-cloud-1' }]);
+      const c = json((await g.next(`${gsys}/thing/topo/change`)).payload) as { id: string; params: unknown };
+      expect(c.params).toEqual({ status: 0, subList: [{ productKey: sub.productKey, deviceName: 'sub-cloud-1' }] });
+      g.m.publish(`${gsys}/thing/topo/change_reply`, JSON.stringify({ id: c.id, code: 200, message: 'success', data: {} }));
+      expect(await change).toMatchObject({ status: 'replied', code: 200 });
+      expect(platform.device(sub.productKey, 'sub-cloud-1')?.gateway).toEqual({ productKey: gw.productKey, deviceName: gw.deviceName });
+
+      const document = { modelList: [], serverList: [], deviceList: [], tslList: [] };
+      const push = platform.pushModelConfig(gw.productKey, gw.deviceName, document);
+      const p = json((await g.next(`${gsys}/thing/model/config/push`)).payload) as { id: string; data: { url: string; digest: string; digestMethod: string } };
+      expect(p).toMatchObject({ method: 'thing.model.config.push', data: { digestMethod: 'sha256' } });
+      const body = await (await fetch(p.data.url)).text();
+      expect(JSON.parse(body)).toEqual(document);
+      expect(createHash('sha256').update(body).digest('hex')).toBe(p.data.digest);
+      g.m.publish(`${gsys}/thing/model/config/push_reply`, JSON.stringify({ id: p.id, code: 200, message: 'success', data: p.data }));
+      expect(await push).toMatchObject({ status: 'replied', code: 200 });
     } finally {
       await g.end();
     }

@@ -14,7 +14,7 @@ import { createPendingCommands, type CallOptions, type CloudRawResult, type Clou
 import type { PlatformContext, RemoteConfig, Upstream } from './context.ts';
 import { createDeviceRegistry, deviceKey, type DeviceRecord, type EmulatorDevice } from './devices.ts';
 import { dispatchUpstream, payloadText } from './dispatch.ts';
-import { forceLogout } from './gateway.ts';
+import { attach, forceLogout } from './gateway.ts';
 import { createHttpAuthHandler } from './http.ts';
 import { listen, serveSocket, webSocketServer } from './listeners.ts';
 import { createOtaService, type DeviceOtaState, type Firmware, type OtaJob } from './ota.ts';
@@ -128,6 +128,14 @@ export interface Emulator {
   disableDevice(productKey: string, deviceName: string, options?: CallOptions): Promise<CloudResult>;
   enableDevice(productKey: string, deviceName: string, options?: CallOptions): Promise<CloudResult>;
   deleteDevice(productKey: string, deviceName: string, options?: CallOptions): Promise<CloudResult>;
+  /**
+   * Changes a gateway's topology from the cloud side and tells the gateway on
+   * `thing/topo/change` (status 0 created, 1 deleted); disabling, enabling or deleting a
+   * sub-device sends status 8, 2 and 1 on its own.
+   */
+  changeTopology(productKey: string, deviceName: string, action: 'add' | 'delete', subDevices: readonly { productKey: string; deviceName: string }[], options?: CallOptions): Promise<CloudResult>;
+  /** `thing.model.config.push` (seed §9.6): the gateway's model configuration document, served over HTTP, by URL and SHA-256 digest. */
+  pushModelConfig(productKey: string, deviceName: string, document: unknown, options?: CallOptions): Promise<CloudResult>;
   /** `thing.topo.add.notify` (seed §9.3) to a gateway. */
   notifyTopoAdd(productKey: string, deviceName: string, subDevices: readonly { productKey: string; deviceName: string }[], options?: CallOptions): Promise<CloudResult>;
   /** Stores firmware and serves it from the HTTP listener (`http: true`). */
@@ -335,6 +343,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const d = target(pk, dn);
     if (d === undefined) return Promise.resolve({ status: 'offline' });
     const params = { productKey: pk, deviceName: dn };
+    // A sub-device's gateway hears of it on thing/topo/change (status 8 disabled, 2 enabled, 1 deleted).
+    if (d.gateway !== undefined) {
+      const g = devices.byKey(d.gateway);
+      if (g !== undefined) void topoChange(g, action === 'disable' ? 8 : action === 'enable' ? 2 : 1, [d], o);
+    }
     const done = (r: CloudResult): CloudResult => {
       if (action === 'enable') d.enabled = true;
       else {
@@ -350,6 +363,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
     return command(d, sys(d, `thing/${action}`), `thing.${action}`, params, o).then(done);
   };
+
+  const topoChange = (g: DeviceRecord, status: 0 | 1 | 2 | 8, subs: readonly DeviceRecord[], o?: CallOptions): Promise<CloudResult> =>
+    command(g, sys(g, 'thing/topo/change'), 'thing.topo.change', { status, subList: subs.map((x) => ({ productKey: x.productKey, deviceName: x.deviceName })) }, o);
 
   return {
     host, port, wsPort, httpPort, tlsPort, wssPort,
@@ -434,6 +450,32 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     disableDevice: (pk, dn, o) => status('disable', pk, dn, o),
     enableDevice: (pk, dn, o) => status('enable', pk, dn, o),
     deleteDevice: (pk, dn, o) => status('delete', pk, dn, o),
+    changeTopology(pk, dn, action, subs, o) {
+      const g = target(pk, dn);
+      const records = subs.map((x) => target(x.productKey, x.deviceName));
+      if (g === undefined || records.some((r) => r === undefined)) return Promise.resolve({ status: 'offline' });
+      for (const r of records as DeviceRecord[]) {
+        if (action === 'add') attach(ctx, g, r);
+        else if (r.gateway === g.key) {
+          forceLogout(ctx, r, 521, 'device deleted');
+          g.subDevices.delete(r.key);
+          r.gateway = undefined;
+        }
+      }
+      return topoChange(g, action === 'add' ? 0 : 1, records as DeviceRecord[], o);
+    },
+    pushModelConfig(pk, dn, document, o) {
+      const d = target(pk, dn);
+      if (d === undefined) return Promise.resolve({ status: 'offline' });
+      const bytes = utf8Encode(JSON.stringify(document));
+      const path = `/ota/model/${encodeURIComponent(pk)}/${encodeURIComponent(dn)}/${configFiles.size + 1}.json`;
+      configFiles.set(path, bytes);
+      const id = pending.nextId();
+      const topic = sys(d, 'thing/model/config/push');
+      // Seed §9.6: the document travels by reference in `data`, not `params`.
+      const body = utf8Encode(JSON.stringify({ id, version: '1.0', method: 'thing.model.config.push', data: { digest: createHash('sha256').update(bytes).digest('hex'), digestMethod: 'sha256', url: `${baseUrl()}${path}` } }));
+      return pending.alink(`${topic}_reply`, id, () => reachable(d) && ctx.send(topic, body) >= 0, o);
+    },
     notifyTopoAdd(pk, dn, subs, o) {
       const d = target(pk, dn);
       return command(d, d === undefined ? '' : sys(d, 'thing/topo/add/notify'), 'thing.topo.add.notify', subs.map((s) => ({ productKey: s.productKey, deviceName: s.deviceName })), o);
