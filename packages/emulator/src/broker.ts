@@ -83,6 +83,8 @@ interface Session {
   clean: boolean;
   /** filter → granted QoS and the owner whose messages it carries. */
   readonly subs: Map<string, { qos: QoS; owner: string }>;
+  /** owner → its filters and their QoS: a delivery scans only the filters of the topic's owner. */
+  readonly ownerFilters: Map<string, Map<string, QoS>>;
   /** QoS 1 messages sent and not yet acknowledged, by message id. */
   readonly inflight: Map<number, Outgoing>;
   /** QoS 1 messages waiting for the device to come back (clean session false). */
@@ -147,13 +149,13 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
   };
 
   const forget = (s: Session): void => {
-    for (const { owner } of s.subs.values()) byOwner.get(owner)?.delete(s);
+    for (const owner of s.ownerFilters.keys()) unindex(s, owner);
     s.subs.clear();
+    s.ownerFilters.clear();
     if (sessions.get(s.key) === s) sessions.delete(s.key);
   };
 
   const unindex = (s: Session, owner: string): void => {
-    for (const sub of s.subs.values()) if (sub.owner === owner) return;
     const set = byOwner.get(owner);
     set?.delete(s);
     if (set?.size === 0) byOwner.delete(owner);
@@ -178,9 +180,11 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
 
   const held = (s: Session): number => s.inflight.size + s.queue.length;
 
-  const deliverTo = (s: Session, topic: string, payload: Uint8Array, qos: QoS): boolean => {
+  const deliverTo = (s: Session, owner: string, topic: string, payload: Uint8Array, qos: QoS): boolean => {
+    const filters = s.ownerFilters.get(owner);
+    if (filters === undefined) return false;
     let granted = -1;
-    for (const [filter, sub] of s.subs) if (sub.qos > granted && topicMatches(filter, topic)) granted = sub.qos;
+    for (const [filter, q] of filters) if (q > granted && topicMatches(filter, topic)) granted = q;
     if (granted < 0) return false;
     const q = (granted < qos ? granted : qos) as QoS;
     if (s.conn === undefined) {
@@ -228,7 +232,7 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
     if (s === undefined) {
       s = {
         key: outcome.key, productKey: outcome.productKey, deviceName: outcome.deviceName, clientId: outcome.clientId, conn: undefined,
-        clean: p.cleanSession, subs: new Map(), inflight: new Map(), queue: [], nextId: 1,
+        clean: p.cleanSession, subs: new Map(), ownerFilters: new Map(), inflight: new Map(), queue: [], nextId: 1,
       };
       sessions.set(s.key, s);
     }
@@ -272,6 +276,9 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
           // The platform has no QoS 2 (seed §3.1): granted at most 1.
           const q: QoS = qos === 0 ? 0 : 1;
           s.subs.set(topic, { qos: q, owner });
+          let filters = s.ownerFilters.get(owner);
+          if (filters === undefined) s.ownerFilters.set(owner, (filters = new Map()));
+          filters.set(topic, q);
           let set = byOwner.get(owner);
           if (set === undefined) byOwner.set(owner, (set = new Set()));
           set.add(s);
@@ -284,7 +291,12 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
           const sub = s.subs.get(t);
           if (sub === undefined) continue;
           s.subs.delete(t);
-          unindex(s, sub.owner);
+          const filters = s.ownerFilters.get(sub.owner)!;
+          filters.delete(t);
+          if (filters.size === 0) {
+            s.ownerFilters.delete(sub.owner);
+            unindex(s, sub.owner);
+          }
         }
         return send(c, { type: 'unsuback', messageId: p.messageId });
       case 'pingreq':
@@ -366,7 +378,7 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
       let n = 0;
       for (const s of set) {
         if (s.key !== owner && !hooks.principal(s.key).actsFor(owner)) continue;
-        if (deliverTo(s, topic, payload, qos)) n++;
+        if (deliverTo(s, owner, topic, payload, qos)) n++;
       }
       return n;
     },

@@ -161,6 +161,8 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const devices = createDeviceRegistry(options.devices);
   const products = createProductRegistry(options.products);
+  // Events cost a payload decode each: made only when someone listens.
+  const observing = options.onEvent !== undefined;
   const emit = (e: EmulatorEvent): void => {
     try {
       options.onEvent?.(e);
@@ -211,14 +213,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return broker;
     },
     send(topic, payload) {
-      emit({ type: 'reply', topic, payload: payloadText(payload) });
+      if (observing) emit({ type: 'reply', topic, payload: payloadText(payload) });
       return broker.deliver(topic, payload, 1);
     },
     emit,
     reachable,
   };
 
-  const observe = (up: Upstream): void => emit({ type: 'request', topic: up.topic, payload: payloadText(up.payload), productKey: up.owner.productKey, deviceName: up.owner.deviceName });
+  const observe = (up: Upstream): void => void (observing && emit({ type: 'request', topic: up.topic, payload: payloadText(up.payload), productKey: up.owner.productKey, deviceName: up.owner.deviceName }));
   const dispatchHooks = { observe, ...(options.rawReply === undefined ? {} : { rawReply: options.rawReply }) };
   const ingest = (key: string, topic: string, payload: Uint8Array): void => {
     const from = devices.byKey(key);

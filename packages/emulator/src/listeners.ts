@@ -12,11 +12,22 @@ const MAX_BACKLOG = 8 * 1024 * 1024;
 export function serveSocket(broker: Broker, socket: net.Socket, transport: TransportKind): void {
   socket.setNoDelay(true);
   let paused = false;
+  // Everything written in one tick (the replies to one received chunk) leaves in one syscall.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
   const cert = socket instanceof tls.TLSSocket && socket.authorized ? socket.getPeerCertificate() : undefined;
   const link: Link = {
     transport,
     write(bytes) {
       if (socket.destroyed) return;
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
       if (!socket.write(bytes) && !paused) {
         paused = true;
         socket.pause();
