@@ -2,15 +2,18 @@
 // and PROTOCOL-NOTES.md, driven through the emulator by MQTT.js as the independent device, with
 // the seed examples (packages/alink/test/vectors.ts) as the requests and replies.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebSocket as WS } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, formatTopic } from '@linkwire/alink';
-import { startEmulator, type Emulator, generateCertificates } from '@linkwire/emulator';
+import { startEmulator, type Emulator } from '@linkwire/emulator';
 import {
   combineBatchLoginParams, combineLoginParams, mqttConnwlCredentials, mqttCredentials, mqttRegisterCredentials, parseMqttRegistrationReply,
   proxyProvisioningParams, topoAddEntry,
 } from '@linkwire/sign';
-import { examplesDocument } from '../../packages/tsl/test/fixtures/examples.ts';
+import { aliGatewayDocument, examplesDocument } from '../../packages/tsl/test/fixtures/examples.ts';
 import { SEED_VECTORS } from '../../packages/alink/test/vectors.ts';
 import { connectMqttWebSocket } from '@linkwire/web';
 import { mqttJsDevice, sleep, until, type MqttJsDevice } from '../support/mqttjs-device.ts';
@@ -22,17 +25,26 @@ const sub = { productKey: 'a1SubPk0001', deviceName: 'sub-1', deviceSecret: 'sub
 const sub2 = { productKey: 'a1SubPk0001', deviceName: 'sub-2', deviceSecret: 'sub2-secret' };
 const tslDevice = { productKey: examplesDocument.profile.productKey, deviceName: 'modelled-1', deviceSecret: 'tsl-secret' };
 const regProduct = { productKey: 'a1RegPk0001', productSecret: 'reg-product-secret', registerUnknownDevices: true };
-const certs = generateCertificates();
+const caFile = join(mkdtempSync(join(tmpdir(), 'linkwire-emulator-')), 'ca.pem');
 let platform: Emulator;
+let ca: string;
 
 beforeAll(async () => {
   platform = await startEmulator({
     devices: [seedDevice, direct, gw, sub, sub2, tslDevice, { productKey: regProduct.productKey, deviceName: 'pre-registered' }],
-    products: [{ productKey: seedDevice.productKey }, { productKey: sub.productKey, productSecret: 'sub-product-secret' }, { productKey: tslDevice.productKey, tsl: examplesDocument }, regProduct],
-    http: true, websocket: true, tls: certs, rawReply: (_d, bytes) => Uint8Array.from([...bytes].reverse()),
+    products: [
+      { productKey: seedDevice.productKey }, { productKey: sub.productKey, productSecret: 'sub-product-secret', tsl: aliGatewayDocument },
+      { productKey: gw.productKey, tsl: aliGatewayDocument }, { productKey: tslDevice.productKey, tsl: examplesDocument }, regProduct,
+    ],
+    http: true, websocket: true, tls: true, caFile, rawReply: (_d, bytes) => Uint8Array.from([...bytes].reverse()),
   });
 });
 afterAll(() => platform.close());
+beforeAll(() => {
+  // The generated CA, as a user would find it: in the file the emulator wrote.
+  ca = readFileSync(caFile, 'utf8');
+  expect(ca).toBe(platform.ca);
+});
 
 const url = () => `mqtt://${platform.host}:${platform.port}`;
 const connect = (d: { productKey: string; deviceName: string; deviceSecret: string }, extra = {}) =>
@@ -228,12 +240,42 @@ describe('a gateway with sub-devices (§9.2-§9.4, §6)', () => {
       expect(json((await g.next(`${session}/combine/logout_reply`)).payload)).toMatchObject({ id: '9', code: 200 });
       expect(platform.device(sub.productKey, sub.deviceName)?.online).toBe(false);
 
+      // Pack and history posts (PROTOCOL-NOTES) for the gateway and its logged-in sub-device,
+      // checked against each product's model; a sub-device without a session is refused.
+      await g.m.subscribeAsync([`${gsys}/thing/event/property/pack/post_reply`, `${gsys}/thing/event/property/history/post_reply`]);
+      const t = 1524448722000;
+      const pack = (sd: typeof sub, wf: number) => ({ properties: { Power: { value: 'on', time: t }, WF: { value: 23.6, time: t } },
+        subDevices: [{ identity: { productKey: sd.productKey, deviceName: sd.deviceName }, properties: { WF: { value: wf, time: t } } }] });
+      g.m.publish(`${gsys}/thing/event/property/pack/post`, JSON.stringify({ id: '20', version: '1.0', params: pack(sub2, 23.6), method: 'thing.event.property.pack.post' }));
+      expect(json((await g.next(`${gsys}/thing/event/property/pack/post_reply`)).payload)).toEqual({ id: '20', code: 200, data: {} });
+      g.m.publish(`${gsys}/thing/event/property/pack/post`, JSON.stringify({ id: '21', version: '1.0', params: pack(sub2, 500), method: 'thing.event.property.pack.post' }));
+      expect(json((await g.next(`${gsys}/thing/event/property/pack/post_reply`)).payload)).toMatchObject({ id: '21', code: 460, message: expect.stringMatching(/subDevices\[0\]\.properties\.WF/) });
+      g.m.publish(`${gsys}/thing/event/property/pack/post`, JSON.stringify({ id: '22', version: '1.0', params: pack(sub, 1), method: 'thing.event.property.pack.post' }));
+      expect(json((await g.next(`${gsys}/thing/event/property/pack/post_reply`)).payload)).toMatchObject({ id: '22', code: 520 });
+      g.m.publish(`${gsys}/thing/event/property/pack/post`, JSON.stringify({ id: '23', version: '1.0', params: pack(direct as typeof sub, 1), method: 'thing.event.property.pack.post' }));
+      expect(json((await g.next(`${gsys}/thing/event/property/pack/post_reply`)).payload)).toMatchObject({ id: '23', code: 6401 });
+      const history = [{ identity: { productKey: sub2.productKey, deviceName: sub2.deviceName }, properties: [{ Power: { value: 'on', time: 123456 }, WF: { value: 3, time: 123456 } }] }];
+      g.m.publish(`${gsys}/thing/event/property/history/post`, JSON.stringify({ id: '24', version: '1.0', params: history, method: 'thing.event.property.history.post' }));
+      expect(json((await g.next(`${gsys}/thing/event/property/history/post_reply`)).payload)).toEqual({ id: '24', code: 200, data: {} });
+
       // Disabling a logged-in sub-device: 522 on logout_reply (§6), and its login is refused.
       const disabled = platform.disableDevice(sub2.productKey, sub2.deviceName, { timeoutMs: 200 });
       expect(json((await g.next(`${session}/combine/logout_reply`)).payload)).toMatchObject({ code: 522 });
       await disabled;
       g.m.publish(`${session}/combine/login`, JSON.stringify({ id: '10', params: combineLoginParams({ ...sub2, timestamp: Date.now() }) }));
       expect(json((await g.next(`${session}/combine/login_reply`)).payload)).toMatchObject({ id: '10', code: 6100 });
+
+      // Batch logout and topology delete (§9.3).
+      await g.m.subscribeAsync([`${session}/combine/batch_logout_reply`, `${gsys}/thing/topo/delete_reply`]);
+      g.m.publish(`${session}/combine/login`, JSON.stringify({ id: '14', params: combineLoginParams({ ...sub, timestamp: Date.now() }) }));
+      await g.next(`${session}/combine/login_reply`);
+      g.m.publish(`${session}/combine/batch_logout`, JSON.stringify({ id: '15', version: '1.0', params: [{ productKey: sub.productKey, deviceName: sub.deviceName }], method: 'combine.batch_logout' }));
+      expect(json((await g.next(`${session}/combine/batch_logout_reply`)).payload)).toMatchObject({ id: '15', code: 200 });
+      g.m.publish(`${gsys}/thing/topo/delete`, JSON.stringify({ id: '16', version: '1.0', params: [{ productKey: sub.productKey, deviceName: sub.deviceName }], method: 'thing.topo.delete' }));
+      expect(json((await g.next(`${gsys}/thing/topo/delete_reply`)).payload)).toMatchObject({ id: '16', code: 200 });
+      expect(platform.device(gw.productKey, gw.deviceName)?.subDevices).not.toContainEqual({ productKey: sub.productKey, deviceName: sub.deviceName });
+      g.m.publish(`${session}/combine/login`, JSON.stringify({ id: '17', params: combineLoginParams({ ...sub, timestamp: Date.now() }) }));
+      expect(json((await g.next(`${session}/combine/login_reply`)).payload)).toMatchObject({ id: '17', code: 6401 });
 
       // Sub-device registration (§9.2) and proxy provisioning (PROTOCOL-NOTES) of new devices.
       platform.addDevice({ productKey: sub.productKey, deviceName: 'sub-new-1' });
@@ -293,7 +335,7 @@ describe('registration over MQTT, TLS, WSS and X.509 (PROTOCOL-NOTES; seed §3.1
 
   it('register hands out the secret once; regnwl a token that connwl then uses', async () => {
     const registerOnce = async (deviceName: string, mode: 'register' | 'regnwl') => {
-      const d = await mqttJsDevice(tlsUrl(), mqttRegisterCredentials({ ...regProduct, deviceName, random: 'r1', mode }), { ca: certs.ca, clean: true });
+      const d = await mqttJsDevice(tlsUrl(), mqttRegisterCredentials({ ...regProduct, deviceName, random: 'r1', mode }), { ca: ca, clean: true });
       if (d.error !== undefined) return { error: d.error };
       await until(() => d.messages.length > 0 || d.isClosed());
       await until(() => d.isClosed());
@@ -309,7 +351,7 @@ describe('registration over MQTT, TLS, WSS and X.509 (PROTOCOL-NOTES; seed §3.1
     const nwl = await registerOnce('made-by-regnwl', 'regnwl');
     const token = parseMqttRegistrationReply(nwl.message!.topic, nwl.message!.payload);
     if (token.mode !== 'regnwl') throw new Error('expected regnwl');
-    const c = await mqttJsDevice(tlsUrl(), mqttConnwlCredentials(token), { ca: certs.ca });
+    const c = await mqttJsDevice(tlsUrl(), mqttConnwlCredentials(token), { ca: ca });
     expect(c.error).toBeUndefined();
     await c.end();
     // Over plain TCP securemode 2 is refused before anything else.
@@ -319,13 +361,13 @@ describe('registration over MQTT, TLS, WSS and X.509 (PROTOCOL-NOTES; seed §3.1
   });
 
   it('TLS with the generated CA, WSS, and an X.509 device certificate', async () => {
-    const t = await mqttJsDevice(tlsUrl(), mqttCredentials({ ...direct, secureMode: 2, timestamp: Date.now() }), { ca: certs.ca, servername: 'localhost' });
+    const t = await mqttJsDevice(tlsUrl(), mqttCredentials({ ...direct, secureMode: 2, timestamp: Date.now() }), { ca: ca, servername: 'localhost' });
     expect(t.error).toBeUndefined();
     await t.end();
     // WSS through linkwire's web adapter on the `ws` package, trusting the generated CA.
     class TrustingWebSocket extends WS {
       constructor(address: string, protocols?: string | string[]) {
-        super(address, protocols, { ca: certs.ca });
+        super(address, protocols, { ca: ca });
       }
     }
     const w = await connectMqttWebSocket({
@@ -334,11 +376,11 @@ describe('registration over MQTT, TLS, WSS and X.509 (PROTOCOL-NOTES; seed §3.1
     });
     expect(w.connack.returnCode).toBe(0);
     w.close();
-    const mine = certs.issueDeviceCertificate(direct.productKey, direct.deviceName);
-    const x = await mqttJsDevice(tlsUrl(), { clientId: 'x509-1|securemode=2,authType=x509|', username: '', password: '' }, { ca: certs.ca, cert: mine.cert, key: mine.key });
+    const mine = platform.issueDeviceCertificate(direct.productKey, direct.deviceName);
+    const x = await mqttJsDevice(tlsUrl(), { clientId: 'x509-1|securemode=2,authType=x509|', username: '', password: '' }, { ca: ca, cert: mine.cert, key: mine.key });
     expect(x.error).toBeUndefined();
     await x.end();
-    const none = await mqttJsDevice(tlsUrl(), { clientId: 'x509-2|securemode=2,authType=x509|', username: '', password: '' }, { ca: certs.ca });
+    const none = await mqttJsDevice(tlsUrl(), { clientId: 'x509-2|securemode=2,authType=x509|', username: '', password: '' }, { ca: ca });
     expect(none.error?.code).toBe(4);
     await none.end();
   });
@@ -361,6 +403,10 @@ describe('an OTA job (§5, §9.10)', () => {
       expect(Buffer.from(await part.arrayBuffer())).toEqual(Buffer.from(bytes.subarray(9000)));
       expect((await fetch(push.data.url, { headers: { range: 'bytes=20000-' } })).status).toBe(416);
       const key = `${direct.productKey}&${direct.deviceName}`;
+      // The pull form (PROTOCOL-NOTES: thing.ota.firmware.get) answers with the same firmware.
+      await d.m.subscribeAsync(`/sys/${direct.productKey}/${direct.deviceName}/thing/ota/firmware/get_reply`);
+      d.m.publish(`/sys/${direct.productKey}/${direct.deviceName}/thing/ota/firmware/get`, '{"id":"9","version":"1.0","params":{},"method":"thing.ota.firmware.get"}');
+      expect(json((await d.next(`/sys/${direct.productKey}/${direct.deviceName}/thing/ota/firmware/get_reply`)).payload)).toMatchObject({ id: '9', code: 200, data: { url: push.data.url, version: '2.0.0', sign: push.data.sign } });
       d.m.publish(`/ota/device/progress/${direct.productKey}/${direct.deviceName}`, '{"id":"1","params":{"step":"100","desc":"downloaded"}}');
       await until(() => platform.otaJob(job.jobId)?.devices.get(key)?.status === 'in_progress');
       expect(platform.otaJob(job.jobId)?.devices.get(key)).toMatchObject({ status: 'in_progress', step: 100 });
@@ -374,5 +420,34 @@ describe('an OTA job (§5, §9.10)', () => {
     } finally {
       await d.end();
     }
+  });
+});
+
+describe('disable, enable and delete a directly connected device (§9.7)', () => {
+  it('thing.disable reaches the device, which is then taken offline and refused; enable lets it back; delete forgets it', async () => {
+    const victim = { productKey: direct.productKey, deviceName: 'to-disable', deviceSecret: 'dis-secret' };
+    platform.addDevice(victim);
+    const d = await connect(victim);
+    const topic = `/sys/${victim.productKey}/${victim.deviceName}/thing/disable`;
+    await d.m.subscribeAsync(topic, { qos: 1 });
+    const disabled = platform.disableDevice(victim.productKey, victim.deviceName);
+    const req = json((await d.next(topic)).payload) as { id: string; method: string };
+    expect(req.method).toBe('thing.disable');
+    d.m.publish(`${topic}_reply`, JSON.stringify({ id: req.id, code: 200, data: {} }));
+    expect(await disabled).toMatchObject({ status: 'replied', code: 200 });
+    await until(d.isClosed);
+    expect(d.isClosed()).toBe(true);
+    const refused = await connect(victim);
+    expect(refused.error?.code).toBe(5);
+    await refused.end();
+    expect(await platform.enableDevice(victim.productKey, victim.deviceName, { timeoutMs: 100 })).toEqual({ status: 'offline' });
+    const back = await connect(victim);
+    expect(back.error).toBeUndefined();
+    const deleted = platform.deleteDevice(victim.productKey, victim.deviceName, { timeoutMs: 100 });
+    await deleted;
+    await until(back.isClosed);
+    expect(back.isClosed()).toBe(true);
+    expect(platform.device(victim.productKey, victim.deviceName)).toBeUndefined();
+    expect((await connect(victim)).error?.code).toBe(4);
   });
 });

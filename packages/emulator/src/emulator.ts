@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -21,6 +22,7 @@ import { createOtaService, type DeviceOtaState, type Firmware, type OtaJob } fro
 import { createProductRegistry, type EmulatorProduct } from './products.ts';
 import { replyBytes, requestBytes } from './replies.ts';
 import { createShadowService } from './shadow.ts';
+import { generateCertificates } from './certs.ts';
 
 export type EmulatorEvent =
   | BrokerEvent
@@ -55,8 +57,13 @@ export interface EmulatorOptions {
    * by the caller (Node has no DTLS, so the emulator's socket itself is plain UDP).
    */
   readonly coap?: 'aes' | 'dtls';
-  /** Also listen for MQTT over TLS (and WSS when `websocket`), with these certificates. */
-  readonly tls?: EmulatorTls;
+  /**
+   * Also listen for MQTT over TLS (and WSS when `websocket`): `true` generates a CA and a server
+   * certificate for the host (see `ca`, `caFile`, `issueDeviceCertificate`), or give your own.
+   */
+  readonly tls?: EmulatorTls | true;
+  /** With `tls: true`, where to write the generated CA (PEM) for devices and tools to trust. */
+  readonly caFile?: string;
   /** The platform's clock in milliseconds (shadow timestamps, token windows); default Date.now. */
   readonly now?: () => number;
   /** Largest distance of a signed timestamp from the platform's clock, in ms. Default 15 minutes. */
@@ -92,6 +99,10 @@ export interface Emulator {
   readonly coapPort: number | undefined;
   /** MQTT over TLS when `tls` was given. */
   readonly tlsPort: number | undefined;
+  /** The CA certificate (PEM) the TLS listeners chain to, when `tls` was given with one or generated. */
+  readonly ca: string | undefined;
+  /** With `tls: true`: a client certificate (CN `{productKey}.{deviceName}`) for an X.509 device. */
+  issueDeviceCertificate(productKey: string, deviceName: string): { readonly cert: string; readonly key: string };
   /** MQTT over WSS when `tls` and `websocket` were given: `wss://{host}:{wssPort}/mqtt`. */
   readonly wssPort: number | undefined;
   /** Connections open now. */
@@ -253,10 +264,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let tlsPort: number | undefined;
   let wssPort: number | undefined;
-  const tlsContext = options.tls === undefined ? undefined : {
-    key: options.tls.key, cert: options.tls.cert, ...(options.tls.ca === undefined ? {} : { ca: options.tls.ca }),
+  const generated = options.tls === true ? generateCertificates({ hosts: [host, 'localhost'] }) : undefined;
+  const certs: EmulatorTls | undefined = options.tls === true ? generated : options.tls;
+  if (generated !== undefined && options.caFile !== undefined) writeFileSync(options.caFile, generated.ca);
+  const tlsContext = certs === undefined ? undefined : {
+    key: certs.key, cert: certs.cert, ...(certs.ca === undefined ? {} : { ca: certs.ca }),
     // X.509 devices present a client certificate signed by the CA; others need none.
-    requestCert: options.tls.ca !== undefined, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const,
+    requestCert: certs.ca !== undefined, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const,
   };
   if (tlsContext !== undefined) {
     const server = tls.createServer(tlsContext, (socket) => serveSocket(broker, socket, 'tls'));
@@ -371,6 +385,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   return {
     host, port, wsPort, httpPort, tlsPort, wssPort,
+    ca: certs?.ca,
+    issueDeviceCertificate(pk, dn) {
+      if (generated === undefined) throw new Error('device certificates are issued by a generated CA: start the emulator with tls: true');
+      return generated.issueDeviceCertificate(pk, dn);
+    },
     coapPort: coapSocket?.port,
     get connections() {
       return broker.connections;

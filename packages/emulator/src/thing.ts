@@ -2,6 +2,7 @@ import { MAX_PROPERTIES, readProperties, validateRequest, type AlinkJson, type T
 import { isRecord, utf8Encode } from '@linkwire/base';
 import { alinkReplyCode, type TslResult } from '@linkwire/tsl';
 import type { PlatformContext, RequestResponder } from './context.ts';
+import type { DeviceRecord } from './devices.ts';
 
 /**
  * Responders of a device's own thing model (seed §4, §9.5, §9.8, §9.9, §9.11 and
@@ -43,8 +44,36 @@ export const eventPost: RequestResponder = (ctx, up, request, reply) => {
   reply(200);
 };
 
-export const packPost: RequestResponder = (ctx, up, request, reply) => multiPost(ctx, up.owner.productKey, 'propertyPackPost', request, reply);
-export const historyPost: RequestResponder = (ctx, up, request, reply) => multiPost(ctx, up.owner.productKey, 'propertyHistoryPost', request, reply);
+export const packPost: RequestResponder = (ctx, up, request, reply) => {
+  const p = request.params;
+  const subs = isRecord(p) && Array.isArray(p['subDevices']) ? p['subDevices'] : [];
+  const problem = foreignIdentity(ctx, up.owner, subs.map((d) => (isRecord(d) ? d['identity'] : undefined)));
+  if (problem !== undefined) return reply(problem.code, {}, problem.message);
+  multiPost(ctx, up.owner.productKey, 'propertyPackPost', request, reply);
+};
+
+export const historyPost: RequestResponder = (ctx, up, request, reply) => {
+  const list = Array.isArray(request.params) ? request.params : [];
+  const problem = foreignIdentity(ctx, up.owner, list.map((d) => (isRecord(d) ? d['identity'] : undefined)));
+  if (problem !== undefined) return reply(problem.code, {}, problem.message);
+  multiPost(ctx, up.owner.productKey, 'propertyHistoryPost', request, reply);
+};
+
+/**
+ * A multi-device post may speak only for the poster and the sub-devices logged in through it
+ * (seed §6: 6401 not in the topology, 520 without a session): the topic ACL, inside the payload.
+ */
+function foreignIdentity(ctx: PlatformContext, poster: DeviceRecord, identities: unknown[]): { code: number; message: string } | undefined {
+  for (const id of identities) {
+    if (id === undefined) continue;
+    if (!isRecord(id) || typeof id['productKey'] !== 'string' || typeof id['deviceName'] !== 'string') return { code: 460, message: 'identity must name productKey and deviceName' };
+    const d = ctx.devices.get(id['productKey'], id['deviceName']);
+    if (d === poster) continue;
+    if (d === undefined || d.gateway !== poster.key) return { code: 6401, message: 'topo relation not exist' };
+    if (!d.online) return { code: 520, message: 'device no session' };
+  }
+  return undefined;
+}
 
 function multiPost(
   ctx: PlatformContext,
