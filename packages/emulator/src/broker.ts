@@ -124,7 +124,8 @@ const HEADER_ROOM = 1024;
 export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Broker {
   const maxPacketSize = limits.maxPacketSize ?? 256 * 1024 + HEADER_ROOM;
   const connectTimeoutMs = (limits.connectTimeoutSeconds ?? 10) * 1000;
-  const maxQueued = limits.maxQueuedPerDevice ?? 1000;
+  // Every held message needs a packet id of its own when it goes out: at most 65535.
+  const maxQueued = Math.min(limits.maxQueuedPerDevice ?? 1000, 65535);
   const maxSubs = limits.maxSubscriptionsPerDevice ?? 1000;
   const sessions = new Map<string, Session>();
   /** owner key → sessions holding a subscription for that owner's topics. */
@@ -187,20 +188,18 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
     for (const [filter, q] of filters) if (q > granted && topicMatches(filter, topic)) granted = q;
     if (granted < 0) return false;
     const q = (granted < qos ? granted : qos) as QoS;
-    if (s.conn === undefined) {
-      if (q === 0) return false;
-      if (s.queue.length + s.inflight.size >= maxQueued) {
-        hooks.onEvent({ type: 'dropped', productKey: s.productKey, deviceName: s.deviceName, topic, reason: `more than ${maxQueued} messages held for an offline device` });
-        return false;
-      }
-      s.queue.push({ topic, payload });
+    if (q === 0) {
+      // QoS 0 is never held for an offline device.
+      if (s.conn === undefined) return false;
+      transmit(s, { topic, payload }, 0);
       return true;
     }
-    if (q === 1 && held(s) >= maxQueued) {
-      hooks.onEvent({ type: 'dropped', productKey: s.productKey, deviceName: s.deviceName, topic, reason: `more than ${maxQueued} unacknowledged messages` });
+    if (held(s) >= maxQueued) {
+      hooks.onEvent({ type: 'dropped', productKey: s.productKey, deviceName: s.deviceName, topic, reason: `more than ${maxQueued} QoS 1 messages held for the device` });
       return false;
     }
-    transmit(s, { topic, payload }, q);
+    if (s.conn === undefined) s.queue.push({ topic, payload });
+    else transmit(s, { topic, payload }, 1);
     return true;
   };
 

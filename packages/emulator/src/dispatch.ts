@@ -1,5 +1,4 @@
-import type { TopicName } from '@linkwire/alink';
-import { parseTopic } from '@linkwire/alink';
+import { expectedMethod, parseTopic, type TopicName } from '@linkwire/alink';
 import { utf8Decode } from '@linkwire/base';
 import type { PlatformContext, RequestResponder, Upstream } from './context.ts';
 import type { DeviceRecord } from './devices.ts';
@@ -70,7 +69,7 @@ export function dispatchUpstream(ctx: PlatformContext, hooks: DispatchHooks, fro
       if (request.noReply) return;
       ctx.send(replyTopic, replyBytes(request.id, code, data, code === 200 ? message : message ?? 'request parameter error'));
     };
-    const method = expectedMethodOf(parsed.spec.method, parsed.ids);
+    const method = expectedMethod(parsed.spec, parsed.ids);
     // A request whose method is not its topic's (seed §9.1: the method names the topic's operation).
     if (method !== undefined && request.method !== undefined && request.method !== method) return reply(460, {}, `method must be ${method}`);
     responder(ctx, up, request, reply);
@@ -82,10 +81,9 @@ export function dispatchUpstream(ctx: PlatformContext, hooks: DispatchHooks, fro
       const r = readRequest(payload);
       id = r.ok ? r.request.id : r.id;
     }
-    // On `/ext/rrpc/{id}/{topic}` the platform's own request comes back too when the device
-    // subscribes to it; only a topic with a pending command settles one.
-    const key = parsed.name === 'rrpcResponse' ? `/sys/${owner.productKey}/${owner.deviceName}/rrpc/response/${parsed.ids['messageId']}` : topic;
-    ctx.pending.settle(key, parsed.name === 'extRrpc' ? parsed.ids['messageId'] : id, payload);
+    // Raw answers (`/ext/rrpc/{id}/{topic}`, `down_raw_reply`) carry no id of their own: the
+    // topic's message id, or the one raw command pending on the topic, settles them.
+    ctx.pending.settle(topic, parsed.name === 'extRrpc' ? parsed.ids['messageId'] : id, payload);
     return;
   }
   switch (parsed.name) {
@@ -128,12 +126,7 @@ function ownerRecord(ctx: PlatformContext, ids: Readonly<Record<string, string>>
   return pk === undefined || dn === undefined ? undefined : ctx.devices.get(pk, dn);
 }
 
-function expectedMethodOf(method: string | undefined, ids: Readonly<Record<string, string>>): string | undefined {
-  if (method === undefined) return undefined;
-  return method.replace(/\{(\w+)\}/, (_m, name: string) => ids[name] ?? '');
-}
-
-/** Text of a payload for events: UTF-8 when it is, else hex-free placeholder with the size. */
+/** Text of a payload for events: the UTF-8 text, or `<n bytes>` when it is not UTF-8. */
 export function payloadText(payload: Uint8Array): string {
   try {
     return utf8Decode(payload);

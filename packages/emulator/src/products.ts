@@ -32,7 +32,15 @@ export interface ProductRegistry {
   get(productKey: string): ProductRecord | undefined;
   /** The secret of a product with dynamic registration enabled. */
   registrationSecret(productKey: string): string | undefined;
+  /** The validator of a device named inside a batch post: its product's model, or one that only checks shape (a product without a model). */
+  batchValidator(productKey: string): TslValidator;
 }
+
+// A model with no features under the platform policy: unknown identifiers are warnings, so a
+// device of a product without a model is held to the message's shape only.
+let shapeOnly: TslValidator | undefined;
+const shapeOnlyValidator = (): TslValidator =>
+  (shapeOnly ??= compileTsl(parseTsl({ properties: [], events: [], services: [] }).model, { policy: 'platform' }));
 
 export function createProductRegistry(products: readonly EmulatorProduct[] = []): ProductRegistry {
   const records = new Map<string, ProductRecord>();
@@ -59,6 +67,7 @@ export function createProductRegistry(products: readonly EmulatorProduct[] = [])
       const r = records.get(pk);
       return r !== undefined && r.dynamicRegistration ? r.productSecret : undefined;
     },
+    batchValidator: (pk) => records.get(pk)?.tsl ?? shapeOnlyValidator(),
   };
   for (const p of products) registry.add(p);
   return registry;

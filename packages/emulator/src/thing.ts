@@ -1,6 +1,6 @@
 import { MAX_PROPERTIES, readProperties, validateRequest, type AlinkJson, type TopicName } from '@linkwire/alink';
 import { isRecord, utf8Encode } from '@linkwire/base';
-import { alinkReplyCode, type TslResult } from '@linkwire/tsl';
+import { alinkReplyCode, type TslLookup, type TslResult } from '@linkwire/tsl';
 import type { PlatformContext, RequestResponder } from './context.ts';
 import type { DeviceRecord } from './devices.ts';
 
@@ -79,18 +79,15 @@ function multiPost(
   ctx: PlatformContext,
   productKey: string,
   name: 'propertyPackPost' | 'propertyHistoryPost',
-  request: { id: string; method: unknown; params: unknown },
+  request: { params: unknown },
   reply: (code: number, data?: unknown, message?: string) => void,
 ): void {
-  const tsl = ctx.products.get(productKey)?.tsl;
-  if (tsl !== undefined) {
-    const lookup = (pk: string): ReturnType<typeof ctx.products.get> extends infer R ? (R extends { tsl: infer T } ? T : undefined) : undefined => ctx.products.get(pk)?.tsl;
-    const r = name === 'propertyPackPost' ? tsl.propertyPackPost(request.params, lookup as never) : tsl.propertyHistoryPost(request.params, lookup as never);
-    if (!r.ok) return reply(alinkReplyCode(r), {}, tslIssueMessage(r));
-    return reply(200);
-  }
-  const problem = shapeProblem(name, request);
-  reply(problem === undefined ? 200 : 460, {}, problem);
+  // Each device a batch names is checked against its own product's model (shape only without one).
+  const tsl = ctx.products.batchValidator(productKey);
+  const lookup: TslLookup = (pk) => ctx.products.batchValidator(pk);
+  const r = name === 'propertyPackPost' ? tsl.propertyPackPost(request.params, lookup) : tsl.propertyHistoryPost(request.params, lookup);
+  if (!r.ok) return reply(alinkReplyCode(r), {}, tslIssueMessage(r));
+  reply(200);
 }
 
 // Seed §9.8: tags are `[{attrKey, attrValue}]` on update, `[{attrKey}]` on delete.
