@@ -126,7 +126,7 @@ describe('a directly connected device', () => {
     const l = json((await d.next(`${sys}/thing/service/property/set`)).payload) as { id: string };
     d.m.publish(`${sys}/thing/service/property/set_reply`, JSON.stringify({ id: `${l.id}0`, code: 200, data: {} }));
     expect(await late).toEqual({ status: 'timeout', id: l.id });
-    expect(await platform.invokeService(sub.productKey, sub.deviceName, 'X', {})).toEqual({ status: 'offline' });
+    expect(await platform.invokeService(seedDevice.productKey, seedDevice.deviceName, 'X', {})).toEqual({ status: 'offline' });
   });
 
   it('generic RRPC (/ext/rrpc/{id}/{topic}) and raw down/up (§9.5)', async () => {
@@ -186,6 +186,10 @@ describe('TSL validation where the product has a model (§4, §9.9)', () => {
       d.m.publish(`${sys}/thing/dsltemplate/get`, '{"id":"3","version":"1.0","params":{},"method":"thing.dsltemplate.get"}');
       expect(json((await d.next(`${sys}/thing/dsltemplate/get_reply`)).payload)).toMatchObject({ id: '3', code: 200, data: { profile: { productKey: tslDevice.productKey } } });
       expect(platform.device(tslDevice.productKey, tslDevice.deviceName)?.properties['temperature']?.value).toBe(21.5);
+      // The platform verifies a command's params against the model before sending it (§9.1).
+      const set = await platform.setProperties(tslDevice.productKey, tslDevice.deviceName, { temperature: 900 });
+      expect(set).toMatchObject({ status: 'rejected', code: 460, message: expect.stringMatching(/params\.temperature/) });
+      expect(await platform.invokeService(tslDevice.productKey, tslDevice.deviceName, 'NoSuchService', {})).toMatchObject({ status: 'rejected', code: 460 });
     } finally {
       await d.end();
     }
@@ -211,7 +215,7 @@ describe('a gateway with sub-devices (§9.2-§9.4, §6)', () => {
       g.m.publish(`${gsys}/thing/topo/get`, '{"id":"2","version":"1.0","params":{},"method":"thing.topo.get"}');
       expect(json((await g.next(`${gsys}/thing/topo/get_reply`)).payload)).toEqual({ id: '2', code: 200, data: [{ productKey: sub.productKey, deviceName: sub.deviceName }] });
 
-      await g.m.subscribeAsync({ [`${ssys}/thing/service/+`]: { qos: 1 }, [`${ssys}/thing/event/property/post_reply`]: { qos: 1 } });
+      await g.m.subscribeAsync({ [`${ssys}/thing/service/#`]: { qos: 1 }, [`${ssys}/thing/event/property/post_reply`]: { qos: 1 } });
       // A wrong login signature: 6287 (§6).
       g.m.publish(`${session}/combine/login`, JSON.stringify({ id: '3', params: combineLoginParams({ ...sub, deviceSecret: 'wrong', timestamp: Date.now() }) }));
       expect(json((await g.next(`${session}/combine/login_reply`)).payload)).toMatchObject({ id: '3', code: 6287 });
@@ -226,9 +230,9 @@ describe('a gateway with sub-devices (§9.2-§9.4, §6)', () => {
       expect(json((await g.next(`${ssys}/thing/event/property/post_reply`)).payload)).toEqual({ id: '6', code: 200, data: {} });
       expect(platform.device(sub.productKey, sub.deviceName)).toMatchObject({ online: true, gateway: { productKey: gw.productKey, deviceName: gw.deviceName } });
 
-      const call = platform.invokeService(sub.productKey, sub.deviceName, 'Open', { door: 1 });
-      const req = json((await g.next(`${ssys}/thing/service/Open`)).payload) as { id: string };
-      g.m.publish(`${ssys}/thing/service/Open_reply`, JSON.stringify({ id: req.id, code: 200, data: {} }));
+      const call = platform.setProperties(sub.productKey, sub.deviceName, { WF: 10 });
+      const req = json((await g.next(`${ssys}/thing/service/property/set`)).payload) as { id: string };
+      g.m.publish(`${ssys}/thing/service/property/set_reply`, JSON.stringify({ id: req.id, code: 200, data: {} }));
       expect(await call).toMatchObject({ status: 'replied', code: 200 });
 
       // Batch login of a second sub-device (topology first), then logout of the first.

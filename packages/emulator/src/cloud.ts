@@ -1,11 +1,14 @@
 import { decodeJson, type AlinkJson } from '@linkwire/alink';
 import { isRecord } from '@linkwire/base';
+import type { TslIssue } from '@linkwire/tsl';
 
 /** What a command the platform sent to a device came to. */
 export type CloudResult<T = AlinkJson> =
   | { readonly status: 'replied'; readonly code: number; readonly data: T; readonly message?: string; readonly id: string }
   | { readonly status: 'timeout'; readonly id: string }
-  | { readonly status: 'offline' };
+  | { readonly status: 'offline' }
+  /** Refused before sending: the params do not fit the product's TSL model (seed §9.1, 460 with the paths). */
+  | { readonly status: 'rejected'; readonly code: number; readonly message: string; readonly issues: readonly TslIssue[] };
 
 /** What a raw command (RRPC on `/ext/rrpc`, `down_raw`) came to. */
 export type CloudRawResult =

@@ -8,6 +8,7 @@ import { utf8Encode } from '@linkwire/base';
 import { createAliyunCoapServer } from '@linkwire/coap';
 import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node';
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
+import { alinkReplyCode, type TslResult, type TslValidator } from '@linkwire/tsl';
 import { canPublish, topicAccess, type Principal } from './acl.ts';
 import { authenticateConnect, type IssuedToken } from './auth.ts';
 import { createBroker, type BrokerEvent, type BrokerLimits } from './broker.ts';
@@ -354,6 +355,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return pending.alink(`${topic}_reply`, id, () => reachable(d) && ctx.send(topic, requestBytes(id, method, params)) >= 0, o);
   };
   const sys = (d: DeviceRecord, rest: string): string => `/sys/${d.productKey}/${d.deviceName}/${rest}`;
+  // Seed §9.1: "IoT Platform verifies the parameters" before a command goes out, against the
+  // product's model when it has one.
+  const checkModel = (d: DeviceRecord, check: (tsl: TslValidator) => TslResult): CloudResult | undefined => {
+    const tsl = products.get(d.productKey)?.tsl;
+    if (tsl === undefined) return undefined;
+    const r = check(tsl);
+    if (r.ok) return undefined;
+    return { status: 'rejected', code: alinkReplyCode(r), message: r.issues.filter((i) => i.severity === 'error').map((i) => `${i.path}: ${i.message}`).join('; '), issues: r.issues };
+  };
 
   const status = (action: 'disable' | 'enable' | 'delete', pk: string, dn: string, o?: CallOptions): Promise<CloudResult> => {
     const d = target(pk, dn);
@@ -421,6 +431,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     invokeService(pk, dn, serviceId, params, o) {
       const d = target(pk, dn);
       if (d === undefined) return Promise.resolve({ status: 'offline' });
+      const invalid = checkModel(d, (tsl) => tsl.serviceCall(serviceId, params));
+      if (invalid !== undefined) return Promise.resolve(invalid);
       if (o?.sync !== true) return command(d, sys(d, `thing/service/${serviceId}`), `thing.service.${serviceId}`, params, o);
       // RRPC (seed §9.1 "synchronously"): request on rrpc/request/{id}, answer on rrpc/response/{id}.
       const id = pending.nextId();
@@ -429,10 +441,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     setProperties: (pk, dn, params, o) => {
       const d = target(pk, dn);
+      const invalid = d === undefined ? undefined : checkModel(d, (tsl) => tsl.propertySet(params));
+      if (invalid !== undefined) return Promise.resolve(invalid);
       return command(d, d === undefined ? '' : sys(d, 'thing/service/property/set'), 'thing.service.property.set', params, o);
     },
     getProperties: (pk, dn, identifiers, o) => {
       const d = target(pk, dn);
+      const invalid = d === undefined ? undefined : checkModel(d, (tsl) => tsl.propertyGet(identifiers));
+      if (invalid !== undefined) return Promise.resolve(invalid);
       return command(d, d === undefined ? '' : sys(d, 'thing/service/property/get'), 'thing.service.property.get', identifiers, o);
     },
     rrpc(pk, dn, topic, payload, o) {
