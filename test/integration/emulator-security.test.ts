@@ -4,6 +4,7 @@
 import { createHmac } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { WebSocket } from 'ws';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorEvent } from '@linkwire/emulator';
@@ -18,7 +19,7 @@ const events: EmulatorEvent[] = [];
 
 beforeAll(async () => {
   platform = await startEmulator({
-    devices: [A, B], products: [product], http: true, coap: 'dtls', now: () => clock, onEvent: (e) => events.push(e),
+    devices: [A, B], products: [product], http: true, coap: 'dtls', websocket: true, now: () => clock, onEvent: (e) => events.push(e),
   });
 });
 afterAll(() => platform.close());
@@ -252,6 +253,15 @@ describe('bad input on every listener leaves the others served', () => {
     for (const d of [Buffer.from([0xff]), Buffer.from([0x40, 0x01, 0x00]), Buffer.alloc(1500, 0xaa)]) udp.send(d, platform.coapPort!, '127.0.0.1');
     await sleep(100);
     udp.close();
+    // WebSocket: a text frame, binary junk, and a handshake without the mqtt subprotocol.
+    for (const send of [(w: WebSocket) => w.send('CONNECT please'), (w: WebSocket) => w.send(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x01]))]) {
+      const w = new WebSocket(`ws://${platform.host}:${platform.wsPort}/mqtt`, 'mqtt');
+      await new Promise((r) => w.once('open', r));
+      send(w);
+      await new Promise((r) => w.once('close', r));
+    }
+    const noProtocol = new WebSocket(`ws://${platform.host}:${platform.wsPort}/mqtt`, 'chat');
+    expect(await new Promise((r) => { noProtocol.once('open', () => r('open')); noProtocol.once('error', () => r('refused')); })).toBe('refused');
     // Still served.
     a.m.publish(t, JSON.stringify({ id: '99', version: '1.0', params: { t: 1 }, method: 'thing.event.property.post' }), { qos: 1 });
     await until(() => a.messages.length > 0);
