@@ -5,10 +5,11 @@ import { createHmac } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { WebSocket } from 'ws';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorEvent } from '@linkwire/emulator';
 import { mqttCredentials } from '@linkwire/sign';
+import { mqttJsDevice, sleep, until } from '../support/mqttjs-device.ts';
 
 const A = { productKey: 'a1SecPk0001', deviceName: 'device-a', deviceSecret: 'secret-a' };
 const B = { productKey: 'a1SecPk0002', deviceName: 'device-b', deviceSecret: 'secret-b' };
@@ -24,11 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => platform.close());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => boolean, ms = 2000): Promise<void> {
-  for (let t = 0; t < ms && !check(); t += 10) await sleep(10);
-}
-
 type Device = typeof A;
 function creds(d: Device, o: { clientId?: string; timestamp?: number | null; secureMode?: 2 | 3 } = {}) {
   return mqttCredentials({
@@ -43,22 +39,8 @@ function signed(d: Device, clientId: string) {
   return { clientId: `${clientId}|securemode=3,signmethod=hmacsha256,timestamp=${clock}|`, username: `${d.deviceName}&${d.productKey}`, password };
 }
 
-/** An MQTT.js client; resolves once connected (or with the CONNACK error), recording messages and close. */
-async function client(c: { clientId: string; username: string; password: string }, extra: IClientOptions = {}) {
-  const messages: { topic: string; payload: string; qos: number }[] = [];
-  let closed = false;
-  const m = mqtt.connect(`mqtt://${platform.host}:${platform.port}`, { ...c, reconnectPeriod: 0, connectTimeout: 3000, keepalive: 60, ...extra });
-  m.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), qos: packet.qos }));
-  m.on('close', () => {
-    closed = true;
-  });
-  const error = await new Promise<Error | undefined>((resolve) => {
-    m.once('connect', () => resolve(undefined));
-    m.once('error', (e) => resolve(e));
-    m.once('close', () => resolve(new Error('closed before CONNACK')));
-  });
-  return { m, messages, error, isClosed: () => closed };
-}
+/** MQTT.js, an independent client, signed as the given device. */
+const client = (c: { clientId: string; username: string; password: string }, extra: IClientOptions = {}) => mqttJsDevice(`mqtt://${platform.host}:${platform.port}`, c, extra);
 const end = (m: MqttClient) => m.endAsync(true);
 
 describe('topic ACL: fixed positions and direction', () => {
