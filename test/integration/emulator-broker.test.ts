@@ -131,4 +131,38 @@ describe('the broker', () => {
     expect(waited).toBeLessThan(5000);
     await Promise.all([flooder.end(), other.end()]);
   });
+
+  it('bounds the connections waiting to authenticate; authenticated ones do not count', async () => {
+    const small = await startEmulator({ devices: [D, E], limits: { maxPendingConnections: 3 } });
+    const sockets: net.Socket[] = [];
+    const open = async () => {
+      const s = net.connect(small.port, small.host);
+      s.on('error', () => undefined);
+      let closed = false;
+      s.on('close', () => {
+        closed = true;
+      });
+      await new Promise((r) => s.once('connect', r));
+      sockets.push(s);
+      return () => closed;
+    };
+    try {
+      const device = await mqttJsDevice(`mqtt://${small.host}:${small.port}`, creds());
+      expect(device.error).toBeUndefined();
+      const waiting = [await open(), await open(), await open()];
+      const fourth = await open();
+      await until(fourth);
+      expect(fourth()).toBe(true);
+      expect(waiting.map((w) => w())).toEqual([false, false, false]);
+      // One waiting socket goes away: a new connection is taken again.
+      sockets[0]!.destroy();
+      await sleep(50);
+      const again = await mqttJsDevice(`mqtt://${small.host}:${small.port}`, creds(E));
+      expect(again.error).toBeUndefined();
+      await Promise.all([device.end(), again.end()]);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await small.close();
+    }
+  });
 });

@@ -67,6 +67,12 @@ export interface BrokerLimits {
   readonly maxQueuedPerDevice?: number;
   /** Topic filters per device session. Default 1000. */
   readonly maxSubscriptionsPerDevice?: number;
+  /**
+   * Connections open and not yet authenticated, across listeners. Default 1000: a peer that
+   * opens sockets and never sends CONNECT cannot use up the process's file descriptors; beyond
+   * the bound, new connections are closed at once.
+   */
+  readonly maxPendingConnections?: number;
 }
 
 interface Outgoing {
@@ -127,6 +133,8 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
   // Every held message needs a packet id of its own when it goes out: at most 65535.
   const maxQueued = Math.min(limits.maxQueuedPerDevice ?? 1000, 65535);
   const maxSubs = limits.maxSubscriptionsPerDevice ?? 1000;
+  const maxPending = limits.maxPendingConnections ?? 1000;
+  let pendingCount = 0;
   const sessions = new Map<string, Session>();
   /** owner key → sessions holding a subscription for that owner's topics. */
   const byOwner = new Map<string, Set<Session>>();
@@ -140,6 +148,7 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
     if (c.closed) return;
     c.closed = true;
     open.delete(c);
+    if (c.session === undefined) pendingCount--;
     c.link.close();
     const s = c.session;
     if (s === undefined || s.conn !== c) return;
@@ -238,6 +247,7 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
     s.clientId = outcome.clientId;
     s.conn = c;
     c.session = s;
+    pendingCount--;
     c.keepaliveMs = p.keepalive * 1000;
     c.will = p.will === undefined ? undefined : { topic: p.will.topic, payload: p.will.payload.slice() };
     send(c, { type: 'connack', sessionPresent: present, returnCode: 0 });
@@ -336,6 +346,12 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
 
   return {
     accept(link) {
+      if (pendingCount >= maxPending) {
+        hooks.onEvent({ type: 'protocol_error', transport: link.transport, reason: `more than ${maxPending} connections waiting to authenticate` });
+        link.close();
+        return { receive: () => undefined, ended: () => undefined };
+      }
+      pendingCount++;
       const now = hooks.now();
       const c: Connection = { link, opened: now, lastSeen: now, keepaliveMs: 0, session: undefined, will: undefined, closed: false };
       open.add(c);

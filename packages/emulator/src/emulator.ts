@@ -318,6 +318,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }),
     );
     hs.on('clientError', (_e, socket) => socket.destroy());
+    // HTTP peers are short-lived: a bound keeps a socket flood from taking every descriptor.
+    hs.maxConnections = 1000;
     httpPort = await listen(hs, host);
     closers.push(() => {
       hs.close();
