@@ -421,6 +421,11 @@ describe('an OTA job (§5, §9.10)', () => {
       await until(() => platform.otaJob(job.jobId)?.devices.get(key)?.status === 'succeeded');
       expect(platform.otaJob(job.jobId)?.devices.get(key)).toEqual({ status: 'succeeded' });
       expect(platform.device(direct.productKey, direct.deviceName)?.firmware).toEqual({ default: '2.0.0' });
+      // A generated image of a module, pulled whole: its size and digest are what the push says.
+      const generated = platform.addFirmware({ version: '3.0.0', module: 'mcu', size: 1000, digestMethod: 'md5' });
+      const whole = Buffer.from(await (await fetch(generated.url)).arrayBuffer());
+      expect(whole.length).toBe(1000);
+      expect(createHash('md5').update(whole).digest('hex')).toBe(generated.digest);
     } finally {
       await d.end();
     }

@@ -521,7 +521,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     addFirmware: (fw) => ota.addFirmware(fw, baseUrl()),
     pushOta(firmware, list) {
-      const upgrade = 'bytes' in firmware ? ota.addFirmware(firmware, baseUrl()) : firmware;
+      const upgrade = 'url' in firmware ? firmware : ota.addFirmware(firmware, baseUrl());
       const targets = list.flatMap((x) => {
         const d = target(x.productKey, x.deviceName);
         return d === undefined ? [] : [d];

@@ -11,7 +11,9 @@ import type { DeviceRecord } from './devices.ts';
 
 export interface Firmware {
   readonly version: string;
-  readonly bytes: Uint8Array;
+  /** The image; without it one of `size` bytes (default 64 KiB) is generated from the version. */
+  readonly bytes?: Uint8Array;
+  readonly size?: number;
   /** The firmware module; absent for the default module. */
   readonly module?: string;
   /** Default sha256. */
@@ -73,11 +75,12 @@ export function createOtaService(): OtaService {
   return {
     addFirmware(fw, baseUrl) {
       const method = fw.digestMethod ?? 'sha256';
-      const digest = createHash(method).update(fw.bytes).digest('hex');
+      const bytes = fw.bytes?.slice() ?? generatedImage(fw.version, fw.size ?? 64 * 1024);
+      const digest = createHash(method).update(bytes).digest('hex');
       const path = `/ota/${++fileCounter}/firmware-${encodeURIComponent(fw.version)}.bin`;
-      files.set(path, fw.bytes.slice());
+      files.set(path, bytes);
       return {
-        version: fw.version, size: fw.bytes.length, url: `${baseUrl}${path}`, digestMethod: method, digest, path,
+        version: fw.version, size: bytes.length, url: `${baseUrl}${path}`, digestMethod: method, digest, path,
         ...(fw.module === undefined ? {} : { module: fw.module }),
         ...(fw.extData === undefined ? {} : { extData: fw.extData }),
       };
@@ -143,6 +146,16 @@ export function createOtaService(): OtaService {
     },
     versions: (device) => versions.get(device.key) ?? new Map(),
   };
+}
+
+/** A deterministic image: SHA-256 in counter mode over the version, so every run serves the same bytes. */
+function generatedImage(version: string, size: number): Uint8Array {
+  if (!Number.isSafeInteger(size) || size < 0 || size > 64 * 1024 * 1024) throw new RangeError(`firmware size ${size} must be 0..64 MiB`);
+  const out = new Uint8Array(size);
+  for (let block = 0, at = 0; at < size; block++, at += 32) {
+    out.set(createHash('sha256').update(`${version}/${block}`).digest().subarray(0, Math.min(32, size - at)), at);
+  }
+  return out;
 }
 
 function stripPath(u: FirmwareUpgrade & { path?: string }): FirmwareUpgrade {
