@@ -281,6 +281,20 @@ describe('a gateway with sub-devices (§9.2-§9.4, §6)', () => {
       g.m.publish(`${session}/combine/login`, JSON.stringify({ id: '17', params: combineLoginParams({ ...sub, timestamp: Date.now() }) }));
       expect(json((await g.next(`${session}/combine/login_reply`)).payload)).toMatchObject({ id: '17', code: 6401 });
 
+      // Seed §9.4: five logins in a minute, the sixth is throttled with 429.
+      platform.addDevice({ productKey: sub.productKey, deviceName: 'sub-flappy', deviceSecret: 'flap' });
+      const flappy = { productKey: sub.productKey, deviceName: 'sub-flappy', deviceSecret: 'flap' };
+      g.m.publish(`${gsys}/thing/topo/add`, JSON.stringify({ id: '18', version: '1.0', params: [topoAddEntry({ ...flappy, timestamp: Date.now() })], method: 'thing.topo.add' }));
+      await g.next(`${gsys}/thing/topo/add_reply`);
+      const codes: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        g.m.publish(`${session}/combine/login`, JSON.stringify({ id: `f${i}`, params: combineLoginParams({ ...flappy, timestamp: Date.now() }) }));
+        codes.push((json((await g.next(`${session}/combine/login_reply`)).payload) as { code: number }).code);
+        g.m.publish(`${session}/combine/logout`, JSON.stringify({ id: `g${i}`, params: { productKey: flappy.productKey, deviceName: flappy.deviceName } }));
+        await g.next(`${session}/combine/logout_reply`);
+      }
+      expect(codes).toEqual([200, 200, 200, 200, 200, 429]);
+
       // Sub-device registration (§9.2) and proxy provisioning (PROTOCOL-NOTES) of new devices.
       platform.addDevice({ productKey: sub.productKey, deviceName: 'sub-new-1' });
       g.m.publish(`${gsys}/thing/sub/register`, JSON.stringify({ id: '11', version: '1.0', params: [{ productKey: sub.productKey, deviceName: 'sub-new-1' }], method: 'thing.sub.register' }));

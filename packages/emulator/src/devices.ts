@@ -30,6 +30,8 @@ export interface DeviceRecord extends Identity {
   gateway: string | undefined;
   /** For a sub-device: logged in through its gateway (seed §9.4). */
   online: boolean;
+  /** For a sub-device: when its last logins succeeded (at most five within a minute, seed §6). */
+  readonly logins: number[];
   /** For a gateway: the keys of its sub-devices. */
   readonly subDevices: Set<string>;
   /** Device tags (seed §9.8). */
@@ -72,7 +74,7 @@ export function createDeviceRegistry(devices: readonly EmulatorDevice[] = []): D
       const old = records.get(key);
       const record: DeviceRecord = {
         key, productKey: d.productKey, deviceName: d.deviceName, secret: d.deviceSecret, activated: old?.activated ?? false,
-        enabled: old?.enabled ?? true, deviceToken: old?.deviceToken, gateway: old?.gateway, online: old?.online ?? false,
+        enabled: old?.enabled ?? true, deviceToken: old?.deviceToken, gateway: old?.gateway, online: old?.online ?? false, logins: old?.logins ?? [],
         subDevices: old?.subDevices ?? new Set(), tags: old?.tags ?? new Map(), properties: old?.properties ?? new Map(),
       };
       records.set(key, record);

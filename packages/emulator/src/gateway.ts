@@ -16,6 +16,7 @@ import { replyBytes } from './replies.ts';
 // Seed §2.1 (1500 sub-devices registered with one gateway) and §9.4 (200 online at once).
 export const MAX_TOPOLOGY = 1500;
 export const MAX_ONLINE_SUBDEVICES = 200;
+export const MAX_LOGINS_PER_MINUTE = 5;
 
 const refs = (params: unknown): { productKey: string; deviceName: string }[] | undefined => {
   if (!Array.isArray(params) || params.length === 0 || params.length > MAX_ONLINE_SUBDEVICES) return undefined;
@@ -141,6 +142,11 @@ function login(ctx: PlatformContext, gw: DeviceRecord, r: VerifyResult<VerifiedS
     for (const k of gw.subDevices) if (ctx.devices.byKey(k)?.online === true) online++;
     if (online >= MAX_ONLINE_SUBDEVICES) return { ok: false, code: 428, message: 'too many subdevices under gateway' };
   }
+  // Seed §9.4, §6: a sub-device that came online five times within a minute is refused (429).
+  const now = ctx.now();
+  while (sub.logins.length > 0 && now - sub.logins[0]! >= 60_000) sub.logins.shift();
+  if (sub.logins.length >= MAX_LOGINS_PER_MINUTE) return { ok: false, code: 429, message: 'rate limit, too many subDeviceOnline msg in one minute' };
+  sub.logins.push(now);
   // A sub-device connected directly with the same certificate is brought offline (seed §3.1).
   ctx.broker.kick(sub.key, 'the device logged in through a gateway');
   sub.online = true;
