@@ -25,6 +25,10 @@ export interface PlatformContext {
   emit(event: { type: 'reply'; topic: string; payload: string } | { type: 'invalid'; topic: string; reason: string }): void;
   /** Whether a device can be reached now: connected, or a sub-device logged in through a connected gateway. */
   reachable(record: DeviceRecord): boolean;
+  /** Configuration and model documents the HTTP listener serves, by path. */
+  readonly files: Map<string, Uint8Array>;
+  /** `http://{host}:{httpPort}`; throws when the emulator has no HTTP listener. */
+  baseUrl(): string;
 }
 
 /** A remote configuration file (seed §9.11), as `thing.config.get` and `thing.config.push` describe it. */

@@ -1,28 +1,26 @@
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { WebSocketServer } from 'ws';
-import { utf8Encode } from '@linkwire/base';
 import { createAliyunCoapServer } from '@linkwire/coap';
 import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node';
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
-import { alinkReplyCode, type TslResult, type TslValidator } from '@linkwire/tsl';
 import { canPublish, topicAccess, type Principal } from './acl.ts';
 import { authenticateConnect, type IssuedToken } from './auth.ts';
 import { createBroker, type BrokerEvent, type BrokerLimits } from './broker.ts';
-import { createPendingCommands, type CallOptions, type CloudRawResult, type CloudResult } from './cloud.ts';
+import { createPendingCommands } from './cloud.ts';
 import type { PlatformContext, RemoteConfig, Upstream } from './context.ts';
 import { createDeviceRegistry, deviceKey, type DeviceRecord, type EmulatorDevice } from './devices.ts';
 import { dispatchUpstream, payloadText } from './dispatch.ts';
-import { attach, forceLogout } from './gateway.ts';
+import { forceLogout } from './gateway.ts';
 import { createHttpAuthHandler } from './http.ts';
 import { listen, serveSocket, webSocketServer } from './listeners.ts';
-import { createOtaService, type DeviceOtaState, type Firmware, type OtaJob } from './ota.ts';
+import { createOtaService } from './ota.ts';
 import { createProductRegistry, type EmulatorProduct } from './products.ts';
-import { replyBytes, requestBytes } from './replies.ts';
+import { replyBytes } from './replies.ts';
 import { createShadowService } from './shadow.ts';
+import { createCloudCommands, type CloudCommands } from './commands.ts';
 import { generateCertificates } from './certs.ts';
 
 export type EmulatorEvent =
@@ -89,7 +87,7 @@ export interface DeviceStatus {
   readonly firmware: Readonly<Record<string, string>>;
 }
 
-export interface Emulator {
+export interface Emulator extends CloudCommands {
   readonly host: string;
   readonly port: number;
   /** The WebSocket port when `websocket` was requested: `ws://{host}:{wsPort}/mqtt`. */
@@ -119,42 +117,6 @@ export interface Emulator {
    */
   updateShadow(productKey: string, deviceName: string, request: ShadowRequest): Promise<void>;
 
-  // The cloud side: everything the platform initiates, with the device's reply, a timeout or offline.
-  /** `thing.service.{id}` (seed §9.5) asynchronously, or over RRPC (`sync: true`, `/sys/…/rrpc/request/{id}`). */
-  invokeService(productKey: string, deviceName: string, serviceId: string, params: unknown, options?: CallOptions & { readonly sync?: boolean }): Promise<CloudResult>;
-  /** `thing.service.property.set`. */
-  setProperties(productKey: string, deviceName: string, params: Readonly<Record<string, unknown>>, options?: CallOptions): Promise<CloudResult>;
-  /** `thing.service.property.get` with the identifiers asked for. */
-  getProperties(productKey: string, deviceName: string, identifiers: readonly string[], options?: CallOptions): Promise<CloudResult>;
-  /** Generic RRPC (`/ext/rrpc/{id}/{topic}`): raw bytes there and back. */
-  rrpc(productKey: string, deviceName: string, topic: string, payload: Uint8Array | string, options?: CallOptions): Promise<CloudRawResult>;
-  /** Raw downlink (`thing/model/down_raw`), answered on `down_raw_reply`. */
-  sendRaw(productKey: string, deviceName: string, payload: Uint8Array, options?: CallOptions): Promise<CloudRawResult>;
-  /** Publishes on a device's downstream topic (a user topic, say); returns the sessions that took it. */
-  publish(topic: string, payload: Uint8Array | string): number;
-  /** Sets a product's remote configuration file (seed §9.11), served over HTTP. */
-  setConfig(productKey: string, content: Uint8Array | string): RemoteConfig;
-  /** `thing.config.push` of the product's configuration to one device. */
-  pushConfig(productKey: string, deviceName: string, options?: CallOptions): Promise<CloudResult>;
-  /** `thing.disable` / `thing.enable` / `thing.delete` (seed §9.7); a disabled or deleted device is taken offline. */
-  disableDevice(productKey: string, deviceName: string, options?: CallOptions): Promise<CloudResult>;
-  enableDevice(productKey: string, deviceName: string, options?: CallOptions): Promise<CloudResult>;
-  deleteDevice(productKey: string, deviceName: string, options?: CallOptions): Promise<CloudResult>;
-  /**
-   * Changes a gateway's topology from the cloud side and tells the gateway on
-   * `thing/topo/change` (status 0 created, 1 deleted); disabling, enabling or deleting a
-   * sub-device sends status 8, 2 and 1 on its own.
-   */
-  changeTopology(productKey: string, deviceName: string, action: 'add' | 'delete', subDevices: readonly { productKey: string; deviceName: string }[], options?: CallOptions): Promise<CloudResult>;
-  /** `thing.model.config.push` (seed §9.6): the gateway's model configuration document, served over HTTP, by URL and SHA-256 digest. */
-  pushModelConfig(productKey: string, deviceName: string, document: unknown, options?: CallOptions): Promise<CloudResult>;
-  /** `thing.topo.add.notify` (seed §9.3) to a gateway. */
-  notifyTopoAdd(productKey: string, deviceName: string, subDevices: readonly { productKey: string; deviceName: string }[], options?: CallOptions): Promise<CloudResult>;
-  /** Stores firmware and serves it from the HTTP listener (`http: true`). */
-  addFirmware(firmware: Firmware): ReturnType<ReturnType<typeof createOtaService>['addFirmware']>;
-  /** Pushes an upgrade to devices (seed §5) and returns the job; offline devices are marked so. */
-  pushOta(firmware: Firmware | ReturnType<Emulator['addFirmware']>, devices: readonly { productKey: string; deviceName: string }[]): OtaJob;
-  otaJob(jobId: string): OtaJob | undefined;
   close(): Promise<void>;
 }
 
@@ -183,14 +145,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   };
   const now = options.now ?? Date.now;
-  const random = (n: number): Uint8Array => nodeRandom(n);
+  const random = nodeRandom;
   const timestampWindowMs = options.timestampWindowMs ?? 15 * 60 * 1000;
   const iotTokens = new Map<string, IssuedToken>();
   const shadows = createShadowService();
   const pending = createPendingCommands();
   const ota = createOtaService();
   const configs = new Map<string, RemoteConfig>();
-  const configFiles = new Map<string, Uint8Array>();
+  // Configuration and model documents served over HTTP, by path.
+  const files = new Map<string, Uint8Array>();
+  let httpPort: number | undefined;
   const host = options.host ?? '127.0.0.1';
 
   const principal = (key: string): Principal => ({
@@ -230,6 +194,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     emit,
     reachable,
+    files,
+    baseUrl() {
+      if (httpPort === undefined) throw new Error('firmware and configuration files are served over HTTP: start the emulator with http: true');
+      return `http://${host}:${httpPort}`;
+    },
   };
 
   const observe = (up: Upstream): void => void (observing && emit({ type: 'request', topic: up.topic, payload: payloadText(up.payload), productKey: up.owner.productKey, deviceName: up.owner.deviceName }));
@@ -239,9 +208,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (from !== undefined) dispatchUpstream(ctx, dispatchHooks, from, topic, payload);
   };
 
+  const authDeps = { devices, products, iotTokens, now, random, timestampWindowMs, requireTimestamp: options.requireTimestamp ?? false };
   const broker = createBroker(
     {
-      authenticate: (p, link) => authenticateConnect({ devices, products, iotTokens, now, random, timestampWindowMs, requireTimestamp: options.requireTimestamp ?? false }, p, link),
+      authenticate: (p, link) => authenticateConnect(authDeps, p, link),
       principal,
       authorizePublish: authorize,
       onMessage: ingest,
@@ -302,7 +272,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   }
 
-  let httpPort: number | undefined;
   if (options.http === true) {
     const hs = http.createServer(
       { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 },
@@ -314,7 +283,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           return verdict === 'allow' ? 'allow' : 'deny';
         },
         mqttEndpoint: () => ({ host, port }),
-        download: (path) => ota.download(path) ?? configFiles.get(path),
+        download: (path) => ota.download(path) ?? files.get(path),
       }),
     );
     hs.on('clientError', (_e, socket) => socket.destroy());
@@ -344,56 +313,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     coapSocket = await openCoapSocket({ host, onRequest: (x) => x.respond(coapServer.handle(x.request)) });
   }
 
-  const baseUrl = (): string => {
-    if (httpPort === undefined) throw new Error('firmware and configuration files are served over HTTP: start the emulator with http: true');
-    return `http://${host}:${httpPort}`;
-  };
+
+  const commands = createCloudCommands(ctx);
   const target = (pk: string, dn: string): DeviceRecord | undefined => devices.get(pk, dn);
-
-  /** Sends an Alink command and waits for its reply on `{topic}_reply`. */
-  const command = (d: DeviceRecord | undefined, topic: string, method: string, params: unknown, o?: CallOptions): Promise<CloudResult> => {
-    if (d === undefined) return Promise.resolve({ status: 'offline' });
-    const id = pending.nextId();
-    return pending.alink(`${topic}_reply`, id, () => reachable(d) && ctx.send(topic, requestBytes(id, method, params)) >= 0, o);
-  };
-  const sys = (d: DeviceRecord, rest: string): string => `/sys/${d.productKey}/${d.deviceName}/${rest}`;
-  // Seed §9.1: "IoT Platform verifies the parameters" before a command goes out, against the
-  // product's model when it has one.
-  const checkModel = (d: DeviceRecord, check: (tsl: TslValidator) => TslResult): CloudResult | undefined => {
-    const tsl = products.get(d.productKey)?.tsl;
-    if (tsl === undefined) return undefined;
-    const r = check(tsl);
-    if (r.ok) return undefined;
-    return { status: 'rejected', code: alinkReplyCode(r), message: r.issues.filter((i) => i.severity === 'error').map((i) => `${i.path}: ${i.message}`).join('; '), issues: r.issues };
-  };
-
-  const status = (action: 'disable' | 'enable' | 'delete', pk: string, dn: string, o?: CallOptions): Promise<CloudResult> => {
-    const d = target(pk, dn);
-    if (d === undefined) return Promise.resolve({ status: 'offline' });
-    const params = { productKey: pk, deviceName: dn };
-    // A sub-device's gateway hears of it on thing/topo/change (status 8 disabled, 2 enabled, 1 deleted).
-    if (d.gateway !== undefined) {
-      const g = devices.byKey(d.gateway);
-      if (g !== undefined) void topoChange(g, action === 'disable' ? 8 : action === 'enable' ? 2 : 1, [d], o);
-    }
-    const done = (r: CloudResult): CloudResult => {
-      if (action === 'enable') d.enabled = true;
-      else {
-        d.enabled = false;
-        if (d.gateway !== undefined) forceLogout(ctx, d, action === 'delete' ? 521 : 522, action === 'delete' ? 'device deleted' : 'device forbidden');
-        broker.kick(d.key, `device ${action}d`, action === 'delete');
-        if (action === 'delete') {
-          if (d.gateway !== undefined) devices.byKey(d.gateway)?.subDevices.delete(d.key);
-          devices.delete(pk, dn);
-        }
-      }
-      return r;
-    };
-    return command(d, sys(d, `thing/${action}`), `thing.${action}`, params, o).then(done);
-  };
-
-  const topoChange = (g: DeviceRecord, status: 0 | 1 | 2 | 8, subs: readonly DeviceRecord[], o?: CallOptions): Promise<CloudResult> =>
-    command(g, sys(g, 'thing/topo/change'), 'thing.topo.change', { status, subList: subs.map((x) => ({ productKey: x.productKey, deviceName: x.deviceName })) }, o);
 
   return {
     host, port, wsPort, httpPort, tlsPort, wssPort,
@@ -430,110 +352,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ctx.send(`/shadow/get/${pk}/${dn}`, out.reply);
       if (out.control !== undefined) ctx.send(`/shadow/get/${pk}/${dn}`, out.control);
     },
-    invokeService(pk, dn, serviceId, params, o) {
-      const d = target(pk, dn);
-      if (d === undefined) return Promise.resolve({ status: 'offline' });
-      const invalid = checkModel(d, (tsl) => tsl.serviceCall(serviceId, params));
-      if (invalid !== undefined) return Promise.resolve(invalid);
-      if (o?.sync !== true) return command(d, sys(d, `thing/service/${serviceId}`), `thing.service.${serviceId}`, params, o);
-      // RRPC (seed §9.1 "synchronously"): request on rrpc/request/{id}, answer on rrpc/response/{id}.
-      const id = pending.nextId();
-      const messageId = String(now()) + id.padStart(6, '0');
-      return pending.alink(sys(d, `rrpc/response/${messageId}`), id, () => reachable(d) && ctx.send(sys(d, `rrpc/request/${messageId}`), requestBytes(id, `thing.service.${serviceId}`, params)) >= 0, o);
-    },
-    setProperties: (pk, dn, params, o) => {
-      const d = target(pk, dn);
-      const invalid = d === undefined ? undefined : checkModel(d, (tsl) => tsl.propertySet(params));
-      if (invalid !== undefined) return Promise.resolve(invalid);
-      return command(d, d === undefined ? '' : sys(d, 'thing/service/property/set'), 'thing.service.property.set', params, o);
-    },
-    getProperties: (pk, dn, identifiers, o) => {
-      const d = target(pk, dn);
-      const invalid = d === undefined ? undefined : checkModel(d, (tsl) => tsl.propertyGet(identifiers));
-      if (invalid !== undefined) return Promise.resolve(invalid);
-      return command(d, d === undefined ? '' : sys(d, 'thing/service/property/get'), 'thing.service.property.get', identifiers, o);
-    },
-    rrpc(pk, dn, topic, payload, o) {
-      const d = target(pk, dn);
-      if (d === undefined || topicAccess(topic)?.owner !== d.key) return Promise.resolve({ status: 'offline' });
-      const id = pending.nextId();
-      const rrpcTopic = `/ext/rrpc/${id}${topic}`;
-      const bytes = typeof payload === 'string' ? utf8Encode(payload) : payload;
-      return pending.raw(rrpcTopic, id, () => reachable(d) && ctx.send(rrpcTopic, bytes) >= 0, o);
-    },
-    sendRaw(pk, dn, payload, o) {
-      const d = target(pk, dn);
-      if (d === undefined) return Promise.resolve({ status: 'offline' });
-      const id = pending.nextId();
-      const topic = sys(d, 'thing/model/down_raw');
-      return pending.raw(`${topic}_reply`, id, () => reachable(d) && ctx.send(topic, payload) >= 0, o);
-    },
-    publish: (topic, payload) => ctx.send(topic, typeof payload === 'string' ? utf8Encode(payload) : payload),
-    setConfig(pk, content) {
-      const bytes = typeof content === 'string' ? utf8Encode(content) : content.slice();
-      const configId = String(configs.size + 1) + createHash('sha256').update(bytes).digest('hex').slice(0, 8);
-      const path = `/ota/config/${encodeURIComponent(pk)}/${configId}.json`;
-      configFiles.set(path, bytes);
-      const config: RemoteConfig = {
-        configId, configSize: bytes.length, sign: createHash('sha256').update(bytes).digest('hex'), signMethod: 'Sha256', url: `${baseUrl()}${path}`, getType: 'file',
-      };
-      configs.set(pk, config);
-      return config;
-    },
-    pushConfig(pk, dn, o) {
-      const d = target(pk, dn);
-      const config = configs.get(pk);
-      if (d === undefined || config === undefined) return Promise.resolve({ status: 'offline' });
-      return command(d, sys(d, 'thing/config/push'), 'thing.config.push', config, o);
-    },
-    disableDevice: (pk, dn, o) => status('disable', pk, dn, o),
-    enableDevice: (pk, dn, o) => status('enable', pk, dn, o),
-    deleteDevice: (pk, dn, o) => status('delete', pk, dn, o),
-    changeTopology(pk, dn, action, subs, o) {
-      const g = target(pk, dn);
-      const records = subs.map((x) => target(x.productKey, x.deviceName));
-      if (g === undefined || records.some((r) => r === undefined)) return Promise.resolve({ status: 'offline' });
-      for (const r of records as DeviceRecord[]) {
-        if (action === 'add') attach(ctx, g, r);
-        else if (r.gateway === g.key) {
-          forceLogout(ctx, r, 521, 'device deleted');
-          g.subDevices.delete(r.key);
-          r.gateway = undefined;
-        }
-      }
-      return topoChange(g, action === 'add' ? 0 : 1, records as DeviceRecord[], o);
-    },
-    pushModelConfig(pk, dn, document, o) {
-      const d = target(pk, dn);
-      if (d === undefined) return Promise.resolve({ status: 'offline' });
-      const bytes = utf8Encode(JSON.stringify(document));
-      const path = `/ota/model/${encodeURIComponent(pk)}/${encodeURIComponent(dn)}/${configFiles.size + 1}.json`;
-      configFiles.set(path, bytes);
-      const id = pending.nextId();
-      const topic = sys(d, 'thing/model/config/push');
-      // Seed §9.6: the document travels by reference in `data`, not `params`.
-      const body = utf8Encode(JSON.stringify({ id, version: '1.0', method: 'thing.model.config.push', data: { digest: createHash('sha256').update(bytes).digest('hex'), digestMethod: 'sha256', url: `${baseUrl()}${path}` } }));
-      return pending.alink(`${topic}_reply`, id, () => reachable(d) && ctx.send(topic, body) >= 0, o);
-    },
-    notifyTopoAdd(pk, dn, subs, o) {
-      const d = target(pk, dn);
-      return command(d, d === undefined ? '' : sys(d, 'thing/topo/add/notify'), 'thing.topo.add.notify', subs.map((s) => ({ productKey: s.productKey, deviceName: s.deviceName })), o);
-    },
-    addFirmware: (fw) => ota.addFirmware(fw, baseUrl()),
-    pushOta(firmware, list) {
-      const upgrade = 'url' in firmware ? firmware : ota.addFirmware(firmware, baseUrl());
-      const targets = list.flatMap((x) => {
-        const d = target(x.productKey, x.deviceName);
-        return d === undefined ? [] : [d];
-      });
-      const { job, pushes } = ota.createJob(upgrade, targets, pending.nextId);
-      for (const p of pushes) {
-        const offline: DeviceOtaState = { status: 'offline' };
-        if (!reachable(p.device) || ctx.send(p.topic, p.payload) === 0) ota.setState(job.jobId, p.device.key, offline);
-      }
-      return job;
-    },
-    otaJob: (jobId) => ota.job(jobId),
+    ...commands,
     close: async () => {
       pending.close();
       broker.close();

@@ -35,9 +35,12 @@ export interface OtaJob {
   readonly devices: ReadonlyMap<string, DeviceOtaState>;
 }
 
+/** Stored firmware as devices are told about it, and where the HTTP listener serves it. */
+export type FirmwareOffer = FirmwareUpgrade & { readonly path: string };
+
 export interface OtaService {
   /** Stores firmware for download and returns the upgrade the devices are told about. */
-  addFirmware(firmware: Firmware, baseUrl: string): FirmwareUpgrade & { readonly path: string };
+  addFirmware(firmware: Firmware, baseUrl: string): FirmwareOffer;
   /** The bytes behind a download path (`/ota/{id}/{file}`), if any. */
   download(path: string): Uint8Array | undefined;
   /** Creates a job for the devices and returns it with the push message for each. */
