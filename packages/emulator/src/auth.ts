@@ -1,4 +1,4 @@
-import { toHex, utf8Decode } from '@linkwire/base';
+import { toHex, utf8Decode, utf8Encode } from '@linkwire/base';
 import type { ConnectPacket } from '@linkwire/mqtt';
 import {
   mqttAuthType, mqttRegistrationReply, parseMqttClientId, verifyMqttConnwl, verifyMqttCredentials, verifyMqttRegistration,
@@ -34,11 +34,6 @@ export const KEEPALIVE_MAX = 1200;
 export const CLIENT_ID_MAX = 64;
 
 const refuse = (returnCode: 1 | 2 | 3 | 4 | 5, reason: string): ConnectOutcome => ({ ok: false, returnCode, reason });
-const encoder = (s: string): Uint8Array => {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-};
 
 /** A secret or token the platform issues: 32 hex digits from the injected randomness. */
 export const issueSecret = (random: (n: number) => Uint8Array): string => toHex(random(16));
@@ -54,11 +49,11 @@ export function authenticateConnect(deps: AuthDeps, p: ConnectPacket, link: Link
   if (p.keepalive < KEEPALIVE_MIN || p.keepalive > KEEPALIVE_MAX) {
     return refuse(2, `keepalive ${p.keepalive} is outside ${KEEPALIVE_MIN}-${KEEPALIVE_MAX} seconds`);
   }
-  const parsed0 = parseMqttClientId(p.clientId);
-  if (parsed0?.params['authType'] === 'x509') return x509(deps, p, link, parsed0.clientId);
+  // `{id}|k=v,…|`; undefined for the plain clientId of the iotToken flow.
+  const parsed = parseMqttClientId(p.clientId);
+  if (parsed?.params['authType'] === 'x509') return x509(deps, p, link, parsed.clientId);
   const type = mqttAuthType(p.clientId);
   if (type === undefined) return refuse(2, 'malformed clientId');
-  const parsed = type === 'token' ? undefined : parsed0;
   const clientId = parsed?.clientId ?? p.clientId;
   if (clientId.length > CLIENT_ID_MAX) return refuse(2, `clientId is longer than ${CLIENT_ID_MAX} characters`);
   const username = p.username ?? '';
@@ -117,7 +112,7 @@ export function authenticateConnect(deps: AuthDeps, p: ConnectPacket, link: Link
         r.mode === 'register'
           ? mqttRegistrationReply({ mode: 'register', deviceSecret: record.secret! })
           : mqttRegistrationReply({ mode: 'regnwl', clientId: record.key.replace('&', '.'), productKey: record.productKey, deviceName: record.deviceName, deviceToken: record.deviceToken! });
-      return { ok: true, key: record.key, productKey: record.productKey, deviceName: record.deviceName, clientId, oneShot: { topic: reply.topic, payload: encoder(reply.payload) } };
+      return { ok: true, key: record.key, productKey: record.productKey, deviceName: record.deviceName, clientId, oneShot: { topic: reply.topic, payload: utf8Encode(reply.payload) } };
     }
   }
 }
