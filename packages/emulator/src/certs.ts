@@ -61,8 +61,9 @@ interface Issued {
 
 function certificate(subject: string, issuer: string, publicKey: KeyObject, signer: KeyObject, days: number, extensions: Uint8Array[]): Uint8Array {
   const now = Date.now();
+  // A positive serial in minimal DER: the first byte neither 0 (padding) nor ≥ 0x80 (negative).
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const tbs = seq(
     der(0xa0, der(0x02, Uint8Array.of(2))), // v3
     integer(serial),
