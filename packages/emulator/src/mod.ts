@@ -14,4 +14,5 @@ export { MAX_ONLINE_SUBDEVICES, MAX_TOPOLOGY } from './gateway.ts';
 export { MAX_HTTP_BODY, createHttpAuthHandler, type HttpAuthDeps } from './http.ts';
 export type { DeviceOtaState, Firmware, FirmwareOffer, OtaJob } from './ota.ts';
 export type { EmulatorProduct } from './products.ts';
+export { propertyPostReply } from './thing.ts';
 export { generateCertificates, type GeneratedCertificates } from './certs.ts';

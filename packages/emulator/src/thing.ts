@@ -1,8 +1,9 @@
 import { MAX_PROPERTIES, readProperties, validateRequest, type AlinkJson, type TopicName } from '@linkwire/alink';
 import { isRecord, utf8Encode } from '@linkwire/base';
-import { alinkReplyCode, type TslLookup, type TslResult } from '@linkwire/tsl';
+import { alinkReplyCode, type TslLookup, type TslResult, type TslValidator } from '@linkwire/tsl';
 import type { PlatformContext, RequestResponder } from './context.ts';
 import type { DeviceRecord } from './devices.ts';
+import { readRequest, replyBytes, type ReadRequest } from './replies.ts';
 
 /**
  * Responders of a device's own thing model (seed §4, §9.5, §9.8, §9.9, §9.11 and
@@ -18,22 +19,40 @@ function shapeProblem(name: TopicName, request: { id: string; method: unknown; p
   return issues.length === 0 ? undefined : issues.map((i) => `${i.path} ${i.message}`).join('; ');
 }
 
-export const propertyPost: RequestResponder = (ctx, up, request, reply) => {
+/** Why a property post's params are refused (without a model, or against one), or undefined. */
+function propertyPostProblem(request: ReadRequest, tsl: TslValidator | undefined): { code: number; message: string } | undefined {
   const params = request.params;
-  if (!isRecord(params)) return reply(460, {}, 'request parameter error');
-  if (Object.keys(params).length > MAX_PROPERTIES) return reply(6106, {}, 'map size must less than 200');
-  const tsl = ctx.products.get(up.owner.productKey)?.tsl;
+  if (!isRecord(params)) return { code: 460, message: 'request parameter error' };
+  if (Object.keys(params).length > MAX_PROPERTIES) return { code: 6106, message: 'map size must less than 200' };
   if (tsl !== undefined) {
     const r = tsl.propertyPost(params);
-    if (!r.ok) return reply(alinkReplyCode(r), {}, tslIssueMessage(r));
-  } else {
-    const problem = shapeProblem('propertyPost', request);
-    if (problem !== undefined) return reply(460, {}, problem);
+    return r.ok ? undefined : { code: alinkReplyCode(r), message: tslIssueMessage(r) };
   }
+  const problem = shapeProblem('propertyPost', request);
+  return problem === undefined ? undefined : { code: 460, message: problem };
+}
+
+export const propertyPost: RequestResponder = (ctx, up, request, reply) => {
+  const problem = propertyPostProblem(request, ctx.products.get(up.owner.productKey)?.tsl);
+  if (problem !== undefined) return reply(problem.code, {}, problem.message);
   const now = ctx.now();
-  for (const p of readProperties(params as never)) up.owner.properties.set(p.id, { value: p.value, time: p.time ?? now });
+  for (const p of readProperties(request.params as never)) up.owner.properties.set(p.id, { value: p.value, time: p.time ?? now });
   reply(200);
 };
+
+/**
+ * The reply the platform sends on `…/property/post_reply` to a property post payload of a
+ * product without a model (seed §9.5): 200 with the id echoed, 6106 over 200 properties, 460
+ * for anything malformed (the id salvaged from the text when recognisable).
+ */
+export function propertyPostReply(payload: Uint8Array): Uint8Array {
+  const r = readRequest(payload);
+  if (!r.ok) return replyBytes(r.id, 460, {}, 'request parameter error');
+  const request = r.request;
+  if (request.method !== undefined && request.method !== 'thing.event.property.post') return replyBytes(request.id, 460, {}, 'request parameter error');
+  const problem = propertyPostProblem(request, undefined);
+  return problem === undefined ? replyBytes(request.id, 200) : replyBytes(request.id, problem.code, {}, problem.message);
+}
 
 export const eventPost: RequestResponder = (ctx, up, request, reply) => {
   const tsl = ctx.products.get(up.owner.productKey)?.tsl;
