@@ -348,6 +348,45 @@ describe('cloud-initiated gateway messages (§9.3, §9.6)', () => {
   });
 });
 
+describe('a sub-device session that outlives its logins (seed §9.4 cleanSession)', () => {
+  it('cleanSession false keeps QoS 1 messages for the next login; true clears them', async () => {
+    const g = await connect(gw);
+    const session = `/ext/session/${gw.productKey}/${gw.deviceName}`;
+    const keeper = { productKey: sub.productKey, deviceName: 'sub-persist', deviceSecret: 'persist-secret' };
+    const userGet = `/${keeper.productKey}/${keeper.deviceName}/user/get`;
+    const login = async (id: string, cleanSession: boolean) => {
+      g.m.publish(`${session}/combine/login`, JSON.stringify({ id, params: combineLoginParams({ ...keeper, cleanSession, timestamp: Date.now() }) }));
+      expect(json((await g.next(`${session}/combine/login_reply`)).payload)).toMatchObject({ id, code: 200 });
+    };
+    const logout = async (id: string) => {
+      g.m.publish(`${session}/combine/logout`, JSON.stringify({ id, params: { productKey: keeper.productKey, deviceName: keeper.deviceName } }));
+      expect(json((await g.next(`${session}/combine/logout_reply`)).payload)).toMatchObject({ id, code: 200 });
+    };
+    try {
+      platform.addDevice(keeper);
+      await g.m.subscribeAsync([`${session}/combine/login_reply`, `${session}/combine/logout_reply`]);
+      await platform.changeTopology(gw.productKey, gw.deviceName, 'add', [keeper], { timeoutMs: 50 });
+      await g.m.subscribeAsync(userGet, { qos: 1 });
+      await login('p1', false);
+      await logout('p2');
+      expect(platform.publish(userGet, 'while away')).toBe(1);
+      await sleep(50);
+      expect(g.messages.filter((m) => m.topic === userGet)).toEqual([]);
+      await login('p3', false);
+      expect((await g.next(userGet)).payload).toBe('while away');
+      await logout('p4');
+      expect(platform.publish(userGet, 'forgotten')).toBe(1);
+      await login('p5', true);
+      await sleep(100);
+      expect(g.messages.filter((m) => m.topic === userGet)).toEqual([]);
+      await logout('p6');
+      expect(platform.publish(userGet, 'nobody keeps this')).toBe(0);
+    } finally {
+      await g.end();
+    }
+  });
+});
+
 describe('registration over MQTT, TLS, WSS and X.509 (PROTOCOL-NOTES; seed §3.1, §3.2)', () => {
   const tlsUrl = () => `mqtts://${platform.host}:${platform.tlsPort}`;
 

@@ -32,6 +32,11 @@ export interface DeviceRecord extends Identity {
   online: boolean;
   /** For a sub-device: when its last logins succeeded (at most five within a minute, seed §6). */
   readonly logins: number[];
+  /**
+   * For a sub-device logged in with `cleanSession: false` (seed §9.4): QoS 1 messages that came
+   * while it was offline, delivered at its next login. Bounded; cleared by a clean login.
+   */
+  held: { readonly topic: string; readonly payload: Uint8Array }[] | undefined;
   /** For a gateway: the keys of its sub-devices. */
   readonly subDevices: Set<string>;
   /** Device tags (seed §9.8). */
@@ -74,7 +79,7 @@ export function createDeviceRegistry(devices: readonly EmulatorDevice[] = []): D
       const old = records.get(key);
       const record: DeviceRecord = {
         key, productKey: d.productKey, deviceName: d.deviceName, secret: d.deviceSecret, activated: old?.activated ?? false,
-        enabled: old?.enabled ?? true, deviceToken: old?.deviceToken, gateway: old?.gateway, online: old?.online ?? false, logins: old?.logins ?? [],
+        enabled: old?.enabled ?? true, deviceToken: old?.deviceToken, gateway: old?.gateway, online: old?.online ?? false, logins: old?.logins ?? [], held: old?.held,
         subDevices: old?.subDevices ?? new Set(), tags: old?.tags ?? new Map(), properties: old?.properties ?? new Map(),
       };
       records.set(key, record);

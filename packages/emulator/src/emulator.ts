@@ -6,14 +6,14 @@ import type { WebSocketServer } from 'ws';
 import { createAliyunCoapServer } from '@linkwire/coap';
 import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node';
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
-import { canPublish, topicAccess, type Principal } from './acl.ts';
+import { canPublish, ownerOf, topicAccess, type Principal } from './acl.ts';
 import { authenticateConnect, type IssuedToken } from './auth.ts';
 import { createBroker, type BrokerEvent, type BrokerLimits } from './broker.ts';
 import { createPendingCommands } from './cloud.ts';
 import type { PlatformContext, RemoteConfig, Upstream } from './context.ts';
 import { createDeviceRegistry, deviceKey, type DeviceRecord, type EmulatorDevice } from './devices.ts';
 import { dispatchUpstream, payloadText } from './dispatch.ts';
-import { forceLogout } from './gateway.ts';
+import { MAX_HELD_PER_SUBDEVICE, forceLogout } from './gateway.ts';
 import { createHttpAuthHandler } from './http.ts';
 import { listen, serveSocket, webSocketServer } from './listeners.ts';
 import { createOtaService } from './ota.ts';
@@ -190,7 +190,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     send(topic, payload) {
       if (observing) emit({ type: 'reply', topic, payload: payloadText(payload) });
-      return broker.deliver(topic, payload, 1);
+      const taken = broker.deliver(topic, payload, 1);
+      if (taken > 0) return taken;
+      // A sub-device offline with a persistent session keeps it for its next login (seed §9.4).
+      const owner = ownerOf(topic);
+      const sub = owner === undefined ? undefined : devices.byKey(owner);
+      if (sub?.held === undefined || sub.online) return 0;
+      if (sub.held.length >= MAX_HELD_PER_SUBDEVICE) {
+        emit({ type: 'dropped', productKey: sub.productKey, deviceName: sub.deviceName, topic, reason: `more than ${MAX_HELD_PER_SUBDEVICE} messages held for an offline sub-device` });
+        return 0;
+      }
+      sub.held.push({ topic, payload });
+      return 1;
     },
     emit,
     reachable,

@@ -17,6 +17,8 @@ import { replyBytes } from './replies.ts';
 export const MAX_TOPOLOGY = 1500;
 export const MAX_ONLINE_SUBDEVICES = 200;
 export const MAX_LOGINS_PER_MINUTE = 5;
+/** QoS 1 messages kept for an offline sub-device with a persistent session (as for a direct device). */
+export const MAX_HELD_PER_SUBDEVICE = 1000;
 
 const refs = (params: unknown): { productKey: string; deviceName: string }[] | undefined => {
   if (!Array.isArray(params) || params.length === 0 || params.length > MAX_ONLINE_SUBDEVICES) return undefined;
@@ -151,6 +153,10 @@ function login(ctx: PlatformContext, gw: DeviceRecord, r: VerifyResult<VerifiedS
   ctx.broker.kick(sub.key, 'the device logged in through a gateway');
   sub.online = true;
   sub.activated = true;
+  // Seed §9.4 cleanSession: true clears what waited; false keeps QoS 1 messages while offline.
+  const waiting = sub.held;
+  sub.held = r.cleanSession === false ? [] : undefined;
+  if (r.cleanSession === false && waiting !== undefined) for (const m of waiting) ctx.send(m.topic, m.payload);
   return { ok: true, sub };
 }
 
