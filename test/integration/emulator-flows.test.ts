@@ -3,6 +3,7 @@
 // the seed examples (packages/alink/test/vectors.ts) as the requests and replies.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket as WS } from 'ws';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, formatTopic } from '@linkwire/alink';
 import { startEmulator, type Emulator } from '@linkwire/emulator';
 import {
-  combineBatchLoginParams, combineLoginParams, mqttConnwlCredentials, mqttCredentials, mqttRegisterCredentials, parseMqttRegistrationReply,
+  combineBatchLoginParams, combineLoginParams, deviceNameAuthRequest, mqttConnwlCredentials, mqttTokenCredentials, parseDeviceNameAuthReply, mqttCredentials, mqttRegisterCredentials, parseMqttRegistrationReply,
   proxyProvisioningParams, topoAddEntry,
 } from '@linkwire/sign';
 import { aliGatewayDocument, examplesDocument } from '../../packages/tsl/test/fixtures/examples.ts';
@@ -392,7 +393,7 @@ describe('registration over MQTT, TLS, WSS and X.509 (PROTOCOL-NOTES; seed §3.1
 
   it('register hands out the secret once; regnwl a token that connwl then uses', async () => {
     const registerOnce = async (deviceName: string, mode: 'register' | 'regnwl') => {
-      const d = await mqttJsDevice(tlsUrl(), mqttRegisterCredentials({ ...regProduct, deviceName, random: 'r1', mode }), { ca: ca, clean: true });
+      const d = await mqttJsDevice(tlsUrl(), mqttRegisterCredentials({ ...regProduct, deviceName, random: 'r1', mode }), { ca, clean: true });
       if (d.error !== undefined) return { error: d.error };
       await until(() => d.messages.length > 0 || d.isClosed());
       await until(() => d.isClosed());
@@ -408,7 +409,7 @@ describe('registration over MQTT, TLS, WSS and X.509 (PROTOCOL-NOTES; seed §3.1
     const nwl = await registerOnce('made-by-regnwl', 'regnwl');
     const token = parseMqttRegistrationReply(nwl.message!.topic, nwl.message!.payload);
     if (token.mode !== 'regnwl') throw new Error('expected regnwl');
-    const c = await mqttJsDevice(tlsUrl(), mqttConnwlCredentials(token), { ca: ca });
+    const c = await mqttJsDevice(tlsUrl(), mqttConnwlCredentials(token), { ca });
     expect(c.error).toBeUndefined();
     await c.end();
     // Over plain TCP securemode 2 is refused before anything else.
@@ -418,13 +419,13 @@ describe('registration over MQTT, TLS, WSS and X.509 (PROTOCOL-NOTES; seed §3.1
   });
 
   it('TLS with the generated CA, WSS, and an X.509 device certificate', async () => {
-    const t = await mqttJsDevice(tlsUrl(), mqttCredentials({ ...direct, secureMode: 2, timestamp: Date.now() }), { ca: ca, servername: 'localhost' });
+    const t = await mqttJsDevice(tlsUrl(), mqttCredentials({ ...direct, secureMode: 2, timestamp: Date.now() }), { ca, servername: 'localhost' });
     expect(t.error).toBeUndefined();
     await t.end();
     // WSS through linkwire's web adapter on the `ws` package, trusting the generated CA.
     class TrustingWebSocket extends WS {
       constructor(address: string, protocols?: string | string[]) {
-        super(address, protocols, { ca: ca });
+        super(address, protocols, { ca });
       }
     }
     const w = await connectMqttWebSocket({
@@ -434,12 +435,31 @@ describe('registration over MQTT, TLS, WSS and X.509 (PROTOCOL-NOTES; seed §3.1
     expect(w.connack.returnCode).toBe(0);
     w.close();
     const mine = platform.issueDeviceCertificate(direct.productKey, direct.deviceName);
-    const x = await mqttJsDevice(tlsUrl(), { clientId: 'x509-1|securemode=2,authType=x509|', username: '', password: '' }, { ca: ca, cert: mine.cert, key: mine.key });
+    const x = await mqttJsDevice(tlsUrl(), { clientId: 'x509-1|securemode=2,authType=x509|', username: '', password: '' }, { ca, cert: mine.cert, key: mine.key });
     expect(x.error).toBeUndefined();
     await x.end();
-    const none = await mqttJsDevice(tlsUrl(), { clientId: 'x509-2|securemode=2,authType=x509|', username: '', password: '' }, { ca: ca });
+    const none = await mqttJsDevice(tlsUrl(), { clientId: 'x509-2|securemode=2,authType=x509|', username: '', password: '' }, { ca });
     expect(none.error?.code).toBe(4);
     await none.end();
+  });
+
+  it('HTTPS auth (seed §3.1 "Connect the MQTT client through HTTPS"): the token and the TLS endpoint', async () => {
+    const r = deviceNameAuthRequest({ ...direct, timestamp: Date.now(), resources: ['mqtt'] });
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest({ host: platform.host, port: platform.httpsPort, path: r.path, method: r.method, headers: r.headers, ca }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end(r.body);
+    });
+    const reply = parseDeviceNameAuthReply(text);
+    if (!reply.ok) throw new Error(text);
+    expect(reply.mqtt).toEqual({ host: platform.host, port: platform.tlsPort });
+    const c = await mqttJsDevice(tlsUrl(), mqttTokenCredentials({ clientId: 'https-token-1', iotId: reply.iotId, iotToken: reply.iotToken }), { ca });
+    expect(c.error).toBeUndefined();
+    await c.end();
   });
 });
 

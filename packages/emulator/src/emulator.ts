@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { WebSocketServer } from 'ws';
@@ -94,6 +95,8 @@ export interface Emulator extends CloudCommands {
   readonly wsPort: number | undefined;
   /** The HTTP port when `http` was requested: `http://{host}:{httpPort}/auth` and so on. */
   readonly httpPort: number | undefined;
+  /** The HTTPS port when `http` and `tls` were given: the same endpoints over TLS. */
+  readonly httpsPort: number | undefined;
   /** The UDP port of the CoAP endpoint when `coap` was requested. */
   readonly coapPort: number | undefined;
   /** MQTT over TLS when `tls` was given. */
@@ -283,28 +286,35 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   }
 
+  let httpsPort: number | undefined;
   if (options.http === true) {
-    const hs = http.createServer(
-      { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 },
-      createHttpAuthHandler({
-        devices, products, now, random, timestampWindowMs, iotTokens,
-        publish: (device, topic, payload) => {
-          const verdict = authorize(device.key, topic);
-          if (verdict === 'allow') ingest(device.key, topic, payload);
-          return verdict === 'allow' ? 'allow' : 'deny';
-        },
-        mqttEndpoint: () => ({ host, port }),
-        download: (path) => ota.download(path) ?? files.get(path),
-      }),
-    );
-    hs.on('clientError', (_e, socket) => socket.destroy());
-    // HTTP peers are short-lived: a bound keeps a socket flood from taking every descriptor.
-    hs.maxConnections = 1000;
-    httpPort = await listen(hs, host);
-    closers.push(() => {
-      hs.close();
-      hs.closeAllConnections();
+    // One handler for HTTP and HTTPS: tokens issued over one are good over the other.
+    const handler = createHttpAuthHandler({
+      devices, products, now, random, timestampWindowMs, iotTokens,
+      publish: (device, topic, payload) => {
+        const verdict = authorize(device.key, topic);
+        if (verdict === 'allow') ingest(device.key, topic, payload);
+        return verdict === 'allow' ? 'allow' : 'deny';
+      },
+      // Seed §3.1: after HTTPS auth the device connects over TLS, when the emulator has it.
+      mqttEndpoint: () => ({ host, port: tlsPort ?? port }),
+      download: (path) => ota.download(path) ?? files.get(path),
     });
+    const limitsOf = { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
+    const servers: http.Server[] = [http.createServer(limitsOf, handler)];
+    if (tlsContext !== undefined) servers.push(https.createServer({ ...limitsOf, key: tlsContext.key, cert: tlsContext.cert }, handler));
+    for (const hs of servers) {
+      hs.on('clientError', (_e, socket) => socket.destroy());
+      hs.on('tlsClientError', () => undefined);
+      // HTTP peers are short-lived: a bound keeps a socket flood from taking every descriptor.
+      hs.maxConnections = 1000;
+      closers.push(() => {
+        hs.close();
+        hs.closeAllConnections();
+      });
+    }
+    httpPort = await listen(servers[0]!, host);
+    if (servers[1] !== undefined) httpsPort = await listen(servers[1], host);
   }
 
   let coapSocket: NodeCoapSocket | undefined;
@@ -329,7 +339,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const target = (pk: string, dn: string): DeviceRecord | undefined => devices.get(pk, dn);
 
   return {
-    host, port, wsPort, httpPort, tlsPort, wssPort,
+    host, port, wsPort, httpPort, httpsPort, tlsPort, wssPort,
     ca: certs?.ca,
     issueDeviceCertificate(pk, dn) {
       if (generated === undefined) throw new Error('device certificates are issued by a generated CA: start the emulator with tls: true');
