@@ -193,7 +193,7 @@ describe('correctness', () => {
     a.m.publish(t, JSON.stringify({ id, version: '1.0', params: { t: 1 }, method: 'thing.event.property.post' }), { qos: 1 });
     await until(() => a.messages.length > 0);
     expect(JSON.parse(a.messages[0]!.payload)).toEqual({ id, code: 200, data: {} });
-    a.m.publish(t, JSON.stringify({ id: 'x'.repeat(65), params: {}, method: 'thing.event.property.post' }), { qos: 1 });
+    a.m.publish(t, JSON.stringify({ id: 'x'.repeat(257), params: {}, method: 'thing.event.property.post' }), { qos: 1 });
     await until(() => a.messages.length > 1);
     expect(JSON.parse(a.messages[1]!.payload)).toMatchObject({ code: 460 });
     await end(a.m);

@@ -3,10 +3,14 @@ import { isRecord, utf8Decode, utf8Encode } from '@linkwire/base';
 
 /** The platform's limits on what it reads from a device (seed: 256 KB messages; ids are text). */
 export const MAX_PAYLOAD = 256 * 1024;
-/** Seed §9: `id` is a String; the platform echoes it. Longer ids are refused with 460. */
-export const MAX_ID_LENGTH = 64;
+/**
+ * Seed §9: `id` is a String; the platform echoes it. The official Node SDK sends
+ * `{n}|exp-topic|{topic}`, up to ~130 characters with 32-character names, so the bound is 256;
+ * longer ids are refused with 460.
+ */
+export const MAX_ID_LENGTH = 256;
 
-/** An Alink request as the platform reads it: lenient on ids (any text up to 64 characters), strict on shape. */
+/** An Alink request as the platform reads it: lenient on ids (any text up to 256 characters), strict on shape. */
 export interface ReadRequest {
   readonly id: string;
   readonly method: unknown;
@@ -31,16 +35,18 @@ export function readRequest(payload: Uint8Array): { ok: true; request: ReadReque
   return { ok: true, request: { id, method: v['method'], params: v['params'], noReply: isRecord(sys) && sys['ack'] === 0 } };
 }
 
+const SALVAGE_ID = new RegExp(`"id"\\s*:\\s*"([^"\\\\]{1,${MAX_ID_LENGTH}})"`);
+
 // A request that does not parse still deserves a reply the device can correlate: take the id
-// from the raw text when it is recognisable (a string of 1-64 characters without quotes).
+// from the raw text when it is recognisable (a string of 1-256 characters without quotes).
 function salvageId(payload: Uint8Array): string | undefined {
   let head: string;
   try {
-    head = utf8Decode(payload.subarray(0, 512));
+    head = utf8Decode(payload.subarray(0, 1024));
   } catch {
     return undefined;
   }
-  return /"id"\s*:\s*"([^"\\]{1,64})"/.exec(head)?.[1];
+  return SALVAGE_ID.exec(head)?.[1];
 }
 
 /** The reply envelope `{id, code, data, message?}` (seed §9.5 and every `_reply` example). */
