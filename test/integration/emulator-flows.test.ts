@@ -434,7 +434,19 @@ describe('registration over MQTT, TLS, WSS and X.509 (PROTOCOL-NOTES; seed §3.1
     });
     expect(w.connack.returnCode).toBe(0);
     w.close();
+    // X.509 over WSS: the certificate presented in the WebSocket's TLS handshake.
     const mine = platform.issueDeviceCertificate(direct.productKey, direct.deviceName);
+    class CertWebSocket extends WS {
+      constructor(address: string, protocols?: string | string[]) {
+        super(address, protocols, { ca, cert: mine.cert, key: mine.key });
+      }
+    }
+    const xw = await connectMqttWebSocket({
+      url: `wss://${platform.host}:${platform.wssPort}/mqtt`, WebSocket: CertWebSocket as unknown as typeof globalThis.WebSocket,
+      clientId: 'x509-ws|securemode=2,authType=x509|', keepalive: 60,
+    });
+    expect(xw.connack.returnCode).toBe(0);
+    xw.close();
     const x = await mqttJsDevice(tlsUrl(), { clientId: 'x509-1|securemode=2,authType=x509|', username: '', password: '' }, { ca, cert: mine.cert, key: mine.key });
     expect(x.error).toBeUndefined();
     await x.end();

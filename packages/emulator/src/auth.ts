@@ -122,6 +122,7 @@ export function authenticateConnect(deps: AuthDeps, p: ConnectPacket, link: Link
  * platform's CA and naming the device as CN `{productKey}.{deviceName}`, is the credential; a
  * username, when sent, must name the same device. Decided here: the device guide does not
  * describe this flow; Alibaba's X.509 devices are issued their certificate by the platform.
+ * Over TLS and WSS alike.
  */
 function x509(deps: AuthDeps, p: ConnectPacket, link: Link, clientId: string): ConnectOutcome {
   if (clientId.length > CLIENT_ID_MAX) return refuse(2, `clientId is longer than ${CLIENT_ID_MAX} characters`);

@@ -18,7 +18,7 @@ export function serveSocket(broker: Broker, socket: net.Socket, transport: Trans
     corked = false;
     socket.uncork();
   };
-  const cert = socket instanceof tls.TLSSocket && socket.authorized ? socket.getPeerCertificate() : undefined;
+  const cert = verifiedCertificate(socket);
   const link: Link = {
     transport,
     write(bytes) {
@@ -42,7 +42,7 @@ export function serveSocket(broker: Broker, socket: net.Socket, transport: Trans
       socket.end();
       socket.destroySoon();
     },
-    ...(cert !== undefined && cert.subject !== undefined ? { peerCertificate: { subject: { ...cert.subject } as Record<string, string>, fingerprint256: cert.fingerprint256 } } : {}),
+    ...(cert === undefined ? {} : { peerCertificate: cert }),
   };
   const h = broker.accept(link);
   socket.on('data', (d: Buffer) => h.receive(d));
@@ -50,9 +50,18 @@ export function serveSocket(broker: Broker, socket: net.Socket, transport: Trans
   socket.on('error', () => socket.destroy());
 }
 
+/** The client certificate of a TLS socket, when the CA the listener trusts signed it. */
+function verifiedCertificate(socket: net.Socket): Link['peerCertificate'] {
+  if (!(socket instanceof tls.TLSSocket) || !socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate();
+  return cert.subject === undefined ? undefined : { subject: { ...cert.subject } as Record<string, string>, fingerprint256: cert.fingerprint256 };
+}
+
 /** Serves one WebSocket (subprotocol `mqtt`, seed §3.2): each binary message is stream bytes. */
-export function serveWebSocket(broker: Broker, ws: WebSocket, transport: TransportKind): void {
+export function serveWebSocket(broker: Broker, ws: WebSocket, transport: TransportKind, socket?: net.Socket): void {
+  const cert = socket === undefined ? undefined : verifiedCertificate(socket);
   const link: Link = {
+    ...(cert === undefined ? {} : { peerCertificate: cert }),
     transport,
     write(bytes) {
       if (ws.readyState !== ws.OPEN) return;
@@ -94,7 +103,7 @@ export function webSocketServer(broker: Broker, transport: 'ws' | 'wss', tlsOpti
     maxPayload: 512 * 1024,
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
   });
-  wss.on('connection', (ws) => serveWebSocket(broker, ws, transport));
+  wss.on('connection', (ws, req) => serveWebSocket(broker, ws, transport, req.socket));
   wss.on('error', () => undefined);
   return { server, wss };
 }
