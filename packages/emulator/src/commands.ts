@@ -145,7 +145,7 @@ export function createCloudCommands(ctx: PlatformContext): CloudCommands {
     setConfig(pk, content) {
       const bytes = typeof content === 'string' ? utf8Encode(content) : content.slice();
       const configId = String(configs.size + 1) + createHash('sha256').update(bytes).digest('hex').slice(0, 8);
-      const path = `/ota/config/${encodeURIComponent(pk)}/${configId}.json`;
+      const path = `/ota/config/${ctx.unguessable()}/${configId}.json`;
       ctx.files.set(path, bytes);
       const config: RemoteConfig = {
         configId, configSize: bytes.length, sign: createHash('sha256').update(bytes).digest('hex'), signMethod: 'Sha256', url: `${ctx.baseUrl()}${path}`, getType: 'file',
@@ -180,7 +180,7 @@ export function createCloudCommands(ctx: PlatformContext): CloudCommands {
       const d = target(pk, dn);
       if (d === undefined) return Promise.resolve({ status: 'offline' });
       const bytes = utf8Encode(JSON.stringify(document));
-      const path = `/ota/model/${encodeURIComponent(pk)}/${encodeURIComponent(dn)}/${ctx.files.size + 1}.json`;
+      const path = `/ota/model/${ctx.unguessable()}/model-config.json`;
       ctx.files.set(path, bytes);
       const id = pending.nextId();
       const topic = sys(d, 'thing/model/config/push');

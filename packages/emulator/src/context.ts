@@ -27,6 +27,8 @@ export interface PlatformContext {
   reachable(record: DeviceRecord): boolean;
   /** Configuration and model documents the HTTP listener serves, by path. */
   readonly files: Map<string, Uint8Array>;
+  /** A random path segment: served files are reachable only by the URL the platform gave out. */
+  unguessable(): string;
   /** `http://{host}:{httpPort}`; throws when the emulator has no HTTP listener. */
   baseUrl(): string;
 }

@@ -4,6 +4,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { WebSocketServer } from 'ws';
+import { toHex } from '@linkwire/base';
 import { createAliyunCoapServer } from '@linkwire/coap';
 import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node';
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
@@ -153,7 +154,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const iotTokens = new Map<string, IssuedToken>();
   const shadows = createShadowService();
   const pending = createPendingCommands();
-  const ota = createOtaService();
+  const unguessable = (): string => toHex(nodeRandom(16));
+  const ota = createOtaService(unguessable);
   const configs = new Map<string, RemoteConfig>();
   // Configuration and model documents served over HTTP, by path.
   const files = new Map<string, Uint8Array>();
@@ -209,6 +211,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     emit,
     reachable,
     files,
+    unguessable,
     baseUrl() {
       if (httpPort === undefined) throw new Error('firmware and configuration files are served over HTTP: start the emulator with http: true');
       return `http://${host}:${httpPort}`;

@@ -56,11 +56,11 @@ export interface OtaService {
   versions(device: DeviceRecord): ReadonlyMap<string, string>;
 }
 
-export function createOtaService(): OtaService {
+/** `unguessable()` names each file: download URLs are capabilities, as the platform's signed URLs are. */
+export function createOtaService(unguessable: () => string): OtaService {
   const files = new Map<string, Uint8Array>();
   const jobs = new Map<string, { jobId: string; upgrade: FirmwareUpgrade; devices: Map<string, DeviceOtaState> }>();
   const versions = new Map<string, Map<string, string>>();
-  let fileCounter = 0;
   let jobCounter = 0;
 
   /** The job of a device for a module that has not finished yet (the newest first). */
@@ -80,7 +80,7 @@ export function createOtaService(): OtaService {
       const method = fw.digestMethod ?? 'sha256';
       const bytes = fw.bytes?.slice() ?? generatedImage(fw.version, fw.size ?? 64 * 1024);
       const digest = createHash(method).update(bytes).digest('hex');
-      const path = `/ota/${++fileCounter}/firmware-${encodeURIComponent(fw.version)}.bin`;
+      const path = `/ota/${unguessable()}/firmware-${encodeURIComponent(fw.version)}.bin`;
       files.set(path, bytes);
       return {
         version: fw.version, size: bytes.length, url: `${baseUrl}${path}`, digestMethod: method, digest, path,
