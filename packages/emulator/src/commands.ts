@@ -83,10 +83,11 @@ export function createCloudCommands(ctx: PlatformContext): CloudCommands {
       const g = devices.byKey(d.gateway);
       if (g !== undefined) void topoChange(g, action === 'disable' ? 8 : action === 'enable' ? 2 : 1, [d], o);
     }
+    // The state changes at once (no new connection or login from here on); the device's own
+    // connection is ended once it has answered, or the wait is over.
+    d.enabled = action === 'enable';
     const done = (r: CloudResult): CloudResult => {
-      if (action === 'enable') d.enabled = true;
-      else {
-        d.enabled = false;
+      if (action !== 'enable') {
         if (d.gateway !== undefined) forceLogout(ctx, d, action === 'delete' ? 521 : 522, action === 'delete' ? 'device deleted' : 'device forbidden');
         broker.kick(d.key, `device ${action}d`, action === 'delete');
         if (action === 'delete') {

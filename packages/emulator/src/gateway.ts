@@ -201,8 +201,9 @@ function logout(ctx: PlatformContext, gw: DeviceRecord, list: { productKey: stri
   reply(200, list.length === 1 ? list[0] : list, 'success');
 }
 
-// Login signatures are checked against any known, enabled device's secret; topology is checked after.
-const secretOfAny = (ctx: PlatformContext) => (pk: string, dn: string) => ctx.devices.secret(pk, dn);
+// Login signatures are checked against any known device's secret, a disabled one's too, so that
+// it is refused as disabled (522, seed §6) rather than unknown; topology is checked after.
+const secretOfAny = (ctx: PlatformContext) => (pk: string, dn: string) => ctx.devices.get(pk, dn)?.secret;
 
 /**
  * Takes a sub-device offline through its gateway, telling the gateway why on
