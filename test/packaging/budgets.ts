@@ -56,7 +56,9 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
     maxGzip: 10_600,
   },
   { name: 'platform verifier alone: verifyMqttCredentials', code: use({ '@linkwire/sign': ['verifyMqttCredentials'] }), maxGzip: 16_800 },
-  { name: 'MQTT codec alone: encodePacket + createPacketParser', code: use({ '@linkwire/mqtt': ['encodePacket', 'createPacketParser'] }), maxGzip: 5_100 },
+  // 5.2 KB after issues 22 and 25: a parser linear under any split (gathering, staging) and
+  // typed run-time checks of every input object in encodePacket (+105 B over 5 100).
+  { name: 'MQTT codec alone: encodePacket + createPacketParser', code: use({ '@linkwire/mqtt': ['encodePacket', 'createPacketParser'] }), maxGzip: 5_300 },
 ];
 
 /**

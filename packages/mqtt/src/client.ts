@@ -482,17 +482,23 @@ class Client<E> implements MqttClient {
     const g = this.gen;
     const max = this.o.maxPacketSize;
     const parser = (this.parser ??= createPacketParser(max === undefined ? undefined : { maxPacketSize: max }));
-    let packets: MqttPacket[];
+    let packets: readonly MqttPacket[];
+    let malformed: MqttDecodeError | undefined;
     try {
       packets = parser.push(bytes);
     } catch (e) {
-      return this.lost(e instanceof MqttDecodeError ? e : new MqttError('protocol_error', String(e)));
+      if (!(e instanceof MqttDecodeError)) return this.lost(new MqttError('protocol_error', String(e)));
+      // The packets the chunk completed before the malformed one count, as they would had the
+      // bytes arrived one at a time; then the connection ends ([MQTT-4.8.0-1]).
+      packets = e.packets;
+      malformed = e;
     }
-    if (parser.buffered === 0) this.parser = undefined;
+    if (malformed === undefined && parser.buffered === 0) this.parser = undefined;
     for (const p of packets) {
       this.handle(p);
       if (g !== this.gen) return; // the packet ended the connection
     }
+    if (malformed !== undefined) this.lost(malformed);
   }
 
   private handle(p: MqttPacket): void {

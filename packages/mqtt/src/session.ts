@@ -276,17 +276,23 @@ export function createMqttSession(options: MqttSessionOptions): MqttSession {
     receive(bytes) {
       if (state === 'closed') return;
       lastReceived = clock.now();
-      let packets: MqttPacket[];
+      let packets: readonly MqttPacket[];
+      let malformed: MqttDecodeError | undefined;
       try {
         packets = parser.push(bytes);
       } catch (e) {
-        return end(e instanceof MqttDecodeError ? e : new MqttError('protocol_error', String(e)));
+        if (!(e instanceof MqttDecodeError)) return end(new MqttError('protocol_error', String(e)));
+        // The packets before the malformed one are handled first, as if the bytes had
+        // arrived one at a time; then the session ends ([MQTT-4.8.0-1]).
+        packets = e.packets;
+        malformed = e;
       }
       for (const p of packets) {
         // A handler may have ended the session (a refused CONNACK, a protocol error).
         if ((state as MqttSessionState) === 'closed') return;
         handle(p);
       }
+      if (malformed !== undefined && (state as MqttSessionState) !== 'closed') end(malformed);
     },
     publish(topic, payload, opts) {
       const qos = opts?.qos ?? 0;
