@@ -6,6 +6,8 @@
  *   npm start                                  the whole flow; exits 0
  *   npm start -- --device-secret wrong         the platform refuses the device; exits 1
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic, requestIds } from '@linkwire/alink';
 import { utf8Decode } from '@linkwire/base';
@@ -17,9 +19,34 @@ import { startEmulator } from '@linkwire/emulator';
 
 const device = { productKey: 'a1LwDemo01x', deviceName: 'demo-thermostat', deviceSecret: 'lw-demo-secret-7f3a9c2e' };
 
+export const DEMO_USAGE = [
+  'Usage: npm start [-- options]       (or: npx linkwire demo [options])',
+  '',
+  'Starts a local platform (the emulator on 127.0.0.1, an ephemeral port), connects a demo device',
+  'with HMAC-signed credentials, posts properties twice and prints every step and reply.',
+  '',
+  'Options:',
+  '  --device-secret <secret>   sign with this secret instead of the demo device\'s (a wrong one is refused: exit 1)',
+  '  -h, --help                 show this help',
+  '',
+  'Exit codes: 0 done · 1 the platform refused the device or a post · 2 usage or an unexpected failure',
+  'More tools: npx linkwire --help',
+].join('\n');
+
 export async function runDemo(argv: readonly string[], print: (line: string) => void): Promise<number> {
+  let values: { 'device-secret'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { 'device-secret': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (e) {
+    print(`demo: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`);
+    print('       npm start -- --help shows the options');
+    return 2;
+  }
+  if (values.help) {
+    print(DEMO_USAGE);
+    return 0;
+  }
   registerNodeHash();
-  const { values } = parseArgs({ args: [...argv], options: { 'device-secret': { type: 'string' } } });
   const platform = await startEmulator({
     devices: [device],
     onEvent: (e) => {
@@ -101,8 +128,20 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
-if (isMain) {
+/**
+ * Whether this module is the program node was started with. Compares real paths (symlinks
+ * resolved), not basenames: a user's own `demo.js` that imports this module must not run the demo.
+ */
+export function isEntryModule(moduleUrl: string, argv1: string | undefined): boolean {
+  if (argv1 === undefined || !moduleUrl.startsWith('file:')) return false;
+  try {
+    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(argv1);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryModule(import.meta.url, process.argv[1])) {
   runDemo(process.argv.slice(2), (l) => console.log(l)).then(
     (code) => process.exit(code),
     (e: unknown) => {
