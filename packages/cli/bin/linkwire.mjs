@@ -1,30 +1,32 @@
 #!/usr/bin/env node
 // The `linkwire` command. A published package runs its built dist/; in the linkwire repository
 // (where src/ and tsconfig.build.json sit beside this file) it runs the TypeScript sources,
-// bundled with esbuild into .cache/ at the first run and again whenever a source file is newer,
-// so `npx linkwire …` works straight after `npm ci` with no build step.
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+// bundled with esbuild into .cache/linkwire-cli/ at the first run and again whenever a source
+// file is newer, so `npx linkwire …` works straight after `npm ci` with no build step. The
+// bundle is split at dynamic imports, so the emulator and its broker load only for the commands
+// that start one.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const pkg = dirname(dirname(fileURLToPath(import.meta.url)));
 const fromSource = existsSync(join(pkg, 'tsconfig.build.json')) && existsSync(join(pkg, 'src', 'process.ts'));
-let entry = join(pkg, 'dist', 'process.js');
-if (fromSource) entry = await bundleSources();
+const entry = fromSource ? await bundleSources() : join(pkg, 'dist', 'process.js');
 const { main } = await import(pathToFileURL(entry).href);
 await main(process.argv.slice(2));
 
 async function bundleSources() {
   const root = join(pkg, '..', '..');
-  const outfile = join(root, '.cache', 'linkwire-cli.mjs');
-  if (existsSync(outfile) && newestSource(join(root, 'packages')) <= statSync(outfile).mtimeMs) return outfile;
+  const outdir = join(root, '.cache', 'linkwire-cli');
+  const entryFile = join(outdir, 'process.js');
+  if (existsSync(entryFile) && newestSource(join(root, 'packages')) <= statSync(entryFile).mtimeMs) return entryFile;
   const { build } = await import('esbuild');
-  mkdirSync(dirname(outfile), { recursive: true });
-  // Written aside and renamed, so two commands started at once never read half a bundle.
-  const tmp = `${outfile}.${process.pid}.tmp`;
+  mkdirSync(dirname(outdir), { recursive: true });
+  // Built aside and renamed into place, so a command started meanwhile never reads half a bundle.
+  const tmp = `${outdir}.${process.pid}.tmp`;
   await build({
-    entryPoints: [join(pkg, 'src', 'process.ts')], outfile: tmp, bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    conditions: ['@linkwire/source'], logLevel: 'warning', sourcemap: 'inline',
+    entryPoints: [join(pkg, 'src', 'process.ts')], outdir: tmp, bundle: true, splitting: true, platform: 'node', format: 'esm', target: 'node20',
+    conditions: ['@linkwire/source'], logLevel: 'warning', sourcemap: 'linked', outExtension: { '.js': '.js' },
     plugins: [{
       name: 'external-npm',
       setup(b) {
@@ -32,8 +34,16 @@ async function bundleSources() {
       },
     }],
   });
-  renameSync(tmp, outfile);
-  return outfile;
+  const old = `${outdir}.${process.pid}.old`;
+  if (existsSync(outdir)) renameSync(outdir, old);
+  try {
+    renameSync(tmp, outdir);
+  } catch {
+    // Another command put a fresh bundle in place first: use it.
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  rmSync(old, { recursive: true, force: true });
+  return entryFile;
 }
 
 function newestSource(dir) {

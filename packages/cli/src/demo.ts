@@ -6,8 +6,6 @@
  *   npm start                                  the whole flow; exits 0
  *   npm start -- --device-secret wrong         the platform refuses the device; exits 1
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic, requestIds } from '@linkwire/alink';
 import { utf8Decode } from '@linkwire/base';
@@ -126,27 +124,4 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
   } finally {
     await platform.close();
   }
-}
-
-/**
- * Whether this module is the program node was started with. Compares real paths (symlinks
- * resolved), not basenames: a user's own `demo.js` that imports this module must not run the demo.
- */
-export function isEntryModule(moduleUrl: string, argv1: string | undefined): boolean {
-  if (argv1 === undefined || !moduleUrl.startsWith('file:')) return false;
-  try {
-    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(argv1);
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryModule(import.meta.url, process.argv[1])) {
-  runDemo(process.argv.slice(2), (l) => console.log(l)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(2);
-    },
-  );
 }

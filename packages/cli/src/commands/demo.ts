@@ -1,5 +1,4 @@
 import { EXIT } from '../cli.ts';
-import { runDemo } from '../demo.ts';
 import type { Command } from '../main.ts';
 
 export const demoCommands: Command[] = [
@@ -12,6 +11,8 @@ export const demoCommands: Command[] = [
     },
     async run(p, io) {
       const args = typeof p.values['device-secret'] === 'string' ? ['--device-secret', p.values['device-secret']] : [];
+      // Loaded when used: the demo brings the emulator (and its broker) with it.
+      const { runDemo } = await import('../demo.ts');
       const code = await runDemo(args, (l) => io.out(l));
       return code === 0 ? EXIT.ok : EXIT.failed;
     },
