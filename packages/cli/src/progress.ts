@@ -56,7 +56,8 @@ export function createProgress(io: CliIo, label: string, total: number | undefin
     const speed = `${formatBytes(rate)}/s`;
     if (!tty) return `${label}: ${pct !== undefined ? `${pct}% ` : ''}${amount}, ${speed}${total !== undefined ? `, ETA ${formatDuration(eta)}` : ''}`;
     const tail = ` ${pct !== undefined ? `${String(pct).padStart(3)}% ` : ''}${amount} ${speed}${total !== undefined ? ` ETA ${formatDuration(eta)}` : ''}`;
-    const room = Math.max(10, Math.min(40, io.columns - label.length - tail.length - 4));
+    // A fixed width for the numbers after the bar, so the bar does not jump as they change.
+    const room = Math.max(10, Math.min(40, io.columns - label.length - Math.max(tail.length, 52) - 4));
     const filled = total ? Math.round((current / total) * room) : 0;
     const bar = total !== undefined ? ` [${'#'.repeat(filled)}${'·'.repeat(room - filled)}]` : '';
     return `${label}${bar}${tail}`;

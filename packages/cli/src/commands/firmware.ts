@@ -72,6 +72,7 @@ async function verifyFile(p: Parsed, io: CliIo): Promise<number> {
   const t0 = performance.now();
   let position = start;
   let lastSave = start;
+  let atEnd: VerifierState | undefined;
   let outcome: { ok: true } | { ok: false; code: string; message: string; step?: number } | { interrupted: true };
   try {
     for (;;) {
@@ -81,8 +82,9 @@ async function verifyFile(p: Parsed, io: CliIo): Promise<number> {
       }
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0) {
-        const image = verifier.finish();
-        void image;
+        // A failed verifier keeps nothing: take the state first, for a download that is only short.
+        if (statePath !== undefined) atEnd = verifier.save();
+        verifier.finish();
         outcome = { ok: true };
         break;
       }
@@ -121,8 +123,8 @@ async function verifyFile(p: Parsed, io: CliIo): Promise<number> {
   }
   progress.finish('FAILED');
   // A short image can still be completed (a download that stopped): keep what was verified.
-  const resumable = outcome.code === 'size_short' && statePath !== undefined;
-  if (resumable) await saveState(resolve(io.cwd, statePath!), verifier.save());
+  const resumable = outcome.code === 'size_short' && atEnd !== undefined;
+  if (resumable) await saveState(resolve(io.cwd, statePath!), atEnd!);
   const why = outcome.code === 'digest_mismatch' ? `the ${method} digest differs: the image is not the one the upgrade names (corrupted or another build)`
     : outcome.code === 'size_short' ? `the image is ${position} bytes, ${size! - position} short of --size ${size}`
       : outcome.code === 'size_exceeded' ? `the image is longer than --size ${size}` : outcome.message;
