@@ -83,7 +83,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const topic = {
     post: formatTopic('propertyPost', identity),
     postReply: formatTopic('propertyPostReply', identity),
+    // `+` is one level: property/set and property/get need their own filters.
     services: `/sys/${identity.productKey}/${identity.deviceName}/thing/service/+`,
+    propertySet: formatTopic('propertySet', identity),
+    propertyGet: formatTopic('propertyGet', identity),
     shadowGet: shadowGetTopic(identity.productKey, identity.deviceName),
     shadowUpdate: shadowUpdateTopic(identity.productKey, identity.deviceName),
   };
@@ -279,7 +282,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     stats,
     properties,
     events,
-    subscriptions: [topic.postReply, topic.services, topic.shadowGet, ota.upgrade],
+    subscriptions: [topic.postReply, topic.services, topic.propertySet, topic.propertyGet, topic.shadowGet, ota.upgrade],
     async start(l) {
       link = l;
       stats.state = 'connected';
