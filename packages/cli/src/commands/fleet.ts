@@ -37,8 +37,8 @@ export function summary(r: FleetReport): string[] {
     `rates       ${r.rates.sentPerSecond}/s sent, ${r.rates.ackedPerSecond}/s acked, ${r.rates.repliesPerSecond}/s replies`,
     `latency     p50 ${fmt(r.latencyMs.p50, 2)} ms, p90 ${fmt(r.latencyMs.p90, 2)} ms, p99 ${fmt(r.latencyMs.p99, 2)} ms, max ${fmt(r.latencyMs.max, 2)} ms (${r.latencyMs.count} replies)`,
     `errors      ${r.totals.errors} (reply timeouts ${r.totals.replyTimeouts}, rejected replies ${r.totals.rejectedReplies}, failed publishes ${r.totals.publishFailures}, refused ${r.totals.refused})`,
-    `cpu         ${r.cpu.userMs} ms user, ${r.cpu.systemMs} ms system (${r.cpu.percentOfOneCore}% of one core)`,
-    `memory      peak rss ${formatBytes(r.memory.peakRssBytes)}, ${r.memory.rssPerDeviceBytes === null ? '-' : formatBytes(r.memory.rssPerDeviceBytes)} per connected device`,
+    `cpu         ${r.cpu.userMs} ms user, ${r.cpu.systemMs} ms system (${r.cpu.percentOfOneCore}% of one core); ramp ${r.cpu.rampMs} ms, steady ${r.cpu.steadyMs} ms (${r.cpu.steadyPercentOfOneCore}%)`,
+    `memory      peak rss ${formatBytes(r.memory.peakRssBytes)}; per connected device ${r.memory.rssPerDeviceBytes === null ? '-' : formatBytes(r.memory.rssPerDeviceBytes)} rss, ${r.memory.heapPerDeviceBytes === null ? '-' : formatBytes(r.memory.heapPerDeviceBytes)} heap`,
   ];
 }
 
@@ -169,10 +169,15 @@ export function mergeReports(reports: readonly FleetReport[]): FleetReport & { r
       p50: round(percentile(hist, 0.5)), p90: round(percentile(hist, 0.9)), p99: round(percentile(hist, 0.99)), max: hist.count ? round(hist.max) : null,
       mean: hist.count ? round(hist.sum / hist.count) : null, count: hist.count, histogram: { counts: hist.counts, count: hist.count, sum: hist.sum, max: hist.max },
     },
-    cpu: { userMs: sum((r) => r.cpu.userMs), systemMs: sum((r) => r.cpu.systemMs), percentOfOneCore: sum((r) => r.cpu.percentOfOneCore) },
+    cpu: {
+      userMs: sum((r) => r.cpu.userMs), systemMs: sum((r) => r.cpu.systemMs), percentOfOneCore: sum((r) => r.cpu.percentOfOneCore),
+      rampMs: sum((r) => r.cpu.rampMs), steadyMs: sum((r) => r.cpu.steadyMs), steadyPercentOfOneCore: sum((r) => r.cpu.steadyPercentOfOneCore),
+    },
     memory: {
-      baselineRssBytes: sum((r) => r.memory.baselineRssBytes), peakRssBytes: sum((r) => r.memory.peakRssBytes), peakHeapUsedBytes: sum((r) => r.memory.peakHeapUsedBytes),
+      baselineRssBytes: sum((r) => r.memory.baselineRssBytes), peakRssBytes: sum((r) => r.memory.peakRssBytes),
+      baselineHeapUsedBytes: sum((r) => r.memory.baselineHeapUsedBytes), peakHeapUsedBytes: sum((r) => r.memory.peakHeapUsedBytes),
       rssPerDeviceBytes: sum((r) => r.maxConnected) > 0 ? Math.round(sum((r) => r.memory.peakRssBytes - r.memory.baselineRssBytes) / sum((r) => r.maxConnected)) : null,
+      heapPerDeviceBytes: sum((r) => r.maxConnected) > 0 ? Math.round(sum((r) => r.memory.peakHeapUsedBytes - r.memory.baselineHeapUsedBytes) / sum((r) => r.maxConnected)) : null,
     },
   };
 }

@@ -93,8 +93,12 @@ export interface FleetReport {
   readonly steady: { readonly sent: number; readonly acked: number; readonly replies: number };
   readonly rates: { readonly sentPerSecond: number; readonly ackedPerSecond: number; readonly repliesPerSecond: number };
   readonly latencyMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null; readonly max: number | null; readonly mean: number | null; readonly count: number; readonly histogram: { readonly counts: readonly number[]; readonly count: number; readonly sum: number; readonly max: number } };
-  readonly cpu: { readonly userMs: number; readonly systemMs: number; readonly percentOfOneCore: number };
-  readonly memory: { readonly baselineRssBytes: number; readonly peakRssBytes: number; readonly peakHeapUsedBytes: number; readonly rssPerDeviceBytes: number | null };
+  /** The whole run, and the steady window alone (posting, no connects). */
+  readonly cpu: { readonly userMs: number; readonly systemMs: number; readonly percentOfOneCore: number; readonly rampMs: number; readonly steadyMs: number; readonly steadyPercentOfOneCore: number };
+  readonly memory: {
+    readonly baselineRssBytes: number; readonly peakRssBytes: number; readonly baselineHeapUsedBytes: number; readonly peakHeapUsedBytes: number;
+    readonly rssPerDeviceBytes: number | null; readonly heapPerDeviceBytes: number | null;
+  };
 }
 
 interface Member {
@@ -132,7 +136,10 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   const cpu0 = process.cpuUsage();
   const baselineRss = process.memoryUsage().rss;
   let peakRss = baselineRss;
-  let peakHeap = process.memoryUsage().heapUsed;
+  const baselineHeap = process.memoryUsage().heapUsed;
+  let peakHeap = baselineHeap;
+  let cpuAtSteady = cpu0;
+  let cpuAtSteadyEnd = cpu0;
   // The padding that brings the payload to the requested size: the JSON around it is ~90 bytes.
   const envelope = (id: string, pad: string) => `{"id":"${id}","version":"1.0","params":{"Payload":"${pad}"},"method":"thing.event.property.post"}`;
   // One padding per id length (ids grow a digit at a time), so every payload has the size asked for.
@@ -290,6 +297,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
           rampEnd = now;
           steadyStart = now;
           steadyBase = { sent: totals.sent, acked: totals.acked, replies: totals.replies };
+          cpuAtSteady = process.cpuUsage();
         }
       }
       // Posts start once every device has been tried: a measured steady state, and a platform
@@ -307,6 +315,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
         drainStart = now;
         steadyEnd = now;
         steadyEndCounts = { sent: totals.sent, acked: totals.acked, replies: totals.replies };
+        cpuAtSteadyEnd = process.cpuUsage();
       }
       if (now - lastExpire >= 250) {
         lastExpire = now;
@@ -329,11 +338,13 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
           rampEnd = now;
           steadyStart = now;
           steadyBase = { sent: totals.sent, acked: totals.acked, replies: totals.replies };
+          cpuAtSteady = process.cpuUsage();
         }
         phase = 'drain';
         drainStart = now;
         steadyEnd = now;
         steadyEndCounts = { sent: totals.sent, acked: totals.acked, replies: totals.replies };
+        cpuAtSteadyEnd = process.cpuUsage();
       }
     }, TICK_MS);
   });
@@ -375,7 +386,19 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       p50: round(percentile(hist, 0.5)), p90: round(percentile(hist, 0.9)), p99: round(percentile(hist, 0.99)), max: hist.count ? round(hist.max) : null,
       mean: hist.count ? round(hist.sum / hist.count) : null, count: hist.count, histogram: { counts: hist.counts, count: hist.count, sum: hist.sum, max: hist.max },
     },
-    cpu: { userMs: Math.round(cpu.user / 1000), systemMs: Math.round(cpu.system / 1000), percentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10 },
-    memory: { baselineRssBytes: baselineRss, peakRssBytes: peakRss, peakHeapUsedBytes: peakHeap, rssPerDeviceBytes: maxConnected > 0 ? Math.round((peakRss - baselineRss) / maxConnected) : null },
+    cpu: {
+      userMs: Math.round(cpu.user / 1000), systemMs: Math.round(cpu.system / 1000), percentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
+      rampMs: Math.round(cpuMs(cpu0, cpuAtSteady)), steadyMs: Math.round(cpuMs(cpuAtSteady, cpuAtSteadyEnd)),
+      steadyPercentOfOneCore: steadyMs > 0 ? Math.round((cpuMs(cpuAtSteady, cpuAtSteadyEnd) / steadyMs) * 1000) / 10 : 0,
+    },
+    memory: {
+      baselineRssBytes: baselineRss, peakRssBytes: peakRss, baselineHeapUsedBytes: baselineHeap, peakHeapUsedBytes: peakHeap,
+      rssPerDeviceBytes: maxConnected > 0 ? Math.round((peakRss - baselineRss) / maxConnected) : null,
+      heapPerDeviceBytes: maxConnected > 0 ? Math.round((peakHeap - baselineHeap) / maxConnected) : null,
+    },
   };
+}
+
+function cpuMs(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage): number {
+  return Math.max(0, (to.user - from.user + to.system - from.system) / 1000);
 }
