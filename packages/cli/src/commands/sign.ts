@@ -49,6 +49,27 @@ function secret(p: Parsed, name: string, command: string, io: CliIo): string {
   return readSecret(str(p, name, command), name, io);
 }
 
+/** The identity and signing inputs most Alibaba kinds share. */
+function deviceInputs(p: Parsed, io: CliIo, command: string, defaults: { clientId: (pk: string, dn: string) => string; method: string }) {
+  const productKey = str(p, 'product-key', command);
+  const deviceName = str(p, 'device-name', command);
+  return {
+    productKey, deviceName,
+    deviceSecret: secret(p, 'device-secret', command, io),
+    clientId: str(p, 'client-id', command, true) ?? defaults.clientId(productKey, deviceName),
+    method: str(p, 'sign-method', command, true) ?? defaults.method,
+  };
+}
+
+const dotted = (pk: string, dn: string) => `${pk}.${dn}`;
+
+/** Options of the sub-device kinds (combine.login, topo add). */
+const subDeviceOptions: Readonly<Record<string, OptionSpec>> = {
+  'product-key': pk, 'device-name': dn, 'device-secret': ds, 'client-id': { type: 'string', value: '<id>', description: 'default {productKey}.{deviceName}' },
+  'sign-method': { type: 'string', value: '<method>', description: 'sent exactly as given', default: 'hmacsha256' },
+  timestamp: tsRequired,
+};
+
 /** Recomputes the signature from the string this command prints, so what it shows is what was signed. */
 function checked(signed: Signed, recomputed: string): Signed {
   if (recomputed.toLowerCase() !== signed.signature.toLowerCase()) {
@@ -141,11 +162,7 @@ const kinds: SignKind[] = [
     },
     make(p, io) {
       const c = 'sign devicename';
-      const productKey = str(p, 'product-key', c);
-      const deviceName = str(p, 'device-name', c);
-      const deviceSecret = secret(p, 'device-secret', c, io);
-      const clientId = str(p, 'client-id', c, true) ?? `${productKey}.${deviceName}`;
-      const method = str(p, 'sign-method', c, true) ?? 'hmacsha256';
+      const { productKey, deviceName, deviceSecret, clientId, method } = deviceInputs(p, io, c, { clientId: dotted, method: 'hmacsha256' });
       const timestamp = timestampOf(p, io, c, true);
       const resources = (str(p, 'resources', c, true) ?? 'mqtt').split(',').filter((r) => r !== '');
       const version = str(p, 'version', c, true);
@@ -170,11 +187,7 @@ const kinds: SignKind[] = [
     },
     make(p, io) {
       const c = 'sign https';
-      const productKey = str(p, 'product-key', c);
-      const deviceName = str(p, 'device-name', c);
-      const deviceSecret = secret(p, 'device-secret', c, io);
-      const clientId = str(p, 'client-id', c, true) ?? `${productKey}.${deviceName}`;
-      const method = str(p, 'sign-method', c, true) ?? 'hmacsha1';
+      const { productKey, deviceName, deviceSecret, clientId, method } = deviceInputs(p, io, c, { clientId: dotted, method: 'hmacsha1' });
       const timestamp = timestampOf(p, io, c, true);
       const req = httpAuthRequest({ productKey, deviceName, deviceSecret, clientId, timestamp, signMethod: method, version: str(p, 'version', c, true) ?? 'default' });
       const body = JSON.parse(req.body) as { sign: string };
@@ -286,9 +299,7 @@ const kinds: SignKind[] = [
       usage: ['sign sub-login --product-key <pk> --device-name <dn> --device-secret <secret> [options]'],
       description: ['Device guide §9.4: the params a gateway sends on /ext/session/{gwPk}/{gwDn}/combine/login. The seed signs cleanSession (`cleanSessiontrue…`); the official SDKs send it unsigned or not at all: --clean-session-form picks.'],
       options: {
-        'product-key': pk, 'device-name': dn, 'device-secret': ds, 'client-id': { type: 'string', value: '<id>', description: 'default {productKey}.{deviceName}' },
-        'sign-method': { type: 'string', value: '<method>', description: 'sent exactly as given', default: 'hmacsha256' },
-        timestamp: tsRequired,
+        ...subDeviceOptions,
         'clean-session': { type: 'string', value: '<true|false>', description: 'the cleanSession value', default: 'true' },
         'clean-session-form': { type: 'string', value: '<signed|unsigned|omitted>', description: 'how cleanSession takes part', default: 'signed' },
       },
@@ -296,11 +307,7 @@ const kinds: SignKind[] = [
     },
     make(p, io) {
       const c = 'sign sub-login';
-      const productKey = str(p, 'product-key', c);
-      const deviceName = str(p, 'device-name', c);
-      const deviceSecret = secret(p, 'device-secret', c, io);
-      const clientId = str(p, 'client-id', c, true) ?? `${productKey}.${deviceName}`;
-      const method = str(p, 'sign-method', c, true) ?? 'hmacsha256';
+      const { productKey, deviceName, deviceSecret, clientId, method } = deviceInputs(p, io, c, { clientId: dotted, method: 'hmacsha256' });
       const timestamp = timestampOf(p, io, c, false)!;
       const csText = str(p, 'clean-session', c, true) ?? 'true';
       if (csText !== 'true' && csText !== 'false') throw usageError('--clean-session must be true or false');
@@ -315,20 +322,12 @@ const kinds: SignKind[] = [
       name: 'sign topo-add', summary: 'a sub-device entry of thing.topo.add',
       usage: ['sign topo-add --product-key <pk> --device-name <dn> --device-secret <secret> [options]'],
       description: ['Device guide §9.3: one entry of the params of /sys/{gwPk}/{gwDn}/thing/topo/add, in the seed\'s key order.'],
-      options: {
-        'product-key': pk, 'device-name': dn, 'device-secret': ds, 'client-id': { type: 'string', value: '<id>', description: 'default {productKey}.{deviceName}' },
-        'sign-method': { type: 'string', value: '<method>', description: 'sent exactly as given', default: 'hmacsha256' },
-        timestamp: tsRequired,
-      },
+      options: subDeviceOptions,
       examples: ['linkwire sign topo-add --product-key 123 --device-name test --device-secret deviceSecret --client-id 123 --timestamp 1524448722000 --sign-method hmacMd5'],
     },
     make(p, io) {
       const c = 'sign topo-add';
-      const productKey = str(p, 'product-key', c);
-      const deviceName = str(p, 'device-name', c);
-      const deviceSecret = secret(p, 'device-secret', c, io);
-      const clientId = str(p, 'client-id', c, true) ?? `${productKey}.${deviceName}`;
-      const method = str(p, 'sign-method', c, true) ?? 'hmacsha256';
+      const { productKey, deviceName, deviceSecret, clientId, method } = deviceInputs(p, io, c, { clientId: dotted, method: 'hmacsha256' });
       const timestamp = timestampOf(p, io, c, false)!;
       const entry = topoAddEntry({ productKey, deviceName, deviceSecret, clientId, timestamp, signMethod: method });
       return hmacSigned(c, method, 'sub-device secret', deviceSecret, signContent({ productKey, deviceName, clientId, timestamp }), entry.sign, { ...entry });
