@@ -62,19 +62,19 @@ describe('linkwire fleet against the emulator', () => {
   }, 120_000);
 
   it('draws a live table in a terminal and writes plain lines in a pipe', async () => {
-    const args = ['fleet', '--devices', '20', '--rate', '2', '--duration', '5s'];
+    const args = ['fleet', '--devices', '10', '--rate', '2', '--duration', '2s'];
     const tty = await runInTerminal(args, { timeoutMs: 60_000 });
     expect(tty.code).toBe(0);
     // Redrawn in place: cursor up three lines, then each line cleared and rewritten.
     expect(tty.stdout).toContain('\x1b[3A');
-    expect(tty.stdout).toMatch(/\r\x1b\[Kfleet +\d+ s {2}(ramp|steady|drain) +devices 20 {2}connected \d+/);
+    expect(tty.stdout).toMatch(/\r\x1b\[Kfleet +\d+ s {2}(ramp|steady|drain) +devices 10 {2}connected \d+/);
     expect(tty.stdout).toMatch(/reply latency p50 [\d.-]+ ms {2}p99/);
     expect(tty.stdout).toContain('rates       ');
     const piped = await run(args, { timeoutMs: 60_000 });
     expect(piped.code).toBe(0);
     expect(piped.stderr).not.toContain('\x1b[');
-    expect(piped.stderr).toMatch(/^fleet \d+s (ramp|steady|drain) connected=\d+\/20 .* replies=\d+ errors=\d+ p50=/m);
-    expect(piped.stdout).toMatch(/^devices {5}20 against 127\.0\.0\.1:\d+ \(linkwire\)$/m);
+    expect(piped.stderr).toMatch(/^fleet \d+s (ramp|steady|drain) connected=\d+\/10 .* replies=\d+ errors=\d+ p50=/m);
+    expect(piped.stdout).toMatch(/^devices {5}10 against 127\.0\.0\.1:\d+ \(linkwire\)$/m);
   }, 120_000);
 
   it('exits 1 when the platform refuses the fleet (a fleet key other than the registered one)', async () => {

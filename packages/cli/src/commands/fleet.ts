@@ -108,12 +108,17 @@ async function runFleetCommand(p: Parsed, io: CliIo): Promise<number> {
   }
   const tty = io.stderrIsTty && !p.json;
   let drawn = 0;
+  let lastPlain = -Infinity;
   const onTick = (s: FleetSnapshot) => {
     if (tty) {
       const lines = table(s).map((l) => l.slice(0, Math.max(20, io.columns - 1)));
       io.errRaw(`${drawn > 0 ? `\x1b[${drawn}A` : ''}${lines.map((l) => `\r\x1b[K${l}\n`).join('')}`);
       drawn = lines.length;
-    } else if (Math.round(s.elapsedMs / 1000) % 5 === 0) io.err(plainLine(s));
+    } else if (s.elapsedMs - lastPlain >= 4500) {
+      // The first tick, then one line every 5 s: a log that stays readable over an hour's run.
+      lastPlain = s.elapsedMs;
+      io.err(plainLine(s));
+    }
   };
   let report: FleetReport;
   try {

@@ -64,6 +64,14 @@ export const linkwireDialer: Dialer = {
   },
 };
 
+/**
+ * A refusal that retrying cannot fix: the identifier, the credentials or the authorisation
+ * (CONNACK 2, 4, 5). "Server unavailable" (3) is worth another try.
+ */
+export function isFinalRefusal(e: unknown): boolean {
+  return e instanceof MqttConnectError && (e.returnCode === 2 || e.returnCode === 4 || e.returnCode === 5);
+}
+
 export function isRefusal(e: unknown): boolean {
   return e instanceof MqttConnectError || (e instanceof Error && /refused|not authori[sz]ed|bad user/i.test(e.message) && !/ECONNREFUSED/.test(e.message));
 }
@@ -78,7 +86,7 @@ export interface ReconnectOptions {
   /** Backoff: the first wait, doubling up to the cap, each with ±50% jitter. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
-  /** Give up after this many refusals in a row (a wrong secret will not start working). Default 3. */
+  /** Give up after this many refusals in a row; a refusal of the credentials (CONNACK 2, 4, 5) is final at once. Default 3. */
   readonly maxRefusals?: number;
   /** Retry a first connect that fails on the network instead of rejecting (a fleet under load). */
   readonly retryFirst?: boolean;
@@ -170,7 +178,7 @@ export async function reconnectingLink(options: ReconnectOptions, events: LinkEv
       if (isRefusal(e)) {
         refusals++;
         events.onState?.('refused', (e as Error).message);
-        if (refusals >= maxRefusals || (firstReject && !options.retryFirst)) {
+        if (refusals >= maxRefusals || isFinalRefusal(e) || (firstReject && !options.retryFirst)) {
           // A refusal on the first connect is the answer the user needs now, not after backoff.
           closed = true;
           firstReject?.(e as Error);
