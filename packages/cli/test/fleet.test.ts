@@ -3,7 +3,10 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetDevice, shardRange } from '../src/sim/fleet.ts';
+import { utf8Decode } from '@linkwire/base';
+import { connectMqtt } from '@linkwire/node';
+import { verifyCombineLogin } from '@linkwire/sign';
+import { fleetDevice, fleetGateway, shardRange } from '../src/sim/fleet.ts';
 import { createHistogram, mergeHistograms, percentile, record } from '../src/sim/histogram.ts';
 import { json, run, runInTerminal, tempDir } from './support.ts';
 import type { FleetReport } from '../src/sim/fleet.ts';
@@ -127,6 +130,54 @@ describe('linkwire fleet against a plain broker (aedes)', () => {
     expect(rep.totals.acked).toBe(rep.totals.sent);
     expect(rep.totals.replies).toBe(0);
     expect(rep.totals.replyTimeouts).toBe(rep.totals.sent);
+  }, 90_000);
+});
+
+describe('linkwire fleet with gateways (aedes, the test playing the platform)', () => {
+  let broker: Aedes;
+  let server: net.Server;
+  let port = 0;
+  beforeAll(async () => {
+    broker = await Aedes.createBroker();
+    server = net.createServer((s) => broker.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await new Promise<void>((r) => broker.close(() => r()));
+  });
+
+  it('logs every sub-device in with a verifiable combine.login and posts for it through its gateway', async () => {
+    const gen = { productKey: 'a1LwFleet01', subProductKey: 'a1LwFleetSub', prefix: 'lw-fleet-', fleetKey: 'linkwire-fleet' };
+    const secrets = new Map<string, string>();
+    for (let i = 0; i < 4; i++) for (const d of fleetGateway(i, 5, gen).subDevices) secrets.set(`${d.productKey}/${d.deviceName}`, d.deviceSecret);
+    const logins: string[] = [];
+    const subPosts = new Set<string>();
+    const platform = await connectMqtt({
+      host: '127.0.0.1', port, clientId: 'platform', keepalive: 60,
+      onMessage: (m) => {
+        const body = JSON.parse(utf8Decode(m.payload)) as { id: string; params: Record<string, unknown> };
+        if (m.topic.endsWith('/combine/login')) {
+          const v = verifyCombineLogin(body.params, (pk, dn) => secrets.get(`${pk}/${dn}`), { now: Date.now() });
+          if (v.ok) logins.push(v.deviceName);
+          void platform.session.publish(`${m.topic}_reply`, JSON.stringify({ id: body.id, code: v.ok ? 200 : 6287, data: {}, ...(v.ok ? {} : { message: v.reason }) }));
+        } else {
+          if (m.topic.startsWith('/sys/a1LwFleetSub/')) subPosts.add(m.topic.split('/')[3]!);
+          void platform.session.publish(`${m.topic}_reply`, JSON.stringify({ id: body.id, code: 200, data: {} }));
+        }
+      },
+    });
+    await platform.session.subscribe(['/ext/session/+/+/combine/login', '/sys/+/+/thing/event/property/post']);
+    const r = await run(['fleet', '--host', '127.0.0.1', '--port', String(port), '--gateways', '4', '--sub-devices', '5', '--rate', '2', '--duration', '2s', '--json'], { timeoutMs: 60_000 });
+    platform.close();
+    expect(r.code, r.stderr).toBe(0);
+    const rep = json<FleetReport>(r);
+    expect(rep).toMatchObject({ devices: 24, gateways: 4, subDevices: 20, maxConnected: 24 });
+    expect(rep.totals).toMatchObject({ subLogins: 20, subLoginsRefused: 0, subLoginTimeouts: 0, errors: 0 });
+    expect(new Set(logins).size).toBe(20);
+    expect(subPosts.size).toBe(20);
+    expect(rep.totals.replies).toBe(rep.totals.sent);
   }, 90_000);
 });
 

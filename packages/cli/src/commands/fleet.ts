@@ -7,10 +7,10 @@ import { readArgText, readFileArg } from '../input.ts';
 import type { Command } from '../main.ts';
 import { formatBytes } from '../progress.ts';
 import { readSecret, SECRET_HELP } from '../secrets.ts';
-import { fleetDevice, runFleet, shardRange, type FleetDevice, type FleetReport, type FleetSnapshot } from '../sim/fleet.ts';
+import { fleetDevice, fleetGateway, runFleet, shardRange, type FleetDevice, type FleetGateway, type FleetReport, type FleetSnapshot } from '../sim/fleet.ts';
 import { mergeHistograms, percentile } from '../sim/histogram.ts';
 
-const DEFAULTS = { productKey: 'a1LwFleet01', prefix: 'lw-fleet-', fleetKey: 'linkwire-fleet' };
+const DEFAULTS = { productKey: 'a1LwFleet01', subProductKey: 'a1LwFleetSub', prefix: 'lw-fleet-', fleetKey: 'linkwire-fleet' };
 
 function fmt(n: number | undefined | null, digits = 1): string {
   return n === undefined || n === null ? '-' : n.toFixed(digits);
@@ -31,11 +31,12 @@ function plainLine(s: FleetSnapshot): string {
 
 export function summary(r: FleetReport): string[] {
   return [
-    `devices     ${r.devices}${r.shard ? ` (shard ${r.shard.index}/${r.shard.count}: ${r.firstDevice} … ${r.lastDevice})` : ''} against ${r.target} (${r.engine})`,
+    `devices     ${r.devices}${r.gateways ? ` (${r.gateways} gateways with ${r.subDevices} sub-devices)` : ''}${r.shard ? ` (shard ${r.shard.index}/${r.shard.count}: ${r.firstDevice} … ${r.lastDevice})` : ''} against ${r.target} (${r.engine})`,
     `connected   ${r.maxConnected} at most, ${r.connectedAtEnd} at the end; ${r.totals.reconnects} reconnects, ${r.totals.refused} refused; ramp ${(r.rampMs / 1000).toFixed(1)} s`,
     `steady      ${(r.steadyMs / 1000).toFixed(1)} s: sent ${r.steady.sent}, acked ${r.steady.acked}, replies ${r.steady.replies}`,
     `rates       ${r.rates.sentPerSecond}/s sent, ${r.rates.ackedPerSecond}/s acked, ${r.rates.repliesPerSecond}/s replies`,
     `latency     p50 ${fmt(r.latencyMs.p50, 2)} ms, p90 ${fmt(r.latencyMs.p90, 2)} ms, p99 ${fmt(r.latencyMs.p99, 2)} ms, max ${fmt(r.latencyMs.max, 2)} ms (${r.latencyMs.count} replies)`,
+    ...(r.gateways ? [`sub-devices ${r.totals.subLogins} logins answered 200, ${r.totals.subLoginsRefused} refused, ${r.totals.subLoginTimeouts} unanswered`] : []),
     `errors      ${r.totals.errors} (reply timeouts ${r.totals.replyTimeouts}, rejected replies ${r.totals.rejectedReplies}, failed publishes ${r.totals.publishFailures}, refused ${r.totals.refused})`,
     `cpu         ${r.cpu.userMs} ms user, ${r.cpu.systemMs} ms system (${r.cpu.percentOfOneCore}% of one core); ramp ${r.cpu.rampMs} ms, steady ${r.cpu.steadyMs} ms (${r.cpu.steadyPercentOfOneCore}%)`,
     `memory      peak rss ${formatBytes(r.memory.peakRssBytes)}; per connected device ${r.memory.rssPerDeviceBytes === null ? '-' : formatBytes(r.memory.rssPerDeviceBytes)} rss, ${r.memory.heapPerDeviceBytes === null ? '-' : formatBytes(r.memory.heapPerDeviceBytes)} heap`,
@@ -43,17 +44,17 @@ export function summary(r: FleetReport): string[] {
 }
 
 /** Starts the local platform in its own process (a process has 20 000 file descriptors: the fleet and the broker need one each per device). */
-async function startPlatformProcess(io: CliIo, devices: number, o: typeof DEFAULTS): Promise<{ host: string; port: number; child: ChildProcess }> {
+async function startPlatformProcess(io: CliIo, devices: number, gateways: number, subDevices: number, o: typeof DEFAULTS): Promise<{ host: string; port: number; child: ChildProcess }> {
   const entry = process.argv[1];
   if (entry === undefined) throw new CliError(EXIT.internal, 'cannot find the linkwire entry to start the platform process');
-  const child = spawn(process.execPath, [...process.execArgv, entry, '__fleet-platform', '--devices', String(devices), '--product-key', o.productKey, '--prefix', o.prefix, '--fleet-key', o.fleetKey], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, entry, '__fleet-platform', '--devices', String(devices), '--gateways', String(gateways), '--sub-devices', String(subDevices), '--product-key', o.productKey, '--sub-product-key', o.subProductKey, '--prefix', o.prefix, '--fleet-key', o.fleetKey], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolveLine, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (l) => resolveLine(l));
     child.once('exit', (code) => reject(new CliError(EXIT.internal, `the platform process exited (${code}) before listening`)));
   });
   const { host, port } = JSON.parse(line) as { host: string; port: number };
-  io.err(`platform  local emulator process ${child.pid} on ${host}:${port} with ${devices} devices`);
+  io.err(`platform  local emulator process ${child.pid} on ${host}:${port} with ${devices + gateways * (1 + subDevices)} devices`);
   return { host, port, child };
 }
 
@@ -82,16 +83,24 @@ async function runFleetCommand(p: Parsed, io: CliIo): Promise<number> {
   const shard = { index: Number(sm[1]), count: Number(sm[2]) };
   const gen = {
     productKey: str(p, 'product-key', c, true) ?? DEFAULTS.productKey,
+    subProductKey: str(p, 'sub-product-key', c, true) ?? DEFAULTS.subProductKey,
     prefix: str(p, 'prefix', c, true) ?? DEFAULTS.prefix,
     fleetKey: p.values['fleet-key'] === undefined ? DEFAULTS.fleetKey : readSecret(String(p.values['fleet-key']), 'fleet-key', io),
   };
   const filePath = str(p, 'devices-file', c, true);
   let all: FleetDevice[] | undefined = filePath === undefined ? undefined : readDevicesFile(filePath, io);
-  const total = all?.length ?? int(p, 'devices', c, 1, 1_000_000) ?? 100;
+  const gatewayCount = int(p, 'gateways', c, 0, 100_000) ?? 0;
+  const subPer = int(p, 'sub-devices', c, 0, 1500) ?? (gatewayCount > 0 ? 10 : 0);
+  if (subPer > 0 && gatewayCount === 0) throw usageError('--sub-devices needs --gateways', 'for example --gateways 10 --sub-devices 50');
+  const total = all?.length ?? int(p, 'devices', c, 0, 1_000_000) ?? (gatewayCount > 0 ? 0 : 100);
   const { start, end } = shardRange(total, shard.index, shard.count);
   const devices = all ? all.slice(start, end) : Array.from({ length: end - start }, (_, i) => fleetDevice(start + i, gen));
   all = undefined;
-  if (devices.length > 19_000) throw usageError(`${devices.length} devices in one process exceed its 20 000 open files`, 'split the fleet with --shard i/n over processes or machines');
+  const gw = shardRange(gatewayCount, shard.index, shard.count);
+  const gateways: FleetGateway[] = Array.from({ length: gw.end - gw.start }, (_, i) => fleetGateway(gw.start + i, subPer, gen));
+  const sockets = devices.length + gateways.length;
+  if (sockets > 19_000) throw usageError(`${sockets} connections in one process exceed its 20 000 open files`, 'split the fleet with --shard i/n over processes or machines');
+  if (sockets === 0) throw usageError('this shard has no devices', 'give --devices N and/or --gateways G');
   const qos = int(p, 'qos', c, 0, 1) ?? 1;
   const settings = {
     rampPerSecond: num(p, 'ramp', c, 1, 100_000) ?? 500,
@@ -104,7 +113,7 @@ async function runFleetCommand(p: Parsed, io: CliIo): Promise<number> {
   let platform: { host: string; port: number; child: ChildProcess } | undefined;
   if (host === undefined) {
     if (filePath !== undefined) throw usageError('--devices-file needs --host and --port', 'the generated fleet (--devices N) runs against the local emulator');
-    platform = await startPlatformProcess(io, total, gen);
+    platform = await startPlatformProcess(io, total, gatewayCount, subPer, gen);
   }
   const tty = io.stderrIsTty && !p.json;
   let drawn = 0;
@@ -123,7 +132,7 @@ async function runFleetCommand(p: Parsed, io: CliIo): Promise<number> {
   let report: FleetReport;
   try {
     report = await runFleet({
-      host: host ?? platform!.host, port: port ?? platform!.port, devices, ...settings, replyTimeoutMs, signal: io.signal, onTick,
+      host: host ?? platform!.host, port: port ?? platform!.port, devices, gateways, ...settings, replyTimeoutMs, signal: io.signal, onTick,
       ...(shard.count > 1 ? { shard } : {}),
     });
   } finally {
@@ -136,6 +145,10 @@ async function runFleetCommand(p: Parsed, io: CliIo): Promise<number> {
   if (reportPath !== undefined) writeFileSync(resolve(io.cwd, reportPath), `${JSON.stringify(report, null, 2)}\n`);
   if (p.json) printJson(io, report);
   else for (const l of summary(report)) io.out(l);
+  if (report.subDevices > 0 && report.totals.subLogins === 0) {
+    io.err(`linkwire: no sub-device login was answered 200 (${report.totals.subLoginsRefused} refused, ${report.totals.subLoginTimeouts} unanswered)`);
+    io.err('  the platform must answer combine.login and know each sub-device as its gateway\'s (topology); sub-devices posted nothing');
+  }
   if (report.maxConnected === 0) {
     io.err(`linkwire: no device connected to ${report.target}`);
     io.err(report.totals.refused > 0 ? '  the platform refused the credentials: check --product-key, --prefix and --fleet-key (or the devices file)' : '  is the platform running, and are --host and --port right?');
@@ -161,6 +174,8 @@ export function mergeReports(reports: readonly FleetReport[]): FleetReport & { r
     shards: reports.length,
     overlapping,
     devices: sum((r) => r.devices),
+    gateways: sum((r) => r.gateways ?? 0),
+    subDevices: sum((r) => r.subDevices ?? 0),
     firstDevice: reports.map((r) => r.firstDevice).filter((x): x is string => x !== null).sort()[0] ?? null,
     lastDevice: reports.map((r) => r.lastDevice).filter((x): x is string => x !== null).sort().at(-1) ?? null,
     rampMs: Math.max(...reports.map((r) => r.rampMs)),
@@ -195,10 +210,14 @@ export const fleetCommands: Command[] = [
       description: [
         'Connects the devices at --ramp CONNECTs per second (each signed with HMAC-SHA256, reconnecting with backoff), then posts properties at --rate per device for --duration, counting PUBACKs (QoS 1), replies on post_reply (matched by id, latency measured) and errors (refusals, failed publishes, replies that are late or not 200). A live table on a terminal, a plain line every 5 s otherwise, and a final report (text, or --json / --report file.json).',
         'Without --host it starts the local emulator in a second process with the generated devices: {prefix}{index, six digits} in --product-key, each secret the first 32 hex digits of HMAC-SHA256(--fleet-key, deviceName). A real platform: register devices that way, or pass --devices-file with productKey,deviceName,deviceSecret lines.',
+        'Gateways: --gateways G --sub-devices S adds G gateways ({prefix}gw{index}) that connect, log in S sub-devices each ({prefix}sub{gateway}-{j} in --sub-product-key) with signed combine.login (again after every reconnect), and post properties for them on the sub-devices\' topics; sub-devices count as connected once their login is answered 200. This needs a platform that answers combine.login and knows the topology.',
         'Sharding: --shard i/n takes the i-th of n disjoint, contiguous index ranges of the --devices N fleet, so n processes or machines share one fleet (a Kubernetes indexed Job runs `linkwire fleet … --shard $JOB_COMPLETION_INDEX/n --report /out/shard-$JOB_COMPLETION_INDEX.json`); `linkwire fleet merge` adds their reports. One process holds at most ~19 000 devices (20 000 open files).',
       ],
       options: {
-        devices: { type: 'string', value: '<N>', description: 'devices in the whole fleet (all shards)', default: '100' },
+        devices: { type: 'string', value: '<N>', description: 'directly connected devices in the whole fleet (all shards); default 100, or 0 with --gateways' },
+        gateways: { type: 'string', value: '<G>', description: 'gateways in the whole fleet, each logging in its sub-devices (combine.login) and posting for them' },
+        'sub-devices': { type: 'string', value: '<S>', description: 'sub-devices per gateway (default 10 with --gateways)' },
+        'sub-product-key': { type: 'string', value: '<pk>', description: 'product of the generated sub-devices', default: DEFAULTS.subProductKey },
         shard: { type: 'string', value: '<i/n>', description: 'run shard i of n (0-based)', default: '0/1' },
         ramp: { type: 'string', value: '<per-second>', description: 'new connections per second', default: '500' },
         rate: { type: 'string', value: '<per-second>', description: 'property posts per second per device (0.1 = one every 10 s)', default: '1' },
@@ -258,17 +277,27 @@ export const fleetCommands: Command[] = [
       usage: ['__fleet-platform --devices N --product-key <pk> --prefix <p> --fleet-key <k>'],
       options: {
         devices: { type: 'string', description: 'devices to register' },
+        gateways: { type: 'string', description: 'gateways to register' },
+        'sub-devices': { type: 'string', description: 'sub-devices per gateway to register' },
         'product-key': { type: 'string', description: 'their product' },
+        'sub-product-key': { type: 'string', description: 'the sub-devices\' product' },
         prefix: { type: 'string', description: 'their name prefix' },
         'fleet-key': { type: 'string', description: 'the key their secrets derive from' },
       },
     },
     async run(p, io) {
       const c = '__fleet-platform';
-      const n = int(p, 'devices', c, 1, 1_000_000)!;
-      const gen = { productKey: str(p, 'product-key', c), prefix: str(p, 'prefix', c), fleetKey: str(p, 'fleet-key', c) };
+      const n = int(p, 'devices', c, 0, 1_000_000) ?? 0;
+      const g = int(p, 'gateways', c, 0, 1_000_000) ?? 0;
+      const s = int(p, 'sub-devices', c, 0, 1_000_000) ?? 0;
+      const gen = { productKey: str(p, 'product-key', c), subProductKey: str(p, 'sub-product-key', c, true) ?? DEFAULTS.subProductKey, prefix: str(p, 'prefix', c), fleetKey: str(p, 'fleet-key', c) };
       const { startEmulator } = await import('@linkwire/emulator');
-      const platform = await startEmulator({ devices: Array.from({ length: n }, (_, i) => fleetDevice(i, gen)) });
+      const all = Array.from({ length: n }, (_, i) => fleetDevice(i, gen));
+      for (let i = 0; i < g; i++) {
+        const x = fleetGateway(i, s, gen);
+        all.push(x.gateway, ...x.subDevices);
+      }
+      const platform = await startEmulator({ devices: all });
       io.out(JSON.stringify({ host: platform.host, port: platform.port }));
       // Until the fleet says stop, or goes away (its end of stdin closes).
       await new Promise<void>((resolveStop) => {

@@ -1,6 +1,6 @@
-import { decodeReply, formatTopic } from '@linkwire/alink';
+import { decodeReply, encodeMessage, formatTopic } from '@linkwire/alink';
 import { hmacHex } from '@linkwire/hash';
-import { mqttCredentials } from '@linkwire/sign';
+import { combineLoginParams, mqttCredentials } from '@linkwire/sign';
 import { createHistogram, percentile, record, type Histogram } from './histogram.ts';
 import { linkwireDialer, reconnectingLink, type DeviceLink, type Dialer } from './link.ts';
 
@@ -16,6 +16,24 @@ export function fleetDevice(index: number, o: { productKey: string; prefix: stri
   return { productKey: o.productKey, deviceName, deviceSecret: hmacHex('sha256', o.fleetKey, deviceName).slice(0, 32) };
 }
 
+/**
+ * A generated gateway and its sub-devices: gateway `{prefix}gw{index, six digits}` in the fleet's
+ * product, sub-devices `{prefix}sub{gateway index}-{j, three digits}` in `subProductKey`, secrets
+ * by the same rule as {@link fleetDevice}.
+ */
+export function fleetGateway(index: number, subDevices: number, o: { productKey: string; subProductKey: string; prefix: string; fleetKey: string }): FleetGateway {
+  const gw = `${o.prefix}gw${String(index).padStart(6, '0')}`;
+  const secret = (name: string) => hmacHex('sha256', o.fleetKey, name).slice(0, 32);
+  const subs: FleetDevice[] = [];
+  for (let j = 0; j < subDevices; j++) {
+    const deviceName = `${o.prefix}sub${String(index).padStart(6, '0')}-${String(j).padStart(3, '0')}`;
+    subs.push({ productKey: o.subProductKey, deviceName, deviceSecret: secret(deviceName) });
+  }
+  return { gateway: { productKey: o.productKey, deviceName: gw, deviceSecret: secret(gw) }, subDevices: subs };
+}
+
+export type FleetGateway = { readonly gateway: FleetDevice; readonly subDevices: readonly FleetDevice[] };
+
 /** Shard i of n (0-based) of `total` devices: a contiguous, disjoint index range. */
 export function shardRange(total: number, shard: number, shards: number): { start: number; end: number } {
   return { start: Math.floor((total * shard) / shards), end: Math.floor((total * (shard + 1)) / shards) };
@@ -25,6 +43,8 @@ export interface FleetOptions {
   readonly host: string;
   readonly port: number;
   readonly devices: readonly FleetDevice[];
+  /** Gateways: each connects, logs its sub-devices in (combine.login) and posts for them too. */
+  readonly gateways?: readonly FleetGateway[];
   readonly dialer?: Dialer;
   /** New connections per second during the ramp. */
   readonly rampPerSecond: number;
@@ -55,6 +75,10 @@ export interface FleetCounters {
   replyTimeouts: number;
   rejectedReplies: number;
   publishFailures: number;
+  /** Sub-device logins answered 200, refused (another code), or not answered in time. */
+  subLogins: number;
+  subLoginsRefused: number;
+  subLoginTimeouts: number;
 }
 
 export interface FleetSnapshot extends FleetCounters {
@@ -79,6 +103,9 @@ export interface FleetReport {
   readonly shard: { readonly index: number; readonly count: number } | null;
   readonly target: string;
   readonly devices: number;
+  /** Of `devices`: gateways and their sub-devices (the rest connect directly). */
+  readonly gateways: number;
+  readonly subDevices: number;
   readonly firstDevice: string | null;
   readonly lastDevice: string | null;
   readonly settings: { readonly rampPerSecond: number; readonly ratePerDevice: number; readonly qos: number; readonly payloadSize: number; readonly durationMs: number };
@@ -105,9 +132,15 @@ interface Member {
   readonly device: FleetDevice;
   readonly postTopic: string;
   link: DeviceLink | undefined;
+  /** Connected (a sub-device: its gateway connected and its login answered 200). */
   connected: boolean;
   nextId: number;
   readonly pending: Map<string, number>;
+  /** A sub-device's gateway: it publishes through the gateway's link. */
+  readonly via?: Member;
+  /** A gateway's sub-devices and its logins awaiting a reply (id → sub-device, sent at). */
+  readonly subs?: Member[];
+  readonly logins?: Map<string, { readonly sub: Member; readonly at: number }>;
 }
 
 const TICK_MS = 20;
@@ -123,11 +156,29 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   const dialer = o.dialer ?? linkwireDialer;
   const keepalive = o.keepalive ?? 300;
   const replyTimeoutMs = o.replyTimeoutMs ?? 10_000;
-  const totals: FleetCounters = { sent: 0, acked: 0, replies: 0, errors: 0, refused: 0, reconnects: 0, replyTimeouts: 0, rejectedReplies: 0, publishFailures: 0 };
+  const totals: FleetCounters = {
+    sent: 0, acked: 0, replies: 0, errors: 0, refused: 0, reconnects: 0, replyTimeouts: 0, rejectedReplies: 0, publishFailures: 0,
+    subLogins: 0, subLoginsRefused: 0, subLoginTimeouts: 0,
+  };
   const hist: Histogram = createHistogram();
-  const members: Member[] = o.devices.map((device) => ({
-    device, postTopic: formatTopic('propertyPost', device), link: undefined, connected: false, nextId: 1, pending: new Map(),
-  }));
+  const member = (device: FleetDevice, extra?: Partial<Member>): Member => ({
+    device, postTopic: formatTopic('propertyPost', device), link: undefined, connected: false, nextId: 1, pending: new Map(), ...extra,
+  });
+  const members: Member[] = o.devices.map((device) => member(device));
+  // What connects: direct devices and gateways. Sub-devices only post, through their gateway.
+  const connecting: Member[] = [...members];
+  let subCount = 0;
+  for (const g of o.gateways ?? []) {
+    const gw = member(g.gateway, { subs: [], logins: new Map() });
+    members.push(gw);
+    connecting.push(gw);
+    for (const d of g.subDevices) {
+      const sub = member(d, { via: gw });
+      gw.subs!.push(sub);
+      members.push(sub);
+      subCount++;
+    }
+  }
   let connected = 0;
   let reconnecting = 0;
   let maxConnected = 0;
@@ -169,24 +220,100 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   // Connecting, at the ramp rate, with at most 1000 CONNECTs outstanding.
   let nextToConnect = 0;
   let inFlightConnects = 0;
-  let rampDone = members.length === 0;
+  let rampDone = connecting.length === 0;
   let rampEnd = t0;
+  let loginsStarting = 0;
+  const loginsPending = () => {
+    let n = loginsStarting;
+    for (const m of connecting) if (m.logins) n += m.logins.size;
+    return n;
+  };
+
+  // A gateway (re)connected: log every sub-device in again; the platform forgets them with the session.
+  const loginSubs = (gw: Member) => {
+    const link = gw.link;
+    if (link === undefined || !gw.connected) return;
+    for (const sub of gw.subs!) {
+      const id = String(gw.nextId++);
+      const params = combineLoginParams({ ...sub.device, timestamp: Date.now(), signMethod: 'hmacsha256' });
+      const m = encodeMessage('combineLogin', gw.device, { id, params });
+      gw.logins!.set(id, { sub, at: performance.now() });
+      link.publish(m.topic, m.payload, 1).catch(() => {
+        if (gw.logins!.delete(id) && !closing) {
+          totals.subLoginTimeouts++;
+          totals.errors++;
+        }
+      });
+    }
+  };
+
+  const onLoginReply = (gw: Member, payload: Uint8Array) => {
+    let r;
+    try {
+      r = decodeReply(payload);
+    } catch {
+      totals.errors++;
+      return;
+    }
+    const login = gw.logins!.get(r.id);
+    if (login === undefined) return;
+    gw.logins!.delete(r.id);
+    if (r.code === 200 && gw.connected) {
+      totals.subLogins++;
+      if (!login.sub.connected) {
+        login.sub.connected = true;
+        connected++;
+        if (connected > maxConnected) maxConnected = connected;
+      }
+    } else {
+      totals.subLoginsRefused++;
+      totals.errors++;
+    }
+  };
+
+  const dropSubs = (gw: Member) => {
+    for (const sub of gw.subs ?? []) {
+      if (sub.connected) {
+        sub.connected = false;
+        connected--;
+      }
+    }
+  };
+
   const connectOne = (m: Member) => {
     inFlightConnects++;
     let wasConnected = false;
+    // A gateway hears its sub-devices' replies and its login replies on the same connection.
+    const byTopic = new Map<string, Member>([[`${m.postTopic}_reply`, m]]);
+    for (const sub of m.subs ?? []) byTopic.set(`${sub.postTopic}_reply`, sub);
+    const loginReplyTopic = m.subs ? `${formatTopic('combineLogin', m.device)}_reply` : undefined;
     reconnectingLink({
       host: o.host, port: o.port, dialer, retryFirst: true, maxRefusals: 3, minBackoffMs: 1000, maxBackoffMs: 20_000,
       params: () => {
         const c = mqttCredentials({ ...m.device, signMethod: 'hmacsha256', secureMode: 3, timestamp: Date.now(), keepAlive: keepalive });
         return { clientId: c.clientId, username: c.username, password: c.password, keepalive };
       },
-      subscriptions: [`${m.postTopic}_reply`],
+      subscriptions: [...byTopic.keys(), ...(loginReplyTopic ? [loginReplyTopic] : [])],
     }, {
-      onMessage: (_t, payload) => onReply(m, payload),
+      onMessage: m.subs === undefined ? (_t, payload) => onReply(m, payload) : (t, payload) => {
+        if (t === loginReplyTopic) onLoginReply(m, payload);
+        else {
+          const target = byTopic.get(t);
+          if (target) onReply(target, payload);
+        }
+      },
       onState: (state) => {
         if (state === 'connected') {
           if (!m.connected) connected++;
           m.connected = true;
+          // After the link is handed out (the first connect resolves after this callback).
+          if (m.subs) {
+            loginsStarting++;
+            setTimeout(() => {
+              loginsStarting--;
+              loginSubs(m);
+            }, 0);
+          }
           if (wasConnected) {
             totals.reconnects++;
             reconnecting--;
@@ -199,12 +326,14 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
             m.connected = false;
             reconnecting++;
           }
+          dropSubs(m);
         } else if (state === 'refused') {
           totals.refused++;
           totals.errors++;
         } else if (state === 'closed' && m.connected) {
           connected--;
           m.connected = false;
+          dropSubs(m);
         }
       },
     }).then((link) => {
@@ -232,12 +361,13 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     for (let tries = 0; tries < members.length; tries++) {
       const m = members[cursor]!;
       cursor = cursor + 1 === members.length ? 0 : cursor + 1;
-      if (!m.connected || m.link === undefined) continue;
+      const link = m.via ? m.via.link : m.link;
+      if (!m.connected || link === undefined) continue;
       const id = String(m.nextId++);
       const payload = envelope(id, padFor(id));
       m.pending.set(id, performance.now());
       totals.sent++;
-      m.link.publish(m.postTopic, payload, o.qos).then(() => {
+      link.publish(m.postTopic, payload, o.qos).then(() => {
         if (o.qos === 1) totals.acked++;
       }, () => {
         // Publishes cut off by the final DISCONNECT are not failures of the run.
@@ -252,6 +382,15 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   };
 
   const expire = (now: number) => {
+    for (const gw of connecting) {
+      if (!gw.logins || gw.logins.size === 0) continue;
+      for (const [id, l] of gw.logins) {
+        if (now - l.at < replyTimeoutMs) break;
+        gw.logins.delete(id);
+        totals.subLoginTimeouts++;
+        totals.errors++;
+      }
+    }
     for (const m of members) {
       if (m.pending.size === 0) continue;
       for (const [id, at] of m.pending) {
@@ -286,13 +425,14 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       const dt = (now - last) / 1000;
       last = now;
       if (phase === 'ramp') {
-        const due = Math.min(members.length, Math.ceil(((now - t0) / 1000) * o.rampPerSecond));
-        while (nextToConnect < due && inFlightConnects < 1000) connectOne(members[nextToConnect++]!);
-        if (nextToConnect === members.length && !rampDone) {
+        const due = Math.min(connecting.length, Math.ceil(((now - t0) / 1000) * o.rampPerSecond));
+        while (nextToConnect < due && inFlightConnects < 1000) connectOne(connecting[nextToConnect++]!);
+        if (nextToConnect === connecting.length && !rampDone) {
           rampDone = true;
         }
-        // The ramp ends when every device has been tried and the CONNECTs have settled.
-        if (rampDone && inFlightConnects === 0) {
+        // The ramp ends when every device has been tried, the CONNECTs have settled and the
+        // sub-device logins have been answered (or timed out).
+        if (rampDone && inFlightConnects === 0 && loginsPending() === 0) {
           phase = 'steady';
           rampEnd = now;
           steadyStart = now;
@@ -356,7 +496,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   }
   const connectedAtEnd = connected;
   closing = true;
-  for (const m of members) m.link?.close();
+  for (const m of connecting) m.link?.close();
   // Let DISCONNECTs reach the wire.
   await new Promise((r) => setTimeout(r, 100));
   const cpu = process.cpuUsage(cpu0);
@@ -371,6 +511,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     shard: o.shard ?? null,
     target: `${o.host}:${o.port}`,
     devices: members.length,
+    gateways: o.gateways?.length ?? 0,
+    subDevices: subCount,
     firstDevice: members[0]?.device.deviceName ?? null,
     lastDevice: members[members.length - 1]?.device.deviceName ?? null,
     settings: { rampPerSecond: o.rampPerSecond, ratePerDevice: o.ratePerDevice, qos: o.qos, payloadSize: o.payloadSize, durationMs: o.durationMs },
