@@ -156,9 +156,22 @@ describe('linkwire sign: the seed vectors through the real bin', () => {
     expect(r.stdout).toContain('broker          mqtt://pk.iot-as-mqtt.cn-shanghai.aliyuncs.com:1883\n');
   });
 
+  it('prints the edge CreateAuthCookie call and, given its token, the Cookie header and the delete call', async () => {
+    const r = await run(['sign', 'edge-basic', '--username', 'admin', '--password', 'admin1234', '--token', '57e22d4f9fb2', '--json']);
+    expect(r.code).toBe(0);
+    expect(json<Signed>(r).result).toEqual({
+      Authorization: 'Basic YWRtaW46YWRtaW4xMjM0', createAuthCookie: 'POST https://127.0.0.1:9999/2019-09-30/auth/cookies',
+      Cookie: 'token=57e22d4f9fb2', deleteAuthCookie: 'DELETE https://127.0.0.1:9999/2019-09-30/auth/cookies/57e22d4f9fb2',
+    });
+  });
+
   it('reads secrets from the environment and from files, and says when one is missing', async () => {
     const env = await run([...vectors[0]!.args.map((a) => (a === 'secret' ? 'env:LW_TEST_SECRET' : a)), '--json'], { env: { LW_TEST_SECRET: 'secret' } });
     expect(json<Signed>(env).signature).toBe('fafd82a3d602b37fb0fa8b7892f24a477f851a14');
+    const dir = (await import('./support.ts')).tempDir();
+    (await import('node:fs')).writeFileSync(`${dir}/secret.txt`, 'secret\n');
+    const file = await run([...vectors[0]!.args.map((a) => (a === 'secret' ? 'file:secret.txt' : a)), '--json'], { cwd: dir });
+    expect(json<Signed>(file).signature).toBe('fafd82a3d602b37fb0fa8b7892f24a477f851a14');
     const missing = await run(vectors[0]!.args.map((a) => (a === 'secret' ? 'env:LW_NOT_SET' : a)));
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('the environment variable LW_NOT_SET is not set');

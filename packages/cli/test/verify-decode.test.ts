@@ -82,6 +82,27 @@ describe('linkwire verify', () => {
   });
 });
 
+describe('linkwire verify apim (enos-rest-invoke-service.txt request sample)', () => {
+  const query = 'action=invokeService&deviceKey=yourDeviceKey&pendingTtl=1000&productKey=yourProductKey&serviceId=identifier&orgId=yourOrgId&timeout=30';
+  const body = '{"inputData":{"canshu2":22.2,"canshu1":11}}';
+  const args = (sig: string) => ['verify', 'apim', '--header', 'apim-accesstoken: token1', '--header', 'APIM-Timestamp: 1700000000000', '--header', `apim-signature: ${sig}`, '--app-secret', 'appSecret', '--query', query, '--body', body];
+
+  it('accepts the documented signature and names a query signed in request order', async () => {
+    const ok = await run(args('835664eb5c08252576481080025667fcca7afac7db259b9e72472f42ac17434f'));
+    expect(ok.code, ok.stderr).toBe(0);
+    const { createHash } = await import('node:crypto');
+    const unsorted = createHash('sha256').update(`token1${query.split('&').map((x) => x.replace('=', '')).join('')}${body}1700000000000appSecret`).digest('hex');
+    const r = await run([...args(unsorted), '--json']);
+    expect(r.code).toBe(1);
+    const v = json<{ findings: { field: string }[]; diagnosis: string }>(r);
+    expect(v.findings[0]!.field).toBe('apim-signature');
+    expect(v.diagnosis).toBe('the signature was made over the query in request order, not sorted by name');
+    const missing = await run(['verify', 'apim', '--header', 'apim-accesstoken: t', '--app-secret', 's']);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('✗ apim-timestamp header is missing');
+  });
+});
+
 describe('linkwire decode', () => {
   it('decodes every seed example of the Alink catalogue (one JSON-lines log through the bin)', async () => {
     const lines = SEED_VECTORS.map((v) => JSON.stringify({ topic: formatTopic(v.name, v.ids as never), payload: v.json })).join('\n');

@@ -470,23 +470,32 @@ const kinds: SignKind[] = [
   },
   {
     spec: {
-      name: 'sign edge-basic', summary: 'Link IoT Edge HTTP API: the Basic Authorization header',
-      usage: ['sign edge-basic --username <u> --password <p>'],
-      description: ['Edge developer guide §3.3: CreateAuthCookie takes Authorization: Basic base64(username:password); the cookie it returns authorizes the other calls.'],
+      name: 'sign edge-basic', summary: 'Link IoT Edge HTTP API: the Basic header of CreateAuthCookie, and the cookie that follows',
+      usage: ['sign edge-basic --username <u> --password <p> [--host <gateway:port>] [--token <cookie token>]'],
+      description: ['Edge developer guide §3.3: POST /2019-09-30/auth/cookies with Authorization: Basic base64(username:password) creates the cookie (Set-Cookie: token=…) that authorizes every other call; DELETE /2019-09-30/auth/cookies/{token} ends it. With --token the Cookie header and the delete call are printed too.'],
       options: {
         username: { type: 'string', value: '<u>', description: 'the edge console user' },
         password: { type: 'string', value: '<p>', description: `the password: ${SECRET_HELP}` },
+        host: { type: 'string', value: '<host:port>', description: 'the gateway\'s API address, for the curl lines', default: '127.0.0.1:9999' },
+        token: { type: 'string', value: '<token>', description: 'the token CreateAuthCookie returned' },
       },
-      examples: ['linkwire sign edge-basic --username admin --password admin1234'],
+      examples: ['linkwire sign edge-basic --username admin --password admin1234', 'linkwire sign edge-basic --username admin --password env:EDGE_PASSWORD --token 57e22d4f9fb2…'],
     },
     make(p, io) {
       const c = 'sign edge-basic';
       const username = str(p, 'username', c);
       const password = secret(p, 'password', c, io);
+      const host = str(p, 'host', c, true) ?? '127.0.0.1:9999';
+      const token = str(p, 'token', c, true);
+      if (token !== undefined && !/^[A-Za-z0-9._~*-]+$/.test(token)) throw usageError('--token has characters a cookie token does not', 'pass the value after token= in Set-Cookie');
       const header = edgeBasicAuthorization(username, password);
       const content = `${username}:${password}`;
-      return checked({ kind: c, signingString: content, how: 'base64 of the UTF-8 text (an encoding, not a signature)', signature: header.slice(6), result: { Authorization: header } },
-        toBase64(utf8Encode(content)));
+      const result: Record<string, string> = { Authorization: header, createAuthCookie: `POST https://${host}/2019-09-30/auth/cookies` };
+      if (token !== undefined) {
+        result['Cookie'] = `token=${token}`;
+        result['deleteAuthCookie'] = `DELETE https://${host}/2019-09-30/auth/cookies/${token}`;
+      }
+      return checked({ kind: c, signingString: content, how: 'base64 of the UTF-8 text (an encoding, not a signature)', signature: header.slice(6), result }, toBase64(utf8Encode(content)));
     },
   },
 ];
