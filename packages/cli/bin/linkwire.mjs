@@ -19,7 +19,9 @@ async function bundleSources() {
   const root = join(pkg, '..', '..');
   const outdir = join(root, '.cache', 'linkwire-cli');
   const entryFile = join(outdir, 'process.js');
-  if (existsSync(entryFile) && newestSource(join(root, 'packages')) <= statSync(entryFile).mtimeMs) return entryFile;
+  const newest = newestSource(join(root, 'packages'));
+  const fresh = () => existsSync(entryFile) && newest <= statSync(entryFile).mtimeMs;
+  if (fresh()) return entryFile;
   const { build } = await import('esbuild');
   mkdirSync(dirname(outdir), { recursive: true });
   // Built aside and renamed into place, so a command started meanwhile never reads half a bundle.
@@ -34,12 +36,17 @@ async function bundleSources() {
       },
     }],
   });
+  // Another command started at the same time may have put a fresh bundle in place meanwhile:
+  // keep it (commands may be loading its chunks) and drop ours. Only a stale one is replaced.
+  if (fresh()) {
+    rmSync(tmp, { recursive: true, force: true });
+    return entryFile;
+  }
   const old = `${outdir}.${process.pid}.old`;
   if (existsSync(outdir)) renameSync(outdir, old);
   try {
     renameSync(tmp, outdir);
   } catch {
-    // Another command put a fresh bundle in place first: use it.
     rmSync(tmp, { recursive: true, force: true });
   }
   rmSync(old, { recursive: true, force: true });

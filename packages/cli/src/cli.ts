@@ -153,7 +153,7 @@ export function helpText(spec: CommandSpec): string {
   return lines.join('\n');
 }
 
-export const EXIT_CODES_HELP = 'Exit codes: 0 ok · 1 check failed (signature, model, payload, image, refused) · 2 usage · 3 unreadable input · 4 network/platform · 70 internal error';
+export const EXIT_CODES_HELP = 'Exit codes: 0 ok · 1 check failed (signature, model, payload, image, refused) · 2 usage · 3 unreadable input · 4 network/platform · 70 internal error · 130 interrupted';
 
 function wrap(text: string, width: number, indent: string): string[] {
   const out: string[] = [];
