@@ -162,11 +162,16 @@ export async function reconnectingLink(options: ReconnectOptions, events: LinkEv
       try {
         if (options.subscriptions.length > 0) await c.subscribe(options.subscriptions);
       } catch (e) {
-        // The connection dropped during SUBSCRIBE: the close handler reconnects.
-        if (firstReject && attempt === 0) {
+        // A first connect whose SUBSCRIBE fails is reported to the caller and ends the link.
+        // Otherwise the connection is closed (a link without its subscriptions is deaf) and the
+        // close handler reconnects.
+        if (firstReject && !options.retryFirst) {
+          closed = true;
+          current = undefined;
+          c.close();
           firstReject(e as Error);
           firstResolve = firstReject = undefined;
-        }
+        } else c.close();
         return;
       }
       attempt = 0;
