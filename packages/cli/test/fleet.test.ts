@@ -80,6 +80,29 @@ describe('linkwire fleet against the emulator', () => {
     expect(piped.stdout).toMatch(/^devices {5}10 against 127\.0\.0\.1:\d+ \(linkwire\)$/m);
   }, 120_000);
 
+  it('stops cleanly on Ctrl-C at a terminal (SIGINT to the whole process group): replies drained, report printed', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./support.ts');
+    // detached: its own process group, which is what a terminal signals on Ctrl-C.
+    const child = spawn(process.execPath, [BIN, 'fleet', '--devices', '20', '--rate', '2', '--duration', '60s', '--json'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    const end = Date.now() + 60_000;
+    while (!/fleet \d+s steady/.test(stderr) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1000));
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await exited;
+    expect(code, stderr).toBe(0);
+    const rep = JSON.parse(stdout) as FleetReport;
+    expect(rep.connectedAtEnd).toBe(20);
+    expect(rep.totals.errors).toBe(0);
+    expect(rep.totals.replies).toBe(rep.totals.sent);
+    expect(rep.steadyMs).toBeLessThan(30_000);
+  }, 90_000);
+
   it('exits 1 when the platform refuses the fleet (a fleet key other than the registered one)', async () => {
     const { startEmulator } = await import('@linkwire/emulator');
     const gen = { productKey: 'a1LwFleet01', prefix: 'lw-fleet-', fleetKey: 'registered-key' };

@@ -137,8 +137,13 @@ async function runFleetCommand(p: Parsed, io: CliIo): Promise<number> {
     });
   } finally {
     if (platform) {
-      platform.child.kill('SIGTERM');
-      await new Promise((r) => platform!.child.once('exit', r));
+      // Ctrl-C at a terminal reaches the platform process too: it may have exited already.
+      const child = platform.child;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
     }
   }
   const reportPath = str(p, 'report', c, true);
@@ -287,6 +292,10 @@ export const fleetCommands: Command[] = [
     },
     async run(p, io) {
       const c = '__fleet-platform';
+      // Ctrl-C at a terminal reaches the whole process group: the fleet drains its replies first
+      // and then ends this process (SIGTERM, or its stdin closing), so SIGINT is not ours to act on.
+      process.removeAllListeners('SIGINT');
+      process.on('SIGINT', () => undefined);
       const n = int(p, 'devices', c, 0, 1_000_000) ?? 0;
       const g = int(p, 'gateways', c, 0, 1_000_000) ?? 0;
       const s = int(p, 'sub-devices', c, 0, 1_000_000) ?? 0;
