@@ -36,18 +36,21 @@ export async function readArgText(value: string, what: string, io: CliIo): Promi
  */
 export function decodeCapture(text: string, what: string): { bytes: Uint8Array; encoding: 'hex' | 'base64' } {
   const trimmed = text.trim();
-  const hex = trimmed.replace(/0x/gi, '').replace(/[\s:,-]/g, '');
-  if (hex !== '' && /^[0-9a-fA-F]*$/.test(hex)) {
-    if (hex.length % 2 !== 0) throw inputError(`${what} has an odd number of hex digits (${hex.length})`, 'a byte is two hex digits: check the capture is complete');
-    return { bytes: fromHex(hex), encoding: 'hex' };
-  }
+  // Hex as dumps print it: groups of whole bytes between separators (`0d 0a`, `0d:0a`, `0d0a 0d0a`,
+  // `0x0d, 0x0a`). Not `-`: that is base64url's, and a capture must read one way only.
+  const groups = trimmed.replace(/0x/gi, ' ').split(/[\s:,]+/).filter((g) => g !== '');
+  const hex = groups.join('');
+  const looksHex = groups.length > 0 && groups.every((g) => /^[0-9a-fA-F]+$/.test(g));
+  if (looksHex && groups.every((g) => g.length % 2 === 0)) return { bytes: fromHex(hex), encoding: 'hex' };
+  // Not even-length hex: base64 (URL-safe `-` and `_` too, padding optional), if it is that.
   const b64 = trimmed.replace(/\s/g, '').replace(/-/g, '+').replace(/_/g, '/');
-  if (b64 !== '' && /^[A-Za-z0-9+/]*={0,2}$/.test(b64)) {
+  if (b64 !== '' && /^[A-Za-z0-9+/]*={0,2}$/.test(b64) && b64.replace(/=+$/, '').length % 4 !== 1) {
     try {
-      return { bytes: fromBase64(b64.padEnd(Math.ceil(b64.length / 4) * 4, '=')), encoding: 'base64' };
+      return { bytes: fromBase64(b64.replace(/=+$/, '').padEnd(Math.ceil(b64.replace(/=+$/, '').length / 4) * 4, '=')), encoding: 'base64' };
     } catch {
-      // fall through to the error below
+      // fall through to the errors below
     }
   }
+  if (looksHex) throw inputError(`${what} has an odd number of hex digits (${hex.length})`, 'a byte is two hex digits: check the capture is complete');
   throw inputError(`${what} is neither hex nor base64`, 'paste the packet bytes as hex (10 2a 00 04 4d 51 …) or base64 (ECoABE1R…)');
 }
