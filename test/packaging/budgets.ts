@@ -28,9 +28,11 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   { name: '@linkwire/shadow', code: "export * from '@linkwire/shadow';", maxGzip: 8_100 },
   { name: '@linkwire/coap', code: "export * from '@linkwire/coap';", maxGzip: 38_000 },
   { name: '@linkwire/ota', code: "export * from '@linkwire/ota';", maxGzip: 31_100 },
-  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 7_500 },
+  // The reconnecting client (issue 13) joined the codec and the session: 10.9 KB measured.
+  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 12_000 },
   { name: '@linkwire/device', code: "export * from '@linkwire/device';", maxGzip: 5_600 },
-  { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 7_400 },
+  // Both clients (one-shot and reconnecting), the dialer and the IndexedDB store: 11.3 KB measured.
+  { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 12_500 },
   { name: '@linkwire/embedded', code: "export * from '@linkwire/embedded';", maxGzip: 1_500 },
 ];
 
@@ -41,13 +43,22 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
     code: use({ '@linkwire/web': ['connectMqttWebSocket'], '@linkwire/sign': ['mqttCredentials'], '@linkwire/alink': ['encodeRequest', 'decodeReply', 'formatTopic'] }),
     maxGzip: 30_500,
   },
+  // Issue 13's target for the reconnecting client with the web adapter is 12 KB (MQTT.js ≈ 49 KB).
+  { name: 'reconnecting MQTT client + web adapter (createWebMqttClient)', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 10_500 },
   {
     name: 'CoAP device: codec + Alibaba CoAP auth and publish',
     code: use({ '@linkwire/coap': ['createAliyunCoapClient'] }),
     maxGzip: 30_000,
   },
+  {
+    name: 'reconnecting browser client with its IndexedDB store (createWebMqttClient + indexedDbStore)',
+    code: use({ '@linkwire/web': ['createWebMqttClient', 'indexedDbStore'] }),
+    maxGzip: 10_600,
+  },
   { name: 'platform verifier alone: verifyMqttCredentials', code: use({ '@linkwire/sign': ['verifyMqttCredentials'] }), maxGzip: 16_800 },
-  { name: 'MQTT codec alone: encodePacket + createPacketParser', code: use({ '@linkwire/mqtt': ['encodePacket', 'createPacketParser'] }), maxGzip: 5_100 },
+  // 5.2 KB after issues 22 and 25: a parser linear under any split (gathering, staging) and
+  // typed run-time checks of every input object in encodePacket (+105 B over 5 100).
+  { name: 'MQTT codec alone: encodePacket + createPacketParser', code: use({ '@linkwire/mqtt': ['encodePacket', 'createPacketParser'] }), maxGzip: 5_300 },
 ];
 
 /**

@@ -19,7 +19,7 @@ export interface ByteTransport {
   close(): void;
 }
 
-/** What a session hands an adapter: where received bytes, close and errors go. */
+/** What a session hands an adapter: where received bytes, close and errors go. Call them as methods (`events.onData(b)`): they may be prototype methods. */
 export interface TransportEvents {
   /** The connection is open and `send` may be called (TCP connected, TLS handshake done, WebSocket open). */
   onOpen?(): void;
@@ -30,8 +30,8 @@ export interface TransportEvents {
 
 /**
  * Opens a byte transport to `endpoint` and reports through `events`. It must not call `events`
- * synchronously from inside `dial`, and must call `onClose` exactly once (after a failed open
- * too). Bytes sent before `onOpen` may be dropped: callers wait for it. The adapters in
+ * synchronously from inside `dial`, and calls `onClose` at most once (a failed open included);
+ * after the caller's own `close()` it need not call it at all. Bytes sent before `onOpen` may be dropped: callers wait for it. The adapters in
  * @linkwire/node (TCP, TLS, WebSocket) and @linkwire/web (WebSocket) implement it; an embedded
  * engine supplies its own.
  */
