@@ -134,11 +134,11 @@ const kinds: SignKind[] = [
       const secureMode = sm === undefined ? undefined : (Number(sm) as SecureMode);
       if (sm !== undefined && !['2', '3', '-2'].includes(sm)) throw usageError(`--secure-mode ${sm} is invalid`, 'use 2 (TLS/wss), 3 (TCP/ws) or -2');
       const timestamp = timestampOf(p, io, c, true);
-      const keepAlive = int(p, 'keepalive', c, 0, 65535);
+      const keepalive = int(p, 'keepalive', c, 0, 65535);
       const creds = mqttCredentials({
         productKey, deviceName, deviceSecret, signMethod: method, timestamp, extra: extras(p),
         ...(clientId === undefined ? {} : { clientId }), ...(secureMode === undefined ? {} : { secureMode }),
-        ...(transport === undefined ? {} : { transport }), ...(keepAlive === undefined ? {} : { keepAlive }),
+        ...(transport === undefined ? {} : { transport }), ...(keepalive === undefined ? {} : { keepalive }),
       });
       const content = signContent({ clientId: clientId ?? `${productKey}.${deviceName}`, deviceName, productKey, timestamp });
       const broker = mqttBroker({ productKey, regionId: str(p, 'region', c, true), transport: transport ?? (secureMode === 3 ? 'tcp' : 'tls') });

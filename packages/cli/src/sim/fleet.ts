@@ -290,7 +290,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     reconnectingLink({
       host: o.host, port: o.port, dialer, retryFirst: true, maxRefusals: 3, minBackoffMs: 1000, maxBackoffMs: 20_000,
       params: () => {
-        const c = mqttCredentials({ ...m.device, signMethod: 'hmacsha256', secureMode: 3, timestamp: Date.now(), keepAlive: keepalive });
+        const c = mqttCredentials({ ...m.device, signMethod: 'hmacsha256', secureMode: 3, timestamp: Date.now(), keepalive });
         return { clientId: c.clientId, username: c.username, password: c.password, keepalive };
       },
       subscriptions: [...byTopic.keys(), ...(loginReplyTopic ? [loginReplyTopic] : [])],

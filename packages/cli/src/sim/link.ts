@@ -210,7 +210,7 @@ export async function reconnectingLink(options: ReconnectOptions, events: LinkEv
 /** Alibaba CONNECT parameters for a device with its own secret, signed afresh on every call. */
 export function alibabaParams(device: { productKey: string; deviceName: string; deviceSecret: string }, keepalive: number, now: () => number = Date.now): () => ConnectParams {
   return () => {
-    const c = mqttCredentials({ ...device, signMethod: 'hmacsha256', secureMode: 3, timestamp: now(), keepAlive: keepalive });
+    const c = mqttCredentials({ ...device, signMethod: 'hmacsha256', secureMode: 3, timestamp: now(), keepalive });
     return { clientId: c.clientId, username: c.username, password: c.password, keepalive };
   };
 }
