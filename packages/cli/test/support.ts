@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Called with the child once spawned (to signal it). */
   readonly onSpawn?: (child: ChildProcess) => void;
+  /** Called with all of stderr so far whenever more arrives (to act when the command gets somewhere). */
+  readonly onStderr?: (stderr: string, child: ChildProcess) => void;
 }
 
 /** Runs the real `linkwire` bin with stdout and stderr piped (not terminals). */
@@ -31,7 +33,10 @@ export function run(args: readonly string[], options: RunOptions = {}): Promise<
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      options.onStderr?.(stderr, child);
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`linkwire ${args.join(' ')} did not finish in ${options.timeoutMs ?? 30_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
