@@ -1,6 +1,6 @@
 import { decodeReply, encodeMessage, formatTopic } from '@linkwire/alink';
 import { hmacHex } from '@linkwire/hash';
-import { combineLoginParams, mqttCredentials } from '@linkwire/sign';
+import { combineLoginParams, mqttCredentials, topoAddEntry } from '@linkwire/sign';
 import { createHistogram, percentile, record, type Histogram } from './histogram.ts';
 import { linkwireDialer, reconnectingLink, type DeviceLink, type Dialer } from './link.ts';
 
@@ -79,6 +79,9 @@ export interface FleetCounters {
   subLogins: number;
   subLoginsRefused: number;
   subLoginTimeouts: number;
+  /** Gateways' thing.topo.add refused or not answered in time. */
+  topoRefused: number;
+  topoTimeouts: number;
 }
 
 export interface FleetSnapshot extends FleetCounters {
@@ -141,6 +144,8 @@ interface Member {
   /** A gateway's sub-devices and its logins awaiting a reply (id → sub-device, sent at). */
   readonly subs?: Member[];
   readonly logins?: Map<string, { readonly sub: Member; readonly at: number }>;
+  /** A gateway's thing.topo.add awaiting its reply. */
+  topo?: { readonly id: string; readonly at: number } | undefined;
 }
 
 const TICK_MS = 20;
@@ -158,7 +163,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   const replyTimeoutMs = o.replyTimeoutMs ?? 10_000;
   const totals: FleetCounters = {
     sent: 0, acked: 0, replies: 0, errors: 0, refused: 0, reconnects: 0, replyTimeouts: 0, rejectedReplies: 0, publishFailures: 0,
-    subLogins: 0, subLoginsRefused: 0, subLoginTimeouts: 0,
+    subLogins: 0, subLoginsRefused: 0, subLoginTimeouts: 0, topoRefused: 0, topoTimeouts: 0,
   };
   const hist: Histogram = createHistogram();
   const member = (device: FleetDevice, extra?: Partial<Member>): Member => ({
@@ -225,11 +230,43 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   let loginsStarting = 0;
   const loginsPending = () => {
     let n = loginsStarting;
-    for (const m of connecting) if (m.logins) n += m.logins.size;
+    for (const m of connecting) if (m.logins) n += m.logins.size + (m.topo ? 1 : 0);
     return n;
   };
 
-  // A gateway (re)connected: log every sub-device in again; the platform forgets them with the session.
+  // A gateway (re)connected: it declares its sub-devices (thing.topo.add, signed per sub-device;
+  // adding again is harmless) and, once that is answered, logs each one in.
+  const addTopology = (gw: Member) => {
+    const link = gw.link;
+    if (link === undefined || !gw.connected) return;
+    const id = String(gw.nextId++);
+    const params = gw.subs!.map((sub) => topoAddEntry({ ...sub.device, timestamp: Date.now(), signMethod: 'hmacsha256' }));
+    const m = encodeMessage('topoAdd', gw.device, { id, params });
+    gw.topo = { id, at: performance.now() };
+    link.publish(m.topic, m.payload, 1).catch(() => {
+      if (gw.topo?.id === id) gw.topo = undefined;
+    });
+  };
+
+  const onTopoReply = (gw: Member, payload: Uint8Array) => {
+    let r;
+    try {
+      r = decodeReply(payload);
+    } catch {
+      totals.errors++;
+      return;
+    }
+    if (gw.topo?.id !== r.id) return;
+    gw.topo = undefined;
+    if (r.code !== 200) {
+      totals.topoRefused++;
+      totals.errors++;
+    }
+    // Log in even after a refusal: a platform that keeps topology elsewhere may still accept.
+    loginSubs(gw);
+  };
+
+  // Every sub-device logs in again after a reconnect: the platform forgets them with the session.
   const loginSubs = (gw: Member) => {
     const link = gw.link;
     if (link === undefined || !gw.connected) return;
@@ -258,13 +295,23 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     const login = gw.logins!.get(r.id);
     if (login === undefined) return;
     gw.logins!.delete(r.id);
-    if (r.code === 200 && gw.connected) {
+    if (r.code === 200 && gw.connected && gw.link) {
       totals.subLogins++;
-      if (!login.sub.connected) {
-        login.sub.connected = true;
-        connected++;
-        if (connected > maxConnected) maxConnected = connected;
-      }
+      // A platform lets a gateway subscribe to a sub-device's topics only once it is logged in.
+      const sub = login.sub;
+      gw.link.subscribe([`${sub.postTopic}_reply`]).then((granted) => {
+        if (granted[0] === 0x80) {
+          totals.errors++;
+          return;
+        }
+        if (!sub.connected && gw.connected) {
+          sub.connected = true;
+          connected++;
+          if (connected > maxConnected) maxConnected = connected;
+        }
+      }, () => {
+        totals.errors++;
+      });
     } else {
       totals.subLoginsRefused++;
       totals.errors++;
@@ -283,20 +330,24 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   const connectOne = (m: Member) => {
     inFlightConnects++;
     let wasConnected = false;
-    // A gateway hears its sub-devices' replies and its login replies on the same connection.
+    // A gateway hears its sub-devices' replies and its login replies on the same connection
+    // (it subscribes to each sub-device's reply topic after that sub-device's login).
     const byTopic = new Map<string, Member>([[`${m.postTopic}_reply`, m]]);
+    const ownReply = `${m.postTopic}_reply`;
     for (const sub of m.subs ?? []) byTopic.set(`${sub.postTopic}_reply`, sub);
     const loginReplyTopic = m.subs ? `${formatTopic('combineLogin', m.device)}_reply` : undefined;
+    const topoReplyTopic = m.subs ? `${formatTopic('topoAdd', m.device)}_reply` : undefined;
     reconnectingLink({
       host: o.host, port: o.port, dialer, retryFirst: true, maxRefusals: 3, minBackoffMs: 1000, maxBackoffMs: 20_000,
       params: () => {
         const c = mqttCredentials({ ...m.device, signMethod: 'hmacsha256', secureMode: 3, timestamp: Date.now(), keepalive });
         return { clientId: c.clientId, username: c.username, password: c.password, keepalive };
       },
-      subscriptions: [...byTopic.keys(), ...(loginReplyTopic ? [loginReplyTopic] : [])],
+      subscriptions: [ownReply, ...(loginReplyTopic && topoReplyTopic ? [loginReplyTopic, topoReplyTopic] : [])],
     }, {
       onMessage: m.subs === undefined ? (_t, payload) => onReply(m, payload) : (t, payload) => {
         if (t === loginReplyTopic) onLoginReply(m, payload);
+        else if (t === topoReplyTopic) onTopoReply(m, payload);
         else {
           const target = byTopic.get(t);
           if (target) onReply(target, payload);
@@ -311,7 +362,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
             loginsStarting++;
             setTimeout(() => {
               loginsStarting--;
-              loginSubs(m);
+              addTopology(m);
             }, 0);
           }
           if (wasConnected) {
@@ -383,6 +434,13 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
 
   const expire = (now: number) => {
     for (const gw of connecting) {
+      if (gw.topo && now - gw.topo.at >= replyTimeoutMs) {
+        // No answer to the topology: try the logins anyway (the platform may not need it).
+        gw.topo = undefined;
+        totals.topoTimeouts++;
+        totals.errors++;
+        loginSubs(gw);
+      }
       if (!gw.logins || gw.logins.size === 0) continue;
       for (const [id, l] of gw.logins) {
         if (now - l.at < replyTimeoutMs) break;
