@@ -1,8 +1,6 @@
 import { replyTracker, type ReplyOutcome } from '@linkwire/alink';
-import { LinkwireError, type Clock } from '@linkwire/base';
-
-/** A request whose reply never came, or a tracker that is full or closed. */
-export class DeviceError extends LinkwireError {}
+import type { Clock } from '@linkwire/base';
+import { DeviceError } from './errors.ts';
 
 export interface ReplyWaiterOptions {
   readonly clock: Clock;
