@@ -373,8 +373,9 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
     const parsed = parseTopic(topic);
     if (parsed === undefined || parsed.name === 'userTopic') return deliver(topic, payload, packet.qos);
     const spec = parsed.spec;
-    // A plain broker echoes what this device publishes on topics it subscribes with wildcards.
-    if (spec.direction === 'up') return;
+    // A plain broker echoes what this device publishes on topics it subscribes with wildcards;
+    // only a filter the application subscribed itself sees those.
+    if (spec.direction === 'up') return userHandlers.length === 0 ? undefined : deliver(topic, payload, packet.qos, true);
     for (const part of parts) if (part.route(parsed, payload)) return;
     try {
       switch (parsed.name) {
@@ -425,7 +426,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
     }
   }
 
-  function deliver(topic: string, payload: Uint8Array, qos: number): void {
+  function deliver(topic: string, payload: Uint8Array, qos: number, quiet = false): void {
     const m: TopicMessage = { topic, payload, qos };
     let handled = false;
     for (const h of userHandlers) {
@@ -434,7 +435,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
         h.handler(m);
       }
     }
-    if (!handled) {
+    if (!handled && !quiet) {
       if (fallbacks.size === 0) return report('unhandled_message', `nothing handles ${topic}`, topic);
       for (const f of fallbacks) f(m);
     }

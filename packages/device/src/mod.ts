@@ -16,3 +16,8 @@ export type {
 export type { DeviceShadowApi } from './shadow.ts';
 export type { Download, DownloadOptions, FetchLike, FetchResponse, Ota, OtaOptions } from './ota.ts';
 export type { Gateway, GatewayOptions, SubDevice, SubDeviceCredentials } from './gateway.ts';
+export { createCoapDevice, createHttpsDevice, type Accepted, type CoapDeviceOptions, type HttpsDevice, type HttpsDeviceOptions, type UpstreamThing } from './upstream.ts';
+export {
+  connwlCredentials, registerDevice, registerDeviceOverMqtt, storedSecret, tokenCredentials,
+  type HttpsRegistrationOptions, type MqttRegistrationOptions, type SecretStore, type TokenCredentialsOptions,
+} from './provision.ts';

@@ -14,7 +14,7 @@ registerNodeHash();
 const device = { productKey: 'a1DevClient', deviceName: 'dev-client-1', deviceSecret: 'dev-secret-9a8b7c' };
 const clients: DeviceClient[] = [];
 const make = (o: Parameters<typeof createNodeDeviceClient>[0]): DeviceClient => {
-  const c = createNodeDeviceClient({ mqtt: { backoff: { initialDelayMs: 20, maxDelayMs: 200 } }, ...o });
+  const c = createNodeDeviceClient({ mqtt: { backoff: { minMs: 20, maxMs: 200 } }, ...o });
   clients.push(c);
   return c;
 };
