@@ -75,6 +75,8 @@ interface Sub {
   gate: { promise: Promise<boolean>; open(ok: boolean): void } | undefined;
 }
 
+const RELOGIN_ATTEMPTS = 5;
+
 function deferred(): { promise: Promise<boolean>; open(ok: boolean): void } {
   let open: (ok: boolean) => void = () => undefined;
   const promise = new Promise<boolean>((r) => (open = r));
@@ -171,6 +173,31 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
     return s;
   }
 
+  /**
+   * Logs in again every sub-device that was logged in when the connection dropped. A platform
+   * that does not answer (yet) is asked again with a growing delay; only after that are the
+   * waiting sends of those sub-devices rejected.
+   */
+  function relogin(attempt: number): void {
+    const again = [...subs.values()].filter((s) => s.loggedIn && s.gate !== undefined);
+    if (again.length === 0) return;
+    loginBatch(again).catch((e: unknown) => {
+      // Dropped again mid-way: the next connection starts over, the gates stay closed.
+      if (e instanceof DeviceError && (e.code === 'disconnected' || e.code === 'closed')) return;
+      if (attempt < RELOGIN_ATTEMPTS) {
+        core.clock.setTimer(Math.min(1000 * 2 ** attempt, 30_000), () => core.connected && relogin(attempt + 1));
+        return;
+      }
+      const failed = [...subs.values()].filter((s) => s.loggedIn && s.gate !== undefined);
+      for (const s of failed) {
+        s.loggedIn = false;
+        s.gate!.open(false);
+        s.gate = undefined;
+      }
+      core.emit({ type: 'error', error: new DeviceError('relogin_failed', `re-login of ${failed.length} sub-devices after the reconnect failed: ${asError(e).message}`) });
+    });
+  }
+
   const online = (): SubDevice[] => [...subs.values()].filter((s) => s.loggedIn).map((s) => s.handle);
 
   const answer = (topic: string, request: AlinkRequest, code: number, message?: string): void => {
@@ -260,21 +287,7 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
         for (const s of subs.values()) if (s.loggedIn && s.gate === undefined) s.gate = deferred();
       },
       connected(first) {
-        if (first) return;
-        const again = [...subs.values()].filter((s) => s.loggedIn);
-        if (again.length === 0) return;
-        loginBatch(again).catch((e: unknown) => {
-          // Dropped again mid-way: the next connection tries again, the gates stay closed.
-          if (e instanceof DeviceError && (e.code === 'disconnected' || e.code === 'closed')) return;
-          for (const s of again) {
-            if (s.gate !== undefined) {
-              s.loggedIn = false;
-              s.gate.open(false);
-              s.gate = undefined;
-            }
-          }
-          core.emit({ type: 'error', error: new DeviceError('relogin_failed', `re-login of ${again.length} sub-devices after the reconnect failed: ${asError(e).message}`) });
-        });
+        if (!first) relogin(0);
       },
     },
   };

@@ -50,7 +50,7 @@ describe('gateway', () => {
   });
 
   it('logs in 50 sub-devices in batches, serves their commands, and re-logs them in after a broker restart with nothing lost', async () => {
-    const d = createNodeDeviceClient({ ...gw, endpoint: { host: '127.0.0.1', port: broker.port }, gateway: { batchSize: 10 }, mqtt: { backoff: { minMs: 20, maxMs: 100 } } });
+    const d = createNodeDeviceClient({ ...gw, endpoint: { host: '127.0.0.1', port: broker.port }, gateway: { batchSize: 10 }, requestTimeoutMs: 2000, mqtt: { backoff: { minMs: 20, maxMs: 100 } } });
     try {
       await d.connect();
       expect((await d.gateway.addTopo(subs.slice(0, 5))).code).toBe(200);
