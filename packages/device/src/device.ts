@@ -10,10 +10,10 @@ import { mqttCredentials, type SignMethod } from '@linkwire/sign';
 import type { TslValidator } from '@linkwire/tsl';
 import type { DeviceShadowOptions } from '@linkwire/shadow';
 import { DeviceError, asError, replyError } from './errors.ts';
-import { createGateway, type Gateway, type GatewayInternals, type GatewayOptions } from './gateway.ts';
-import { createOta, type FetchLike, type Ota, type OtaInternals, type OtaOptions } from './ota.ts';
-import { createReplyWaiter } from './replies.ts';
-import { createShadow, type DeviceShadowApi, type ShadowInternals } from './shadow.ts';
+import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
+import { createOta, type FetchLike, type Ota, type OtaOptions } from './ota.ts';
+import { createReplyWaiter, type ReplyWaiter } from './replies.ts';
+import { createShadow, type DeviceShadowApi } from './shadow.ts';
 import { createThing, requestIdOf, type DeviceIdentity, type RequestOptions, type Thing, type ThingInternals, type ThingLink } from './thing.ts';
 
 /** How CONNECT travels: TLS and wss sign `securemode=2`, plain TCP and ws `securemode=3`. */
@@ -127,7 +127,7 @@ export interface DeviceCore {
   expect(replyTopic: string, id: string, options?: RequestOptions): Promise<Settled>;
   emit(event: DeviceEvent): void;
   /** Routes downstream commands for this identity to a thing (sub-devices register here). */
-  things: Map<string, ThingInternals>;
+  addThing(productKey: string, deviceName: string, thing: ThingInternals): void;
   readonly connected: boolean;
 }
 
@@ -167,10 +167,14 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
   const identity = { productKey, deviceName };
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   const maxMessage = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
-  const ids = requestIds({ random });
-  const waiter = createReplyWaiter<Settled>({ clock, timeoutMs: requestTimeoutMs, maxPending: options.maxPendingRequests ?? 1000 });
-  const listeners = new Set<(e: DeviceEvent) => void>();
-  if (options.onEvent !== undefined) listeners.add(options.onEvent);
+  // A counter from a random start: ids stay unique per session and unlike the last session's
+  // (replies to those may still be in flight), without a random draw per request.
+  const start = random(4);
+  const ids = requestIds({ start: (((start[0]! << 24) >>> 0) + (start[1]! << 16) + (start[2]! << 8) + start[3]!) % 4_000_000_000 + 1 });
+  // Made at the first request: an idle device (most of a fleet, most of the time) carries none.
+  let replies: ReplyWaiter<Settled> | undefined;
+  const waiter = (): ReplyWaiter<Settled> => (replies ??= createReplyWaiter<Settled>({ clock, timeoutMs: requestTimeoutMs, maxPending: options.maxPendingRequests ?? 1000 }));
+  let listeners: ((e: DeviceEvent) => void)[] = options.onEvent === undefined ? [] : [options.onEvent];
   const emit = (event: DeviceEvent): void => {
     for (const l of listeners) {
       try {
@@ -185,12 +189,16 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
   let mqtt: MqttClient | undefined;
   let ended = false;
   let connectedOnce: Promise<void> | undefined;
-  const filters = new Set<string>();
-  const userHandlers: { filter: string; handler: (m: TopicMessage) => void }[] = [];
-  const fallbacks = new Set<(m: TopicMessage) => void>();
-  const rrpcHandlers = new Map<string, (payload: Uint8Array, context: { readonly messageId: string; readonly topic: string }) => Uint8Array | string | Promise<Uint8Array | string>>();
-  const things = new Map<string, ThingInternals>();
-  const rawQueues = new Map<string, string[]>();
+  // Filters beyond the device's own thing topics (those are made at connect), and the tables
+  // below, exist only once something needs them: memory per idle device is a fleet's budget.
+  let filters: Set<string> | undefined;
+  let userHandlers: { filter: string; handler: (m: TopicMessage) => void }[] | undefined;
+  let fallbacks: Set<(m: TopicMessage) => void> | undefined;
+  let rrpcHandlers: Map<string, (payload: Uint8Array, context: { readonly messageId: string; readonly topic: string }) => Uint8Array | string | Promise<Uint8Array | string>> | undefined;
+  let subThings: Map<string, ThingInternals> | undefined;
+  const thingOf = (pk: string, dn: string): ThingInternals | undefined =>
+    pk === productKey && dn === deviceName ? selfInternals : subThings?.get(identityKey(pk, dn));
+  let rawQueues: Map<string, string[]> | undefined;
   let rawSeq = 0;
   let clockOffset = 0;
 
@@ -200,16 +208,16 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
   };
 
   const expect = (replyTopic: string, id: string, options2?: RequestOptions): Promise<Settled> => {
-    const p = waiter.expect(replyTopic, id);
+    const p = waiter().expect(replyTopic, id);
     const ms = options2?.timeoutMs;
     if (ms !== undefined) {
       const cancel = clock.setTimer(ms, () => {
-        if (waiter.settle(replyTopic, id, { json: null }) === 'matched') timeouts.add(`${replyTopic}\u0000${id}`);
+        if (waiter().settle(replyTopic, id, { json: null }) === 'matched') (timeouts ??= new Set()).add(`${replyTopic}\u0000${id}`);
       });
       return p.then(
         (s) => {
           cancel();
-          if (timeouts.delete(`${replyTopic}\u0000${id}`)) throw new DeviceError('reply_timeout', `no reply on ${replyTopic} for id ${id} within ${ms} ms`, { topic: replyTopic });
+          if (timeouts?.delete(`${replyTopic}\u0000${id}`) === true) throw new DeviceError('reply_timeout', `no reply on ${replyTopic} for id ${id} within ${ms} ms`, { topic: replyTopic });
           return s;
         },
         (e: unknown) => {
@@ -220,25 +228,25 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
     }
     return p;
   };
-  const timeouts = new Set<string>();
+  let timeouts: Set<string> | undefined;
 
   /** Publishes and awaits the reply; a failed publish settles the wait at once. */
   const exchange = (topic: string, payload: Uint8Array, replyTopic: string, id: string, o?: RequestOptions): Promise<Settled> => {
     const wait = expect(replyTopic, id, o);
     publish(topic, payload, 1).catch((e: unknown) => {
-      failed.set(`${replyTopic}\u0000${id}`, asError(e));
-      waiter.settle(replyTopic, id, { json: null });
+      (failed ??= new Map()).set(`${replyTopic}\u0000${id}`, asError(e));
+      waiter().settle(replyTopic, id, { json: null });
     });
     return wait.then((s) => {
-      const f = failed.get(`${replyTopic}\u0000${id}`);
+      const f = failed?.get(`${replyTopic}\u0000${id}`);
       if (f !== undefined) {
-        failed.delete(`${replyTopic}\u0000${id}`);
+        failed!.delete(`${replyTopic}\u0000${id}`);
         throw f;
       }
       return s;
     });
   };
-  const failed = new Map<string, Error>();
+  let failed: Map<string, Error> | undefined;
 
   const link: ThingLink = {
     request(name, topicIds, body, o) {
@@ -258,6 +266,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
     },
     requestRaw(topic, replyTopic, payload, o) {
       const id = `raw-${++rawSeq}`;
+      rawQueues ??= new Map();
       let q = rawQueues.get(replyTopic);
       if (q === undefined) rawQueues.set(replyTopic, (q = []));
       q.push(id);
@@ -280,13 +289,15 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
   };
 
   const core: DeviceCore = {
-    clock, random, identity, ids, link, fetch: options.fetch, tsl: options.tsl, things,
+    clock, random, identity, ids, link, fetch: options.fetch, tsl: options.tsl,
+    addThing: (pk, dn, t) => void (subThings ??= new Map()).set(identityKey(pk, dn), t),
     subscribe(list) {
+      filters ??= new Set();
       for (const f of list) filters.add(f);
       return mqtt === undefined ? Promise.resolve(list.map(() => 1)) : mqtt.subscribe(list.map((topic) => ({ topic, qos: 1 as const })));
     },
     unsubscribe(list) {
-      for (const f of list) filters.delete(f);
+      for (const f of list) filters?.delete(f);
       return mqtt === undefined ? Promise.resolve() : mqtt.unsubscribe([...list]);
     },
     expect,
@@ -297,16 +308,23 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
   };
 
   const { internals: selfInternals, ...self } = createThing(identity, link, options.tsl);
-  things.set(identityKey(productKey, deviceName), selfInternals);
-  const shadow = createShadow(core, options.shadow);
-  const ota = createOta(core, options.ota);
-  const gateway = createGateway(core, options.gateway);
-  const parts: { readonly connected?: (first: boolean) => void; readonly disconnected?: () => void; readonly route: (topic: ParsedTopic, payload: Uint8Array) => boolean }[] = [
-    shadow.internals as ShadowInternals, ota.internals as OtaInternals, gateway.internals as GatewayInternals,
-  ];
-
-  for (const f of thingFilters(productKey, deviceName)) filters.add(f);
-  filters.add(formatTopic('ntpResponse', identity));
+  // Shadow, OTA and gateway are made when first used (or configured): each subscribes its
+  // topics then, so nothing arrives for a part that does not exist.
+  type Part = { readonly connected?: (first: boolean) => void; readonly disconnected?: () => void; readonly route: (topic: ParsedTopic, payload: Uint8Array) => boolean };
+  const parts: Part[] = [];
+  let shadow: ReturnType<typeof createShadow> | undefined;
+  let ota: ReturnType<typeof createOta> | undefined;
+  let gateway: ReturnType<typeof createGateway> | undefined;
+  const part = <T extends { readonly internals: unknown }>(made: T): T => {
+    parts.push(made.internals as Part);
+    return made;
+  };
+  const shadowPart = (): ReturnType<typeof createShadow> => (shadow ??= part(createShadow(core, options.shadow)));
+  const otaPart = (): ReturnType<typeof createOta> => (ota ??= part(createOta(core, options.ota)));
+  const gatewayPart = (): ReturnType<typeof createGateway> => (gateway ??= part(createGateway(core, options.gateway)));
+  if (options.ota !== undefined) otaPart();
+  if (options.gateway !== undefined) gatewayPart();
+  if (options.shadow !== undefined) shadowPart();
 
   // ---- bytes in: route each message to the one place that handles it ----
 
@@ -325,7 +343,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
 
   function onCommand(parsed: ParsedTopic, payload: Uint8Array, replyTopic: string, sync: boolean): void {
     const { productKey: pk, deviceName: dn } = parsed.ids as { productKey: string; deviceName: string };
-    const thing = things.get(identityKey(pk!, dn!));
+    const thing = thingOf(pk!, dn!);
     let request: AlinkRequest;
     let name: 'propertySet' | 'propertyGet' | 'serviceCall' | undefined;
     let serviceId: string | undefined;
@@ -363,7 +381,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
   }
 
   function settle(topic: string, id: string, value: Settled): void {
-    const status = waiter.settle(topic, id, value);
+    const status = replies === undefined ? 'unknown' : replies.settle(topic, id, value);
     if (status !== 'matched') report('unmatched_reply', `a reply on ${topic} with id ${id} matches no request (${status})`, topic);
   }
 
@@ -375,7 +393,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
     const spec = parsed.spec;
     // A plain broker echoes what this device publishes on topics it subscribes with wildcards;
     // only a filter the application subscribed itself sees those.
-    if (spec.direction === 'up') return userHandlers.length === 0 ? undefined : deliver(topic, payload, packet.qos, true);
+    if (spec.direction === 'up') return userHandlers === undefined ? undefined : deliver(topic, payload, packet.qos, true);
     for (const part of parts) if (part.route(parsed, payload)) return;
     try {
       switch (parsed.name) {
@@ -390,7 +408,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
         case 'rawDown':
           return onRawDown(parsed, payload);
         case 'rawUpReply': {
-          const q = rawQueues.get(topic);
+          const q = rawQueues?.get(topic);
           if (q === undefined || q.length === 0) return report('unmatched_reply', `raw reply on ${topic} matches no request`, topic);
           return settle(topic, q.shift()!, { raw: payload });
         }
@@ -429,20 +447,20 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
   function deliver(topic: string, payload: Uint8Array, qos: number, quiet = false): void {
     const m: TopicMessage = { topic, payload, qos };
     let handled = false;
-    for (const h of userHandlers) {
+    for (const h of userHandlers ?? []) {
       if (topicMatches(h.filter, topic)) {
         handled = true;
         h.handler(m);
       }
     }
     if (!handled && !quiet) {
-      if (fallbacks.size === 0) return report('unhandled_message', `nothing handles ${topic}`, topic);
+      if (fallbacks === undefined || fallbacks.size === 0) return report('unhandled_message', `nothing handles ${topic}`, topic);
       for (const f of fallbacks) f(m);
     }
   }
 
   function onRawDown(parsed: ParsedTopic, payload: Uint8Array): void {
-    const thing = things.get(identityKey(parsed.ids['productKey']!, parsed.ids['deviceName']!));
+    const thing = thingOf(parsed.ids['productKey']!, parsed.ids['deviceName']!);
     if (thing === undefined) return report('unknown_device', `raw data for ${parsed.ids['productKey']}/${parsed.ids['deviceName']}`);
     thing.rawDown(payload).then(
       (reply) => (reply === undefined ? undefined : publish(formatTopic('rawDownReply', parsed.ids), reply, 0)),
@@ -452,7 +470,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
 
   function onExtRrpc(topic: string, parsed: ParsedTopic, payload: Uint8Array): void {
     const userTopic = `/${parsed.ids['topic']!}`;
-    const handler = rrpcHandlers.get(userTopic);
+    const handler = rrpcHandlers?.get(userTopic);
     if (handler === undefined) return report('unknown_command', `RRPC on ${topic} has no handler`, topic);
     const messageId = parsed.ids['messageId']!;
     Promise.resolve()
@@ -485,13 +503,13 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
         return;
       }
       case 'disconnected':
-        waiter.cancelAll(new DeviceError('disconnected', `the connection dropped while a reply was awaited: ${e.reason.message}`));
+        replies?.cancelAll(new DeviceError('disconnected', `the connection dropped while a reply was awaited: ${e.reason.message}`));
         for (const part of parts) part.disconnected?.();
         return emit({ type: 'disconnected', reason: e.reason });
       case 'reconnecting':
         return emit(e);
       case 'closed':
-        waiter.cancelAll(new DeviceError('closed', 'the client ended'));
+        replies?.cancelAll(new DeviceError('closed', 'the client ended'));
         return emit(e.error === undefined ? { type: 'closed' } : { type: 'closed', error: e.error });
       case 'error':
         return emit(e);
@@ -516,8 +534,9 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
         ...options.mqtt, clock, random, dial: options.dial, endpoint: options.endpoint, credentials,
         keepalive: options.keepalive ?? 60, onEvent: onMqttEvent, onMessage: onPacket,
       }));
-      const subscribed = client.subscribe([...filters].map((topic) => ({ topic, qos: 1 as const }))).then((granted) => {
-        const refused = [...filters].filter((_, i) => granted[i] === 0x80);
+      const initial = [...thingFilters(productKey, deviceName), formatTopic('ntpResponse', identity), ...(filters ?? [])];
+      const subscribed = client.subscribe(initial.map((topic) => ({ topic, qos: 1 as const }))).then((granted) => {
+        const refused = initial.filter((_, i) => granted[i] === 0x80);
         if (refused.length > 0) report('subscribe_refused', `the platform refused ${refused.join(', ')}`);
       });
       connectedOnce = Promise.all([client.whenConnected(), subscribed]).then(() => undefined);
@@ -531,23 +550,23 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
     },
     publish: (topic, payload, o) => publish(topic, payload, o?.qos ?? 0),
     subscribe(filter, handler) {
-      if (handler !== undefined) userHandlers.push({ filter, handler });
+      if (handler !== undefined) (userHandlers ??= []).push({ filter, handler });
       return core.subscribe([filter]);
     },
     unsubscribe(filter) {
-      for (let i = userHandlers.length - 1; i >= 0; i--) if (userHandlers[i]!.filter === filter) userHandlers.splice(i, 1);
+      userHandlers = userHandlers?.filter((h) => h.filter !== filter);
       return core.unsubscribe([filter]);
     },
     onMessage(handler) {
-      fallbacks.add(handler);
-      return () => fallbacks.delete(handler);
+      (fallbacks ??= new Set()).add(handler);
+      return () => fallbacks!.delete(handler);
     },
     async onRrpc(topic, handler) {
       const filter = formatRrpcFilter(topic);
-      rrpcHandlers.set(topic, handler);
+      (rrpcHandlers ??= new Map()).set(topic, handler);
       await core.subscribe([filter]);
       return async () => {
-        rrpcHandlers.delete(topic);
+        rrpcHandlers!.delete(topic);
         await core.unsubscribe([filter]);
       };
     },
@@ -567,12 +586,18 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
       now: () => clock.now() + clockOffset,
       setTimer: (ms, fn) => clock.setTimer(ms, fn),
     },
-    shadow,
-    ota,
-    gateway,
+    get shadow() {
+      return shadowPart();
+    },
+    get ota() {
+      return otaPart();
+    },
+    get gateway() {
+      return gatewayPart();
+    },
     on(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      listeners = [...listeners, listener];
+      return () => void (listeners = listeners.filter((l) => l !== listener));
     },
   };
   return device;

@@ -149,7 +149,7 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
       publish: (topic, payload, qos) => gated(() => core.link.publish(topic, payload, qos)),
     };
     const { internals, ...thing } = createThing(credentials, link, undefined);
-    core.things.set(key, internals);
+    core.addThing(credentials.productKey, credentials.deviceName, internals);
     const handle: SubDevice = {
       ...thing,
       get loggedIn() {
