@@ -169,6 +169,38 @@ describe('against aedes and a scripted platform', () => {
     expect(Math.abs(d.platformClock.now() - server)).toBeLessThan(2000);
   });
 
+  it('seed vectors (aliyun-iot-platform-device-guide.txt §4, TSL service example): commands and their byte-exact replies', async () => {
+    const { d } = await connect();
+    d.onPropertySet(() => undefined);
+    d.onService('AutoSprinkle', () => undefined);
+    d.onService('SetWeight', (p) => (p['NewWeight'] === 100.8 ? {} : { wrong: true }));
+    // The guide's property set example has a trailing comma after "PowerSwitch" : 0 (not JSON); sent without it.
+    await cloud.publish(`${sys}/thing/service/property/set`, '{\n    "id" : "123",\n    "version":"1.0",\n    "params" : {\n    "PowerSwitch" : 0\n    },\n    "method":"thing.service.property.set"\n}');
+    expect((await cloud.next(`${sys}/thing/service/property/set_reply`)).payload).toBe('{"id":"123","code":200,"data":{}}');
+    await cloud.publish(`${sys}/thing/service/AutoSprinkle`, '{"id" : "123","version":"1.0","params" : {"SprinkleTime" : 50,"SprinkleVolume" : 600},"method": "thing.service.AutoSprinkle"}');
+    expect((await cloud.next(`${sys}/thing/service/AutoSprinkle_reply`)).payload).toBe('{"id":"123","code":200,"data":{}}');
+    await cloud.publish(`${sys}/thing/service/SetWeight`, '{"method": "thing.service.SetWeight","id": "105917531","params": {"NewWeight": 100.8},"version": "1.0.0"}');
+    expect((await cloud.next(`${sys}/thing/service/SetWeight_reply`)).payload).toBe('{"id":"105917531","code":200,"data":{}}');
+  });
+
+  it('bad input from the platform: oversized, replies nobody asked for, replies on another topic — reported, never fatal', async () => {
+    const { d, events } = await connect({ requestTimeoutMs: 500 });
+    d.onService('big', () => ({}));
+    const codes = (): string[] => events.flatMap((e) => (e.type === 'error' ? [(e.error as DeviceError).code] : []));
+    await cloud.publish(`${sys}/thing/service/big`, `{"id":"1","version":"1.0","params":{"x":"${'a'.repeat(300 * 1024)}"},"method":"thing.service.big"}`);
+    await expect.poll(codes).toContain('too_large');
+    // A pack post's reply arriving on the property post reply topic does not settle it.
+    const pending = d.postPack({ properties: { Power: { value: 1, time: 1_700_000_000_000 } } });
+    const request = JSON.parse((await cloud.next(`${sys}/thing/event/property/pack/post`)).payload) as { id: string };
+    await cloud.publish(`${sys}/thing/event/property/post_reply`, JSON.stringify({ id: request.id, code: 200, data: {} }));
+    await expect(pending).rejects.toMatchObject({ code: 'reply_timeout' });
+    expect(codes()).toContain('unmatched_reply');
+    await cloud.publish(`${sys}/thing/event/property/pack/post_reply`, '[1,2]');
+    await expect.poll(codes).toContain('invalid_message');
+    expect(cloud.seen(`${sys}/thing/service/big_reply`)).toHaveLength(0);
+    expect(d.state).toBe('connected');
+  });
+
   it('raw up and down, and thing.disable / enable notifications', async () => {
     cloud.answer(`${sys}/thing/model/up_raw`, () => Buffer.from([9, 9]));
     const { d, events } = await connect();
