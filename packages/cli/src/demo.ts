@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 /**
- * The linkwire demo: starts the local platform, connects a device with signed credentials,
- * posts properties and prints each step and the platform's reply. No cloud account needed.
+ * The linkwire demo: starts the local platform, connects a device with the device client, and
+ * shows a property post answered by the platform, a shadow delta applied by the device, and a
+ * firmware image downloaded, verified while streaming and activated. No cloud account needed.
  *
  *   npm start                                  the whole flow; exits 0
  *   npm start -- --device-secret wrong         the platform refuses the device; exits 1
  */
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic, requestIds } from '@linkwire/alink';
-import { utf8Decode } from '@linkwire/base';
+import type { PropertyParams } from '@linkwire/alink';
 import { MqttConnectError } from '@linkwire/mqtt';
-import { createReplyWaiter } from '@linkwire/device';
-import { connectMqtt, nodeClock, registerNodeHash } from '@linkwire/node';
-import { mqttCredentials } from '@linkwire/sign';
+import { createNodeDeviceClient, registerNodeHash } from '@linkwire/node';
 import { startEmulator } from '@linkwire/emulator';
 
 const device = { productKey: 'a1LwDemo01x', deviceName: 'demo-thermostat', deviceSecret: 'lw-demo-secret-7f3a9c2e' };
@@ -25,40 +26,24 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
     onEvent: (e) => {
       if (e.type === 'connected') print(`platform  authenticated ${e.deviceName}&${e.productKey} (signature verified)`);
       if (e.type === 'refused') print(`platform  refused client ${e.clientId}: ${e.reason}`);
+      if (e.type === 'request' && e.topic.endsWith('/property/post')) print(`platform  received ${e.payload}`);
     },
   });
-  print(`platform  emulator listening on ${platform.host}:${platform.port}`);
+  // The firmware server: the image and, for contrast, a copy with one flipped byte.
+  const image = new Uint8Array(64 * 1024).map((_, i) => (i * 7 + 3) & 0xff);
+  const files = server(image);
+  const base = await files.listen();
+  print(`platform  emulator listening on ${platform.host}:${platform.port}, firmware on ${base}`);
+  const d = createNodeDeviceClient({
+    ...device, deviceSecret: values['device-secret'] ?? device.deviceSecret, endpoint: { host: platform.host, port: platform.port },
+    ota: { version: '1.0.0', allowHttp: true },
+    onEvent: (e) => {
+      if (e.type === 'error') print(`device    reported: ${e.error.message}`);
+    },
+  });
   try {
-    const credentials = mqttCredentials({
-      productKey: device.productKey,
-      deviceName: device.deviceName,
-      deviceSecret: values['device-secret'] ?? device.deviceSecret,
-      signMethod: 'hmacsha256',
-      secureMode: 3,
-      timestamp: Date.now(),
-    });
-    print(`device    CONNECT clientId=${credentials.clientId}`);
-    print(`device            username=${credentials.username} password=${credentials.password.slice(0, 16)}…`);
-    const replyTopic = propertyPostReplyTopic(device.productKey, device.deviceName);
-    // Replies are matched by topic and id, and every wait is bounded.
-    const replies = createReplyWaiter<Uint8Array>({ clock: nodeClock, timeoutMs: 5000 });
-    const ids = requestIds();
-    let connection;
     try {
-      connection = await connectMqtt({
-        host: platform.host,
-        port: platform.port,
-        keepalive: 60,
-        ...credentials,
-        onMessage: (m) => {
-          if (m.topic !== replyTopic) return;
-          try {
-            replies.settle(m.topic, decodeReply(m.payload).id, m.payload);
-          } catch (e) {
-            print(`device    ignored a malformed reply: ${(e as Error).message}`);
-          }
-        },
-      });
+      await d.connect();
     } catch (e) {
       if (e instanceof MqttConnectError) {
         print(`device    REFUSED by the platform: ${e.message} (CONNACK ${e.returnCode})`);
@@ -67,38 +52,59 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
       }
       throw e;
     }
-    print('device    connected (CONNACK 0)');
-    const { session } = connection;
-    const granted = await session.subscribe(replyTopic);
-    print(`device    SUBSCRIBE ${replyTopic} → granted QoS ${granted.join(',')}`);
+    print('device    connected (CONNACK 0), securemode=3 over TCP, thing topics subscribed, version 1.0.0 informed');
 
-    for (const params of [
-      { CurrentTemperature: 21.5, TargetTemperature: 22, PowerSwitch: 1 },
-      { CurrentTemperature: 21.7, Humidity: 48 },
-    ]) {
-      const id = ids.next();
-      const topic = propertyPostTopic(device.productKey, device.deviceName);
-      const payload = encodePropertyPost({ id, params });
-      const reply = replies.expect(replyTopic, id);
-      await session.publish(topic, payload, { qos: 1 });
-      print(`device    PUBLISH ${topic}`);
-      print(`                  ${utf8Decode(payload)}`);
-      const replyBytes = await reply;
-      const r = decodeReply(replyBytes);
-      print(`platform  PUBLISH ${replyTopic}`);
-      print(`                  ${utf8Decode(replyBytes)}`);
-      if (r.code !== 200) {
-        print(`device    the platform rejected message ${id} with code ${r.code}`);
-        return 1;
-      }
+    const posts: PropertyParams[] = [{ CurrentTemperature: 21.5, TargetTemperature: 22, PowerSwitch: 1 }, { CurrentTemperature: 21.7, Humidity: 48 }];
+    for (const params of posts) {
+      const reply = await d.postProperties(params);
+      print(`device    postProperties(${JSON.stringify(params)}) → ${JSON.stringify(reply)}`);
     }
-    connection.close();
+
+    // The shadow: the console asks for 19 °C; the device applies it, reports it, clears desired.
+    const applied = new Promise<void>((resolve) =>
+      d.shadow.onDelta((desired) => {
+        print(`device    shadow delta ${JSON.stringify(desired)} → applied`);
+        resolve();
+      }),
+    );
+    const version = await d.shadow.update({ TargetTemperature: 22 });
+    print(`device    shadow.update({ TargetTemperature: 22 }) → version ${version}`);
+    print('platform  console sets desired TargetTemperature 19');
+    await platform.updateShadow(device.productKey, device.deviceName, { method: 'update', state: { desired: { TargetTemperature: 19 } }, version: version + 1 });
+    await applied;
+    for (let i = 0; i < 50 && platform.shadow(device.productKey, device.deviceName).state.desired !== undefined; i++) await new Promise((r) => setTimeout(r, 20));
+    const doc = platform.shadow(device.productKey, device.deviceName);
+    print(`platform  shadow now reported=${JSON.stringify(doc.state.reported)} desired=${JSON.stringify(doc.state.desired ?? null)} version=${doc.version}`);
+
+    // OTA: download through fetch, verified while streaming; only a verified image activates.
+    const digest = createHash('sha256').update(image).digest('hex');
+    const upgrade = { version: '1.1.0', size: image.length, url: `${base}/firmware.bin`, digestMethod: 'sha256' as const, digest };
+    const tampered = await d.ota.download({ ...upgrade, url: `${base}/tampered.bin` }).then(() => 'accepted', (e: Error) => e.message);
+    print(`device    tampered image: ${tampered} (progress -3 reported, nothing activated)`);
+    const { firmware } = await d.ota.download(upgrade);
+    await d.ota.activate(firmware, (fw) => print(`device    activated firmware ${fw.version} (${fw.size} bytes, sha256 ${fw.digest.slice(0, 16)}…); progress 100 reported`));
+
+    await d.end();
     print('device    disconnected');
-    print('done      signed CONNECT, subscribe, 2 property posts, 2 replies with code 200');
+    print('done      signed CONNECT, 2 property posts answered 200, a shadow delta applied, a verified OTA');
     return 0;
   } finally {
+    await d.end();
+    await files.close();
     await platform.close();
   }
+}
+
+function server(image: Uint8Array): { listen(): Promise<string>; close(): Promise<void> } {
+  const s = createServer((req, res) => {
+    const body = req.url === '/tampered.bin' ? image.map((b, i) => (i === 100 ? b ^ 0xff : b)) : req.url === '/firmware.bin' ? image : undefined;
+    if (body === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': String(body.length) }).end(body);
+  });
+  return {
+    listen: () => new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`))),
+    close: () => new Promise((resolve) => s.close(() => resolve())),
+  };
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
