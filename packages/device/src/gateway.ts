@@ -101,6 +101,9 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
     ]);
   };
 
+  // Made when the application first uses the gateway (or configures it): its topics go out now.
+  void ensureFilters().catch((e: unknown) => core.emit({ type: 'error', error: asError(e) }));
+
   const request = <P>(name: Parameters<ThingLink['request']>[0], params: P, o?: RequestOptions): Promise<AlinkReply<AlinkJson>> =>
     ensureFilters().then(() => core.link.request(name, gw, (id) => ({ id, params: params as AlinkJson }), o));
 
