@@ -120,6 +120,8 @@ export interface DeviceCore {
   readonly link: ThingLink;
   readonly fetch: FetchLike | undefined;
   readonly tsl: TslValidator | undefined;
+  /** The client's reply timeout, for parts that wait on their own (shadow). */
+  readonly timeoutMs: number;
   /** Subscribes now (or at connect) and on every later connection. */
   subscribe(filters: readonly string[]): Promise<number[]>;
   unsubscribe(filters: readonly string[]): Promise<void>;
@@ -289,7 +291,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
   };
 
   const core: DeviceCore = {
-    clock, random, identity, ids, link, fetch: options.fetch, tsl: options.tsl,
+    clock, random, identity, ids, link, fetch: options.fetch, tsl: options.tsl, timeoutMs: requestTimeoutMs,
     addThing: (pk, dn, t) => void (subThings ??= new Map()).set(identityKey(pk, dn), t),
     subscribe(list) {
       filters ??= new Set();
@@ -310,7 +312,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
   const { internals: selfInternals, ...self } = createThing(identity, link, options.tsl);
   // Shadow, OTA and gateway are made when first used (or configured): each subscribes its
   // topics then, so nothing arrives for a part that does not exist.
-  type Part = { readonly connected?: (first: boolean) => void; readonly disconnected?: () => void; readonly route: (topic: ParsedTopic, payload: Uint8Array) => boolean };
+  type Part = { readonly connected?: (first: boolean) => void; readonly disconnected?: () => void; readonly closed?: () => void; readonly route: (topic: ParsedTopic, payload: Uint8Array) => boolean };
   const parts: Part[] = [];
   let shadow: ReturnType<typeof createShadow> | undefined;
   let ota: ReturnType<typeof createOta> | undefined;
@@ -510,6 +512,7 @@ export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceCl
         return emit(e);
       case 'closed':
         replies?.cancelAll(new DeviceError('closed', 'the client ended'));
+        for (const p of parts) p.closed?.();
         return emit(e.error === undefined ? { type: 'closed' } : { type: 'closed', error: e.error });
       case 'error':
         return emit(e);

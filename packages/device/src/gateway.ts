@@ -65,6 +65,7 @@ export interface GatewayInternals {
   route(topic: ParsedTopic, payload: Uint8Array): boolean;
   connected(first: boolean): void;
   disconnected(): void;
+  closed(): void;
 }
 
 interface Sub {
@@ -181,6 +182,7 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
    * that does not answer (yet) is asked again with a growing delay; only after that are the
    * waiting sends of those sub-devices rejected.
    */
+  let retry: (() => void) | undefined;
   function relogin(attempt: number): void {
     const again = [...subs.values()].filter((s) => s.loggedIn && s.gate !== undefined);
     if (again.length === 0) return;
@@ -188,7 +190,10 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
       // Dropped again mid-way: the next connection starts over, the gates stay closed.
       if (e instanceof DeviceError && (e.code === 'disconnected' || e.code === 'closed')) return;
       if (attempt < RELOGIN_ATTEMPTS) {
-        core.clock.setTimer(Math.min(1000 * 2 ** attempt, 30_000), () => core.connected && relogin(attempt + 1));
+        retry = core.clock.setTimer(Math.min(1000 * 2 ** attempt, 30_000), () => {
+          retry = undefined;
+          if (core.connected) relogin(attempt + 1);
+        });
         return;
       }
       const failed = [...subs.values()].filter((s) => s.loggedIn && s.gate !== undefined);
@@ -290,7 +295,13 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
         for (const s of subs.values()) if (s.loggedIn && s.gate === undefined) s.gate = deferred();
       },
       connected(first) {
+        retry?.();
+        retry = undefined;
         if (!first) relogin(0);
+      },
+      closed() {
+        retry?.();
+        retry = undefined;
       },
     },
   };

@@ -33,7 +33,7 @@ export interface DeviceShadowApi {
 
 export interface ShadowInternals {
   route(topic: ParsedTopic, payload: Uint8Array): boolean;
-  connected?(first: boolean): void;
+  disconnected(): void;
 }
 
 interface Waiting {
@@ -57,13 +57,28 @@ export function createShadow(core: DeviceCore, options: DeviceShadowOptions | un
 
   const send = (request: ShadowRequest): Promise<void> => core.link.publish(updateTopic, encodeShadow(request), 1);
 
+  /** Waits for the shadow's answer, bounded by the client's reply timeout. */
+  const bounded = <T>(what: string, register: (resolve: (v: T) => void, reject: (e: Error) => void) => () => void): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      let unregister = (): void => undefined;
+      const cancel = core.clock.setTimer(core.timeoutMs, () => {
+        unregister();
+        reject(new DeviceError('reply_timeout', `no shadow reply for ${what} within ${core.timeoutMs} ms`, { topic: getTopic }));
+      });
+      unregister = register(
+        (v) => (cancel(), resolve(v)),
+        (e) => (cancel(), reject(e)),
+      );
+    });
+
   const get = (): Promise<ShadowDocument> =>
-    subscribe().then(
-      () =>
-        new Promise<ShadowDocument>((resolve, reject) => {
-          gets.push({ resolve, reject });
-          send({ method: 'get' }).catch(reject);
-        }),
+    subscribe().then(() =>
+      bounded<ShadowDocument>('get', (resolve, reject) => {
+        const g = { resolve, reject };
+        gets.push(g);
+        send({ method: 'get' }).catch(reject);
+        return () => void (gets = gets.filter((x) => x !== g));
+      }),
     );
 
   const write = async (build: (s: DeviceShadow) => { device: DeviceShadow; version: number; request: ShadowRequest }): Promise<number> => {
@@ -71,9 +86,11 @@ export function createShadow(core: DeviceCore, options: DeviceShadowOptions | un
     if (state.document === undefined) await get();
     const { device, version, request } = build(state);
     state = device;
-    return new Promise<number>((resolve, reject) => {
-      writes.push({ version, resolve, reject });
+    return bounded<number>(`version ${version}`, (resolve, reject) => {
+      const w = { version, resolve, reject };
+      writes.push(w);
       send(request).catch(reject);
+      return () => void (writes = writes.filter((x) => x !== w));
     });
   };
 
@@ -154,6 +171,14 @@ export function createShadow(core: DeviceCore, options: DeviceShadowOptions | un
       };
     },
     internals: {
+      disconnected() {
+        // Answers to requests sent before the drop may never come: those waits end now.
+        const e = new DeviceError('disconnected', 'the connection dropped while a shadow reply was awaited', { topic: getTopic });
+        for (const g of gets) g.reject(e);
+        for (const w of writes) w.reject(e);
+        gets = [];
+        writes = [];
+      },
       route(topic, payload) {
         if (topic.name !== 'shadowGet') return false;
         receive(payload);
