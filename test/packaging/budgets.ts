@@ -28,10 +28,10 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   { name: '@linkwire/shadow', code: "export * from '@linkwire/shadow';", maxGzip: 8_100 },
   { name: '@linkwire/coap', code: "export * from '@linkwire/coap';", maxGzip: 38_000 },
   { name: '@linkwire/ota', code: "export * from '@linkwire/ota';", maxGzip: 31_100 },
-  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 7_500 },
+  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 12_000 },
   // The whole device client (thing model, shadow, OTA verifier, gateway, HTTPS and CoAP transports).
   { name: '@linkwire/device', code: "export * from '@linkwire/device';", maxGzip: 74_000 },
-  // createWebDeviceClient brings the device client in; createWebMqttClient alone stays ~9 KB (below).
+  // createWebDeviceClient brings the device client in; createWebMqttClient alone stays small (below).
   { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 63_000 },
   { name: '@linkwire/embedded', code: "export * from '@linkwire/embedded';", maxGzip: 1_500 },
 ];
@@ -43,13 +43,14 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
     code: use({ '@linkwire/web': ['connectMqttWebSocket'], '@linkwire/sign': ['mqttCredentials'], '@linkwire/alink': ['encodeRequest', 'decodeReply', 'formatTopic'] }),
     maxGzip: 30_500,
   },
+  // Issue 13's target for the reconnecting client with the web adapter is 12 KB (MQTT.js ≈ 49 KB).
+  { name: 'reconnecting MQTT client + web adapter (createWebMqttClient)', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 10_500 },
   {
     // 13.4 KB of it (min) is the hash package's WASM kernels, ~27 KB the Alink catalogue, codes and validators.
     name: 'browser device client: createWebDeviceClient (device + web adapter)',
     code: use({ '@linkwire/web': ['createWebDeviceClient'] }),
     maxGzip: 61_000,
   },
-  { name: 'browser MQTT client alone: createWebMqttClient', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 9_800 },
   {
     name: 'CoAP device: codec + Alibaba CoAP auth and publish',
     code: use({ '@linkwire/coap': ['createAliyunCoapClient'] }),

@@ -13,8 +13,8 @@ export interface FaultProxy {
   readonly accepted: number;
   /** PUBLISH packets from clients, by DUP flag. */
   readonly publishes: { fresh: number; dup: number };
-  /** Breaks every open connection the given way. */
-  cut(fault: Fault): void;
+  /** Breaks every open, unbroken connection the given way; returns how many it broke. */
+  cut(fault: Fault): number;
   /** While true, new connections are accepted and then ignored (a dead host behind a live port). */
   blackhole: boolean;
   close(): Promise<void>;
@@ -84,11 +84,15 @@ export async function startFaultProxy(upstreamPort: number, random: () => number
     publishes,
     blackhole: false,
     cut(fault) {
+      let n = 0;
       for (const p of [...pairs]) {
+        if (p.stalled || p.cutNextChunk) continue;
+        n++;
         if (fault === 'reset') kill(p);
         else if (fault === 'stall') p.stalled = true;
         else p.cutNextChunk = true;
       }
+      return n;
     },
     async close() {
       for (const p of [...pairs]) kill(p);

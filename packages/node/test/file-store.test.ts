@@ -56,7 +56,7 @@ describe('fileStore', () => {
     await t.close();
     // Flip a payload byte of the last record: its CRC fails and it is dropped, the others stay.
     const bytes = readFileSync(path);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(path, bytes);
     const u = fileStore(path);
     expect(u.load().map((m) => m.seq)).toEqual([1, 2]);
