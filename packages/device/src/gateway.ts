@@ -5,7 +5,7 @@ import {
 } from '@linkwire/sign';
 import { identityKey, thingFilters, type DeviceCore } from './device.ts';
 import { DeviceError, asError } from './errors.ts';
-import { createThing, type DeviceIdentity, type RequestOptions, type Thing, type ThingLink } from './thing.ts';
+import { ThingModel, type DeviceIdentity, type RequestOptions, type Thing, type ThingLink } from './thing.ts';
 
 export interface GatewayOptions {
   /** Sub-devices per `combine.batch_login` request. The seeds state no limit; default 5. */
@@ -152,10 +152,10 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
       requestRaw: (topic, replyTopic, payload, o) => gated(() => core.link.requestRaw(topic, replyTopic, payload, o)),
       publish: (topic, payload, qos) => gated(() => core.link.publish(topic, payload, qos)),
     };
-    const { internals, ...thing } = createThing(credentials, link, undefined);
+    const thing = new ThingModel(credentials, link, undefined);
+    const internals = thing.internals;
     core.addThing(credentials.productKey, credentials.deviceName, internals);
-    const handle: SubDevice = {
-      ...thing,
+    const own: Omit<SubDevice, keyof Thing> = {
       get loggedIn() {
         return s.loggedIn;
       },
@@ -172,6 +172,7 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
         s.loggedIn = false;
       },
     };
+    const handle = Object.defineProperties(thing, Object.getOwnPropertyDescriptors(own)) as ThingModel & SubDevice;
     const s: Sub = { credentials, handle, loggedIn: false, gate: undefined };
     subs.set(key, s);
     return s;
