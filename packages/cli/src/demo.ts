@@ -1,15 +1,13 @@
 #!/usr/bin/env node
 /**
  * The linkwire demo: starts the local platform, connects a device with the device client, and
- * shows a property post answered by the platform, a shadow delta applied by the device, and a
- * firmware image downloaded, verified while streaming and activated. No cloud account needed.
+ * shows a property post answered by the platform, a service call from the platform answered by
+ * the device, a shadow delta applied by the device, and a pushed firmware image downloaded,
+ * verified while streaming and activated. No cloud account needed.
  *
  *   npm start                                  the whole flow; exits 0
  *   npm start -- --device-secret wrong         the platform refuses the device; exits 1
  */
-import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { PropertyParams } from '@linkwire/alink';
 import { MqttConnectError } from '@linkwire/mqtt';
@@ -23,17 +21,14 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
   const { values } = parseArgs({ args: [...argv], options: { 'device-secret': { type: 'string' } } });
   const platform = await startEmulator({
     devices: [device],
+    http: true, // serves the firmware images
     onEvent: (e) => {
       if (e.type === 'connected') print(`platform  authenticated ${e.deviceName}&${e.productKey} (signature verified)`);
       if (e.type === 'refused') print(`platform  refused client ${e.clientId}: ${e.reason}`);
       if (e.type === 'request' && e.topic.endsWith('/property/post')) print(`platform  received ${e.payload}`);
     },
   });
-  // The firmware server: the image and, for contrast, a copy with one flipped byte.
-  const image = new Uint8Array(64 * 1024).map((_, i) => (i * 7 + 3) & 0xff);
-  const files = server(image);
-  const base = await files.listen();
-  print(`platform  emulator listening on ${platform.host}:${platform.port}, firmware on ${base}`);
+  print(`platform  emulator listening on ${platform.host}:${platform.port}`);
   const d = createNodeDeviceClient({
     ...device, deviceSecret: values['device-secret'] ?? device.deviceSecret, endpoint: { host: platform.host, port: platform.port },
     ota: { version: '1.0.0', allowHttp: true },
@@ -42,6 +37,13 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
     },
   });
   try {
+    // Services the platform may call: the handler's result is the reply's data.
+    let mode = 'comfort';
+    d.onService('SetMode', ({ mode: m }) => {
+      mode = String(m);
+      print(`device    service SetMode(${JSON.stringify(m)}) called by the platform → mode ${mode}`);
+      return { mode };
+    });
     try {
       await d.connect();
     } catch (e) {
@@ -60,6 +62,10 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
       print(`device    postProperties(${JSON.stringify(params)}) → ${JSON.stringify(reply)}`);
     }
 
+    // A service call from the platform (the cloud API's InvokeThingService), answered by the device.
+    const call = await platform.invokeService(device.productKey, device.deviceName, 'SetMode', { mode: 'eco' });
+    print(`platform  invokeService SetMode → ${JSON.stringify(call)}`);
+
     // The shadow: the console asks for 19 °C; the device applies it, reports it, clears desired.
     const applied = new Promise<void>((resolve) =>
       d.shadow.onDelta((desired) => {
@@ -76,35 +82,34 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
     const doc = platform.shadow(device.productKey, device.deviceName);
     print(`platform  shadow now reported=${JSON.stringify(doc.state.reported)} desired=${JSON.stringify(doc.state.desired ?? null)} version=${doc.version}`);
 
-    // OTA: download through fetch, verified while streaming; only a verified image activates.
-    const digest = createHash('sha256').update(image).digest('hex');
-    const upgrade = { version: '1.1.0', size: image.length, url: `${base}/firmware.bin`, digestMethod: 'sha256' as const, digest };
-    const tampered = await d.ota.download({ ...upgrade, url: `${base}/tampered.bin` }).then(() => 'accepted', (e: Error) => e.message);
-    print(`device    tampered image: ${tampered} (progress -3 reported, nothing activated)`);
-    const { firmware } = await d.ota.download(upgrade);
-    await d.ota.activate(firmware, (fw) => print(`device    activated firmware ${fw.version} (${fw.size} bytes, sha256 ${fw.digest.slice(0, 16)}…); progress 100 reported`));
+    // OTA: the platform pushes 1.1.0; the device downloads through fetch, verifying while the
+    // bytes arrive; a copy with a wrong digest is refused; only the verified image activates.
+    const activated = new Promise<void>((resolve, reject) =>
+      d.ota.onUpgrade(async (u) => {
+        try {
+          print(`device    upgrade pushed: ${u.version}, ${u.size} bytes, ${u.digestMethod} ${u.digest.slice(0, 16)}…`);
+          const forged = await d.ota.download({ ...u, digest: u.digest.replace(/^./, (c) => (c === '0' ? '1' : '0')) }).then(() => 'accepted', (e: Error) => e.message.slice(0, 60));
+          print(`device    the same image against a wrong digest: ${forged}… (progress -3 reported, nothing activated)`);
+          const { firmware } = await d.ota.download(u);
+          await d.ota.activate(firmware, (fw) => print(`device    activated firmware ${fw.version} (${fw.size} bytes verified); progress 100 reported`));
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      }),
+    );
+    const job = platform.pushOta({ version: '1.1.0', size: 64 * 1024 }, [device]);
+    print(`platform  pushOta 1.1.0 (job ${job.jobId})`);
+    await activated;
 
     await d.end();
     print('device    disconnected');
-    print('done      signed CONNECT, 2 property posts answered 200, a shadow delta applied, a verified OTA');
+    print('done      signed CONNECT, 2 property posts answered 200, a service call answered, a shadow delta applied, a verified OTA');
     return 0;
   } finally {
     await d.end();
-    await files.close();
     await platform.close();
   }
-}
-
-function server(image: Uint8Array): { listen(): Promise<string>; close(): Promise<void> } {
-  const s = createServer((req, res) => {
-    const body = req.url === '/tampered.bin' ? image.map((b, i) => (i === 100 ? b ^ 0xff : b)) : req.url === '/firmware.bin' ? image : undefined;
-    if (body === undefined) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': String(body.length) }).end(body);
-  });
-  return {
-    listen: () => new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`))),
-    close: () => new Promise((resolve) => s.close(() => resolve())),
-  };
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
