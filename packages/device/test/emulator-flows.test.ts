@@ -57,6 +57,8 @@ describe('against the emulator\'s responders and cloud API', () => {
         try {
           const { firmware } = await d.ota.download(u);
           await d.ota.activate(firmware, () => undefined);
+          // Running the new image (here without a reboot): its version is informed, as on every connect.
+          await d.ota.inform(firmware.version!);
           resolve();
         } catch (e) {
           reject(e);
