@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The linkwire demo: starts the local platform, connects a device with the device client, and
  * shows a property post answered by the platform, a service call from the platform answered by
@@ -19,8 +18,9 @@ const device = { productKey: 'a1LwDemo01x', deviceName: 'demo-thermostat', devic
 export const DEMO_USAGE = [
   'Usage: npm start [-- options]       (or: npx linkwire demo [options])',
   '',
-  'Starts a local platform (the emulator on 127.0.0.1, an ephemeral port), connects a demo device',
-  'with HMAC-signed credentials, posts properties twice and prints every step and reply.',
+  'Starts a local platform (the emulator on 127.0.0.1, an ephemeral port) and a demo device on the',
+  'device client (@linkwire/device): signed CONNECT, two property posts, a service call from the',
+  'platform, a shadow delta, a pushed firmware image verified and activated; prints every step.',
   '',
   'Options:',
   '  --device-secret <secret>   sign with this secret instead of the demo device\'s (a wrong one is refused: exit 1)',
