@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The linkwire demo: starts the local platform, connects a device with the device client, and
  * shows a property post answered by the platform, a service call from the platform answered by
