@@ -1,8 +1,6 @@
 import { replyTracker, type ReplyOutcome } from '@linkwire/alink';
-import { LinkwireError, type Clock } from '@linkwire/base';
-
-/** A request whose reply never came, or a tracker that is full or closed. */
-export class DeviceError extends LinkwireError {}
+import type { Clock } from '@linkwire/base';
+import { DeviceError } from './errors.ts';
 
 export interface ReplyWaiterOptions {
   readonly clock: Clock;
@@ -28,9 +26,10 @@ export interface ReplyWaiter<T> {
 }
 
 interface Waiting<T> {
+  readonly replyTopic: string;
+  readonly id: string;
   resolve(v: T): void;
   reject(e: Error): void;
-  cancelTimer(): void;
 }
 
 /**
@@ -42,21 +41,46 @@ interface Waiting<T> {
  * await reply;
  */
 export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T> {
+  const { clock } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const tracker = replyTracker<Waiting<T>>({ clock: options.clock, timeoutMs, maxPending: options.maxPending ?? 1000 });
+  const tracker = replyTracker<Waiting<T>>({ clock, timeoutMs, maxPending: options.maxPending ?? 1000 });
   const live = new Set<Waiting<T>>();
+  // Every request waits the same time, so deadlines come in the order requests were made: one
+  // timer, armed for the oldest deadline, serves them all (a timer per request costs more than
+  // the request). Settled requests leave their deadline behind; the sweep skips it.
+  let deadlines: number[] = [];
+  let head = 0;
+  let timer: (() => void) | undefined;
   const reject = (w: Waiting<T>, e: Error): void => {
     live.delete(w);
-    w.cancelTimer();
     w.reject(e);
   };
+  const arm = (): void => {
+    if (timer !== undefined || head === deadlines.length) return;
+    timer = clock.setTimer(Math.max(0, deadlines[head]! - clock.now()), sweep);
+  };
+  function sweep(): void {
+    timer = undefined;
+    const now = clock.now();
+    while (head < deadlines.length && deadlines[head]! <= now) head++;
+    if (head > 1024 && head * 2 > deadlines.length) {
+      deadlines = deadlines.slice(head);
+      head = 0;
+    }
+    for (const x of tracker.expire()) reject(x.value, new DeviceError('reply_timeout', `no reply on ${x.replyTopic} for id ${x.id} within ${timeoutMs} ms`));
+    if (live.size === 0) {
+      deadlines = [];
+      head = 0;
+    }
+    arm();
+  }
   return {
     get pending() {
       return tracker.size;
     },
     expect(replyTopic, id) {
       return new Promise<T>((resolve, rejectPromise) => {
-        const w: Waiting<T> = { resolve, reject: rejectPromise, cancelTimer: () => undefined };
+        const w: Waiting<T> = { replyTopic, id, resolve, reject: rejectPromise };
         try {
           tracker.track(replyTopic, id, w, timeoutMs);
         } catch (e) {
@@ -65,9 +89,8 @@ export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T
           return;
         }
         live.add(w);
-        w.cancelTimer = options.clock.setTimer(timeoutMs, () => {
-          for (const x of tracker.expire()) reject(x.value, new DeviceError('reply_timeout', `no reply on ${x.replyTopic} for id ${x.id} within ${timeoutMs} ms`));
-        });
+        deadlines.push(clock.now() + timeoutMs);
+        arm();
       });
     },
     settle(replyTopic, id, reply) {
@@ -75,14 +98,26 @@ export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T
       if (outcome.status === 'matched') {
         const w = outcome.value;
         live.delete(w);
-        w.cancelTimer();
         w.resolve(reply);
+        if (live.size === 0) {
+          // Nothing waits: drop the timer and the deadlines, so an idle client holds no timer.
+          timer?.();
+          timer = undefined;
+          deadlines = [];
+          head = 0;
+        }
       }
       return outcome.status;
     },
     cancelAll(reason) {
-      for (const w of [...live]) reject(w, reason);
-      tracker.expire();
+      for (const w of [...live]) {
+        tracker.cancel(w.replyTopic, w.id);
+        reject(w, reason);
+      }
+      timer?.();
+      timer = undefined;
+      deadlines = [];
+      head = 0;
     },
   };
 }

@@ -9,3 +9,4 @@ export { openCoapSocket, type NodeCoapOptions, type NodeCoapSocket } from './coa
 export { nodeDialer, type NodeEndpoint } from './dial.ts';
 export { createNodeMqttClient, type NodeMqttClientOptions } from './client.ts';
 export { fileStore, type FileStore, type FileStoreOptions } from './file-store.ts';
+export { createNodeDeviceClient, createNodeHttpsDevice, nodeTransport, openNodeCoapDevice, type NodeCoapDeviceOptions, type NodeDeviceClientOptions } from './device.ts';

@@ -1,0 +1,89 @@
+// The device client against the emulator's responders and cloud API (the platform side the
+// emulator serves since its merge): service calls async and sync (RRPC), property set and get,
+// user RRPC, raw down, NTP, an OTA job, and a gateway with sub-devices.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceClient } from '@linkwire/device';
+import { startEmulator, type Emulator } from '@linkwire/emulator';
+import { createNodeDeviceClient, registerNodeHash } from '@linkwire/node';
+
+registerNodeHash();
+const device = { productKey: 'a1EmuFlow01', deviceName: 'emu-dev-1', deviceSecret: 'emu-secret-1' };
+const gw = { productKey: 'a1EmuGw0001', deviceName: 'emu-gw-1', deviceSecret: 'emu-gw-secret' };
+const subs = Array.from({ length: 3 }, (_, i) => ({ productKey: 'a1EmuSub001', deviceName: `emu-sub-${i}`, deviceSecret: `emu-sub-secret-${i}` }));
+
+describe('against the emulator\'s responders and cloud API', () => {
+  let platform: Emulator;
+  let d: DeviceClient;
+  beforeAll(async () => {
+    platform = await startEmulator({ devices: [device, gw, ...subs], http: true });
+    d = createNodeDeviceClient({ ...device, endpoint: { host: platform.host, port: platform.port }, ota: { version: '1.0.0', allowHttp: true } });
+    d.onService('echo', (params, ctx) => ({ ...params, sync: ctx.sync }));
+    d.onPropertySet((p) => ({ set: Object.keys(p) }));
+    d.onPropertyGet((ids) => Object.fromEntries(ids.map((id) => [id, 1])));
+    d.onRawDown((bytes) => new Uint8Array([...bytes].reverse()));
+    await d.onRrpc(`/${device.productKey}/${device.deviceName}/user/ask`, (payload) => `answer to ${new TextDecoder().decode(payload)}`);
+    await d.connect();
+  });
+  afterAll(async () => {
+    await d.end();
+    await platform.close();
+  });
+
+  it('service calls, async and sync (RRPC), property set and get', async () => {
+    expect(await platform.invokeService(device.productKey, device.deviceName, 'echo', { a: 1 })).toMatchObject({ status: 'replied', code: 200, data: { a: 1, sync: false } });
+    expect(await platform.invokeService(device.productKey, device.deviceName, 'echo', { b: 2 }, { sync: true })).toMatchObject({ status: 'replied', code: 200, data: { b: 2, sync: true } });
+    const calls = await Promise.all([1, 2, 3].map((n) => platform.invokeService(device.productKey, device.deviceName, 'echo', { n }, { sync: true })));
+    expect(calls.map((c) => (c.status === 'replied' ? (c.data as { n: number }).n : -1))).toEqual([1, 2, 3]);
+    expect(await platform.setProperties(device.productKey, device.deviceName, { Light: 1 })).toMatchObject({ status: 'replied', code: 200, data: { set: ['Light'] } });
+    expect(await platform.getProperties(device.productKey, device.deviceName, ['Light'])).toMatchObject({ status: 'replied', code: 200, data: { Light: 1 } });
+    expect(await platform.invokeService(device.productKey, device.deviceName, 'missing', {})).toMatchObject({ status: 'replied', code: 460 });
+  });
+
+  it('user RRPC and raw down', async () => {
+    const r = await platform.rrpc(device.productKey, device.deviceName, `/${device.productKey}/${device.deviceName}/user/ask`, 'ping');
+    expect(r.status === 'replied' && new TextDecoder().decode(r.payload)).toBe('answer to ping');
+    const raw = await platform.sendRaw(device.productKey, device.deviceName, new Uint8Array([1, 2, 3]));
+    expect(raw.status === 'replied' && [...raw.payload]).toEqual([3, 2, 1]);
+  });
+
+  it('NTP from the emulator', async () => {
+    const t = await d.ntp();
+    expect(Math.abs(t - Date.now())).toBeLessThan(2000);
+  });
+
+  it('an OTA job: pushed, downloaded, verified, activated, reported', async () => {
+    const done = new Promise<void>((resolve, reject) =>
+      d.ota.onUpgrade(async (u) => {
+        try {
+          const { firmware } = await d.ota.download(u);
+          await d.ota.activate(firmware, () => undefined);
+          // Running the new image (here without a reboot): its version is informed, as on every connect.
+          await d.ota.inform(firmware.version!);
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      }),
+    );
+    const job = platform.pushOta({ version: '2.0.0', size: 100_000 }, [device]);
+    await done;
+    await expect.poll(() => [...(platform.otaJob(job.jobId)?.devices.values() ?? [])]).toEqual([{ status: 'succeeded' }]);
+  });
+
+  it('a gateway: topo add, batch login, sub-device commands and posts over the gateway connection', async () => {
+    const g = createNodeDeviceClient({ ...gw, endpoint: { host: platform.host, port: platform.port }, gateway: { batchSize: 2 } });
+    try {
+      await g.connect();
+      expect((await g.gateway.addTopo(subs)).code).toBe(200);
+      const handles = await g.gateway.login(subs);
+      handles[1]!.onService('blink', () => ({ blinked: true }));
+      for (const h of handles) expect((await h.postProperties({ Temperature: 20 })).code).toBe(200);
+      expect(await platform.invokeService(subs[1]!.productKey, subs[1]!.deviceName, 'blink', {})).toMatchObject({ status: 'replied', code: 200, data: { blinked: true } });
+      expect((await g.gateway.getTopo()).map((x) => x.deviceName).sort()).toEqual(subs.map((s) => s.deviceName));
+      await g.gateway.logout(subs);
+      expect(g.gateway.online).toHaveLength(0);
+    } finally {
+      await g.end();
+    }
+  });
+});
