@@ -6,3 +6,4 @@ export { createDeviceRegistry, ownsTopic, type DeviceRegistry, type EmulatorDevi
 export { propertyPostReply } from './property.ts';
 export { startEmulator, type Emulator, type EmulatorEvent, type EmulatorOptions } from './emulator.ts';
 export { createHttpAuthHandler, type EmulatorProduct, type HttpAuthDeps } from './http.ts';
+export { startEnosPlatform, type CommandReply, type EnosPlatform, type EnosPlatformEvent, type EnosPlatformOptions } from './enos/platform.ts';
