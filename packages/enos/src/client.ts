@@ -148,7 +148,7 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
   #everConnected = false;
   #closing = false;
   #connecting: Promise<string> | undefined;
-  #activation: { resolve(secret: string): void; reject(e: Error): void } | undefined;
+  #activation: { resolve(pushed: { secret: string; ack(): Promise<void> }): void; reject(e: Error): void } | undefined;
   #firstConnect: { resolve(): void; reject(e: Error): void } | undefined;
 
   constructor(clientOptions: ClientOptions, runtime?: EnosRuntime) {
@@ -225,19 +225,22 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
   async #activate(): Promise<void> {
     const ids = this.#ids();
     const topic = formatTopic('activateInfo', ids);
-    const secret = new Promise<string>((resolve, reject) => (this.#activation = { resolve, reject }));
+    const secret = new Promise<{ secret: string; ack(): Promise<void> }>((resolve, reject) => (this.#activation = { resolve, reject }));
     const timer = this.runtime.clock.setTimer(this.#connectTimeoutMs(), () => this.#activation?.reject(new EnosError('activation_failed', 'no activation info within the connection timeout')));
     const mqtt = this.#mqttClient(3, false);
     this.#activationMqtt = mqtt;
     try {
       void mqtt.subscribe(topic).catch(() => {});
-      const deviceSecret = await Promise.race([secret, this.#whenUp(mqtt)]).then(() => secret);
+      const pushed = await Promise.race([secret, this.#whenUp(mqtt)]).then(() => secret);
+      // Stored before it is acknowledged: a device that cannot keep its secret does not tell the
+      // platform it is activated, so it can activate again instead of being locked out.
       try {
-        await this.#store.save(this.productKey, this.deviceKey, deviceSecret);
+        await this.#store.save(this.productKey, this.deviceKey, pushed.secret);
       } catch (e) {
         throw new EnosError('store_failed', `the secret store failed to save the activated secret: ${(e as Error).message}`);
       }
-      this.#deviceSecret = deviceSecret;
+      await pushed.ack();
+      this.#deviceSecret = pushed.secret;
     } finally {
       timer();
       this.#activation = undefined;
@@ -525,18 +528,15 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
       if (typeof p.deviceSecret !== 'string' || p.deviceSecret === '' || p.deviceKey !== this.deviceKey || p.productKey !== this.productKey) {
         throw new EnosError('activation_failed', 'activation info for another device or without a secret');
       }
-      const mqtt = this.#activationReplyTarget();
-      void mqtt?.publish(`${m.topic}_reply`, stringifyReply({ id: d.request.id, ...(d.request.numericId ? { numericId: true } : {}), code: 200, data: {} }), { qos: 0 }).catch(() => {});
-      this.#activation?.resolve(p.deviceSecret);
+      const mqtt = this.#activationMqtt;
+      const reply = stringifyReply({ id: d.request.id, ...(d.request.numericId ? { numericId: true } : {}), code: 200, data: {} });
+      this.#activation?.resolve({ secret: p.deviceSecret, ack: () => mqtt?.publish(`${m.topic}_reply`, reply, { qos: 0 }) ?? Promise.resolve() });
     } catch (e) {
       this.#error(e instanceof EnosError ? e : new EnosError('activation_failed', `malformed activation info: ${(e as Error).message}`));
     }
   }
 
   #activationMqtt: MqttClient | undefined;
-  #activationReplyTarget(): MqttClient | undefined {
-    return this.#activationMqtt ?? this.#mqtt;
-  }
 }
 
 function methodOf(name: TopicName, ids: Ids): string | undefined {
