@@ -83,7 +83,8 @@ export function createEnosRestClient(options: EnosRestClientOptions): EnosRestCl
   const appKey = text('appKey', options.appKey);
   const appSecret = text('appSecret', options.appSecret);
   if (typeof options.fetch !== 'function') throw new EnosRestError('invalid_argument', 'fetch is required');
-  const { clock } = options;
+  // The injected transport: the caller's fetch (or a test double), never the global one.
+  const { clock, fetch: request } = options;
   const refreshMs = (options.refreshBeforeSeconds ?? 300) * 1000;
   const maxBytes = options.maxReplyBytes ?? 1 << 20;
   let token: { value: string; expiresAt: number } | undefined;
@@ -93,7 +94,7 @@ export function createEnosRestClient(options: EnosRestClientOptions): EnosRestCl
     let status: number;
     let raw: string;
     try {
-      const res = await options.fetch(base + path, { method: 'POST', headers, body });
+      const res = await request(base + path, { method: 'POST', headers, body });
       status = res.status;
       raw = await res.text();
     } catch (e) {
