@@ -6,4 +6,4 @@ export { createDeviceRegistry, ownsTopic, type DeviceRegistry, type EmulatorDevi
 export { propertyPostReply } from './property.ts';
 export { startEmulator, type Emulator, type EmulatorEvent, type EmulatorOptions } from './emulator.ts';
 export { createHttpAuthHandler, type EmulatorProduct, type HttpAuthDeps } from './http.ts';
-export { startEnosPlatform, type CommandReply, type EnosPlatform, type EnosPlatformEvent, type EnosPlatformOptions } from './enos/platform.ts';
+export { startEnosPlatform, type CommandReply, type DeviceState as EnosDeviceState, type EnosApp, type EnosFirmware, type EnosPlatform, type EnosPlatformDevice, type EnosPlatformEvent, type EnosPlatformModel, type EnosPlatformOptions, type EnosPlatformProduct } from './enos/platform.ts';

@@ -5,6 +5,7 @@ import { enosMqttCredentials } from '@linkwire/sign';
 import type { TslLookup, TslValidator } from '@linkwire/tsl';
 import { DeviceCommand, type CommandHandler, type CommandRequest } from './device-command.ts';
 import { DeviceData } from './device-data.ts';
+import { DeviceOta } from './ota.ts';
 import { Emitter } from './emitter.ts';
 import { EnosError } from './errors.ts';
 import { parseBrokerUrl, SECURE_MODE, type BrokerEndpoint, type SecureMode, type TlsMaterial } from './info.ts';
@@ -128,6 +129,8 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
   reconnected = false;
   readonly deviceData: DeviceData;
   readonly deviceCommand: DeviceCommand;
+  /** EnOS OTA (`ota.device.*`): linkwire's addition to the seed's API. */
+  readonly ota: DeviceOta;
 
   /** @internal */ readonly options: ClientOptions;
   /** @internal */ readonly runtime: EnosRuntime;
@@ -176,6 +179,7 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     this.ids = requestIds();
     this.deviceData = new DeviceData(this);
     this.deviceCommand = new DeviceCommand(this);
+    this.ota = new DeviceOta(this);
   }
 
   /**

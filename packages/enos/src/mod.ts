@@ -14,6 +14,7 @@ export {
 } from './client.ts';
 export { DeviceData, type BatchParams } from './device-data.ts';
 export { DeviceCommand, type CommandHandler, type CommandRequest, type CommandResponse } from './device-command.ts';
+export { DeviceOta, type UpgradeContext, type UpgradeHandler } from './ota.ts';
 export { GatewayClient, SubDeviceManagement, type RegisterSubDevice } from './gateway.ts';
 export {
   INVOKE_SERVICE_PATH, createEnosRestClient,

@@ -7,7 +7,10 @@ import { toHex } from '@linkwire/base';
 import { nodeRandom } from '@linkwire/node';
 import { verifyEnosBatchLogin, verifyEnosLoginInfo, verifyEnosMqttCredentials, type EnosSecrets } from '@linkwire/sign';
 import { createEnosRestHandler, type EnosApp } from './rest.ts';
-import { createState, keyOf, pushBounded, type DeviceState, type EnosPlatformDevice, type EnosPlatformProduct } from './state.ts';
+import { createState, keyOf, pushBounded, type DeviceState, type EnosFirmware, type EnosPlatformDevice, type EnosPlatformProduct } from './state.ts';
+
+export type { DeviceState, EnosFirmware, EnosPlatformDevice, EnosPlatformModel, EnosPlatformProduct } from './state.ts';
+export type { EnosApp } from './rest.ts';
 
 export type EnosPlatformEvent =
   | { readonly type: 'connected'; readonly productKey: string; readonly deviceKey: string; readonly secureMode: number }
@@ -36,6 +39,8 @@ export interface EnosPlatformOptions {
   /** What `up_raw` is answered with; default: the same bytes. */
   readonly rawReply?: (productKey: string, deviceKey: string, bytes: Uint8Array) => Uint8Array;
   readonly onEvent?: (event: EnosPlatformEvent) => void;
+  /** What `ota.device.getversion` offers a device; default nothing. */
+  readonly firmware?: (productKey: string, deviceKey: string) => readonly EnosFirmware[];
 }
 
 export interface CommandReply {
@@ -63,6 +68,8 @@ export interface EnosPlatform {
   pushSubDevices(gwProductKey: string, gwDeviceKey: string, kind: 'enable' | 'disable' | 'delete', subDevices: readonly { productKey: string; deviceKey: string }[], timeoutMs?: number): Promise<CommandReply>;
   /** Publishes anything to a topic (malformed commands in tests); resolves with the first payload on `{topic}_reply`, or undefined after timeoutMs. */
   send(topic: string, payload: string | Uint8Array, timeoutMs?: number): Promise<Uint8Array | undefined>;
+  /** Sends `ota.device.upgrade` and waits for the device's acknowledgement. */
+  pushUpgrade(productKey: string, deviceKey: string, firmware: EnosFirmware, timeoutMs?: number): Promise<CommandReply>;
   /** Drops the device's connection (its client should reconnect). */
   disconnect(productKey: string, deviceKey: string): void;
   close(): Promise<void>;
@@ -387,6 +394,14 @@ export async function startEnosPlatform(options: EnosPlatformOptions = {}): Prom
         d.online.delete(k);
         return [CODE.ok, { productKey: params['productKey'], deviceKey: params['deviceKey'] }];
       }
+      case 'enosOtaInform':
+        d.otaVersion = String(params['version']);
+        return [CODE.ok, {}];
+      case 'enosOtaProgress':
+        pushBounded(d.otaProgress, { step: Number(params['step']), ...(typeof params['desc'] === 'string' ? { desc: params['desc'] } : {}) });
+        return [CODE.ok, {}];
+      case 'enosOtaGetVersion':
+        return [CODE.ok, [...(options.firmware?.(d.productKey, d.deviceKey) ?? [])]];
       default:
         return [CODE.format, {}, `${parsed.name} is not served by the emulator`];
     }
@@ -546,6 +561,7 @@ export async function startEnosPlatform(options: EnosPlatformOptions = {}): Prom
         });
         void publish(topic, payload);
       }),
+    pushUpgrade: (pk, dk, firmware, timeoutMs = 10_000) => command(`/sys/${pk}/${dk}/ota/device/upgrade`, 'ota.device.upgrade', firmware, timeoutMs),
     disconnect: (pk, dk) => clients.get(keyOf(pk, dk))?.conn.destroy(),
     close: () =>
       new Promise<void>((resolve) => {

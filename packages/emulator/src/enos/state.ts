@@ -50,6 +50,18 @@ export interface DeviceState {
   readonly online: Set<string>;
   /** The gateway this sub-device is in, if any. */
   gateway: string | undefined;
+  /** OTA: the version the device last reported and every progress report. */
+  otaVersion: string | undefined;
+  readonly otaProgress: { step: number; desc?: string }[];
+}
+
+/** A firmware as EnOS offers it (`ota.device.upgrade` params, getversion reply entries). */
+export interface EnosFirmware {
+  readonly version: string;
+  readonly fileUrl: string;
+  readonly fileSize: number;
+  readonly sign: string;
+  readonly signMethod: string;
 }
 
 export const keyOf = (productKey: string, deviceKey: string): string => `${productKey}/${deviceKey}`;
@@ -69,7 +81,7 @@ export function createState(devices: readonly EnosPlatformDevice[]): Map<string,
       productKey: d.productKey, deviceKey: d.deviceKey, assetId: d.assetId ?? `asset${String(asset++).padStart(6, '0')}`,
       deviceSecret: d.deviceSecret, pendingSecret: undefined, enabled: true,
       attributes: new Map(Object.entries(d.attributes ?? {})), tags: new Map(Object.entries(d.tags ?? {})),
-      measurepoints: new Map(), posts: [], events: [], topology: new Set(), online: new Set(), gateway: undefined,
+      measurepoints: new Map(), posts: [], events: [], topology: new Set(), online: new Set(), gateway: undefined, otaVersion: undefined, otaProgress: [],
     };
     all.set(keyOf(d.productKey, d.deviceKey), s);
     return s;
