@@ -1,4 +1,4 @@
-import { TOPICS, decodeMessage, formatTopic, parseTopic, requestIds, stringifyReply, type AlinkJson, type AlinkReply, type ParsedTopic, type RequestIds, type TopicName } from '@linkwire/alink';
+import { TOPICS, decodeMessage, formatTopic, parseTopic, stringifyReply, type AlinkJson, type AlinkReply, type ParsedTopic, type TopicName } from '@linkwire/alink';
 import type { Clock, Dialer, Random } from '@linkwire/base';
 import { createMqttClient, type MqttClient, type MqttClientEvent, type OfflineQueueOptions, type OutgoingStore, type PublishPacket } from '@linkwire/mqtt';
 import { enosMqttCredentials } from '@linkwire/sign';
@@ -137,12 +137,13 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
   /** @internal */ readonly productKey: string;
   /** @internal */ readonly deviceKey: string;
   /** @internal */ readonly replyTimeoutMs: number;
-  /** @internal */ readonly ids: RequestIds;
+  /** Message ids '1', '2', … wrapping after 2^32 − 1 (a counter: an idle device pays for one number). */
+  #nextId = 0;
   readonly #endpoint: BrokerEndpoint;
   readonly #mode: SecureMode;
   readonly #store: DeviceSecretStore;
   readonly #replies: ReplyWaiter<AlinkReply<unknown>>;
-  readonly #rawWaiters = new Map<string, { resolve(b: Uint8Array): void; reject(e: Error): void; cancel(): void }[]>();
+  #rawWaiters: Map<string, { resolve(b: Uint8Array): void; reject(e: Error): void; cancel(): void }[]> | undefined;
   readonly #handlers = new Map<string, CommandHandler>();
   /** Filters this client wants on every connection (replies it waits for, commands it answers). */
   readonly #filters = new Set<string>();
@@ -176,7 +177,6 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     if (!(timeout > 0)) throw new EnosError('invalid_option', 'replyTimeout must be a positive number of seconds');
     this.replyTimeoutMs = timeout * SEC;
     this.#replies = new ReplyWaiter(runtime.clock, clientOptions.maxPendingReplies ?? 1000);
-    this.ids = requestIds();
     this.deviceData = new DeviceData(this);
     this.deviceCommand = new DeviceCommand(this);
     this.ota = new DeviceOta(this);
@@ -203,8 +203,8 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     this.#firstConnect?.reject(new EnosError('closed', 'the client was closed before it connected'));
     const closed = new EnosError('closed', 'the client was closed');
     this.#replies.rejectAll(closed);
-    for (const list of this.#rawWaiters.values()) for (const w of list) (w.cancel(), w.reject(closed));
-    this.#rawWaiters.clear();
+    for (const list of this.#rawWaiters?.values() ?? []) for (const w of list) (w.cancel(), w.reject(closed));
+    this.#rawWaiters = undefined;
     if (mqtt !== undefined) await mqtt.end({ flush: this.connected, timeoutMs: 2000 });
     const was = this.connected;
     this.connected = false;
@@ -359,6 +359,11 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     this.emit('error', e instanceof Error ? e : new EnosError('error', String(e)));
   }
 
+  #newId(): string {
+    this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
+    return String(this.#nextId);
+  }
+
   #ids(productKey = this.productKey, deviceKey = this.deviceKey): Ids {
     return { productKey, deviceName: deviceKey };
   }
@@ -404,7 +409,7 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
   /** @internal Publishes a request and resolves with its reply (or undefined when needReply is false). */
   async request(name: TopicName, ids: Ids, params: unknown, options: CommonParams, extra?: Record<string, AlinkJson>): Promise<UpstreamResponse | undefined> {
     const mqtt = this.#live();
-    const id = this.ids.next();
+    const id = this.#newId();
     const topic = formatTopic(name, ids);
     const method = methodOf(name, ids);
     const body: Record<string, unknown> = { id, version: '1.0', params, method, ...extra };
@@ -435,8 +440,9 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     const replyTopic = `${topic}_reply`;
     await this.want(replyTopic);
     const reply = new Promise<Uint8Array>((resolve, reject) => {
-      let list = this.#rawWaiters.get(replyTopic);
-      if (list === undefined) this.#rawWaiters.set(replyTopic, (list = []));
+      const waiters = (this.#rawWaiters ??= new Map());
+      let list = waiters.get(replyTopic);
+      if (list === undefined) waiters.set(replyTopic, (list = []));
       if (list.length >= 100) return reject(new EnosError('too_many_pending', `100 raw requests already wait on ${replyTopic}`));
       const w = {
         resolve, reject,
@@ -477,7 +483,7 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
 
   #onReply(m: PublishPacket, parsed: ParsedTopic): void {
     if (parsed.spec.payload === 'raw') {
-      const w = this.#rawWaiters.get(m.topic)?.shift();
+      const w = this.#rawWaiters?.get(m.topic)?.shift();
       if (w === undefined) return this.#error(new EnosError('unexpected_reply', `a raw reply on ${m.topic} that no request waits for`));
       w.cancel();
       const wrap = this.runtime.wrapPayload;
