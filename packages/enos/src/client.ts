@@ -177,6 +177,13 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     if (!(timeout > 0)) throw new EnosError('invalid_option', 'replyTimeout must be a positive number of seconds');
     this.replyTimeoutMs = timeout * SEC;
     this.#replies = new ReplyWaiter(runtime.clock, clientOptions.maxPendingReplies ?? 1000);
+    // The device's own command topics from the first connection on: a command without a
+    // handler is answered (404) instead of timing out at the platform. A channel (mode 4) has
+    // no device of its own.
+    if (mode !== 4) {
+      const base = `/sys/${this.productKey}/${this.deviceKey}/thing/service`;
+      this.#filters.add(`${base}/+`).add(`${base}/measurepoint/+`);
+    }
     this.deviceData = new DeviceData(this);
     this.deviceCommand = new DeviceCommand(this);
     this.ota = new DeviceOta(this);
