@@ -2,6 +2,8 @@
 // gateway to a connected device and back, the seed's error codes, token caching and refresh,
 // signatures checked against node:crypto, junk replies.
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { numRuns } from '../../../test/support/fast-check.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnosPlatform, type EnosPlatform } from '@linkwire/emulator';
 import { createEnosRestClient as createCoreRestClient, EnosRestError, type FetchLike } from '@linkwire/enos';
@@ -152,5 +154,23 @@ describe('tokens and signatures (PROTOCOL-NOTES.md, EnOS REST)', () => {
       throw new TypeError('fetch failed');
     };
     await expect(createCoreRestClient({ apiGateway: 'https://gw', ...app, orgId: 'o', clock: { now: () => 0 }, fetch: down }).accessToken()).rejects.toMatchObject({ code: 'network' });
+  });
+});
+
+describe('any reply body (property)', () => {
+  it('resolves only with a well-formed result, otherwise an EnosRestError; never anything else', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.json(), fc.record({ code: fc.oneof(fc.constant(0), fc.integer(), fc.string()), data: fc.jsonValue() }).map((r) => JSON.stringify(r))), fc.integer({ min: 100, max: 599 }), async (body, status) => {
+        const { fetch } = recording((url) => (url.includes('token') ? tokenReply('t') : { status, body }));
+        const rest = createCoreRestClient({ apiGateway: 'https://gw', ...app, orgId: 'o', clock: { now: () => 0 }, fetch });
+        try {
+          const r = await rest.invokeService({ assetId: 'a', serviceId: 's', inputData: {} });
+          expect(typeof r.commandId).toBe('string');
+        } catch (e) {
+          expect(e).toBeInstanceOf(EnosRestError);
+        }
+      }),
+      { numRuns: numRuns(200) },
+    );
   });
 });
