@@ -5,6 +5,8 @@
 //
 // Default: 1000 QoS 1 publishes, 10 cuts per broker. The issue's full run (10 000 publishes, 50
 // cuts, one restart): LINKWIRE_FAULT_FULL=1 npx vitest run test/integration/mqtt-client-faults.test.ts
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom, utf8Decode } from '@linkwire/base';
 import type { MqttClient, MqttClientEvent } from '@linkwire/mqtt';
@@ -132,6 +134,8 @@ describe('the MQTT client through cuts, black holes and a broker restart', () =>
 
   it(`mosquitto (persistent, restarted midway): ${COUNT} QoS 1 publishes through ${CUTS} random cuts, none lost`, async () => {
     const r = await faultRun(mosquitto, 'mosquitto', true);
+    // The restart went through mosquitto's database, not around it.
+    expect(existsSync(join(mosquitto.dir, 'mosquitto.db'))).toBe(true);
     console.log(`[fault run, mosquitto] ${JSON.stringify(r)}`);
     expect(r.resolved).toBe(COUNT);
     expect(r.lost).toBe(0);

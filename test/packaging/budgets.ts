@@ -28,9 +28,9 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   { name: '@linkwire/shadow', code: "export * from '@linkwire/shadow';", maxGzip: 8_100 },
   { name: '@linkwire/coap', code: "export * from '@linkwire/coap';", maxGzip: 38_000 },
   { name: '@linkwire/ota', code: "export * from '@linkwire/ota';", maxGzip: 31_100 },
-  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 7_500 },
+  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 12_000 },
   { name: '@linkwire/device', code: "export * from '@linkwire/device';", maxGzip: 5_600 },
-  { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 7_400 },
+  { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 12_500 },
   // The whole EnOS SDK surface: MQTT client, EnOS credentials (with the WASM hash kernels, 13 KB
   // of the bundle), the Alink catalogue and envelopes, the REST client. Measured 47.8 KB.
   { name: '@linkwire/enos', code: "export * from '@linkwire/enos';", maxGzip: 52_500 },
@@ -45,6 +45,8 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
     code: use({ '@linkwire/web': ['connectMqttWebSocket'], '@linkwire/sign': ['mqttCredentials'], '@linkwire/alink': ['encodeRequest', 'decodeReply', 'formatTopic'] }),
     maxGzip: 30_500,
   },
+  // Issue 13's target for the reconnecting client with the web adapter is 12 KB (MQTT.js ≈ 49 KB).
+  { name: 'reconnecting MQTT client + web adapter (createWebMqttClient)', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 10_500 },
   {
     name: 'CoAP device: codec + Alibaba CoAP auth and publish',
     code: use({ '@linkwire/coap': ['createAliyunCoapClient'] }),

@@ -1,7 +1,7 @@
 // Real brokers for client tests: aedes in-process and Debian mosquitto in a child process
 // (with persistence, restartable on the same port), both on 127.0.0.1 with ephemeral ports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ export const MOSQUITTO = '/usr/sbin/mosquitto';
 
 export interface TestBroker {
   readonly port: number;
+  /** mosquitto's directory (config, persistence database); empty for aedes. */
+  readonly dir: string;
   /** Stops the broker (mosquitto: SIGTERM, which writes its persistence file) and starts it again on the same port. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -41,6 +43,8 @@ export async function waitForPort(port: number, ms: number): Promise<void> {
 export async function startMosquitto(extraConfig = ''): Promise<TestBroker> {
   if (!existsSync(MOSQUITTO)) throw new Error('mosquitto is missing: install the Debian package "mosquitto" (npm test does this when run as root)');
   const dir = mkdtempSync(join(tmpdir(), 'linkwire-mosquitto-'));
+  // Started as root, mosquitto drops to its own user: it must be able to write its database here.
+  chmodSync(dir, 0o777);
   const port = await freePort();
   writeFileSync(join(dir, 'mosquitto.conf'), [
     `listener ${port} 127.0.0.1`, 'allow_anonymous true',
@@ -65,6 +69,7 @@ export async function startMosquitto(extraConfig = ''): Promise<TestBroker> {
   await start();
   return {
     port,
+    dir,
     async restart() {
       await stop();
       await start();
@@ -100,6 +105,7 @@ export async function startAedes(): Promise<TestBroker> {
   await start();
   return {
     port,
+    dir: '',
     async restart() {
       await stop();
       await start();

@@ -1,4 +1,4 @@
-import { utf8Encode as utf8, type ByteTransport, type Clock, type Dialer, type Random } from '@linkwire/base';
+import { utf8Encode as utf8, type ByteTransport, type Clock, type Dialer, type Random, type TransportEvents } from '@linkwire/base';
 import { backoffDelay, checkBackoff, type BackoffOptions } from './backoff.ts';
 import { createPacketParser, type PacketParser } from './decode.ts';
 import { encodePacket } from './encode.ts';
@@ -149,7 +149,6 @@ interface Request {
   readonly reject?: (e: Error) => void;
 }
 
-const NOOP = (): void => {};
 const RESUBSCRIBE_BATCH = 100;
 
 /**
@@ -171,506 +170,561 @@ const RESUBSCRIBE_BATCH = 100;
  * await client.end();
  */
 export function createMqttClient<E>(options: MqttClientOptions<E>): MqttClient {
-  const { clock, random, dial, endpoint, store } = options;
   if ((options as { keepAlive?: unknown }).keepAlive !== undefined) throw new MqttError('invalid_option', 'the option is spelled `keepalive`, not `keepAlive`');
   const backoffProblem = checkBackoff(options.backoff ?? {});
   if (backoffProblem !== undefined) throw new MqttError('invalid_option', backoffProblem);
-  const maxInflight = Math.min(options.maxInflight ?? 500, 65_000);
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-  const stableAfterMs = options.stableAfterMs ?? 30_000;
-  const queueMax = options.offlineQueue?.maxMessages ?? 1000;
-  const queueMaxBytes = options.offlineQueue?.maxBytes ?? 1 << 20;
-  const dropOldest = options.offlineQueue?.whenFull === 'drop-oldest';
-  const keepQos0 = options.offlineQueue?.qos0 !== 'drop';
+  return new Client(options);
+}
 
-  let state: MqttClientState | 'starting' = 'starting';
-  let closing: { done: () => void; promise: Promise<void> } | undefined;
-  // Every connection gets a generation; callbacks of an older one find it changed and do nothing.
-  let gen = 0;
-  let transport: ByteTransport | undefined;
-  let parser: PacketParser | undefined;
-  let keepaliveMs = 0;
-  let attempt = 0;
-  let connectedAt = 0;
-  let lastSent = 0;
-  let lastReceived = 0;
-  let seq = 0;
-  let nextId = 1;
-  let stepTimer: (() => void) | undefined; // connect timeout, reconnect delay, or end's flush limit
-  let keepaliveTimer: (() => void) | undefined;
-  let pingTimer: (() => void) | undefined;
+/**
+ * One connection's callbacks. A connection that ended finds the client's generation changed and
+ * does nothing, so a late event from an old socket can never touch the current one.
+ */
+class Link<E> implements TransportEvents {
+  constructor(private readonly client: Client<E>, private readonly gen: number) {}
+  onOpen(): void {
+    if (this.gen === this.client.gen) this.client.opened();
+  }
+  onData(bytes: Uint8Array): void {
+    if (this.gen === this.client.gen) this.client.receive(bytes);
+  }
+  onClose(error?: Error): void {
+    if (this.gen === this.client.gen) this.client.lost(error ?? new MqttError('connection_lost', 'the connection closed'));
+  }
+}
 
-  // Waiting to be written, oldest first (a plain array with a moving head: O(1) at both ends).
-  let queue: Outgoing[] = [];
-  let head = 0;
-  let queueBytes = 0;
-  // QoS 1 written and awaiting PUBACK, by packet id, in the order first written.
-  const inflight = new Map<number, Outgoing>();
-  const requests: Request[] = [];
-  const subscriptions = new Map<string, QoS>();
-  const inboundQos2 = new Set<number>();
-  let waiters: { resolve(): void; reject(e: Error): void }[] = [];
-  let closedWith: Error | undefined;
+// A class, not a closure-per-method factory: 10 000 idle clients in one gateway process pay for
+// fields only, not for two dozen function objects each. Collections are created on first use.
+class Client<E> implements MqttClient {
+  private st: MqttClientState | 'starting' = 'starting';
+  private closing: { done: () => void; promise: Promise<void> } | undefined;
+  /** Every connection gets a generation; see {@link Link}. */
+  gen = 0;
+  private transport: ByteTransport | undefined;
+  /** Held only while a packet is partly received: an idle client keeps no parser. */
+  private parser: PacketParser | undefined;
+  private connectBytes: Uint8Array | undefined;
+  private keepaliveMs = 0;
+  private attempt = 0;
+  private connectedAt = 0;
+  private lastSent = 0;
+  private lastReceived = 0;
+  private seq = 0;
+  private nextId = 1;
+  private stepTimer: (() => void) | undefined; // connect timeout, reconnect delay, or end's flush limit
+  private keepaliveTimer: (() => void) | undefined;
+  private pingTimer: (() => void) | undefined;
+  /** Waiting to be written, oldest first: an array with a moving head, O(1) at both ends. */
+  private queue: Outgoing[] | undefined;
+  private head = 0;
+  private queueBytes = 0;
+  /** QoS 1 written and awaiting PUBACK, by packet id, in the order first written. */
+  private inflightById: Map<number, Outgoing> | undefined;
+  private requests: Request[] | undefined;
+  private subscriptions: Map<string, QoS> | undefined;
+  private inboundQos2: Set<number> | undefined;
+  private waiters: { resolve(): void; reject(e: Error): void }[] | undefined;
+  private closedWith: Error | undefined;
 
-  const emit = (event: MqttClientEvent): void => {
-    try {
-      options.onEvent?.(event);
-    } catch (e) {
-      if (event.type !== 'error') emit({ type: 'error', error: asError(e) });
+  constructor(private readonly o: MqttClientOptions<E>) {
+    const store = o.store;
+    if (store === undefined) this.start([]);
+    else {
+      Promise.resolve()
+        .then(() => store.load())
+        .then((loaded) => this.start(loaded), (e: unknown) => {
+          this.emit({ type: 'error', error: asError(e) });
+          this.start([]);
+        });
     }
-  };
-  const storeCall = (fn: () => Promise<void> | void): void => {
-    try {
-      const r = fn();
-      if (r !== undefined) r.then(undefined, (e: unknown) => emit({ type: 'error', error: asError(e) }));
-    } catch (e) {
-      emit({ type: 'error', error: asError(e) });
-    }
-  };
+  }
 
-  const write = (p: MqttPacket): void => {
-    transport!.send(encodePacket(p));
-    lastSent = clock.now();
-  };
-  const cancel = (t: (() => void) | undefined): undefined => {
-    t?.();
-    return undefined;
-  };
+  get state(): MqttClientState {
+    return this.st === 'starting' ? 'connecting' : this.st;
+  }
+  get queued(): number {
+    return this.queue === undefined ? 0 : this.queue.length - this.head;
+  }
+  get inflight(): number {
+    return this.inflightById?.size ?? 0;
+  }
+
+  // ---- helpers ----
+
+  private emit(event: MqttClientEvent): void {
+    try {
+      this.o.onEvent?.(event);
+    } catch (e) {
+      if (event.type !== 'error') this.emit({ type: 'error', error: asError(e) });
+    }
+  }
+
+  private storeCall(op: 'put' | 'delete', arg: StoredPublish | number): void {
+    const store = this.o.store;
+    if (store === undefined) return;
+    try {
+      const r = op === 'put' ? store.put(arg as StoredPublish) : store.delete(arg as number);
+      if (r !== undefined) r.then(undefined, (e: unknown) => this.emit({ type: 'error', error: asError(e) }));
+    } catch (e) {
+      this.emit({ type: 'error', error: asError(e) });
+    }
+  }
+
+  private write(p: MqttPacket): void {
+    this.transport!.send(encodePacket(p));
+    this.lastSent = this.o.clock.now();
+  }
+
+  private cancelTimers(): void {
+    this.stepTimer?.();
+    this.keepaliveTimer?.();
+    this.pingTimer?.();
+    this.stepTimer = this.keepaliveTimer = this.pingTimer = undefined;
+  }
+
+  /** Ends the current transport and makes its late events harmless. */
+  private dropTransport(): void {
+    this.gen++;
+    this.cancelTimers();
+    const t = this.transport;
+    this.transport = this.parser = this.connectBytes = undefined;
+    t?.close();
+  }
 
   // ---- connection lifecycle ----
 
-  function connect(): void {
-    attempt++;
-    state = 'connecting';
-    const g = ++gen;
-    emit({ type: 'connecting', attempt });
-    stepTimer = clock.setTimer(connectTimeoutMs, () => {
-      stepTimer = undefined;
-      if (g === gen) lost(new MqttError('connect_timeout', `no connection and CONNACK within ${connectTimeoutMs} ms`));
+  private start(loaded: readonly StoredPublish[]): void {
+    if (this.st === 'closed') return;
+    // Restored messages go first, whatever the queue's limits: they were accepted already.
+    // Publishes made while the store loaded are numbered after them and stored now.
+    for (const m of loaded) if (m.seq > this.seq) this.seq = m.seq;
+    const early = this.queue === undefined ? [] : this.queue.slice(this.head);
+    for (const o of early) {
+      o.seq = ++this.seq;
+      if (o.qos === 1) this.storeCall('put', { seq: o.seq, topic: o.topic, payload: o.payload, retain: o.retain });
+    }
+    if (loaded.length > 0) {
+      const restored = loaded.map<Outgoing>((m) => ({ seq: m.seq, topic: m.topic, payload: m.payload, qos: 1, retain: m.retain, dup: true, id: 0, resolve: undefined, reject: undefined }));
+      for (const o of restored) this.queueBytes += o.payload.length + o.topic.length;
+      this.queue = [...restored, ...early];
+      this.head = 0;
+    }
+    this.connect();
+  }
+
+  private connect(): void {
+    const { clock, credentials } = this.o;
+    const attempt = ++this.attempt;
+    this.st = 'connecting';
+    const g = ++this.gen;
+    this.emit({ type: 'connecting', attempt });
+    const ms = this.o.connectTimeoutMs ?? 10_000;
+    this.stepTimer = clock.setTimer(ms, () => {
+      this.stepTimer = undefined;
+      if (g === this.gen) this.lost(new MqttError('connect_timeout', `no connection and CONNACK within ${ms} ms`));
     });
-    const creds = options.credentials;
     Promise.resolve()
-      .then(() => (typeof creds === 'function' ? creds(attempt) : creds))
+      .then(() => (typeof credentials === 'function' ? credentials(attempt) : credentials))
       .then((params) => {
-        if (g !== gen) return;
+        if (g !== this.gen) return;
         if ((params as { keepAlive?: unknown }).keepAlive !== undefined) throw new MqttError('invalid_option', 'credentials carry `keepAlive`; the field is spelled `keepalive`');
         const password = typeof params.password === 'string' ? utf8(params.password) : params.password;
-        const keepalive = params.keepalive ?? options.keepalive ?? 60;
-        const connectBytes = encodePacket({
-          type: 'connect', clientId: params.clientId, cleanSession: options.cleanSession ?? true, keepalive,
+        const keepalive = params.keepalive ?? this.o.keepalive ?? 60;
+        this.connectBytes = encodePacket({
+          type: 'connect', clientId: params.clientId, cleanSession: this.o.cleanSession ?? true, keepalive,
           ...(params.username !== undefined ? { username: params.username } : {}),
           ...(password !== undefined ? { password } : {}),
-          ...(options.will !== undefined ? { will: options.will } : {}),
+          ...(this.o.will !== undefined ? { will: this.o.will } : {}),
         });
-        keepaliveMs = keepalive * 1000;
-        parser = createPacketParser(options.maxPacketSize === undefined ? undefined : { maxPacketSize: options.maxPacketSize });
-        const t = dial(endpoint, {
-          onOpen() {
-            if (g !== gen) return;
-            transport!.send(connectBytes);
-            lastSent = lastReceived = clock.now();
-          },
-          onData(bytes) {
-            if (g === gen) receive(bytes);
-          },
-          onClose(error) {
-            if (g === gen) lost(error ?? new MqttError('connection_lost', 'the connection closed'));
-          },
-        });
+        this.keepaliveMs = keepalive * 1000;
+        const t = this.o.dial(this.o.endpoint, new Link(this, g));
         // A dialer that failed synchronously has already reported through onClose.
-        if (g === gen) transport = t;
+        if (g === this.gen) this.transport = t;
         else t.close();
       })
       .catch((e: unknown) => {
-        if (g === gen) lost(asError(e));
+        if (g === this.gen) this.lost(asError(e));
       });
   }
 
-  /** The current connection ended (or never came up): decide between retrying and closing. */
-  function lost(reason: Error): void {
-    if (state === 'closed') return;
-    const wasConnected = state === 'connected';
-    gen++;
-    stepTimer = cancel(stepTimer);
-    keepaliveTimer = cancel(keepaliveTimer);
-    pingTimer = cancel(pingTimer);
-    const t = transport;
-    transport = undefined;
-    parser = undefined;
-    t?.close();
-    for (const r of requests) r.id = 0; // their ids belonged to that connection
-    if (wasConnected && clock.now() - connectedAt >= stableAfterMs) attempt = 0;
-    state = 'reconnecting';
-    emit({ type: 'disconnected', reason });
-    if (closing !== undefined) return finish();
-    if (reason instanceof MqttConnectError && !isTransientRefusal(reason.returnCode) && !(options.retryRefused?.(reason.returnCode) ?? false)) {
-      return finish(reason);
+  /** @internal The transport is open: send CONNECT. */
+  opened(): void {
+    const bytes = this.connectBytes;
+    if (bytes === undefined || this.transport === undefined) return;
+    this.connectBytes = undefined;
+    this.transport.send(bytes);
+    this.lastSent = this.lastReceived = this.o.clock.now();
+  }
+
+  /** @internal The current connection ended (or never came up): retry or close. */
+  lost(reason: Error): void {
+    if (this.st === 'closed') return;
+    const wasConnected = this.st === 'connected';
+    this.dropTransport();
+    if (this.requests !== undefined) for (const r of this.requests) r.id = 0; // their ids belonged to that connection
+    if (wasConnected && this.o.clock.now() - this.connectedAt >= (this.o.stableAfterMs ?? 30_000)) this.attempt = 0;
+    this.st = 'reconnecting';
+    this.emit({ type: 'disconnected', reason });
+    if (this.closing !== undefined) return this.finish();
+    if (reason instanceof MqttConnectError && !isTransientRefusal(reason.returnCode) && !(this.o.retryRefused?.(reason.returnCode) ?? false)) {
+      return this.finish(reason);
     }
-    const delayMs = backoffDelay(attempt, options.backoff ?? {}, random);
-    emit({ type: 'reconnecting', attempt: attempt + 1, delayMs });
-    stepTimer = clock.setTimer(delayMs, () => {
-      stepTimer = undefined;
-      connect();
+    const delayMs = backoffDelay(this.attempt, this.o.backoff ?? {}, this.o.random);
+    this.emit({ type: 'reconnecting', attempt: this.attempt + 1, delayMs });
+    this.stepTimer = this.o.clock.setTimer(delayMs, () => {
+      this.stepTimer = undefined;
+      this.connect();
     });
   }
 
-  function connected(connack: ConnackPacket): void {
-    stepTimer = cancel(stepTimer);
-    state = 'connected';
-    connectedAt = clock.now();
-    const g = gen;
+  private connected(connack: ConnackPacket): void {
+    this.stepTimer?.();
+    this.stepTimer = undefined;
+    this.st = 'connected';
+    this.connectedAt = this.o.clock.now();
+    const g = this.gen;
     if (!connack.sessionPresent) {
-      inboundQos2.clear();
+      this.inboundQos2 = undefined;
       // The broker has no session: every filter goes out again, whatever it said before.
-      const pendingTopics = new Set<string>();
-      for (const r of requests) if (r.kind === 'suback') for (const s of r.subscriptions) pendingTopics.add(s.topic);
-      const again = [...subscriptions].filter(([topic]) => !pendingTopics.has(topic)).map(([topic, qos]) => ({ topic, qos }));
-      for (let i = 0; i < again.length; i += RESUBSCRIBE_BATCH) {
-        requests.unshift({ kind: 'suback', subscriptions: again.slice(i, i + RESUBSCRIBE_BATCH), topics: [], id: 0 });
+      const subs = this.subscriptions;
+      if (subs !== undefined && subs.size > 0) {
+        const pending = new Set<string>();
+        for (const r of this.requests ?? []) if (r.kind === 'suback') for (const s of r.subscriptions) pending.add(s.topic);
+        const again: Subscription[] = [];
+        for (const [topic, qos] of subs) if (!pending.has(topic)) again.push({ topic, qos });
+        const batches: Request[] = [];
+        for (let i = 0; i < again.length; i += RESUBSCRIBE_BATCH) {
+          batches.push({ kind: 'suback', subscriptions: again.slice(i, i + RESUBSCRIBE_BATCH), topics: [], id: 0 });
+        }
+        if (batches.length > 0) this.requests = [...batches, ...(this.requests ?? [])];
       }
     }
-    for (const r of requests) sendRequest(r);
-    for (const o of inflight.values()) {
+    for (const r of this.requests ?? []) this.sendRequest(r);
+    for (const o of this.inflightById?.values() ?? []) {
       o.dup = true;
-      write(publishPacket(o));
+      this.write(this.publishPacket(o));
     }
-    armKeepalive(keepaliveMs);
-    emit({ type: 'connected', sessionPresent: connack.sessionPresent, attempt });
-    if (g !== gen) return;
-    for (const w of waiters) w.resolve();
-    waiters = [];
-    pump();
+    this.armKeepalive(this.keepaliveMs);
+    this.emit({ type: 'connected', sessionPresent: connack.sessionPresent, attempt: this.attempt });
+    if (g !== this.gen) return;
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    for (const w of waiters ?? []) w.resolve();
+    this.pump();
   }
 
-  function finish(error?: Error): void {
-    if (state === 'closed') return;
-    if (state === 'connected' && transport !== undefined) write({ type: 'disconnect' });
-    gen++;
-    state = 'closed';
-    stepTimer = cancel(stepTimer);
-    keepaliveTimer = cancel(keepaliveTimer);
-    pingTimer = cancel(pingTimer);
-    const t = transport;
-    transport = undefined;
-    parser = undefined;
-    t?.close();
+  private finish(error?: Error): void {
+    if (this.st === 'closed') return;
+    if (this.st === 'connected' && this.transport !== undefined) this.write({ type: 'disconnect' });
+    this.dropTransport();
+    this.st = 'closed';
     const ended = error ?? new MqttError('client_ended', 'the client ended before this was done');
-    closedWith = ended;
+    this.closedWith = ended;
     // QoS 1 messages stay in the store for the next process; their promises settle here.
-    for (const o of inflight.values()) o.reject?.(ended);
-    inflight.clear();
-    for (let i = head; i < queue.length; i++) queue[i]!.reject?.(ended);
-    queue = [];
-    head = 0;
-    queueBytes = 0;
-    for (const r of requests) r.reject?.(ended);
-    requests.length = 0;
-    for (const w of waiters) w.reject(ended);
-    waiters = [];
-    emit(error === undefined ? { type: 'closed' } : { type: 'closed', error });
-    const done = closing?.done;
-    Promise.resolve(store?.close?.())
-      .catch((e: unknown) => emit({ type: 'error', error: asError(e) }))
+    for (const o of this.inflightById?.values() ?? []) o.reject?.(ended);
+    if (this.queue !== undefined) for (let i = this.head; i < this.queue.length; i++) this.queue[i]!.reject?.(ended);
+    for (const r of this.requests ?? []) r.reject?.(ended);
+    for (const w of this.waiters ?? []) w.reject(ended);
+    this.inflightById = this.queue = this.requests = this.waiters = undefined;
+    this.head = this.queueBytes = 0;
+    this.emit(error === undefined ? { type: 'closed' } : { type: 'closed', error });
+    const done = this.closing?.done;
+    Promise.resolve(this.o.store?.close?.())
+      .catch((e: unknown) => this.emit({ type: 'error', error: asError(e) }))
       .then(done);
   }
 
   // ---- keepalive: one timer that works out on firing whether to ping ----
 
-  function armKeepalive(delay: number): void {
-    keepaliveTimer = cancel(keepaliveTimer);
-    if (keepaliveMs <= 0) return;
-    keepaliveTimer = clock.setTimer(delay, () => {
-      keepaliveTimer = undefined;
-      if (state !== 'connected') return;
-      const now = clock.now();
+  private armKeepalive(delay: number): void {
+    this.keepaliveTimer?.();
+    this.keepaliveTimer = undefined;
+    if (this.keepaliveMs <= 0) return;
+    this.keepaliveTimer = this.o.clock.setTimer(delay, () => {
+      this.keepaliveTimer = undefined;
+      if (this.st !== 'connected') return;
+      const now = this.o.clock.now();
       // Silence in either direction calls for a ping: a publisher that only sends would
       // otherwise never notice that nothing has come back from a black-holed connection.
-      const quiet = Math.max(now - lastSent, now - lastReceived);
-      if (quiet < keepaliveMs) return armKeepalive(keepaliveMs - quiet);
-      if (pingTimer === undefined) {
-        const ms = options.pingTimeoutMs ?? Math.min(keepaliveMs, 30_000);
-        pingTimer = clock.setTimer(ms, () => {
-          pingTimer = undefined;
-          lost(new MqttError('keepalive_timeout', `no PINGRESP within ${ms} ms: the connection is half-open`));
+      const quiet = Math.max(now - this.lastSent, now - this.lastReceived);
+      if (quiet < this.keepaliveMs) return this.armKeepalive(this.keepaliveMs - quiet);
+      if (this.pingTimer === undefined) {
+        const ms = this.o.pingTimeoutMs ?? Math.min(this.keepaliveMs, 30_000);
+        this.pingTimer = this.o.clock.setTimer(ms, () => {
+          this.pingTimer = undefined;
+          this.lost(new MqttError('keepalive_timeout', `no PINGRESP within ${ms} ms: the connection is half-open`));
         });
       }
-      write({ type: 'pingreq' });
-      armKeepalive(keepaliveMs);
+      this.write({ type: 'pingreq' });
+      this.armKeepalive(this.keepaliveMs);
     });
   }
 
   // ---- bytes in ----
 
-  function receive(bytes: Uint8Array): void {
-    lastReceived = clock.now();
-    const g = gen;
+  /** @internal */
+  receive(bytes: Uint8Array): void {
+    this.lastReceived = this.o.clock.now();
+    const g = this.gen;
+    const max = this.o.maxPacketSize;
+    const parser = (this.parser ??= createPacketParser(max === undefined ? undefined : { maxPacketSize: max }));
     let packets: MqttPacket[];
     try {
-      packets = parser!.push(bytes);
+      packets = parser.push(bytes);
     } catch (e) {
-      return lost(e instanceof MqttDecodeError ? e : new MqttError('protocol_error', String(e)));
+      return this.lost(e instanceof MqttDecodeError ? e : new MqttError('protocol_error', String(e)));
     }
+    if (parser.buffered === 0) this.parser = undefined;
     for (const p of packets) {
-      handle(p);
-      if (g !== gen) return; // the packet ended the connection
+      this.handle(p);
+      if (g !== this.gen) return; // the packet ended the connection
     }
   }
 
-  function handle(p: MqttPacket): void {
+  private handle(p: MqttPacket): void {
     if (p.type === 'connack') {
-      if (state !== 'connecting') return lost(new MqttError('protocol_error', 'CONNACK out of place: the connection was already accepted'));
-      if (p.returnCode !== 0) return lost(new MqttConnectError(p.returnCode));
-      return connected(p);
+      if (this.st !== 'connecting') return this.lost(new MqttError('protocol_error', 'CONNACK out of place: the connection was already accepted'));
+      if (p.returnCode !== 0) return this.lost(new MqttConnectError(p.returnCode));
+      return this.connected(p);
     }
-    if (state !== 'connected') return lost(new MqttError('protocol_error', `${p.type.toUpperCase()} before CONNACK`));
+    if (this.st !== 'connected') return this.lost(new MqttError('protocol_error', `${p.type.toUpperCase()} before CONNACK`));
     switch (p.type) {
       case 'publish': {
         const id = p.messageId!;
-        if (p.qos === 1) write({ type: 'puback', messageId: id });
+        if (p.qos === 1) this.write({ type: 'puback', messageId: id });
         else if (p.qos === 2) {
-          write({ type: 'pubrec', messageId: id });
-          if (inboundQos2.has(id)) return; // delivered on the first PUBLISH, until PUBREL
-          inboundQos2.add(id);
+          this.write({ type: 'pubrec', messageId: id });
+          const seen = (this.inboundQos2 ??= new Set());
+          if (seen.has(id)) return; // delivered on the first PUBLISH, until PUBREL
+          seen.add(id);
         }
         try {
-          options.onMessage?.(p);
+          this.o.onMessage?.(p);
         } catch (e) {
-          emit({ type: 'error', error: asError(e) });
+          this.emit({ type: 'error', error: asError(e) });
         }
         return;
       }
       case 'pubrel':
-        inboundQos2.delete(p.messageId);
-        return write({ type: 'pubcomp', messageId: p.messageId });
+        this.inboundQos2?.delete(p.messageId);
+        return this.write({ type: 'pubcomp', messageId: p.messageId });
       case 'puback': {
-        const o = inflight.get(p.messageId);
-        if (o === undefined) return lost(new MqttError('unexpected_ack', `PUBACK for message id ${p.messageId}, which is not in flight`));
-        inflight.delete(p.messageId);
-        storeCall(() => store?.delete(o.seq));
+        const o = this.inflightById?.get(p.messageId);
+        if (o === undefined) return this.lost(new MqttError('unexpected_ack', `PUBACK for message id ${p.messageId}, which is not in flight`));
+        this.inflightById!.delete(p.messageId);
+        this.storeCall('delete', o.seq);
         o.resolve?.();
-        return pump();
+        return this.pump();
       }
       case 'suback':
       case 'unsuback': {
+        const requests = this.requests ?? [];
         const i = requests.findIndex((r) => r.id === p.messageId && r.id !== 0);
         const r = requests[i];
-        if (r === undefined || r.kind !== p.type) return lost(new MqttError('unexpected_ack', `${p.type.toUpperCase()} for message id ${p.messageId}, which awaits no such acknowledgement`));
+        if (r === undefined || r.kind !== p.type) return this.lost(new MqttError('unexpected_ack', `${p.type.toUpperCase()} for message id ${p.messageId}, which awaits no such acknowledgement`));
+        if (p.type === 'suback' && p.granted.length !== r.subscriptions.length) return this.lost(new MqttError('protocol_error', `SUBACK grants ${p.granted.length} filters, SUBSCRIBE asked for ${r.subscriptions.length}`));
         requests.splice(i, 1);
+        if (requests.length === 0) this.requests = undefined;
         if (p.type === 'suback') {
-          if (p.granted.length !== r.subscriptions.length) return lost(new MqttError('protocol_error', `SUBACK grants ${p.granted.length} filters, SUBSCRIBE asked for ${r.subscriptions.length}`));
-          const refused = r.subscriptions.filter((s, k) => p.granted[k] === 0x80 && subscriptions.get(s.topic) === s.qos);
-          for (const s of refused) subscriptions.delete(s.topic);
+          const subs = this.subscriptions;
+          const refused = r.subscriptions.filter((s, k) => p.granted[k] === 0x80 && subs?.get(s.topic) === s.qos);
+          for (const s of refused) subs!.delete(s.topic);
           if (r.resolve === undefined && refused.length > 0) {
-            emit({ type: 'error', error: new MqttError('resubscribe_refused', `the broker refused to resubscribe ${refused.map((s) => s.topic).join(', ')}`) });
+            this.emit({ type: 'error', error: new MqttError('resubscribe_refused', `the broker refused to resubscribe ${refused.map((s) => s.topic).join(', ')}`) });
           }
           r.resolve?.([...p.granted]);
         } else r.resolve?.([]);
-        return pump();
+        return this.pump();
       }
       case 'pingresp':
-        pingTimer = cancel(pingTimer);
+        this.pingTimer?.();
+        this.pingTimer = undefined;
         return;
       default:
         // CONNECT, SUBSCRIBE, PINGREQ… go client to server only, and we never send QoS 2, so
         // PUBREC/PUBCOMP are unsolicited: a broker sending them is broken.
-        return lost(new MqttError('protocol_error', `unexpected ${p.type.toUpperCase()} from the server`));
+        return this.lost(new MqttError('protocol_error', `unexpected ${p.type.toUpperCase()} from the server`));
     }
   }
 
   // ---- bytes out ----
 
-  function freeId(): number {
+  private freeId(): number {
     for (;;) {
-      const id = nextId;
-      nextId = nextId === 65535 ? 1 : nextId + 1;
-      if (!inflight.has(id) && !requests.some((r) => r.id === id)) return id;
+      const id = this.nextId;
+      this.nextId = id === 65535 ? 1 : id + 1;
+      if (this.inflightById?.has(id) !== true && this.requests?.some((r) => r.id === id) !== true) return id;
     }
   }
 
-  function publishPacket(o: Outgoing): MqttPacket {
+  private publishPacket(o: Outgoing): MqttPacket {
     return o.qos === 0
       ? { type: 'publish', topic: o.topic, payload: o.payload, qos: 0, retain: o.retain, dup: false }
       : { type: 'publish', topic: o.topic, payload: o.payload, qos: 1, retain: o.retain, dup: o.dup, messageId: o.id };
   }
 
-  function sendRequest(r: Request): void {
-    r.id = freeId();
-    write(r.kind === 'suback' ? { type: 'subscribe', messageId: r.id, subscriptions: r.subscriptions } : { type: 'unsubscribe', messageId: r.id, topics: r.topics });
+  private sendRequest(r: Request): void {
+    r.id = this.freeId();
+    this.write(r.kind === 'suback' ? { type: 'subscribe', messageId: r.id, subscriptions: r.subscriptions } : { type: 'unsubscribe', messageId: r.id, topics: r.topics });
   }
 
   /** Writes one publish now. A message the encoder refuses (too large) rejects alone. */
-  function send(o: Outgoing): void {
+  private send(o: Outgoing): void {
     if (o.qos === 1) {
-      o.id = freeId();
-      inflight.set(o.id, o);
+      o.id = this.freeId();
+      (this.inflightById ??= new Map()).set(o.id, o);
     }
     let bytes: Uint8Array;
     try {
-      bytes = encodePacket(publishPacket(o));
+      bytes = encodePacket(this.publishPacket(o));
     } catch (e) {
-      inflight.delete(o.id);
-      if (o.qos === 1) storeCall(() => store?.delete(o.seq));
+      this.inflightById?.delete(o.id);
+      if (o.qos === 1) this.storeCall('delete', o.seq);
       return o.reject?.(asError(e));
     }
-    transport!.send(bytes);
-    lastSent = clock.now();
+    this.transport!.send(bytes);
+    this.lastSent = this.o.clock.now();
     if (o.qos === 0) o.resolve?.();
   }
 
   /** Moves waiting publishes onto the connection while the in-flight window has room. */
-  function pump(): void {
-    const g = gen;
-    while (head < queue.length && state === 'connected' && g === gen) {
-      const o = queue[head]!;
-      if (o.qos === 1 && inflight.size >= maxInflight) break;
-      queue[head++] = undefined as unknown as Outgoing;
-      queueBytes -= o.payload.length + o.topic.length;
-      send(o);
+  private pump(): void {
+    const g = this.gen;
+    const queue = this.queue;
+    if (queue !== undefined) {
+      const max = this.o.maxInflight ?? 500;
+      while (this.head < queue.length && this.st === 'connected' && g === this.gen) {
+        const o = queue[this.head]!;
+        if (o.qos === 1 && this.inflight >= max) break;
+        queue[this.head++] = undefined as unknown as Outgoing;
+        this.queueBytes -= o.payload.length + o.topic.length;
+        this.send(o);
+      }
+      if (this.head === queue.length) {
+        if (this.queue === queue) this.queue = undefined;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > queue.length) {
+        this.queue = queue.slice(this.head);
+        this.head = 0;
+      }
     }
-    if (head > 1024 && head * 2 > queue.length) {
-      queue = queue.slice(head);
-      head = 0;
-    }
-    if (closing !== undefined && head === queue.length && inflight.size === 0 && state === 'connected') finish();
+    if (this.closing !== undefined && this.queued === 0 && this.inflight === 0 && this.st === 'connected') this.finish();
   }
 
-  function enqueue(o: Outgoing): boolean {
+  private enqueue(o: Outgoing): boolean {
     const size = o.payload.length + o.topic.length;
-    while (queue.length - head >= queueMax || queueBytes + size > queueMaxBytes) {
-      if (!dropOldest || head === queue.length) return false;
-      const old = queue[head]!;
-      queue[head++] = undefined as unknown as Outgoing;
-      queueBytes -= old.payload.length + old.topic.length;
-      if (old.qos === 1) storeCall(() => store?.delete(old.seq));
+    const q = this.o.offlineQueue;
+    const maxMessages = q?.maxMessages ?? 1000;
+    const maxBytes = q?.maxBytes ?? 1 << 20;
+    const queue = (this.queue ??= []);
+    while (queue.length - this.head >= maxMessages || this.queueBytes + size > maxBytes) {
+      if (q?.whenFull !== 'drop-oldest' || this.head === queue.length) return false;
+      const old = queue[this.head]!;
+      queue[this.head++] = undefined as unknown as Outgoing;
+      this.queueBytes -= old.payload.length + old.topic.length;
+      if (old.qos === 1) this.storeCall('delete', old.seq);
       old.reject?.(new MqttError('dropped', `dropped from the full offline queue to make room (${old.topic})`));
-      emit({ type: 'dropped', topic: old.topic, qos: old.qos });
+      this.emit({ type: 'dropped', topic: old.topic, qos: old.qos });
     }
     queue.push(o);
-    queueBytes += size;
+    this.queueBytes += size;
     return true;
   }
 
-  // ---- start: load what the last process left, then dial ----
+  // ---- the public verbs ----
 
-  const start = (loaded: readonly StoredPublish[]): void => {
-    if (state === 'closed') return;
-    const restored = loaded.map<Outgoing>((m) => ({ seq: m.seq, topic: m.topic, payload: m.payload, qos: 1, retain: m.retain, dup: true, id: 0, resolve: undefined, reject: undefined }));
-    for (const m of loaded) if (m.seq > seq) seq = m.seq;
-    // Restored messages go first, whatever the queue's limits: they were accepted already.
-    // Publishes made while the store loaded are numbered after them and stored now.
-    const early = queue.slice(head);
-    for (const o of early) {
-      o.seq = ++seq;
-      if (o.qos === 1) storeCall(() => store?.put({ seq: o.seq, topic: o.topic, payload: o.payload, retain: o.retain }));
+  publish(topic: string, payload: Uint8Array | string, opts?: MqttPublishOptions): Promise<void> {
+    const qos = opts?.qos ?? 0;
+    if (this.st === 'closed' || this.closing !== undefined) return Promise.reject(new MqttError('client_ended', 'publish after end()'));
+    if (qos !== 0 && qos !== 1) return Promise.reject(new MqttError('invalid_qos', `QoS ${String(qos)} is not supported for publishing (0 or 1)`));
+    try {
+      checkTopicName(topic);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    queue = [...restored, ...early];
-    head = 0;
-    for (const o of restored) queueBytes += o.payload.length + o.topic.length;
-    connect();
-  };
-  if (store === undefined) start([]);
-  else {
-    Promise.resolve()
-      .then(() => store.load())
-      .then(start, (e: unknown) => {
-        emit({ type: 'error', error: asError(e) });
-        start([]);
-      });
+    if (qos === 0 && this.st !== 'connected' && this.o.offlineQueue?.qos0 === 'drop') {
+      return Promise.reject(new MqttError('not_connected', `QoS 0 publish to ${topic} while ${this.state}: not kept (offlineQueue.qos0 = 'drop')`));
+    }
+    const o: Outgoing = { seq: ++this.seq, topic, payload: typeof payload === 'string' ? utf8(payload) : payload, qos, retain: opts?.retain ?? false, dup: false, id: 0, resolve: undefined, reject: undefined };
+    const promise = new Promise<void>((resolve, reject) => {
+      o.resolve = resolve;
+      o.reject = reject;
+    });
+    const direct = this.st === 'connected' && this.queued === 0 && (qos === 0 || this.inflight < (this.o.maxInflight ?? 500));
+    if (!direct && !this.enqueue(o)) {
+      const q = this.o.offlineQueue;
+      return Promise.reject(new MqttError('queue_full', `the offline queue is full (${q?.maxMessages ?? 1000} messages, ${q?.maxBytes ?? 1 << 20} bytes): ${topic} not accepted`));
+    }
+    if (qos === 1 && this.st !== 'starting') this.storeCall('put', { seq: o.seq, topic, payload: o.payload, retain: o.retain });
+    if (direct) this.send(o);
+    return promise;
   }
 
-  return {
-    get state() {
-      return state === 'starting' ? 'connecting' : state;
-    },
-    get queued() {
-      return queue.length - head;
-    },
-    get inflight() {
-      return inflight.size;
-    },
-    publish(topic, payload, opts) {
-      const qos = opts?.qos ?? 0;
-      if (state === 'closed' || closing !== undefined) return Promise.reject(new MqttError('client_ended', 'publish after end()'));
-      if (qos !== 0 && qos !== 1) return Promise.reject(new MqttError('invalid_qos', `QoS ${String(qos)} is not supported for publishing (0 or 1)`));
-      try {
-        checkTopicName(topic);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      if (qos === 0 && state !== 'connected' && !keepQos0) return Promise.reject(new MqttError('not_connected', `QoS 0 publish to ${topic} while ${state}: not kept (offlineQueue.qos0 = 'drop')`));
-      const o: Outgoing = { seq: ++seq, topic, payload: typeof payload === 'string' ? utf8(payload) : payload, qos, retain: opts?.retain ?? false, dup: false, id: 0, resolve: undefined, reject: undefined };
-      const promise = new Promise<void>((resolve, reject) => {
-        o.resolve = resolve;
-        o.reject = reject;
-      });
-      const direct = state === 'connected' && head === queue.length && (qos === 0 || inflight.size < maxInflight);
-      if (!direct && !enqueue(o)) return Promise.reject(new MqttError('queue_full', `the offline queue is full (${queueMax} messages, ${queueMaxBytes} bytes): ${topic} not accepted`));
-      if (qos === 1 && store !== undefined && state !== 'starting') storeCall(() => store.put({ seq: o.seq, topic, payload: o.payload, retain: o.retain }));
-      if (direct) send(o);
+  subscribe(filters: string | readonly string[] | readonly Subscription[]): Promise<number[]> {
+    if (this.st === 'closed' || this.closing !== undefined) return Promise.reject(new MqttError('client_ended', 'subscribe after end()'));
+    const list = typeof filters === 'string' ? [filters] : filters;
+    const subs = list.map((f): Subscription => (typeof f === 'string' ? { topic: f, qos: 1 } : f));
+    try {
+      if (subs.length === 0) throw new MqttError('invalid_topic_filter', 'subscribe needs at least one filter');
+      for (const s of subs) checkTopicFilter(s.topic);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const map = (this.subscriptions ??= new Map());
+    for (const s of subs) map.set(s.topic, s.qos);
+    return new Promise<number[]>((resolve, reject) => {
+      const r: Request = { kind: 'suback', subscriptions: subs, topics: [], id: 0, resolve, reject };
+      (this.requests ??= []).push(r);
+      if (this.st === 'connected') this.sendRequest(r);
+    });
+  }
+
+  unsubscribe(filters: string | readonly string[]): Promise<void> {
+    if (this.st === 'closed' || this.closing !== undefined) return Promise.reject(new MqttError('client_ended', 'unsubscribe after end()'));
+    const topics = typeof filters === 'string' ? [filters] : [...filters];
+    try {
+      if (topics.length === 0) throw new MqttError('invalid_topic_filter', 'unsubscribe needs at least one filter');
+      for (const t of topics) checkTopicFilter(t);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    for (const t of topics) this.subscriptions?.delete(t);
+    return new Promise<void>((resolve, reject) => {
+      const r: Request = { kind: 'unsuback', subscriptions: [], topics, id: 0, resolve: () => resolve(), reject };
+      (this.requests ??= []).push(r);
+      if (this.st === 'connected') this.sendRequest(r);
+    });
+  }
+
+  whenConnected(): Promise<void> {
+    if (this.st === 'connected') return Promise.resolve();
+    if (this.st === 'closed') return Promise.reject(this.closedWith);
+    return new Promise<void>((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
+  }
+
+  end(endOptions?: MqttEndOptions): Promise<void> {
+    if (this.closing !== undefined) return this.closing.promise;
+    let done = (): void => {};
+    const promise = new Promise<void>((resolve) => (done = resolve));
+    this.closing = { done, promise };
+    if (this.st === 'closed') {
+      done();
       return promise;
-    },
-    subscribe(filters) {
-      if (state === 'closed' || closing !== undefined) return Promise.reject(new MqttError('client_ended', 'subscribe after end()'));
-      const list = typeof filters === 'string' ? [filters] : filters;
-      const subs = list.map((f): Subscription => (typeof f === 'string' ? { topic: f, qos: 1 } : f));
-      try {
-        if (subs.length === 0) throw new MqttError('invalid_topic_filter', 'subscribe needs at least one filter');
-        for (const s of subs) checkTopicFilter(s.topic);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      for (const s of subs) subscriptions.set(s.topic, s.qos);
-      return new Promise<number[]>((resolve, reject) => {
-        const r: Request = { kind: 'suback', subscriptions: subs, topics: [], id: 0, resolve, reject };
-        requests.push(r);
-        if (state === 'connected') sendRequest(r);
-      });
-    },
-    unsubscribe(filters) {
-      if (state === 'closed' || closing !== undefined) return Promise.reject(new MqttError('client_ended', 'unsubscribe after end()'));
-      const topics = typeof filters === 'string' ? [filters] : [...filters];
-      try {
-        if (topics.length === 0) throw new MqttError('invalid_topic_filter', 'unsubscribe needs at least one filter');
-        for (const t of topics) checkTopicFilter(t);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      for (const t of topics) subscriptions.delete(t);
-      return new Promise<void>((resolve, reject) => {
-        const r: Request = { kind: 'unsuback', subscriptions: [], topics, id: 0, resolve: () => resolve(), reject };
-        requests.push(r);
-        if (state === 'connected') sendRequest(r);
-      });
-    },
-    whenConnected() {
-      if (state === 'connected') return Promise.resolve();
-      if (state === 'closed') return Promise.reject(closedWith);
-      return new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
-    },
-    end(endOptions) {
-      if (closing !== undefined) return closing.promise;
-      let done = NOOP;
-      const promise = new Promise<void>((resolve) => (done = resolve));
-      closing = { done, promise };
-      if (state === 'closed') {
-        done();
-        return promise;
-      }
-      const flush = (endOptions?.flush ?? true) && state === 'connected' && (head < queue.length || inflight.size > 0);
-      if (!flush) {
-        finish();
-        return promise;
-      }
-      // Flushing: pump() finishes once the queue and the window are empty; a lost connection or
-      // the time limit finishes earlier, rejecting what is left.
-      stepTimer = cancel(stepTimer);
-      stepTimer = clock.setTimer(endOptions?.timeoutMs ?? 10_000, () => {
-        stepTimer = undefined;
-        finish();
-      });
+    }
+    const flush = (endOptions?.flush ?? true) && this.st === 'connected' && (this.queued > 0 || this.inflight > 0);
+    if (!flush) {
+      this.finish();
       return promise;
-    },
-  };
+    }
+    // Flushing: pump() finishes once the queue and the window are empty; a lost connection or
+    // the time limit finishes earlier, rejecting what is left.
+    this.stepTimer?.();
+    this.stepTimer = this.o.clock.setTimer(endOptions?.timeoutMs ?? 10_000, () => {
+      this.stepTimer = undefined;
+      this.finish();
+    });
+    return promise;
+  }
 }
 
 function asError(e: unknown): Error {

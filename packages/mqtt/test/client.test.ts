@@ -6,7 +6,7 @@ import {
   type MqttClientEvent, type MqttClientOptions, type MqttPacket, type PublishPacket,
 } from '@linkwire/mqtt';
 import { numRuns } from '../../../test/support/fast-check.ts';
-import { scriptedNetwork, settle, type FakeConnection } from './network.ts';
+import { clientOperation, scriptedNetwork, settle, type FakeConnection } from '@linkwire/mqtt/testing';
 
 function harness(extra: Partial<MqttClientOptions<string>> = {}) {
   const clock = manualClock(1_000_000);
@@ -267,20 +267,22 @@ describe('createMqttClient: after a reconnect', () => {
     const stuck = h.client.publish('t', 'stuck', { qos: 1 });
     const stuckId = publishes(h.net.last())[0]!.messageId!;
     const conn = h.net.last();
-    let seen = 1;
+    const ids = new Set<number>();
+    let reused = 0;
     for (let i = 0; i < 70_000; i++) {
       void h.client.publish('t', 'x', { qos: 1 });
       const p = conn.received[conn.received.length - 1] as PublishPacket;
-      expect(p.messageId).not.toBe(stuckId);
-      seen++;
+      if (p.messageId === stuckId) reused++;
+      ids.add(p.messageId!);
       conn.received.length = 0;
       conn.reply({ type: 'puback', messageId: p.messageId! });
     }
-    expect(seen).toBe(70_001);
+    expect(reused).toBe(0);
+    expect(ids.size).toBe(65534); // every id but the stuck one, after wrapping around
     conn.reply({ type: 'puback', messageId: stuckId });
     await stuck;
     await h.client.end();
-  });
+  }, 60_000);
 });
 
 describe('createMqttClient: the offline queue', () => {
@@ -420,6 +422,32 @@ describe('createMqttClient: bad input from the broker ends the connection with a
   });
 });
 
+describe('createMqttClient: incoming messages', () => {
+  it('answers QoS 1 with PUBACK and QoS 2 with PUBREC/PUBCOMP, delivering a resent QoS 2 once', async () => {
+    const h = await connectedHarness();
+    const c = h.net.last();
+    c.reply({ type: 'publish', topic: 'in/1', payload: new Uint8Array([1]), qos: 1, retain: false, dup: false, messageId: 7 });
+    c.reply({ type: 'publish', topic: 'in/2', payload: new Uint8Array([2]), qos: 2, retain: false, dup: false, messageId: 8 });
+    c.reply({ type: 'publish', topic: 'in/2', payload: new Uint8Array([2]), qos: 2, retain: false, dup: true, messageId: 8 });
+    c.reply({ type: 'pubrel', messageId: 8 });
+    c.reply({ type: 'publish', topic: 'in/3', payload: new Uint8Array([3]), qos: 2, retain: false, dup: false, messageId: 8 });
+    expect(h.messages.map((m) => m.topic)).toEqual(['in/1', 'in/2', 'in/3']);
+    expect(c.received.slice(1)).toEqual([
+      { type: 'puback', messageId: 7 }, { type: 'pubrec', messageId: 8 }, { type: 'pubrec', messageId: 8 }, { type: 'pubcomp', messageId: 8 }, { type: 'pubrec', messageId: 8 },
+    ]);
+    await h.client.end();
+  });
+
+  it('a throwing onMessage is reported as an error event and the connection lives on', async () => {
+    const h = await connectedHarness({ onMessage: () => { throw new Error('handler bug'); } });
+    h.net.last().reply({ type: 'publish', topic: 'x', payload: new Uint8Array(0), qos: 1, retain: false, dup: false, messageId: 1 });
+    expect(h.events.find((e) => e.type === 'error')).toMatchObject({ error: { message: 'handler bug' } });
+    expect(h.client.state).toBe('connected');
+    expect(h.net.last().received.at(-1)).toEqual({ type: 'puback', messageId: 1 });
+    await h.client.end();
+  });
+});
+
 describe('createMqttClient: keepalive', () => {
   it('pings after silence and treats a missing PINGRESP as a half-open connection', async () => {
     const h = await connectedHarness({ keepalive: 30, pingTimeoutMs: 5000 });
@@ -486,15 +514,7 @@ describe('createMqttClient: end()', () => {
 
 describe('createMqttClient: a random storm, replayed', () => {
   it('every resolved QoS 1 publish was acknowledged by the broker; every accepted one arrives; ids never collide', async () => {
-    type Op = { kind: 'publish'; qos: 0 | 1 } | { kind: 'ack'; which: number } | { kind: 'drop' } | { kind: 'tick'; ms: number } | { kind: 'reconnect'; present: boolean };
-    const op: fc.Arbitrary<Op> = fc.oneof(
-      fc.record({ kind: fc.constant('publish' as const), qos: fc.constantFrom(0 as const, 1 as const) }),
-      fc.record({ kind: fc.constant('ack' as const), which: fc.nat(20) }),
-      fc.record({ kind: fc.constant('drop' as const) }),
-      fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 40_000 }) }),
-      fc.record({ kind: fc.constant('reconnect' as const), present: fc.boolean() }),
-    );
-    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 60 }), fc.integer(), async (ops, seed) => {
+    await fc.assert(fc.asyncProperty(fc.array(clientOperation(), { maxLength: 60 }), fc.integer(), async (ops, seed) => {
       const h = harness({ random: seededRandom(seed), maxInflight: 5, keepalive: 20, offlineQueue: { maxMessages: 1000 } });
       await settle();
       const acked = new Set<string>();
@@ -531,7 +551,7 @@ describe('createMqttClient: a random storm, replayed', () => {
           }
         } else if (o.kind === 'drop') c.drop(new Error('cut'));
         else if (o.kind === 'tick') h.clock.advance(o.ms);
-        else if (o.kind === 'reconnect' && !c.closed && c.received.length === 0) c.accept(o.present);
+        else if (o.kind === 'reconnect' && !c.closed && c.received.length === 0) c.accept(o.sessionPresent);
         await settle();
         seenIn.set(h.net.last(), broker(h.net.last(), seenIn.get(h.net.last()) ?? 0));
         // Within one connection, no two unacknowledged publishes share an id.

@@ -27,20 +27,71 @@ export type NodeEndpoint =
  */
 export const nodeDialer: Dialer<NodeEndpoint> = (endpoint, events) => ('url' in endpoint ? dialWebSocket(endpoint.url, endpoint.ws, events) : dialSocket(endpoint.host, endpoint.port, endpoint.tls, events));
 
+// Module-level listeners with the events on the socket itself: an idle connection costs its
+// socket and one small object, not a handful of closures (10 000 clients in one process).
+const EVENTS = Symbol('linkwire.events');
+const FAILURE = Symbol('linkwire.failure');
+interface Tagged extends net.Socket {
+  [EVENTS]: TransportEvents;
+  [FAILURE]?: Error;
+}
+function onOpen(this: Tagged): void {
+  this[EVENTS].onOpen?.();
+}
+function onData(this: Tagged, chunk: Buffer): void {
+  this[EVENTS].onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+}
+function onError(this: Tagged, e: Error): void {
+  this[FAILURE] ??= e;
+}
+function onClose(this: Tagged): void {
+  this[EVENTS].onClose(this[FAILURE]);
+}
+
+function uncork(t: SocketTransport): void {
+  t.corked = 0;
+  t.socket.uncork();
+}
+
+/** Bytes gathered before a corked burst goes out anyway, so the broker starts on it early. */
+const BATCH = 64 * 1024;
+
+class SocketTransport implements ByteTransport {
+  /** Bytes written since the socket was corked; 0 when it is not. */
+  corked = 0;
+  constructor(readonly socket: net.Socket) {}
+  // Packets written in one turn of the event loop leave in one writev (up to BATCH bytes): a
+  // burst of pipelined publishes costs a few syscalls, not one each.
+  send(bytes: Uint8Array): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (this.corked === 0) {
+      socket.cork();
+      process.nextTick(uncork, this);
+    } else if (this.corked > BATCH) {
+      socket.uncork();
+      socket.cork();
+      this.corked = 0;
+    }
+    this.corked += bytes.length || 1;
+    socket.write(bytes);
+  }
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
 function dialSocket(host: string, port: number, tlsOptions: boolean | tls.ConnectionOptions | undefined, events: TransportEvents): ByteTransport {
-  const socket = tlsOptions
+  const socket = (tlsOptions
     ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, ...(typeof tlsOptions === 'object' ? tlsOptions : {}) })
-    : net.connect({ host, port });
+    : net.connect({ host, port })) as Tagged;
+  socket[EVENTS] = events;
   socket.setNoDelay(true);
-  let failure: Error | undefined;
-  socket.once(tlsOptions ? 'secureConnect' : 'connect', () => events.onOpen?.());
-  socket.on('data', (chunk: Buffer) => events.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-  socket.on('error', (e) => (failure ??= e));
-  socket.once('close', () => events.onClose(failure));
-  return {
-    send: (bytes) => void (socket.destroyed || socket.write(bytes)),
-    close: () => void socket.destroy(),
-  };
+  socket.once(tlsOptions ? 'secureConnect' : 'connect', onOpen);
+  socket.on('data', onData);
+  socket.on('error', onError);
+  socket.once('close', onClose);
+  return new SocketTransport(socket);
 }
 
 function dialWebSocket(url: string, options: WebSocket.ClientOptions | undefined, events: TransportEvents): ByteTransport {

@@ -6,4 +6,4 @@ export { webClock, webRandom } from './runtime.ts';
 export { connectMqttWebSocket, type WebMqttConnection, type WebMqttOptions } from './mqtt.ts';
 export { webDialer, type WebEndpoint } from './dial.ts';
 export { createWebMqttClient, type WebMqttClientOptions } from './client.ts';
-export { indexedDbStore } from './idb-store.ts';
+export { indexedDbStore, type IdbFactory } from './idb-store.ts';

@@ -1,8 +1,9 @@
-// A scripted network for client tests: every dial becomes a FakeConnection the test drives by
-// hand (open, answer, drop), and everything the client writes is decoded with our own parser.
 import type { ByteTransport, Dialer, TransportEvents } from '@linkwire/base';
-import { createPacketParser, encodePacket, type MqttPacket } from '@linkwire/mqtt';
+import { createPacketParser } from './decode.ts';
+import { encodePacket } from './encode.ts';
+import type { MqttPacket } from './packets.ts';
 
+/** One dialed connection of a {@link scriptedNetwork}, driven by the test. */
 export interface FakeConnection {
   readonly endpoint: string;
   /** Packets the client wrote, decoded. */
@@ -17,6 +18,19 @@ export interface FakeConnection {
   accept(sessionPresent?: boolean): void;
 }
 
+/**
+ * A network for testing code built on `createMqttClient` without sockets: every dial becomes a
+ * {@link FakeConnection} the test drives by hand (open, answer, drop, send raw bytes), and
+ * everything the client writes is decoded with linkwire's parser. With `manualClock` and
+ * `seededRandom` a whole reconnect storm runs in microseconds and the same way every time.
+ *
+ * @example
+ * const net = scriptedNetwork();
+ * const client = createMqttClient({ clock, random, dial: net.dial, endpoint: 'broker', credentials: { clientId: 'c' } });
+ * await settle();
+ * net.last().accept();               // CONNECT → CONNACK 0
+ * net.last().drop(new Error('cut')); // and the client starts its backoff
+ */
 export function scriptedNetwork(): { dial: Dialer<string>; connections: FakeConnection[]; last(): FakeConnection } {
   const connections: FakeConnection[] = [];
   const dial: Dialer<string> = (endpoint: string, events: TransportEvents): ByteTransport => {
@@ -52,7 +66,7 @@ export function scriptedNetwork(): { dial: Dialer<string>; connections: FakeConn
   return { dial, connections, last: () => connections[connections.length - 1]! };
 }
 
-/** Lets promise chains (credentials, dial) run. */
+/** Lets the client's promise chains (credentials, store load, dial) run: a few microtask turns. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 }
