@@ -547,7 +547,9 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
       }
       const mqtt = this.#activationMqtt;
       const reply = stringifyReply({ id: d.request.id, ...(d.request.numericId ? { numericId: true } : {}), code: 200, data: {} });
-      this.#activation?.resolve({ secret: p.deviceSecret, ack: () => mqtt?.publish(`${m.topic}_reply`, reply, { qos: 0 }) ?? Promise.resolve() });
+      // QoS 1: the acknowledgement counts only once the broker has it; the activation
+      // connection ends right after, and a QoS 0 write could still sit in a socket buffer.
+      this.#activation?.resolve({ secret: p.deviceSecret, ack: () => mqtt?.publish(`${m.topic}_reply`, reply, { qos: 1 }) ?? Promise.resolve() });
     } catch (e) {
       this.#error(e instanceof EnosError ? e : new EnosError('activation_failed', `malformed activation info: ${(e as Error).message}`));
     }
