@@ -3,7 +3,8 @@
  * 1 000 devices) and heap per idle connected device, @linkwire/node/enos against MQTT.js driven
  * by hand (the old EnOS SDK, which was built on MQTT.js, is no longer published). The broker
  * and the platform's responder run in a child process (aedes), so the clients' process holds
- * only clients; both clients sign the same EnOS CONNECT and speak the same JSON.
+ * only clients; both clients sign the same EnOS CONNECT and speak the same JSON, at QoS 0 (the
+ * reply acknowledges each request: @linkwire/enos's default when a reply is awaited).
  *
  *   npm run bench -- enos
  */
@@ -54,8 +55,32 @@ const server = net.createServer((s) => broker.handle(s));
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
-async function startBroker(): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', BROKER], { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() });
+// Not a broker: one socket per client, answered directly with mqtt-packet (an independent
+// codec), so the clients' own cost shows instead of a broker's routing.
+const RESPONDER = `
+import net from 'node:net';
+import mp from 'mqtt-packet';
+const server = net.createServer((s) => {
+  const parser = mp.parser();
+  s.setNoDelay(true);
+  parser.on('packet', (p) => {
+    if (p.cmd === 'connect') s.write(mp.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+    else if (p.cmd === 'subscribe') s.write(mp.generate({ cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => 0) }));
+    else if (p.cmd === 'pingreq') s.write(mp.generate({ cmd: 'pingresp' }));
+    else if (p.cmd === 'publish') {
+      if (p.qos === 1) s.write(mp.generate({ cmd: 'puback', messageId: p.messageId }));
+      const m = /"id":"([^"]+)"/.exec(p.payload.toString('latin1'));
+      if (m && p.topic.endsWith('/measurepoint/post')) s.write(mp.generate({ cmd: 'publish', topic: p.topic + '_reply', payload: Buffer.from('{"id":"' + m[1] + '","code":200,"data":""}'), qos: 0, retain: false, dup: false }));
+    }
+  });
+  s.on('data', (d) => parser.parse(d));
+  s.on('error', () => {});
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+async function startBroker(script = BROKER): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() });
   const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
   return { port, child };
 }
@@ -97,7 +122,7 @@ async function mqttjsDevice(port: number, dk: string): Promise<Device> {
     post: async (n) => {
       const mid = String(++id);
       const code = new Promise<number>((resolve) => waiting.set(mid, resolve));
-      c.publish(topic, JSON.stringify({ id: mid, version: '1.0', params: { measurepoints: { temp: 20 + (n % 10), n } }, method: 'thing.measurepoint.post' }), { qos: 1 });
+      c.publish(topic, JSON.stringify({ id: mid, version: '1.0', params: { measurepoints: { temp: 20 + (n % 10), n } }, method: 'thing.measurepoint.post' }), { qos: 0 });
       if ((await code) !== 200) throw new Error('not 200');
     },
     close: () => c.endAsync(),
@@ -135,8 +160,7 @@ async function heapPerDevice(make: () => Promise<{ close(): Promise<void> }>, co
   return (after - before) / count;
 }
 
-const { port, child } = await startBroker();
-try {
+async function rates(title: string, port: number): Promise<void> {
   const rows: [string, number, number][] = [];
   for (const [label, devices, posts, window] of [['1 device, 100 in flight', 1, 20_000, 100], ['1 000 devices, 1 in flight each', 1000, 20, 1]] as const) {
     const lw: number[] = [];
@@ -147,10 +171,21 @@ try {
     }
     rows.push([label, Math.max(...mj), Math.max(...lw)]);
   }
-  console.log('\n## measure points posted with replies per second (loopback, aedes in a child process; best of 2 alternating rounds)');
+  console.log(`\n## measure points posted with replies per second, ${title} (best of 2 alternating rounds)`);
   console.log('| load | MQTT.js by hand | @linkwire/node/enos | × MQTT.js |');
   console.log('|---|---:|---:|---:|');
   for (const [label, m, l] of rows) console.log(`| ${label} | ${Math.round(m).toLocaleString('en-US')} | ${Math.round(l).toLocaleString('en-US')} | ${(l / m).toFixed(2)} |`);
+}
+
+const responder = await startBroker(RESPONDER);
+try {
+  await rates('a minimal responder in a child process (client-bound)', responder.port);
+} finally {
+  responder.child.kill('SIGTERM');
+}
+const { port, child } = await startBroker();
+try {
+  await rates('through aedes in a child process (broker-bound)', port);
 
   let n = 0;
   const idle = 1000;

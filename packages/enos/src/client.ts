@@ -421,8 +421,7 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     const method = methodOf(name, ids);
     const body: Record<string, unknown> = { id, version: '1.0', params, method, ...extra };
     const payload = JSON.stringify(body);
-    const qos = options.qos ?? 1;
-    if (qos !== 0 && qos !== 1) throw new EnosError('invalid_option', 'qos must be 0 or 1');
+    const qos = defaultQos(options);
     if (options.needReply === false) {
       await mqtt.publish(topic, payload, { qos });
       return undefined;
@@ -439,7 +438,7 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
   async requestRaw(ids: Ids, bytes: Uint8Array, options: CommonParams): Promise<Uint8Array | undefined> {
     const mqtt = this.#live();
     const topic = formatTopic('rawUp', ids);
-    const qos = options.qos ?? 1;
+    const qos = defaultQos(options);
     if (options.needReply === false) {
       await mqtt.publish(topic, bytes, { qos });
       return undefined;
@@ -556,6 +555,17 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
   }
 
   #activationMqtt: MqttClient | undefined;
+}
+
+/**
+ * QoS when the caller gives none: 0 when a reply is awaited (the reply is the acknowledgement,
+ * a lost request ends in reply_timeout, and a PUBACK per request halved throughput in
+ * bench/enos.bench.ts), 1 when none is (the PUBACK is then the only proof of delivery).
+ */
+function defaultQos(options: CommonParams): 0 | 1 {
+  const qos = options.qos ?? (options.needReply === false ? 1 : 0);
+  if (qos !== 0 && qos !== 1) throw new EnosError('invalid_option', 'qos must be 0 or 1');
+  return qos;
 }
 
 function methodOf(name: TopicName, ids: Ids): string | undefined {
