@@ -111,7 +111,7 @@ export interface DeviceClientEvents {
 
 const SEC = 1000;
 /** Reply codes the client sends for commands it could not hand to a handler (README, "Decisions"). */
-export const COMMAND_CODES = Object.freeze({ noHandler: 404, handlerFailed: 500, payloadFormat: 1220, payloadEmpty: 1251, methodMismatch: 1260 } as const);
+export const COMMAND_CODES: Readonly<{ noHandler: 404; handlerFailed: 500; payloadFormat: 1220; payloadEmpty: 1251; methodMismatch: 1260 }> = Object.freeze({ noHandler: 404, handlerFailed: 500, payloadFormat: 1220, payloadEmpty: 1251, methodMismatch: 1260 } as const);
 
 /** Topic identifiers: the device's triple as @linkwire/alink names it (on EnOS `deviceName` carries the deviceKey). */
 type Ids = { readonly productKey: string; readonly deviceName: string; readonly [id: string]: string };

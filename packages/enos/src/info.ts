@@ -6,7 +6,7 @@ import { EnosError } from './errors.ts';
  * dynamic activation. `VIA_INTEGRATION_CHANNEL` (4, PROTOCOL-NOTES.md) is linkwire's addition:
  * the seed does not name it.
  */
-export const SECURE_MODE = Object.freeze({
+export const SECURE_MODE: Readonly<{ VIA_DEVICE_SECRET: 2; VIA_PRODUCT_SECRET: 3; VIA_INTEGRATION_CHANNEL: 4 }> = Object.freeze({
   VIA_DEVICE_SECRET: 2,
   VIA_PRODUCT_SECRET: 3,
   VIA_INTEGRATION_CHANNEL: 4,
