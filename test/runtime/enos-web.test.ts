@@ -1,4 +1,4 @@
-// The EnOS DeviceClient of @linkwire/web/enos in Deno and in Chromium against the emulator's
+// The EnOS DeviceClient of @linkwire/web/enos in Deno, Bun and Chromium against the emulator's
 // EnOS platform over WebSocket: activation (mode 3 → mode 2), replies, raw, a command.
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -16,7 +16,7 @@ const pk = 'pkWebEnos1';
 let platform: EnosPlatform;
 
 beforeAll(async () => {
-  platform = await startEnosPlatform({ products: [{ productKey: pk, productSecret: 'web-product-secret' }], devices: [{ productKey: pk, deviceKey: 'denoDevice' }, { productKey: pk, deviceKey: 'chromiumDevice' }], websocket: true });
+  platform = await startEnosPlatform({ products: [{ productKey: pk, productSecret: 'web-product-secret' }], devices: [{ productKey: pk, deviceKey: 'denoDevice' }, { productKey: pk, deviceKey: 'chromiumDevice' }, { productKey: pk, deviceKey: 'bunDevice' }], websocket: true });
 });
 afterAll(() => platform.close());
 
@@ -57,6 +57,12 @@ describe('EnOS DeviceClient through the web adapter', () => {
     ], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
     const [out, reply] = await Promise.all([run, commandWhenReady('denoDevice')]);
     expectFlow(JSON.parse(out.stdout.trim().split('\n').pop()!) as EnosFlowResult, 'denoDevice', reply);
+  }, 90_000);
+
+  it('Bun: the same flow over Bun\'s WebSocket', async () => {
+    const run = promisify(execFile)(`${root}node_modules/.bin/bun`, ['--conditions=@linkwire/source', 'test/runtime/bun-enos.ts', platform.wsUrl!, pk, 'bunDevice', 'web-product-secret'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const [out, reply] = await Promise.all([run, commandWhenReady('bunDevice')]);
+    expectFlow(JSON.parse(out.stdout.trim().split('\n').pop()!) as EnosFlowResult, 'bunDevice', reply);
   }, 90_000);
 
   it('Chromium: the same flow from a page under a strict CSP', async () => {

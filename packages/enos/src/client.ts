@@ -215,7 +215,8 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     if (mqtt !== undefined) await mqtt.end({ flush: this.connected, timeoutMs: 2000 });
     const was = this.connected;
     this.connected = false;
-    if (was || mqtt !== undefined) this.emit('close');
+    // Once per connection: a connection that already dropped has had its `close`.
+    if (was) this.emit('close');
   }
 
   async #connect(): Promise<string> {
