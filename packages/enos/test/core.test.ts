@@ -199,3 +199,10 @@ describe('the seed classes and helpers', () => {
     expect(e.listenerCount('error')).toBe(0);
   });
 });
+
+import { runCases } from '../../../test/conformance/harness.ts';
+import { cases } from './conformance.ts';
+
+describe('conformance vectors (also run in Deno, Bun, Chromium and QuickJS)', () => {
+  for (const r of runCases(cases)) it(r.name, () => expect(r.error).toBeUndefined());
+});
