@@ -197,6 +197,9 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
    */
   connect(): Promise<string> {
     if (this.connected) return Promise.resolve(this.#deviceSecret ?? '');
+    // Already started and reconnecting: wait for it rather than open a second connection.
+    const running = this.#mqtt;
+    if (running !== undefined && this.#connecting === undefined) return running.whenConnected().then(() => this.#deviceSecret ?? '');
     this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
     return this.#connecting;
   }

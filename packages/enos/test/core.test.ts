@@ -89,6 +89,23 @@ describe('deadlines and bounds under a manual clock', () => {
     expect(s.client.connected).toBe(false);
   });
 
+  it('connect() while reconnecting waits for the running client instead of dialing a second one', async () => {
+    const s = setup(0, { mqttOptions: { reconnectPeriod: 3 } });
+    await connected(s);
+    s.broker.drop();
+    await settle();
+    let done = false;
+    void s.client.connect().then(() => (done = true));
+    await settle();
+    expect(done).toBe(false);
+    s.clock.advance(3_000);
+    await settle();
+    await settle();
+    expect(done).toBe(true);
+    expect(s.broker.connects).toBe(2);
+    await s.client.close();
+  });
+
   it('reconnects with backoff, signs a fresh timestamp, and emits connect again with reconnected', async () => {
     const s = setup(1000, { mqttOptions: { reconnectPeriod: 3 } });
     await connected(s);
