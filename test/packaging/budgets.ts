@@ -34,9 +34,10 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   // Both clients (one-shot and reconnecting), the dialer and the IndexedDB store: 11.3 KB measured.
   { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 12_500 },
   // The whole EnOS SDK surface: MQTT client, EnOS credentials (with the WASM hash kernels, 13 KB
-  // of the bundle), the Alink catalogue and envelopes, the REST client. Measured 47.8 KB.
-  { name: '@linkwire/enos', code: "export * from '@linkwire/enos';", maxGzip: 52_500 },
-  { name: '@linkwire/web/enos', code: "export * from '@linkwire/web/enos';", maxGzip: 53_000 },
+  // of the bundle), the Alink catalogue and envelopes, OTA, the REST client. Measured 51.7 KB
+  // (47.8 KB before OTA and the merged MQTT client and parser).
+  { name: '@linkwire/enos', code: "export * from '@linkwire/enos';", maxGzip: 57_000 },
+  { name: '@linkwire/web/enos', code: "export * from '@linkwire/web/enos';", maxGzip: 57_500 },
   { name: '@linkwire/embedded', code: "export * from '@linkwire/embedded';", maxGzip: 1_500 },
 ];
 
@@ -55,9 +56,10 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
     maxGzip: 30_000,
   },
   {
+    // Measured 45.5 KB: 13 KB of it are the WASM hash kernels, about 10 KB the Alink catalogue.
     name: 'browser EnOS device: DeviceClient over WebSocket',
     code: use({ '@linkwire/web/enos': ['DeviceClient'] }),
-    maxGzip: 45_500,
+    maxGzip: 50_000,
   },
   {
     name: 'reconnecting browser client with its IndexedDB store (createWebMqttClient + indexedDbStore)',
