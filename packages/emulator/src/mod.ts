@@ -16,3 +16,4 @@ export type { DeviceOtaState, Firmware, FirmwareOffer, OtaJob } from './ota.ts';
 export type { EmulatorProduct } from './products.ts';
 export { propertyPostReply } from './thing.ts';
 export { generateCertificates, type GeneratedCertificates } from './certs.ts';
+export { startEnosPlatform, type CommandReply, type DeviceState as EnosDeviceState, type EnosApp, type EnosFirmware, type EnosPlatform, type EnosPlatformDevice, type EnosPlatformEvent, type EnosPlatformModel, type EnosPlatformOptions, type EnosPlatformProduct } from './enos/platform.ts';

@@ -11,8 +11,10 @@ import type { MqttCredentialsOptions } from './mqtt.ts';
 /** A productKey: 1-32 of the name alphabet (real ones are 11 letters and digits). */
 export const productKey = (): fc.Arbitrary<string> => fc.stringMatching(/^[A-Za-z0-9_@.:-]{1,32}$/);
 
-/** A deviceName or EnOS deviceKey: 4-32 of letters, digits and -_@.: (seed error 6280). */
+/** An Alibaba deviceName: 4-32 of letters, digits and -_@.: (seed error 6280). */
 export const deviceName = (): fc.Arbitrary<string> => fc.stringMatching(/^[A-Za-z0-9_@.:-]{4,32}$/);
+/** An EnOS deviceKey: 4-64 of letters, digits and -_. (EnOS device limitations). */
+export const enosDeviceKey = (): fc.Arbitrary<string> => fc.stringMatching(/^[A-Za-z0-9_.-]{4,64}$/);
 
 /** A clientId: 1-64 printable ASCII characters other than | , = (they delimit the CONNECT clientId). */
 export const clientId = (): fc.Arbitrary<string> => fc.stringMatching(/^[\x20-\x2b\x2d-\x3c\x3e-\x7b\x7d\x7e]{1,64}$/);
@@ -61,7 +63,7 @@ export const mqttCredentialsOptions = (): fc.Arbitrary<MqttCredentialsOptions> =
 export const enosMqttCredentialsOptions = (): fc.Arbitrary<EnosMqttCredentialsOptions> =>
   fc.record({
     productKey: productKey(),
-    deviceKey: deviceName(),
+    deviceKey: enosDeviceKey(),
     deviceSecret: secret(),
     signMethod: enosSignMethod(),
     timestamp: timestamp(),

@@ -8,6 +8,10 @@ import { SignError } from './errors.ts';
 // - _ @ . : ; the same alphabet keeps them safe inside topics (no / + # or control characters).
 const NAME_CHARS = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_@.:') NAME_CHARS[c.charCodeAt(0)] = 1;
+// EnOS deviceKeys (EnOS device limitations): 4-64 characters of letters, digits and - _ . ; the
+// Alibaba deviceName rule (4-32, also @ and :) refused valid 33-64 character keys.
+const KEY_CHARS = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.') KEY_CHARS[c.charCodeAt(0)] = 1;
 // clientId and random travel inside `{id}|k=v,…|`, so the separators of that syntax are out.
 const ID_CHARS = new Uint8Array(128).fill(1, 0x20, 0x7f);
 for (const c of '|,=') ID_CHARS[c.charCodeAt(0)] = 0;
@@ -18,6 +22,16 @@ function isName(s: string, min: number, max: number): boolean {
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c > 127 || NAME_CHARS[c] === 0) return false;
+  }
+  return true;
+}
+
+function isDeviceKey(s: string): boolean {
+  const n = s.length;
+  if (n < 4 || n > 64) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127 || KEY_CHARS[c] === 0) return false;
   }
   return true;
 }
@@ -79,7 +93,7 @@ const present = (v: unknown): string | undefined =>
 const CHECKS: Readonly<Record<keyof CredentialFields, Check>> = {
   productKey: (v) => present(v) ?? (isProductKey(v as string) ? undefined : 'must be 1-32 letters, digits or -_@.:'),
   deviceName: (v) => present(v) ?? (isDeviceName(v as string) ? undefined : 'must be 4-32 letters, digits or -_@.:'),
-  deviceKey: (v) => present(v) ?? (isDeviceName(v as string) ? undefined : 'must be 4-32 letters, digits or -_@.:'),
+  deviceKey: (v) => present(v) ?? (isDeviceKey(v as string) ? undefined : 'must be 4-64 letters, digits or -_.'),
   clientId: (v) => present(v) ?? (isClientId(v as string) ? undefined : 'must be at most 64 bytes, without | , = or control characters'),
   random: (v) => present(v) ?? (isRandom(v as string) ? undefined : 'must be 1-64 characters, without | , = or control characters'),
   timestamp: (v) => {
@@ -124,8 +138,10 @@ export function required(rule: keyof CredentialFields, value: unknown, field: st
         if (isProductKey(value)) return value;
         break;
       case 'deviceName':
-      case 'deviceKey':
         if (isDeviceName(value)) return value;
+        break;
+      case 'deviceKey':
+        if (isDeviceKey(value)) return value;
         break;
       case 'clientId':
         if (isClientId(value)) return value;

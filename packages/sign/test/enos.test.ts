@@ -6,7 +6,7 @@ import {
   enosTopoAddParams, parseEnosTokenReply, verifyEnosApimRequest, verifyEnosBatchLogin, verifyEnosLoginInfo, verifyEnosMqttCredentials,
   verifyEnosTokenRequest,
 } from '@linkwire/sign';
-import { clientId, deviceName, enosMqttCredentialsOptions, enosSignMethod, productKey, secret, timestamp } from '@linkwire/sign/testing';
+import { clientId, enosDeviceKey, enosMqttCredentialsOptions, enosSignMethod, productKey, secret, timestamp } from '@linkwire/sign/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
 import { fieldOf, onlySignError } from './support.ts';
 
@@ -46,7 +46,7 @@ describe('EnOS prefix cache (repeated devices)', () => {
   // A small pool of device identities signed over and over with everything else varying: the
   // cached prefix states must never leak between devices, clientIds, products, algorithms or
   // the timestamped and untimestamped forms.
-  const pool = fc.constantFrom('dev-a', 'dev-b', 'dev-c', 'd1:x', 'meter@01');
+  const pool = fc.constantFrom('dev-a', 'dev-b', 'dev-c', 'd1.x', 'meter_01');
   const login = fc.record({
     deviceKey: pool,
     productKey: fc.constantFrom('pk1', 'pk2'),
@@ -117,7 +117,7 @@ describe('EnOS prefix cache (repeated devices)', () => {
   });
 });
 
-const subDevice = fc.record({ productKey: productKey(), deviceKey: deviceName(), secret: secret(), product: fc.boolean() });
+const subDevice = fc.record({ productKey: productKey(), deviceKey: enosDeviceKey(), secret: secret(), product: fc.boolean() });
 
 describe('EnOS sub-devices', () => {
   it('login info and topo add verify with the secret their mode names', () => {
@@ -203,5 +203,25 @@ describe('enosSign', () => {
   it('is content + secret through the plain digest named by the method', () => {
     expect(enosSign('abc', 'k', 'hmacmd5', false)).toBe(createHash('md5').update('abck').digest('hex'));
     expect(enosSign('abc', 'k', 'SHA1')).toBe(createHash('sha1').update('abck').digest('hex').toUpperCase());
+  });
+});
+
+describe('EnOS deviceKey rule (EnOS device limitations: 4-64 of letters, digits and -_.)', () => {
+  it('accepts 33-64 character keys that the Alibaba deviceName rule refused', () => {
+    for (const n of [4, 32, 33, 48, 64]) {
+      const deviceKey = 'k'.repeat(n - 2) + '_.';
+      expect(enosMqttCredentials({ productKey: 'pk', deviceKey, deviceSecret: 's', timestamp: 1 }).username).toBe(`${deviceKey}&pk`);
+      expect(enosLoginInfo({ productKey: 'pk', deviceKey, deviceSecret: 's', timestamp: 1 }).deviceKey).toBe(deviceKey);
+    }
+  });
+
+  it('refuses keys shorter than 4, longer than 64, or with characters outside the alphabet', () => {
+    for (const deviceKey of ['abc', 'k'.repeat(65), 'dev@1', 'dev:1', 'dev 1', 'dév1', 'dev/1', 'dev+1']) {
+      expect(fieldOf(() => enosMqttCredentials({ productKey: 'pk', deviceKey, deviceSecret: 's', timestamp: 1 }))).toBe('deviceKey');
+    }
+  });
+
+  it('every key of the EnOS alphabet signs', () => {
+    fc.assert(fc.property(enosDeviceKey(), (deviceKey) => enosMqttCredentials({ productKey: 'pk', deviceKey, deviceSecret: 's', timestamp: 1 }).username === `${deviceKey}&pk`), { numRuns: numRuns(200) });
   });
 });

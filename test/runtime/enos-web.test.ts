@@ -1,0 +1,99 @@
+// The EnOS DeviceClient of @linkwire/web/enos in Deno, Bun and Chromium against the emulator's
+// EnOS platform over WebSocket: activation (mode 3 → mode 2), replies, raw, a command.
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEnosPlatform, type EnosPlatform } from '@linkwire/emulator';
+import { withChromium } from './chromium.ts';
+import type { EnosFlowResult } from './enos-flow.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const pk = 'pkWebEnos1';
+let platform: EnosPlatform;
+
+beforeAll(async () => {
+  platform = await startEnosPlatform({ products: [{ productKey: pk, productSecret: 'web-product-secret' }], devices: [{ productKey: pk, deviceKey: 'denoDevice' }, { productKey: pk, deviceKey: 'chromiumDevice' }, { productKey: pk, deviceKey: 'bunDevice' }], websocket: true });
+});
+afterAll(() => platform.close());
+
+/** Waits for the device to be online in mode 2, then calls its service once. */
+async function commandWhenReady(deviceKey: string): Promise<unknown> {
+  const end = Date.now() + 30_000;
+  while (!(platform.online(pk, deviceKey) && platform.device(pk, deviceKey)!.deviceSecret !== undefined)) {
+    if (Date.now() > end) throw new Error(`${deviceKey} never came online activated`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // The handler's subscription is in place once connect() resolved; allow the flow's first calls to run.
+  for (let i = 0; ; i++) {
+    try {
+      return await platform.invokeService(pk, deviceKey, 'ping', { n: 1 }, 2000);
+    } catch (e) {
+      if (i > 10) throw e;
+    }
+  }
+}
+
+function expectFlow(r: EnosFlowResult, deviceKey: string, reply: unknown): void {
+  expect(r.secret).toMatch(/^[0-9a-f]{32}$/);
+  expect(r.stored).toBe(r.secret);
+  expect(platform.device(pk, deviceKey)!.deviceSecret).toBe(r.secret);
+  expect(r.post).toBe(200);
+  expect(r.attributes).toEqual({ floor: 3 });
+  expect(r.raw).toEqual([0, 0, 0, 0x14]);
+  expect(r.command).toEqual({ n: 1 });
+  expect(reply).toEqual({ code: 200, data: { pong: true } });
+  expect(r.events).toEqual(['connect', 'close']);
+}
+
+describe('EnOS DeviceClient through the web adapter', () => {
+  it('Deno: activation over WebSocket, replies, raw, a command', async () => {
+    const run = promisify(execFile)(`${root}node_modules/.bin/deno`, [
+      'run', '--no-prompt', '--quiet', `--allow-net=127.0.0.1:${platform.wsPort}`, 'test/runtime/deno-enos.ts',
+      platform.wsUrl!, pk, 'denoDevice', 'web-product-secret',
+    ], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
+    const [out, reply] = await Promise.all([run, commandWhenReady('denoDevice')]);
+    expectFlow(JSON.parse(out.stdout.trim().split('\n').pop()!) as EnosFlowResult, 'denoDevice', reply);
+  }, 90_000);
+
+  it('Bun: the same flow over Bun\'s WebSocket', async () => {
+    const run = promisify(execFile)(`${root}node_modules/.bin/bun`, ['--conditions=@linkwire/source', 'test/runtime/bun-enos.ts', platform.wsUrl!, pk, 'bunDevice', 'web-product-secret'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const [out, reply] = await Promise.all([run, commandWhenReady('bunDevice')]);
+    expectFlow(JSON.parse(out.stdout.trim().split('\n').pop()!) as EnosFlowResult, 'bunDevice', reply);
+  }, 90_000);
+
+  it('Chromium: the same flow from a page under a strict CSP', async () => {
+    const bundle = (await build({
+      entryPoints: [fileURLToPath(new URL('./enos-flow.ts', import.meta.url))], bundle: true, write: false, format: 'esm', platform: 'browser',
+      conditions: ['@linkwire/source', 'browser', 'import', 'default'], logLevel: 'silent',
+    })).outputFiles[0]!.text.replace(/^export \{[^}]*\};?$/m, '');
+    const script = `${bundle}\nconst p = new URLSearchParams(location.search);\nwindow.__flow = enosFlow(p.get('url'), p.get('pk'), p.get('dk'), p.get('ps')).then((r) => r, (e) => ({ error: String(e) }));`;
+    const server: Server = createServer((req, res) => {
+      const csp = { 'content-security-policy': `default-src 'self'; script-src 'self'; connect-src ws://127.0.0.1:${platform.wsPort}` };
+      if (req.url?.startsWith('/?')) res.writeHead(200, { 'content-type': 'text/html', ...csp }).end('<!doctype html><script type="module" src="/flow.js"></script>');
+      else if (req.url === '/flow.js') res.writeHead(200, { 'content-type': 'text/javascript', ...csp }).end(script);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const q = new URLSearchParams({ url: platform.wsUrl!, pk, dk: 'chromiumDevice', ps: 'web-product-secret' });
+      const [result, reply] = await Promise.all([
+        withChromium(async (context) => {
+          const page = await context.newPage();
+          await page.goto(`${origin}/?${q}`);
+          await page.waitForFunction(() => (window as unknown as { __flow?: unknown }).__flow !== undefined, undefined, { timeout: 30_000 });
+          return page.evaluate(() => (window as unknown as { __flow: Promise<unknown> }).__flow);
+        }),
+        commandWhenReady('chromiumDevice'),
+      ]);
+      if ((result as { error?: string }).error) throw new Error((result as { error: string }).error);
+      expectFlow(result as EnosFlowResult, 'chromiumDevice', reply);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }, 90_000);
+});
