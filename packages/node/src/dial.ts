@@ -76,10 +76,22 @@ class SocketTransport implements ByteTransport {
     this.corked += bytes.length || 1;
     socket.write(bytes);
   }
+  // What was written last (a QoS 0 publish, DISCONNECT) still leaves: the corked burst is
+  // flushed and the socket ends with a FIN. A peer that never takes the bytes cannot hold the
+  // socket: it is unref'd and destroyed after CLOSE_GRACE_MS.
   close(): void {
-    this.socket.destroy();
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (this.corked !== 0) uncork(this);
+    socket.end();
+    socket.unref();
+    const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
   }
 }
+
+const CLOSE_GRACE_MS = 2000;
 
 function dialSocket(host: string, port: number, tlsOptions: boolean | tls.ConnectionOptions | undefined, events: TransportEvents): ByteTransport {
   const socket = (tlsOptions

@@ -108,6 +108,23 @@ describe('nodeDialer', () => {
     }
   });
 
+  it('what was written just before end() still reaches the broker (a QoS 0 publish, then DISCONNECT)', async () => {
+    const other = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, clientId: 'last-words-sub', reconnectPeriod: 0 });
+    const got: string[] = [];
+    other.on('message', (_topic, payload) => got.push(payload.toString()));
+    await other.subscribeAsync('last/#', { qos: 0 });
+    const client = createNodeMqttClient({ endpoint: { host: '127.0.0.1', port: broker.port }, credentials: { clientId: 'last-words' } });
+    try {
+      await client.whenConnected();
+      void client.publish('last/words', 'bye', { qos: 0 });
+      await client.end({ flush: false });
+      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(got).toEqual(['bye']);
+    } finally {
+      other.end(true);
+    }
+  });
+
   it('end() leaves no timer and no socket behind in the process', async () => {
     const count = () => {
       const all = process.getActiveResourcesInfo();
