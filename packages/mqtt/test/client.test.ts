@@ -436,6 +436,20 @@ describe('createMqttClient: bad input from the broker ends the connection with a
     }), { numRuns: numRuns(100) });
   });
 
+  it('packets completed before a malformed one in the same chunk are handled first, then the connection ends', async () => {
+    const h = await connectedHarness();
+    const p = h.client.publish('t', 'x', { qos: 1 });
+    const id = publishes(h.net.last())[0]!.messageId!;
+    const good = encodePacket({ type: 'puback', messageId: id });
+    const incoming = encodePacket({ type: 'publish', topic: 'in', payload: new Uint8Array([1]), qos: 1, retain: false, dup: false, messageId: 9 });
+    h.net.last().raw(Uint8Array.from([...good, ...incoming, 0xf0, 0x00]));
+    await p; // the PUBACK before the bad bytes counted
+    expect(h.messages.map((m) => m.topic)).toEqual(['in']);
+    expect(h.net.last().received.at(-1)).toEqual({ type: 'puback', messageId: 9 });
+    expect(h.events.find((e) => e.type === 'disconnected')).toMatchObject({ reason: { name: 'MqttDecodeError' } });
+    await h.client.end();
+  });
+
   it('a packet before CONNACK', async () => {
     const h = harness();
     await settle();

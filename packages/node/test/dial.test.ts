@@ -108,6 +108,25 @@ describe('nodeDialer', () => {
     }
   });
 
+  it('end() leaves no timer and no socket behind in the process', async () => {
+    const count = () => {
+      const all = process.getActiveResourcesInfo();
+      return { timers: all.filter((r) => r === 'Timeout').length, sockets: all.filter((r) => r === 'TCPSocketWrap').length };
+    };
+    await new Promise((r) => setTimeout(r, 50));
+    const before = count();
+    const client = createNodeMqttClient({ endpoint: { host: '127.0.0.1', port: broker.port }, credentials: { clientId: 'leak-check' }, keepalive: 30 });
+    await client.subscribe('leak/#');
+    await client.publish('leak/x', 'x', { qos: 1 });
+    expect(count().timers).toBeGreaterThan(before.timers); // keepalive armed while connected
+    await client.end();
+    await new Promise((r) => setTimeout(r, 50));
+    // At most what was there before (earlier tests' peers may still be winding down).
+    const after = count();
+    expect(after.timers).toBeLessThanOrEqual(before.timers);
+    expect(after.sockets).toBeLessThanOrEqual(before.sockets);
+  });
+
   it('WebSocket (ws, subprotocol mqtt)', async () => {
     expect(await roundTrip({ url: `ws://127.0.0.1:${ports.ws}` }, 'ws')).toBe('over ws');
   });
