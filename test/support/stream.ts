@@ -35,28 +35,31 @@ export const MAX_COST_RATIO = 6;
 
 /**
  * CPU time of `prepare(LARGE_STREAM)()` over CPU time of `prepare(SMALL_STREAM)()`. `prepare`
- * builds the input (untimed) and returns the run that feeds it. CPU time of this process, not
- * wall time, so that other processes on a shared machine do not count; rounds alternate
- * between the sizes and the best of each counts, so what remains (GC, caches) hits both alike.
+ * builds the input (untimed, once per size) and returns the run that feeds it (timed each
+ * round). CPU time of this process, not wall time, so that other processes on a shared machine
+ * do not count; rounds alternate between the sizes and the best of each counts.
  */
 export function costRatio(prepare: (bytes: number) => () => void, rounds = 5): number {
   const cpu = (): number => {
     const u = process.cpuUsage();
     return u.user + u.system;
   };
-  const time = (bytes: number): number => {
-    const run = prepare(bytes);
+  // Inputs are built once, before any timing, so that the allocation of one size's input is
+  // never collected during the other size's run.
+  const runSmall = prepare(SMALL_STREAM);
+  const runLarge = prepare(LARGE_STREAM);
+  const time = (run: () => void): number => {
     const t0 = cpu();
     run();
     return cpu() - t0;
   };
-  time(SMALL_STREAM);
-  time(LARGE_STREAM);
+  time(runSmall);
+  time(runLarge);
   let small = Infinity;
   let large = Infinity;
   for (let r = 0; r < rounds; r++) {
-    small = Math.min(small, time(SMALL_STREAM));
-    large = Math.min(large, time(LARGE_STREAM));
+    small = Math.min(small, time(runSmall));
+    large = Math.min(large, time(runLarge));
   }
   return large / Math.max(small, 1);
 }
