@@ -6,3 +6,4 @@ export { createDeviceRegistry, ownsTopic, type DeviceRegistry, type EmulatorDevi
 export { propertyPostReply } from './property.ts';
 export { startEmulator, type Emulator, type EmulatorEvent, type EmulatorOptions } from './emulator.ts';
 export { createHttpAuthHandler, type EmulatorProduct, type HttpAuthDeps } from './http.ts';
+export { startEdgeGateway, type EdgeFunctionContext, type EdgeFunctionHandler, type EdgeGateway, type EdgeGatewayOptions, type EdgeRoute } from './edge/gateway.ts';

@@ -6,3 +6,4 @@ export { nodeClock, nodeRandom } from './runtime.ts';
 export { connectMqtt, type NodeMqttConnection, type NodeMqttOptions } from './mqtt.ts';
 export { nodeHashBackend, registerNodeHash } from './hash.ts';
 export { openCoapSocket, type NodeCoapOptions, type NodeCoapSocket } from './coap.ts';
+export { tcpDialer } from './edge.ts';
