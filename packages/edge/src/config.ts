@@ -126,10 +126,17 @@ function readDriverInfo(v: unknown, issues: Issue[]): DriverInfo {
  */
 export function parseDriverConfig(input: string | Uint8Array | unknown): ConfigParseResult {
   const issues: Issue[] = [];
-  let doc: unknown = input;
-  if (typeof input === 'string' || input instanceof Uint8Array) {
+  let doc: unknown;
+  {
+    let text: string | Uint8Array;
     try {
-      doc = parseJson(input, { maxBytes: MAX_CONFIG_BYTES });
+      // A document given as an object goes through JSON too: the same limits, and only JSON values.
+      text = typeof input === 'string' || input instanceof Uint8Array ? input : (JSON.stringify(input) ?? 'null');
+    } catch (e) {
+      return { ok: false, config: undefined, issues: [issue('', 'invalid_json', `the driver configuration is not JSON-serialisable: ${(e as Error).message}`)] };
+    }
+    try {
+      doc = parseJson(text, { maxBytes: MAX_CONFIG_BYTES });
     } catch (e) {
       const code = e instanceof JsonError ? (e.code === 'too_large' ? 'too_large' : 'invalid_json') : 'invalid_json';
       return { ok: false, config: undefined, issues: [issue('', code, `the driver configuration is not usable JSON: ${(e as Error).message}`)] };

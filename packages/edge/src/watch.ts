@@ -98,27 +98,39 @@ export interface WatchReader {
   readonly buffered: number;
 }
 
-/** The pieces of one line, joined once (no spread: a line fed byte by byte has thousands). */
-function join(parts: readonly Uint8Array[], size: number, last: Uint8Array): Uint8Array {
-  const out = new Uint8Array(size + last.length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  out.set(last, at);
-  return out;
-}
+const NONE: WatchMessage[] = [];
+Object.freeze(NONE);
 
 export function createWatchReader(options: WatchReaderOptions = {}): WatchReader {
   const max = options.maxLineBytes ?? DEFAULT_MAX_WATCH_LINE;
-  let parts: Uint8Array[] = [];
+  // The unfinished line, copied into one buffer that doubles as it fills: amortised O(1) per
+  // byte and no allocation per chunk, however small the chunks are.
+  let buf = new Uint8Array(0);
   let held = 0;
 
+  const hold = (chunk: Uint8Array, start: number): void => {
+    const rest = chunk.length - start;
+    if (held + rest > max) throw new EdgeError('watch_line_too_long', `a Watch line exceeds ${max} bytes`);
+    if (held + rest > buf.length) {
+      const grown = new Uint8Array(Math.min(max, Math.max(256, buf.length * 2, held + rest)));
+      grown.set(buf.subarray(0, held));
+      buf = grown;
+    }
+    if (rest === 1) buf[held] = chunk[start]!;
+    else buf.set(chunk.subarray(start), held);
+    held += rest;
+  };
+
   const finish = (last: Uint8Array, out: WatchMessage[]): void => {
-    let line = parts.length === 0 ? last : join(parts, held, last);
-    parts = [];
-    held = 0;
+    let line = last;
+    if (held > 0) {
+      line = new Uint8Array(held + last.length);
+      line.set(buf.subarray(0, held));
+      line.set(last, held);
+      held = 0;
+      // A long line's buffer is not kept for the short ones after it.
+      if (buf.length > 4096) buf = new Uint8Array(0);
+    }
     let n = line.length;
     if (n > 0 && line[n - 1] === 13) n--;
     if (n === 0) return;
@@ -131,28 +143,25 @@ export function createWatchReader(options: WatchReaderOptions = {}): WatchReader
       return held;
     },
     push(chunk) {
+      let nl = chunk.indexOf(10);
+      if (nl < 0) {
+        // The common case of a small chunk: nothing completes, nothing is allocated but the copy.
+        if (chunk.length > 0) hold(chunk, 0);
+        return NONE;
+      }
       const out: WatchMessage[] = [];
       let start = 0;
-      for (;;) {
-        const nl = chunk.indexOf(10, start);
-        if (nl < 0) break;
+      for (; nl >= 0; nl = chunk.indexOf(10, start)) {
         if (held + (nl - start) > max) throw new EdgeError('watch_line_too_long', `a Watch line exceeds ${max} bytes`);
         finish(chunk.subarray(start, nl), out);
         start = nl + 1;
       }
-      if (start < chunk.length) {
-        const rest = chunk.length - start;
-        if (held + rest > max) throw new EdgeError('watch_line_too_long', `a Watch line exceeds ${max} bytes`);
-        // A copy: a caller may reuse its chunk buffer (a BYOB reader) before the line ends.
-        parts.push(chunk.slice(start));
-        held += rest;
-      }
+      if (start < chunk.length) hold(chunk, start);
       return out;
     },
     end() {
       if (held > 0) {
         const kept = held;
-        parts = [];
         held = 0;
         throw new EdgeError('watch_truncated', `the Watch stream ended inside a message (${kept} bytes without a newline)`);
       }
