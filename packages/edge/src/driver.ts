@@ -315,10 +315,16 @@ export class ThingAccessClient {
     });
   }
 
-  /** seed `online()`: combine/login. */
+  /**
+   * seed `online()`: combine/login. Also serves a device registered in an earlier run of the
+   * driver (the gateway remembers the topology): the client starts answering and loads the TSL.
+   */
   async online(): Promise<void> {
     await this.#link.request(topics.login(this.#gateway()), { productKey: this.productKey, deviceName: this.deviceName }, 'combine.login', ERROR_CONNECT);
     this.#online = true;
+    this.#registered = true;
+    this.#link.register(this);
+    if (this.#tsl === undefined) await this.#loadTsl().catch(() => undefined);
   }
 
   /** seed `offline()`: combine/logout. Rejects with `ERROR_DISCONNECT`. */
