@@ -12,5 +12,6 @@ import { cases as shadow } from '../../packages/shadow/test/conformance.ts';
 import { cases as coap } from '../../packages/coap/test/conformance.ts';
 import { cases as ota } from '../../packages/ota/test/conformance.ts';
 import { cases as mqtt } from '../../packages/mqtt/test/conformance.ts';
+import { cases as edge } from '../../packages/edge/test/conformance.ts';
 
-export const allCases: readonly ConformanceCase[] = [...base, ...hash, ...sign, ...alink, ...tsl, ...shadow, ...coap, ...ota, ...mqtt];
+export const allCases: readonly ConformanceCase[] = [...base, ...hash, ...sign, ...alink, ...tsl, ...shadow, ...coap, ...ota, ...mqtt, ...edge];

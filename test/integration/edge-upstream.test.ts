@@ -105,17 +105,18 @@ async function cuttingProxy(target: number): Promise<{ port: number; cut(): void
     outbound.on('error', drop).on('close', drop);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const cut = (): void => {
+    for (const [a, b] of pairs) {
+      a.resetAndDestroy();
+      b.destroy();
+    }
+    pairs.clear();
+  };
   return {
     port: (server.address() as net.AddressInfo).port,
-    cut() {
-      for (const [a, b] of pairs) {
-        a.resetAndDestroy();
-        b.destroy();
-      }
-      pairs.clear();
-    },
+    cut,
     close() {
-      this.cut();
+      cut();
       server.close();
     },
   };
