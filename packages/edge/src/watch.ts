@@ -108,8 +108,8 @@ export function createWatchReader(options: WatchReaderOptions = {}): WatchReader
   let buf = new Uint8Array(0);
   let held = 0;
 
-  const hold = (chunk: Uint8Array, start: number): void => {
-    const rest = chunk.length - start;
+  const hold = (chunk: Uint8Array, start: number, end: number): void => {
+    const rest = end - start;
     if (held + rest > max) throw new EdgeError('watch_line_too_long', `a Watch line exceeds ${max} bytes`);
     if (held + rest > buf.length) {
       const grown = new Uint8Array(Math.min(max, Math.max(256, buf.length * 2, held + rest)));
@@ -117,25 +117,25 @@ export function createWatchReader(options: WatchReaderOptions = {}): WatchReader
       buf = grown;
     }
     if (rest === 1) buf[held] = chunk[start]!;
-    else buf.set(chunk.subarray(start), held);
+    else buf.set(chunk.subarray(start, end), held);
     held += rest;
   };
 
-  const finish = (last: Uint8Array, out: WatchMessage[]): void => {
-    let line = last;
-    if (held > 0) {
-      line = new Uint8Array(held + last.length);
-      line.set(buf.subarray(0, held));
-      line.set(last, held);
+  const finish = (chunk: Uint8Array, start: number, end: number, out: WatchMessage[]): void => {
+    let line: Uint8Array;
+    if (held === 0) line = chunk.subarray(start, end);
+    else {
+      // The line's tail joins its head in the buffer: no new array per line.
+      hold(chunk, start, end);
+      line = buf.subarray(0, held);
       held = 0;
-      // A long line's buffer is not kept for the short ones after it.
-      if (buf.length > 4096) buf = new Uint8Array(0);
     }
     let n = line.length;
     if (n > 0 && line[n - 1] === 13) n--;
     if (n === 0) return;
-    if (n !== line.length) line = line.subarray(0, n);
-    out.push(decodeWatchMessage(line, max));
+    out.push(decodeWatchMessage(n === line.length ? line : line.subarray(0, n), max));
+    // A long line's buffer is not kept for the short ones after it.
+    if (buf.length > 4096) buf = new Uint8Array(0);
   };
 
   return {
@@ -146,17 +146,17 @@ export function createWatchReader(options: WatchReaderOptions = {}): WatchReader
       let nl = chunk.indexOf(10);
       if (nl < 0) {
         // The common case of a small chunk: nothing completes, nothing is allocated but the copy.
-        if (chunk.length > 0) hold(chunk, 0);
+        if (chunk.length > 0) hold(chunk, 0, chunk.length);
         return NONE;
       }
       const out: WatchMessage[] = [];
       let start = 0;
       for (; nl >= 0; nl = chunk.indexOf(10, start)) {
         if (held + (nl - start) > max) throw new EdgeError('watch_line_too_long', `a Watch line exceeds ${max} bytes`);
-        finish(chunk.subarray(start, nl), out);
+        finish(chunk, start, nl, out);
         start = nl + 1;
       }
-      if (start < chunk.length) hold(chunk, start);
+      if (start < chunk.length) hold(chunk, start, chunk.length);
       return out;
     },
     end() {
