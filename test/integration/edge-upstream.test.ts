@@ -132,25 +132,49 @@ describe('Watch over a real connection cut mid-stream', () => {
       const api = createEdgeHttpClient({ baseUrl: `http://127.0.0.1:${proxy.port}`, fetch: fetch as unknown as EdgeFetch, username: 'admin', password: 'admin1234' });
       const sub = api.watch([{ productKey: LIGHT_PK, deviceName: 'LightDev2', watches: 'properties' }], { clock: nodeClock, minDelayMs: 5, maxDelayMs: 20, idleTimeoutMs: 2000 });
       const items: WatchItem[] = [];
+      let beats = 0;
       const done = (async () => {
         for await (const item of sub) {
-          if (item.kind !== 'heartbeat') items.push(item);
+          if (item.kind === 'heartbeat') beats++;
+          else items.push(item);
           if (items.filter((i) => i.kind === 'event').length === 2) break;
         }
       })();
-      // Give the stream time to open (heartbeats every 100 ms); report, cut, report again.
-      await new Promise((r) => setTimeout(r, 150));
+      // A heartbeat (every 100 ms) shows the stream is open: report, cut, and report again once
+      // the next heartbeat shows the watcher is back (a report during the gap may be lost; the gap says so).
+      await until(() => beats > 0, 5000);
       await client.reportProperties({ temperature: 30 });
-      await until(() => items.length === 1);
+      await until(() => items.length === 1, 5000);
       proxy.cut();
-      await until(() => items.some((i) => i.kind === 'gap'));
-      // Reports made after the watcher is back arrive; a report during the gap may be lost, and the gap says so.
-      await new Promise((r) => setTimeout(r, 150));
+      await until(() => items.some((i) => i.kind === 'gap'), 5000);
+      const seen = beats;
+      await until(() => beats > seen, 5000);
       await client.reportProperties({ temperature: 31 });
       await done;
       expect(items.map((i) => (i.kind === 'event' ? ((i.args!['temperature'] as { value: number }).value) : i.kind))).toEqual([30, 'gap', 31]);
     } finally {
       proxy.close();
+    }
+  });
+});
+
+describe('a driver survives a gateway restart', () => {
+  it('dials again, registers and brings its devices back online on the new gateway', async () => {
+    const options = { gateway: { productKey: 'a1EdgeGw003', deviceName: 'edge-gateway-3' }, drivers: [{ driverId: 'light-driver', driverSecret: 'driver-secret-1', config: driverConfig(['LightDev1']) }] };
+    let first = await startEdgeGateway(options);
+    const port = first.driverPort;
+    let back = 0;
+    const d = await connectDriver({ dial: tcpDialer(first.host, port), clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: options.gateway, reconnect: { minDelayMs: 20, maxDelayMs: 100 }, onReconnect: () => back++ });
+    try {
+      await d.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'LightDev1' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0, params: { temperature: 5 } }), callService: () => ({ code: 0 }) }).registerAndOnline();
+      await first.close();
+      first = await startEdgeGateway({ ...options, driverPort: port });
+      await until(() => back === 1, 5000);
+      expect(first.hub.backend.listThings()[0]).toMatchObject({ DeviceName: 'LightDev1', Status: 'Online' });
+      expect(await first.hub.backend.getProperties(LIGHT_PK, 'LightDev1', ['temperature'])).toEqual({ temperature: 5 });
+    } finally {
+      await d.destroy();
+      await first.close();
     }
   });
 });

@@ -48,8 +48,15 @@ export interface DriverRuntimeOptions {
   readonly keepalive?: number;
   /** How long a request to the gateway waits for its reply, default 10 s. */
   readonly replyTimeoutMs?: number;
-  /** Called when the connection to the gateway ends (with the reason unless `destroy()` ended it). */
+  /** Called when the connection to the gateway is lost (not when `destroy()` ends it). */
   readonly onClose?: (error?: Error) => void;
+  /**
+   * Dial again after a lost connection, with full-jitter backoff (jitter from `random`), and
+   * bring the devices that were online back online. Default on (500 ms .. 30 s); `false` turns it off.
+   */
+  readonly reconnect?: false | { readonly minDelayMs?: number; readonly maxDelayMs?: number };
+  /** Called after a reconnect has brought the devices back online. */
+  readonly onReconnect?: () => void;
 }
 
 interface Reply {
@@ -102,44 +109,85 @@ export async function connectDriver(options: DriverRuntimeOptions): Promise<Driv
   const changed = new Set<(config: string) => void>();
   let destroyed = false;
   let up = false;
-  let transport: ByteTransport | undefined;
-  const creds = mqttCredentials({
-    productKey: gateway.productKey, deviceName: options.driverId, deviceSecret: options.driverSecret,
-    clientId: options.driverId, secureMode: 3, timestamp: clock.now(), signMethod: 'hmacsha256',
-  });
-  const session: MqttSession = createMqttSession({
-    clock,
-    clientId: creds.clientId,
-    username: creds.username,
-    password: creds.password,
-    keepalive: options.keepalive ?? 60,
-    cleanSession: true,
-    send: (bytes) => transport?.send(bytes),
-    close: (error) => {
-      up = false;
-      transport?.close();
-      replies.cancelAll(error ?? new EdgeError('closed', 'the connection to the gateway closed'));
-      options.onClose?.(destroyed ? undefined : (error ?? new EdgeError('closed', 'the gateway closed the connection')));
-    },
-    onMessage: (m) => void onMessage(m),
-  });
-  transport = await options.dial({ onData: (b) => session.receive(b), onClose: (e) => session.transportClosed(e) });
-  try {
-    await session.connect();
-    const granted = await session.subscribe(DRIVER_FILTERS.map((topic) => ({ topic, qos: 0 as const })));
-    if (granted.some((g) => g === 0x80)) throw new EdgeError(ERROR_CONNECT, 'the gateway refused a subscription');
-  } catch (e) {
-    transport.close();
-    throw e instanceof EdgeError ? e : new EdgeError(ERROR_CONNECT, `cannot connect to the gateway: ${(e as Error).message}`);
+  let session: MqttSession | undefined;
+  let cancelRetry: (() => void) | undefined;
+  const reconnect = options.reconnect === false ? undefined : { minDelayMs: 500, maxDelayMs: 30_000, ...options.reconnect };
+
+  /** One connection: dial, CONNECT with a fresh timestamp, subscribe. Rejects with ERROR_CONNECT. */
+  async function open(): Promise<void> {
+    const creds = mqttCredentials({
+      productKey: gateway.productKey, deviceName: options.driverId, deviceSecret: options.driverSecret,
+      clientId: options.driverId, secureMode: 3, timestamp: clock.now(), signMethod: 'hmacsha256',
+    });
+    let transport: ByteTransport | undefined;
+    const s: MqttSession = createMqttSession({
+      clock,
+      clientId: creds.clientId,
+      username: creds.username,
+      password: creds.password,
+      keepalive: options.keepalive ?? 60,
+      cleanSession: true,
+      send: (bytes) => transport?.send(bytes),
+      close: (error) => {
+        transport?.close();
+        if (session !== s) return;
+        up = false;
+        replies.cancelAll(error ?? new EdgeError('closed', 'the connection to the gateway closed'));
+        if (destroyed) return;
+        options.onClose?.(error ?? new EdgeError('closed', 'the gateway closed the connection'));
+        if (reconnect !== undefined) retry(0);
+      },
+      onMessage: (m) => void onMessage(m),
+    });
+    session = s;
+    transport = await options.dial({ onData: (b) => s.receive(b), onClose: (e) => s.transportClosed(e) });
+    try {
+      await s.connect();
+      const granted = await s.subscribe(DRIVER_FILTERS.map((topic) => ({ topic, qos: 0 as const })));
+      if (granted.some((g) => g === 0x80)) throw new EdgeError(ERROR_CONNECT, 'the gateway refused a subscription');
+    } catch (e) {
+      session = undefined;
+      transport.close();
+      throw e instanceof EdgeError ? e : new EdgeError(ERROR_CONNECT, `cannot connect to the gateway: ${(e as Error).message}`);
+    }
+    up = true;
   }
-  up = true;
+
+  /**
+   * After a lost connection: dial again with full-jitter backoff, then bring back online every
+   * device that was (the gateway took them offline with the connection). A refused sign-in
+   * (wrong secret, unknown driver) stops retrying: it will not get better by itself.
+   */
+  function retry(attempt: number): void {
+    const cap = Math.min(reconnect!.maxDelayMs, reconnect!.minDelayMs * 2 ** Math.min(attempt, 16));
+    const r = options.random?.(4);
+    const delay = r === undefined ? cap : Math.floor((((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0) / 2 ** 32 * cap);
+    cancelRetry = clock.setTimer(delay, () => {
+      cancelRetry = undefined;
+      if (destroyed) return;
+      open().then(
+        async () => {
+          // topo/add first: a restarted gateway may have lost its topology; adding again is harmless.
+          for (const c of clients.values()) if (c.wasOnline) await c.registerAndOnline().catch(() => undefined);
+          options.onReconnect?.();
+        },
+        (e: unknown) => {
+          if (destroyed) return;
+          if ((e as Error).message.includes('connection refused')) return options.onClose?.(e as Error);
+          retry(attempt + 1);
+        },
+      );
+    });
+  }
+
+  await open();
 
   const configGet = driverConfigGetTopic(gateway);
   const configPush = driverConfigPushTopic(gateway);
   const tslExt = tslExtGetTopic(gateway);
 
   async function request(topic: string, params: unknown, method: string, code: string): Promise<unknown> {
-    if (!up) throw new EdgeError(code, 'not connected to the gateway');
+    if (!up || session === undefined) throw new EdgeError(code, 'not connected to the gateway');
     const id = ids.next();
     const waiting = replies.expect(`${topic}_reply`, id);
     try {
@@ -161,7 +209,7 @@ export async function connectDriver(options: DriverRuntimeOptions): Promise<Driv
     } catch (e) {
       r = { code: RESULT_FAILURE, data: {}, message: (e as Error).message };
     }
-    if (up) await session.publish(`${m.topic}_reply`, encodeReply({ id, code: r.code, data: r.data ?? {}, ...(r.message ? { message: r.message } : {}) })).catch(() => undefined);
+    if (up) await session?.publish(`${m.topic}_reply`, encodeReply({ id, code: r.code, data: r.data ?? {}, ...(r.message ? { message: r.message } : {}) })).catch(() => undefined);
   }
 
   async function onMessage(m: PublishPacket): Promise<void> {
@@ -236,8 +284,8 @@ export async function connectDriver(options: DriverRuntimeOptions): Promise<Driv
       for (const c of [...clients.values()]) await c.cleanup().catch(() => undefined);
       destroyed = true;
       up = false;
-      session.disconnect();
-      transport?.close();
+      cancelRetry?.();
+      session?.disconnect();
     },
   };
   return runtime;
@@ -280,6 +328,7 @@ export class ThingAccessClient {
   #tsl: TslValidator | undefined;
   #tslText: string | undefined;
   #online = false;
+  #wantOnline = false;
   #registered = false;
 
   /** Use {@link DriverRuntime.thingAccessClient}; the link argument is the runtime's own. */
@@ -303,6 +352,11 @@ export class ThingAccessClient {
     return this.#online;
   }
 
+  /** Online as far as the driver asked: kept across a lost connection, so a reconnect restores it. */
+  get wasOnline(): boolean {
+    return this.#wantOnline;
+  }
+
   /** seed `registerAndOnline()`: topo/add, the TSL, then combine/login. Rejects with `ERROR_CONNECT`. */
   async registerAndOnline(): Promise<void> {
     const gw = this.#gateway();
@@ -322,6 +376,7 @@ export class ThingAccessClient {
   async online(): Promise<void> {
     await this.#link.request(topics.login(this.#gateway()), { productKey: this.productKey, deviceName: this.deviceName }, 'combine.login', ERROR_CONNECT);
     this.#online = true;
+    this.#wantOnline = true;
     this.#registered = true;
     this.#link.register(this);
     if (this.#tsl === undefined) await this.#loadTsl().catch(() => undefined);
@@ -331,6 +386,7 @@ export class ThingAccessClient {
   async offline(): Promise<void> {
     await this.#link.request(topics.logout(this.#gateway()), { productKey: this.productKey, deviceName: this.deviceName }, 'combine.logout', ERROR_DISCONNECT);
     this.#online = false;
+    this.#wantOnline = false;
   }
 
   /** seed `reportProperties(properties)`: a property post, checked against the TSL first. */
@@ -377,6 +433,7 @@ export class ThingAccessClient {
       throw new EdgeError(ERROR_CLEANUP, (e as Error).message);
     } finally {
       this.#online = false;
+      this.#wantOnline = false;
       this.#link.forget(this);
     }
   }
@@ -386,6 +443,7 @@ export class ThingAccessClient {
     await this.#link.request(topics.topoDelete(this.#gateway()), [{ productKey: this.productKey, deviceName: this.deviceName }], 'thing.topo.delete', ERROR_UNREGISTER);
     this.#registered = false;
     this.#online = false;
+    this.#wantOnline = false;
     this.#link.forget(this);
   }
 

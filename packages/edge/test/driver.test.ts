@@ -224,6 +224,22 @@ describe('the gateway side refuses what a driver must not do', () => {
     expect(await hub.backend.getProperties(LIGHT_PK, 'Thermo1', ['temperature'])).toEqual({ temperature: 3 });
   });
 
+  it('a lost connection is dialled again and the devices that were online come back online', async () => {
+    const hub = newHub();
+    const dial = memoryDialer(hub);
+    let reconnected = 0;
+    const driver = await connectDriver({ dial, clock: nodeClock, driverId: 'thermo-driver', driverSecret: 's3cret-driver', gateway: GATEWAY, reconnect: { minDelayMs: 5, maxDelayMs: 20 }, onReconnect: () => reconnected++ });
+    runtimes.push(driver);
+    const c = driver.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'Thermo2' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0, params: { temperature: 7 } }), callService: () => ({ code: 0 }) });
+    await c.registerAndOnline();
+    dial.cut();
+    expect(hub.backend.listThings().find((t) => t.DeviceName === 'Thermo2')?.Status).toBe('Offline');
+    await until(() => reconnected === 1);
+    expect(hub.backend.listThings().find((t) => t.DeviceName === 'Thermo2')?.Status).toBe('Online');
+    expect(await hub.backend.getProperties(LIGHT_PK, 'Thermo2', ['temperature'])).toEqual({ temperature: 7 });
+    await c.reportProperties({ temperature: 8 });
+  });
+
   it('a replayed CONNECT (timestamp outside the window) is refused', () => {
     const hub = newHub();
     const sent: Uint8Array[] = [];
