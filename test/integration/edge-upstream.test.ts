@@ -12,6 +12,8 @@ import { decodeRequest } from '@linkwire/alink';
 import { RESULT_SUCCESS, connectDriver, createEdgeHttpClient, type DriverRuntime, type EdgeFetch, type WatchItem } from '@linkwire/edge';
 import { startEdgeGateway, type EdgeGateway } from '@linkwire/emulator';
 import { nodeClock, tcpDialer } from '@linkwire/node';
+import { webSocketDialer } from '@linkwire/web';
+import WebSocket from 'ws';
 import { verifyCombineLogin, verifyMqttCredentials, verifyTopoAddEntry } from '@linkwire/sign';
 import { LIGHT_PK, driverConfig, lightTsl } from '../../packages/edge/test/fixtures.ts';
 
@@ -175,6 +177,23 @@ describe('a driver survives a gateway restart', () => {
     } finally {
       await d.destroy();
       await first.close();
+    }
+  });
+});
+
+describe('a driver over WebSocket (the web adapter\'s dialer)', () => {
+  it('signs in, registers its device and answers the HTTP API', async () => {
+    const options = { gateway: { productKey: 'a1EdgeGw004', deviceName: 'edge-gateway-4' }, websocket: true, drivers: [{ driverId: 'web-driver', driverSecret: 'driver-secret-4', config: driverConfig(['LightDev1']) }] };
+    const g = await startEdgeGateway(options);
+    const dial = webSocketDialer(`ws://${g.host}:${g.driverWsPort}`, { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
+    const d = await connectDriver({ dial, clock: nodeClock, driverId: 'web-driver', driverSecret: 'driver-secret-4', gateway: options.gateway, reconnect: false });
+    try {
+      await d.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'LightDev1' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0, params: { temperature: 9 } }), callService: () => ({ code: 0 }) }).registerAndOnline();
+      const api = createEdgeHttpClient({ baseUrl: g.url, fetch: fetch as unknown as EdgeFetch, username: 'admin', password: 'admin1234' });
+      expect((await api.getThingProperties(LIGHT_PK, 'LightDev1', ['temperature'])).Properties).toEqual({ temperature: 9 });
+    } finally {
+      await d.destroy();
+      await g.close();
     }
   });
 });

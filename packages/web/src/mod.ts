@@ -4,3 +4,4 @@
  */
 export { webClock, webRandom } from './runtime.ts';
 export { connectMqttWebSocket, type WebMqttConnection, type WebMqttOptions } from './mqtt.ts';
+export { webSocketDialer } from './edge.ts';

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import { encodeRequest, requestIds } from '@linkwire/alink';
 import type { Clock, JsonValue, Random } from '@linkwire/base';
 import {
@@ -45,6 +46,8 @@ export interface EdgeGatewayOptions {
   readonly apiPort?: number;
   /** The driver listener's port; 0 (default) picks a free one. */
   readonly driverPort?: number;
+  /** Also accept drivers over WebSocket (subprotocol `mqtt`): browsers, Deno and Bun dial it. */
+  readonly websocket?: boolean;
   /** The gateway's own identity; `deviceSecret` is needed for the upstream link. */
   readonly gateway: { readonly productKey: string; readonly deviceName: string; readonly deviceSecret?: string };
   readonly drivers: readonly HubDriver[];
@@ -72,6 +75,8 @@ export interface EdgeGateway {
   readonly host: string;
   readonly apiPort: number;
   readonly driverPort: number;
+  /** The WebSocket driver listener's port when `websocket` was asked for. */
+  readonly driverWsPort: number | undefined;
   /** `http://{host}:{apiPort}`: the client adds `/2019-09-30`. */
   readonly url: string;
   readonly hub: EdgeHub;
@@ -316,6 +321,30 @@ export async function startEdgeGateway(options: EdgeGatewayOptions): Promise<Edg
     });
   });
 
+  // The same hub behind a WebSocket listener: one binary frame in, bytes to the hub.
+  let wsServer: http.Server | undefined;
+  let wss: WebSocketServer | undefined;
+  const wsClients = new Set<WsSocket>();
+  if (options.websocket === true) {
+    wsServer = http.createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
+    wss = new WebSocketServer({ server: wsServer, maxPayload: 256 * 1024, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+    wss.on('connection', (ws) => {
+      wsClients.add(ws);
+      const conn = hub.accept(
+        (bytes) => void (ws.readyState === ws.OPEN && ws.send(bytes)),
+        () => ws.close(),
+      );
+      ws.on('message', (data: Buffer, isBinary: boolean) => (isBinary ? conn.receive(new Uint8Array(data.buffer, data.byteOffset, data.length)) : ws.close(1003)));
+      ws.on('error', () => undefined);
+      ws.on('close', () => {
+        wsClients.delete(ws);
+        conn.closed();
+      });
+    });
+    const ws = wsServer;
+    await new Promise<void>((resolve, reject) => ws.once('error', reject).listen(0, host, () => resolve()));
+  }
+
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.apiPort ?? 0, host, () => resolve()));
   await new Promise<void>((resolve, reject) => driverServer.once('error', reject).listen(options.driverPort ?? 0, host, () => resolve()));
   const apiPort = (server.address() as net.AddressInfo).port;
@@ -335,6 +364,7 @@ export async function startEdgeGateway(options: EdgeGatewayOptions): Promise<Edg
     host,
     apiPort,
     driverPort,
+    driverWsPort: wsServer === undefined ? undefined : (wsServer.address() as net.AddressInfo).port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${apiPort}`,
     hub,
     get upstream() {
@@ -348,6 +378,9 @@ export async function startEdgeGateway(options: EdgeGatewayOptions): Promise<Edg
       hub.close();
       upstream?.close();
       for (const s of sockets) s.destroy();
+      for (const w of wsClients) w.terminate();
+      wss?.close();
+      wsServer?.close();
       server.closeAllConnections();
       await Promise.all([new Promise<void>((r) => server.close(() => r())), new Promise<void>((r) => driverServer.close(() => r()))]);
     },
