@@ -14,6 +14,8 @@ import { startEdgeGateway, type EdgeGateway } from '@linkwire/emulator';
 import { nodeClock, tcpDialer } from '@linkwire/node';
 import { webSocketDialer } from '@linkwire/web';
 import WebSocket from 'ws';
+import mqtt from 'mqtt';
+import { mqttCredentials } from '@linkwire/sign';
 import { verifyCombineLogin, verifyMqttCredentials, verifyTopoAddEntry } from '@linkwire/sign';
 import { LIGHT_PK, driverConfig, lightTsl } from '../../packages/edge/test/fixtures.ts';
 
@@ -193,6 +195,42 @@ describe('a driver over WebSocket (the web adapter\'s dialer)', () => {
       expect((await api.getThingProperties(LIGHT_PK, 'LightDev1', ['temperature'])).Properties).toEqual({ temperature: 9 });
     } finally {
       await d.destroy();
+      await g.close();
+    }
+  });
+});
+
+describe('the driver listener against an independent MQTT client (MQTT.js)', () => {
+  it('signs in, gets PUBACK and Alink replies only for its own devices; a wrong secret gets CONNACK 4', async () => {
+    const options = { gateway: { productKey: 'a1EdgeGw005', deviceName: 'edge-gateway-5' }, drivers: [
+      { driverId: 'driver-a', driverSecret: 'secret-a', config: driverConfig(['LightDev1']) },
+      { driverId: 'driver-b', driverSecret: 'secret-b', config: JSON.stringify({ deviceList: [{ productKey: LIGHT_PK, deviceName: 'OtherDev' }] }) },
+    ] };
+    const g = await startEdgeGateway(options);
+    const creds = (secret: string) => mqttCredentials({ productKey: options.gateway.productKey, deviceName: 'driver-a', deviceSecret: secret, clientId: 'driver-a', secureMode: 3, timestamp: Date.now() });
+    try {
+      const bad = mqtt.connect({ host: g.host, port: g.driverPort, protocolVersion: 4, reconnectPeriod: 0, ...creds('wrong') });
+      const refusal = await new Promise<Error>((resolve) => bad.once('error', resolve));
+      expect(refusal.message).toMatch(/Bad username or password/i);
+      bad.end(true);
+
+      const c = mqtt.connect({ host: g.host, port: g.driverPort, protocolVersion: 4, reconnectPeriod: 0, ...creds('secret-a') });
+      await new Promise<void>((resolve, reject) => c.once('connect', () => resolve()).once('error', reject));
+      await c.subscribeAsync('/ext/session/#');
+      const replies: Record<string, unknown>[] = [];
+      c.on('message', (_t, payload) => replies.push(JSON.parse(payload.toString()) as Record<string, unknown>));
+      const session = `/ext/session/${options.gateway.productKey}/${options.gateway.deviceName}`;
+      await c.publishAsync(`/sys/${options.gateway.productKey}/${options.gateway.deviceName}/thing/topo/add`, JSON.stringify({ id: '1', version: '1.0', params: [{ productKey: LIGHT_PK, deviceName: 'LightDev1' }], method: 'thing.topo.add' }), { qos: 1 });
+      await c.publishAsync(`${session}/combine/login`, JSON.stringify({ id: '2', version: '1.0', params: { productKey: LIGHT_PK, deviceName: 'LightDev1' }, method: 'combine.login' }), { qos: 1 });
+      await c.publishAsync(`${session}/combine/login`, JSON.stringify({ id: '3', version: '1.0', params: { productKey: LIGHT_PK, deviceName: 'OtherDev' }, method: 'combine.login' }), { qos: 1 });
+      await until(() => replies.length === 2);
+      expect(replies).toEqual([
+        { id: '2', code: 200, data: { productKey: LIGHT_PK, deviceName: 'LightDev1' } },
+        { id: '3', code: 6402, data: {}, message: "a device named is not one of this driver's devices" },
+      ]);
+      expect(g.hub.backend.listThings().map((t) => [t.DeviceName, t.Status])).toEqual([['LightDev1', 'Online'], ['OtherDev', 'Inactivated']]);
+      c.end(true);
+    } finally {
       await g.close();
     }
   });

@@ -136,7 +136,12 @@ export function createEdgeHub(options: EdgeHubOptions): EdgeHub {
       const tags = isRecord(raw) && isRecord(raw['tags']) ? Object.fromEntries(Object.entries(raw['tags']).filter(([, v]) => typeof v === 'string')) as Record<string, string> : {};
       next.set(k, owner ?? { info, driver: d, tags, registered: false, online: false, connectTime: 0 });
     });
-    for (const [k, dev] of d.devices) if (!next.has(k)) devices.delete(k), dev.online && emit({ type: 'offline', productKey: dev.info.productKey, deviceName: dev.info.deviceName });
+    // A device dropped from the configuration leaves the gateway (offline first, if it was online).
+    for (const [k, dev] of d.devices) {
+      if (next.has(k)) continue;
+      setOnline(dev, false);
+      devices.delete(k);
+    }
     for (const [k, dev] of next) devices.set(k, dev);
     d.devices = next;
     d.configText = typeof config === 'string' ? config : JSON.stringify(config);

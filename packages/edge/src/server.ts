@@ -368,7 +368,8 @@ export function createEdgeHttpHandler(options: EdgeHttpHandlerOptions): EdgeHttp
       if (backend.invokeFunction === undefined) throw new EdgeHttpError(404, 'this gateway runs no functions');
       const r = await backend.invokeFunction(fn, req.body);
       if (r.ok) return { status: 200, headers: { 'content-type': r.contentType ?? 'text/plain; charset=utf-8' }, body: r.body };
-      return jsonResponse(r.errorType === 'Handled' ? 500 : 500, { Message: r.message, StackTrace: r.stackTrace ?? [] }, { 'x-fc-error-type': r.errorType });
+      // Both kinds are 500; the header tells the function's own error from the runtime's (§3.5.1).
+      return jsonResponse(500, { Message: r.message, StackTrace: r.stackTrace ?? [] }, { 'x-fc-error-type': r.errorType });
     }
     throw new EdgeHttpError(404, `no API at ${path.slice(0, 200)}`);
   }
