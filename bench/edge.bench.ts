@@ -72,7 +72,7 @@ const gw = await startEdgeGateway({
   maxConnectionsPerAddress: 256,
   heartbeatMs: 5000,
 });
-const driver = await connectDriver({ dial: tcpDialer(gw.host, gw.driverPort), clock: nodeClock, driverId: 'bench-driver', driverSecret: 'bench-secret', gateway: GATEWAY });
+const driver = await connectDriver({ dial: tcpDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, driverId: 'bench-driver', driverSecret: 'bench-secret', gateway: GATEWAY });
 const clients: ThingAccessClient[] = [];
 for (const dn of DEVICES) {
   const c = driver.thingAccessClient({ productKey: PK, deviceName: dn }, {

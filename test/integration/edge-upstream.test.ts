@@ -54,7 +54,7 @@ beforeAll(async () => {
     heartbeatMs: 100,
     upstream: { host: '127.0.0.1', port: (cloudServer.address() as net.AddressInfo).port, deviceSecret: secretOf },
   });
-  driver = await connectDriver({ dial: tcpDialer(gw.host, gw.driverPort), clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
+  driver = await connectDriver({ dial: tcpDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
 });
 
 afterAll(async () => {
@@ -168,7 +168,7 @@ describe('a driver survives a gateway restart', () => {
     let first = await startEdgeGateway(options);
     const port = first.driverPort;
     let back = 0;
-    const d = await connectDriver({ dial: tcpDialer(first.host, port), clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: options.gateway, reconnect: { minDelayMs: 20, maxDelayMs: 100 }, onReconnect: () => back++ });
+    const d = await connectDriver({ dial: tcpDialer, endpoint: { host: first.host, port: port }, clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: options.gateway, reconnect: { minDelayMs: 20, maxDelayMs: 100 }, onReconnect: () => back++ });
     try {
       await d.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'LightDev1' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0, params: { temperature: 5 } }), callService: () => ({ code: 0 }) }).registerAndOnline();
       await first.close();
@@ -187,8 +187,8 @@ describe('a driver over WebSocket (the web adapter\'s dialer)', () => {
   it('signs in, registers its device and answers the HTTP API', async () => {
     const options = { gateway: { productKey: 'a1EdgeGw004', deviceName: 'edge-gateway-4' }, websocket: true, drivers: [{ driverId: 'web-driver', driverSecret: 'driver-secret-4', config: driverConfig(['LightDev1']) }] };
     const g = await startEdgeGateway(options);
-    const dial = webSocketDialer(`ws://${g.host}:${g.driverWsPort}`, { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
-    const d = await connectDriver({ dial, clock: nodeClock, driverId: 'web-driver', driverSecret: 'driver-secret-4', gateway: options.gateway, reconnect: false });
+    const endpoint = { url: `ws://${g.host}:${g.driverWsPort}`, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket };
+    const d = await connectDriver({ dial: webSocketDialer, endpoint, clock: nodeClock, driverId: 'web-driver', driverSecret: 'driver-secret-4', gateway: options.gateway, reconnect: false });
     try {
       await d.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'LightDev1' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0, params: { temperature: 9 } }), callService: () => ({ code: 0 }) }).registerAndOnline();
       const api = createEdgeHttpClient({ baseUrl: g.url, fetch: fetch as unknown as EdgeFetch, username: 'admin', password: 'admin1234' });

@@ -21,9 +21,21 @@ export interface ByteTransport {
 
 /** What a session hands an adapter: where received bytes, close and errors go. */
 export interface TransportEvents {
+  /** The connection is open and `send` may be called (TCP connected, TLS handshake done, WebSocket open). */
+  onOpen?(): void;
   onData(bytes: Uint8Array): void;
+  /** Called at most once, after which the transport sends and delivers nothing. */
   onClose(error?: Error): void;
 }
+
+/**
+ * Opens a byte transport to `endpoint` and reports through `events`. It must not call `events`
+ * synchronously from inside `dial`, and must call `onClose` exactly once (after a failed open
+ * too). Bytes sent before `onOpen` may be dropped: callers wait for it. The adapters in
+ * @linkwire/node (TCP, TLS, WebSocket) and @linkwire/web (WebSocket) implement it; an embedded
+ * engine supplies its own.
+ */
+export type Dialer<E> = (endpoint: E, events: TransportEvents) => ByteTransport;
 
 interface PendingTimer {
   at: number;

@@ -71,6 +71,38 @@ export interface WatchSubscription extends AsyncIterable<WatchItem> {
   close(): void;
 }
 
+/** The Edge HTTP API (§3) as methods; see {@link createEdgeHttpClient}. */
+export interface EdgeHttpClient {
+  /** CreateAuthCookie (§3.3.1): the token of a new cookie, kept for the calls that follow. */
+  createAuthCookie(): Promise<string>;
+  /** DeleteAuthCookie (§3.3.2): the current cookie unless another token is named. */
+  deleteAuthCookie(token?: string): Promise<void>;
+  /** The cookie token in use, if any. */
+  readonly token: string | undefined;
+  /** ListThings (§3.4.1). */
+  listThings(): Promise<EdgeThing[]>;
+  /** GetThingProperties (§3.4.2): up to 100 identifiers. */
+  getThingProperties(productKey: string, deviceName: string, identifiers: readonly string[]): Promise<{ Properties: JsonObject; Timestamp: number }>;
+  /** SetThingProperties (§3.4.3). */
+  setThingProperties(productKey: string, deviceName: string, properties: JsonObject): Promise<{ Data?: JsonValue; Timestamp: number }>;
+  /** CallThingServices (§3.4.4). */
+  callThingServices(productKey: string, deviceName: string, services: readonly ServiceCall[]): Promise<{ Services: ServiceReturn[]; Timestamp: number }>;
+  /** BulkActions (§3.4.5) GetProperties, SetProperties and CallServices. */
+  bulkActions(request: Exclude<BulkRequest, { BulkAction: 'Watch' }>): Promise<BulkData>;
+  /**
+   * BulkActions Watch (§3.4.5): the gateway's event stream for the devices named (all devices
+   * when the list is empty), read incrementally with bounded buffering. A cut, a 5xx, a stream
+   * that stops mid-message or falls silent past the idle timeout reconnects with backoff; a
+   * `gap` item says so. A 4xx other than 401 ends it with the error.
+   */
+  watch(things: readonly { productKey: string; deviceName: string; watches?: WatchKind }[], options: WatchOptions): WatchSubscription;
+  /**
+   * InvokeFunction (§3.5.1): the payload goes to the function unchanged; the answer is the
+   * function's output. A function error is an {@link EdgeHttpError} with `errorType`.
+   */
+  invokeFunction(arn: string, payload?: string | Uint8Array): Promise<{ body: Uint8Array; contentType: string | null; text(): string }>;
+}
+
 const COOKIE_RE = new RegExp(`(?:^|[;,]\\s*)${COOKIE_NAME}=([^;,\\s]+)`);
 
 /**
@@ -84,7 +116,7 @@ const COOKIE_RE = new RegExp(`(?:^|[;,]\\s*)${COOKIE_NAME}=([^;,\\s]+)`);
  * const things = await edge.listThings();
  * const { Properties } = await edge.getThingProperties('a1WabAEC', 'lamp', ['LightSwitch']);
  */
-export function createEdgeHttpClient(options: EdgeHttpClientOptions) {
+export function createEdgeHttpClient(options: EdgeHttpClientOptions): EdgeHttpClient {
   const send = options.fetch;
   const base = options.baseUrl.replace(/\/+$/, '') + EDGE_API_PREFIX;
   const maxBytes = options.maxResponseBytes ?? 4 << 20;
@@ -271,7 +303,6 @@ export function createEdgeHttpClient(options: EdgeHttpClientOptions) {
   };
 }
 
-export type EdgeHttpClient = ReturnType<typeof createEdgeHttpClient>;
 
 function watchStream(
   request: BulkRequest,

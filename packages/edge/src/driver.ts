@@ -1,5 +1,5 @@
 import { decodeReply, decodeRequest, encodeReply, encodeRequest, parseTopic, requestIds, type AlinkJson } from '@linkwire/alink';
-import { isRecord, type ByteTransport, type Clock, type JsonValue, type Random, type TransportEvents } from '@linkwire/base';
+import { isRecord, type ByteTransport, type Clock, type Dialer, type JsonValue, type Random } from '@linkwire/base';
 import { createReplyWaiter } from '@linkwire/device';
 import { createMqttSession, type MqttSession, type PublishPacket } from '@linkwire/mqtt';
 import { mqttCredentials } from '@linkwire/sign';
@@ -11,13 +11,6 @@ import {
 } from './config.ts';
 import { EdgeError } from './errors.ts';
 import { DRIVER_FILTERS, driverConfigGetTopic, driverConfigPushTopic, topics, tslExtGetTopic, type GatewayIdentity } from './protocol.ts';
-
-/**
- * Opens a byte stream to the gateway: the adapter (node: TCP, web: WebSocket) connects, calls
- * `events.onData` with what arrives and `events.onClose` once, and resolves with the way to
- * send and close.
- */
-export type Dialer = (events: TransportEvents) => Promise<ByteTransport>;
 
 /**
  * What a callback returns: the Node SDK's `{code, message?, params?}`, or the Python SDK's
@@ -34,8 +27,13 @@ export interface ThingCallbacks {
   callService(name: string, args: JsonObject): CallbackResult | Promise<CallbackResult>;
 }
 
-export interface DriverRuntimeOptions {
-  readonly dial: Dialer;
+export interface DriverRuntimeOptions<E> {
+  /** The shared transport seam of @linkwire/base: `tcpDialer` (node), `webSocketDialer` (web), an embedded host's own. */
+  readonly dial: Dialer<E>;
+  /** Where the gateway's driver listener is, in the dialer's terms (`{host, port}`, `{url}`). */
+  readonly endpoint: E;
+  /** A dial that has not opened after this long is closed and counts as failed, default 10 s. */
+  readonly connectTimeoutMs?: number;
   readonly clock: Clock;
   /** For a random MQTT client id suffix; not needed otherwise. */
   readonly random?: Random;
@@ -96,12 +94,12 @@ export interface DriverRuntime {
  * downstream topics. Resolves when the driver can register devices.
  *
  * @example
- * const driver = await connectDriver({ dial: tcpDialer('127.0.0.1', port), clock: nodeClock,
+ * const driver = await connectDriver({ dial: tcpDialer, endpoint: { host: '127.0.0.1', port }, clock: nodeClock,
  *   driverId, driverSecret, gateway: { productKey: 'a1gw', deviceName: 'edge1' } });
  * const config = await driver.config();
  * for (const info of config.getThingInfos()) await driver.thingAccessClient(info, callbacks).registerAndOnline();
  */
-export async function connectDriver(options: DriverRuntimeOptions): Promise<DriverRuntime> {
+export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promise<DriverRuntime> {
   const { clock, gateway } = options;
   const ids = requestIds();
   const replies = createReplyWaiter<Reply>({ clock, timeoutMs: options.replyTimeoutMs ?? 10_000 });
@@ -140,7 +138,29 @@ export async function connectDriver(options: DriverRuntimeOptions): Promise<Driv
       onMessage: (m) => void onMessage(m),
     });
     session = s;
-    transport = await options.dial({ onData: (b) => s.receive(b), onClose: (e) => s.transportClosed(e) });
+    transport = await new Promise<ByteTransport>((resolve, reject) => {
+      let opened = false;
+      const cancel = clock.setTimer(options.connectTimeoutMs ?? 10_000, () => {
+        t.close();
+        reject(new EdgeError(ERROR_CONNECT, 'the gateway did not answer the dial in time'));
+      });
+      const t: ByteTransport = options.dial(options.endpoint, {
+        onOpen: () => {
+          opened = true;
+          cancel();
+          resolve(t);
+        },
+        onData: (b) => s.receive(b),
+        onClose: (e) => {
+          cancel();
+          if (opened) s.transportClosed(e);
+          else reject(new EdgeError(ERROR_CONNECT, `cannot reach the gateway: ${e?.message ?? 'closed before it opened'}`));
+        },
+      });
+    }).catch((e: unknown) => {
+      if (session === s) session = undefined;
+      throw e;
+    });
     try {
       await s.connect();
       const granted = await s.subscribe(DRIVER_FILTERS.map((topic) => ({ topic, qos: 0 as const })));

@@ -32,16 +32,16 @@ export const tslExtGetTopic = (gw: GatewayIdentity): string =>
 
 /** The Alink topics of the protocol, by role. */
 export const topics = {
-  topoAdd: (gw: GatewayIdentity) => formatTopic('topoAdd', { productKey: gw.productKey, deviceName: gw.deviceName }),
-  topoDelete: (gw: GatewayIdentity) => formatTopic('topoDelete', { productKey: gw.productKey, deviceName: gw.deviceName }),
-  login: (gw: GatewayIdentity) => formatTopic('combineLogin', { productKey: gw.productKey, deviceName: gw.deviceName }),
-  logout: (gw: GatewayIdentity) => formatTopic('combineLogout', { productKey: gw.productKey, deviceName: gw.deviceName }),
-  propertyPost: (productKey: string, deviceName: string) => formatTopic('propertyPost', { productKey, deviceName }),
-  eventPost: (productKey: string, deviceName: string, eventId: string) => formatTopic('eventPost', { productKey, deviceName, eventId }),
-  tslGet: (productKey: string, deviceName: string) => formatTopic('dsltemplateGet', { productKey, deviceName }),
-  propertySet: (productKey: string, deviceName: string) => formatTopic('propertySet', { productKey, deviceName }),
-  propertyGet: (productKey: string, deviceName: string) => formatTopic('propertyGet', { productKey, deviceName }),
-  serviceCall: (productKey: string, deviceName: string, serviceId: string) => formatTopic('serviceCall', { productKey, deviceName, serviceId }),
+  topoAdd: (gw: GatewayIdentity): string => formatTopic('topoAdd', { productKey: gw.productKey, deviceName: gw.deviceName }),
+  topoDelete: (gw: GatewayIdentity): string => formatTopic('topoDelete', { productKey: gw.productKey, deviceName: gw.deviceName }),
+  login: (gw: GatewayIdentity): string => formatTopic('combineLogin', { productKey: gw.productKey, deviceName: gw.deviceName }),
+  logout: (gw: GatewayIdentity): string => formatTopic('combineLogout', { productKey: gw.productKey, deviceName: gw.deviceName }),
+  propertyPost: (productKey: string, deviceName: string): string => formatTopic('propertyPost', { productKey, deviceName }),
+  eventPost: (productKey: string, deviceName: string, eventId: string): string => formatTopic('eventPost', { productKey, deviceName, eventId }),
+  tslGet: (productKey: string, deviceName: string): string => formatTopic('dsltemplateGet', { productKey, deviceName }),
+  propertySet: (productKey: string, deviceName: string): string => formatTopic('propertySet', { productKey, deviceName }),
+  propertyGet: (productKey: string, deviceName: string): string => formatTopic('propertyGet', { productKey, deviceName }),
+  serviceCall: (productKey: string, deviceName: string, serviceId: string): string => formatTopic('serviceCall', { productKey, deviceName, serviceId }),
 };
 
 /**

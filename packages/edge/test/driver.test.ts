@@ -3,12 +3,12 @@
 // in-memory byte pipe: the same bytes as over TCP, no sockets.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { utf8Encode, type ByteTransport, type TransportEvents } from '@linkwire/base';
+import { utf8Encode, type ByteTransport, type Dialer, type TransportEvents } from '@linkwire/base';
 import { encodePacket } from '@linkwire/mqtt';
 import { mqttCredentials } from '@linkwire/sign';
 import {
   ERROR_GET_TSL, ERROR_GET_TSL_EXT_INFO, RESULT_SUCCESS, connectDriver, createEdgeHub,
-  type Dialer, type DriverRuntime, type EdgeHub, type HubEvent, type ThingCallbacks,
+  type DriverRuntime, type EdgeHub, type HubEvent, type ThingCallbacks,
 } from '@linkwire/edge';
 import { nodeClock } from '@linkwire/node';
 import { LIGHT_PK, driverConfig, lightTsl } from './fixtures.ts';
@@ -29,10 +29,13 @@ function newHub(events: HubEvent[] = []): EdgeHub {
   });
 }
 
-/** A dialer that connects a driver to a hub in memory; bytes are handed over asynchronously, as a socket would. */
-function memoryDialer(hub: EdgeHub): Dialer & { cut(): void } {
+/**
+ * A dialer (the @linkwire/base seam) that connects a driver to a hub in memory; bytes and
+ * events are handed over on a later microtask, as a socket would.
+ */
+function memoryDialer(hub: EdgeHub): Dialer<null> & { cut(): void } {
   let cutAll = (): void => undefined;
-  const dial = async (events: TransportEvents): Promise<ByteTransport> => {
+  const dial = (_endpoint: null, events: TransportEvents): ByteTransport => {
     let open = true;
     const conn = hub.accept(
       (bytes) => void (open && queueMicrotask(() => events.onData(bytes))),
@@ -42,6 +45,7 @@ function memoryDialer(hub: EdgeHub): Dialer & { cut(): void } {
         queueMicrotask(() => events.onClose());
       },
     );
+    queueMicrotask(() => events.onOpen?.());
     cutAll = () => {
       if (!open) return;
       open = false;
@@ -54,6 +58,7 @@ function memoryDialer(hub: EdgeHub): Dialer & { cut(): void } {
         if (!open) return;
         open = false;
         conn.closed();
+        queueMicrotask(() => events.onClose());
       },
     };
   };
@@ -66,7 +71,7 @@ afterEach(async () => {
 });
 
 async function driverOf(hub: EdgeHub, secret = 's3cret-driver'): Promise<DriverRuntime> {
-  const r = await connectDriver({ dial: memoryDialer(hub), clock: nodeClock, driverId: 'thermo-driver', driverSecret: secret, gateway: GATEWAY });
+  const r = await connectDriver({ dial: memoryDialer(hub), endpoint: null, clock: nodeClock, driverId: 'thermo-driver', driverSecret: secret, gateway: GATEWAY });
   runtimes.push(r);
   return r;
 }
@@ -228,7 +233,7 @@ describe('the gateway side refuses what a driver must not do', () => {
     const hub = newHub();
     const dial = memoryDialer(hub);
     let reconnected = 0;
-    const driver = await connectDriver({ dial, clock: nodeClock, driverId: 'thermo-driver', driverSecret: 's3cret-driver', gateway: GATEWAY, reconnect: { minDelayMs: 5, maxDelayMs: 20 }, onReconnect: () => reconnected++ });
+    const driver = await connectDriver({ dial, endpoint: null, clock: nodeClock, driverId: 'thermo-driver', driverSecret: 's3cret-driver', gateway: GATEWAY, reconnect: { minDelayMs: 5, maxDelayMs: 20 }, onReconnect: () => reconnected++ });
     runtimes.push(driver);
     const c = driver.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'Thermo2' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0, params: { temperature: 7 } }), callService: () => ({ code: 0 }) });
     await c.registerAndOnline();
