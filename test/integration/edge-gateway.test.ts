@@ -97,7 +97,7 @@ describe('a driver with three devices, driven through the Edge HTTP API', () => 
 
   it('CallThingServices runs the service callback (seed §3.4.4 setColor red)', async () => {
     const r = await api().callThingServices(LIGHT_PK, 'LightDev3', [{ Name: 'setColor', Args: { color: 'red' } }]);
-    expect(r.Services).toEqual([{ Name: 'setColor', Returns: { Message: 'success', Data: {} } }]);
+    expect(r.Services).toEqual([{ Name: 'setColor', Returns: { Message: 'success', Data: [] } }]);
     expect(state.get('LightDev3')!['color']).toBe('red');
   });
 

@@ -445,6 +445,14 @@ export class ThingAccessClient {
     return text;
   }
 
+  /**
+   * `getTslConfig()`: the name later versions of the Node SDK give the same document (the TSL's
+   * protocol configuration). Same as {@link getTslExtInfo}.
+   */
+  getTslConfig(): Promise<string> {
+    return this.getTslExtInfo();
+  }
+
   /** seed `cleanup()`: offline if online, and the client stops answering. Rejects with `ERROR_CLEANUP`. */
   async cleanup(): Promise<void> {
     try {

@@ -104,6 +104,12 @@ export function errorResponse(status: number, message: string, headers: Record<s
   return jsonResponse(status, { Code: status, Message: message || known || 'error' }, headers);
 }
 
+/**
+ * What a device's set or service call returned, as the answer's `Data`: nothing (or an empty
+ * object) is written `[]`, as every example of the seed shows it (`"Data":[]`).
+ */
+const returned = (d: JsonValue | undefined): JsonValue => (d === undefined || (isRecord(d) && Object.keys(d).length === 0) ? [] : d);
+
 const ok = (data: unknown): EdgeHttpResponse => jsonResponse(200, { Data: data, Code: 200, Message: 'success' });
 
 function readJsonBody(body: Uint8Array, max: number): JsonValue {
@@ -199,7 +205,7 @@ export function createEdgeHttpHandler(options: EdgeHttpHandlerOptions): EdgeHttp
       calls.map(async (c) => {
         try {
           const data = await backend.callService(pk, dn, c.name, c.args);
-          return { Name: c.name, Returns: { Message: 'success', Data: data ?? [] } };
+          return { Name: c.name, Returns: { Message: 'success', Data: returned(data) } };
         } catch (e) {
           if (e instanceof EdgeHttpError && e.status === 404) throw e;
           return { Name: c.name, Returns: { Message: (e as Error).message } };
@@ -246,7 +252,7 @@ export function createEdgeHttpHandler(options: EdgeHttpHandlerOptions): EdgeHttp
           const data =
             action === 'GetProperties'
               ? await backend.getProperties(pk, dn, t['Identifiers'] as string[])
-              : ((await backend.setProperties(pk, dn, t['Properties'] as JsonObject)) ?? []);
+              : returned(await backend.setProperties(pk, dn, t['Properties'] as JsonObject));
           return { ProductKey: pk, DeviceName: dn, Returns: { Message: 'success', Data: data } };
         } catch (e) {
           return { ProductKey: pk, DeviceName: dn, Returns: { Message: (e as Error).message } };
@@ -352,7 +358,7 @@ export function createEdgeHttpHandler(options: EdgeHttpHandlerOptions): EdgeHttp
           const props = body['Properties'];
           if (!isRecord(props) || Object.keys(props).length === 0) throw new EdgeHttpError(400, 'Properties must be a non-empty object');
           const data = await backend.setProperties(pk, dn, props as JsonObject);
-          return ok({ Data: data ?? [], Timestamp: clock.now() });
+          return ok({ Data: returned(data), Timestamp: clock.now() });
         }
         allow(user, 'CallThingServices');
         return ok({ Services: await serviceReturns(pk, dn, body['Services'], 'Services'), Timestamp: clock.now() });

@@ -157,6 +157,7 @@ describe('the seed\'s driver examples', () => {
     await client.registerAndOnline();
     expect(driver.getDeviceHandle(LIGHT_PK, 'Thermo1')).toBe(client);
     expect(JSON.parse(await client.getTslExtInfo()).profile.productKey).toBe(LIGHT_PK);
+    expect(await client.getTslConfig()).toBe(await client.getTslExtInfo());
     const changes: string[] = [];
     driver.registerChangedCallback((c) => changes.push(c));
     hub.setDriverConfig('thermo-driver', driverConfig(['Thermo1', 'Thermo2', 'Thermo3']));
