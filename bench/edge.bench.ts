@@ -12,12 +12,12 @@ const line = encodeWatchMessage({ kind: 'event', productKey: 'a1t9b6Nn', deviceN
 const stream = new Uint8Array(line.length * 4000);
 for (let i = 0; i < stream.length; i += line.length) stream.set(line, i);
 
-function naive(chunk: number): number {
+function naive(chunk: number, length = stream.length): number {
   // What a user writes: decode each chunk, append, split on newlines, JSON.parse each line.
   const dec = new TextDecoder();
   let buf = '';
   let n = 0;
-  for (let i = 0; i < stream.length; i += chunk) {
+  for (let i = 0; i < length; i += chunk) {
     buf += dec.decode(stream.subarray(i, i + chunk), { stream: true });
     const parts = buf.split('\n');
     buf = parts.pop()!;
@@ -25,10 +25,10 @@ function naive(chunk: number): number {
   }
   return n;
 }
-function linkwire(chunk: number): number {
+function linkwire(chunk: number, length = stream.length): number {
   const r = createWatchReader();
   let n = 0;
-  for (let i = 0; i < stream.length; i += chunk) n += r.push(stream.subarray(i, i + chunk)).length;
+  for (let i = 0; i < length; i += chunk) n += r.push(stream.subarray(i, i + chunk)).length;
   r.end();
   return n;
 }
@@ -40,28 +40,9 @@ for (const chunk of [16384, 1460, 64]) {
 }
 // 1-byte chunks: the naive splitter re-splits everything it holds on every byte (quadratic per line).
 await compare(`Watch stream, ${line.length * 50} bytes in 1-byte chunks`, [
-  { name: 'TextDecoder + concat + split + JSON.parse', fn: () => naiveOneByte(50) },
-  { name: 'linkwire createWatchReader (bounded, typed)', fn: () => linkwireOneByte(50) },
+  { name: 'TextDecoder + concat + split + JSON.parse', fn: () => naive(1, line.length * 50) },
+  { name: 'linkwire createWatchReader (bounded, typed)', fn: () => linkwire(1, line.length * 50) },
 ], { bytesPerOp: line.length * 50, time: 300 });
-function naiveOneByte(lines: number): number {
-  const dec = new TextDecoder();
-  let buf = '';
-  let n = 0;
-  for (let i = 0; i < line.length * lines; i++) {
-    buf += dec.decode(stream.subarray(i, i + 1), { stream: true });
-    const parts = buf.split('\n');
-    buf = parts.pop()!;
-    for (const p of parts) if (p) (JSON.parse(p), n++);
-  }
-  return n;
-}
-function linkwireOneByte(lines: number): number {
-  const r = createWatchReader();
-  let n = 0;
-  for (let i = 0; i < line.length * lines; i++) n += r.push(stream.subarray(i, i + 1)).length;
-  return n;
-}
-
 // ---- over sockets, against the local gateway ----
 const PK = 'a1BenchPk01';
 const DEVICES = Array.from({ length: 50 }, (_, i) => `bench-dev-${i}`);

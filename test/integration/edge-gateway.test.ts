@@ -10,6 +10,7 @@ import {
 import { startEdgeGateway, type EdgeGateway } from '@linkwire/emulator';
 import { nodeClock, tcpDialer } from '@linkwire/node';
 import { LIGHT_PK, driverConfig, lightTsl } from '../../packages/edge/test/fixtures.ts';
+import { until } from '../support/until.ts';
 
 const GATEWAY = { productKey: 'a1EdgeGw001', deviceName: 'edge-gateway-1' };
 const DEVICES = ['LightDev1', 'LightDev2', 'LightDev3'];
@@ -125,7 +126,7 @@ describe('a driver with three devices, driven through the Edge HTTP API', () => 
         if (seen.filter((s) => s.kind === 'event').length === 7) break;
       }
     })();
-    await waitUntil(() => seen.some((s) => s.kind === 'heartbeat'));
+    await until(() => seen.some((s) => s.kind === 'heartbeat'));
     for (const d of DEVICES) await clients.get(d)!.reportProperties({ temperature: 20 + DEVICES.indexOf(d) });
     await clients.get('LightDev1')!.reportEvent('high_temperature', { temperature: 41 });
     for (const d of DEVICES) await clients.get(d)!.reportProperties({ humidity: 50 });
@@ -174,14 +175,6 @@ async function cookie(): Promise<string> {
   const setCookie = res.headers.get('set-cookie')!;
   expect(setCookie).toMatch(/^token=[0-9a-f]{64}; Max-Age=3600; Path=\//);
   return setCookie.split(';')[0]!;
-}
-
-async function waitUntil(f: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('the API\'s refusals carry the seed\'s status codes (§3.2) in typed bodies', () => {

@@ -18,6 +18,7 @@ import mqtt from 'mqtt';
 import { mqttCredentials } from '@linkwire/sign';
 import { verifyCombineLogin, verifyMqttCredentials, verifyTopoAddEntry } from '@linkwire/sign';
 import { LIGHT_PK, driverConfig, lightTsl } from '../../packages/edge/test/fixtures.ts';
+import { until } from '../support/until.ts';
 
 const GATEWAY = { productKey: 'a1EdgeGw002', deviceName: 'edge-gateway-2', deviceSecret: 'gateway-secret-2' };
 const SUB_SECRETS: Record<string, string> = { LightDev1: 'sub-secret-1', LightDev2: 'sub-secret-2' };
@@ -63,14 +64,6 @@ afterAll(async () => {
   cloudServer?.close();
   await new Promise<void>((r) => cloud?.close(() => r()));
 });
-
-async function until(f: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('the gateway forwards its drivers\' devices to the cloud', () => {
   it('registers, logs in (signed with each sub-device\'s secret) and forwards the property post', async () => {

@@ -13,6 +13,7 @@ import {
 import { nodeClock } from '@linkwire/node';
 import { LIGHT_PK, driverConfig, lightTsl } from './fixtures.ts';
 import { numRuns } from '../../../test/support/fast-check.ts';
+import { until } from '../../../test/support/until.ts';
 
 const GATEWAY = { productKey: 'a1EdgeGw001', deviceName: 'edge-gateway-1' };
 const TSL_EXT = JSON.stringify({ profile: { productKey: LIGHT_PK }, properties: [{ identifier: 'temperature', registerAddress: '0x01', operateType: 'inputRegister' }], events: [], services: [] });
@@ -168,11 +169,6 @@ describe('the seed\'s driver examples', () => {
     expect(hub.backend.listThings().find((t) => t.DeviceName === 'Thermo1')?.Status).toBe('Offline');
   });
 });
-
-async function until(f: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !f(); i++) await new Promise((r) => setTimeout(r, 2));
-  if (!f()) throw new Error('timed out');
-}
 
 describe('the model guards both directions', () => {
   it('a set or a service call outside the TSL never reaches the callback; a bad report never leaves the driver', async () => {
