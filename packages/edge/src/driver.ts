@@ -1,7 +1,7 @@
 import { decodeReply, decodeRequest, encodeReply, encodeRequest, parseTopic, requestIds, type AlinkJson } from '@linkwire/alink';
 import { isRecord, type ByteTransport, type Clock, type Dialer, type JsonValue, type Random } from '@linkwire/base';
 import { createReplyWaiter } from '@linkwire/device';
-import { createMqttSession, type MqttSession, type PublishPacket } from '@linkwire/mqtt';
+import { MqttConnectError, createMqttSession, type MqttSession, type PublishPacket } from '@linkwire/mqtt';
 import { mqttCredentials } from '@linkwire/sign';
 import { compileTsl, parseTsl, parseTslExtInfo, type TslValidator } from '@linkwire/tsl';
 import type { JsonObject } from './api.ts';
@@ -118,6 +118,8 @@ export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promis
       clientId: options.driverId, secureMode: 3, timestamp: clock.now(), signMethod: 'hmacsha256',
     });
     let transport: ByteTransport | undefined;
+    // Only an established connection's end counts as a loss; a failed open is open()'s rejection.
+    let established = false;
     const s: MqttSession = createMqttSession({
       clock,
       clientId: creds.clientId,
@@ -128,7 +130,7 @@ export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promis
       send: (bytes) => transport?.send(bytes),
       close: (error) => {
         transport?.close();
-        if (session !== s) return;
+        if (session !== s || !established) return;
         up = false;
         replies.cancelAll(error ?? new EdgeError('closed', 'the connection to the gateway closed'));
         if (destroyed) return;
@@ -168,8 +170,13 @@ export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promis
     } catch (e) {
       session = undefined;
       transport.close();
-      throw e instanceof EdgeError ? e : new EdgeError(ERROR_CONNECT, `cannot connect to the gateway: ${(e as Error).message}`);
+      if (e instanceof EdgeError) throw e;
+      const err = new EdgeError(ERROR_CONNECT, `cannot connect to the gateway: ${(e as Error).message}`);
+      // The CONNACK refusal stays reachable: a refused sign-in is not retried.
+      Object.defineProperty(err, 'cause', { value: e });
+      throw err;
     }
+    established = true;
     up = true;
   }
 
@@ -193,7 +200,7 @@ export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promis
         },
         (e: unknown) => {
           if (destroyed) return;
-          if ((e as Error).message.includes('connection refused')) return options.onClose?.(e as Error);
+          if ((e as { cause?: unknown }).cause instanceof MqttConnectError) return options.onClose?.(e as Error);
           retry(attempt + 1);
         },
       );

@@ -242,6 +242,24 @@ describe('the gateway side refuses what a driver must not do', () => {
     await c.reportProperties({ temperature: 8 });
   });
 
+  it('a sign-in the gateway refuses after a reconnect is reported once and not retried', async () => {
+    const hub = newHub();
+    const stranger = createEdgeHub({ clock: nodeClock, gateway: GATEWAY, drivers: [] });
+    let target = hub;
+    let dials = 0;
+    const viaHub = memoryDialer(hub);
+    const swapping = Object.assign((e: null, ev: TransportEvents) => (dials++, (target === hub ? viaHub : memoryDialer(stranger))(e, ev)), { cut: viaHub.cut });
+    const closes: Error[] = [];
+    const driver = await connectDriver({ dial: swapping, endpoint: null, clock: nodeClock, driverId: 'thermo-driver', driverSecret: 's3cret-driver', gateway: GATEWAY, reconnect: { minDelayMs: 1, maxDelayMs: 2 }, onClose: (e) => e && closes.push(e) });
+    runtimes.push(driver);
+    target = stranger;
+    swapping.cut();
+    await until(() => closes.length === 2);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(dials).toBe(2);
+    expect(closes[1]).toMatchObject({ code: 'ERROR_CONNECT', message: expect.stringMatching(/not authorized/) });
+  });
+
   it('a replayed CONNECT (timestamp outside the window) is refused', () => {
     const hub = newHub();
     const sent: Uint8Array[] = [];

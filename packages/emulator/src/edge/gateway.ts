@@ -346,6 +346,9 @@ export async function startEdgeGateway(options: EdgeGatewayOptions): Promise<Edg
   }
 
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.apiPort ?? 0, host, () => resolve()));
+  // Drivers are few; a flood of connections (each holds nothing until CONNECT, and is cut after
+  // 10 s without one) is capped, not accumulated.
+  driverServer.maxConnections = 256;
   await new Promise<void>((resolve, reject) => driverServer.once('error', reject).listen(options.driverPort ?? 0, host, () => resolve()));
   const apiPort = (server.address() as net.AddressInfo).port;
   const driverPort = (driverServer.address() as net.AddressInfo).port;
