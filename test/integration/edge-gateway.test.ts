@@ -33,6 +33,7 @@ beforeAll(async () => {
     replyTimeoutMs: 400,
     heartbeatMs: 200,
     maxConnectionsPerAddress: 16,
+    routes: [{ topicFilter: '/hello/#', target: 'service:EdgeFC:function:listener' }],
   });
   driver = await connectDriver({ dial: tcpDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
   const config = await driver.config();
@@ -304,6 +305,29 @@ describe('functions on the gateway', () => {
     expect(JSON.parse((await c.invokeFunction('acs:fc:cn-shanghai:1234567890123456:service:EdgeFC:function:lights')).text())).toEqual({
       data: { LightSwitch: 1 }, things: [{ productKey: LIGHT_PK, deviceName: 'LightDev1' }],
     });
+  });
+
+  it('IoTData.publish reaches the functions routed to the topic (seed §2.2.1); Async invocations answer at once', async () => {
+    const { IoTData, FCClient } = await import('@linkwire/edge');
+    const heard: string[] = [];
+    gw.registerFunction('EdgeFC', 'listener', (event, _context, callback) => {
+      heard.push(Buffer.from(event).toString());
+      callback(null);
+    });
+    gw.registerFunction('EdgeFC', 'publisher', (_event, context, callback) => {
+      const iotData = new IoTData(context.transport);
+      const message = { topic: '/hello/world', payload: 'Hello World.' };
+      iotData.publish(message, (err) => callback(err));
+    });
+    await api().invokeFunction('service:EdgeFC:function:publisher');
+    await until(() => heard.length === 1);
+    expect(heard).toEqual(['Hello World.']);
+    gw.registerFunction('EdgeFC', 'slow', () => new Promise(() => undefined));
+    gw.registerFunction('EdgeFC', 'asyncCaller', async (_e, context) => {
+      const r = await new FCClient(context.transport).invokeFunction({ serviceName: 'EdgeFC', functionName: 'slow', invocationType: 'Async' });
+      return `async answered: "${String(r.payload)}"`;
+    });
+    expect((await api().invokeFunction('service:EdgeFC:function:asyncCaller')).text()).toBe('async answered: ""');
   });
 
   it('a failing function answers with X-Fc-Error-Type', async () => {

@@ -54,6 +54,7 @@ beforeAll(async () => {
     tsl: { [LIGHT_PK]: lightTsl },
     heartbeatMs: 100,
     upstream: { host: '127.0.0.1', port: (cloudServer.address() as net.AddressInfo).port, deviceSecret: secretOf },
+    routes: [{ topicFilter: `/${GATEWAY.productKey}/${GATEWAY.deviceName}/user/#`, target: 'cloud' }],
   });
   driver = await connectDriver({ dial: tcpDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
 });
@@ -81,6 +82,14 @@ describe('the gateway forwards its drivers\' devices to the cloud', () => {
     expect(received[2]!.params).toEqual({ temperature: 41 });
     await client.offline();
     await until(() => received.some((r) => r.topic.endsWith('/combine/logout')));
+  });
+
+  it('a message published on the gateway and routed to the cloud goes upstream', async () => {
+    const topic = `/${GATEWAY.productKey}/${GATEWAY.deviceName}/user/update`;
+    await gw.publish(topic, new TextEncoder().encode('{"id":"9","params":{}}'));
+    await gw.publish('/not/routed', new TextEncoder().encode('{}'));
+    await until(() => received.some((r) => r.topic === topic));
+    expect(received.some((r) => r.topic === '/not/routed')).toBe(false);
   });
 });
 
