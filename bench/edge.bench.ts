@@ -4,7 +4,7 @@
 // events per second delivered to a client, driver property reports per second end to end.
 import { createWatchReader, connectDriver, createEdgeHttpClient, encodeWatchMessage, type EdgeFetch, type ThingAccessClient } from '@linkwire/edge';
 import { startEdgeGateway } from '@linkwire/emulator';
-import { nodeClock, tcpDialer } from '@linkwire/node';
+import { nodeClock, nodeDialer, nodeRandom } from '@linkwire/node';
 import { compare } from './support.ts';
 
 // ---- the stream reader ----
@@ -53,7 +53,7 @@ const gw = await startEdgeGateway({
   maxConnectionsPerAddress: 256,
   heartbeatMs: 5000,
 });
-const driver = await connectDriver({ dial: tcpDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, driverId: 'bench-driver', driverSecret: 'bench-secret', gateway: GATEWAY });
+const driver = await connectDriver({ dial: nodeDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, random: nodeRandom, driverId: 'bench-driver', driverSecret: 'bench-secret', gateway: GATEWAY });
 const clients: ThingAccessClient[] = [];
 for (const dn of DEVICES) {
   const c = driver.thingAccessClient({ productKey: PK, deviceName: dn }, {

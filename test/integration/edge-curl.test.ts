@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDriver, type DriverRuntime } from '@linkwire/edge';
 import { startEdgeGateway, type EdgeGateway } from '@linkwire/emulator';
-import { nodeClock, tcpDialer } from '@linkwire/node';
+import { nodeClock, nodeDialer, nodeRandom } from '@linkwire/node';
 import { lightTsl } from '../../packages/edge/test/fixtures.ts';
 
 const run = promisify(execFile);
@@ -35,7 +35,7 @@ beforeAll(async () => {
     heartbeatMs: 200,
   });
   base = `http://127.0.0.1:${gw.apiPort}`;
-  driver = await connectDriver({ dial: tcpDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
+  driver = await connectDriver({ dial: nodeDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, random: nodeRandom, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
   const client = driver.thingAccessClient({ productKey: PK, deviceName: DN }, {
     setProperties: (p) => (Object.assign(state, p), { code: 0 }),
     getProperties: (keys) => ({ code: 0, params: Object.fromEntries(keys.map((k) => [k, state[k] as never])) }),

@@ -8,7 +8,7 @@ import {
   EdgeHttpError, RESULT_SUCCESS, connectDriver, createEdgeHttpClient, type DriverRuntime, type EdgeFetch, type JsonObject, type ThingAccessClient, type WatchItem,
 } from '@linkwire/edge';
 import { startEdgeGateway, type EdgeGateway } from '@linkwire/emulator';
-import { nodeClock, tcpDialer } from '@linkwire/node';
+import { nodeClock, nodeDialer, nodeRandom } from '@linkwire/node';
 import { LIGHT_PK, driverConfig, lightTsl } from '../../packages/edge/test/fixtures.ts';
 import { until } from '../support/until.ts';
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
     maxConnectionsPerAddress: 16,
     routes: [{ topicFilter: '/hello/#', target: 'service:EdgeFC:function:listener' }],
   });
-  driver = await connectDriver({ dial: tcpDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
+  driver = await connectDriver({ dial: nodeDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, random: nodeRandom, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
   const config = await driver.config();
   for (const info of config.getThingInfos()) {
     const props: Record<string, unknown> = { LightSwitch: 0, temperature: 41, humidity: 80 };
@@ -262,8 +262,8 @@ describe('the API\'s refusals carry the seed\'s status codes (§3.2) in typed bo
   });
 
   it('a driver cannot sign in with a wrong secret, nor act for another driver\'s device', async () => {
-    await expect(connectDriver({ dial: tcpDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, driverId: 'light-driver', driverSecret: 'wrong', gateway: GATEWAY })).rejects.toThrow();
-    const other = await connectDriver({ dial: tcpDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, driverId: 'other-driver', driverSecret: 'driver-secret-2', gateway: GATEWAY });
+    await expect(connectDriver({ dial: nodeDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, random: nodeRandom, driverId: 'light-driver', driverSecret: 'wrong', gateway: GATEWAY })).rejects.toThrow();
+    const other = await connectDriver({ dial: nodeDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, random: nodeRandom, driverId: 'other-driver', driverSecret: 'driver-secret-2', gateway: GATEWAY });
     try {
       const intruder = other.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'LightDev1' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0 }), callService: () => ({ code: 0 }) });
       await expect(intruder.registerAndOnline()).rejects.toMatchObject({ code: 'ERROR_CONNECT' });

@@ -11,8 +11,8 @@ import { Aedes, type AuthenticateError } from 'aedes';
 import { decodeRequest } from '@linkwire/alink';
 import { RESULT_SUCCESS, connectDriver, createEdgeHttpClient, type DriverRuntime, type EdgeFetch, type WatchItem } from '@linkwire/edge';
 import { startEdgeGateway, type EdgeGateway } from '@linkwire/emulator';
-import { nodeClock, tcpDialer } from '@linkwire/node';
-import { webSocketDialer } from '@linkwire/web';
+import { nodeClock, nodeDialer, nodeRandom } from '@linkwire/node';
+import { webDialer } from '@linkwire/web';
 import WebSocket from 'ws';
 import mqtt from 'mqtt';
 import { mqttCredentials } from '@linkwire/sign';
@@ -56,7 +56,7 @@ beforeAll(async () => {
     upstream: { host: '127.0.0.1', port: (cloudServer.address() as net.AddressInfo).port, deviceSecret: secretOf },
     routes: [{ topicFilter: `/${GATEWAY.productKey}/${GATEWAY.deviceName}/user/#`, target: 'cloud' }],
   });
-  driver = await connectDriver({ dial: tcpDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
+  driver = await connectDriver({ dial: nodeDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, random: nodeRandom, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
 });
 
 afterAll(async () => {
@@ -170,7 +170,7 @@ describe('a driver survives a gateway restart', () => {
     let first = await startEdgeGateway(options);
     const port = first.driverPort;
     let back = 0;
-    const d = await connectDriver({ dial: tcpDialer, endpoint: { host: first.host, port: port }, clock: nodeClock, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: options.gateway, reconnect: { minDelayMs: 20, maxDelayMs: 100 }, onReconnect: () => back++ });
+    const d = await connectDriver({ dial: nodeDialer, endpoint: { host: first.host, port: port }, clock: nodeClock, random: nodeRandom, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: options.gateway, reconnect: { minDelayMs: 20, maxDelayMs: 100 }, onReconnect: () => back++ });
     try {
       await d.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'LightDev1' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0, params: { temperature: 5 } }), callService: () => ({ code: 0 }) }).registerAndOnline();
       await first.close();
@@ -190,7 +190,7 @@ describe('a driver over WebSocket (the web adapter\'s dialer)', () => {
     const options = { gateway: { productKey: 'a1EdgeGw004', deviceName: 'edge-gateway-4' }, websocket: true, drivers: [{ driverId: 'web-driver', driverSecret: 'driver-secret-4', config: driverConfig(['LightDev1']) }] };
     const g = await startEdgeGateway(options);
     const endpoint = { url: `ws://${g.host}:${g.driverWsPort}`, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket };
-    const d = await connectDriver({ dial: webSocketDialer, endpoint, clock: nodeClock, driverId: 'web-driver', driverSecret: 'driver-secret-4', gateway: options.gateway, reconnect: false });
+    const d = await connectDriver({ dial: webDialer, endpoint, clock: nodeClock, random: nodeRandom, driverId: 'web-driver', driverSecret: 'driver-secret-4', gateway: options.gateway, reconnect: false });
     try {
       await d.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'LightDev1' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0, params: { temperature: 9 } }), callService: () => ({ code: 0 }) }).registerAndOnline();
       const api = createEdgeHttpClient({ baseUrl: g.url, fetch: fetch as unknown as EdgeFetch, username: 'admin', password: 'admin1234' });

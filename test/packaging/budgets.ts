@@ -28,9 +28,9 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   { name: '@linkwire/shadow', code: "export * from '@linkwire/shadow';", maxGzip: 8_100 },
   { name: '@linkwire/coap', code: "export * from '@linkwire/coap';", maxGzip: 38_000 },
   { name: '@linkwire/ota', code: "export * from '@linkwire/ota';", maxGzip: 31_100 },
-  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 7_500 },
+  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 12_000 },
   { name: '@linkwire/device', code: "export * from '@linkwire/device';", maxGzip: 5_600 },
-  { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 7_400 },
+  { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 12_500 },
   { name: '@linkwire/embedded', code: "export * from '@linkwire/embedded';", maxGzip: 1_500 },
   // The driver SDK, the hub, the HTTP API and the FC SDK, with sign, alink, tsl and mqtt under them.
   { name: '@linkwire/edge', code: "export * from '@linkwire/edge';", maxGzip: 64_500 },
@@ -43,6 +43,8 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
     code: use({ '@linkwire/web': ['connectMqttWebSocket'], '@linkwire/sign': ['mqttCredentials'], '@linkwire/alink': ['encodeRequest', 'decodeReply', 'formatTopic'] }),
     maxGzip: 30_500,
   },
+  // Issue 13's target for the reconnecting client with the web adapter is 12 KB (MQTT.js ≈ 49 KB).
+  { name: 'reconnecting MQTT client + web adapter (createWebMqttClient)', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 10_500 },
   {
     name: 'CoAP device: codec + Alibaba CoAP auth and publish',
     code: use({ '@linkwire/coap': ['createAliyunCoapClient'] }),

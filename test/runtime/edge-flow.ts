@@ -2,7 +2,7 @@
 // over the web adapter's WebSocket dialer, the API with the runtime's own fetch and its
 // ReadableStream body for Watch. Run against startEdgeGateway by test/runtime/edge-web.test.ts.
 import { connectDriver, createEdgeHttpClient, type EdgeFetch, type JsonObject } from '@linkwire/edge';
-import { webClock, webSocketDialer } from '@linkwire/web';
+import { webClock, webDialer, webRandom } from '@linkwire/web';
 
 export interface EdgeFlowResult {
   readonly things: number;
@@ -13,7 +13,7 @@ export interface EdgeFlowResult {
 }
 
 export async function edgeFlow(wsUrl: string, apiUrl: string, gateway: { productKey: string; deviceName: string }, driverId: string, driverSecret: string): Promise<EdgeFlowResult> {
-  const driver = await connectDriver({ dial: webSocketDialer, endpoint: { url: wsUrl }, clock: webClock, driverId, driverSecret, gateway, reconnect: false });
+  const driver = await connectDriver({ dial: webDialer, endpoint: { url: wsUrl }, clock: webClock, random: webRandom, driverId, driverSecret, gateway, reconnect: false });
   try {
     const info = (await driver.config()).getThingInfos()[0]!;
     const state: Record<string, number> = { temperature: 20 };

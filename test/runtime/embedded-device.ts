@@ -6,7 +6,7 @@
  */
 import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic } from '@linkwire/alink';
 import { createEmbeddedRuntime, type EmbeddedHost, type EmbeddedRuntime } from '@linkwire/embedded';
-import { createMqttSession, type MqttSession } from '@linkwire/mqtt';
+import { createMqttClient } from '@linkwire/mqtt';
 import { activateFirmware, createFirmwareVerifier, type FirmwareUpgrade } from '@linkwire/ota';
 import { mqttCredentials } from '@linkwire/sign';
 
@@ -34,7 +34,8 @@ export interface DeviceParams {
 }
 
 export interface DeviceOutcome {
-  readonly connack: number;
+  /** The client's events, in order: a clean run is connecting, connected, closed. */
+  readonly lifecycle: readonly string[];
   readonly granted: number[];
   readonly reply: { readonly id: string; readonly code: number };
   readonly firmware: string;
@@ -64,44 +65,32 @@ export function attach(raw: RawHost): EngineEntry {
   };
 }
 
-/** One connection's session over the host's byte stream, resolved once CONNACK says yes. */
-function openSession(rt: EmbeddedRuntime, p: DeviceParams, onMessage: (payload: Uint8Array) => void): Promise<{ session: MqttSession; connack: number }> {
-  const credentials = mqttCredentials({ productKey: p.productKey, deviceName: p.deviceName, deviceSecret: p.deviceSecret, signMethod: 'hmacsha256', secureMode: 3, timestamp: rt.clock.now() });
-  return new Promise((resolve, reject) => {
-    let session: MqttSession | undefined;
-    const transport = rt.dial(p.endpoint, {
-      onOpen: () => session!.connect().then((c) => resolve({ session: session!, connack: c.returnCode }), reject),
-      onData: (bytes) => session!.receive(bytes),
-      onClose: (e) => {
-        session!.transportClosed(e);
-        reject(e ?? new Error('closed before CONNACK'));
-      },
-    });
-    session = createMqttSession({
-      ...credentials,
-      clock: rt.clock,
-      send: (bytes) => transport.send(bytes),
-      close: () => transport.close(),
-      ackTimeoutMs: 5000,
-      onMessage: (m) => onMessage(m.payload),
-    });
-  });
-}
-
 export async function runDevice(p: DeviceParams): Promise<DeviceOutcome> {
   const rt = runtime!;
   let onReply: (payload: Uint8Array) => void = () => undefined;
   const replied = new Promise<Uint8Array>((resolve) => (onReply = resolve));
-  const { session, connack } = await openSession(rt, p, (payload) => onReply(payload));
+  const lifecycle: string[] = [];
+  const client = createMqttClient({
+    clock: rt.clock,
+    random: rt.random,
+    dial: rt.dial,
+    endpoint: p.endpoint,
+    // Asked before every attempt, so each CONNECT signs a fresh timestamp.
+    credentials: () => mqttCredentials({ productKey: p.productKey, deviceName: p.deviceName, deviceSecret: p.deviceSecret, signMethod: 'hmacsha256', secureMode: 3, timestamp: rt.clock.now() }),
+    onEvent: (e) => void lifecycle.push(e.type),
+    onMessage: (m) => onReply(m.payload),
+  });
   try {
-    const granted = await session.subscribe(propertyPostReplyTopic(p.productKey, p.deviceName));
-    await session.publish(propertyPostTopic(p.productKey, p.deviceName), encodePropertyPost({ id: '501', params: { Temperature: 22.5 } }), { qos: 1 });
+    await client.whenConnected();
+    const granted = await client.subscribe(propertyPostReplyTopic(p.productKey, p.deviceName));
+    await client.publish(propertyPostTopic(p.productKey, p.deviceName), encodePropertyPost({ id: '501', params: { Temperature: 22.5 } }), { qos: 1 });
     const r = decodeReply(await replied);
     const verifier = createFirmwareVerifier(p.firmware.upgrade);
     for (const chunk of p.firmware.chunks) verifier.update(new Uint8Array(chunk));
     const firmware = activateFirmware(verifier.finish(), (fw) => `activated ${fw.version}`);
-    return { connack, granted, reply: { id: r.id, code: r.code }, firmware };
+    await client.end();
+    return { lifecycle, granted, reply: { id: r.id, code: r.code }, firmware };
   } finally {
-    session.disconnect();
+    if (client.state !== 'closed') await client.end({ flush: false });
   }
 }

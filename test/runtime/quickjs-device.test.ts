@@ -2,8 +2,8 @@
  * An embedded-engine host: Node plays the firmware of a device whose JS engine is QuickJS.
  * The engine gets seven host functions (clock, timers, random bytes, byte streams) through
  * @linkwire/embedded and nothing else: no sockets, no timers, no TextEncoder, no WebAssembly.
- * The host moves bytes between a real TCP socket and the engine; the device signs in to the
- * emulator, posts properties, reads the reply and verifies a firmware image with the JS hashes.
+ * The host moves bytes between a real TCP socket and the engine; the device (linkwire's
+ * reconnecting MQTT client) signs in to the emulator, posts properties, reads the reply and verifies a firmware image with the JS hashes.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -157,7 +157,7 @@ describe('runtime matrix: an embedded engine (QuickJS) hosting a device', () => 
       const result = vm.dump(outcome) as DeviceOutcome;
       outcome.dispose();
       api.dispose();
-      expect(result).toEqual({ connack: 0, granted: [1], reply: { id: '501', code: 200 }, firmware: 'activated 2.0.1' });
+      expect(result).toEqual({ lifecycle: ['connecting', 'connected', 'closed'], granted: [1], reply: { id: '501', code: 200 }, firmware: 'activated 2.0.1' });
       // The device disconnected: the engine holds no timer and no stream, the host no socket.
       await new Promise((r) => setTimeout(r, 50));
       expect(host.open()).toEqual({ timers: 0, sockets: 0 });

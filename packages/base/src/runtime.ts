@@ -19,7 +19,7 @@ export interface ByteTransport {
   close(): void;
 }
 
-/** What a session hands an adapter: where received bytes, close and errors go. */
+/** What a session hands an adapter: where received bytes, close and errors go. Call them as methods (`events.onData(b)`): they may be prototype methods. */
 export interface TransportEvents {
   /** The connection is open and `send` may be called (TCP connected, TLS handshake done, WebSocket open). */
   onOpen?(): void;

@@ -1,7 +1,7 @@
 import { decodeReply, decodeRequest, encodeReply, encodeRequest, parseTopic, requestIds, type AlinkJson } from '@linkwire/alink';
-import { isRecord, type ByteTransport, type Clock, type Dialer, type JsonValue, type Random } from '@linkwire/base';
+import { isRecord, type Clock, type Dialer, type JsonValue, type Random } from '@linkwire/base';
 import { createReplyWaiter } from '@linkwire/device';
-import { MqttConnectError, createMqttSession, type MqttSession, type PublishPacket } from '@linkwire/mqtt';
+import { createMqttClient, type MqttClient, type PublishPacket } from '@linkwire/mqtt';
 import { mqttCredentials } from '@linkwire/sign';
 import { compileTsl, parseTsl, parseTslExtInfo, type TslValidator } from '@linkwire/tsl';
 import type { JsonObject } from './api.ts';
@@ -28,15 +28,15 @@ export interface ThingCallbacks {
 }
 
 export interface DriverRuntimeOptions<E> {
-  /** The shared transport seam of @linkwire/base: `tcpDialer` (node), `webSocketDialer` (web), an embedded host's own. */
+  /** The shared transport seam of @linkwire/base: `nodeDialer` (node), `webDialer` (web), an embedded host's own. */
   readonly dial: Dialer<E>;
   /** Where the gateway's driver listener is, in the dialer's terms (`{host, port}`, `{url}`). */
   readonly endpoint: E;
-  /** A dial that has not opened after this long is closed and counts as failed, default 10 s. */
+  /** Dialing plus CONNACK, default 10 s. */
   readonly connectTimeoutMs?: number;
   readonly clock: Clock;
-  /** For a random MQTT client id suffix; not needed otherwise. */
-  readonly random?: Random;
+  /** Jitter for the reconnect backoff: a CSPRNG in production (`nodeRandom`, `webRandom`). */
+  readonly random: Random;
   /** The driver's id and secret, as the gateway issued them when it deployed the driver. */
   readonly driverId: string;
   readonly driverSecret: string;
@@ -49,8 +49,9 @@ export interface DriverRuntimeOptions<E> {
   /** Called when the connection to the gateway is lost (not when `destroy()` ends it). */
   readonly onClose?: (error?: Error) => void;
   /**
-   * Dial again after a lost connection, with full-jitter backoff (jitter from `random`), and
-   * bring the devices that were online back online. Default on (500 ms .. 30 s); `false` turns it off.
+   * After a lost connection the driver dials again (@linkwire/mqtt's client: full-jitter
+   * backoff, a fresh signature each attempt, a refused sign-in stops it) and brings the devices
+   * that were online back online. Default 500 ms .. 30 s; `false` turns it off.
    */
   readonly reconnect?: false | { readonly minDelayMs?: number; readonly maxDelayMs?: number };
   /** Called after a reconnect has brought the devices back online. */
@@ -94,7 +95,7 @@ export interface DriverRuntime {
  * downstream topics. Resolves when the driver can register devices.
  *
  * @example
- * const driver = await connectDriver({ dial: tcpDialer, endpoint: { host: '127.0.0.1', port }, clock: nodeClock,
+ * const driver = await connectDriver({ dial: nodeDialer, endpoint: { host: '127.0.0.1', port }, clock: nodeClock, random: nodeRandom,
  *   driverId, driverSecret, gateway: { productKey: 'a1gw', deviceName: 'edge1' } });
  * const config = await driver.config();
  * for (const info of config.getThingInfos()) await driver.thingAccessClient(info, callbacks).registerAndOnline();
@@ -107,118 +108,80 @@ export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promis
   const changed = new Set<(config: string) => void>();
   let destroyed = false;
   let up = false;
-  let session: MqttSession | undefined;
-  let cancelRetry: (() => void) | undefined;
-  const reconnect = options.reconnect === false ? undefined : { minDelayMs: 500, maxDelayMs: 30_000, ...options.reconnect };
+  let connections = 0;
+  const reconnect = options.reconnect === false ? undefined : options.reconnect ?? {};
 
-  /** One connection: dial, CONNECT with a fresh timestamp, subscribe. Rejects with ERROR_CONNECT. */
-  async function open(): Promise<void> {
-    const creds = mqttCredentials({
-      productKey: gateway.productKey, deviceName: options.driverId, deviceSecret: options.driverSecret,
-      clientId: options.driverId, secureMode: 3, timestamp: clock.now(), signMethod: 'hmacsha256',
-    });
-    let transport: ByteTransport | undefined;
-    // Only an established connection's end counts as a loss; a failed open is open()'s rejection.
-    let established = false;
-    const s: MqttSession = createMqttSession({
-      clock,
-      clientId: creds.clientId,
-      username: creds.username,
-      password: creds.password,
-      keepalive: options.keepalive ?? 60,
-      cleanSession: true,
-      send: (bytes) => transport?.send(bytes),
-      close: (error) => {
-        transport?.close();
-        if (session !== s || !established) return;
+  // The connection is @linkwire/mqtt's reconnecting client: it dials, signs every attempt with a
+  // fresh timestamp, resubscribes, bounds every wait, and stops on a refused sign-in.
+  let firstOutcome: ((error?: Error) => void) | undefined;
+  const client: MqttClient = createMqttClient({
+    clock,
+    random: options.random,
+    dial: options.dial,
+    endpoint: options.endpoint,
+    credentials: () => {
+      const c = mqttCredentials({
+        productKey: gateway.productKey, deviceName: options.driverId, deviceSecret: options.driverSecret,
+        clientId: options.driverId, secureMode: 3, timestamp: clock.now(), signMethod: 'hmacsha256',
+      });
+      return { clientId: c.clientId, username: c.username, password: c.password };
+    },
+    keepalive: options.keepalive ?? 60,
+    connectTimeoutMs: options.connectTimeoutMs,
+    backoff: { minMs: reconnect?.minDelayMs ?? 500, maxMs: reconnect?.maxDelayMs ?? 30_000 },
+    onMessage: (m) => void onMessage(m),
+    onEvent: (e) => {
+      if (e.type === 'connected') {
+        up = true;
+        connections++;
+        if (firstOutcome !== undefined) return firstOutcome();
+        void restore();
+      } else if (e.type === 'disconnected') {
+        const wasUp = up;
         up = false;
-        replies.cancelAll(error ?? new EdgeError('closed', 'the connection to the gateway closed'));
-        if (destroyed) return;
-        options.onClose?.(error ?? new EdgeError('closed', 'the gateway closed the connection'));
-        if (reconnect !== undefined) retry(0);
-      },
-      onMessage: (m) => void onMessage(m),
-    });
-    session = s;
-    transport = await new Promise<ByteTransport>((resolve, reject) => {
-      let opened = false;
-      const cancel = clock.setTimer(options.connectTimeoutMs ?? 10_000, () => {
-        t.close();
-        reject(new EdgeError(ERROR_CONNECT, 'the gateway did not answer the dial in time'));
-      });
-      const t: ByteTransport = options.dial(options.endpoint, {
-        onOpen: () => {
-          opened = true;
-          cancel();
-          resolve(t);
-        },
-        onData: (b) => s.receive(b),
-        onClose: (e) => {
-          cancel();
-          if (opened) s.transportClosed(e);
-          else reject(new EdgeError(ERROR_CONNECT, `cannot reach the gateway: ${e?.message ?? 'closed before it opened'}`));
-        },
-      });
-    }).catch((e: unknown) => {
-      if (session === s) session = undefined;
-      throw e;
-    });
-    try {
-      await s.connect();
-      const granted = await s.subscribe(DRIVER_FILTERS.map((topic) => ({ topic, qos: 0 as const })));
-      if (granted.some((g) => g === 0x80)) throw new EdgeError(ERROR_CONNECT, 'the gateway refused a subscription');
-    } catch (e) {
-      session = undefined;
-      transport.close();
-      if (e instanceof EdgeError) throw e;
-      const err = new EdgeError(ERROR_CONNECT, `cannot connect to the gateway: ${(e as Error).message}`);
-      // The CONNACK refusal stays reachable: a refused sign-in is not retried.
-      Object.defineProperty(err, 'cause', { value: e });
-      throw err;
-    }
-    established = true;
-    up = true;
+        replies.cancelAll(new EdgeError('closed', `the connection to the gateway was lost: ${e.reason.message}`));
+        if (firstOutcome !== undefined) return firstOutcome(e.reason);
+        if (wasUp && !destroyed) {
+          options.onClose?.(e.reason);
+          if (reconnect === undefined) void client.end({ flush: false });
+        }
+      } else if (e.type === 'closed' && e.error !== undefined && !destroyed && connections > 0) {
+        // A sign-in refused after a reconnect: the client has stopped.
+        options.onClose?.(new EdgeError(ERROR_CONNECT, `the gateway refused the driver: ${e.error.message}`));
+      }
+    },
+  });
+
+  /** After a reconnect: topo/add again (a restarted gateway may have lost its topology) and log in. */
+  async function restore(): Promise<void> {
+    for (const c of clients.values()) if (c.wasOnline) await c.registerAndOnline().catch(() => undefined);
+    options.onReconnect?.();
   }
 
-  /**
-   * After a lost connection: dial again with full-jitter backoff, then bring back online every
-   * device that was (the gateway took them offline with the connection). A refused sign-in
-   * (wrong secret, unknown driver) stops retrying: it will not get better by itself.
-   */
-  function retry(attempt: number): void {
-    const cap = Math.min(reconnect!.maxDelayMs, reconnect!.minDelayMs * 2 ** Math.min(attempt, 16));
-    const r = options.random?.(4);
-    const delay = r === undefined ? cap : Math.floor((((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0) / 2 ** 32 * cap);
-    cancelRetry = clock.setTimer(delay, () => {
-      cancelRetry = undefined;
-      if (destroyed) return;
-      open().then(
-        async () => {
-          // topo/add first: a restarted gateway may have lost its topology; adding again is harmless.
-          for (const c of clients.values()) if (c.wasOnline) await c.registerAndOnline().catch(() => undefined);
-          options.onReconnect?.();
-        },
-        (e: unknown) => {
-          if (destroyed) return;
-          if ((e as { cause?: unknown }).cause instanceof MqttConnectError) return options.onClose?.(e as Error);
-          retry(attempt + 1);
-        },
-      );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      firstOutcome = (error) => (error === undefined ? resolve() : reject(error));
     });
+    const granted = await client.subscribe(DRIVER_FILTERS.map((topic) => ({ topic, qos: 0 as const })));
+    if (granted.some((g) => g === 0x80)) throw new EdgeError(ERROR_CONNECT, 'the gateway refused a subscription');
+  } catch (e) {
+    destroyed = true;
+    void client.end({ flush: false });
+    throw e instanceof EdgeError ? e : new EdgeError(ERROR_CONNECT, `cannot connect to the gateway: ${(e as Error).message}`);
+  } finally {
+    firstOutcome = undefined;
   }
-
-  await open();
 
   const configGet = driverConfigGetTopic(gateway);
   const configPush = driverConfigPushTopic(gateway);
   const tslExt = tslExtGetTopic(gateway);
 
   async function request(topic: string, params: unknown, method: string, code: string): Promise<unknown> {
-    if (!up || session === undefined) throw new EdgeError(code, 'not connected to the gateway');
+    if (!up) throw new EdgeError(code, 'not connected to the gateway');
     const id = ids.next();
     const waiting = replies.expect(`${topic}_reply`, id);
     try {
-      await session.publish(topic, encodeRequest({ id, version: '1.0', params, method }), { qos: 1 });
+      await client.publish(topic, encodeRequest({ id, version: '1.0', params, method }), { qos: 1 });
       const r = await waiting;
       if (r.code !== 200) throw new EdgeError(code, r.message ?? `the gateway answered code ${r.code}`);
       return r.data;
@@ -236,7 +199,7 @@ export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promis
     } catch (e) {
       r = { code: RESULT_FAILURE, data: {}, message: (e as Error).message };
     }
-    if (up) await session?.publish(`${m.topic}_reply`, encodeReply({ id, code: r.code, data: r.data ?? {}, ...(r.message ? { message: r.message } : {}) })).catch(() => undefined);
+    if (up) await client.publish(`${m.topic}_reply`, encodeReply({ id, code: r.code, data: r.data ?? {}, ...(r.message ? { message: r.message } : {}) })).catch(() => undefined);
   }
 
   async function onMessage(m: PublishPacket): Promise<void> {
@@ -311,8 +274,7 @@ export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promis
       for (const c of [...clients.values()]) await c.cleanup().catch(() => undefined);
       destroyed = true;
       up = false;
-      cancelRetry?.();
-      session?.disconnect();
+      await client.end({ flush: false });
     },
   };
   return runtime;

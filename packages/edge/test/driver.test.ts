@@ -10,7 +10,7 @@ import {
   ERROR_GET_TSL, ERROR_GET_TSL_EXT_INFO, RESULT_SUCCESS, connectDriver, createEdgeHub,
   type DriverRuntime, type EdgeHub, type HubEvent, type ThingCallbacks,
 } from '@linkwire/edge';
-import { nodeClock } from '@linkwire/node';
+import { nodeClock, nodeRandom } from '@linkwire/node';
 import { LIGHT_PK, driverConfig, lightTsl } from './fixtures.ts';
 import { numRuns } from '../../../test/support/fast-check.ts';
 import { until } from '../../../test/support/until.ts';
@@ -72,7 +72,7 @@ afterEach(async () => {
 });
 
 async function driverOf(hub: EdgeHub, secret = 's3cret-driver'): Promise<DriverRuntime> {
-  const r = await connectDriver({ dial: memoryDialer(hub), endpoint: null, clock: nodeClock, driverId: 'thermo-driver', driverSecret: secret, gateway: GATEWAY });
+  const r = await connectDriver({ dial: memoryDialer(hub), endpoint: null, clock: nodeClock, random: nodeRandom, driverId: 'thermo-driver', driverSecret: secret, gateway: GATEWAY });
   runtimes.push(r);
   return r;
 }
@@ -230,7 +230,7 @@ describe('the gateway side refuses what a driver must not do', () => {
     const hub = newHub();
     const dial = memoryDialer(hub);
     let reconnected = 0;
-    const driver = await connectDriver({ dial, endpoint: null, clock: nodeClock, driverId: 'thermo-driver', driverSecret: 's3cret-driver', gateway: GATEWAY, reconnect: { minDelayMs: 5, maxDelayMs: 20 }, onReconnect: () => reconnected++ });
+    const driver = await connectDriver({ dial, endpoint: null, clock: nodeClock, random: nodeRandom, driverId: 'thermo-driver', driverSecret: 's3cret-driver', gateway: GATEWAY, reconnect: { minDelayMs: 5, maxDelayMs: 20 }, onReconnect: () => reconnected++ });
     runtimes.push(driver);
     const c = driver.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'Thermo2' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0, params: { temperature: 7 } }), callService: () => ({ code: 0 }) });
     await c.registerAndOnline();
@@ -250,7 +250,7 @@ describe('the gateway side refuses what a driver must not do', () => {
     const viaHub = memoryDialer(hub);
     const swapping = Object.assign((e: null, ev: TransportEvents) => (dials++, (target === hub ? viaHub : memoryDialer(stranger))(e, ev)), { cut: viaHub.cut });
     const closes: Error[] = [];
-    const driver = await connectDriver({ dial: swapping, endpoint: null, clock: nodeClock, driverId: 'thermo-driver', driverSecret: 's3cret-driver', gateway: GATEWAY, reconnect: { minDelayMs: 1, maxDelayMs: 2 }, onClose: (e) => e && closes.push(e) });
+    const driver = await connectDriver({ dial: swapping, endpoint: null, clock: nodeClock, random: nodeRandom, driverId: 'thermo-driver', driverSecret: 's3cret-driver', gateway: GATEWAY, reconnect: { minDelayMs: 1, maxDelayMs: 2 }, onClose: (e) => e && closes.push(e) });
     runtimes.push(driver);
     target = stranger;
     swapping.cut();

@@ -15,6 +15,8 @@ export interface MqttSessionOptions {
   readonly password?: Uint8Array | string;
   /** Seconds, default 60. Alibaba accepts 30..1200. */
   readonly keepalive?: number;
+  /** Spelled `keepalive` (as MQTT and `mqttCredentials` spell it): this spelling does not type-check and throws. */
+  readonly keepAlive?: never;
   readonly cleanSession?: boolean;
   readonly will?: Will;
   /** How long to wait for CONNACK, default 10 s. */
@@ -89,6 +91,7 @@ interface Pending {
  */
 export function createMqttSession(options: MqttSessionOptions): MqttSession {
   const { clock } = options;
+  if ((options as { keepAlive?: unknown }).keepAlive !== undefined) throw new MqttError('invalid_option', 'the option is spelled `keepalive`, not `keepAlive`');
   const keepaliveMs = (options.keepalive ?? 60) * 1000;
   const ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
   const maxInflight = options.maxInflight ?? 1000;

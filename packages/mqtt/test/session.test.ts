@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { manualClock, utf8Encode } from '@linkwire/base';
+import { mqttCredentials } from '@linkwire/sign';
 import { MqttConnectError, createMqttSession, decodePacket, encodePacket, type MqttPacket, type MqttSessionOptions, type PublishPacket } from '@linkwire/mqtt';
 
 function harness(extra: Partial<MqttSessionOptions> = {}) {
@@ -27,6 +28,18 @@ async function connected(extra: Partial<MqttSessionOptions> = {}) {
 }
 
 describe('MQTT session', () => {
+  it('sends the keepalive mqttCredentials returns (the documented spread), and refuses the keepAlive spelling', async () => {
+    const credentials = mqttCredentials({ productKey: 'a1b2c3d4e5f', deviceName: 'device1', deviceSecret: 's', keepalive: 300 });
+    const h = harness({ ...credentials });
+    void h.session.connect();
+    expect(h.sent[0]).toMatchObject({ type: 'connect', keepalive: 300 });
+    const wrong = { keepAlive: 300 } as unknown as { keepAlive?: never };
+    expect(() => harness(wrong)).toThrowError(/spelled `keepalive`/);
+    // @ts-expect-error: a spread that carries keepAlive does not type-check
+    const typed: Partial<MqttSessionOptions> = { ...{ keepAlive: 300 } };
+    void typed;
+  });
+
   it('sends CONNECT with the credentials and resolves on CONNACK', async () => {
     const h = harness();
     const c = h.session.connect();

@@ -3,7 +3,7 @@ import { hashHex, hashPrefixTable, type HashAlgorithm, type HashPrefixTable } fr
 import { SignError } from './errors.ts';
 import { enosDigestAlgorithm } from './methods.ts';
 import { appendExtra, parseMqttClientId, parseMqttUsername } from './mqtt.ts';
-import { optional, required, requireKeepAlive } from './validate.ts';
+import { optional, required, keepaliveOption } from './validate.ts';
 import { asRecord, checkMethod, checkTimestamp, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 /** EnOS `securemode`: 2 device secret, 3 product secret (dynamic activation), 4 integration channel. */
@@ -33,7 +33,9 @@ export interface EnosMqttCredentialsOptions {
   readonly signMethod?: string;
   /** Default false: uppercase hex, as documented. */
   readonly lowercase?: boolean;
-  readonly keepAlive?: number;
+  readonly keepalive?: number;
+  /** Spelled `keepalive`: this spelling does not type-check and throws. */
+  readonly keepAlive?: never;
   readonly extra?: Readonly<Record<string, string>>;
 }
 
@@ -173,14 +175,14 @@ function secretFor(mode: EnosSecureMode, deviceSecret: unknown, productSecret: u
  *   timestamp: '1548753362502', deviceSecret: 'abcdefg' }).password
  * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
  */
-export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { readonly clientId: string; readonly username: string; readonly password: string; readonly keepAlive?: number } {
+export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { readonly clientId: string; readonly username: string; readonly password: string; readonly keepalive?: number } {
   const mode = options.secureMode ?? 2;
   if (mode !== 2 && mode !== 3 && mode !== 4) throw new SignError('invalid_field', `secureMode ${String(mode)} is invalid: expected 2, 3 or 4`, 'secureMode');
   const secret = secretFor(mode, options.deviceSecret, options.productSecret);
   const method = options.signMethod === undefined ? 'sha256' : options.signMethod.toLowerCase();
   const algorithm = method === 'sha256' ? method : enosDigestAlgorithm(method);
   const timestamp = optional('timestamp', options.timestamp);
-  const keepAlive = options.keepAlive === undefined ? undefined : requireKeepAlive(options.keepAlive);
+  const keepalive = keepaliveOption(options);
   const uppercase = !options.lowercase;
   let productKey = options.productKey as unknown;
   let deviceKey = mode === 4 ? ENOS_CHANNEL_KEY : (options.deviceKey as unknown);
@@ -211,7 +213,7 @@ export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { read
   if (timestamp !== undefined) ext += `,timestamp=${timestamp}`;
   ext = appendExtra(ext, options.extra);
   const out = { clientId: `${clientId as string}|${ext}|`, username: `${deviceKey as string}&${productKey as string}`, password };
-  return keepAlive === undefined ? out : { ...out, keepAlive };
+  return keepalive === undefined ? out : { ...out, keepalive };
 }
 
 /** The secrets an EnOS verifier holds. */

@@ -1,7 +1,7 @@
 import { SignError } from './errors.ts';
 import { signMethodAlgorithm, type SignMethod } from './methods.ts';
 import { hmacWith } from './params.ts';
-import { optional, required, requireKeepAlive, requireSecret, type Secret } from './validate.ts';
+import { optional, required, keepaliveOption, requireSecret, type Secret } from './validate.ts';
 import { checkMethod, checkSignature, checkTimestamp, fail, type VerifyFailureCode, type VerifyOptions } from './verify.ts';
 
 /** `securemode`: 2 = TLS (or wss), 3 = plain TCP (or ws), -2 = the no-pre-registration flow. */
@@ -28,15 +28,17 @@ export interface MqttCredentialsOptions {
   /** Extra clientId keys (`lan`, `_v`, `_ss`…), sent in the given order after the standard ones. */
   readonly extra?: Readonly<Record<string, string>>;
   /** CONNECT Keep Alive in seconds; checked against the platform's 30-1200 and returned. */
-  readonly keepAlive?: number;
+  readonly keepalive?: number;
+  /** Spelled `keepalive`: this spelling does not type-check and throws. */
+  readonly keepAlive?: never;
 }
 
 export interface MqttCredentials {
   readonly clientId: string;
   readonly username: string;
   readonly password: string;
-  /** Present when `keepAlive` was given (and valid). */
-  readonly keepAlive?: number;
+  /** Present when `keepalive` was given (and valid). */
+  readonly keepalive?: number;
 }
 
 const EXTRA_KEY = /^[A-Za-z0-9_]+$/;
@@ -92,7 +94,7 @@ export function mqttCredentials(options: MqttCredentialsOptions): MqttCredential
   const algorithm = signMethodAlgorithm(method);
   const secureMode = secureModeOf(options.secureMode, options.transport);
   const timestamp = optional('timestamp', options.timestamp);
-  const keepAlive = options.keepAlive === undefined ? undefined : requireKeepAlive(options.keepAlive);
+  const keepalive = keepaliveOption(options);
   let ext = `securemode=${secureMode},signmethod=${method}`;
   // The four signed names are already in byte order: clientId < deviceName < productKey < timestamp.
   let content = `clientId${clientId}deviceName${deviceName}productKey${productKey}`;
@@ -103,7 +105,7 @@ export function mqttCredentials(options: MqttCredentialsOptions): MqttCredential
   ext = appendExtra(ext, options.extra);
   const password = hmacWith(secret, algorithm, content, 'deviceSecret');
   const out = { clientId: `${clientId}|${ext}|`, username: `${deviceName}&${productKey}`, password };
-  return keepAlive === undefined ? out : { ...out, keepAlive };
+  return keepalive === undefined ? out : { ...out, keepalive };
 }
 
 export interface ParsedMqttClientId {
