@@ -184,7 +184,7 @@ export function parseDriverConfig(input: string | Uint8Array | unknown): ConfigP
  * The driver configuration (seed §1.2 `Config`): its devices as {@link ThingInfo}s and the
  * driver's own settings. `new Config(string)` as in the seed throws an {@link EdgeError} with
  * code `ERROR_GET_CONFIG` listing the issues; {@link parseDriverConfig} returns them as data.
- * `Config.get` and the change callbacks live on the driver runtime ({@link DriverRuntime}),
+ * `Config.get(runtime)` and the change callbacks take the driver runtime (from `connectDriver`),
  * which is where the configuration comes from.
  */
 export class Config {
@@ -207,6 +207,21 @@ export class Config {
     this.document = r.config.document;
     this.#things = r.config.getThingInfos();
     this.#driver = r.config.getDriverInfo();
+  }
+
+  /** seed `Config.get()`: the configuration of the runtime's driver (`runtime.config()`). */
+  static get(runtime: { config(): Promise<Config> }): Promise<Config> {
+    return runtime.config();
+  }
+
+  /** seed `Config.registerChangedCallback(callback)`, on the runtime's driver. */
+  static registerChangedCallback(runtime: { registerChangedCallback(cb: (config: string) => void): void }, callback: (config: string) => void): void {
+    runtime.registerChangedCallback(callback);
+  }
+
+  /** seed `Config.unregisterChangedCallback(callback)`. */
+  static unregisterChangedCallback(runtime: { unregisterChangedCallback(cb: (config: string) => void): void }, callback: (config: string) => void): void {
+    runtime.unregisterChangedCallback(callback);
   }
 
   /** Every device the driver serves. */

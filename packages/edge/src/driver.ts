@@ -258,13 +258,7 @@ export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promis
       return typeof data === 'string' ? data : JSON.stringify(data);
     },
     thingAccessClient(config, callbacks) {
-      return new ThingAccessClient(config, callbacks, runtime, {
-        gateway,
-        now: () => clock.now(),
-        request,
-        register: (c) => void clients.set(`${c.productKey}/${c.deviceName}`, c),
-        forget: (c) => void clients.delete(`${c.productKey}/${c.deviceName}`),
-      });
+      return new ThingAccessClient(config, callbacks, runtime);
     },
     getDeviceHandle(productKey, deviceName) {
       return clients.get(`${productKey}/${deviceName}`);
@@ -277,7 +271,22 @@ export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promis
       await client.end({ flush: false });
     },
   };
+  LINKS.set(runtime, {
+    gateway,
+    now: () => clock.now(),
+    request,
+    register: (c) => void clients.set(`${c.productKey}/${c.deviceName}`, c),
+    forget: (c) => void clients.delete(`${c.productKey}/${c.deviceName}`),
+  });
   return runtime;
+}
+
+/** Each runtime's side of its clients: not on the public object, so only the runtime's own clients use it. */
+const LINKS = new WeakMap<DriverRuntime, ClientLink>();
+
+/** seed §1.2 `getConfig()`: the driver configuration string of the runtime's driver. */
+export function getConfig(runtime: DriverRuntime): Promise<string> {
+  return runtime.getConfig();
 }
 
 /** What a client needs of its runtime (internal). */
@@ -320,8 +329,13 @@ export class ThingAccessClient {
   #wantOnline = false;
   #registered = false;
 
-  /** Use {@link DriverRuntime.thingAccessClient}; the link argument is the runtime's own. */
-  constructor(config: ThingInfo | { readonly productKey: string; readonly deviceName?: string; readonly localName?: string }, callbacks: ThingCallbacks, runtime: DriverRuntime, link: ClientLink) {
+  /**
+   * seed `new ThingAccessClient(config, callbacks)`, with the driver runtime the client belongs
+   * to as the third argument (the seed's SDKs keep it in a module-level global).
+   */
+  constructor(config: ThingInfo | { readonly productKey: string; readonly deviceName?: string; readonly localName?: string }, callbacks: ThingCallbacks, runtime: DriverRuntime) {
+    const link = LINKS.get(runtime);
+    if (link === undefined) throw new EdgeError('invalid_runtime', 'the third argument must be a runtime from connectDriver');
     if (!isRecord(callbacks) || typeof callbacks.getProperties !== 'function' || typeof callbacks.setProperties !== 'function' || typeof callbacks.callService !== 'function') {
       throw new EdgeError('invalid_callbacks', 'Illegal callbacks: setProperties, getProperties and callService are required');
     }

@@ -30,7 +30,7 @@ export {
   type EdgeHttpRequest, type EdgeHttpResponse, type EdgeResponseStream, type EdgeUser, type FunctionOutcome, type WatchEvent, type WatchTarget,
 } from './server.ts';
 export { DRIVER_FILTERS, driverConfigGetTopic, driverConfigPushTopic, topics as driverTopics, tslExtGetTopic, type GatewayIdentity } from './protocol.ts';
-export { ThingAccessClient, connectDriver, type CallbackResult, type DriverRuntime, type DriverRuntimeOptions, type ThingCallbacks } from './driver.ts';
+export { ThingAccessClient, connectDriver, getConfig, type CallbackResult, type DriverRuntime, type DriverRuntimeOptions, type ThingCallbacks } from './driver.ts';
 export { createEdgeHub, type EdgeHub, type EdgeHubOptions, type HubConnection, type HubDriver, type HubEvent } from './hub.ts';
 export {
   CREDENTIAL_REFRESH_MS, CredentialProviderChain, FCClient, FCClient as Client, IoTData, contextCredentials, environmentCredentials,

@@ -7,7 +7,7 @@ import { utf8Encode, type ByteTransport, type Dialer, type TransportEvents } fro
 import { encodePacket } from '@linkwire/mqtt';
 import { mqttCredentials } from '@linkwire/sign';
 import {
-  ERROR_GET_TSL, ERROR_GET_TSL_EXT_INFO, RESULT_SUCCESS, connectDriver, createEdgeHub,
+  Config, ERROR_GET_TSL, ERROR_GET_TSL_EXT_INFO, RESULT_SUCCESS, ThingAccessClient, connectDriver, createEdgeHub, getConfig,
   type DriverRuntime, type EdgeHub, type HubEvent, type ThingCallbacks,
 } from '@linkwire/edge';
 import { nodeClock, nodeRandom } from '@linkwire/node';
@@ -93,10 +93,11 @@ describe('the seed\'s driver examples', () => {
         return new Promise((resolve) => resolve({ code: 0, message: 'success' }));
       },
     };
-    const config = await driver.config();
+    // Config.get() and new ThingAccessClient(thingInfo, callbacks), the runtime named explicitly.
+    const config = await Config.get(driver);
     const thingInfos = config.getThingInfos();
     for (const thingInfo of thingInfos) {
-      const client = driver.thingAccessClient(thingInfo, callbacks);
+      const client = new ThingAccessClient(thingInfo, callbacks, driver);
       await client.registerAndOnline();
       await client.reportEvent('high_temperature', { temperature: 41 });
       await client.reportProperties({ temperature: 41 });
@@ -160,7 +161,9 @@ describe('the seed\'s driver examples', () => {
     expect(JSON.parse(await client.getTslExtInfo()).profile.productKey).toBe(LIGHT_PK);
     expect(await client.getTslConfig()).toBe(await client.getTslExtInfo());
     const changes: string[] = [];
-    driver.registerChangedCallback((c) => changes.push(c));
+    Config.registerChangedCallback(driver, (c) => changes.push(c));
+    expect(JSON.parse(await getConfig(driver)).deviceList).toHaveLength(2);
+    expect(() => new ThingAccessClient({ productKey: LIGHT_PK, deviceName: 'Thermo1' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0 }), callService: () => ({ code: 0 }) }, {} as never)).toThrowError(expect.objectContaining({ code: 'invalid_runtime' }));
     hub.setDriverConfig('thermo-driver', driverConfig(['Thermo1', 'Thermo2', 'Thermo3']));
     await until(() => changes.length === 1);
     expect(JSON.parse(changes[0]!).deviceList).toHaveLength(3);
