@@ -240,7 +240,7 @@ export function createEdgeHttpClient(options: EdgeHttpClientOptions): EdgeHttpCl
     /** ListThings (§3.4.1). */
     async listThings(): Promise<EdgeThing[]> {
       const e = await envelope<{ Things: EdgeThing[] }>(await call('GET', '/things'), 200);
-      return e.Data?.Things ?? [];
+      return shaped(e.Data?.Things ?? [], Array.isArray, 'Data.Things must be an array');
     },
 
     /** GetThingProperties (§3.4.2): up to 100 identifiers. */
@@ -250,7 +250,7 @@ export function createEdgeHttpClient(options: EdgeHttpClientOptions): EdgeHttpCl
       if (issues.length > 0) throw invalid(issues);
       const q = identifiers.map((id) => `identifiers=${encodeURIComponent(id)}`).join('&');
       const e = await envelope<{ Properties: JsonObject; Timestamp: number }>(await call('GET', `${thingPath(productKey, deviceName)}/properties?${q}`), 200);
-      return e.Data ?? { Properties: {}, Timestamp: 0 };
+      return shaped(e.Data ?? { Properties: {}, Timestamp: 0 }, (d) => isRecord(d) && isRecord(d.Properties), 'Data.Properties must be an object');
     },
 
     /** SetThingProperties (§3.4.3). */
@@ -266,14 +266,14 @@ export function createEdgeHttpClient(options: EdgeHttpClientOptions): EdgeHttpCl
       checkThing(productKey, deviceName);
       if (!Array.isArray(services) || services.length === 0) throw invalid([{ path: 'Services', message: 'at least one service is required' }]);
       const e = await envelope<{ Services: ServiceReturn[]; Timestamp: number }>(await call('POST', `${thingPath(productKey, deviceName)}/services`, { Services: services }), 200);
-      return e.Data ?? { Services: [], Timestamp: 0 };
+      return shaped(e.Data ?? { Services: [], Timestamp: 0 }, (d) => isRecord(d) && Array.isArray(d.Services), 'Data.Services must be an array');
     },
 
     /** BulkActions (§3.4.5) GetProperties, SetProperties and CallServices; Watch is {@link watch}. */
     async bulkActions(request: Exclude<BulkRequest, { BulkAction: 'Watch' }>): Promise<BulkData> {
       checkBulk(request);
       const e = await envelope<BulkData>(await call('POST', '/things/bulk', request), 200);
-      return e.Data ?? { Results: [], Timestamp: 0 };
+      return shaped(e.Data ?? { Results: [], Timestamp: 0 }, (d) => isRecord(d) && Array.isArray(d.Results), 'Data.Results must be an array');
     },
 
     /**
@@ -303,6 +303,12 @@ export function createEdgeHttpClient(options: EdgeHttpClientOptions): EdgeHttpCl
   };
 }
 
+
+/** The part of an answer a caller reads, checked: a gateway that sends another shape is an `invalid_response`. */
+function shaped<T>(value: T, ok: (v: T) => boolean, what: string): T {
+  if (!ok(value)) throw new EdgeError('invalid_response', `the gateway's answer is malformed: ${what}`);
+  return value;
+}
 
 function watchStream(
   request: BulkRequest,

@@ -274,6 +274,39 @@ describe('the gateway side refuses what a driver must not do', () => {
     expect(closed).toBe(true);
   });
 
+  it('an authenticated driver\'s arbitrary messages get replies or nothing, never a throw, and never touch another driver\'s devices (property)', () => {
+    const events: HubEvent[] = [];
+    const hub = newHub(events);
+    const creds = mqttCredentials({ productKey: GATEWAY.productKey, deviceName: 'thermo-driver', deviceSecret: 's3cret-driver', clientId: 'thermo-driver', secureMode: 3, timestamp: Date.now() });
+    const topic = fc.oneof(
+      fc.constantFrom(
+        `/sys/${GATEWAY.productKey}/${GATEWAY.deviceName}/thing/topo/add`, `/ext/session/${GATEWAY.productKey}/${GATEWAY.deviceName}/combine/login`,
+        `/sys/${LIGHT_PK}/Thermo1/thing/event/property/post`, `/sys/${LIGHT_PK}/Thermo1/thing/event/high_temperature/post`, `/sys/${LIGHT_PK}/Other/thing/event/property/post`,
+        `/sys/${LIGHT_PK}/Thermo1/thing/service/property/set_reply`, `/ext/edge/${GATEWAY.productKey}/${GATEWAY.deviceName}/driver/tsl/ext/get`, `/sys/${LIGHT_PK}/Thermo1/thing/dsltemplate/get`,
+      ),
+      fc.string({ minLength: 1, maxLength: 40 }).filter((t) => !/[+#\u0000]/.test(t)),
+    );
+    const payload = fc.oneof(
+      fc.json().map((j) => utf8Encode(j)),
+      fc.record({ id: fc.oneof(fc.string(), fc.nat()), version: fc.constant('1.0'), params: fc.oneof(fc.json().map((j) => JSON.parse(j) as unknown), fc.constant([{ productKey: LIGHT_PK, deviceName: 'Thermo1' }])), method: fc.string() }).map((r) => utf8Encode(JSON.stringify(r))),
+      fc.uint8Array({ maxLength: 50 }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(topic, payload), { maxLength: 8 }), (messages) => {
+        const sent: Uint8Array[] = [];
+        const conn = hub.accept((b) => sent.push(b), () => undefined);
+        conn.receive(encodePacket({ type: 'connect', clientId: creds.clientId, cleanSession: true, keepalive: 60, username: creds.username, password: utf8Encode(creds.password) }));
+        conn.receive(encodePacket({ type: 'subscribe', messageId: 1, subscriptions: [{ topic: '#', qos: 0 }] }));
+        let id = 2;
+        for (const [t, p] of messages) conn.receive(encodePacket({ type: 'publish', topic: t, payload: p, qos: 1, retain: false, dup: false, messageId: id++ }));
+        conn.closed();
+      }),
+      { numRuns: numRuns(200) },
+    );
+    expect(events.some((e) => 'deviceName' in e && e.deviceName === 'Other')).toBe(false);
+    hub.close();
+  });
+
   it('junk bytes close the connection and never throw (property)', () => {
     const hub = newHub();
     fc.assert(

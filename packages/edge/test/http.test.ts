@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { manualClock, seededRandom, utf8Decode, utf8Encode } from '@linkwire/base';
 import {
-  EDGE_STATUS, EdgeHttpError, createEdgeHttpClient, createEdgeHttpHandler, parseFunctionArn,
+  EDGE_STATUS, EdgeError, EdgeHttpError, createEdgeHttpClient, createEdgeHttpHandler, parseFunctionArn,
   type EdgeBackend, type EdgeFetch, type EdgeHttpResponse, type WatchEvent, type WatchItem,
 } from '@linkwire/edge';
 import { nodeClock } from '@linkwire/node';
@@ -195,6 +195,35 @@ describe('the client: createEdgeHttpClient', () => {
     expect((await c.invokeFunction('service:helloWorld:function:helloWorld')).text()).toBe('HelloWorld');
     await c.deleteAuthCookie();
     expect(c.token).toBeUndefined();
+  });
+
+  it('any answer from a gateway is a value or an EdgeError, never another failure (property)', async () => {
+    const statuses = fc.constantFrom(200, 201, 400, 401, 403, 404, 405, 421, 500, 503, 302, 418);
+    const bodies = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.constantFrom('{"Code":200}', '{"Code":"200","Data":{}}', '{"Code":200,"Message":"success","Data":null}', '{"Code":200,"Data":{"Things":7}}', '{"Message":5}', 'null', '[]', '{"__proto__":{}}'),
+    );
+    await fc.assert(
+      fc.asyncProperty(statuses, bodies, fc.nat(6), async (status, body, op) => {
+        const c = createEdgeHttpClient({ baseUrl: 'http://x', fetch: async () => cannedResponse(status, body, { 'set-cookie': 'token=abc' }), token: 't' });
+        const calls = [
+          () => c.listThings(),
+          () => c.getThingProperties(PK, DN, ['LightSwitch']),
+          () => c.setThingProperties(PK, DN, { LightSwitch: 1 }),
+          () => c.callThingServices(PK, DN, [{ Name: 'x' }]),
+          () => c.bulkActions({ BulkAction: 'GetProperties', Things: [{ ProductKey: PK, DeviceName: DN, Identifiers: ['a'] }] }),
+          () => c.invokeFunction('service:a:function:b'),
+          () => c.createAuthCookie().catch((e: unknown) => { if ((e as { code?: string }).code === 'invalid_request') return ''; throw e; }),
+        ];
+        try {
+          await calls[op]!();
+        } catch (e) {
+          expect(e).toBeInstanceOf(EdgeError);
+        }
+      }),
+      { numRuns: numRuns(300) },
+    );
   });
 
   it('validates requests before sending anything', async () => {
