@@ -34,6 +34,7 @@ beforeAll(async () => {
     heartbeatMs: 200,
     maxConnectionsPerAddress: 16,
     routes: [{ topicFilter: '/hello/#', target: 'service:EdgeFC:function:listener' }],
+    functionCredentials: { accessKeyId: 'STS.test-id', accessKeySecret: 'test-secret', securityToken: 'test-token' },
   });
   driver = await connectDriver({ dial: nodeDialer, endpoint: { host: gw.host, port: gw.driverPort }, clock: nodeClock, random: nodeRandom, driverId: 'light-driver', driverSecret: 'driver-secret-1', gateway: GATEWAY });
   const config = await driver.config();
@@ -328,6 +329,16 @@ describe('functions on the gateway', () => {
       return `async answered: "${String(r.payload)}"`;
     });
     expect((await api().invokeFunction('service:EdgeFC:function:asyncCaller')).text()).toBe('async answered: ""');
+  });
+
+  it('a function reads its group role credential through CredentialProviderChain (seed §2.2.7)', async () => {
+    const { CredentialProviderChain, contextCredentials } = await import('@linkwire/edge');
+    gw.registerFunction('EdgeFC', 'oss', async (_event, context) => {
+      const credChain = new CredentialProviderChain([contextCredentials(context)], nodeClock);
+      const cred = await credChain.resolvePromise();
+      return `Access Key Id: ${cred.accessKeyId}, Security Token: ${cred.securityToken}`;
+    });
+    expect((await api().invokeFunction('service:EdgeFC:function:oss')).text()).toBe('Access Key Id: STS.test-id, Security Token: test-token');
   });
 
   it('a failing function answers with X-Fc-Error-Type', async () => {

@@ -60,6 +60,8 @@ export interface EdgeGatewayOptions {
   readonly routes?: readonly EdgeRoute[];
   /** How long a function may run, default 10 s (then `Unhandled`). */
   readonly functionTimeoutMs?: number;
+  /** The group role's temporary credentials handed to every function (`context.credentials`). */
+  readonly functionCredentials?: EdgeFunctionContext['credentials'];
   /** Connections one address may hold on the API listener, default 32; one more gets 421. */
   readonly maxConnectionsPerAddress?: number;
   readonly replyTimeoutMs?: number;
@@ -183,7 +185,7 @@ export async function startEdgeGateway(options: EdgeGatewayOptions): Promise<Edg
   function invoke(arn: string, payload: Uint8Array, invokerContext: JsonValue | undefined, async = false): Promise<FunctionOutcome> {
     const handler = functions.get(arn);
     if (handler === undefined) return Promise.reject(new EdgeHttpError(404, `no function ${arn} on this gateway`));
-    const context: EdgeFunctionContext = { requestId: String(++requestSeq), invokerContext, transport };
+    const context: EdgeFunctionContext = { requestId: String(++requestSeq), invokerContext, transport, credentials: options.functionCredentials };
     const run = new Promise<FunctionOutcome>((resolve) => {
       let done = false;
       const finish = (o: FunctionOutcome): void => {
