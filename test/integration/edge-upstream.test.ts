@@ -237,3 +237,38 @@ describe('the driver listener against an independent MQTT client (MQTT.js)', () 
     }
   });
 });
+
+describe('the gateway upstream to the emulated cloud (startEmulator)', () => {
+  it('topology, sub-device login and a driver\'s property post reach the platform; logout takes the device offline', async () => {
+    const { startEmulator } = await import('@linkwire/emulator');
+    const gwId = { productKey: 'a1EdgeGw007', deviceName: 'edge-gateway-7', deviceSecret: 'gateway-secret-7' };
+    const subs = { LightDev1: 'sub-secret-71', LightDev2: 'sub-secret-72' };
+    const cloudSide = await startEmulator({
+      devices: [gwId, ...Object.entries(subs).map(([deviceName, deviceSecret]) => ({ productKey: LIGHT_PK, deviceName, deviceSecret }))],
+    });
+    const secret = (pk: string, dn: string): string | undefined => (pk === gwId.productKey && dn === gwId.deviceName ? gwId.deviceSecret : pk === LIGHT_PK ? subs[dn as keyof typeof subs] : undefined);
+    const g = await startEdgeGateway({
+      gateway: gwId,
+      drivers: [{ driverId: 'light-driver', driverSecret: 'driver-secret-7', config: driverConfig(['LightDev1', 'LightDev2']) }],
+      tsl: { [LIGHT_PK]: lightTsl },
+      upstream: { host: cloudSide.host, port: cloudSide.port, deviceSecret: secret },
+    });
+    const d = await connectDriver({ dial: nodeDialer, endpoint: { host: g.host, port: g.driverPort }, clock: nodeClock, random: nodeRandom, driverId: 'light-driver', driverSecret: 'driver-secret-7', gateway: gwId });
+    try {
+      const client = d.thingAccessClient({ productKey: LIGHT_PK, deviceName: 'LightDev2' }, { setProperties: () => ({ code: 0 }), getProperties: () => ({ code: 0 }), callService: () => ({ code: 0 }) });
+      await client.registerAndOnline();
+      await client.reportProperties({ temperature: 41 });
+      await until(() => cloudSide.device(LIGHT_PK, 'LightDev2')?.properties['temperature']?.value === 41, 5000);
+      const status = cloudSide.device(LIGHT_PK, 'LightDev2')!;
+      expect(status.online).toBe(true);
+      expect(status.gateway).toEqual({ productKey: gwId.productKey, deviceName: gwId.deviceName });
+      expect(cloudSide.device(gwId.productKey, gwId.deviceName)!.subDevices).toEqual([{ productKey: LIGHT_PK, deviceName: 'LightDev2' }]);
+      await client.offline();
+      await until(() => cloudSide.device(LIGHT_PK, 'LightDev2')?.online === false, 5000);
+    } finally {
+      await d.destroy();
+      await g.close();
+      await cloudSide.close();
+    }
+  });
+});

@@ -30,8 +30,8 @@ export interface TransportEvents {
 
 /**
  * Opens a byte transport to `endpoint` and reports through `events`. It must not call `events`
- * synchronously from inside `dial`, and must call `onClose` exactly once (after a failed open
- * too). Bytes sent before `onOpen` may be dropped: callers wait for it. The adapters in
+ * synchronously from inside `dial`, and calls `onClose` at most once (a failed open included);
+ * after the caller's own `close()` it need not call it at all. Bytes sent before `onOpen` may be dropped: callers wait for it. The adapters in
  * @linkwire/node (TCP, TLS, WebSocket) and @linkwire/web (WebSocket) implement it; an embedded
  * engine supplies its own.
  */

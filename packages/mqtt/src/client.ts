@@ -271,8 +271,21 @@ class Client<E> implements MqttClient {
   }
 
   private write(p: MqttPacket): void {
-    this.transport!.send(encodePacket(p));
+    this.out(encodePacket(p));
+  }
+
+  /** Puts bytes on the current transport. A transport that throws ends the connection (false). */
+  private out(bytes: Uint8Array): boolean {
+    const t = this.transport;
+    if (t === undefined) return false;
+    try {
+      t.send(bytes);
+    } catch (e) {
+      this.lost(asError(e));
+      return false;
+    }
     this.lastSent = this.o.clock.now();
+    return true;
   }
 
   private cancelTimers(): void {
@@ -352,8 +365,8 @@ class Client<E> implements MqttClient {
     const bytes = this.connectBytes;
     if (bytes === undefined || this.transport === undefined) return;
     this.connectBytes = undefined;
-    this.transport.send(bytes);
-    this.lastSent = this.lastReceived = this.o.clock.now();
+    this.lastReceived = this.o.clock.now();
+    this.out(bytes);
   }
 
   /** @internal The current connection ended (or never came up): retry or close. */
@@ -404,6 +417,7 @@ class Client<E> implements MqttClient {
       o.dup = true;
       this.write(this.publishPacket(o));
     }
+    if (g !== this.gen) return; // a write failed and ended this connection
     this.armKeepalive(this.keepaliveMs);
     this.emit({ type: 'connected', sessionPresent: connack.sessionPresent, attempt: this.attempt });
     if (g !== this.gen) return;
@@ -468,17 +482,23 @@ class Client<E> implements MqttClient {
     const g = this.gen;
     const max = this.o.maxPacketSize;
     const parser = (this.parser ??= createPacketParser(max === undefined ? undefined : { maxPacketSize: max }));
-    let packets: MqttPacket[];
+    let packets: readonly MqttPacket[];
+    let malformed: MqttDecodeError | undefined;
     try {
       packets = parser.push(bytes);
     } catch (e) {
-      return this.lost(e instanceof MqttDecodeError ? e : new MqttError('protocol_error', String(e)));
+      if (!(e instanceof MqttDecodeError)) return this.lost(new MqttError('protocol_error', String(e)));
+      // The packets the chunk completed before the malformed one count, as they would had the
+      // bytes arrived one at a time; then the connection ends ([MQTT-4.8.0-1]).
+      packets = e.packets;
+      malformed = e;
     }
-    if (parser.buffered === 0) this.parser = undefined;
+    if (malformed === undefined && parser.buffered === 0) this.parser = undefined;
     for (const p of packets) {
       this.handle(p);
       if (g !== this.gen) return; // the packet ended the connection
     }
+    if (malformed !== undefined) this.lost(malformed);
   }
 
   private handle(p: MqttPacket): void {
@@ -582,9 +602,9 @@ class Client<E> implements MqttClient {
       if (o.qos === 1) this.storeCall('delete', o.seq);
       return o.reject?.(asError(e));
     }
-    this.transport!.send(bytes);
-    this.lastSent = this.o.clock.now();
-    if (o.qos === 0) o.resolve?.();
+    if (this.out(bytes)) {
+      if (o.qos === 0) o.resolve?.();
+    } else if (o.qos === 0) o.reject?.(new MqttError('connection_lost', `the connection failed while writing a QoS 0 publish to ${o.topic}`));
   }
 
   /** Moves waiting publishes onto the connection while the in-flight window has room. */

@@ -83,14 +83,27 @@ describe('MQTT session', () => {
     expect(h.closed()).toEqual(expect.objectContaining({ code: 'keepalive_timeout' }));
   });
 
-  it('any outgoing packet postpones the ping', async () => {
+  it('traffic both ways postpones the ping', async () => {
     const h = await connected({ keepalive: 30 });
     h.clock.advance(20_000);
     await h.session.publish('a/b', 'x');
+    h.server({ type: 'publish', topic: 'c', payload: new Uint8Array(0), qos: 0, retain: false, dup: false });
     h.clock.advance(20_000);
     expect(h.sent.some((p) => p.type === 'pingreq')).toBe(false);
     h.clock.advance(10_000);
     expect(h.sent.at(-1)).toEqual({ type: 'pingreq' });
+  });
+
+  it('a session that only sends still pings, and notices a half-open connection', async () => {
+    const h = await connected({ keepalive: 10, pingTimeoutMs: 2000 });
+    for (let t = 0; t < 11; t++) {
+      await h.session.publish('a/b', 'x');
+      h.clock.advance(1000);
+    }
+    expect(h.sent.some((p) => p.type === 'pingreq')).toBe(true);
+    h.clock.advance(2000);
+    expect(h.session.state).toBe('closed');
+    expect(h.closed()).toEqual(expect.objectContaining({ code: 'keepalive_timeout' }));
   });
 
   it('QoS 1 publish resolves on the matching PUBACK only', async () => {

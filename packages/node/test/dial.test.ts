@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Decode } from '@linkwire/base';
 import type { MqttClientEvent, PublishPacket } from '@linkwire/mqtt';
@@ -88,6 +89,23 @@ describe('nodeDialer', () => {
     await client.end();
     const d = events.find((e) => e.type === 'disconnected') as { reason: { code?: string } } | undefined;
     expect(d?.reason.code).toMatch(/CERT|SELF_SIGNED|UNABLE/);
+  });
+
+  it('incoming QoS 2 from mosquitto (published by MQTT.js) is delivered once each, and the exchange completes', async () => {
+    const got: PublishPacket[] = [];
+    const client = createNodeMqttClient({ endpoint: { host: '127.0.0.1', port: broker.port }, credentials: { clientId: 'qos2-sub' }, onMessage: (m) => got.push(m) });
+    const other = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, clientId: 'qos2-pub', reconnectPeriod: 0 });
+    try {
+      expect(await client.subscribe([{ topic: 'qos2/#', qos: 2 }])).toEqual([2]);
+      for (let i = 0; i < 20; i++) await other.publishAsync('qos2/t', `m${i}`, { qos: 2 });
+      for (let i = 0; i < 100 && got.length < 20; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(got.map((m) => [utf8Decode(m.payload), m.qos])).toEqual(Array.from({ length: 20 }, (_, i) => [`m${i}`, 2]));
+      // The connection is healthy afterwards: a PUBREL we answered with PUBCOMP left nothing open.
+      await client.publish('qos2/after', 'x', { qos: 1 });
+    } finally {
+      other.end(true);
+      await client.end();
+    }
   });
 
   it('WebSocket (ws, subprotocol mqtt)', async () => {
