@@ -15,7 +15,7 @@ const external = {
   },
 };
 await build({
-  entryPoints: [join(root, 'packages/cli/src/demo.ts')], outfile, bundle: true, platform: 'node', format: 'esm',
+  entryPoints: [join(root, 'packages/cli/src/demo-main.ts')], outfile, bundle: true, platform: 'node', format: 'esm',
   conditions: ['@linkwire/source'], plugins: [external], logLevel: 'warning', sourcemap: 'inline',
 });
 const r = spawnSync(process.execPath, ['--enable-source-maps', outfile, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });

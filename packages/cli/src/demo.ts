@@ -17,9 +17,34 @@ import { startEmulator } from '@linkwire/emulator';
 
 const device = { productKey: 'a1LwDemo01x', deviceName: 'demo-thermostat', deviceSecret: 'lw-demo-secret-7f3a9c2e' };
 
+export const DEMO_USAGE = [
+  'Usage: npm start [-- options]       (or: npx linkwire demo [options])',
+  '',
+  'Starts a local platform (the emulator on 127.0.0.1, an ephemeral port), connects a demo device',
+  'with HMAC-signed credentials, posts properties twice and prints every step and reply.',
+  '',
+  'Options:',
+  '  --device-secret <secret>   sign with this secret instead of the demo device\'s (a wrong one is refused: exit 1)',
+  '  -h, --help                 show this help',
+  '',
+  'Exit codes: 0 done · 1 the platform refused the device or a post · 2 usage or an unexpected failure',
+  'More tools: npx linkwire --help',
+].join('\n');
+
 export async function runDemo(argv: readonly string[], print: (line: string) => void): Promise<number> {
+  let values: { 'device-secret'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { 'device-secret': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (e) {
+    print(`demo: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`);
+    print('       npm start -- --help shows the options');
+    return 2;
+  }
+  if (values.help) {
+    print(DEMO_USAGE);
+    return 0;
+  }
   registerNodeHash();
-  const { values } = parseArgs({ args: [...argv], options: { 'device-secret': { type: 'string' } } });
   const platform = await startEmulator({
     devices: [device],
     onEvent: (e) => {
@@ -99,15 +124,4 @@ export async function runDemo(argv: readonly string[], print: (line: string) => 
   } finally {
     await platform.close();
   }
-}
-
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
-if (isMain) {
-  runDemo(process.argv.slice(2), (l) => console.log(l)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(2);
-    },
-  );
 }

@@ -1,0 +1,87 @@
+import net from 'node:net';
+import { Aedes } from 'aedes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { utf8Decode } from '@linkwire/base';
+import { connectMqtt } from '@linkwire/node';
+import { reconnectingLink, type LinkState } from '../src/sim/link.ts';
+
+// The interface the simulator and the fleet drive, against a real broker: it must survive a
+// dropped connection with its subscriptions, and stop at once when the credentials are refused.
+describe('reconnectingLink (aedes)', () => {
+  let broker: Aedes;
+  let server: net.Server;
+  let port = 0;
+  let refuse = false;
+  beforeAll(async () => {
+    broker = await Aedes.createBroker({
+      authenticate: (_c, _u, _p, done) => {
+        if (refuse) {
+          const e = Object.assign(new Error('bad username or password'), { returnCode: 4 });
+          done(e as never, false);
+        } else done(null, true);
+      },
+    });
+    server = net.createServer((s) => broker.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await new Promise<void>((r) => broker.close(() => r()));
+  });
+
+  it('reconnects after the broker drops it, re-signs, re-subscribes and hears messages again', async () => {
+    const states: LinkState[] = [];
+    const got: string[] = [];
+    let signed = 0;
+    const link = await reconnectingLink({
+      host: '127.0.0.1', port, minBackoffMs: 50, maxBackoffMs: 200, subscriptions: ['lw/test/in'],
+      params: () => ({ clientId: `dev-${++signed}`, keepalive: 60 }),
+    }, { onMessage: (_t, p) => got.push(utf8Decode(p)), onState: (s) => states.push(s) });
+    expect(link.connected).toBe(true);
+    const cloud = await connectMqtt({ host: '127.0.0.1', port, clientId: 'cloud', keepalive: 60 });
+    await cloud.session.publish('lw/test/in', 'one', { qos: 1 });
+    await waitFor(() => got.includes('one'));
+    // The broker drops the device's connection.
+    for (const c of Object.values((broker as unknown as { clients: Record<string, { id: string; close(): void }> }).clients)) if (c.id.startsWith('dev-')) c.close();
+    await waitFor(() => states.filter((s) => s === 'connected').length === 2);
+    expect(states).toContain('reconnecting');
+    expect(signed).toBe(2);
+    await cloud.session.publish('lw/test/in', 'two', { qos: 1 });
+    await waitFor(() => got.includes('two'));
+    await link.publish('lw/test/out', 'still talking', 1);
+    link.close();
+    cloud.close();
+    expect(link.connected).toBe(false);
+    await expect(link.publish('lw/test/out', 'x', 0)).rejects.toThrow('not connected');
+  });
+
+  it('stops at the first refusal of its credentials (no retry storm)', async () => {
+    refuse = true;
+    let attempts = 0;
+    try {
+      await expect(reconnectingLink({
+        host: '127.0.0.1', port, minBackoffMs: 10, retryFirst: true, subscriptions: [],
+        params: () => ({ clientId: `refused-${++attempts}`, keepalive: 60 }),
+      }, { onMessage: () => undefined })).rejects.toThrow(/bad username or password/);
+      expect(attempts).toBe(1);
+    } finally {
+      refuse = false;
+    }
+  });
+});
+
+function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const t = setInterval(() => {
+      if (check()) {
+        clearInterval(t);
+        resolve();
+      } else if (Date.now() > end) {
+        clearInterval(t);
+        reject(new Error('timed out'));
+      }
+    }, 20);
+  });
+}
