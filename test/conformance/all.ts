@@ -13,5 +13,6 @@ import { cases as coap } from '../../packages/coap/test/conformance.ts';
 import { cases as ota } from '../../packages/ota/test/conformance.ts';
 import { cases as mqtt } from '../../packages/mqtt/test/conformance.ts';
 import { cases as enos } from '../../packages/enos/test/conformance.ts';
+import { cases as edge } from '../../packages/edge/test/conformance.ts';
 
-export const allCases: readonly ConformanceCase[] = [...base, ...hash, ...sign, ...alink, ...tsl, ...shadow, ...coap, ...ota, ...mqtt, ...enos];
+export const allCases: readonly ConformanceCase[] = [...base, ...hash, ...sign, ...alink, ...tsl, ...shadow, ...coap, ...ota, ...mqtt, ...enos, ...edge];

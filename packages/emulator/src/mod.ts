@@ -17,3 +17,4 @@ export type { EmulatorProduct } from './products.ts';
 export { propertyPostReply } from './thing.ts';
 export { generateCertificates, type GeneratedCertificates } from './certs.ts';
 export { startEnosPlatform, type CommandReply, type DeviceState as EnosDeviceState, type EnosApp, type EnosFirmware, type EnosPlatform, type EnosPlatformDevice, type EnosPlatformEvent, type EnosPlatformModel, type EnosPlatformOptions, type EnosPlatformProduct } from './enos/platform.ts';
+export { startEdgeGateway, type EdgeFunctionContext, type EdgeFunctionHandler, type EdgeGateway, type EdgeGatewayOptions, type EdgeRoute } from './edge/gateway.ts';
