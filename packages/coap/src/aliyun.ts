@@ -1,4 +1,4 @@
-import { constantTimeEqualHex, type JsonValue } from '@linkwire/base';
+import { constantTimeEqualHex, describe, type JsonValue } from '@linkwire/base';
 import type { HashAlgorithm } from '@linkwire/hash';
 import { signContent, signMethodAlgorithm, signParams } from '@linkwire/sign';
 import { aliyunAesKey, aliyunDecrypt, aliyunEncrypt, encryptSeq } from './aes.ts';
@@ -153,7 +153,7 @@ export function parseAliyunAuthResponse(response: CoapMessage): AliyunAuthSucces
 /** Throws `invalid_argument` unless `topic` is `/seg/seg…` with no empty segment, `+` or `#`. */
 export function checkPublishTopic(topic: string): void {
   if (typeof topic !== 'string' || !topic.startsWith('/') || topic.includes('+') || topic.includes('#') || topic.split('/').slice(1).some((s) => s === '')) {
-    throw new CoapError('invalid_argument', `not a publishable topic: ${JSON.stringify(topic)}`);
+    throw new CoapError('invalid_argument', `not a publishable topic: ${describe(topic)}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 import { CoapError } from './errors.ts';
 
 /** The four message types of RFC 7252 §3, in wire order (T = 0..3). */
@@ -67,7 +68,7 @@ export function codeString(code: number): string {
 export function parseCodeString(text: string): number {
   const m = /^([0-7])\.([0-9]{2})$/.exec(text);
   const detail = m === null ? 32 : Number(m[2]);
-  if (m === null || detail > 31) throw new CoapError('invalid_code', `not a CoAP code: ${JSON.stringify(text)}`);
+  if (m === null || detail > 31) throw new CoapError('invalid_code', `not a CoAP code: ${describe(text)}`);
   return (Number(m[1]) << 5) | detail;
 }
 

@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 /**
  * Alibaba Cloud IoT OTA messages (aliyun-iot-platform-device-guide §9.10 and the pull flow
  * `thing.ota.firmware.get`): version inform, upgrade push, progress, firmware request.
@@ -199,7 +200,7 @@ export function decodeUpgradePush(payload: string | Uint8Array, options?: Decode
   const o = parsePayload(payload, 'upgrade push', options?.maxBytes);
   const issues: Issue[] = [];
   const code = own(o, 'code');
-  if (code !== '1000' && code !== 1000) issue(issues, 'code', 'unexpected_code', `code is ${JSON.stringify(code)}, expected "1000"`);
+  if (code !== '1000' && code !== 1000) issue(issues, 'code', 'unexpected_code', `code is ${describe(code)}, expected "1000"`);
   const id = readId(o, '', issues);
   const message = readString(o, 'message', '', issues, { optional: true, allowEmpty: true, max: 1024 });
   const data = readObject(o, 'data', '', issues);

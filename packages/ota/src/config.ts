@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 /**
  * Remote configuration (aliyun-iot-platform-device-guide §9.11): `thing.config.get` and its
  * reply, `thing.config.push` and its reply. A config file is downloaded and verified exactly
@@ -55,7 +56,7 @@ function readConfig(d: JsonObject, path: string, issues: Issue[], options?: Deco
   else if (signMethod === undefined) issue(issues, `${path}.signMethod`, 'missing_digest_method', 'sign is present but signMethod is missing');
   else if (checkDigestMethod(signMethod, `${path}.signMethod`, issues, ['sha256'])) digest = checkDigest(sign, 'sha256', `${path}.sign`, issues);
   const getType = own(d, 'getType');
-  if (getType !== undefined && getType !== 'file') issue(issues, `${path}.getType`, 'invalid_field', `getType ${JSON.stringify(getType)} is not "file"`);
+  if (getType !== undefined && getType !== 'file') issue(issues, `${path}.getType`, 'invalid_field', `getType ${describe(getType)} is not "file"`);
   if (issues.length > before) return undefined;
   return { configId: configId!, size: size!, url: rawUrl!, digestMethod: 'sha256', digest: digest!, getType: 'file' };
 }
@@ -95,9 +96,9 @@ export function decodeConfigGet(payload: string | Uint8Array, options?: DecodeOp
   const params = readObject(o, 'params', '', issues);
   if (params) {
     const scope = own(params, 'configScope');
-    if (scope !== undefined && scope !== 'product') issue(issues, 'params.configScope', 'invalid_field', `configScope ${JSON.stringify(scope)} is not "product"`);
+    if (scope !== undefined && scope !== 'product') issue(issues, 'params.configScope', 'invalid_field', `configScope ${describe(scope)} is not "product"`);
     const getType = own(params, 'getType');
-    if (getType !== undefined && getType !== 'file') issue(issues, 'params.getType', 'invalid_field', `getType ${JSON.stringify(getType)} is not "file"`);
+    if (getType !== undefined && getType !== 'file') issue(issues, 'params.getType', 'invalid_field', `getType ${describe(getType)} is not "file"`);
   }
   if (issues.length > 0) throwIssues('config get', issues);
   return { id: id!, configScope: 'product', getType: 'file' };

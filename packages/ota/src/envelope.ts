@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 /**
  * The two JSON envelopes OTA and config messages travel in: the Alink request
  * (`{id, version, params, method}`) and its reply (`{id, code, data, message?}`).
@@ -25,7 +26,7 @@ export function encodeReply(id: MessageId, code: number, data: JsonValue, messag
 
 export function checkMethod(o: JsonObject, method: string, issues: Issue[]): void {
   const m = own(o, 'method');
-  if (m !== undefined && m !== method) issue(issues, 'method', 'wrong_method', `method is ${JSON.stringify(m)}, expected ${method}`);
+  if (m !== undefined && m !== method) issue(issues, 'method', 'wrong_method', `method is ${describe(m)}, expected ${method}`);
 }
 
 /** Reads `id`, `code` (a number, or a numeric string as some peers send) and `message`. */

@@ -3,7 +3,7 @@
  * message) instead of throwing, so a decoder reports every problem of a message at once.
  * @module
  */
-import { isRecord, JsonError, parseJson, type Issue, type JsonValue } from '@linkwire/base';
+import { describe, isRecord, JsonError, parseJson, type Issue, type JsonValue } from '@linkwire/base';
 import { OtaError } from './errors.ts';
 import type { DigestMethod } from './digest.ts';
 
@@ -114,7 +114,7 @@ export function parseDigestMethod(name: string): DigestMethod | undefined {
 export function checkDigestMethod(v: string, path: string, issues: Issue[], allowed: readonly DigestMethod[] = ['md5', 'sha256']): DigestMethod | undefined {
   const m = parseDigestMethod(v);
   if (m === undefined || !allowed.includes(m)) {
-    return issue(issues, path, 'unknown_digest_method', `digest method ${JSON.stringify(v)} is not one of ${allowed.join(', ')}`);
+    return issue(issues, path, 'unknown_digest_method', `digest method ${describe(v)} is not one of ${allowed.join(', ')}`);
   }
   return m;
 }
@@ -124,7 +124,7 @@ const HEX = /^[0-9a-fA-F]*$/;
 /** Checks a hex digest against its method and returns it lowercased. */
 export function checkDigest(v: string, method: DigestMethod, path: string, issues: Issue[]): string | undefined {
   const want = method === 'md5' ? 32 : 64;
-  if (v.length !== want || !HEX.test(v)) return issue(issues, path, 'invalid_digest', `a ${method} digest is ${want} hex digits, got ${JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v)}`);
+  if (v.length !== want || !HEX.test(v)) return issue(issues, path, 'invalid_digest', `a ${method} digest is ${want} hex digits, got ${describe(v.length > 80 ? `${v.slice(0, 80)}…` : v)}`);
   return v.toLowerCase();
 }
 

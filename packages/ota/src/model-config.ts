@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 /**
  * Gateway model config (aliyun-iot-platform-device-guide §9.6): the `thing.model.config.push`
  * message (digest, digestMethod, url) and the document it points to — `modelList`,
@@ -75,7 +76,7 @@ export function decodeModelConfigPush(payload: string | Uint8Array, options?: De
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   const m = own(o, 'method');
-  if (m !== undefined && m !== 'thing.model.config.push') issue(issues, 'method', 'wrong_method', `method is ${JSON.stringify(m)}, expected thing.model.config.push`);
+  if (m !== undefined && m !== 'thing.model.config.push') issue(issues, 'method', 'wrong_method', `method is ${describe(m)}, expected thing.model.config.push`);
   const key = own(o, 'data') === undefined && own(o, 'params') !== undefined ? 'params' : 'data';
   const d = readObject(o, key, '', issues);
   const config = d && readTarget(d, key, issues, options);

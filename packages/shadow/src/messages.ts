@@ -1,4 +1,4 @@
-import { parseJson, utf8Encode, type JsonLimits, type JsonValue } from '@linkwire/base';
+import { describe, parseJson, utf8Encode, type JsonLimits, type JsonValue } from '@linkwire/base';
 import { ShadowError } from './errors.ts';
 import { isPlainObject } from './request.ts';
 import type { ShadowDocument, ShadowMessage, ShadowMetadata, ShadowRequest, ShadowState, ShadowStatePayload } from './types.ts';
@@ -50,7 +50,7 @@ function readSections(o: unknown, where: string, code: 'invalid_message' | 'inva
   const out: Obj = {};
   for (const k of Object.keys(o)) {
     const v = o[k];
-    if (k !== 'reported' && k !== 'desired') return fail(code, `${where} has an unknown field ${JSON.stringify(k)}`);
+    if (k !== 'reported' && k !== 'desired') return fail(code, `${where} has an unknown field ${describe(k)}`);
     if (!isPlainObject(v)) return fail(code, `${where}.${k} is not an object`);
     if (times) {
       for (const a of Object.keys(v)) {
@@ -104,7 +104,7 @@ export function parseShadowMessage(input: string | Uint8Array | JsonValue, limit
   const v = decode(input, 'invalid_message', limits);
   if (!isPlainObject(v)) return fail('invalid_message', 'a shadow message is a JSON object');
   const { method, payload } = v;
-  if (method !== 'reply' && method !== 'control') return fail('invalid_message', `method ${JSON.stringify(method) ?? 'undefined'} is not reply or control`);
+  if (method !== 'reply' && method !== 'control') return fail('invalid_message', `method ${describe(method)} is not reply or control`);
   if (!isTimestamp(v.timestamp)) return fail('invalid_message', 'timestamp is not a time');
   const timestamp = v.timestamp;
   if (!isPlainObject(payload)) return fail('invalid_message', 'payload is not an object');

@@ -1,4 +1,4 @@
-import { JsonError, parseJson, utf8Length, type JsonValue } from '@linkwire/base';
+import { describe, JsonError, parseJson, utf8Length, type JsonValue } from '@linkwire/base';
 import { ShadowError, requestError } from './errors.ts';
 import type { ShadowAttributes, ShadowLimits, ShadowRequest, ShadowSectionWrite } from './types.ts';
 
@@ -72,7 +72,7 @@ export function planRequest(input: unknown, limits: Required<ShadowLimits>): Req
 
   if (!hasOwn(value, 'method')) throw requestError(401, 'no "method"');
   const method = value.method;
-  if (typeof method !== 'string' || !METHODS.has(method)) throw requestError(406, `method ${JSON.stringify(method) ?? 'undefined'} is not update, get or delete`);
+  if (typeof method !== 'string' || !METHODS.has(method)) throw requestError(406, `method ${describe(method)} is not update, get or delete`);
   if (method === 'get') return { method };
 
   if (!hasOwn(value, 'state') || value.state === undefined) throw requestError(402, 'no "state"');
@@ -83,7 +83,7 @@ export function planRequest(input: unknown, limits: Required<ShadowLimits>): Req
   const state = value.state;
   if (!isPlainObject(state)) throw requestError(400, '"state" is not an object');
   for (const k of Object.keys(state)) {
-    if (k !== 'reported' && k !== 'desired') throw requestError(400, `"state" has an unknown field ${JSON.stringify(k)}`);
+    if (k !== 'reported' && k !== 'desired') throw requestError(400, `"state" has an unknown field ${describe(k)}`);
   }
   const hasReported = hasOwn(state, 'reported');
   const hasDesired = hasOwn(state, 'desired');
