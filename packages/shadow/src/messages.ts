@@ -1,5 +1,6 @@
 import { describe, parseJson, utf8Encode, type JsonLimits, type JsonValue } from '@linkwire/base';
 import { ShadowError } from './errors.ts';
+import { checkDocument } from './reducer.ts';
 import { isPlainObject } from './request.ts';
 import type { ShadowDocument, ShadowMessage, ShadowMetadata, ShadowRequest, ShadowState, ShadowStatePayload } from './types.ts';
 
@@ -137,7 +138,10 @@ export function parseShadowMessage(input: string | Uint8Array | JsonValue, limit
  * ```
  */
 export function documentOf(payload: ShadowStatePayload): ShadowDocument {
-  return { state: payload.state, metadata: payload.metadata, timestamp: payload.timestamp, version: payload.version };
+  if (typeof payload !== 'object' || payload === null) throw new ShadowError('invalid_document', `a state payload must be an object, got ${describe(payload)}`);
+  const document = { state: payload.state, metadata: payload.metadata, timestamp: payload.timestamp, version: payload.version };
+  checkDocument(document);
+  return document;
 }
 
 /**
@@ -150,5 +154,13 @@ export function documentOf(payload: ShadowStatePayload): ShadowDocument {
  * ```
  */
 export function encodeShadow(value: ShadowRequest | ShadowMessage | ShadowDocument): Uint8Array {
-  return utf8Encode(JSON.stringify(value));
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    // A bigint, a cycle or nesting beyond the engine's stack.
+    throw new ShadowError('invalid_message', `the value cannot be written as JSON: ${describe(e instanceof Error ? e.message : e)}`);
+  }
+  if (typeof value !== 'object' || value === null || text === undefined) throw new ShadowError('invalid_message', `a shadow payload is an object, got ${describe(value)}`);
+  return utf8Encode(text);
 }

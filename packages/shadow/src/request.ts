@@ -1,4 +1,4 @@
-import { describe, JsonError, parseJson, utf8Length, type JsonValue } from '@linkwire/base';
+import { describe, JSON_DEPTH_CEILING, JsonError, numberOption, optionsRecord, parseJson, utf8Length, type JsonValue } from '@linkwire/base';
 import { ShadowError, requestError } from './errors.ts';
 import type { ShadowAttributes, ShadowLimits, ShadowRequest, ShadowSectionWrite } from './types.ts';
 
@@ -229,14 +229,19 @@ export function parseShadowRequest(input: string | Uint8Array | ShadowRequest, l
   return wireRequest(planRequest(input, withDefaults(limits)));
 }
 
+/**
+ * The limits with defaults filled in, each checked (an `OptionError` for a limit of the wrong
+ * type or range, `null` limits included); `maxDepth` is clamped to base's JSON_DEPTH_CEILING.
+ */
 export function withDefaults(limits: ShadowLimits | undefined): Required<ShadowLimits> {
   if (limits === undefined) return DEFAULT_SHADOW_LIMITS;
+  const o = optionsRecord('limits', limits);
   const d = DEFAULT_SHADOW_LIMITS;
   return {
-    maxReportedAttributes: limits.maxReportedAttributes ?? d.maxReportedAttributes,
-    maxDesiredAttributes: limits.maxDesiredAttributes ?? d.maxDesiredAttributes,
-    maxRequestBytes: limits.maxRequestBytes ?? d.maxRequestBytes,
-    maxDepth: limits.maxDepth ?? d.maxDepth,
+    maxReportedAttributes: numberOption('maxReportedAttributes', o.maxReportedAttributes, d.maxReportedAttributes, 0, Infinity),
+    maxDesiredAttributes: numberOption('maxDesiredAttributes', o.maxDesiredAttributes, d.maxDesiredAttributes, 0, Infinity),
+    maxRequestBytes: numberOption('maxRequestBytes', o.maxRequestBytes, d.maxRequestBytes, 0, Infinity),
+    maxDepth: Math.min(numberOption('maxDepth', o.maxDepth, d.maxDepth, 1, Infinity), JSON_DEPTH_CEILING),
   };
 }
 

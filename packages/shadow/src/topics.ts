@@ -54,6 +54,7 @@ export function shadowGetTopic(productKey: string, deviceName: string): string {
  * ```
  */
 export function parseShadowTopic(topic: string): ShadowTopic | undefined {
+  if (typeof topic !== 'string') return undefined;
   const parts = topic.split('/');
   if (parts.length !== 5 || parts[0] !== '' || parts[1] !== 'shadow') return undefined;
   const kind = parts[2];

@@ -1,5 +1,5 @@
 import { describe, isRecord } from '@linkwire/base';
-import type { TslIssue } from './errors.ts';
+import { checkValidateOptions, readingModel, TslError, type TslIssue } from './errors.ts';
 import { deviceRegister, historyPost, measurepointBatch, packPost, type TslLookup } from './batch.ts';
 import { PROPERTY_GET_METHOD, PROPERTY_SET_METHOD, TSL_LIMITS, type TslModel, type TslProperty } from './model.ts';
 import { compileType, explain, isDate, keyAt, makeKeys, paramSet, put, test, type Ctx, type Node, type Policy } from './nodes.ts';
@@ -166,6 +166,11 @@ function pickPoint(v: Record<string, unknown>): Record<string, unknown> {
  * ```
  */
 export function compileTsl(model: TslModel, options?: TslValidateOptions): TslValidator {
+  checkValidateOptions(options);
+  return readingModel('compileTsl', () => compileModel(model, options));
+}
+
+function compileModel(model: TslModel, options?: TslValidateOptions): TslValidator {
   const policy: Policy = options?.policy ?? 'strict';
   const coerce = options?.coerce ?? false;
   const strict = policy === 'strict';
@@ -737,6 +742,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
 
 /** The Alink reply code a platform would answer a validated property post with: 200, 6106 or 460. */
 export function alinkReplyCode(result: TslResult): number {
+  if (typeof result !== 'object' || result === null || (!result.ok && !Array.isArray(result.issues))) throw new TslError('invalid_result', `not a TslResult: ${describe(result)}`);
   if (result.ok) return 200;
   return result.issues.some((i) => i.code === 'too_many_properties') ? 6106 : 460;
 }

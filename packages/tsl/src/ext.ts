@@ -1,5 +1,5 @@
 import { describe, isRecord, parseJson } from '@linkwire/base';
-import { TslError, type TslIssue } from './errors.ts';
+import { readingModel, TslError, type TslIssue } from './errors.ts';
 import type { TslModel, TslParam, TslProfile } from './model.ts';
 import { isTslIdentifier } from './parse.ts';
 import { error, indexPath, show, warning } from './paths.ts';
@@ -45,6 +45,11 @@ type Obj = Record<string, unknown>;
  * ```
  */
 export function parseTslExtInfo(input: string | Uint8Array | unknown, model?: TslModel): TslExtInfoResult {
+  if (model !== undefined) return readingModel('parseTslExtInfo', () => readExtInfo(input, model));
+  return readExtInfo(input, model);
+}
+
+function readExtInfo(input: unknown, model: TslModel | undefined): TslExtInfoResult {
   let doc: unknown = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
     try {

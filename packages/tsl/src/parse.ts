@@ -33,7 +33,7 @@ const TYPES = new Set(['int', 'float', 'double', 'text', 'date', 'bool', 'enum',
 
 /** Whether `s` is an identifier the platform accepts: 1–50 letters, digits and underscores. */
 export function isTslIdentifier(s: string): boolean {
-  return IDENTIFIER.test(s) && !FORBIDDEN_IDENTIFIERS.has(s);
+  return typeof s === 'string' && IDENTIFIER.test(s) && !FORBIDDEN_IDENTIFIERS.has(s);
 }
 
 /**
