@@ -1,4 +1,3 @@
-import { describe } from './describe.ts';
 import { LinkwireError } from './errors.ts';
 
 /** Thrown when hex or base64 text is malformed (`invalid_hex`, `invalid_base64`), or an argument is of the wrong type (`invalid_input`). */
@@ -7,7 +6,7 @@ export class EncodingError extends LinkwireError {}
 // One typeof or instanceof test per call: plain JavaScript callers get a typed error instead of
 // a TypeError from deep inside a loop.
 function wrongInput(what: string, got: unknown): never {
-  throw new EncodingError('invalid_input', `expected ${what}, got ${describe(got)}`);
+  throw new EncodingError('invalid_input', `expected ${what}, got ${got === null ? 'null' : typeof got}`);
 }
 
 const HEX = '0123456789abcdef';

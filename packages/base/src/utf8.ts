@@ -1,11 +1,10 @@
-import { describe } from './describe.ts';
 import { LinkwireError } from './errors.ts';
 
 /** Thrown by {@link utf8Decode} in fatal mode (`invalid_utf8`), and for an argument of the wrong type (`invalid_input`). */
 export class Utf8Error extends LinkwireError {}
 
 function wrongInput(what: string, got: unknown): never {
-  throw new Utf8Error('invalid_input', `expected ${what}, got ${describe(got)}`);
+  throw new Utf8Error('invalid_input', `expected ${what}, got ${got === null ? 'null' : typeof got}`);
 }
 
 // QuickJS and other embedded engines have no TextEncoder/TextDecoder; the core carries its

@@ -6,12 +6,9 @@ import { describe } from '@linkwire/base';
  * @module
  */
 import type { Issue } from '@linkwire/base';
-import { checkMethod, encodeReply, encodeRequest, readReplyHead, type Reply } from './envelope.ts';
+import { checkMethod, checkReplyFields, encodeReply, encodeRequest, readReplyHead, type Reply } from './envelope.ts';
 import { throwIssues } from './errors.ts';
-import {
-  checkDigest, checkDigestMethod, checkId, checkUrl, issue, own, parsePayload, readId, readObject, readSize, readString,
-  type DecodeOptions, type JsonObject, type MessageId,
-} from './fields.ts';
+import { checkDigest, checkDigestMethod, checkedOptions, checkId, checkUrl, issue, own, parsePayload, readId, readObject, readSize, readString, requireObject, type DecodeOptions, type JsonObject, type MessageId } from './fields.ts';
 import type { VerificationTarget } from './verifier.ts';
 
 /** A configuration file the platform offers. The only sign method is SHA-256. */
@@ -62,6 +59,7 @@ function readConfig(d: JsonObject, path: string, issues: Issue[], options?: Deco
 }
 
 function configFields(c: ConfigFile): JsonObject {
+  requireObject(c, 'the config file');
   const issues: Issue[] = [];
   const fields = { configId: c.configId, configSize: c.size, sign: c.digest, signMethod: 'Sha256', url: c.url, getType: c.getType ?? 'file' };
   readConfig(fields, 'config', issues, { allowHttp: true });
@@ -79,6 +77,7 @@ function configFields(c: ConfigFile): JsonObject {
  * ```
  */
 export function encodeConfigGet(g: ConfigGet): string {
+  requireObject(g, 'encodeConfigGet');
   const issues: Issue[] = [];
   checkId(g.id, 'id', issues);
   if (g.configScope !== undefined && g.configScope !== 'product') issue(issues, 'params.configScope', 'invalid_field', 'configScope must be "product"');
@@ -89,7 +88,7 @@ export function encodeConfigGet(g: ConfigGet): string {
 
 /** Decodes a config request (the platform side). */
 export function decodeConfigGet(payload: string | Uint8Array, options?: DecodeOptions): ConfigGet {
-  const o = parsePayload(payload, 'config get', options?.maxBytes);
+  const o = parsePayload(payload, 'config get', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'thing.config.get', issues);
@@ -106,9 +105,11 @@ export function decodeConfigGet(payload: string | Uint8Array, options?: DecodeOp
 
 /** The platform's answer to a config request, in the seed's key order (emulator and tests). */
 export function encodeConfigGetReply(reply: Reply<ConfigFile>): string {
+  requireObject(reply, 'encodeConfigGetReply');
   const issues: Issue[] = [];
   checkId(reply.id, 'id', issues);
   if (issues.length > 0) throwIssues('config get reply', issues);
+  checkReplyFields(reply.code, reply.message);
   const body: Record<string, unknown> = { id: reply.id, version: '1.0', code: reply.code, data: reply.data === undefined ? {} : configFields(reply.data) };
   if (reply.message !== undefined) body['message'] = reply.message;
   return JSON.stringify(body);
@@ -119,7 +120,7 @@ export function encodeConfigGetReply(reply: Reply<ConfigFile>): string {
  * disabled) and 6710 (no data) come back as codes with the platform's message.
  */
 export function decodeConfigGetReply(payload: string | Uint8Array, options?: DecodeOptions): Reply<ConfigFile> {
-  const o = parsePayload(payload, 'config get reply', options?.maxBytes);
+  const o = parsePayload(payload, 'config get reply', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const { id, code, message } = readReplyHead(o, issues);
   let data: ConfigFile | undefined;
@@ -133,6 +134,7 @@ export function decodeConfigGetReply(payload: string | Uint8Array, options?: Dec
 
 /** The platform's config push (emulator and tests). */
 export function encodeConfigPush(push: ConfigPush): string {
+  requireObject(push, 'encodeConfigPush');
   const issues: Issue[] = [];
   checkId(push.id, 'id', issues);
   if (issues.length > 0) throwIssues('config push', issues);
@@ -150,7 +152,7 @@ export function encodeConfigPush(push: ConfigPush): string {
  * ```
  */
 export function decodeConfigPush(payload: string | Uint8Array, options?: DecodeOptions): ConfigPush {
-  const o = parsePayload(payload, 'config push', options?.maxBytes);
+  const o = parsePayload(payload, 'config push', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'thing.config.push', issues);
@@ -171,7 +173,7 @@ export function encodeConfigPushReply(id: MessageId, code = 200): string {
 
 /** Decodes a config push reply (the platform side). */
 export function decodeConfigPushReply(payload: string | Uint8Array, options?: DecodeOptions): Reply<Record<string, never>> {
-  const o = parsePayload(payload, 'config push reply', options?.maxBytes);
+  const o = parsePayload(payload, 'config push reply', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const { id, code, message } = readReplyHead(o, issues);
   if (issues.length > 0) throwIssues('config push reply', issues);

@@ -1,10 +1,10 @@
-import { describe } from '@linkwire/base';
 /**
  * The two JSON envelopes OTA and config messages travel in: the Alink request
  * (`{id, version, params, method}`) and its reply (`{id, code, data, message?}`).
  * @module
  */
-import type { Issue, JsonValue } from '@linkwire/base';
+import { describe, type Issue, type JsonValue } from '@linkwire/base';
+import { OtaError } from './errors.ts';
 import { issue, own, readId, type JsonObject, type MessageId } from './fields.ts';
 
 /** A platform reply: `code` 200 is success; others carry the platform's `message`. */
@@ -20,7 +20,15 @@ export function encodeRequest(id: MessageId, method: string, params: JsonValue, 
   return JSON.stringify({ id, version, params, method });
 }
 
+/** A reply's code and message come straight from the caller: a finite number and a string (or absent). */
+export function checkReplyFields(code: unknown, message: unknown): void {
+  if (typeof code !== 'number' || !Number.isFinite(code)) throw new OtaError('invalid_message', `a reply code is a number, got ${describe(code)}`);
+  if (message !== undefined && typeof message !== 'string') throw new OtaError('invalid_message', `a reply message is a string, got ${describe(message)}`);
+}
+
 export function encodeReply(id: MessageId, code: number, data: JsonValue, message?: string): string {
+  // Callers check the id and the data.
+  checkReplyFields(code, message);
   return JSON.stringify(message === undefined ? { id, code, data } : { id, code, data, message });
 }
 

@@ -14,7 +14,9 @@ export function hostileSuite(pkg: string, exports: Record<string, unknown>, name
     expect(missing).toEqual([]);
   });
   it('throws only typed errors, and never hangs, on hostile data and hostile options at every entry point', async () => {
-    const report = await fuzzPackage(pkg, { runs: numRuns(options.runs ?? 80) });
+    // LINKWIRE_FUZZ_SEED replays a failing run (its seed is in the failure message).
+    const seedText = globalThis.process?.env.LINKWIRE_FUZZ_SEED;
+    const report = await fuzzPackage(pkg, { runs: numRuns(options.runs ?? 80), ...(seedText ? { seed: Number(seedText) } : {}) });
     const problems = failures(report);
     expect(problems, `seed ${report.seed}\n${problems.join('\n\n')}`).toEqual([]);
     expect(report.entries.length).toBe(report.names.length);
