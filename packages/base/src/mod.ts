@@ -6,7 +6,7 @@
  */
 export { LinkwireError, type Issue } from './errors.ts';
 export { DESCRIBE_MAX_LENGTH, describe } from './describe.ts';
-export { OptionError, booleanOption, enumOption, functionOption, integerOption, numberOption, optionsRecord, stringListOption, stringOption } from './options.ts';
+export { OptionError, booleanOption, enumOption, functionOption, integerOption, numberOption, optionsRecord, requiredFunction, requiredOption, stringListOption, stringOption } from './options.ts';
 export { Utf8Error, utf8Decode, utf8Encode, utf8EncodeInto, utf8Length, type Utf8DecodeOptions } from './utf8.ts';
 export { EncodingError, concatBytes, constantTimeEqual, constantTimeEqualHex, fromBase64, fromHex, toBase64, toHex } from './bytes.ts';
 export { CborError, decodeCbor, encodeCbor, type CborDecodeOptions, type CborValue } from './cbor.ts';

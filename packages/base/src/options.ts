@@ -80,6 +80,18 @@ export function stringListOption(name: string, value: unknown, fallback: readonl
   return Object.freeze(value.slice()) as readonly string[];
 }
 
+/** A required option: its value, or an {@link OptionError} when it is missing. */
+export function requiredOption(name: string, value: unknown): unknown {
+  if (value === undefined) throw new OptionError(name, 'given', value);
+  return value;
+}
+
+/** A required function option. */
+export function requiredFunction<F extends (...args: never[]) => unknown>(name: string, value: unknown): F {
+  if (typeof value !== 'function') throw new OptionError(name, 'a function', value);
+  return value as F;
+}
+
 /** A string option; `undefined` gives `fallback`. */
 export function stringOption(name: string, value: unknown, fallback: string): string;
 export function stringOption(name: string, value: unknown): string | undefined;

@@ -1,3 +1,4 @@
+import { describe, stringListOption } from '@linkwire/base';
 import { hashHex, hmacHex, hmacKey, type HashAlgorithm, type HmacKey } from '@linkwire/hash';
 import { SignError } from './errors.ts';
 import { enosDigestAlgorithm, signMethodAlgorithm } from './methods.ts';
@@ -29,11 +30,19 @@ export function compareCodePoints(a: string, b: string): number {
  * // 'clientId12345deviceNamedeviceproductKeypktimestamp789'
  */
 export function signContent(params: SignableParams, exclude: readonly string[] = DEFAULT_EXCLUDED_KEYS): string {
+  if (typeof params !== 'object' || params === null) throw new SignError('invalid_field', `parameters to sign are an object, got ${describe(params)}`);
+  if (exclude !== DEFAULT_EXCLUDED_KEYS) stringListOption('exclude', exclude, DEFAULT_EXCLUDED_KEYS);
   const names = Object.keys(params)
     .filter((k) => params[k] !== undefined && !exclude.includes(k))
     .sort(compareCodePoints);
   let s = '';
-  for (const k of names) s += k + String(params[k]);
+  for (const k of names) {
+    const v: unknown = params[k];
+    // Text, numbers and flags are signed as written; anything else (an object, a symbol) has no
+    // agreed text form, and String() of it may throw.
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'bigint') throw new SignError('invalid_field', `parameter ${k} cannot be signed: ${describe(v)}`, k);
+    s += k + String(v);
+  }
   return s;
 }
 
