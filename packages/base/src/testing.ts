@@ -212,7 +212,9 @@ function setPath(root: unknown, path: Path, value: unknown): unknown {
     if (typeof x !== 'object' || x === null) return root;
     x = (x as Record<string | number, unknown>)[path[i]!];
   }
-  if (typeof x !== 'object' || x === null || Object.isFrozen(x)) return root;
+  // Only plain objects and arrays are changed (an earlier change may have put a typed array,
+  // a frozen object or a Map where the example had an object).
+  if (typeof x !== 'object' || x === null || Object.isFrozen(x) || ArrayBuffer.isView(x) || !(Array.isArray(x) || Object.getPrototypeOf(x) === Object.prototype)) return root;
   const last = path[path.length - 1]!;
   if (value === DROP) delete (x as Record<string | number, unknown>)[last];
   else (x as Record<string | number, unknown>)[last] = value;

@@ -11,6 +11,7 @@ export type SignableParams = Readonly<Record<string, string | number | boolean |
 
 /** Orders strings by their UTF-8 bytes, which is code point order (UTF-16 order differs above U+D800). */
 export function compareCodePoints(a: string, b: string): number {
+  if (typeof a !== 'string' || typeof b !== 'string') throw new SignError('invalid_field', `compareCodePoints compares strings, got ${describe(a)} and ${describe(b)}`);
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.codePointAt(i)!;
@@ -112,5 +113,6 @@ export function signingKey(method: string, secret: string): HmacKey {
  * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
  */
 export function enosSign(content: string, secret: string, method: string, uppercase = true): string {
+  if (typeof content !== 'string' || typeof secret !== 'string') throw new SignError('invalid_field', `EnOS signs text with a text secret, got ${describe(content)} and ${describe(secret)}`);
   return hashHex(enosDigestAlgorithm(method), content + secret, uppercase);
 }

@@ -1,3 +1,4 @@
+import { SignError } from './errors.ts';
 import { signMethodAlgorithm } from './methods.ts';
 import { hmacWith, signContent, type SignableParams } from './params.ts';
 import { checkMethod, checkSignature, checkTimestamp, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
@@ -20,9 +21,18 @@ export function verifyParams(
 ): VerifyResult {
   const algorithm = checkMethod(method, options, signMethodAlgorithm);
   if (typeof algorithm !== 'string') return algorithm;
+  if (typeof params !== 'object' || params === null) return fail('malformed', 'the parameters are not an object');
   const ts = params['timestamp'];
   const late = checkTimestamp(ts === undefined ? undefined : fieldText(ts) ?? ts, options);
   if (late !== undefined) return late;
   if (typeof secret !== 'string' || secret === '') return fail('unknown_device', 'no secret');
-  return checkSignature(hmacWith(secret, algorithm, signContent(params, options?.exclude)), sign) ?? { ok: true };
+  let content: string;
+  try {
+    content = signContent(params, options?.exclude);
+  } catch (e) {
+    // A parameter value with no text form (an object, a symbol): the request is malformed.
+    if (e instanceof SignError && e.code === 'invalid_field') return fail('malformed', e.message);
+    throw e;
+  }
+  return checkSignature(hmacWith(secret, algorithm, content), sign) ?? { ok: true };
 }
