@@ -1,5 +1,5 @@
 import { replyTracker, type ReplyOutcome } from '@linkwire/alink';
-import { LinkwireError, type Clock } from '@linkwire/base';
+import { describe, integerOption, LinkwireError, numberOption, OptionError, optionsRecord, type Clock } from '@linkwire/base';
 
 /** A request whose reply never came, or a tracker that is full or closed. */
 export class DeviceError extends LinkwireError {}
@@ -42,8 +42,12 @@ interface Waiting<T> {
  * await reply;
  */
 export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const tracker = replyTracker<Waiting<T>>({ clock: options.clock, timeoutMs, maxPending: options.maxPending ?? 1000 });
+  // Options are checked here, once (OptionError); the tracker checks its own.
+  const o = optionsRecord('options', options ?? null);
+  const clock = o['clock'] as Clock;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') throw new OptionError('clock', 'a Clock (now, setTimer)', clock);
+  const timeoutMs = numberOption('timeoutMs', o['timeoutMs'], 10_000, 1, 2 ** 31 - 1);
+  const tracker = replyTracker<Waiting<T>>({ clock, timeoutMs, maxPending: integerOption('maxPending', o['maxPending'], 1000, 1) });
   const live = new Set<Waiting<T>>();
   const reject = (w: Waiting<T>, e: Error): void => {
     live.delete(w);
@@ -65,9 +69,10 @@ export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T
           return;
         }
         live.add(w);
-        w.cancelTimer = options.clock.setTimer(timeoutMs, () => {
+        const cancel = clock.setTimer(timeoutMs, () => {
           for (const x of tracker.expire()) reject(x.value, new DeviceError('reply_timeout', `no reply on ${x.replyTopic} for id ${x.id} within ${timeoutMs} ms`));
         });
+        if (typeof cancel === 'function') w.cancelTimer = cancel;
       });
     },
     settle(replyTopic, id, reply) {
@@ -81,6 +86,7 @@ export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T
       return outcome.status;
     },
     cancelAll(reason) {
+      if (!(reason instanceof Error)) reason = new DeviceError('cancelled', `cancelled: ${describe(reason)}`);
       for (const w of [...live]) reject(w, reason);
       tracker.expire();
     },

@@ -1,4 +1,4 @@
-import { utf8Decode } from '@linkwire/base';
+import { describe, integerOption, optionsRecord, utf8Decode } from '@linkwire/base';
 import { MqttDecodeError } from './errors.ts';
 import { isValidTopicFilter } from './topic.ts';
 import { PACKET_TYPES, type MqttPacket, type QoS, type Subscription, type Will } from './packets.ts';
@@ -91,6 +91,7 @@ export function readFixedHeader(buf: Uint8Array, offset = 0): FixedHeader | unde
  * {@link MqttDecodeError} for anything the specification calls malformed.
  */
 export function decodePacket(bytes: Uint8Array): MqttPacket {
+  if (!(bytes instanceof Uint8Array)) throw new MqttDecodeError('invalid_input', `MQTT input must be a Uint8Array, got ${describe(bytes)}`, 0);
   const h = readFixedHeader(bytes, 0);
   if (h === undefined) throw new MqttDecodeError('truncated', 'incomplete fixed header', bytes.length);
   const end = h.headerLength + h.remaining;
@@ -235,7 +236,7 @@ export interface PacketParser {
  * above `maxPacketSize` is refused as soon as the header arrives.
  */
 export function createPacketParser(options?: PacketParserOptions): PacketParser {
-  const max = options?.maxPacketSize ?? 1 << 20;
+  const max = integerOption('maxPacketSize', optionsRecord('options', options)['maxPacketSize'], 1 << 20, 2);
   let chunks: Uint8Array[] = [];
   let total = 0;
   let consumed = 0;
@@ -283,6 +284,7 @@ export function createPacketParser(options?: PacketParserOptions): PacketParser 
     },
     push(chunk) {
       if (failed !== undefined) throw failed;
+      if (!(chunk instanceof Uint8Array)) throw new MqttDecodeError('invalid_input', `a chunk must be a Uint8Array, got ${describe(chunk)}`, total);
       if (chunk.length > 0) {
         chunks.push(chunk);
         total += chunk.length;
