@@ -1,3 +1,4 @@
+import { OptionError } from '@linkwire/base';
 /** A device the local platform knows, with the secret it verifies signatures against. */
 export interface EmulatorDevice {
   readonly productKey: string;
@@ -12,13 +13,18 @@ export interface DeviceRegistry {
 }
 
 export function createDeviceRegistry(devices: readonly EmulatorDevice[] = []): DeviceRegistry {
+  if (!Array.isArray(devices)) throw new OptionError('devices', 'a list of devices', devices);
   const byKey = new Map<string, EmulatorDevice>();
   const key = (pk: string, dn: string): string => `${pk}\u0000${dn}`;
   const registry: DeviceRegistry = {
     add(d) {
+      if (typeof d !== 'object' || d === null || typeof d.productKey !== 'string' || typeof d.deviceName !== 'string' || typeof d.deviceSecret !== 'string') {
+        throw new OptionError('devices[]', 'a device {productKey, deviceName, deviceSecret} of strings', d);
+      }
       byKey.set(key(d.productKey, d.deviceName), d);
     },
     secret(pk, dn) {
+      if (typeof pk !== 'string' || typeof dn !== 'string') return undefined;
       return byKey.get(key(pk, dn))?.deviceSecret;
     },
   };
@@ -32,6 +38,7 @@ export function createDeviceRegistry(devices: readonly EmulatorDevice[] = []): D
  * `/shadow/update/{pk}/{dn}`, `/ota/device/inform/{pk}/{dn}`, `/ext/session/{pk}/{dn}/…`).
  */
 export function ownsTopic(productKey: string, deviceName: string, topic: string): boolean {
+  if (typeof productKey !== 'string' || typeof deviceName !== 'string' || typeof topic !== 'string') return false;
   const levels = topic.split('/');
   for (let i = 0; i + 1 < levels.length && i < 5; i++) {
     if (levels[i] === productKey && levels[i + 1] === deviceName) return true;

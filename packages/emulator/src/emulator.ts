@@ -9,6 +9,7 @@ import { createHttpAuthHandler, type EmulatorProduct } from './http.ts';
 import { createAliyunCoapServer } from '@linkwire/coap';
 import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node';
 import { createShadowService } from './shadow.ts';
+import { booleanOption, enumOption, functionOption, integerOption, OptionError, optionsRecord, stringOption } from '@linkwire/base';
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
 
 export type EmulatorEvent =
@@ -80,7 +81,24 @@ const SHADOW_UPDATE = '/shadow/update/+/+';
  * // connect a device to platform.host:platform.port …
  * await platform.close();
  */
+// Options checked before any socket opens (OptionError names a wrong one).
+function checkEmulatorOptions(options: unknown): void {
+  const o = optionsRecord('options', options);
+  stringOption('host', o['host']);
+  integerOption('port', o['port'], 0, 0, 65535);
+  functionOption('onEvent', o['onEvent']);
+  functionOption('now', o['now']);
+  booleanOption('websocket', o['websocket'], false);
+  booleanOption('http', o['http'], false);
+  enumOption('coap', o['coap'], ['aes', 'dtls'] as const);
+  const products = o['products'];
+  if (products !== undefined && (!Array.isArray(products) || products.some((p: unknown) => typeof p !== 'object' || p === null || typeof (p as EmulatorProduct).productKey !== 'string' || typeof (p as EmulatorProduct).productSecret !== 'string'))) {
+    throw new OptionError('products', 'a list of {productKey, productSecret} strings', products);
+  }
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  checkEmulatorOptions(options);
   const registry = createDeviceRegistry(options.devices);
   const identities = new WeakMap<Client, Identity>();
   const emit = (e: EmulatorEvent): void => options.onEvent?.(e);

@@ -1,3 +1,4 @@
+import { OptionError, optionsRecord, requiredFunction } from '@linkwire/base';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import {
@@ -52,6 +53,11 @@ function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
  * platform-side verifiers of @linkwire/sign.
  */
 export function createHttpAuthHandler(deps: HttpAuthDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const o = optionsRecord('deps', deps ?? null);
+  const registry = o['registry'] as DeviceRegistry | undefined;
+  if (typeof registry !== 'object' || registry === null || typeof registry.secret !== 'function') throw new OptionError('registry', 'a DeviceRegistry', registry);
+  for (const f of ['productSecret', 'now', 'publish', 'mqttEndpoint'] as const) requiredFunction(f, o[f]);
+  if (!(o['iotTokens'] instanceof Map)) throw new OptionError('iotTokens', 'a Map', o['iotTokens']);
   const tokens = new Map<string, { productKey: string; deviceName: string; expires: number }>();
   const json = (res: ServerResponse, body: string, status = 200): void => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(body);

@@ -2,6 +2,7 @@ import { parseJson, utf8Decode, utf8Encode, type JsonValue } from '@linkwire/bas
 
 /** The reply the platform sends on `…/property/post_reply` (seed §9, "Response message"). */
 export function propertyPostReply(payload: Uint8Array): Uint8Array {
+  if (!(payload instanceof Uint8Array)) return reply(undefined, 460, 'request parameter error');
   let msg: JsonValue;
   try {
     msg = parseJson(payload, { maxBytes: 256 * 1024, maxDepth: 32 });
