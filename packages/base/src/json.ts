@@ -111,7 +111,10 @@ function read(input: string | Uint8Array, maxBytes: number, maxDepth: number, re
   if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new JsonError('invalid_input', `JSON input must be a string or a Uint8Array, got ${describe(input)}`);
   if (input.length > maxBytes) throw new JsonError('too_large', `JSON input of ${input.length} exceeds the limit of ${maxBytes}`);
   const text = typeof input === 'string' ? input : decodeUtf8Strict(input);
-  if (rejectDuplicates) return new ExactParser(text, maxDepth, true, exact).parseDocument();
+  // Engines whose JSON.parse recurses (QuickJS, built to WASM a recursion overflows the host's
+  // stack beyond anything the script can catch) only get text short enough that its nesting
+  // stays inside what every engine survives; longer text goes to the depth-bounded parser.
+  if (rejectDuplicates || (!ITERATIVE_JSON_PARSE && text.length > 2 * ENGINE_SAFE_DEPTH)) return new ExactParser(text, maxDepth, rejectDuplicates, exact).parseDocument();
   let value: ExactJsonValue;
   try {
     value = JSON.parse(text) as ExactJsonValue;
@@ -124,6 +127,16 @@ function read(input: string | Uint8Array, maxBytes: number, maxDepth: number, re
   }
   return value;
 }
+
+/**
+ * V8 (Node, Deno, Chromium) and JavaScriptCore (Bun, Safari) parse JSON iteratively, at any
+ * depth; both have `Error.captureStackTrace`. Elsewhere (QuickJS, unknown engines) text that
+ * could nest deeper than {@link ENGINE_SAFE_DEPTH} is read by the exact parser, which stops at
+ * `maxDepth` (QuickJS in quickjs-emscripten survives 5 000 levels of its own JSON.parse and
+ * overflows the host stack at 30 000).
+ */
+const ITERATIVE_JSON_PARSE = typeof (Error as { captureStackTrace?: unknown }).captureStackTrace === 'function';
+const ENGINE_SAFE_DEPTH = 2048;
 
 const forbiddenProto = (offset?: number): JsonError => new JsonError('forbidden_key', 'JSON object key "__proto__" is not accepted', offset);
 

@@ -40,7 +40,7 @@ export const entries: FuzzEntry[] = [
     c.pending();
   }, [data(fc.integer()), data(fc.nat()), data(fc.nat())]),
   entry('base.seededRandom', (seed: unknown, n: unknown) => base.seededRandom(seed as number)(n as number), [data(fc.integer()), data(fc.nat(64))]),
-  ...(['integerOption', 'numberOption', 'booleanOption', 'stringOption', 'functionOption', 'stringListOption', 'optionsRecord'] as const).map((name) =>
+  ...(['integerOption', 'numberOption', 'booleanOption', 'stringOption', 'functionOption', 'stringListOption', 'optionsRecord', 'requiredOption', 'requiredFunction'] as const).map((name) =>
     entry(`base.${name}`, (v: unknown) => (base[name] as (n: string, v: unknown, f: unknown) => unknown)('x', v, undefined), [hostileValue()])),
   entry('base.enumOption', (v: unknown) => base.enumOption('x', v, ['a', 'b']), [hostileValue()]),
 ];
