@@ -140,6 +140,7 @@ export function encodePacket(packet: MqttPacket): Uint8Array {
       const topicLen = stringLength(packet.topic, 'publish topic');
       if (qos === 0 && packet.messageId !== undefined) invalid('a QoS 0 publish carries no message id');
       if (qos === 0 && packet.dup) invalid('a QoS 0 publish cannot be a duplicate');
+      if (!(packet.payload instanceof Uint8Array)) invalid(`a publish payload is a Uint8Array, got ${describe(packet.payload)}`);
       const remaining = 2 + topicLen + (qos > 0 ? 2 : 0) + packet.payload.length;
       const w = frame(0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0), remaining);
       w.string(packet.topic, topicLen);

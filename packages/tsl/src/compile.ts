@@ -744,5 +744,5 @@ const hasOwn = Object.prototype.hasOwnProperty;
 export function alinkReplyCode(result: TslResult): number {
   if (typeof result !== 'object' || result === null || (!result.ok && !Array.isArray(result.issues))) throw new TslError('invalid_result', `not a TslResult: ${describe(result)}`);
   if (result.ok) return 200;
-  return result.issues.some((i) => i.code === 'too_many_properties') ? 6106 : 460;
+  return result.issues.some((i) => typeof i === 'object' && i !== null && i.code === 'too_many_properties') ? 6106 : 460;
 }

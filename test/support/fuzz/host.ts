@@ -21,6 +21,8 @@ const root = ((): string => {
 })();
 const bundles = new Map<string, Promise<string>>();
 
+const LOAD_TIMEOUT_MS = 120_000;
+
 /** Bundles the worker for one package's entries (once per process). */
 function bundle(pkg: string): Promise<string> {
   let b = bundles.get(pkg);
@@ -79,7 +81,17 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
     let seen = -1;
     let entryStart = 0;
     let stillSince = Date.now();
+    // The clock starts when the worker has loaded its bundle (it posts the entry names first):
+    // loading takes seconds on a loaded machine and is not a case.
+    let ready = false;
+    const started = Date.now();
     const watch = setInterval(() => {
+      if (!ready) {
+        if (Date.now() - started < LOAD_TIMEOUT_MS) return;
+        clearInterval(watch);
+        void worker.terminate().then(() => reject(new Error(`the fuzz worker for ${file} did not load within ${LOAD_TIMEOUT_MS} ms`)));
+        return;
+      }
       const now = Atomics.load(beat, 0);
       if (now !== seen) {
         seen = now;
@@ -93,7 +105,11 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
       void worker.terminate().then(() => resolve({ reports, names, hung: { index, cases: now - entryStart, ...(text !== undefined ? { record: text } : {}) } }));
     }, 100);
     worker.on('message', (m: WorkerMessage) => {
-      if ('names' in m) names = m.names;
+      if ('names' in m) {
+        names = m.names;
+        ready = true;
+        stillSince = Date.now();
+      }
       else if ('report' in m) {
         reports.push(m.report);
         onEntry?.(m.report);
