@@ -8,7 +8,7 @@ import { describe } from '@linkwire/base';
  */
 import type { Issue } from '@linkwire/base';
 import type { DigestMethod } from './digest.ts';
-import { encodeReply, encodeRequest, checkMethod, readReplyHead, type Reply } from './envelope.ts';
+import { checkMethod, encodeReply, encodeRequest, readReplyHead, writeJson, type Reply } from './envelope.ts';
 import { throwIssues } from './errors.ts';
 import { checkDigest, checkDigestMethod, checkedOptions, checkId, checkUrl, issue, own, parsePayload, readId, readObject, readSize, readString, requireObject, type DecodeOptions, type JsonObject, type MessageId } from './fields.ts';
 import { progressStepIssue, readStep } from './progress-step.ts';
@@ -83,14 +83,14 @@ function versionParams(v: VersionReport): { version: string; module?: string } {
 export function encodeVersionInform(v: VersionReport): string {
   requireObject(v, 'encodeVersionInform');
   checkVersionReport(v, 'version inform');
-  return JSON.stringify({ id: v.id, params: versionParams(v) });
+  return writeJson({ id: v.id, params: versionParams(v) });
 }
 
 /** The firmware request of §9.10 (`/ota/device/request/{pk}/{dn}`): same shape as the inform. */
 export function encodeFirmwareRequest(v: VersionReport): string {
   requireObject(v, 'encodeFirmwareRequest');
   checkVersionReport(v, 'firmware request');
-  return JSON.stringify({ id: v.id, params: versionParams(v) });
+  return writeJson({ id: v.id, params: versionParams(v) });
 }
 
 function decodeVersionReport(payload: string | Uint8Array, what: string, options?: DecodeOptions): VersionReport {
@@ -184,7 +184,7 @@ export function encodeUpgradePush(push: UpgradePush): string {
   const issues: Issue[] = [];
   checkId(push.id, 'id', issues);
   if (issues.length > 0) throwIssues('upgrade push', issues);
-  return JSON.stringify({ code: '1000', data: firmwareData(push.upgrade), id: push.id, message: push.message ?? 'success' });
+  return writeJson({ code: '1000', data: firmwareData(push.upgrade), id: push.id, message: push.message ?? 'success' });
 }
 
 /**
@@ -237,7 +237,7 @@ export function encodeProgress(p: ProgressMessage): string {
   const params: Record<string, string> = { step: String(p.step) };
   if (p.desc !== undefined) params['desc'] = p.desc;
   if (p.module !== undefined) params['module'] = p.module;
-  return JSON.stringify({ id: p.id, params });
+  return writeJson({ id: p.id, params });
 }
 
 /** Decodes a progress report; the step may arrive as a string or a number. */

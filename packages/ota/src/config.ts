@@ -6,7 +6,7 @@ import { describe } from '@linkwire/base';
  * @module
  */
 import type { Issue } from '@linkwire/base';
-import { checkMethod, checkReplyFields, encodeReply, encodeRequest, readReplyHead, type Reply } from './envelope.ts';
+import { checkMethod, checkReplyFields, encodeReply, encodeRequest, readReplyHead, writeJson, type Reply } from './envelope.ts';
 import { throwIssues } from './errors.ts';
 import { checkDigest, checkDigestMethod, checkedOptions, checkId, checkUrl, issue, own, parsePayload, readId, readObject, readSize, readString, requireObject, type DecodeOptions, type JsonObject, type MessageId } from './fields.ts';
 import type { VerificationTarget } from './verifier.ts';
@@ -112,7 +112,7 @@ export function encodeConfigGetReply(reply: Reply<ConfigFile>): string {
   checkReplyFields(reply.code, reply.message);
   const body: Record<string, unknown> = { id: reply.id, version: '1.0', code: reply.code, data: reply.data === undefined ? {} : configFields(reply.data) };
   if (reply.message !== undefined) body['message'] = reply.message;
-  return JSON.stringify(body);
+  return writeJson(body);
 }
 
 /**

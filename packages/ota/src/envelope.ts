@@ -16,8 +16,21 @@ export interface Reply<T> {
   readonly data?: T | undefined;
 }
 
+/**
+ * JSON text of a message built from the caller's values: a bigint, a cycle or deep nesting in a
+ * field the encoder does not check itself is `OtaError('invalid_message')`, not a TypeError or
+ * a RangeError.
+ */
+export function writeJson(value: object): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw new OtaError('invalid_message', `the message cannot be written as JSON: ${describe(e instanceof Error ? e.message : e)}`);
+  }
+}
+
 export function encodeRequest(id: MessageId, method: string, params: JsonValue, version = '1.0'): string {
-  return JSON.stringify({ id, version, params, method });
+  return writeJson({ id, version, params, method });
 }
 
 /** A reply's code and message come straight from the caller: a finite number and a string (or absent). */
@@ -29,7 +42,7 @@ export function checkReplyFields(code: unknown, message: unknown): void {
 export function encodeReply(id: MessageId, code: number, data: JsonValue, message?: string): string {
   // Callers check the id and the data.
   checkReplyFields(code, message);
-  return JSON.stringify(message === undefined ? { id, code, data } : { id, code, data, message });
+  return writeJson(message === undefined ? { id, code, data } : { id, code, data, message });
 }
 
 export function checkMethod(o: JsonObject, method: string, issues: Issue[]): void {

@@ -6,7 +6,7 @@ import { describe } from '@linkwire/base';
  * @module
  */
 import type { Issue, JsonValue } from '@linkwire/base';
-import { checkReplyFields, readReplyHead, type Reply } from './envelope.ts';
+import { checkReplyFields, readReplyHead, writeJson, type Reply } from './envelope.ts';
 import { throwIssues } from './errors.ts';
 import { checkDigest, checkDigestMethod, checkedOptions, checkId, checkUrl, isObject, issue, own, parsePayload, readId, readObject, readString, requireObject, type DecodeOptions, type JsonObject, type MessageId } from './fields.ts';
 import type { VerificationTarget } from './verifier.ts';
@@ -57,7 +57,7 @@ export function encodeModelConfigPush(push: ModelConfigPush): string {
   const issues: Issue[] = [];
   checkId(push.id, 'id', issues);
   if (issues.length > 0) throwIssues('model config push', issues);
-  return JSON.stringify({ id: push.id, version: '1.0', method: 'thing.model.config.push', data: checkedFields(push.config, 'model config push') });
+  return writeJson({ id: push.id, version: '1.0', method: 'thing.model.config.push', data: checkedFields(push.config, 'model config push') });
 }
 
 /**
@@ -92,7 +92,7 @@ export function encodeModelConfigPushReply(reply: Reply<ModelConfigTarget>): str
   if (issues.length > 0) throwIssues('model config push reply', issues);
   const data = reply.data === undefined ? {} : checkedFields(reply.data, 'model config push reply');
   checkReplyFields(reply.code, reply.message);
-  return JSON.stringify({ id: reply.id, code: reply.code, message: reply.message ?? (reply.code === 200 ? 'success' : 'failure'), data });
+  return writeJson({ id: reply.id, code: reply.code, message: reply.message ?? (reply.code === 200 ? 'success' : 'failure'), data });
 }
 
 /** Decodes the model config push reply (the platform side). */
