@@ -1,7 +1,7 @@
-import { LinkwireError, manualClock, seededRandom } from '@linkwire/base';
+import { manualClock, seededRandom } from '@linkwire/base';
 import * as coap from '@linkwire/coap';
 import { describe, expect, it } from 'vitest';
-import { hostileSuite } from '../../../test/support/fuzz/suite.ts';
+import { hostileSuite, outcome } from '../../../test/support/fuzz/suite.ts';
 import { entries } from './hostile.entries.ts';
 
 describe('coap under hostile data and options', () => {
@@ -9,15 +9,7 @@ describe('coap under hostile data and options', () => {
 });
 
 describe('coap regressions from issue 24', () => {
-  const code = (f: () => unknown): string => {
-    try {
-      f();
-      return 'returned';
-    } catch (e) {
-      if (!(e instanceof LinkwireError)) throw e;
-      return e.code;
-    }
-  };
+  const code = outcome;
   const server = (maxSessions: unknown): unknown => coap.createAliyunCoapServer({
     mode: 'dtls', random: seededRandom(7), now: () => 1_700_000_000_000, lookupSecret: () => 'secret', onPublish: () => 'm', maxSessions: maxSessions as number,
   });

@@ -1,8 +1,7 @@
-import { LinkwireError } from '@linkwire/base';
 import { hashHex } from '@linkwire/hash';
 import * as ota from '@linkwire/ota';
 import { describe, expect, it } from 'vitest';
-import { hostileSuite } from '../../../test/support/fuzz/suite.ts';
+import { hostileSuite, outcome } from '../../../test/support/fuzz/suite.ts';
 import { entries } from './hostile.entries.ts';
 
 describe('ota under hostile data and options', () => {
@@ -12,15 +11,7 @@ describe('ota under hostile data and options', () => {
 describe('ota regressions from issues 19 and 24', () => {
   const image = new Uint8Array([1, 2, 3, 4]);
   const upgrade = { version: '2.0.0', size: 4, url: 'https://oss.example.com/fw.bin', digestMethod: 'sha256' as const, digest: hashHex('sha256', image) };
-  const code = (f: () => unknown): string => {
-    try {
-      f();
-      return 'returned';
-    } catch (e) {
-      if (!(e instanceof LinkwireError)) throw e;
-      return e.code;
-    }
-  };
+  const code = outcome;
   it('a bigint module (from the exact JSON reader) is refused when the verifier is built, so save() and resume never meet it', () => {
     expect(code(() => ota.createFirmwareVerifier({ ...upgrade, module: 12345678901234567890n as never }))).toBe('invalid_type');
     expect(code(() => ota.createFirmwareVerifier({ ...upgrade, digestMethod: Symbol('x') as never }))).toBe('unknown_digest_method');

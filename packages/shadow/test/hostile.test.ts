@@ -1,8 +1,7 @@
-import { LinkwireError } from '@linkwire/base';
 import { deepJsonText, deepObject } from '@linkwire/base/testing';
 import * as shadow from '@linkwire/shadow';
 import { describe, expect, it } from 'vitest';
-import { hostileSuite } from '../../../test/support/fuzz/suite.ts';
+import { hostileSuite, outcome } from '../../../test/support/fuzz/suite.ts';
 import { entries } from './hostile.entries.ts';
 
 describe('shadow under hostile data and options', () => {
@@ -10,15 +9,7 @@ describe('shadow under hostile data and options', () => {
 });
 
 describe('shadow regressions from issue 24', () => {
-  const code = (f: () => unknown): string => {
-    try {
-      f();
-      return 'returned';
-    } catch (e) {
-      if (!(e instanceof LinkwireError)) throw e;
-      return e.code;
-    }
-  };
+  const code = outcome;
   it('a bigint method (what the exact JSON reader makes of a long number) is a typed error, formatted safely', () => {
     expect(code(() => shadow.parseShadowRequest({ method: 123456789012345678901n, state: {}, version: 1 } as never))).toBe('invalid_method');
     expect(code(() => shadow.parseShadowRequest({ method: Object.create(null), version: 1 } as never))).toBe('invalid_method');

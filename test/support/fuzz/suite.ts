@@ -3,6 +3,7 @@
  * entries in a worker with each case's time bounded, only typed errors may escape, and every
  * function the package exports must have an entry (a new export without one fails here).
  */
+import { LinkwireError } from '@linkwire/base';
 import { expect, it } from 'vitest';
 import { numRuns } from '../fast-check.ts';
 import { failures, fuzzPackage } from './host.ts';
@@ -21,4 +22,18 @@ export function hostileSuite(pkg: string, exports: Record<string, unknown>, name
     expect(problems, `seed ${report.seed}\n${problems.join('\n\n')}`).toEqual([]);
     expect(report.entries.length).toBe(report.names.length);
   }, 600_000);
+}
+
+/**
+ * What a call ends in, for regression tests: `returned`, or the typed error's code. Anything
+ * but a `LinkwireError` is thrown on, failing the test.
+ */
+export function outcome(f: () => unknown): string {
+  try {
+    f();
+    return 'returned';
+  } catch (e) {
+    if (!(e instanceof LinkwireError)) throw e;
+    return e.code;
+  }
 }
