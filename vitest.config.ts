@@ -8,7 +8,7 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['@linkwire/source'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'packages/*/conformance/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 120_000,

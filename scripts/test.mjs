@@ -43,7 +43,11 @@ if (run(bin('deno'), ['--version'], { stdio: 'ignore', env: { ...process.env, DE
   console.error('Deno does not run from node_modules/.bin/deno: run `npm ci` (the npm package "deno" ships the binary)');
   process.exit(1);
 }
-console.log('chromium, mosquitto, libcoap, deno: present');
+if (run(bin('bun'), ['--version'], { stdio: 'ignore' }).status !== 0) {
+  console.error('Bun does not run from node_modules/.bin/bun: run `npm ci` (the npm package "bun" ships the binary)');
+  process.exit(1);
+}
+console.log('chromium, mosquitto, libcoap, deno, bun: present');
 
 step('type-checking (all code, then the core against ES2022 alone: no DOM, no Node types)');
 for (const config of ['tsconfig.json', 'tsconfig.core.json']) {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-export const CORE = ['base', 'hash', 'sign', 'alink', 'tsl', 'shadow', 'coap', 'ota', 'mqtt', 'device'];
+export const CORE = ['base', 'hash', 'sign', 'alink', 'tsl', 'shadow', 'coap', 'ota', 'mqtt', 'device', 'embedded'];
 // Runtime dependencies a core package may pull in (ARCHITECTURE.md "Dependencies are chosen").
 const ALLOWED_NPM = ['@noble/hashes', '@noble/ciphers', 'fast-check'];
 

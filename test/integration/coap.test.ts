@@ -57,6 +57,11 @@ for (const mode of ['aes', 'dtls'] as const) {
         auth: { ...device, ...(mode === 'aes' ? { seq: 7 } : {}) },
       });
       expect(await publish(right, '/a1Other/someone/user/update', 'x')).toMatchObject({ ok: false, code: 0x83 });
+      // The device's own names at other levels, and its own downstream topics (issue 14): 4.03.
+      const { productKey: pk, deviceName: dn } = device;
+      for (const topic of [`/sys/a1Other/someone/${pk}/${dn}`, `/a1Other/someone/user/${pk}/${dn}`, `/sys/${pk}/${dn}/thing/service/property/set`, `/shadow/get/${pk}/${dn}`]) {
+        expect(await publish(right, topic, 'x'), topic).toMatchObject({ ok: false, code: 0x83 });
+      }
     });
   });
 }

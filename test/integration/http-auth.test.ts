@@ -14,7 +14,8 @@ const device = { productKey: product.productKey, deviceName: 'http-device-1', de
 let platform: Emulator;
 
 beforeAll(async () => {
-  platform = await startEmulator({ devices: [device], products: [product], http: true });
+  // new-device-7 is pre-registered without a secret: dynamic registration issues its secret once.
+  platform = await startEmulator({ devices: [device, { productKey: product.productKey, deviceName: 'new-device-7' }], products: [product], http: true });
 });
 afterAll(() => platform.close());
 
@@ -36,6 +37,12 @@ describe('the emulator\'s HTTPS endpoints (served over HTTP on loopback)', () =>
     expect(reply.deviceSecret).toMatch(/^[0-9a-f]{32}$/);
     const c = await connectMqtt({ host: platform.host, port: platform.port, ...mqttCredentials({ productKey: product.productKey, deviceName: 'new-device-7', deviceSecret: reply.deviceSecret, secureMode: 3 }) });
     c.close();
+    // Never again: the device is activated, a second registration does not re-issue its secret.
+    const again = parseRegisterDeviceReply(await send(registerDeviceRequest({ ...product, deviceName: 'new-device-7', random: 'other-random' })));
+    expect(again.ok).toBe(false);
+    // Not pre-registered, and the product does not allow registration without pre-registration.
+    const unknown = parseRegisterDeviceReply(await send(registerDeviceRequest({ ...product, deviceName: 'never-seen-1', random: 'r1' })));
+    expect(unknown.ok).toBe(false);
     const bad = parseRegisterDeviceReply(await send(registerDeviceRequest({ ...product, productSecret: 'wrong', deviceName: 'new-device-8', random: 'abc' })));
     expect(bad.ok).toBe(false);
   });

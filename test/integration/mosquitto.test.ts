@@ -7,32 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Decode } from '@linkwire/base';
 import type { PublishPacket } from '@linkwire/mqtt';
 import { connectMqtt } from '@linkwire/node';
+import { freePort, waitForPort } from '../support/brokers.ts';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 let broker: ChildProcess | undefined;
 let port = 0;
 let dir = '';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
-
-async function waitForPort(p: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(p, '127.0.0.1', () => { c.destroy(); resolve(true); });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`mosquitto did not listen on ${p} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   if (!existsSync(MOSQUITTO)) throw new Error('mosquitto is missing: install the Debian package "mosquitto" (npm test does this when run as root)');

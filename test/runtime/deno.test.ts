@@ -21,7 +21,7 @@ describe('runtime matrix: Deno', () => {
   }, 180_000);
 
   it('type-checks every browser-safe entry with Deno (deno check)', () => {
-    const entries = ['base', 'hash', 'sign', 'alink', 'tsl', 'shadow', 'coap', 'ota', 'mqtt', 'device', 'web'].flatMap((p) => {
+    const entries = ['base', 'hash', 'sign', 'alink', 'tsl', 'shadow', 'coap', 'ota', 'mqtt', 'device', 'web', 'embedded'].flatMap((p) => {
       const files = [`packages/${p}/src/mod.ts`];
       if (existsSync(`${root}packages/${p}/src/testing.ts`)) files.push(`packages/${p}/src/testing.ts`);
       return files;

@@ -56,7 +56,32 @@ const up = <O extends Opt = Opt>(template: string, method: string | undefined, p
 const down = <O extends Opt = Opt>(template: string, method: string | undefined, platform: Platform, source: string, o?: O): Replied<O> =>
   def('down', template, method, platform, source, o);
 
-const DEFS = {
+// The names are listed as well as defined below so that the public types are explicit (JSR
+// publishes no inferred types); the compiler checks the two agree, reply flag included.
+/** Requests the platform (or the device) answers on `{template}_reply`. */
+const ANSWERED = [
+  'propertyPost', 'propertySet', 'propertyGet', 'eventPost', 'serviceCall', 'rawUp', 'rawDown',
+  'propertyPackPost', 'propertyHistoryPost', 'deviceinfoUpdate', 'deviceinfoDelete',
+  'dsltemplateGet', 'configGet', 'configPush', 'modelConfigPush', 'otaFirmwareGet', 'topoAdd',
+  'topoDelete', 'topoGet', 'topoChange', 'listFound', 'topoAddNotify', 'subRegister',
+  'proxyProvisioning', 'thingDisable', 'thingEnable', 'thingDelete', 'combineLogin',
+  'combineLogout', 'combineBatchLogin', 'combineBatchLogout', 'measurepointPost',
+  'measurepointResume', 'measurepointPostBatch', 'measurepointResumeBatch', 'tagQuery',
+  'tagUpdate', 'tagDelete', 'attributeQuery', 'attributeUpdate', 'attributeDelete',
+  'measurepointSet', 'measurepointGet', 'deviceRegister', 'combineLoginBatch', 'combineEnable',
+  'combineDisable', 'combineDelete', 'activateInfo', 'enosOtaInform', 'enosOtaUpgrade',
+  'enosOtaProgress', 'enosOtaGetVersion', 'tslTemplateGet',
+] as const;
+/** Pushes, replies and documents that have no reply topic of their own. */
+const UNANSWERED = [
+  'downlinkReplyMessage', 'subDeviceError', 'rrpcRequest', 'rrpcResponse', 'extRrpc', 'ntpRequest',
+  'ntpResponse', 'register', 'regnwl', 'otaInform', 'otaUpgrade', 'otaProgress', 'otaRequest',
+  'shadowUpdate', 'shadowGet', 'userTopic',
+] as const;
+type Answered = (typeof ANSWERED)[number];
+type Unanswered = (typeof UNANSWERED)[number];
+
+const DEFS: { readonly [K in Answered]: Def & { readonly reply: true } } & { readonly [K in Unanswered]: Def & { readonly reply: false } } = {
   // Thing model (seed §4, §9.5)
   propertyPost: up(`${SYS}/thing/event/property/post`, 'thing.event.property.post', 'alibaba', `${G} §4, §9.5`),
   propertySet: down(`${SYS}/thing/service/property/set`, 'thing.service.property.set', 'alibaba', `${G} §4, §9.5`),
@@ -134,13 +159,12 @@ const DEFS = {
   enosOtaProgress: up(`${SYS}/ota/device/progress`, 'ota.device.progress', 'enos', N),
   enosOtaGetVersion: up(`${SYS}/ota/device/getversion`, 'ota.device.getversion', 'enos', N),
   tslTemplateGet: up(`${SYS}/thing/tsltemplate/get`, 'thing.tsltemplate.get', 'enos', N),
-} satisfies Record<string, Def>;
+};
 
-type Defs = typeof DEFS;
 /** The name of a request (or push) topic. */
-export type RequestTopicName = keyof Defs;
+export type RequestTopicName = Answered | Unanswered;
 /** The name of a reply topic: the request's name + `Reply`. */
-export type ReplyTopicName = { [K in keyof Defs]: Defs[K] extends { reply: true } ? `${K}Reply` : never }[keyof Defs];
+export type ReplyTopicName = `${Answered}Reply`;
 /** Every topic in the catalogue. */
 export type TopicName = RequestTopicName | ReplyTopicName;
 

@@ -11,4 +11,4 @@ export { Utf8Error, utf8Decode, utf8Encode, utf8EncodeInto, utf8Length, type Utf
 export { EncodingError, concatBytes, constantTimeEqual, constantTimeEqualHex, fromBase64, fromHex, toBase64, toHex } from './bytes.ts';
 export { CborError, decodeCbor, encodeCbor, type CborDecodeOptions, type CborValue } from './cbor.ts';
 export { JSON_DEPTH_CEILING, JsonError, checkJsonTree, isRecord, jsonReadOptions, parseExactJson, parseExactJsonChecked, parseJson, type ExactJsonValue, type JsonLimits, type JsonReadOptions, type JsonValue, type JsonWalk } from './json.ts';
-export { manualClock, seededRandom, type ByteTransport, type Clock, type ManualClock, type Random, type TransportEvents } from './runtime.ts';
+export { manualClock, seededRandom, type ByteTransport, type Clock, type Dialer, type ManualClock, type Random, type TransportEvents } from './runtime.ts';

@@ -20,11 +20,23 @@ export interface ByteTransport {
   close(): void;
 }
 
-/** What a session hands an adapter: where received bytes, close and errors go. */
+/** What a session hands an adapter: where received bytes, close and errors go. Call them as methods (`events.onData(b)`): they may be prototype methods. */
 export interface TransportEvents {
+  /** The connection is open and `send` may be called (TCP connected, TLS handshake done, WebSocket open). */
+  onOpen?(): void;
   onData(bytes: Uint8Array): void;
+  /** Called at most once, after which the transport sends and delivers nothing. */
   onClose(error?: Error): void;
 }
+
+/**
+ * Opens a byte transport to `endpoint` and reports through `events`. It must not call `events`
+ * synchronously from inside `dial`, and calls `onClose` at most once (a failed open included);
+ * after the caller's own `close()` it need not call it at all. Bytes sent before `onOpen` may be dropped: callers wait for it. The adapters in
+ * @linkwire/node (TCP, TLS, WebSocket) and @linkwire/web (WebSocket) implement it; an embedded
+ * engine supplies its own.
+ */
+export type Dialer<E> = (endpoint: E, events: TransportEvents) => ByteTransport;
 
 interface PendingTimer {
   at: number;

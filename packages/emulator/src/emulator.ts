@@ -1,23 +1,43 @@
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
-import { WebSocketServer, createWebSocketStream } from 'ws';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { parseMqttClientId, verifyMqttCredentials, verifyMqttTokenCredentials } from '@linkwire/sign';
-import { createDeviceRegistry, ownsTopic, type EmulatorDevice } from './devices.ts';
-import { propertyPostReply } from './property.ts';
-import { createHttpAuthHandler, type EmulatorProduct } from './http.ts';
+import tls from 'node:tls';
+import type { WebSocketServer } from 'ws';
+import { toHex } from '@linkwire/base';
 import { createAliyunCoapServer } from '@linkwire/coap';
 import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node';
-import { createShadowService } from './shadow.ts';
-import { booleanOption, enumOption, functionOption, integerOption, OptionError, optionsRecord, stringOption } from '@linkwire/base';
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
+import { canPublish, ownerOf, topicAccess, type Principal } from './acl.ts';
+import { authenticateConnect, type IssuedToken } from './auth.ts';
+import { createBroker, type BrokerEvent, type BrokerLimits } from './broker.ts';
+import { createPendingCommands } from './cloud.ts';
+import type { PlatformContext, RemoteConfig, Upstream } from './context.ts';
+import { createDeviceRegistry, deviceKey, type DeviceRecord, type EmulatorDevice } from './devices.ts';
+import { dispatchUpstream, payloadText } from './dispatch.ts';
+import { MAX_HELD_PER_SUBDEVICE, forceLogout } from './gateway.ts';
+import { createHttpAuthHandler } from './http.ts';
+import { listen, serveSocket, webSocketServer } from './listeners.ts';
+import { createOtaService } from './ota.ts';
+import { createProductRegistry, type EmulatorProduct } from './products.ts';
+import { replyBytes } from './replies.ts';
+import { createShadowService } from './shadow.ts';
+import { createCloudCommands, type CloudCommands } from './commands.ts';
+import { generateCertificates } from './certs.ts';
 
 export type EmulatorEvent =
-  | { readonly type: 'connected'; readonly productKey: string; readonly deviceName: string; readonly clientId: string }
-  | { readonly type: 'refused'; readonly clientId: string; readonly reason: string }
-  | { readonly type: 'denied'; readonly clientId: string; readonly topic: string; readonly action: 'publish' | 'subscribe' }
-  | { readonly type: 'request'; readonly topic: string; readonly payload: string }
-  | { readonly type: 'reply'; readonly topic: string; readonly payload: string };
+  | BrokerEvent
+  | { readonly type: 'request'; readonly topic: string; readonly payload: string; readonly productKey: string; readonly deviceName: string }
+  | { readonly type: 'reply'; readonly topic: string; readonly payload: string }
+  | { readonly type: 'invalid'; readonly topic: string; readonly reason: string };
+
+/** Certificates for the TLS listeners: PEM text. */
+export interface EmulatorTls {
+  readonly key: string;
+  readonly cert: string;
+  /** The CA devices trust and that signs client certificates (X.509 devices). */
+  readonly ca?: string;
+}
 
 export interface EmulatorOptions {
   readonly devices?: readonly EmulatorDevice[];
@@ -26,11 +46,11 @@ export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
   readonly onEvent?: (event: EmulatorEvent) => void;
-  /** Also accept MQTT over WebSocket (subprotocol `mqtt`), as browsers and Deno connect. */
+  /** Also accept MQTT over WebSocket (subprotocol `mqtt`, path `/mqtt`), as browsers and Deno connect. */
   readonly websocket?: boolean;
-  /** Products whose secret signs dynamic registration (`/auth/register/device`). */
+  /** Products: registration secrets, dynamic registration switches and TSL models. */
   readonly products?: readonly EmulatorProduct[];
-  /** Also serve the HTTPS endpoints (registration, `/auth/devicename`, `/auth`, `/topic/…`) over HTTP. */
+  /** Also serve the HTTPS endpoints (registration, `/auth/devicename`, `/auth`, `/topic/…`, firmware downloads) over HTTP. */
   readonly http?: boolean;
   /**
    * Also accept Alibaba CoAP (seed §3.3) on a UDP port: `'aes'` is the symmetric mode of port
@@ -38,20 +58,61 @@ export interface EmulatorOptions {
    * by the caller (Node has no DTLS, so the emulator's socket itself is plain UDP).
    */
   readonly coap?: 'aes' | 'dtls';
+  /**
+   * Also listen for MQTT over TLS (and WSS when `websocket`): `true` generates a CA and a server
+   * certificate for the host (see `ca`, `caFile`, `issueDeviceCertificate`), or give your own.
+   */
+  readonly tls?: EmulatorTls | true;
+  /** With `tls: true`, where to write the generated CA (PEM) for devices and tools to trust. */
+  readonly caFile?: string;
   /** The platform's clock in milliseconds (shadow timestamps, token windows); default Date.now. */
   readonly now?: () => number;
+  /** Largest distance of a signed timestamp from the platform's clock, in ms. Default 15 minutes. */
+  readonly timestampWindowMs?: number;
+  /** Refuse CONNECTs and logins without a timestamp (the seed makes it optional). Default false. */
+  readonly requireTimestamp?: boolean;
+  readonly limits?: BrokerLimits;
+  /** The product's answer to raw uplink (`thing/model/up_raw`), as a data parsing script would give it. */
+  readonly rawReply?: (device: { productKey: string; deviceName: string }, payload: Uint8Array) => Uint8Array | undefined;
 }
 
-export interface Emulator {
+/** A device as the platform sees it. */
+export interface DeviceStatus {
+  readonly online: boolean;
+  readonly activated: boolean;
+  readonly enabled: boolean;
+  readonly gateway: { readonly productKey: string; readonly deviceName: string } | undefined;
+  readonly subDevices: readonly { readonly productKey: string; readonly deviceName: string }[];
+  readonly properties: Readonly<Record<string, { readonly value: unknown; readonly time: number }>>;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Firmware versions the device informed, per module (`default` for none). */
+  readonly firmware: Readonly<Record<string, string>>;
+}
+
+export interface Emulator extends CloudCommands {
   readonly host: string;
   readonly port: number;
   /** The WebSocket port when `websocket` was requested: `ws://{host}:{wsPort}/mqtt`. */
   readonly wsPort: number | undefined;
   /** The HTTP port when `http` was requested: `http://{host}:{httpPort}/auth` and so on. */
   readonly httpPort: number | undefined;
+  /** The HTTPS port when `http` and `tls` were given: the same endpoints over TLS. */
+  readonly httpsPort: number | undefined;
   /** The UDP port of the CoAP endpoint when `coap` was requested. */
   readonly coapPort: number | undefined;
+  /** MQTT over TLS when `tls` was given. */
+  readonly tlsPort: number | undefined;
+  /** The CA certificate (PEM) the TLS listeners chain to, when `tls` was given with one or generated. */
+  readonly ca: string | undefined;
+  /** With `tls: true`: a client certificate (CN `{productKey}.{deviceName}`) for an X.509 device. */
+  issueDeviceCertificate(productKey: string, deviceName: string): { readonly cert: string; readonly key: string };
+  /** MQTT over WSS when `tls` and `websocket` were given: `wss://{host}:{wssPort}/mqtt`. */
+  readonly wssPort: number | undefined;
+  /** Connections open now. */
+  readonly connections: number;
   addDevice(device: EmulatorDevice): void;
+  addProduct(product: EmulatorProduct): void;
+  device(productKey: string, deviceName: string): DeviceStatus | undefined;
   /** A copy of a device's shadow document. */
   shadow(productKey: string, deviceName: string): ShadowDocument;
   /**
@@ -59,213 +120,268 @@ export interface Emulator {
    * reply and any `control` push are published to the device on `/shadow/get/{pk}/{dn}`.
    */
   updateShadow(productKey: string, deviceName: string, request: ShadowRequest): Promise<void>;
+
   close(): Promise<void>;
 }
 
-interface Identity {
-  readonly productKey: string;
-  readonly deviceName: string;
-}
-
-const PROPERTY_POST = '/sys/+/+/thing/event/property/post';
-const SHADOW_UPDATE = '/shadow/update/+/+';
-
 /**
- * A local Link-style IoT platform on an embedded aedes broker. CONNECT is authenticated by
- * recomputing the device's signature from the secret the emulator holds (a wrong one gets
- * CONNACK 4, "bad username or password"); a device may only publish and subscribe under its
- * own topics; property posts are answered on `…/property/post_reply` as the seed describes.
+ * A local Link-style IoT platform: its own MQTT broker (TCP, WebSocket, TLS, WSS), the HTTPS
+ * endpoints, CoAP, the responders of every device and gateway flow of the device guide, and a
+ * cloud-side API. CONNECT is authenticated by recomputing the device's signature; a device may
+ * use only its own topics, in their direction; every listener treats its peers as hostile.
  *
  * @example
  * const platform = await startEmulator({ devices: [{ productKey, deviceName, deviceSecret }] });
  * // connect a device to platform.host:platform.port …
+ * const r = await platform.invokeService(productKey, deviceName, 'Reboot', {});
  * await platform.close();
  */
-// Options checked before any socket opens (OptionError names a wrong one).
-function checkEmulatorOptions(options: unknown): void {
-  const o = optionsRecord('options', options);
-  stringOption('host', o['host']);
-  integerOption('port', o['port'], 0, 0, 65535);
-  functionOption('onEvent', o['onEvent']);
-  functionOption('now', o['now']);
-  booleanOption('websocket', o['websocket'], false);
-  booleanOption('http', o['http'], false);
-  enumOption('coap', o['coap'], ['aes', 'dtls'] as const);
-  const products = o['products'];
-  if (products !== undefined && (!Array.isArray(products) || products.some((p: unknown) => typeof p !== 'object' || p === null || typeof (p as EmulatorProduct).productKey !== 'string' || typeof (p as EmulatorProduct).productSecret !== 'string'))) {
-    throw new OptionError('products', 'a list of {productKey, productSecret} strings', products);
-  }
-}
-
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  checkEmulatorOptions(options);
-  const registry = createDeviceRegistry(options.devices);
-  const identities = new WeakMap<Client, Identity>();
-  const emit = (e: EmulatorEvent): void => options.onEvent?.(e);
+  const devices = createDeviceRegistry(options.devices);
+  const products = createProductRegistry(options.products);
+  // Events cost a payload decode each: made only when someone listens.
+  const observing = options.onEvent !== undefined;
+  const emit = (e: EmulatorEvent): void => {
+    try {
+      options.onEvent?.(e);
+    } catch {
+      // An observer's failure is not the platform's.
+    }
+  };
   const now = options.now ?? Date.now;
+  const random = nodeRandom;
+  const timestampWindowMs = options.timestampWindowMs ?? 15 * 60 * 1000;
+  const iotTokens = new Map<string, IssuedToken>();
   const shadows = createShadowService();
-  const iotTokens = new Map<string, { readonly productKey: string; readonly deviceName: string; readonly iotToken: string }>();
-  const productSecrets = new Map((options.products ?? []).map((p) => [p.productKey, p.productSecret]));
-
-  const broker = await Aedes.createBroker({
-    authenticate(client, username, password, done) {
-      const user = username ?? '';
-      const pass = password?.toString('utf8') ?? '';
-      // After /auth/devicename a device connects with a plain clientId, username iotId and password iotToken.
-      if (parseMqttClientId(client.id) === undefined && !user.includes('&')) {
-        const t = verifyMqttTokenCredentials(client.id, user, pass, (iotId) => iotTokens.get(iotId)?.iotToken);
-        const who = t.ok ? iotTokens.get(t.iotId) : undefined;
-        if (who === undefined) {
-          emit({ type: 'refused', clientId: client.id, reason: t.ok ? 'unknown iotId' : t.reason });
-          return done(Object.assign(new Error('bad username or password'), { returnCode: 4 }) as AuthenticateError, null);
-        }
-        identities.set(client, { productKey: who.productKey, deviceName: who.deviceName });
-        emit({ type: 'connected', productKey: who.productKey, deviceName: who.deviceName, clientId: client.id });
-        return done(null, true);
-      }
-      const result = verifyMqttCredentials(client.id, user, pass, registry.secret);
-      if (!result.ok) {
-        emit({ type: 'refused', clientId: client.id, reason: result.reason });
-        const err = Object.assign(new Error(`bad username or password: ${result.reason}`), { returnCode: 4 }) as AuthenticateError;
-        return done(err, null);
-      }
-      identities.set(client, { productKey: result.productKey, deviceName: result.deviceName });
-      emit({ type: 'connected', productKey: result.productKey, deviceName: result.deviceName, clientId: result.clientId });
-      done(null, true);
-    },
-    authorizePublish(client, packet, done) {
-      const who = client === null ? undefined : identities.get(client);
-      if (client !== null && (who === undefined || !ownsTopic(who.productKey, who.deviceName, packet.topic))) {
-        emit({ type: 'denied', clientId: client.id, topic: packet.topic, action: 'publish' });
-        return done(new Error('topic not authorized'));
-      }
-      done(null);
-    },
-    authorizeSubscribe(client, sub, done) {
-      const who = identities.get(client);
-      if (who === undefined || !ownsTopic(who.productKey, who.deviceName, sub.topic)) {
-        emit({ type: 'denied', clientId: client.id, topic: sub.topic, action: 'subscribe' });
-        return done(null, null);
-      }
-      done(null, sub);
-    },
-  });
-
-  // Every message the platform itself publishes goes through here.
-  const toBroker = (topic: string, payload: Uint8Array): Promise<void> =>
-    new Promise((resolve, reject) =>
-      broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, (e) => (e ? reject(e) : resolve())),
-    );
-  const reply = (topic: string, payload: Uint8Array): Promise<void> => {
-    emit({ type: 'reply', topic, payload: Buffer.from(payload).toString('utf8') });
-    return toBroker(topic, payload);
-  };
-  // A platform responder: the request is reported, handed over as bytes, and acknowledged to
-  // the broker once the responder's own publishes are done.
-  const respondOn = (filter: string, respond: (topic: string, payload: Uint8Array) => Promise<void>): Promise<void> =>
-    new Promise((resolve) =>
-      broker.subscribe(
-        filter,
-        (packet, cb) => {
-          const payload = packet.payload as Buffer;
-          emit({ type: 'request', topic: packet.topic, payload: payload.toString('utf8') });
-          respond(packet.topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.length)).then(() => cb(), () => cb());
-        },
-        resolve,
-      ),
-    );
-  const publishShadow = async (pk: string, dn: string, out: { reply: Uint8Array; control?: Uint8Array }): Promise<void> => {
-    await reply(`/shadow/get/${pk}/${dn}`, out.reply);
-    if (out.control !== undefined) await reply(`/shadow/get/${pk}/${dn}`, out.control);
-  };
-
-  await respondOn(PROPERTY_POST, (topic, payload) => reply(`${topic}_reply`, propertyPostReply(payload)));
-  await respondOn(SHADOW_UPDATE, (topic, payload) => {
-    const [, , , pk, dn] = topic.split('/');
-    return publishShadow(pk!, dn!, shadows.apply(pk!, dn!, payload, now()));
-  });
-
-  const server = net.createServer((socket) => broker.handle(socket));
+  const pending = createPendingCommands();
+  const unguessable = (): string => toHex(nodeRandom(16));
+  const ota = createOtaService(unguessable);
+  const configs = new Map<string, RemoteConfig>();
+  // Configuration and model documents served over HTTP, by path.
+  const files = new Map<string, Uint8Array>();
+  let httpPort: number | undefined;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+
+  const principal = (key: string): Principal => ({
+    key,
+    actsFor: (owner) => {
+      const sub = devices.byKey(owner);
+      return sub !== undefined && sub.gateway === key && sub.online;
+    },
+    manages: (owner) => devices.byKey(owner)?.gateway === key,
   });
-  const port = (server.address() as net.AddressInfo).port;
+
+  const authorize = (key: string, topic: string): 'allow' | 'ignore' | 'deny' => {
+    const who = principal(key);
+    if (canPublish(who, topic)) return 'allow';
+    // A gateway speaking for a sub-device of its topology without a session: seed §6, code 520
+    // on `/ext/error/{gw}`; the gateway stays connected.
+    const access = topicAccess(topic);
+    if (access !== undefined && access.direction !== 'down' && who.manages(access.owner)) {
+      const gw = devices.byKey(key)!;
+      ctx.send(`/ext/error/${gw.productKey}/${gw.deviceName}`, replyBytes(pending.nextId(), 520, undefined, 'device session error'));
+      return 'ignore';
+    }
+    return 'deny';
+  };
+
+  const reachable = (d: DeviceRecord): boolean =>
+    d.gateway !== undefined && d.online ? broker.isOnline(d.gateway) : broker.isOnline(d.key);
+
+  const ctx: PlatformContext = {
+    devices, products, shadows, pending, ota, now, random, timestampWindowMs, configs,
+    get broker() {
+      return broker;
+    },
+    send(topic, payload) {
+      if (observing) emit({ type: 'reply', topic, payload: payloadText(payload) });
+      const taken = broker.deliver(topic, payload, 1);
+      if (taken > 0) return taken;
+      // A sub-device offline with a persistent session keeps it for its next login (seed §9.4).
+      const owner = ownerOf(topic);
+      const sub = owner === undefined ? undefined : devices.byKey(owner);
+      if (sub?.held === undefined || sub.online) return 0;
+      if (sub.held.length >= MAX_HELD_PER_SUBDEVICE) {
+        emit({ type: 'dropped', productKey: sub.productKey, deviceName: sub.deviceName, topic, reason: `more than ${MAX_HELD_PER_SUBDEVICE} messages held for an offline sub-device` });
+        return 0;
+      }
+      sub.held.push({ topic, payload });
+      return 1;
+    },
+    emit,
+    reachable,
+    files,
+    unguessable,
+    baseUrl() {
+      if (httpPort === undefined) throw new Error('firmware and configuration files are served over HTTP: start the emulator with http: true');
+      return `http://${host}:${httpPort}`;
+    },
+  };
+
+  const observe = (up: Upstream): void => void (observing && emit({ type: 'request', topic: up.topic, payload: payloadText(up.payload), productKey: up.owner.productKey, deviceName: up.owner.deviceName }));
+  const dispatchHooks = { observe, ...(options.rawReply === undefined ? {} : { rawReply: options.rawReply }) };
+  const ingest = (key: string, topic: string, payload: Uint8Array): void => {
+    const from = devices.byKey(key);
+    if (from !== undefined) dispatchUpstream(ctx, dispatchHooks, from, topic, payload);
+  };
+
+  const authDeps = { devices, products, iotTokens, now, random, timestampWindowMs, requireTimestamp: options.requireTimestamp ?? false };
+  const broker = createBroker(
+    {
+      authenticate: (p, link) => authenticateConnect(authDeps, p, link),
+      principal,
+      authorizePublish: authorize,
+      onMessage: ingest,
+      onEvent: (e) => {
+        // A sub-device connecting directly while logged in through a gateway takes over (seed §6, 427).
+        if (e.type === 'connected') {
+          const d = devices.get(e.productKey, e.deviceName);
+          if (d !== undefined && d.online) forceLogout(ctx, d, 427, 'device connect in elsewhere');
+        }
+        emit(e);
+      },
+      now,
+    },
+    options.limits,
+  );
+
+  const closers: (() => void)[] = [];
+  const tcp = net.createServer((socket) => serveSocket(broker, socket, 'tcp'));
+  const port = await listen(tcp, host, options.port ?? 0);
+  closers.push(() => tcp.close());
+
+  let tlsPort: number | undefined;
+  let wssPort: number | undefined;
+  const generated = options.tls === true ? generateCertificates({ hosts: [host, 'localhost'] }) : undefined;
+  const certs: EmulatorTls | undefined = options.tls === true ? generated : options.tls;
+  if (generated !== undefined && options.caFile !== undefined) writeFileSync(options.caFile, generated.ca);
+  const tlsContext = certs === undefined ? undefined : {
+    key: certs.key, cert: certs.cert, ...(certs.ca === undefined ? {} : { ca: certs.ca }),
+    // X.509 devices present a client certificate signed by the CA; others need none.
+    requestCert: certs.ca !== undefined, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const,
+  };
+  if (tlsContext !== undefined) {
+    const server = tls.createServer(tlsContext, (socket) => serveSocket(broker, socket, 'tls'));
+    server.on('tlsClientError', () => undefined);
+    tlsPort = await listen(server, host);
+    closers.push(() => server.close());
+  }
+
+  let wsPort: number | undefined;
+  const socketServers: { server: http.Server; wss: WebSocketServer }[] = [];
+  if (options.websocket === true) {
+    const ws = webSocketServer(broker, 'ws');
+    wsPort = await listen(ws.server, host);
+    socketServers.push(ws);
+    if (tlsContext !== undefined) {
+      const wss = webSocketServer(broker, 'wss', tlsContext);
+      wss.server.on('tlsClientError', () => undefined);
+      wssPort = await listen(wss.server, host);
+      socketServers.push(wss);
+    }
+  }
+  for (const s of socketServers) {
+    closers.push(() => {
+      for (const c of s.wss.clients) c.terminate();
+      s.wss.close();
+      s.server.close();
+      s.server.closeAllConnections();
+    });
+  }
+
+  let httpsPort: number | undefined;
+  if (options.http === true) {
+    // One handler for HTTP and HTTPS: tokens issued over one are good over the other.
+    const handler = createHttpAuthHandler({
+      devices, products, now, random, timestampWindowMs, iotTokens,
+      publish: (device, topic, payload) => {
+        const verdict = authorize(device.key, topic);
+        if (verdict === 'allow') ingest(device.key, topic, payload);
+        return verdict === 'allow' ? 'allow' : 'deny';
+      },
+      // Seed §3.1: after HTTPS auth the device connects over TLS, when the emulator has it.
+      mqttEndpoint: () => ({ host, port: tlsPort ?? port }),
+      download: (path) => ota.download(path) ?? files.get(path),
+    });
+    const limitsOf = { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
+    const servers: http.Server[] = [http.createServer(limitsOf, handler)];
+    if (tlsContext !== undefined) servers.push(https.createServer({ ...limitsOf, key: tlsContext.key, cert: tlsContext.cert }, handler));
+    for (const hs of servers) {
+      hs.on('clientError', (_e, socket) => socket.destroy());
+      hs.on('tlsClientError', () => undefined);
+      // HTTP peers are short-lived: a bound keeps a socket flood from taking every descriptor.
+      hs.maxConnections = 1000;
+      closers.push(() => {
+        hs.close();
+        hs.closeAllConnections();
+      });
+    }
+    httpPort = await listen(servers[0]!, host);
+    if (servers[1] !== undefined) httpsPort = await listen(servers[1], host);
+  }
 
   let coapSocket: NodeCoapSocket | undefined;
   if (options.coap !== undefined) {
+    let coapMessageId = 1;
     const coapServer = createAliyunCoapServer({
       mode: options.coap,
-      lookupSecret: registry.secret,
+      lookupSecret: devices.secret,
       random: nodeRandom,
       now,
       onPublish: (p) => {
-        emit({ type: 'request', topic: p.topic, payload: Buffer.from(p.payload).toString('utf8') });
-        toBroker(p.topic, p.payload).catch(() => undefined);
+        ingest(deviceKey(p.productKey, p.deviceName), p.topic, p.payload);
         return String(coapMessageId++);
       },
-      canPublish: (pk, dn, topic) => ownsTopic(pk, dn, topic),
+      canPublish: (pk, dn, topic) => authorize(deviceKey(pk, dn), topic) === 'allow',
     });
-    let coapMessageId = 1;
     coapSocket = await openCoapSocket({ host, onRequest: (x) => x.respond(coapServer.handle(x.request)) });
   }
 
-  let httpAuthServer: http.Server | undefined;
-  let httpPort: number | undefined;
-  if (options.http === true) {
-    const hs = (httpAuthServer = http.createServer(
-      createHttpAuthHandler({
-        registry, productSecret: (pk) => productSecrets.get(pk), now, iotTokens,
-        publish: toBroker,
-        mqttEndpoint: () => ({ host, port }),
-      }),
-    ));
-    await new Promise<void>((resolve, reject) => {
-      hs.once('error', reject);
-      hs.listen(0, host, () => resolve());
-    });
-    httpPort = (hs.address() as net.AddressInfo).port;
-  }
 
-  let httpServer: http.Server | undefined;
-  let wss: WebSocketServer | undefined;
-  let wsPort: number | undefined;
-  if (options.websocket === true) {
-    httpServer = http.createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
-    wss = new WebSocketServer({ server: httpServer, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
-    wss.on('connection', (socket) => {
-      const stream = createWebSocketStream(socket);
-      stream.on('error', () => socket.terminate());
-      broker.handle(stream);
-    });
-    const hs = httpServer;
-    await new Promise<void>((resolve, reject) => {
-      hs.once('error', reject);
-      hs.listen(0, host, () => resolve());
-    });
-    wsPort = (hs.address() as net.AddressInfo).port;
-  }
+  const commands = createCloudCommands(ctx);
+  const target = (pk: string, dn: string): DeviceRecord | undefined => devices.get(pk, dn);
 
   return {
-    host,
-    port,
-    wsPort,
-    httpPort,
+    host, port, wsPort, httpPort, httpsPort, tlsPort, wssPort,
+    ca: certs?.ca,
+    issueDeviceCertificate(pk, dn) {
+      if (generated === undefined) throw new Error('device certificates are issued by a generated CA: start the emulator with tls: true');
+      return generated.issueDeviceCertificate(pk, dn);
+    },
     coapPort: coapSocket?.port,
-    addDevice: (d) => registry.add(d),
+    get connections() {
+      return broker.connections;
+    },
+    addDevice: (d) => void devices.add(d),
+    addProduct: (p) => void products.add(p),
+    device(pk, dn) {
+      const d = target(pk, dn);
+      if (d === undefined) return undefined;
+      const gw = d.gateway === undefined ? undefined : devices.byKey(d.gateway);
+      return {
+        online: reachable(d), activated: d.activated, enabled: d.enabled,
+        gateway: gw === undefined ? undefined : { productKey: gw.productKey, deviceName: gw.deviceName },
+        subDevices: [...d.subDevices].flatMap((k) => {
+          const s = devices.byKey(k);
+          return s === undefined ? [] : [{ productKey: s.productKey, deviceName: s.deviceName }];
+        }),
+        properties: Object.fromEntries(d.properties),
+        tags: Object.fromEntries(d.tags),
+        firmware: Object.fromEntries(ota.versions(d)),
+      };
+    },
     shadow: (pk, dn) => shadows.document(pk, dn),
-    updateShadow: (pk, dn, request) => publishShadow(pk, dn, shadows.apply(pk, dn, request, now())),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close();
-        for (const c of wss?.clients ?? []) c.terminate();
-        wss?.close();
-        httpServer?.close();
-        httpAuthServer?.close();
-        httpAuthServer?.closeAllConnections();
-        void coapSocket?.close();
-        broker.close(() => resolve());
-      }),
+    updateShadow: async (pk, dn, request) => {
+      const out = shadows.apply(pk, dn, request, now());
+      ctx.send(`/shadow/get/${pk}/${dn}`, out.reply);
+      if (out.control !== undefined) ctx.send(`/shadow/get/${pk}/${dn}`, out.control);
+    },
+    ...commands,
+    close: async () => {
+      pending.close();
+      broker.close();
+      for (const c of closers) c();
+      await coapSocket?.close();
+    },
   };
 }

@@ -1,42 +1,49 @@
-import { OptionError, optionsRecord, requiredFunction } from '@linkwire/base';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import {
   deviceNameAuthReply, httpAuthReply, registerDeviceReply, verifyDeviceNameAuthRequest, verifyHttpAuthRequest, verifyRegisterDeviceRequest,
 } from '@linkwire/sign';
-import { ownsTopic, type DeviceRegistry } from './devices.ts';
+import { issueSecret, register, type IssuedToken } from './auth.ts';
+import type { DeviceRecord, DeviceRegistry } from './devices.ts';
+import type { ProductRegistry } from './products.ts';
 
-/** A product the platform knows, with the secret dynamic registration is signed with. */
-export interface EmulatorProduct {
-  readonly productKey: string;
-  readonly productSecret: string;
-}
+export type { EmulatorProduct } from './products.ts';
 
 export interface HttpAuthDeps {
-  readonly registry: DeviceRegistry;
-  readonly productSecret: (productKey: string) => string | undefined;
+  readonly devices: DeviceRegistry;
+  readonly products: ProductRegistry;
   readonly now: () => number;
-  /** Publishes a message a device sent over HTTPS into the broker. */
-  readonly publish: (topic: string, payload: Uint8Array) => Promise<void>;
+  readonly random: (n: number) => Uint8Array;
+  readonly timestampWindowMs: number;
+  /** A message a device sent over HTTPS: `allow` when it was taken, `deny` when the topic is not the device's. */
+  readonly publish: (device: DeviceRecord, topic: string, payload: Uint8Array) => 'allow' | 'deny';
   /** iotId → iotToken for CONNECTs after `/auth/devicename`. */
-  readonly iotTokens: Map<string, { readonly productKey: string; readonly deviceName: string; readonly iotToken: string }>;
+  readonly iotTokens: Map<string, IssuedToken>;
   /** Where `/auth/devicename` tells devices to connect. */
   readonly mqttEndpoint: () => { host: string; port: number };
+  /** Firmware files by path, served with Range support. */
+  readonly download: (path: string) => Uint8Array | undefined;
 }
 
-const MAX_BODY = 256 * 1024;
-// HTTPS transport tokens live 48 hours on the platform; the emulator keeps the same rule.
+// Seed §3.4: a message body is at most 128 KB over HTTPS; requests beyond that are refused unread.
+export const MAX_HTTP_BODY = 128 * 1024;
+// Seed §3.4: HTTPS transport tokens live 48 hours; §3.1: iotTokens seven days.
 const TOKEN_TTL_MS = 48 * 3600 * 1000;
+const IOT_TOKEN_TTL_MS = 7 * 24 * 3600 * 1000;
+// Tokens held at once; the oldest go first (a flood of /auth requests cannot grow memory without bound).
+const MAX_TOKENS = 100_000;
 
 function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
   return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_HTTP_BODY) return resolve(undefined);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
+      if (size > MAX_HTTP_BODY) {
         resolve(undefined);
-        req.destroy();
+        req.removeAllListeners('data');
+        req.resume();
         return;
       }
       chunks.push(c);
@@ -46,56 +53,62 @@ function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
   });
 }
 
+const bounded = <K, V>(map: Map<K, V>, key: K, value: V): void => {
+  if (map.size >= MAX_TOKENS) map.delete(map.keys().next().value as K);
+  map.set(key, value);
+};
+
 /**
  * The platform's HTTPS endpoints (seed §3.2 dynamic registration, §3.4 HTTP transport, and
- * MQTT-over-HTTPS auth), served over plain HTTP on loopback: `/auth/register/device`,
- * `/auth/devicename`, `/auth` and `/topic/{topic}`. Every signature is checked with the
- * platform-side verifiers of @linkwire/sign.
+ * MQTT-over-HTTPS auth) and the firmware downloads of OTA jobs: `/auth/register/device`,
+ * `/auth/devicename`, `/auth`, `/topic/{topic}` and `GET /ota/…` (with `Range`). Every
+ * signature is checked with the platform-side verifiers of @linkwire/sign.
  */
 export function createHttpAuthHandler(deps: HttpAuthDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const o = optionsRecord('deps', deps ?? null);
-  const registry = o['registry'] as DeviceRegistry | undefined;
-  if (typeof registry !== 'object' || registry === null || typeof registry.secret !== 'function') throw new OptionError('registry', 'a DeviceRegistry', registry);
-  for (const f of ['productSecret', 'now', 'publish', 'mqttEndpoint'] as const) requiredFunction(f, o[f]);
-  if (!(o['iotTokens'] instanceof Map)) throw new OptionError('iotTokens', 'a Map', o['iotTokens']);
-  const tokens = new Map<string, { productKey: string; deviceName: string; expires: number }>();
+  const tokens = new Map<string, { device: DeviceRecord; expires: number }>();
   const json = (res: ServerResponse, body: string, status = 200): void => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(body);
   };
+  const param = (res: ServerResponse, status = 200): void => json(res, JSON.stringify({ code: 10001, message: 'param error' }), status);
   let messageId = 1;
+  const verifyOptions = () => ({ now: deps.now(), windowMs: deps.timestampWindowMs });
 
   return (req, res) => {
     void (async () => {
       const url = req.url ?? '/';
-      if (req.method !== 'POST') return json(res, JSON.stringify({ code: 10001, message: 'param error' }), 405);
+      if (req.method === 'GET' && url.startsWith('/ota/')) return serveFile(req, res, deps.download(url));
+      if (req.method !== 'POST') return param(res, 405);
       const body = await readBody(req);
-      if (body === undefined) return json(res, JSON.stringify({ code: 10001, message: 'param error' }), 413);
+      if (body === undefined) {
+        res.setHeader('connection', 'close');
+        return param(res, 413);
+      }
       const text = Buffer.from(body).toString('utf8');
       const now = deps.now();
 
       if (url === '/auth/register/device') {
-        const v = verifyRegisterDeviceRequest(text, deps.productSecret, { now });
-        if (!v.ok) {
-          return json(res, registerDeviceReply({ code: 6250, message: v.reason }));
-        }
-        const device = { productKey: v.productKey, deviceName: v.deviceName, deviceSecret: randomBytes(16).toString('hex') };
-        deps.registry.add(device);
-        return json(res, registerDeviceReply(device));
+        const v = verifyRegisterDeviceRequest(text, deps.products.registrationSecret, verifyOptions());
+        if (!v.ok) return json(res, registerDeviceReply({ code: v.code === 'signature_mismatch' ? 401 : 6250, message: v.reason }));
+        const r = register(deps, v.productKey, v.deviceName);
+        if (!r.ok) return json(res, registerDeviceReply({ code: r.code, message: r.reason }));
+        return json(res, registerDeviceReply({ productKey: r.record.productKey, deviceName: r.record.deviceName, deviceSecret: r.record.secret! }));
       }
       if (url === '/auth/devicename') {
-        const v = verifyDeviceNameAuthRequest(text, deps.registry.secret, { now });
+        const v = verifyDeviceNameAuthRequest(text, deps.devices.secret, verifyOptions());
         if (!v.ok) return json(res, deviceNameAuthReply({ code: v.replyCode }));
-        const iotId = randomBytes(10).toString('hex');
-        const iotToken = randomBytes(16).toString('hex');
-        deps.iotTokens.set(iotId, { productKey: v.productKey, deviceName: v.deviceName, iotToken });
+        const iotId = issueSecret(deps.random).slice(0, 20);
+        const iotToken = issueSecret(deps.random);
+        bounded(deps.iotTokens, iotId, { productKey: v.productKey, deviceName: v.deviceName, iotToken, expires: now + IOT_TOKEN_TTL_MS });
         const mqtt = v.resources.includes('mqtt') ? { mqtt: deps.mqttEndpoint() } : {};
         return json(res, deviceNameAuthReply({ iotId, iotToken, ...mqtt }));
       }
       if (url === '/auth') {
-        const v = verifyHttpAuthRequest(body, deps.registry.secret, { now });
+        const v = verifyHttpAuthRequest(body, deps.devices.secret, verifyOptions());
         if (!v.ok) return json(res, httpAuthReply({ code: v.replyCode }));
-        const token = randomBytes(16).toString('hex');
-        tokens.set(token, { productKey: v.productKey, deviceName: v.deviceName, expires: now + TOKEN_TTL_MS });
+        const device = deps.devices.get(v.productKey, v.deviceName)!;
+        device.activated = true;
+        const token = issueSecret(deps.random);
+        bounded(tokens, token, { device, expires: now + TOKEN_TTL_MS });
         return json(res, httpAuthReply({ token }));
       }
       if (url.startsWith('/topic/')) {
@@ -107,19 +120,43 @@ export function createHttpAuthHandler(deps: HttpAuthDeps): (req: IncomingMessage
           tokens.delete(token);
           return json(res, JSON.stringify({ code: 20001, message: 'token is expired' }));
         }
-        const topic = decodeURI(url.slice('/topic'.length));
-        if (url.includes('?') || !ownsTopic(who.productKey, who.deviceName, topic)) return json(res, JSON.stringify({ code: 10001, message: 'param error' }));
+        if (!who.device.enabled) return json(res, JSON.stringify({ code: 20000, message: 'auth check error' }));
+        let topic: string;
         try {
-          await deps.publish(topic, body);
+          topic = decodeURIComponent(url.slice('/topic'.length));
         } catch {
-          return json(res, JSON.stringify({ code: 30001, message: 'publish message error' }));
+          return param(res);
         }
+        if (url.includes('?') || deps.publish(who.device, topic, body) !== 'allow') return param(res);
         // The seed's messageId is a 64-bit number; a counter keeps it exact in JSON.
         return json(res, JSON.stringify({ code: 0, message: 'success', info: { messageId: messageId++ } }));
       }
-      json(res, JSON.stringify({ code: 10001, message: 'param error' }), 404);
+      param(res, 404);
     })().catch(() => {
       if (!res.headersSent) json(res, JSON.stringify({ code: 10000, message: 'common error' }), 500);
     });
   };
+}
+
+/** A firmware file, whole or the one byte range asked for (RFC 9110 §14: `bytes=a-b`, `bytes=a-`, `bytes=-n`). */
+function serveFile(req: IncomingMessage, res: ServerResponse, file: Uint8Array | undefined): void {
+  if (file === undefined) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  const size = file.length;
+  const range = req.headers['range'];
+  const headers = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };
+  if (range === undefined) return void res.writeHead(200, { ...headers, 'content-length': size }).end(file);
+  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+  let start = -1;
+  let end = size - 1;
+  if (m !== null && (m[1] !== '' || m[2] !== '')) {
+    if (m[1] === '') start = Math.max(0, size - Number(m[2]));
+    else {
+      start = Number(m[1]);
+      if (m[2] !== '') end = Math.min(Number(m[2]), size - 1);
+    }
+  }
+  if (m === null || start < 0 || start >= size || end < start) {
+    return void res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` }).end();
+  }
+  res.writeHead(206, { ...headers, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}` }).end(file.subarray(start, end + 1));
 }

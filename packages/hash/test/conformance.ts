@@ -44,13 +44,13 @@ export const MILLION_A: readonly [HashAlgorithm, string][] = [
   ['sha256', 'cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0'],
 ];
 
-const TRUNCATION = 'Test With Truncation';
+export const TRUNCATION = 'Test With Truncation';
 const BIG_KEY = 'Test Using Larger Than Block-Size Key - Hash Key First';
 const BIG_KEY_DATA = 'Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data';
 const RFC4231_7 = 'This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.';
 
 /** RFC 2202 §2 (HMAC-MD5), §3 (HMAC-SHA-1) and RFC 4231 §4 (HMAC-SHA-256): key, data, MAC. */
-const MACS: readonly [HashAlgorithm, Uint8Array | string, Uint8Array | string, string][] = [
+export const MACS: readonly [HashAlgorithm, Uint8Array | string, Uint8Array | string, string][] = [
   ['md5', rep(0x0b, 16), 'Hi There', '9294727a3638bb1c13f48ef8158bfc9d'],
   ['md5', 'Jefe', 'what do ya want for nothing?', '750c783e6ab0b503eaa86e310a5db738'],
   ['md5', rep(0xaa, 16), rep(0xdd, 50), '56be34521d144c88dbb8c733f0e8b3f6'],
@@ -73,7 +73,7 @@ const MACS: readonly [HashAlgorithm, Uint8Array | string, Uint8Array | string, s
   ['sha256', rep(0xaa, 131), RFC4231_7, '9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2'],
 ];
 // RFC 4231 §4.6 truncates to 128 bits.
-const RFC4231_TRUNCATED = 'a3b6167473100ee06e0c796c2955552b';
+export const RFC4231_TRUNCATED = 'a3b6167473100ee06e0c796c2955552b';
 
 /** PROTOCOL-NOTES.md, "Signing, as real peers do it". */
 const SIGNING = 'clientId12345deviceNamedeviceproductKeypktimestamp789';

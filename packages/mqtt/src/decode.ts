@@ -1,7 +1,7 @@
 import { describe, integerOption, optionsRecord, utf8Decode } from '@linkwire/base';
 import { MqttDecodeError } from './errors.ts';
 import { isValidTopicFilter } from './topic.ts';
-import { PACKET_TYPES, type MqttPacket, type QoS, type Subscription, type Will } from './packets.ts';
+import { PACKET_TYPES, isMqtt31ClientId, type MqttPacket, type QoS, type Subscription, type Will } from './packets.ts';
 
 // A cursor over one complete packet. Every read checks bounds, so a lying length field ends
 // in MqttDecodeError with the offset, never in an out-of-range read or an allocation sized by
@@ -125,7 +125,9 @@ export function decodeBody(buf: Uint8Array, offset: number, h: FixedHeader): Mqt
       if (!hasWill && (willQos !== 0 || (cf & 0x20) !== 0)) r.fail('invalid_flags', 'will qos/retain set without a will', r.pos - 1);
       if ((cf & 0x40) !== 0 && (cf & 0x80) === 0) r.fail('invalid_flags', 'password flag without username flag', r.pos - 1);
       const keepalive = r.u16('keepalive');
+      const idAt = r.pos;
       const clientId = r.string('client id');
+      if (level === 3 && !isMqtt31ClientId(clientId)) r.fail('invalid_client_id', 'an MQTT 3.1 client id has 1 to 23 characters', idAt);
       let will: Will | undefined;
       if (hasWill) {
         const topic = r.string('will topic');
@@ -217,106 +219,191 @@ export function decodeBody(buf: Uint8Array, offset: number, h: FixedHeader): Mqt
   }
 }
 
+const EMPTY = new Uint8Array(0);
+/** Pieces of a split packet this large are held by reference; smaller ones are copied. */
+const HOLD_FROM = 256;
+// Staging blocks for the small pieces: large enough that the per-block cost vanishes.
+const STAGE_BLOCK = 4096;
+
 export interface PacketParserOptions {
   /** Largest accepted packet, header included. Default 1 MiB (Alibaba's limit is 256 KB). */
   readonly maxPacketSize?: number;
 }
 
-/** A streaming parser: feed it TCP chunks, get whole packets. It keeps references to pushed chunks until their packet completes, so do not reuse a chunk buffer after pushing it. */
+/**
+ * A streaming parser: feed it TCP chunks, get whole packets. A packet that lies inside one
+ * chunk is decoded in place (its PUBLISH payload is a view into that chunk, so do not reuse a
+ * chunk buffer after pushing it); a packet that spans chunks is assembled once into its own
+ * buffer.
+ */
 export interface PacketParser {
-  /** Returns the packets completed by `chunk`; throws MqttDecodeError on malformed input. */
+  /**
+   * Returns the packets completed by `chunk`, in order. On malformed input it throws
+   * {@link MqttDecodeError} whose `packets` holds the packets completed by this same chunk
+   * before the malformed one, so a caller sees the same packets however the stream was split
+   * (deliver them, then close: [MQTT-4.8.0-1]). After that every push throws the same error.
+   */
   push(chunk: Uint8Array): MqttPacket[];
   /** Bytes held for an incomplete packet. */
   readonly buffered: number;
 }
 
 /**
- * Creates a {@link PacketParser}. It keeps received chunks as they are and copies each packet
- * once when it is complete, so cost stays linear however the stream is split; a declared length
- * above `maxPacketSize` is refused as soon as the header arrives.
+ * Creates a {@link PacketParser}. Every received byte is handled a bounded number of times
+ * whatever the split, so cost is linear in the bytes (1 MiB in 1-byte chunks: well under a
+ * second). A packet inside one chunk is decoded where it lies. A packet spanning chunks is
+ * gathered as it arrives (chunks of 256 bytes or more by reference, smaller
+ * pieces copied into staging blocks) and copied once into its own buffer when complete, so
+ * memory follows the bytes received, not the length a header claims. A declared length above
+ * `maxPacketSize` is refused as soon as the fixed header is complete.
  */
 export function createPacketParser(options?: PacketParserOptions): PacketParser {
   const max = integerOption('maxPacketSize', optionsRecord('options', options)['maxPacketSize'], 1 << 20, 2);
-  let chunks: Uint8Array[] = [];
-  let total = 0;
-  let consumed = 0;
+  // Fixed-header bytes of a packet whose header itself arrived split (at most 5).
+  const head = new Uint8Array(5);
+  let headLength = 0;
+  // The packet being gathered across chunks: its header, its pieces, the bytes so far.
   let header: FixedHeader | undefined;
+  let parts: Uint8Array[] = [];
+  let stage = EMPTY;
+  let staged = 0;
+  let filled = 0;
+  // Stream offset of the packet being read, for error offsets.
+  let consumed = 0;
   let failed: MqttDecodeError | undefined;
 
-  // Removes and returns the first n buffered bytes, copying only when they span chunks.
-  const take = (n: number): Uint8Array => {
-    const first = chunks[0]!;
-    if (first.length >= n) {
-      if (first.length === n) chunks.shift();
-      else chunks[0] = first.subarray(n);
-      total -= n;
-      return first.subarray(0, n);
-    }
-    const out = new Uint8Array(n);
-    let o = 0;
-    while (o < n) {
-      const c = chunks[0]!;
-      const k = Math.min(c.length, n - o);
-      out.set(c.subarray(0, k), o);
-      o += k;
-      if (k === c.length) chunks.shift();
-      else chunks[0] = c.subarray(k);
-    }
-    total -= n;
-    return out;
+  const checkSize = (h: FixedHeader): number => {
+    const size = h.headerLength + h.remaining;
+    if (size > max) throw new MqttDecodeError('packet_too_large', `packet of ${size} bytes exceeds the limit of ${max}`, consumed);
+    return size;
   };
-  const peekHead = (): Uint8Array => {
-    const n = Math.min(total, 5);
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const c of chunks) {
-      if (o >= n) break;
-      const k = Math.min(c.length, n - o);
-      out.set(c.subarray(0, k), o);
-      o += k;
+  const decodeAt = (buf: Uint8Array, offset: number, h: FixedHeader): MqttPacket => {
+    try {
+      return decodeBody(buf, offset, h);
+    } catch (e) {
+      if (e instanceof MqttDecodeError) throw new MqttDecodeError(e.code, e.message, consumed + (e.offset ?? 0) - offset);
+      throw e;
     }
-    return out;
+  };
+  // Adds bytes[from..to) to the packet being gathered (to - from never exceeds what it lacks).
+  const gather = (bytes: Uint8Array, from: number, to: number, size: number): void => {
+    const n = to - from;
+    if (n >= HOLD_FROM) {
+      if (staged > 0) parts.push(stage.subarray(0, staged));
+      stage = EMPTY;
+      staged = 0;
+      parts.push(bytes.subarray(from, to));
+    } else {
+      for (let i = from; i < to; ) {
+        if (staged === stage.length) {
+          if (staged > 0) parts.push(stage);
+          stage = new Uint8Array(Math.min(STAGE_BLOCK, size - filled - (i - from)));
+          staged = 0;
+        }
+        const k = Math.min(to - i, stage.length - staged);
+        if (k < 16) for (let j = 0; j < k; j++) stage[staged + j] = bytes[i + j]!;
+        else stage.set(bytes.subarray(i, i + k), staged);
+        staged += k;
+        i += k;
+      }
+    }
+    filled += n;
+  };
+  // The gathered packet as one buffer: a single held chunk as it is, otherwise one copy.
+  const assemble = (size: number): Uint8Array => {
+    if (staged > 0) parts.push(stage.subarray(0, staged));
+    const packet = parts.length === 1 ? parts[0]! : new Uint8Array(size);
+    if (parts.length > 1) {
+      let o = 0;
+      for (const p of parts) {
+        packet.set(p, o);
+        o += p.length;
+      }
+    }
+    reset();
+    return packet;
+  };
+  const reset = (): void => {
+    header = undefined;
+    parts = [];
+    stage = EMPTY;
+    staged = 0;
+    filled = 0;
+    headLength = 0;
+  };
+  const fixedHeader = (buf: Uint8Array, at: number): FixedHeader | undefined => {
+    try {
+      return readFixedHeader(buf, at);
+    } catch (e) {
+      if (e instanceof MqttDecodeError) throw new MqttDecodeError(e.code, e.message, consumed + 1);
+      throw e;
+    }
+  };
+
+  const read = (chunk: Uint8Array, out: MqttPacket[]): void => {
+    let pos = 0;
+    const end = chunk.length;
+    for (;;) {
+      if (header !== undefined) {
+        // Continue a packet that spans chunks.
+        const size = header.headerLength + header.remaining;
+        const k = Math.min(size - filled, end - pos);
+        if (k > 0) gather(chunk, pos, pos + k, size);
+        pos += k;
+        if (filled < size) return;
+        const h = header;
+        out.push(decodeAt(assemble(size), 0, h));
+        consumed += size;
+        continue;
+      }
+      if (pos === end) return;
+      if (headLength > 0) {
+        // A fixed header that arrived split: add one byte at a time (at most four more).
+        head[headLength++] = chunk[pos++]!;
+        const h = fixedHeader(head.subarray(0, headLength), 0);
+        if (h !== undefined) {
+          const size = checkSize(h);
+          const n = headLength;
+          headLength = 0;
+          header = h;
+          gather(head, 0, n, size);
+        }
+        continue;
+      }
+      const h = fixedHeader(chunk, pos);
+      if (h === undefined) {
+        head.set(chunk.subarray(pos, end), 0);
+        headLength = end - pos;
+        return;
+      }
+      const size = checkSize(h);
+      if (end - pos >= size) {
+        // The common case: the whole packet lies in this chunk; decode it where it is.
+        out.push(decodeAt(chunk, pos, h));
+        consumed += size;
+        pos += size;
+        continue;
+      }
+      header = h;
+      gather(chunk, pos, end, size);
+      return;
+    }
   };
 
   return {
     get buffered() {
-      return total;
+      return headLength + filled;
     },
     push(chunk) {
       if (failed !== undefined) throw failed;
-      if (!(chunk instanceof Uint8Array)) throw new MqttDecodeError('invalid_input', `a chunk must be a Uint8Array, got ${describe(chunk)}`, total);
-      if (chunk.length > 0) {
-        chunks.push(chunk);
-        total += chunk.length;
-      }
+      if (!(chunk instanceof Uint8Array)) throw new MqttDecodeError('invalid_input', `a chunk must be a Uint8Array, got ${describe(chunk)}`, consumed);
       const out: MqttPacket[] = [];
       try {
-        for (;;) {
-          if (header === undefined) {
-            if (total === 0) break;
-            const first = chunks[0]!;
-            const h = readFixedHeader(first.length >= 5 || chunks.length === 1 ? first : peekHead(), 0);
-            if (h === undefined) break;
-            const size = h.headerLength + h.remaining;
-            if (size > max) throw new MqttDecodeError('packet_too_large', `packet of ${size} bytes exceeds the limit of ${max}`, consumed);
-            header = h;
-          }
-          const size = header.headerLength + header.remaining;
-          if (total < size) break;
-          const packet = take(size);
-          try {
-            out.push(decodeBody(packet, 0, header));
-          } catch (e) {
-            if (e instanceof MqttDecodeError) throw new MqttDecodeError(e.code, e.message, consumed + (e.offset ?? 0));
-            throw e;
-          }
-          header = undefined;
-          consumed += size;
-        }
+        read(chunk, out);
       } catch (e) {
-        failed = e instanceof MqttDecodeError ? e : new MqttDecodeError('invalid_packet', String(e), consumed);
-        chunks = [];
-        total = 0;
+        const base = e instanceof MqttDecodeError ? e : new MqttDecodeError('invalid_packet', describe(e instanceof Error ? e.message : e), consumed);
+        failed = new MqttDecodeError(base.code, base.message, base.offset, out);
+        reset();
         throw failed;
       }
       return out;

@@ -1,6 +1,6 @@
 import { describe, utf8EncodeInto, utf8Length } from '@linkwire/base';
 import { MqttError } from './errors.ts';
-import { MAX_REMAINING_LENGTH, PACKET_TYPE_CODES, type MqttPacket, type QoS } from './packets.ts';
+import { MAX_REMAINING_LENGTH, PACKET_TYPE_CODES, isMqtt31ClientId, type MqttPacket, type QoS } from './packets.ts';
 import { checkTopicName, checkTopicFilter } from './topic.ts';
 
 // Every string field is measured once, then written into a single buffer sized exactly.
@@ -25,6 +25,20 @@ function stringLength(s: string, what: string): number {
   const n = utf8Length(s);
   if (n > 65535) invalid(`${what} is longer than 65535 bytes`);
   return n;
+}
+
+function checkBytes(b: unknown, what: string): Uint8Array {
+  if (!(b instanceof Uint8Array)) invalid(`${what} must be a Uint8Array`);
+  return b;
+}
+
+function checkList<T>(list: readonly T[] | undefined, what: string): readonly T[] {
+  if (!Array.isArray(list)) invalid(`${what} must be an array`);
+  return list;
+}
+
+function checkRecord(v: unknown, what: string): void {
+  if (typeof v !== 'object' || v === null) invalid(`${what} must be an object`);
 }
 
 function varintSize(n: number): number {
@@ -76,8 +90,8 @@ function frame(first: number, remaining: number): Writer {
  * username) are refused with {@link MqttError} rather than sent.
  */
 export function encodePacket(packet: MqttPacket): Uint8Array {
-  if (typeof packet !== 'object' || packet === null || typeof packet.type !== 'string') invalid(`not an MQTT packet: ${describe(packet)}`);
-  const code = PACKET_TYPE_CODES[packet.type];
+  checkRecord(packet, 'a packet');
+  const code = typeof packet.type === 'string' && Object.hasOwn(PACKET_TYPE_CODES, packet.type) ? PACKET_TYPE_CODES[packet.type] : undefined;
   if (code === undefined) invalid(`unknown packet type ${describe((packet as { type: unknown }).type)}`);
   switch (packet.type) {
     case 'connect': {
@@ -86,11 +100,15 @@ export function encodePacket(packet: MqttPacket): Uint8Array {
       const name = level === 4 ? 'MQTT' : 'MQIsdp';
       if (!Number.isInteger(packet.keepalive) || packet.keepalive < 0 || packet.keepalive > 65535) invalid('keepalive must be 0..65535 seconds');
       const idLen = stringLength(packet.clientId, 'clientId');
+      if (typeof packet.cleanSession !== 'boolean') invalid('cleanSession must be a boolean');
       if (idLen === 0 && !packet.cleanSession) invalid('an empty clientId requires cleanSession');
+      if (level === 3 && !isMqtt31ClientId(packet.clientId)) invalid('an MQTT 3.1 clientId has 1 to 23 characters');
       let remaining = 2 + name.length + 1 + 1 + 2 + 2 + idLen;
       let flags = packet.cleanSession ? 0x02 : 0;
       let willTopicLen = 0;
       if (packet.will !== undefined) {
+        checkRecord(packet.will, 'will');
+        checkBytes(packet.will.payload, 'will payload');
         checkTopicName(packet.will.topic, 'will topic');
         willTopicLen = stringLength(packet.will.topic, 'will topic');
         if (packet.will.payload.length > 65535) invalid('will payload is longer than 65535 bytes');
@@ -104,6 +122,7 @@ export function encodePacket(packet: MqttPacket): Uint8Array {
         flags |= 0x80;
       }
       if (packet.password !== undefined) {
+        checkBytes(packet.password, 'password');
         if (packet.username === undefined) invalid('MQTT 3.1.1 forbids a password without a username');
         if (packet.password.length > 65535) invalid('password is longer than 65535 bytes');
         remaining += 2 + packet.password.length;
@@ -129,6 +148,7 @@ export function encodePacket(packet: MqttPacket): Uint8Array {
     }
     case 'connack': {
       if (!Number.isInteger(packet.returnCode) || packet.returnCode < 0 || packet.returnCode > 255) invalid('returnCode must be a byte');
+      if (typeof packet.sessionPresent !== 'boolean') invalid('sessionPresent must be a boolean');
       const w = frame(0x20, 2);
       w.byte(packet.sessionPresent ? 1 : 0);
       w.byte(packet.returnCode);
@@ -138,9 +158,9 @@ export function encodePacket(packet: MqttPacket): Uint8Array {
       const qos = checkQos(packet.qos, 'publish');
       checkTopicName(packet.topic, 'publish topic');
       const topicLen = stringLength(packet.topic, 'publish topic');
+      checkBytes(packet.payload, 'publish payload');
       if (qos === 0 && packet.messageId !== undefined) invalid('a QoS 0 publish carries no message id');
       if (qos === 0 && packet.dup) invalid('a QoS 0 publish cannot be a duplicate');
-      if (!(packet.payload instanceof Uint8Array)) invalid(`a publish payload is a Uint8Array, got ${describe(packet.payload)}`);
       const remaining = 2 + topicLen + (qos > 0 ? 2 : 0) + packet.payload.length;
       const w = frame(0x30 | (packet.dup ? 8 : 0) | (qos << 1) | (packet.retain ? 1 : 0), remaining);
       w.string(packet.topic, topicLen);
@@ -158,11 +178,11 @@ export function encodePacket(packet: MqttPacket): Uint8Array {
       return w.buf;
     }
     case 'subscribe': {
-      if (!Array.isArray(packet.subscriptions)) invalid(`subscriptions must be a list, got ${describe(packet.subscriptions)}`);
-      if (packet.subscriptions.length === 0) invalid('subscribe needs at least one topic filter');
+      const subscriptions = checkList(packet.subscriptions, 'subscriptions');
+      if (subscriptions.length === 0) invalid('subscribe needs at least one topic filter');
       let remaining = 2;
-      const lens = packet.subscriptions.map((s) => {
-        if (typeof s !== 'object' || s === null) invalid(`a subscription is {topic, qos}, got ${describe(s)}`);
+      const lens = subscriptions.map((s) => {
+        checkRecord(s, 'a subscription');
         checkTopicFilter(s.topic, 'subscribe topic filter');
         checkQos(s.qos, 'subscription');
         const n = stringLength(s.topic, 'subscribe topic filter');
@@ -171,24 +191,24 @@ export function encodePacket(packet: MqttPacket): Uint8Array {
       });
       const w = frame(0x82, remaining);
       w.u16(checkId(packet.messageId, 'subscribe'));
-      packet.subscriptions.forEach((s, i) => {
+      subscriptions.forEach((s, i) => {
         w.string(s.topic, lens[i]!);
         w.byte(s.qos);
       });
       return w.buf;
     }
     case 'suback': {
-      for (const g of packet.granted) if (g !== 0 && g !== 1 && g !== 2 && g !== 0x80) invalid(`suback return code ${describe(g)} is invalid`);
+      for (const g of checkList(packet.granted, 'granted')) if (g !== 0 && g !== 1 && g !== 2 && g !== 0x80) invalid(`suback return code ${describe(g)} is invalid`);
       const w = frame(0x90, 2 + packet.granted.length);
       w.u16(checkId(packet.messageId, 'suback'));
       for (const g of packet.granted) w.byte(g);
       return w.buf;
     }
     case 'unsubscribe': {
-      if (!Array.isArray(packet.topics)) invalid(`topics must be a list, got ${describe(packet.topics)}`);
-      if (packet.topics.length === 0) invalid('unsubscribe needs at least one topic filter');
+      const topics = checkList(packet.topics, 'unsubscribe topics');
+      if (topics.length === 0) invalid('unsubscribe needs at least one topic filter');
       let remaining = 2;
-      const lens = packet.topics.map((t) => {
+      const lens = topics.map((t) => {
         checkTopicFilter(t, 'unsubscribe topic filter');
         const n = stringLength(t, 'unsubscribe topic filter');
         remaining += 2 + n;
@@ -196,7 +216,7 @@ export function encodePacket(packet: MqttPacket): Uint8Array {
       });
       const w = frame(0xa2, remaining);
       w.u16(checkId(packet.messageId, 'unsubscribe'));
-      packet.topics.forEach((t, i) => w.string(t, lens[i]!));
+      topics.forEach((t, i) => w.string(t, lens[i]!));
       return w.buf;
     }
     case 'pingreq':

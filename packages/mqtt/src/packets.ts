@@ -108,3 +108,10 @@ export const PACKET_TYPES: readonly (PacketType | undefined)[] = [
 
 /** The largest remaining length the 4-byte varint can express (§2.2.3). */
 export const MAX_REMAINING_LENGTH = 268_435_455;
+
+/** MQTT 3.1 §3.1: the Client Identifier is 1 to 23 characters (3.1.1 lifts this, §3.1.3.1). */
+export function isMqtt31ClientId(clientId: string): boolean {
+  let n = 0;
+  for (const _ of clientId) if (++n > 23) return false;
+  return n >= 1;
+}

@@ -46,6 +46,8 @@ export interface MqttSessionOptions {
   readonly password?: Uint8Array | string;
   /** Seconds, default 60. Alibaba accepts 30..1200. */
   readonly keepalive?: number;
+  /** Spelled `keepalive` (as MQTT and `mqttCredentials` spell it): this spelling does not type-check and throws. */
+  readonly keepAlive?: never;
   readonly cleanSession?: boolean;
   readonly will?: Will;
   /** How long to wait for CONNACK, default 10 s. */
@@ -120,6 +122,7 @@ interface Pending {
  */
 export function createMqttSession(options: MqttSessionOptions): MqttSession {
   checkSessionOptions(options);
+  if ((options as { keepAlive?: unknown }).keepAlive !== undefined) throw new MqttError('invalid_option', 'the option is spelled `keepalive`, not `keepAlive`');
   const clock = cancellableClock(options.clock);
   const keepaliveMs = (options.keepalive ?? 60) * 1000;
   const ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
@@ -137,6 +140,9 @@ export function createMqttSession(options: MqttSessionOptions): MqttSession {
   // When the session last sent anything: the keepalive timer is armed once per interval and
   // works out on firing whether to ping, so a busy publisher arms no timer per packet.
   let lastSent = 0;
+  // And when it last heard anything: a session that only publishes QoS 0 would otherwise never
+  // ping, and never notice a connection that has gone silent (half-open).
+  let lastReceived = 0;
 
   const write = (p: MqttPacket): void => {
     options.send(encodePacket(p));
@@ -150,7 +156,7 @@ export function createMqttSession(options: MqttSessionOptions): MqttSession {
     cancelKeepalive = clock.setTimer(delay, () => {
       cancelKeepalive = undefined;
       if (state !== 'connected') return;
-      const idle = clock.now() - lastSent;
+      const idle = Math.max(clock.now() - lastSent, clock.now() - lastReceived);
       if (idle < keepaliveMs) return armKeepalive(keepaliveMs - idle);
       if (cancelPingTimeout === undefined) {
         cancelPingTimeout = clock.setTimer(options.pingTimeoutMs ?? keepaliveMs, () => {
@@ -235,7 +241,7 @@ export function createMqttSession(options: MqttSessionOptions): MqttSession {
           return end(err);
         }
         state = 'connected';
-        lastSent = clock.now();
+        lastSent = lastReceived = clock.now();
         armKeepalive(keepaliveMs);
         options.onConnect?.(p);
         w.resolve(p);
@@ -301,17 +307,24 @@ export function createMqttSession(options: MqttSessionOptions): MqttSession {
     },
     receive(bytes) {
       if (state === 'closed') return;
-      let packets: MqttPacket[];
+      lastReceived = clock.now();
+      let packets: readonly MqttPacket[];
+      let malformed: MqttDecodeError | undefined;
       try {
         packets = parser.push(bytes);
       } catch (e) {
-        return end(e instanceof MqttDecodeError ? e : new MqttError('protocol_error', String(e)));
+        if (!(e instanceof MqttDecodeError)) return end(new MqttError('protocol_error', String(e)));
+        // The packets before the malformed one are handled first, as if the bytes had
+        // arrived one at a time; then the session ends ([MQTT-4.8.0-1]).
+        packets = e.packets;
+        malformed = e;
       }
       for (const p of packets) {
         // A handler may have ended the session (a refused CONNACK, a protocol error).
         if ((state as MqttSessionState) === 'closed') return;
         handle(p);
       }
+      if (malformed !== undefined && (state as MqttSessionState) !== 'closed') end(malformed);
     },
     publish(topic, payload, opts) {
       const qos = opts?.qos ?? 0;

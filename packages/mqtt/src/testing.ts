@@ -6,6 +6,8 @@
 import fc from 'fast-check';
 import type { MqttPacket, QoS } from './packets.ts';
 
+export { scriptedNetwork, settle, type FakeConnection } from './scripted-network.ts';
+
 const text = (maxLength = 20): fc.Arbitrary<string> =>
   fc.string({ unit: 'grapheme', maxLength }).filter((s) => !s.includes('\u0000'));
 const level = (): fc.Arbitrary<string> => text(6).map((s) => s.replace(/[/+#]/g, ''));
@@ -68,4 +70,22 @@ export const malformedBytes = (encode: (p: MqttPacket) => Uint8Array): fc.Arbitr
       const bytes = encode(p);
       return bytes.subarray(0, cut % bytes.length);
     }),
+  );
+
+/** One step of a client's life for storm properties: publish, acknowledge, cut, wait, reconnect. */
+export type ClientOperation =
+  | { readonly kind: 'publish'; readonly qos: 0 | 1 }
+  | { readonly kind: 'ack'; readonly which: number }
+  | { readonly kind: 'drop' }
+  | { readonly kind: 'tick'; readonly ms: number }
+  | { readonly kind: 'reconnect'; readonly sessionPresent: boolean };
+
+/** Random client operations, to drive a `createMqttClient` over a {@link scriptedNetwork}. */
+export const clientOperation = (): fc.Arbitrary<ClientOperation> =>
+  fc.oneof(
+    fc.record({ kind: fc.constant('publish' as const), qos: fc.constantFrom(0 as const, 1 as const) }),
+    fc.record({ kind: fc.constant('ack' as const), which: fc.nat(20) }),
+    fc.record({ kind: fc.constant('drop' as const) }),
+    fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 40_000 }) }),
+    fc.record({ kind: fc.constant('reconnect' as const), sessionPresent: fc.boolean() }),
   );

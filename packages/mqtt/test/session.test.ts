@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { manualClock, utf8Encode } from '@linkwire/base';
+import { mqttCredentials } from '@linkwire/sign';
 import { MqttConnectError, createMqttSession, decodePacket, encodePacket, type MqttPacket, type MqttSessionOptions, type PublishPacket } from '@linkwire/mqtt';
 
 function harness(extra: Partial<MqttSessionOptions> = {}) {
@@ -27,6 +28,18 @@ async function connected(extra: Partial<MqttSessionOptions> = {}) {
 }
 
 describe('MQTT session', () => {
+  it('sends the keepalive mqttCredentials returns (the documented spread), and refuses the keepAlive spelling', async () => {
+    const credentials = mqttCredentials({ productKey: 'a1b2c3d4e5f', deviceName: 'device1', deviceSecret: 's', keepalive: 300 });
+    const h = harness({ ...credentials });
+    void h.session.connect();
+    expect(h.sent[0]).toMatchObject({ type: 'connect', keepalive: 300 });
+    const wrong = { keepAlive: 300 } as unknown as { keepAlive?: never };
+    expect(() => harness(wrong)).toThrowError(/spelled `keepalive`/);
+    // @ts-expect-error: a spread that carries keepAlive does not type-check
+    const typed: Partial<MqttSessionOptions> = { ...{ keepAlive: 300 } };
+    void typed;
+  });
+
   it('sends CONNECT with the credentials and resolves on CONNACK', async () => {
     const h = harness();
     const c = h.session.connect();
@@ -70,14 +83,27 @@ describe('MQTT session', () => {
     expect(h.closed()).toEqual(expect.objectContaining({ code: 'keepalive_timeout' }));
   });
 
-  it('any outgoing packet postpones the ping', async () => {
+  it('traffic both ways postpones the ping', async () => {
     const h = await connected({ keepalive: 30 });
     h.clock.advance(20_000);
     await h.session.publish('a/b', 'x');
+    h.server({ type: 'publish', topic: 'c', payload: new Uint8Array(0), qos: 0, retain: false, dup: false });
     h.clock.advance(20_000);
     expect(h.sent.some((p) => p.type === 'pingreq')).toBe(false);
     h.clock.advance(10_000);
     expect(h.sent.at(-1)).toEqual({ type: 'pingreq' });
+  });
+
+  it('a session that only sends still pings, and notices a half-open connection', async () => {
+    const h = await connected({ keepalive: 10, pingTimeoutMs: 2000 });
+    for (let t = 0; t < 11; t++) {
+      await h.session.publish('a/b', 'x');
+      h.clock.advance(1000);
+    }
+    expect(h.sent.some((p) => p.type === 'pingreq')).toBe(true);
+    h.clock.advance(2000);
+    expect(h.session.state).toBe('closed');
+    expect(h.closed()).toEqual(expect.objectContaining({ code: 'keepalive_timeout' }));
   });
 
   it('QoS 1 publish resolves on the matching PUBACK only', async () => {

@@ -1,15 +1,6 @@
 import { LinkwireError } from '@linkwire/base';
 
-/**
- * The error codes of a shadow reply, exactly as aliyun-iot-platform-device-guide.txt §7.2
- * Table 7-3 lists them (`errorcode` → `errormessage`, wording and punctuation included).
- *
- * @example
- * ```ts
- * SHADOW_ERROR_MESSAGES[409]; // 'Version conflict.'
- * ```
- */
-export const SHADOW_ERROR_MESSAGES = Object.freeze({
+const MESSAGES = {
   400: 'Incorrect JSON file.',
   401: 'The method field is not found.',
   402: 'the state field is not found.',
@@ -21,7 +12,18 @@ export const SHADOW_ERROR_MESSAGES = Object.freeze({
   408: 'The reported field contains more than 128 attributes.',
   409: 'Version conflict.',
   500: 'Server exception.',
-} as const);
+} as const;
+
+/**
+ * The error codes of a shadow reply, exactly as aliyun-iot-platform-device-guide.txt §7.2
+ * Table 7-3 lists them (`errorcode` → `errormessage`, wording and punctuation included).
+ *
+ * @example
+ * ```ts
+ * SHADOW_ERROR_MESSAGES[409]; // 'Version conflict.'
+ * ```
+ */
+export const SHADOW_ERROR_MESSAGES: typeof MESSAGES = Object.freeze(MESSAGES);
 
 /** One of the numeric codes of Table 7-3. */
 export type ShadowErrorCode = keyof typeof SHADOW_ERROR_MESSAGES;

@@ -5,7 +5,7 @@ import { replyJson, requireArgument, SignError } from './errors.ts';
 import { asRecord, fail, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 /** CoAP Content-Format numbers of the two bodies the platform accepts. */
-export const COAP_CONTENT_FORMAT = Object.freeze({ json: 50, cbor: 60 } as const);
+export const COAP_CONTENT_FORMAT: Readonly<{ json: 50; cbor: 60 }> = Object.freeze({ json: 50, cbor: 60 } as const);
 
 export type CoapBodyFormat = keyof typeof COAP_CONTENT_FORMAT;
 

@@ -1,6 +1,6 @@
-import { constantTimeEqual, fromBase64, toBase64, utf8Decode, utf8Encode } from '@linkwire/base';
+import { fromBase64, toBase64, utf8Decode, utf8Encode } from '@linkwire/base';
 import { SignError } from './errors.ts';
-import { fail, type VerifyResult } from './verify.ts';
+import { fail, secretTextEqual, type VerifyResult } from './verify.ts';
 
 /**
  * The `Authorization` header of the Link IoT Edge HTTP API's CreateAuthCookie and
@@ -50,7 +50,10 @@ export function verifyEdgeBasicAuthorization(header: string, passwordOf: (userna
   const creds = parseBasicAuthorization(header);
   if (creds === undefined) return fail('malformed', 'not a Basic authorization header');
   const expected = passwordOf(creds.username);
+  // Fixed-length digests are compared, an unknown user's against the stand-in: neither the
+  // user's existence nor the password's length shows in the time taken.
+  const equal = secretTextEqual(expected, creds.password);
   if (expected === undefined) return fail('unknown_device', 'unknown user');
-  if (!constantTimeEqual(utf8Encode(expected), utf8Encode(creds.password))) return fail('signature_mismatch', 'wrong password');
+  if (!equal) return fail('signature_mismatch', 'wrong password');
   return { ok: true, username: creds.username };
 }

@@ -3,8 +3,8 @@ import { hashHex, hashPrefixTable, type HashAlgorithm, type HashPrefixTable } fr
 import { requireArgument, SignError } from './errors.ts';
 import { enosDigestAlgorithm, signMethodText } from './methods.ts';
 import { appendExtra, parseMqttClientId, parseMqttUsername } from './mqtt.ts';
-import { optional, required, requireKeepAlive } from './validate.ts';
-import { asRecord, checkMethod, checkTimestamp, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
+import { optional, required, keepaliveOption } from './validate.ts';
+import { STAND_IN_SECRET, asRecord, checkMethod, checkTimestamp, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 /** EnOS `securemode`: 2 device secret, 3 product secret (dynamic activation), 4 integration channel. */
 export type EnosSecureMode = 2 | 3 | 4;
@@ -33,7 +33,9 @@ export interface EnosMqttCredentialsOptions {
   readonly signMethod?: string;
   /** Default false: uppercase hex, as documented. */
   readonly lowercase?: boolean;
-  readonly keepAlive?: number;
+  readonly keepalive?: number;
+  /** Spelled `keepalive`: this spelling does not type-check and throws. */
+  readonly keepAlive?: never;
   readonly extra?: Readonly<Record<string, string>>;
 }
 
@@ -173,7 +175,7 @@ function secretFor(mode: EnosSecureMode, deviceSecret: unknown, productSecret: u
  *   timestamp: '1548753362502', deviceSecret: 'abcdefg' }).password
  * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
  */
-export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { readonly clientId: string; readonly username: string; readonly password: string; readonly keepAlive?: number } {
+export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { readonly clientId: string; readonly username: string; readonly password: string; readonly keepalive?: number } {
   requireArgument(options, 'options');
   const mode = options.secureMode ?? 2;
   if (mode !== 2 && mode !== 3 && mode !== 4) throw new SignError('invalid_field', `secureMode ${String(mode)} is invalid: expected 2, 3 or 4`, 'secureMode');
@@ -181,7 +183,7 @@ export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { read
   const method = signMethodText(options.signMethod, 'sha256');
   const algorithm = method === 'sha256' ? method : enosDigestAlgorithm(method);
   const timestamp = optional('timestamp', options.timestamp);
-  const keepAlive = options.keepAlive === undefined ? undefined : requireKeepAlive(options.keepAlive);
+  const keepalive = keepaliveOption(options);
   const uppercase = !options.lowercase;
   let productKey = options.productKey as unknown;
   let deviceKey = mode === 4 ? ENOS_CHANNEL_KEY : (options.deviceKey as unknown);
@@ -212,7 +214,7 @@ export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { read
   if (timestamp !== undefined) ext += `,timestamp=${timestamp}`;
   ext = appendExtra(ext, options.extra);
   const out = { clientId: `${clientId as string}|${ext}|`, username: `${deviceKey as string}&${productKey as string}`, password };
-  return keepAlive === undefined ? out : { ...out, keepAlive };
+  return keepalive === undefined ? out : { ...out, keepalive };
 }
 
 /** The secrets an EnOS verifier holds. */
@@ -259,8 +261,10 @@ export function verifyEnosMqttCredentials(
   const late = checkTimestamp(timestamp, options);
   if (late !== undefined) return late;
   const secret = mode === 2 ? secrets.deviceSecret(productKey, deviceKey) : secrets.productSecret?.(productKey);
+  // An unknown device is signed and compared too (STAND_IN_SECRET): timing does not tell.
+  const equal = checkEnos(enosPassword(algorithm, parsed.clientId, deviceKey, productKey, timestamp, secret ?? STAND_IN_SECRET, false, false), password);
   if (secret === undefined) return fail('unknown_device', mode === 2 ? 'unknown device' : 'unknown product');
-  if (!checkEnos(enosPassword(algorithm, parsed.clientId, deviceKey, productKey, timestamp, secret, false, false), password)) return fail('signature_mismatch', 'signature mismatch');
+  if (!equal) return fail('signature_mismatch', 'signature mismatch');
   return { ok: true, productKey, deviceKey, clientId: parsed.clientId, secureMode: mode };
 }
 
@@ -389,8 +393,10 @@ function verifyEnosSub(
     secret = secrets.productSecret?.(productKey);
     secureMode = 3;
   }
+  // An unknown device is signed and compared too (STAND_IN_SECRET): timing does not tell.
+  const equal = checkEnos(enosPassword(algorithm, clientId, deviceKey, productKey, timestamp, secret ?? STAND_IN_SECRET, false, false), sign);
   if (secret === undefined) return fail('unknown_device', 'unknown device');
-  if (!checkEnos(enosPassword(algorithm, clientId, deviceKey, productKey, timestamp, secret, false, false), sign)) return fail('signature_mismatch', 'signature mismatch');
+  if (!equal) return fail('signature_mismatch', 'signature mismatch');
   return { ok: true, productKey, deviceKey, clientId, secureMode };
 }
 

@@ -1,11 +1,11 @@
-import { constantTimeEqual, describe, OptionError, parseJson } from '@linkwire/base';
+import { describe, OptionError, parseJson } from '@linkwire/base';
 import { signDeviceFields, verifyDeviceFields, type DeviceAuthOptions, type VerifiedDevice } from './auth.ts';
 import { replyJson, requireArgument, SignError } from './errors.ts';
 import { decodeForm, encodeForm } from './form.ts';
 import { regionHost } from './mqtt.ts';
 import { required } from './validate.ts';
 import { failure, replyRecord, replyString } from './reply.ts';
-import { asRecord, DEFAULT_WINDOW_MS, fail, type VerifyFailure, type VerifyOptions, type VerifyResult } from './verify.ts';
+import { asRecord, DEFAULT_WINDOW_MS, fail, secretTextEqual, type VerifyFailure, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 /** An HTTP request to send as is; the core does no IO. */
 export interface HttpRequest {
@@ -194,8 +194,11 @@ export function verifyMqttTokenCredentials(
   }
   if (typeof iotToken !== 'function') throw new OptionError('iotToken', 'a function', iotToken);
   const token = iotToken(username);
+  // Fixed-length digests compared (an unknown iotId against the stand-in): neither the token's
+  // existence nor its length shows in the time taken.
+  const equal = secretTextEqual(token, password);
   if (token === undefined) return fail('unknown_device', 'unknown iotId');
-  if (!constantTimeEqual(token, password)) return fail('signature_mismatch', 'iotToken mismatch');
+  if (!equal) return fail('signature_mismatch', 'iotToken mismatch');
   return { ok: true, iotId: username, clientId };
 }
 

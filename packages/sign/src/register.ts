@@ -1,4 +1,4 @@
-import { constantTimeEqual, describe, parseJson } from '@linkwire/base';
+import { describe, parseJson } from '@linkwire/base';
 import { replyJson, requireArgument, SignError } from './errors.ts';
 import { decodeForm, encodeForm } from './form.ts';
 import type { HttpRequest } from './https.ts';
@@ -7,7 +7,7 @@ import { appendExtra, parseMqttClientId, parseMqttUsername, regionHost, secureMo
 import { hmacWith, signContent } from './params.ts';
 import { failure, replyRecord, replyString } from './reply.ts';
 import { required, requireSecret, type Secret } from './validate.ts';
-import { asRecord, checkMethod, checkSignature, fail, type VerifyOptions, type VerifyResult } from './verify.ts';
+import { STAND_IN_SECRET, asRecord, checkMethod, checkSignature, fail, secretTextEqual, unknownOr, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 /** What a product-secret registration signs: `deviceName{dn}productKey{pk}random{r}`. */
 export interface RegistrationOptions {
@@ -81,11 +81,11 @@ export function verifyRegistrationFields(
   const algorithm = checkMethod(method, options, signMethodAlgorithm);
   if (typeof algorithm !== 'string') return algorithm;
   const secret = productSecret(productKey);
-  if (secret === undefined) return fail('unknown_device', 'unknown product');
   const signed: Record<string, string> = Object.create(null);
   for (const k of Object.keys(fields)) if (typeof fields[k] === 'string') signed[k] = fields[k] as string;
   // Every submitted field but sign and signMethod is signed (seed §9.2, "Sign the parameters").
-  const mismatch = checkSignature(hmacWith(secret, algorithm, signContent(signed)), sign);
+  // An unknown product is signed and compared too (STAND_IN_SECRET): timing does not tell.
+  const mismatch = unknownOr(secret, checkSignature(hmacWith(secret ?? STAND_IN_SECRET, algorithm, signContent(signed)), sign), 'product');
   if (mismatch !== undefined) return mismatch;
   return { ok: true, productKey, deviceName, random, signMethod: method };
 }
@@ -311,8 +311,10 @@ export function verifyMqttConnwl(
   const user = parseMqttUsername(username);
   if (parsed === undefined || user === undefined || parsed.params['authType'] !== 'connwl') return fail('malformed', 'not a connwl CONNECT');
   const token = deviceToken(user.productKey, user.deviceName);
+  // A token is opaque text, not hex: compared exactly, as fixed-length digests (an unknown
+  // device against the stand-in), so neither its existence nor the token's length shows.
+  const equal = secretTextEqual(token, password);
   if (token === undefined) return fail('unknown_device', 'unknown device');
-  // A token is opaque text, not hex: compared exactly.
-  if (typeof password !== 'string' || !constantTimeEqual(token, password)) return fail('signature_mismatch', 'device token mismatch');
+  if (!equal) return fail('signature_mismatch', 'device token mismatch');
   return { ok: true, productKey: user.productKey, deviceName: user.deviceName, clientId: parsed.clientId };
 }

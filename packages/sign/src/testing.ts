@@ -52,7 +52,7 @@ export const mqttCredentialsOptions = (): fc.Arbitrary<MqttCredentialsOptions> =
       signMethod: signMethod(),
       secureMode: fc.constantFrom(2 as const, 3 as const),
       timestamp: timestamp(),
-      keepAlive: fc.integer({ min: 30, max: 1200 }),
+      keepalive: fc.integer({ min: 30, max: 1200 }),
     },
     { requiredKeys: ['productKey', 'deviceName', 'deviceSecret'] },
   );
@@ -90,5 +90,5 @@ export const malformedTimestamp = (): fc.Arbitrary<string> =>
   fc.oneof(fc.constant(''), fc.stringMatching(/^\d{0,5}[a-z .+-]\d{0,5}$/), fc.stringMatching(/^\d{17,20}$/));
 
 /** Keep Alive values outside the platform's 30-1200 seconds. */
-export const malformedKeepAlive = (): fc.Arbitrary<number> =>
+export const malformedKeepalive = (): fc.Arbitrary<number> =>
   fc.oneof(fc.integer({ min: -1000, max: 29 }), fc.integer({ min: 1201, max: 100_000 }), fc.double({ min: 30.1, max: 1199.9, noInteger: true }));

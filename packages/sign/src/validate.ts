@@ -64,7 +64,7 @@ export interface CredentialFields {
   readonly deviceName?: unknown;
   readonly deviceKey?: unknown;
   readonly clientId?: unknown;
-  readonly keepAlive?: unknown;
+  readonly keepalive?: unknown;
   readonly timestamp?: unknown;
   readonly random?: unknown;
 }
@@ -86,15 +86,15 @@ const CHECKS: Readonly<Record<keyof CredentialFields, Check>> = {
     if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? undefined : 'must be a non-negative integer';
     return present(v) ?? (isDigits(v as string) ? undefined : 'must be 1-16 decimal digits');
   },
-  keepAlive: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 30 && v <= 1200 ? undefined : 'must be an integer from 30 to 1200 seconds'),
+  keepalive: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 30 && v <= 1200 ? undefined : 'must be an integer from 30 to 1200 seconds'),
 };
 
 /**
  * Checks identity fields before anything is signed and returns every problem found, as data.
  *
  * @example
- * validateCredentialFields({ deviceName: 'dev', keepAlive: 10 })
- * // [{ path: 'deviceName', code: 'invalid_field', … }, { path: 'keepAlive', code: 'invalid_field', … }]
+ * validateCredentialFields({ deviceName: 'dev', keepalive: 10 })
+ * // [{ path: 'deviceName', code: 'invalid_field', … }, { path: 'keepalive', code: 'invalid_field', … }]
  */
 export function validateCredentialFields(fields: CredentialFields): Issue[] {
   requireArgument(fields, 'fields');
@@ -166,8 +166,17 @@ export function requireSecret(value: unknown, field: string): Secret {
   throw new SignError('missing_field', `${field} is required`, field);
 }
 
+/**
+ * The `keepalive` of credential options, checked; `keepAlive` (the spelling this package once
+ * returned, which sessions silently ignored) is refused by name so it can never be lost again.
+ */
+export function keepaliveOption(options: { readonly keepalive?: unknown; readonly keepAlive?: unknown }): number | undefined {
+  if (options.keepAlive !== undefined) throw new SignError('invalid_field', 'keepAlive is spelled `keepalive` (as in MQTT and the sessions that read it)', 'keepAlive');
+  return options.keepalive === undefined ? undefined : requireKeepalive(options.keepalive);
+}
+
 /** Checks the MQTT Keep Alive range of the seed (device guide §3.1): 30-1200 seconds. */
-export function requireKeepAlive(value: unknown, field = 'keepAlive'): number {
-  required('keepAlive', value, field);
+export function requireKeepalive(value: unknown, field = 'keepalive'): number {
+  required('keepalive', value, field);
   return value as number;
 }

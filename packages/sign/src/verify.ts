@@ -1,5 +1,5 @@
 import { booleanOption, constantTimeEqualHex, describe, isRecord, numberOption, optionsRecord, stringListOption } from '@linkwire/base';
-import type { HashAlgorithm } from '@linkwire/hash';
+import { hashHex, type HashAlgorithm } from '@linkwire/hash';
 import { SignError } from './errors.ts';
 
 /** What every platform-side `verify…` accepts. */
@@ -102,6 +102,34 @@ export function checkTimestamp(timestamp: unknown, options: VerifyOptions | unde
 export function checkSignature(expected: string, presented: unknown): VerifyFailure | undefined {
   if (typeof presented !== 'string' || !constantTimeEqualHex(expected, presented)) return fail('signature_mismatch', 'signature mismatch');
   return undefined;
+}
+
+/**
+ * Stands in for the secret of a device, product, app or user the verifier does not know. Every
+ * verifier signs and compares with it exactly as with a real secret and only then reports
+ * `unknown_device`, so an unknown identity costs what a wrong signature for a known one costs
+ * and response timing does not tell which devices exist. It is public and never accepted: the
+ * result is `unknown_device` whatever the comparison says. 32 characters, a device secret's length.
+ */
+export const STAND_IN_SECRET = 'linkwire-unknown-device-secret-0';
+
+/**
+ * The failure of a check that ran with `secret ?? STAND_IN_SECRET`: `unknown_device` when
+ * there was no secret (checked after the work, so both paths cost the same), else `mismatch`.
+ */
+export function unknownOr<F>(secret: unknown, mismatch: F, what = 'device'): F | VerifyFailure {
+  return secret === undefined ? fail('unknown_device', `unknown ${what}`) : mismatch;
+}
+
+/**
+ * Constant-time equality of two secrets held as text (tokens, passwords) whose lengths may
+ * differ: their SHA-256 digests are compared, so neither the content nor the length of the
+ * expected one shows in the time taken. `expected` undefined compares against the stand-in.
+ */
+export function secretTextEqual(expected: string | undefined, presented: unknown): boolean {
+  const got = hashHex('sha256', typeof presented === 'string' ? presented : '');
+  const equal = constantTimeEqualHex(hashHex('sha256', expected ?? STAND_IN_SECRET), got);
+  return equal && expected !== undefined && typeof presented === 'string';
 }
 
 /** A plain record with string keys, or undefined: what a parsed JSON object must look like here. */

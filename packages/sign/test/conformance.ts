@@ -49,8 +49,8 @@ export const cases: ConformanceCase[] = [
       throwsCode(() => mqttCredentials({ ...base, clientId: 'a|b' }), 'invalid_field', 'clientId with |');
       throwsCode(() => mqttCredentials({ ...base, clientId: 'a=b' }), 'invalid_field', 'clientId with =');
       throwsCode(() => mqttCredentials({ ...base, signMethod: 'sha1' }), 'unknown_sign_method', 'unknown method');
-      throwsCode(() => mqttCredentials({ ...base, keepAlive: 29 }), 'invalid_field', 'keepalive below 30');
-      throwsCode(() => mqttCredentials({ ...base, keepAlive: 1201 }), 'invalid_field', 'keepalive above 1200');
+      throwsCode(() => mqttCredentials({ ...base, keepalive: 29 }), 'invalid_field', 'keepalive below 30');
+      throwsCode(() => mqttCredentials({ ...base, keepalive: 1201 }), 'invalid_field', 'keepalive above 1200');
     },
   },
   {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SignError, mqttBroker, mqttCredentials, parseMqttClientId, signContent, signingKey, verifyMqttCredentials } from '@linkwire/sign';
-import { malformedClientId, malformedDeviceName, malformedKeepAlive, malformedTimestamp, mqttCredentialsOptions } from '@linkwire/sign/testing';
+import { malformedClientId, malformedDeviceName, malformedKeepalive, malformedTimestamp, mqttCredentialsOptions } from '@linkwire/sign/testing';
 import { constantTimeEqualHex } from '@linkwire/base';
 import { numRuns } from '../../../test/support/fast-check.ts';
 import { runCases } from '../../../test/conformance/harness.ts';
@@ -62,27 +62,31 @@ describe('mqttCredentials', () => {
 });
 
 describe('mqttCredentials options and the broker endpoint', () => {
-  it('any valid option set signs like node:crypto and verifies; keepAlive is returned', () => {
+  it('any valid option set signs like node:crypto and verifies; keepalive is returned', () => {
     fc.assert(fc.property(mqttCredentialsOptions(), (o) => {
       const c = mqttCredentials(o);
       const clientId = o.clientId ?? `${o.productKey}.${o.deviceName}`;
       const content = `clientId${clientId}deviceName${o.deviceName}productKey${o.productKey}` + (o.timestamp === undefined ? '' : `timestamp${o.timestamp}`);
       const alg = (o.signMethod ?? 'hmacsha256').toLowerCase().slice(4);
       expect(c.password).toBe(createHmac(alg, o.deviceSecret as string).update(content).digest('hex'));
-      expect(c.keepAlive).toBe(o.keepAlive);
+      expect(c.keepalive).toBe(o.keepalive);
       const v = verifyMqttCredentials(c.clientId, c.username, c.password, () => o.deviceSecret as string);
       expect(v.ok).toBe(true);
       expect(verifyMqttCredentials(c.clientId, c.username, c.password, () => `${o.deviceSecret as string}!`).ok).toBe(false);
     }), { numRuns: numRuns(150) });
   });
 
-  it('refuses every malformed deviceName, clientId, timestamp and keepAlive, naming the field', () => {
+  it('refuses every malformed deviceName, clientId, timestamp and keepalive, naming the field', () => {
     const base = { productKey: 'a1b2c3d4e5f', deviceName: 'device1', deviceSecret: 's' };
     const field = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(SignError); return (e as SignError).field; } return undefined; };
     fc.assert(fc.property(malformedDeviceName(), (dn) => { expect(field(() => mqttCredentials({ ...base, deviceName: dn }))).toBe('deviceName'); }), { numRuns: numRuns(100) });
     fc.assert(fc.property(malformedClientId(), (id) => { expect(field(() => mqttCredentials({ ...base, clientId: id }))).toBe('clientId'); }), { numRuns: numRuns(100) });
     fc.assert(fc.property(malformedTimestamp(), (ts) => { expect(field(() => mqttCredentials({ ...base, timestamp: ts }))).toBe('timestamp'); }), { numRuns: numRuns(100) });
-    fc.assert(fc.property(malformedKeepAlive(), (k) => { expect(field(() => mqttCredentials({ ...base, keepAlive: k }))).toBe('keepAlive'); }), { numRuns: numRuns(100) });
+    fc.assert(fc.property(malformedKeepalive(), (k) => { expect(field(() => mqttCredentials({ ...base, keepalive: k }))).toBe('keepalive'); }), { numRuns: numRuns(100) });
+    // The spelling this package once returned, which sessions ignored (they read keepalive).
+    expect(field(() => mqttCredentials({ ...base, ...({ keepAlive: 300 } as unknown as { keepAlive?: never }) }))).toBe('keepAlive');
+    // @ts-expect-error: the other spelling does not type-check either
+    expect(() => mqttCredentials({ ...base, keepAlive: 300 })).toThrowError(/spelled `keepalive`/);
     expect(field(() => mqttCredentials({ ...base, extra: { signmethod: 'hmacmd5' } }))).toBe('extra');
     expect(field(() => mqttCredentials({ ...base, extra: { lan: 'a,b' } }))).toBe('extra');
     expect(field(() => mqttCredentials({ ...base, transport: 'quic' as 'tcp' }))).toBe('transport');

@@ -69,12 +69,12 @@ describe('signParams (generic Alibaba rule)', () => {
 
 describe('validateCredentialFields', () => {
   it('returns every problem as data, naming the field', () => {
-    const issues = validateCredentialFields({ productKey: '', deviceName: 'dev', clientId: 'a,b', keepAlive: 10, timestamp: '12a', random: '' });
+    const issues = validateCredentialFields({ productKey: '', deviceName: 'dev', clientId: 'a,b', keepalive: 10, timestamp: '12a', random: '' });
     expect(issues.map((i) => [i.path, i.code])).toEqual([
       ['productKey', 'missing_field'], ['deviceName', 'invalid_field'], ['clientId', 'invalid_field'],
-      ['random', 'missing_field'], ['timestamp', 'invalid_field'], ['keepAlive', 'invalid_field'],
+      ['random', 'missing_field'], ['timestamp', 'invalid_field'], ['keepalive', 'invalid_field'],
     ]);
-    expect(validateCredentialFields({ productKey: 'a1B2c3D4e5F', deviceName: 'dev-01:x', deviceKey: 'dk_1', clientId: 'x'.repeat(64), keepAlive: 1200, timestamp: 1700000000000, random: 'r' })).toEqual([]);
+    expect(validateCredentialFields({ productKey: 'a1B2c3D4e5F', deviceName: 'dev-01:x', deviceKey: 'dk_1', clientId: 'x'.repeat(64), keepalive: 1200, timestamp: 1700000000000, random: 'r' })).toEqual([]);
   });
 
   it('counts the clientId limit in UTF-8 bytes', () => {

@@ -76,5 +76,5 @@ describe('allocation', () => {
     const gcs = profiler.stop()?.statistics ?? [];
     expect(valid).toBe(15_000_000);
     expect(gcs.length).toBeLessThanOrEqual(1);
-  });
+  }, 120_000);
 });

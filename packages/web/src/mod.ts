@@ -4,3 +4,6 @@
  */
 export { webClock, webRandom } from './runtime.ts';
 export { connectMqttWebSocket, type WebMqttConnection, type WebMqttOptions } from './mqtt.ts';
+export { webDialer, type WebEndpoint } from './dial.ts';
+export { createWebMqttClient, type WebMqttClientOptions } from './client.ts';
+export { indexedDbStore, type IdbFactory } from './idb-store.ts';

@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { failures, fuzzPackage, type PackageFuzzReport } from './host.ts';
 
-export const PACKAGES = ['base', 'hash', 'sign', 'alink', 'tsl', 'shadow', 'coap', 'ota', 'mqtt', 'device', 'emulator'] as const;
+export const PACKAGES = ['base', 'hash', 'sign', 'alink', 'tsl', 'shadow', 'coap', 'ota', 'mqtt', 'device'] as const;
 /** How many entry points each package has, to share the time budget per entry point. */
 
 function parseArgs(argv: readonly string[]): { seconds: number; seed: number | undefined; packages: string[]; markdown: string | undefined; caseTimeoutMs: number } {

@@ -1,0 +1,18 @@
+/**
+ * `npm run bench -- bundle`: the bundle table of the root README, measured now (the budgets are
+ * enforced by test/packaging/budgets.test.ts).
+ */
+import { COMPOSITION_BUDGETS, ENTRY_BUDGETS, SHAKE_BUDGETS, type Budget } from '../test/packaging/budgets.ts';
+import { bundleSize } from '../test/packaging/measure.ts';
+
+const kb = (n: number): string => (n / 1024).toFixed(1);
+const rows = async (title: string, budgets: readonly Budget[]): Promise<void> => {
+  console.log(`\n| ${title} | min | min+gz | budget |\n|---|---:|---:|---:|`);
+  for (const b of budgets) {
+    const s = await bundleSize(b.code, process.cwd());
+    console.log(`| ${b.name} | ${kb(s.minified)} KB | ${kb(s.gzip)} KB | ${kb(b.maxGzip)} KB |`);
+  }
+};
+await rows('entry (whole)', ENTRY_BUDGETS);
+await rows('composition', COMPOSITION_BUDGETS);
+await rows('one function (tree-shaking)', SHAKE_BUDGETS);

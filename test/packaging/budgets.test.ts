@@ -1,0 +1,48 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMPOSITION_BUDGETS, ENTRY_BUDGETS, SHAKE_BUDGETS, type Budget } from './budgets.ts';
+import { bundleSize, root } from './measure.ts';
+
+// Packages that run only on a server or a command line: no browser bundle to budget.
+const SERVER_ONLY = new Set(['@linkwire/node', '@linkwire/emulator', '@linkwire/cli']);
+
+const check = (b: Budget) =>
+  it(`${b.name} ≤ ${b.maxGzip} B min+gz`, async () => {
+    const { gzip } = await bundleSize(b.code);
+    expect(gzip, `${b.name} is ${gzip} B min+gz, over its budget of ${b.maxGzip} B`).toBeLessThanOrEqual(b.maxGzip);
+  });
+
+describe('bundle budgets (esbuild, browser, min+gz)', () => {
+  describe('public entries', () => ENTRY_BUDGETS.forEach(check));
+  describe('compositions', () => COMPOSITION_BUDGETS.forEach(check));
+  describe('tree-shaking: one function costs a fraction of its package', () => {
+    SHAKE_BUDGETS.forEach(check);
+    it('every package declares sideEffects: false, and each shaken import is under half of its whole entry', async () => {
+      for (const name of readdirSync(join(root, 'packages'))) {
+        const pkg = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8')) as { name: string; sideEffects?: unknown };
+        if (SERVER_ONLY.has(pkg.name)) continue;
+        expect(pkg.sideEffects, `${pkg.name} must declare "sideEffects": false`).toBe(false);
+      }
+      for (const shake of SHAKE_BUDGETS) {
+        const specifier = /from '([^']+)'/.exec(shake.code)![1]!;
+        const whole = ENTRY_BUDGETS.find((e) => e.name === specifier);
+        if (whole === undefined) throw new Error(`no entry budget for ${specifier}`);
+        const [part, all] = await Promise.all([bundleSize(shake.code), bundleSize(whole.code)]);
+        expect(part.gzip, `${shake.name}: ${part.gzip} B of ${all.gzip} B`).toBeLessThan(all.gzip / 2);
+      }
+    });
+  });
+  it('every browser-safe public entry has a budget', () => {
+    const missing: string[] = [];
+    for (const name of readdirSync(join(root, 'packages'))) {
+      const pkg = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
+      if (SERVER_ONLY.has(pkg.name)) continue;
+      for (const sub of Object.keys(pkg.exports)) {
+        const id = pkg.name + sub.slice(1);
+        if (sub !== './testing' && !ENTRY_BUDGETS.some((b) => b.name === id)) missing.push(id);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * The device side of the QuickJS leg (test/runtime/quickjs-device.test.ts), bundled as an IIFE
+ * and evaluated in an engine with no sockets, timers, TextEncoder, WebAssembly or crypto: the
+ * host provides all of it through @linkwire/embedded. It signs in, posts properties, reads the
+ * reply and verifies a firmware image with the pure-JS hash path.
+ */
+import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic } from '@linkwire/alink';
+import { createEmbeddedRuntime, type EmbeddedHost, type EmbeddedRuntime } from '@linkwire/embedded';
+import { createMqttClient } from '@linkwire/mqtt';
+import { activateFirmware, createFirmwareVerifier, type FirmwareUpgrade } from '@linkwire/ota';
+import { mqttCredentials } from '@linkwire/sign';
+
+/** What the host calls; `bytes` cross the boundary as ArrayBuffers. */
+export interface EngineEntry {
+  timerFired(id: number): void;
+  opened(id: number): void;
+  received(id: number, bytes: ArrayBuffer): void;
+  closed(id: number, reason?: string): void;
+  pending(): string;
+}
+
+/** The host's functions as QuickJS sees them: ArrayBuffers instead of Uint8Arrays. */
+export interface RawHost extends Omit<EmbeddedHost, 'randomBytes' | 'send'> {
+  randomBytes(n: number): ArrayBuffer;
+  send(id: number, bytes: ArrayBuffer): void;
+}
+
+export interface DeviceParams {
+  readonly endpoint: string;
+  readonly productKey: string;
+  readonly deviceName: string;
+  readonly deviceSecret: string;
+  readonly firmware: { readonly upgrade: FirmwareUpgrade; readonly chunks: readonly ArrayBuffer[] };
+}
+
+export interface DeviceOutcome {
+  /** The client's events, in order: a clean run is connecting, connected, closed. */
+  readonly lifecycle: readonly string[];
+  readonly granted: number[];
+  readonly reply: { readonly id: string; readonly code: number };
+  readonly firmware: string;
+}
+
+let runtime: EmbeddedRuntime | undefined;
+
+/** Binds the host; returns the entry points the host calls back. */
+export function attach(raw: RawHost): EngineEntry {
+  runtime = createEmbeddedRuntime({
+    ...raw,
+    now: () => raw.now(),
+    setTimer: (id, ms) => raw.setTimer(id, ms),
+    clearTimer: (id) => raw.clearTimer(id),
+    connect: (id, endpoint) => raw.connect(id, endpoint),
+    close: (id) => raw.close(id),
+    randomBytes: (n) => new Uint8Array(raw.randomBytes(n)),
+    send: (id, bytes) => raw.send(id, bytes.slice().buffer),
+  });
+  const rt = runtime;
+  return {
+    timerFired: (id) => rt.timerFired(id),
+    opened: (id) => rt.opened(id),
+    received: (id, bytes) => rt.received(id, new Uint8Array(bytes)),
+    closed: (id, reason) => rt.closed(id, reason),
+    pending: () => JSON.stringify(rt.pending),
+  };
+}
+
+export async function runDevice(p: DeviceParams): Promise<DeviceOutcome> {
+  const rt = runtime!;
+  let onReply: (payload: Uint8Array) => void = () => undefined;
+  const replied = new Promise<Uint8Array>((resolve) => (onReply = resolve));
+  const lifecycle: string[] = [];
+  const client = createMqttClient({
+    clock: rt.clock,
+    random: rt.random,
+    dial: rt.dial,
+    endpoint: p.endpoint,
+    // Asked before every attempt, so each CONNECT signs a fresh timestamp.
+    credentials: () => mqttCredentials({ productKey: p.productKey, deviceName: p.deviceName, deviceSecret: p.deviceSecret, signMethod: 'hmacsha256', secureMode: 3, timestamp: rt.clock.now() }),
+    onEvent: (e) => void lifecycle.push(e.type),
+    onMessage: (m) => onReply(m.payload),
+  });
+  try {
+    await client.whenConnected();
+    const granted = await client.subscribe(propertyPostReplyTopic(p.productKey, p.deviceName));
+    await client.publish(propertyPostTopic(p.productKey, p.deviceName), encodePropertyPost({ id: '501', params: { Temperature: 22.5 } }), { qos: 1 });
+    const r = decodeReply(await replied);
+    const verifier = createFirmwareVerifier(p.firmware.upgrade);
+    for (const chunk of p.firmware.chunks) verifier.update(new Uint8Array(chunk));
+    const firmware = activateFirmware(verifier.finish(), (fw) => `activated ${fw.version}`);
+    await client.end();
+    return { lifecycle, granted, reply: { id: r.id, code: r.code }, firmware };
+  } finally {
+    if (client.state !== 'closed') await client.end({ flush: false });
+  }
+}
