@@ -1,5 +1,6 @@
 /** Every public function of @linkwire/mqtt under hostile data and hostile options (see test/support/fuzz). */
-import { manualClock } from '@linkwire/base';
+import { manualClock, seededRandom } from '@linkwire/base';
+import { hostileValue } from '@linkwire/base/testing';
 import * as mqtt from '@linkwire/mqtt';
 import { malformedBytes, mqttPacket, topicFilter, topicName } from '@linkwire/mqtt/testing';
 import fc from 'fast-check';
@@ -36,4 +37,27 @@ export const entries: FuzzEntry[] = [
     s.disconnect();
     s.transportClosed();
   }, [variant(sessionOptions()), bytes, data(topicName())]),
+  entry('mqtt.isTransientRefusal', mqtt.isTransientRefusal, [data(fc.integer({ min: 0, max: 6 }))]),
+  entry('mqtt.backoffDelay', mqtt.backoffDelay, [data(fc.nat(40)), options({ minMs: 1000, maxMs: 120_000, factor: 2 }), data(fc.constant(seededRandom(1)))]),
+  entry('mqtt.memoryStore', async (m: unknown, seq: unknown) => {
+    const store = mqtt.memoryStore();
+    await store.put(m as mqtt.StoredPublish);
+    await store.load();
+    await store.delete(seq as number);
+    await store.close?.();
+  }, [variant({ seq: 1, topic: 'a/b', payload: new Uint8Array(1), qos: 1, retain: false }), data(fc.nat())]),
+  // A client whose dial closes the transport at once: it must keep to typed errors while it
+  // backs off, and end cleanly.
+  entry('mqtt.createMqttClient', async (o: unknown, topic: unknown) => {
+    const client = mqtt.createMqttClient(o as mqtt.MqttClientOptions<string>);
+    const p = client.publish(topic as string, 'x', { qos: 1 }).catch((e: unknown) => { if (!(e instanceof mqtt.MqttError)) throw e; });
+    const clock = (o as { clock?: { advance?: unknown } } | undefined)?.clock;
+    if (typeof clock?.advance === 'function') (clock.advance as (ms: number) => void)(10_000);
+    await client.end();
+    await p;
+  }, [variant({
+    clock: manualClock(0), random: seededRandom(1), endpoint: 'broker', credentials: { clientId: 'c1' }, keepalive: 60, cleanSession: true,
+    dial: (_e: string, events: { onClose(e?: Error): void }) => ({ send: () => undefined, close: () => events.onClose() }),
+    connectTimeoutMs: 1000, pingTimeoutMs: 1000, maxPacketSize: 4096, maxInflight: 4, backoff: { minMs: 100, maxMs: 1000 }, onEvent: () => undefined,
+  }), fc.oneof(data(topicName()), hostileValue())]),
 ];
