@@ -138,6 +138,15 @@ function checkOptions(options: VerifierOptions | undefined): { maxSize: number; 
   return { maxSize, backend: backend ?? defaultDigestBackend };
 }
 
+// A custom backend's digest must have the methods the verifier calls.
+function streamDigest(d: unknown, backend: DigestBackend, what: string): StreamDigest {
+  const x = d as StreamDigest | undefined;
+  if (typeof x !== 'object' || x === null || typeof x.update !== 'function' || typeof x.digest !== 'function') {
+    throw new OptionError('backend', `a DigestBackend whose ${what} returns a StreamDigest (update, digest), not ${describe(d)}`, backend);
+  }
+  return x;
+}
+
 function bindingOf(t: VerificationTarget): string {
   return hashHex('sha256', JSON.stringify([t.url, t.module ?? null]));
 }
@@ -234,7 +243,7 @@ function makeVerifier(c: CheckedTarget, backend: DigestBackend, digest: StreamDi
 export function createFirmwareVerifier(target: VerificationTarget, options?: VerifierOptions): FirmwareVerifier {
   const c = checkTarget(target, options);
   const { backend } = checkOptions(options);
-  return makeVerifier(c, backend, backend.create(c.method), 0);
+  return makeVerifier(c, backend, streamDigest(backend.create(c.method), backend, 'create'), 0);
 }
 
 /**
@@ -276,7 +285,7 @@ export function resumeFirmwareVerifier(target: VerificationTarget, state: Verifi
   }
   let digest: StreamDigest;
   try {
-    digest = backend.restore(c.method, snapshot);
+    digest = streamDigest(backend.restore(c.method, snapshot), backend, 'restore');
   } catch (e) {
     // A foreign engine's own error for a damaged snapshot becomes the documented one.
     if (e instanceof LinkwireError) throw e;
