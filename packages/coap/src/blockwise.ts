@@ -227,6 +227,7 @@ export function createBlock1Receiver(options: {
 
   return {
     receive(request, peer) {
+      if (typeof peer !== 'string') throw new CoapError('invalid_argument', `a peer is a string, got ${describe(peer)}`);
       const raw = getOption(request, CoapOption.Block1);
       if (raw === undefined) return undefined;
       let b: BlockOption;

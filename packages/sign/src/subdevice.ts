@@ -60,7 +60,10 @@ function signSubDevice(d: SubDeviceCredentialOptions, method: string, cleanSessi
  */
 export function subRegisterParams(devices: readonly { readonly productKey: string; readonly deviceName: string }[]): { productKey: string; deviceName: string }[] {
   requireArgument(devices, 'devices', true);
-  return devices.map((d) => ({ productKey: required('productKey', d.productKey), deviceName: required('deviceName', d.deviceName) }));
+  return devices.map((d) => {
+    requireArgument(d, 'devices[]');
+    return { productKey: required('productKey', d.productKey), deviceName: required('deviceName', d.deviceName) };
+  });
 }
 
 /**
