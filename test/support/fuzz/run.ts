@@ -157,7 +157,8 @@ export async function runEntries(entries: readonly FuzzEntry[], options: RunOpti
           if (!isTyped(again)) err = again;
         }
       }
-      report.untyped = { error: show(err), counterexample: showCase(example ?? []).slice(0, 2000), seed };
+      const why = err === undefined || err === null ? `fast-check failed without an error: ${String((details as { error?: unknown }).error ?? '')} (interrupted ${String(details.interrupted)}, runs ${details.numRuns})` : show(err);
+      report.untyped = { error: why, counterexample: showCase(example ?? []).slice(0, 2000), seed };
     }
     reports.push(report);
     options.onEntry?.(report);
