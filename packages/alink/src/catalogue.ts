@@ -203,6 +203,7 @@ export const TOPICS: Readonly<Record<TopicName, TopicSpec>> = build();
 
 /** The reply topic name of a request topic, or `undefined` if the platform does not answer it. */
 export function replyTopicName(name: TopicName): ReplyTopicName | undefined {
+  if (typeof name !== 'string') return undefined;
   const r = `${name}Reply`;
   return r in TOPICS ? (r as ReplyTopicName) : undefined;
 }

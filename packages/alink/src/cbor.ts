@@ -1,4 +1,4 @@
-import { CborError, decodeCbor as decodeBaseCbor, encodeCbor as encodeBaseCbor, type CborDecodeOptions as BaseDecodeOptions, type CborValue } from '@linkwire/base';
+import { CborError, numberOption, optionsRecord, decodeCbor as decodeBaseCbor, encodeCbor as encodeBaseCbor, type CborDecodeOptions as BaseDecodeOptions, type CborValue } from '@linkwire/base';
 import { AlinkError } from './errors.ts';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from './json.ts';
 
@@ -32,7 +32,8 @@ const translate = (e: unknown): never => {
  * decodeCbor(new Uint8Array([0xa1, 0x61, 0x61, 0x01])) // { a: 1 }
  */
 export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): CborValue {
-  const limits: BaseDecodeOptions = { maxBytes: options?.maxBytes ?? DEFAULT_MAX_BYTES, maxDepth: options?.maxDepth ?? DEFAULT_MAX_DEPTH };
+  const o = optionsRecord('options', options);
+  const limits: BaseDecodeOptions = { maxBytes: numberOption('maxBytes', o.maxBytes, DEFAULT_MAX_BYTES, 0, Infinity), maxDepth: numberOption('maxDepth', o.maxDepth, DEFAULT_MAX_DEPTH, 0, Infinity) };
   try {
     return decodeBaseCbor(bytes, limits);
   } catch (e) {

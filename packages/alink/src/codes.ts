@@ -1,3 +1,5 @@
+import { describe, enumOption, OptionError } from '@linkwire/base';
+
 /**
  * Result and error codes of the seeds, so that a reply can be explained to a human. The same
  * number means different things in different places (400 is "request error" in an Alink reply
@@ -125,6 +127,8 @@ const TABLES: Readonly<Record<CodeScope, readonly Row[]>> = {
   ],
 };
 
+const SCOPES = Object.keys(TABLES) as CodeScope[];
+
 const INDEX = new Map<string, CodeInfo>();
 for (const [scope, rows] of Object.entries(TABLES) as [CodeScope, readonly Row[]][]) {
   for (const [code, message, description] of rows) INDEX.set(`${scope}:${code}`, Object.freeze({ scope, code, message, description }));
@@ -149,6 +153,8 @@ export const CODE_SOURCES: Readonly<Record<CodeScope, string>> = {
  * codeInfo(6287, 'subdevice')?.message // 'invalid sign'
  */
 export function codeInfo(code: number | string, scope: CodeScope = 'alink'): CodeInfo | undefined {
+  enumOption('scope', scope, SCOPES);
+  if (typeof code !== 'number' && typeof code !== 'string') return undefined;
   const hit = INDEX.get(`${scope}:${code}`);
   if (hit !== undefined) return hit;
   const n = typeof code === 'number' ? code : NaN;
@@ -169,11 +175,13 @@ export function codeInfo(code: number | string, scope: CodeScope = 'alink'): Cod
  */
 export function explainCode(code: number | string, scope: CodeScope = 'alink', message?: string): string {
   const info = codeInfo(code, scope);
-  if (info === undefined) return `${code} ${message ?? 'unknown code'}`;
+  if (typeof message !== 'string') message = message === undefined ? undefined : describe(message);
+  if (info === undefined) return `${typeof code === 'string' ? code : describe(code)} ${message ?? 'unknown code'}`;
   return `${code} ${info.message}: ${info.description}${message !== undefined && message !== info.message ? ` (${message})` : ''}`;
 }
 
 /** Every code of a scope, in the order the source lists them. */
 export function codesOf(scope: CodeScope): CodeInfo[] {
+  if (!SCOPES.includes(scope)) throw new OptionError('scope', `one of ${SCOPES.join(', ')}`, scope);
   return TABLES[scope].map(([code]) => INDEX.get(`${scope}:${code}`)!);
 }

@@ -1,6 +1,6 @@
 import { AlinkError } from './errors.ts';
 import { decodeJson, isJsonObject, stringifyJson, type AlinkJson, type JsonDecodeOptions } from './json.ts';
-import { utf8Encode } from '@linkwire/base';
+import { describe, utf8Encode } from '@linkwire/base';
 
 /**
  * An Alink request `{id, version, params, method}` (also the platform's downstream commands).
@@ -144,14 +144,14 @@ export function decodeReply(payload: Uint8Array | string, options?: JsonDecodeOp
 
 function checkId(id: string): void {
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
-    throw new AlinkError('invalid_id', `message id ${JSON.stringify(id)} must be a string of 1-${MAX_ID_LENGTH} characters`);
+    throw new AlinkError('invalid_id', `message id ${describe(id)} must be a string of 1-${MAX_ID_LENGTH} characters`);
   }
 }
 
 function idText(id: string, numeric: boolean | undefined): string {
   checkId(id);
   if (numeric === true) {
-    if (!/^(0|[1-9]\d{0,19})$/.test(id)) throw new AlinkError('invalid_id', `numeric message id ${JSON.stringify(id)} must be decimal digits`);
+    if (!/^(0|[1-9]\d{0,19})$/.test(id)) throw new AlinkError('invalid_id', `numeric message id ${describe(id)} must be decimal digits`);
     return id;
   }
   return JSON.stringify(id);
@@ -159,22 +159,37 @@ function idText(id: string, numeric: boolean | undefined): string {
 
 function writeExtra(extra: { readonly [key: string]: AlinkJson } | undefined, known: Set<string>): string {
   if (extra === undefined) return '';
+  if (typeof extra !== 'object' || extra === null) throw new AlinkError('invalid_message', `extra must be an object, got ${describe(extra)}`);
   let out = '';
   for (const k of Object.keys(extra)) {
-    if (known.has(k)) throw new AlinkError('invalid_message', `extra member ${JSON.stringify(k)} is an envelope member`);
+    if (known.has(k)) throw new AlinkError('invalid_message', `extra member ${describe(k)} is an envelope member`);
     const v = extra[k];
     if (v !== undefined) out += `,${JSON.stringify(k)}:${stringifyJson(v)}`;
   }
   return out;
 }
 
+// What an encoder is handed comes from application code, often plain JavaScript: the envelope
+// must be an object and its text members strings, or the writer would stringify a bigint, a
+// symbol or a deeply nested object where a string belongs.
+function checkEnvelope(r: unknown, code: string): void {
+  if (typeof r !== 'object' || r === null) throw new AlinkError(code, `an envelope must be an object, got ${describe(r)}`);
+}
+
+function checkText(v: unknown, name: string, code: string): void {
+  if (v !== undefined && typeof v !== 'string') throw new AlinkError(code, `${name} must be a string, got ${describe(v)}`);
+}
+
 /** The JSON text of a request, members in the seeds' order: id, version, sys, params, method. */
 export function stringifyRequest(r: AlinkRequest<unknown>): string {
+  checkEnvelope(r, 'invalid_message');
   return requestText(r, r.version, r.method);
 }
 
 /** {@link stringifyRequest} with the version and method given apart (saves copying the request). */
 export function requestText(r: AlinkRequest<unknown>, version: string | undefined, method: string | undefined): string {
+  checkText(version, 'version', 'invalid_message');
+  checkText(method, 'method', 'invalid_message');
   // The common request in one engine call: one flat string, where joining the members' texts
   // made a rope the UTF-8 encoder had to flatten. Member order is insertion order, as below.
   const params = r.params;
@@ -207,6 +222,10 @@ export function encodeRequest(r: AlinkRequest<unknown>): Uint8Array {
 
 /** The JSON text of a reply: id, code, data, message, then anything else. */
 export function stringifyReply(r: AlinkReply<unknown>): string {
+  checkEnvelope(r, 'invalid_reply');
+  checkText(r.message, 'message', 'invalid_reply');
+  checkText(r.version, 'version', 'invalid_reply');
+  checkText(r.method, 'method', 'invalid_reply');
   if (typeof r.code !== 'number' || !Number.isFinite(r.code)) throw new AlinkError('invalid_reply', 'reply code must be a finite number');
   let out = `{"id":${idText(r.id, r.numericId)},"code":${JSON.stringify(r.code)}`;
   if (r.data !== undefined && r.dataAbsent !== true) out += `,"data":${stringifyJson(r.data)}`;

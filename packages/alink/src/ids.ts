@@ -1,4 +1,5 @@
-import type { Random } from '@linkwire/base';
+import { describe } from '@linkwire/base';
+import { functionOption, integerOption, optionsRecord, type Random } from '@linkwire/base';
 import { AlinkError } from './errors.ts';
 
 /** Hands out message ids for one session. */
@@ -30,19 +31,19 @@ export interface RequestIdOptions {
  * ids.next() // '2'
  */
 export function requestIds(options?: RequestIdOptions): RequestIds {
-  const max = options?.max ?? 4294967295;
-  if (!Number.isSafeInteger(max) || max < 1) throw new AlinkError('invalid_value', `max ${max} must be a positive safe integer`);
-  const source = options?.source;
+  const o = optionsRecord('options', options);
+  const max = integerOption('max', o.max, 4294967295, 1);
+  const source = functionOption<() => string>('source', o.source);
   if (source !== undefined) {
     return {
       next() {
         const id = source();
-        if (typeof id !== 'string' || id.length === 0 || id.length > 64) throw new AlinkError('invalid_id', `the id source gave ${JSON.stringify(id)}, not a string of 1-64 characters`);
+        if (typeof id !== 'string' || id.length === 0 || id.length > 64) throw new AlinkError('invalid_id', `the id source gave ${describe(id)}, not a string of 1-64 characters`);
         return id;
       },
     };
   }
-  const random = options?.random;
+  const random = functionOption<Random>('random', o.random);
   if (random !== undefined) {
     return {
       next() {
@@ -53,8 +54,7 @@ export function requestIds(options?: RequestIdOptions): RequestIds {
       },
     };
   }
-  let n = options?.start ?? 1;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new AlinkError('invalid_value', `start ${n} must be an integer from 1 to ${max}`);
+  let n = integerOption('start', o.start, 1, 1, max);
   return {
     next() {
       const id = String(n);

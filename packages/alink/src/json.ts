@@ -1,4 +1,4 @@
-import { checkJsonTree, JsonError, parseExactJson, utf8Encode, type ExactJsonValue, type JsonReadOptions, type JsonWalk } from '@linkwire/base';
+import { checkJsonTree, describe, JsonError, jsonReadOptions, parseExactJsonChecked, utf8Encode, type ExactJsonValue, type JsonReadOptions, type JsonWalk } from '@linkwire/base';
 import { AlinkError } from './errors.ts';
 
 /**
@@ -35,16 +35,17 @@ export function decodeJson(input: Uint8Array | string, options?: JsonDecodeOptio
 
 /** {@link decodeJson} with the walk over the fast path's result supplied by the caller (see `JsonWalk`). */
 export function decodeJsonWalking(input: Uint8Array | string, options: JsonDecodeOptions | undefined, walk: JsonWalk): AlinkJson {
-  const limits = options === undefined ? DEFAULTS : { maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES, maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH, duplicateKeys: options.duplicateKeys };
+  // Options are checked (OptionError) and maxDepth clamped to base's JSON_DEPTH_CEILING.
+  const limits = options === undefined ? DEFAULTS : jsonReadOptions(options, DEFAULTS);
   try {
-    return parseExactJson(input, limits, walk);
+    return parseExactJsonChecked(input, limits, walk);
   } catch (e) {
     if (e instanceof JsonError) throw new AlinkError(e.code === 'syntax' ? 'invalid_json' : e.code, e.message, e.offset);
     throw e;
   }
 }
 
-const DEFAULTS: JsonReadOptions = { maxBytes: DEFAULT_MAX_BYTES, maxDepth: DEFAULT_MAX_DEPTH };
+const DEFAULTS: Required<JsonReadOptions> = { maxBytes: DEFAULT_MAX_BYTES, maxDepth: DEFAULT_MAX_DEPTH, duplicateKeys: 'last' };
 
 export const forbiddenProto = (): AlinkError => new AlinkError('forbidden_key', 'JSON object key "__proto__" is not accepted');
 
@@ -87,7 +88,7 @@ function write(v: unknown, depth: number, path: string): string {
       for (const k of Object.keys(v)) {
         const x = (v as Record<string, unknown>)[k];
         if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
-        parts.push(`${JSON.stringify(k)}:${write(x, depth + 1, `${path}.${k}`)}`);
+        parts.push(`${describe(k)}:${write(x, depth + 1, `${path}.${k}`)}`);
       }
       return `{${parts.join(',')}}`;
     }

@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 import { AlinkError } from './errors.ts';
 
 /**
@@ -42,9 +43,9 @@ export function topicNameProblem(topic: string): string | undefined {
  */
 export function matchTopic(filter: string, topic: string): boolean {
   const fp = topicFilterProblem(filter);
-  if (fp !== undefined) throw new AlinkError('invalid_topic_filter', `topic filter ${JSON.stringify(filter)} ${fp}`);
+  if (fp !== undefined) throw new AlinkError('invalid_topic_filter', `topic filter ${describe(filter)} ${fp}`);
   const tp = topicNameProblem(topic);
-  if (tp !== undefined) throw new AlinkError('invalid_topic', `topic ${JSON.stringify(topic)} ${tp}`);
+  if (tp !== undefined) throw new AlinkError('invalid_topic', `topic ${describe(topic)} ${tp}`);
   const f0 = filter.charCodeAt(0);
   if (topic.charCodeAt(0) === 36 && (f0 === 43 || f0 === 35)) return false;
   let f = 0;

@@ -1,4 +1,4 @@
-import { checkJsonTree, utf8Encode, type Issue } from '@linkwire/base';
+import { checkJsonTree, describe, OptionError, utf8Encode, type Issue } from '@linkwire/base';
 import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
 import { readRequest, requestFromJson, requestText, replyFromJson, stringifyReply, type AlinkReply, type AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
@@ -25,12 +25,15 @@ export interface DecodeMessageOptions extends JsonDecodeOptions {
  * does not fix one (OTA, RRPC, EnOS combine pushes).
  */
 export function expectedMethod(spec: TopicSpec, ids: TopicIds): string | undefined {
+  if (typeof spec !== 'object' || spec === null || typeof ids !== 'object' || ids === null) throw new AlinkError('unknown_topic', `expectedMethod needs a catalogue spec and identifiers, got ${describe(spec)} and ${describe(ids)}`);
   const m = spec.method;
+  if (typeof m !== 'string') return undefined;
   if (m === undefined) return undefined;
   const open = m.indexOf('{');
   if (open === -1) return m;
   const close = m.indexOf('}', open);
-  return m.slice(0, open) + (ids[m.slice(open + 1, close)] ?? '') + m.slice(close + 1);
+  const id = ids[m.slice(open + 1, close)];
+  return m.slice(0, open) + (typeof id === 'string' ? id : '') + m.slice(close + 1);
 }
 
 /**
@@ -46,8 +49,8 @@ export function expectedMethod(spec: TopicSpec, ids: TopicIds): string | undefin
  * if (m.kind === 'request') m.request.params // { temperature: '30.5' }
  */
 export function decodeMessage(topic: string | ParsedTopic, payload: Uint8Array | string, options?: DecodeMessageOptions): AlinkMessage {
-  const parsed = typeof topic === 'string' ? parseTopic(topic) : topic;
-  if (parsed === undefined) throw new AlinkError('unknown_topic', `${JSON.stringify(topic)} is not an Alink topic`);
+  const parsed = typeof topic === 'string' ? parseTopic(topic) : isParsedTopic(topic) ? topic : undefined;
+  if (parsed === undefined) throw new AlinkError('unknown_topic', `${describe(topic)} is not an Alink topic`);
   const spec = parsed.spec;
   if (spec.payload === 'raw') {
     if (typeof payload === 'string') throw new AlinkError('invalid_message', `${spec.name} carries raw bytes, not text`);
@@ -69,6 +72,13 @@ export function decodeMessage(topic: string | ParsedTopic, payload: Uint8Array |
   checkMethod(spec, parsed.ids, request.method);
   if (validate) throwIssues(spec, validateRequest(parsed.name, request));
   return { kind: 'request', topic: parsed, request };
+}
+
+// A ParsedTopic handed in by the caller: its spec must be the catalogue's own entry.
+function isParsedTopic(t: unknown): t is ParsedTopic {
+  if (typeof t !== 'object' || t === null) return false;
+  const { name, spec, ids } = t as { name?: unknown; spec?: unknown; ids?: unknown };
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(TOPICS, name) && TOPICS[name as TopicName] === spec && typeof ids === 'object' && ids !== null;
 }
 
 /**
@@ -120,7 +130,7 @@ function checkMethod(spec: TopicSpec, ids: TopicIds, method: string | undefined)
   if (method === undefined) return;
   const expected = expectedMethod(spec, ids);
   if (expected !== undefined && method !== expected) {
-    throw new AlinkError('method_mismatch', `method ${JSON.stringify(method)} does not belong on ${spec.name} (expected ${JSON.stringify(expected)}; EnOS code 1260)`);
+    throw new AlinkError('method_mismatch', `method ${describe(method)} does not belong on ${spec.name} (expected ${describe(expected)}; EnOS code 1260)`);
   }
 }
 
@@ -153,6 +163,8 @@ export interface OutgoingMessage {
 export function encodeMessage<N extends TopicName>(name: N, ids: TopicIds, body: BodyOf<N>, options?: { readonly validate?: boolean }): OutgoingMessage {
   const topic = formatTopic(name, ids);
   const spec = TOPICS[name];
+  if (options !== undefined && (typeof options !== 'object' || options === null)) throw new OptionError('options', 'an object', options);
+  if (spec.payload !== 'raw' && spec.payload !== 'json' && (typeof body !== 'object' || body === null)) throw new AlinkError('invalid_message', `${name} needs an envelope object, got ${describe(body)}`);
   switch (spec.payload) {
     case 'raw':
       if (!(body instanceof Uint8Array)) throw new AlinkError('invalid_message', `${name} carries raw bytes`);

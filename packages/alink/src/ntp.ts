@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 import { AlinkError } from './errors.ts';
 
 /** The reply on `/ext/ntp/{pk}/{dn}/response` (PROTOCOL-NOTES.md, NTP). */
@@ -9,7 +10,7 @@ export interface NtpResponse {
 
 const ms = (v: string | number, name: string): number => {
   const n = typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new AlinkError('invalid_value', `${name} ${JSON.stringify(v)} must be milliseconds`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new AlinkError('invalid_value', `${name} ${describe(v)} must be milliseconds`);
   return n;
 };
 
@@ -21,6 +22,7 @@ const ms = (v: string | number, name: string): number => {
  * ntpTime({ deviceSendTime: '1000', serverRecvTime: '5000', serverSendTime: '5002' }, 1010) // 5006
  */
 export function ntpTime(reply: NtpResponse, deviceRecvTime: number): number {
+  if (typeof reply !== 'object' || reply === null) throw new AlinkError('invalid_value', `an NTP reply must be an object, got ${describe(reply)}`);
   const t = (ms(reply.serverRecvTime, 'serverRecvTime') + ms(reply.serverSendTime, 'serverSendTime') + ms(deviceRecvTime, 'deviceRecvTime') - ms(reply.deviceSendTime, 'deviceSendTime')) / 2;
   return Math.round(t);
 }

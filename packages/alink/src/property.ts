@@ -1,4 +1,4 @@
-import { utf8Encode } from '@linkwire/base';
+import { describe, utf8Encode } from '@linkwire/base';
 import { stringifyRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
 import type { AlinkJson } from './json.ts';
@@ -20,7 +20,9 @@ export interface PropertyPost {
  * // {"id":"123","version":"1.0","params":{"PowerSwitch":1},"method":"thing.event.property.post"}
  */
 export function encodePropertyPost(post: PropertyPost): Uint8Array {
-  if (typeof post.id !== 'string' || !/^\d{1,10}$/.test(post.id)) throw new AlinkError('invalid_id', `message id ${JSON.stringify(post.id)} must be 1-10 decimal digits`);
+  if (typeof post !== 'object' || post === null) throw new AlinkError('invalid_message', `a property post must be an object, got ${describe(post)}`);
+  if (post.ack !== undefined && post.ack !== 0 && post.ack !== 1) throw new AlinkError('invalid_message', `ack must be 0 or 1, got ${describe(post.ack)}`);
+  if (typeof post.id !== 'string' || !/^\d{1,10}$/.test(post.id)) throw new AlinkError('invalid_id', `message id ${describe(post.id)} must be 1-10 decimal digits`);
   return utf8Encode(stringifyRequest({
     id: post.id,
     version: post.version ?? '1.0',
@@ -48,6 +50,7 @@ export interface PropertyEntry {
  * // [{ id: 'Power', value: 'on', time: 1524448722000 }, { id: 'WF', value: 23.6 }]
  */
 export function readProperties(params: { readonly [id: string]: AlinkJson }): PropertyEntry[] {
+  if (typeof params !== 'object' || params === null) throw new AlinkError('invalid_params', `property params must be an object, got ${describe(params)}`);
   const out: PropertyEntry[] = [];
   for (const id of Object.keys(params)) {
     const v = params[id]!;
@@ -65,7 +68,8 @@ export function readProperties(params: { readonly [id: string]: AlinkJson }): Pr
  * timedProperties({ Power: 'on' }, 1524448722000) // { Power: { value: 'on', time: 1524448722000 } }
  */
 export function timedProperties(values: { readonly [id: string]: AlinkJson }, time: number): { [id: string]: { value: AlinkJson; time: number } } {
-  if (!Number.isInteger(time) || time < 0) throw new AlinkError('invalid_value', `time ${time} must be a non-negative integer of milliseconds`);
+  if (typeof values !== 'object' || values === null) throw new AlinkError('invalid_value', `property values must be an object, got ${describe(values)}`);
+  if (!Number.isInteger(time) || time < 0) throw new AlinkError('invalid_value', `time ${describe(time)} must be a non-negative integer of milliseconds`);
   const out: { [id: string]: { value: AlinkJson; time: number } } = {};
   for (const id of Object.keys(values)) out[id] = { value: values[id]!, time };
   return out;

@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 import { AlinkError } from './errors.ts';
 import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
 
@@ -146,14 +147,14 @@ export function segmentProblem(value: unknown, allowSlash = false): string | und
 
 function checkId(spec: TopicSpec, name: string, value: unknown, rest: boolean, suffix: string): string {
   const problem = segmentProblem(value, rest);
-  if (problem !== undefined) throw new AlinkError('invalid_topic_segment', `${spec.name}: ${name} ${JSON.stringify(value)} ${problem}`);
+  if (problem !== undefined) throw new AlinkError('invalid_topic_segment', `${spec.name}: ${name} ${describe(value)} ${problem}`);
   const v = value as string;
   // Shapes that would parse back as a different topic are refused where they are made.
   if (spec.name.startsWith('eventPost') && name === 'eventId' && v === 'property') {
     throw new AlinkError('invalid_topic_segment', `${spec.name}: eventId "property" is the property post topic`);
   }
   if (name === 'serviceId' && suffix === '' && v.endsWith('_reply')) {
-    throw new AlinkError('invalid_topic_segment', `${spec.name}: serviceId ${JSON.stringify(v)} would read as a service reply topic`);
+    throw new AlinkError('invalid_topic_segment', `${spec.name}: serviceId ${describe(v)} would read as a service reply topic`);
   }
   return v;
 }
@@ -167,7 +168,8 @@ function checkId(spec: TopicSpec, name: string, value: unknown, rest: boolean, s
  */
 export function formatTopic(name: TopicName, ids: TopicIds): string {
   const c = COMPILED.get(name);
-  if (c === undefined) throw new AlinkError('unknown_topic', `no topic named ${JSON.stringify(name)}`);
+  if (c === undefined) throw new AlinkError('unknown_topic', `no topic named ${describe(name)}`);
+  if (typeof ids !== 'object' || ids === null) throw new AlinkError('invalid_topic_segment', `${name}: identifiers must be an object, got ${describe(ids)}`);
   // A device publishes on its own few topics again and again: the same ids as last time (the
   // same strings, compared as values) give the same, already validated, topic.
   const last = c.last;
@@ -195,7 +197,8 @@ function sameIds(params: readonly string[], values: readonly string[], ids: Topi
  */
 export function formatTopicFilter(name: TopicName, ids: Partial<TopicIds> = {}): string {
   const c = COMPILED.get(name);
-  if (c === undefined) throw new AlinkError('unknown_topic', `no topic named ${JSON.stringify(name)}`);
+  if (c === undefined) throw new AlinkError('unknown_topic', `no topic named ${describe(name)}`);
+  if (typeof ids !== 'object' || ids === null) throw new AlinkError('invalid_topic_segment', `${name}: identifiers must be an object, got ${describe(ids)}`);
   let out = '';
   for (const p of c.parts) {
     if (p.kind === 'literal') out += `/${p.text}`;

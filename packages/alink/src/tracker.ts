@@ -1,5 +1,9 @@
+import { describe, integerOption, numberOption, OptionError, optionsRecord } from '@linkwire/base';
 import { AlinkError } from './errors.ts';
 import { parseTopic } from './topics.ts';
+
+/** The longest timeout a tracker takes: about 24.8 days, as a platform timer's 32-bit milliseconds. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export interface ReplyTrackerOptions {
   /** The injected clock, in milliseconds (a `Clock` from `@linkwire/base` fits). */
@@ -68,10 +72,11 @@ interface Pending<T> {
  * tracker.settle('/sys/pk/dn/thing/event/property/post_reply', '7') // { status: 'duplicate' }
  */
 export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
-  const clock = options.clock;
-  const defaultTimeout = options.timeoutMs ?? 10_000;
-  const maxPending = options.maxPending ?? 1024;
-  if (!(defaultTimeout > 0) || !Number.isInteger(maxPending) || maxPending < 1) throw new AlinkError('invalid_value', 'timeoutMs and maxPending must be positive');
+  const o = optionsRecord('options', options ?? null);
+  const clock = o.clock as { now(): number };
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') throw new OptionError('clock', 'an object with now()', clock);
+  const defaultTimeout = numberOption('timeoutMs', o.timeoutMs, 10_000, Number.MIN_VALUE, MAX_TIMEOUT_MS);
+  const maxPending = integerOption('maxPending', o.maxPending, 1024, 1);
   const pending = new Map<string, Pending<T>>();
   // A binary min-heap on deadline; entries settled early stay until they surface (lazy deletion).
   const heap: Pending<T>[] = [];
@@ -148,10 +153,10 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
       if (typeof replyTopic !== 'string' || replyTopic.length === 0 || typeof id !== 'string' || id.length === 0) {
         throw new AlinkError('invalid_value', 'a tracked request needs a reply topic and an id');
       }
-      if (!(timeoutMs > 0)) throw new AlinkError('invalid_value', `timeout ${timeoutMs} must be positive`);
+      if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) throw new AlinkError('invalid_value', `timeout ${describe(timeoutMs)} must be a positive number of milliseconds`);
       sweep();
       const key = keyOf(replyTopic, id);
-      if (pending.has(key)) throw new AlinkError('duplicate_request', `a request with id ${JSON.stringify(id)} already waits on ${replyTopic}`);
+      if (pending.has(key)) throw new AlinkError('duplicate_request', `a request with id ${describe(id)} already waits on ${replyTopic}`);
       if (pending.size + due.length >= maxPending) {
         throw new AlinkError('tracker_full', `${pending.size} requests wait for replies and ${due.length} timed out without expire() collecting them (limit ${maxPending})`);
       }
@@ -162,6 +167,7 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
       push(p);
     },
     settle(replyTopic, id) {
+      if (typeof replyTopic !== 'string' || typeof id !== 'string') return { status: 'unknown' };
       const parsed = parseTopic(replyTopic);
       if (parsed !== undefined && parsed.spec.payload !== 'reply' && parsed.spec.replyTo === undefined) return { status: 'not_a_reply' };
       sweep();
@@ -177,6 +183,7 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
       return { status: 'matched', value: p.value, elapsedMs: clock.now() - p.since };
     },
     cancel(replyTopic, id) {
+      if (typeof replyTopic !== 'string' || typeof id !== 'string') return false;
       sweep();
       return pending.delete(keyOf(replyTopic, id));
     },

@@ -1,5 +1,5 @@
-import { checkJsonTree, isRecord, type Issue } from '@linkwire/base';
-import type { TopicName } from './catalogue.ts';
+import { checkJsonTree, describe, isRecord, type Issue } from '@linkwire/base';
+import { TOPICS, type TopicName } from './catalogue.ts';
 import type { AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
 import { forbiddenProto, type AlinkJson } from './json.ts';
@@ -171,6 +171,13 @@ const REPLIES: Partial<Record<TopicName, Check>> = {
   combineLoginBatchReply: obj({ loginedSubDevices: arr(obj({ productKey: nonEmptyStr, deviceKey: nonEmptyStr }, { assetId: str })), failedSubDevices: arr(obj({ productKey: str, deviceKey: str })) }),
 };
 
+// A table lookup by a caller's topic name: only the catalogue's names, never a key such as
+// "constructor" from the prototype, and a name of the wrong type is an unknown topic.
+function lookup<C>(table: Partial<Record<TopicName, C>>, name: unknown): C | undefined {
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(TOPICS, name)) throw new AlinkError('unknown_topic', `no topic named ${describe(name)}`);
+  return Object.prototype.hasOwnProperty.call(table, name) ? table[name as TopicName] : undefined;
+}
+
 /**
  * Checks the data of a successful reply (code 200) on a catalogue reply topic: the secrets of a
  * sub-device registration, a firmware or configuration download, EnOS batch login results.
@@ -180,7 +187,8 @@ const REPLIES: Partial<Record<TopicName, Check>> = {
  */
 export function validateReply(name: TopicName, reply: { readonly code: number; readonly data: unknown }): Issue[] {
   const issues: Issue[] = [];
-  const check = REPLIES[name];
+  const check = lookup(REPLIES, name);
+  if (typeof reply !== 'object' || reply === null) throw new AlinkError('invalid_reply', `a reply must be an object, got ${describe(reply)}`);
   if (check !== undefined && reply.code === 200) check(reply.data, 'data', issues);
   return issues;
 }
@@ -209,14 +217,16 @@ const DOCUMENTS: Partial<Record<TopicName, Check>> = {
  */
 export function validateRequest(name: TopicName, request: AlinkRequest): Issue[] {
   const issues: Issue[] = [];
-  REQUESTS[name]?.(request, issues);
+  const check = lookup(REQUESTS, name);
+  if (typeof request !== 'object' || request === null) throw new AlinkError('invalid_message', `a request must be an object, got ${describe(request)}`);
+  check?.(request, issues);
   return issues;
 }
 
 /** Checks a JSON document on a topic whose payload is not an Alink envelope (OTA upgrade, NTP, registration, shadow). */
 export function validateDocument(name: TopicName, value: AlinkJson): Issue[] {
   const issues: Issue[] = [];
-  const check = DOCUMENTS[name];
+  const check = lookup(DOCUMENTS, name);
   if (check !== undefined) check(value, '$', issues);
   return issues;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlinkError, CODE_SOURCES, codeInfo, codesOf, explainCode, replyTracker, requestIds, type CodeScope } from '@linkwire/alink';
-import { manualClock } from '@linkwire/base';
+import { manualClock, OptionError } from '@linkwire/base';
 import { numRuns } from '../../../test/support/fast-check.ts';
 
 const TOPICS = ['/sys/pk/dn/thing/event/property/post_reply', '/sys/pk/dn/thing/service/property/set_reply', '/custom/reply'];
@@ -104,7 +104,7 @@ describe('replyTracker', () => {
   });
 
   it('refuses bad arguments with typed errors', () => {
-    expect(() => replyTracker({ clock: manualClock(0), maxPending: 0 })).toThrow(AlinkError);
+    expect(() => replyTracker({ clock: manualClock(0), maxPending: 0 })).toThrow(OptionError);
     const t = replyTracker({ clock: manualClock(0) });
     expect(() => t.track('', '1', 0)).toThrow(AlinkError);
     expect(() => t.track('/r', '1', 0, 0)).toThrow(AlinkError);
@@ -127,7 +127,7 @@ describe('requestIds', () => {
     expect(s.next()).toBe('abc');
     expect(() => requestIds({ source: () => '' }).next()).toThrow(AlinkError);
     expect(() => requestIds({ random: () => new Uint8Array(2) }).next()).toThrow(AlinkError);
-    expect(() => requestIds({ start: 0 })).toThrow(AlinkError);
+    expect(() => requestIds({ start: 0 })).toThrow(OptionError);
   });
 });
 

@@ -1,7 +1,13 @@
 import { LinkwireError } from './errors.ts';
 
-/** Thrown when hex or base64 text is malformed. */
+/** Thrown when hex or base64 text is malformed (`invalid_hex`, `invalid_base64`), or an argument is of the wrong type (`invalid_input`). */
 export class EncodingError extends LinkwireError {}
+
+// One typeof or instanceof test per call: plain JavaScript callers get a typed error instead of
+// a TypeError from deep inside a loop.
+function wrongInput(what: string, got: unknown): never {
+  throw new EncodingError('invalid_input', `expected ${what}, got ${got === null ? 'null' : typeof got}`);
+}
 
 const HEX = '0123456789abcdef';
 const HEX_PAIRS: string[] = [];
@@ -16,6 +22,7 @@ let scratch = new Uint8Array(128);
 
 /** Lowercase hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
+  if (!(bytes instanceof Uint8Array)) wrongInput('a Uint8Array', bytes);
   // Digests are 16-32 bytes and signatures are built by the thousand: writing ASCII codes into
   // a scratch buffer and decoding once beats 32 string concatenations by about 2x.
   if (asciiDecoder !== undefined && bytes.length >= 16) {
@@ -42,6 +49,7 @@ function hexNibble(c: number): number {
 
 /** Decodes hex in either letter case; odd length or a non-hex character is an error. */
 export function fromHex(hex: string): Uint8Array {
+  if (typeof hex !== 'string') wrongInput('a hex string', hex);
   if (hex.length % 2 !== 0) throw new EncodingError('invalid_hex', 'hex string has odd length', hex.length);
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) {
@@ -59,6 +67,7 @@ for (let i = 0; i < 64; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
 /** Standard base64 with padding (RFC 4648 §4). */
 export function toBase64(bytes: Uint8Array): string {
+  if (!(bytes instanceof Uint8Array)) wrongInput('a Uint8Array', bytes);
   let s = '';
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
@@ -78,6 +87,7 @@ export function toBase64(bytes: Uint8Array): string {
 
 /** Decodes padded standard base64 strictly: no whitespace, no missing padding, no stray bits. */
 export function fromBase64(text: string): Uint8Array {
+  if (typeof text !== 'string') wrongInput('a base64 string', text);
   if (text.length % 4 !== 0) throw new EncodingError('invalid_base64', 'base64 length is not a multiple of 4', text.length);
   let pad = 0;
   if (text.endsWith('==')) pad = 2;
@@ -110,7 +120,10 @@ export function fromBase64(text: string): Uint8Array {
 /** Concatenates byte arrays into one new array. */
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
-  for (const p of parts) n += p.length;
+  for (const p of parts) {
+    if (!(p instanceof Uint8Array)) wrongInput('Uint8Array parts', p);
+    n += p.length;
+  }
   const out = new Uint8Array(n);
   let o = 0;
   for (const p of parts) {
@@ -125,6 +138,8 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
  * signature check leaks nothing about where the first difference is.
  */
 export function constantTimeEqual(a: Uint8Array | string, b: Uint8Array | string): boolean {
+  if (typeof a !== 'string' && !(a instanceof Uint8Array)) wrongInput('a string or a Uint8Array', a);
+  if (typeof b !== 'string' && !(b instanceof Uint8Array)) wrongInput('a string or a Uint8Array', b);
   const la = a.length;
   const lb = b.length;
   const n = la > lb ? la : lb;
@@ -140,6 +155,8 @@ export function constantTimeEqual(a: Uint8Array | string, b: Uint8Array | string
  * runs over the longer string and folds case without branching on either side's characters.
  */
 export function constantTimeEqualHex(a: string, b: string): boolean {
+  if (typeof a !== 'string') wrongInput('a hex string', a);
+  if (typeof b !== 'string') wrongInput('a hex string', b);
   const n = a.length > b.length ? a.length : b.length;
   let diff = a.length ^ b.length;
   // Past the end charCodeAt is NaN, and NaN | 0 is 0.

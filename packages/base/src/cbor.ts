@@ -1,4 +1,5 @@
 import { LinkwireError } from './errors.ts';
+import { booleanOption, numberOption, optionsRecord } from './options.ts';
 import type { JsonValue } from './json.ts';
 import { utf8Decode, utf8Encode, utf8EncodeInto, utf8Length } from './utf8.ts';
 
@@ -90,6 +91,7 @@ export function decodeCbor(bytes: Uint8Array, options: CborDecodeOptions & { rea
 export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): CborValue;
 export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): CborValue {
   if (!(bytes instanceof Uint8Array)) throw new CborError('invalid_cbor', 'CBOR input must be a Uint8Array');
+  if (options !== undefined) checkDecodeOptions(options);
   const limit = options?.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length > limit) throw new CborError('too_large', `CBOR input of ${bytes.length} bytes exceeds the limit of ${limit}`, limit);
   const outerSrc = src, outerPos = pos, outerMaxDepth = maxDepth, outerJsonOnly = jsonOnly;
@@ -121,6 +123,13 @@ export function decodeCbor(bytes: Uint8Array, options?: CborDecodeOptions): Cbor
     indefinite = outerIndefinite;
     nullPrototype = outerNullPrototype;
   }
+}
+
+function checkDecodeOptions(options: unknown): void {
+  const o = optionsRecord('options', options);
+  numberOption('maxBytes', o.maxBytes, DEFAULT_MAX_BYTES, 0, Infinity);
+  numberOption('maxDepth', o.maxDepth, DEFAULT_MAX_DEPTH, 0, Infinity);
+  for (const k of ['jsonOnly', 'floats', 'indefiniteLengths', 'nullPrototype'] as const) booleanOption(k, o[k], false);
 }
 
 // The argument of a head whose additional information is 24 or more: a number when it is safe,

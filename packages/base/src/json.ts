@@ -1,16 +1,28 @@
+import { describe } from './describe.ts';
 import { LinkwireError } from './errors.ts';
+import { enumOption, functionOption, numberOption, optionsRecord } from './options.ts';
 import { utf8Decode } from './utf8.ts';
 
 /**
  * Thrown by the JSON readers: `too_large`, `too_deep`, `invalid_utf8`, `syntax`,
- * `forbidden_key`, `duplicate_key`.
+ * `forbidden_key`, `duplicate_key`, `invalid_input` (neither a string nor a Uint8Array). Limits
+ * of the wrong type are an `OptionError` (`invalid_option`).
  */
 export class JsonError extends LinkwireError {}
+
+/**
+ * The deepest nesting any linkwire JSON walk accepts, whatever `maxDepth` a caller asks for.
+ * The walks recurse (one or two frames a level): 512 levels stay far inside the smallest stack
+ * linkwire runs on (QuickJS's default 256 KiB host stack, Chromium's workers), which a test
+ * proves, while a caller-raised `maxDepth` of 30 000 used to overflow even Node's. A larger
+ * `maxDepth` (or `Infinity`) reads as this ceiling.
+ */
+export const JSON_DEPTH_CEILING = 512;
 
 export interface JsonLimits {
   /** Largest accepted input, in bytes for byte input and UTF-16 units for strings. Default 1 MiB. */
   readonly maxBytes?: number;
-  /** Deepest accepted nesting of arrays and objects (the top level is 1). Default 64. */
+  /** Deepest accepted nesting of arrays and objects (the top level is 1). Default 64; at most {@link JSON_DEPTH_CEILING}. */
   readonly maxDepth?: number;
 }
 
@@ -46,8 +58,25 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
  * parseJson('{"a":[1,{"b":null}]}') // { a: [1, { b: null }] }
  */
 export function parseJson(input: string | Uint8Array, limits?: JsonReadOptions): JsonValue {
-  return read(input, limits?.maxBytes ?? 1 << 20, limits?.maxDepth ?? 64, limits?.duplicateKeys === 'reject', false, checkJsonTree) as JsonValue;
+  if (limits === undefined) return read(input, 1 << 20, 64, false, false, walkTree) as JsonValue;
+  const o = jsonReadOptions(limits);
+  return read(input, o.maxBytes, o.maxDepth, o.duplicateKeys === 'reject', false, walkTree) as JsonValue;
 }
+
+/**
+ * Checks JSON read options (each an `OptionError` when of the wrong type or range) and fills
+ * in the defaults; `maxDepth` is clamped to {@link JSON_DEPTH_CEILING}. A caller that reads
+ * many documents with the same options checks them once here and passes the result on.
+ */
+export function jsonReadOptions(options: unknown, defaults: { readonly maxBytes: number; readonly maxDepth: number } = JSON_DEFAULTS): Required<JsonReadOptions> {
+  const o = optionsRecord('options', options);
+  return {
+    maxBytes: numberOption('maxBytes', o.maxBytes, defaults.maxBytes, 0, Infinity),
+    maxDepth: Math.min(Math.floor(numberOption('maxDepth', o.maxDepth, defaults.maxDepth, 1, Infinity)), JSON_DEPTH_CEILING),
+    duplicateKeys: enumOption('duplicateKeys', o.duplicateKeys, ['reject', 'last'] as const, 'last'),
+  };
+}
+const JSON_DEFAULTS = { maxBytes: 1 << 20, maxDepth: 64 };
 
 /**
  * {@link parseJson} with integers beyond ±(2^53 − 1) as `bigint` (ids and counters stay exact),
@@ -63,14 +92,29 @@ export function parseJson(input: string | Uint8Array, limits?: JsonReadOptions):
  * @example
  * parseExactJson('{"id":"1","n":9007199254740993}') // { id: '1', n: 9007199254740993n }
  */
-export function parseExactJson(input: string | Uint8Array, options?: JsonReadOptions, walk: JsonWalk = checkJsonTree): ExactJsonValue {
-  return read(input, options?.maxBytes ?? 1 << 20, options?.maxDepth ?? 64, options?.duplicateKeys === 'reject', true, walk);
+export function parseExactJson(input: string | Uint8Array, options?: JsonReadOptions, walk: JsonWalk = walkTree): ExactJsonValue {
+  if (typeof walk !== 'function') functionOption('walk', walk);
+  if (options === undefined) return read(input, 1 << 20, 64, false, true, walk);
+  const o = jsonReadOptions(options);
+  return read(input, o.maxBytes, o.maxDepth, o.duplicateKeys === 'reject', true, walk);
+}
+
+/**
+ * {@link parseExactJson} with options already checked by {@link jsonReadOptions}: what a codec
+ * that reads every message with the same limits calls, so the check is not on its hot path.
+ */
+export function parseExactJsonChecked(input: string | Uint8Array, options: Required<JsonReadOptions>, walk: JsonWalk = walkTree): ExactJsonValue {
+  return read(input, options.maxBytes, options.maxDepth, options.duplicateKeys === 'reject', true, walk);
 }
 
 function read(input: string | Uint8Array, maxBytes: number, maxDepth: number, rejectDuplicates: boolean, exact: boolean, walk: JsonWalk): ExactJsonValue {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new JsonError('invalid_input', `JSON input must be a string or a Uint8Array, got ${describe(input)}`);
   if (input.length > maxBytes) throw new JsonError('too_large', `JSON input of ${input.length} exceeds the limit of ${maxBytes}`);
   const text = typeof input === 'string' ? input : decodeUtf8Strict(input);
-  if (rejectDuplicates) return new ExactParser(text, maxDepth, true, exact).parseDocument();
+  // Engines whose JSON.parse recurses (QuickJS, built to WASM a recursion overflows the host's
+  // stack beyond anything the script can catch) only get text short enough that its nesting
+  // stays inside what every engine survives; longer text goes to the depth-bounded parser.
+  if (rejectDuplicates || (!ITERATIVE_JSON_PARSE && text.length > 2 * ENGINE_SAFE_DEPTH)) return new ExactParser(text, maxDepth, rejectDuplicates, exact).parseDocument();
   let value: ExactJsonValue;
   try {
     value = JSON.parse(text) as ExactJsonValue;
@@ -84,17 +128,34 @@ function read(input: string | Uint8Array, maxBytes: number, maxDepth: number, re
   return value;
 }
 
+/**
+ * V8 (Node, Deno, Chromium) and JavaScriptCore (Bun, Safari) parse JSON iteratively, at any
+ * depth; both have `Error.captureStackTrace`. Elsewhere (QuickJS, unknown engines) text that
+ * could nest deeper than {@link ENGINE_SAFE_DEPTH} is read by the exact parser, which stops at
+ * `maxDepth` (QuickJS in quickjs-emscripten survives 5 000 levels of its own JSON.parse and
+ * overflows the host stack at 30 000).
+ */
+const ITERATIVE_JSON_PARSE = typeof (Error as { captureStackTrace?: unknown }).captureStackTrace === 'function';
+const ENGINE_SAFE_DEPTH = 2048;
+
 const forbiddenProto = (offset?: number): JsonError => new JsonError('forbidden_key', 'JSON object key "__proto__" is not accepted', offset);
 
 /** Checks depth and keys of a `JSON.parse` result; true if an integer beyond 2^53 may have been rounded. */
 export function checkJsonTree(v: object, maxDepth: number, depth: number): boolean {
-  if (depth > maxDepth) throw new JsonError('too_deep', `JSON nesting exceeds ${maxDepth}`);
+  if (typeof v !== 'object' || v === null) return false;
+  if (typeof maxDepth !== 'number' || !Number.isInteger(depth) || depth < 1) throw new JsonError('invalid_input', `checkJsonTree needs a number for maxDepth and an integer depth from 1, got ${describe(maxDepth)} and ${describe(depth)}`);
+  return walkTree(v, maxDepth, depth);
+}
+
+function walkTree(v: object, maxDepth: number, depth: number): boolean {
+  // Against the ceiling too: a caller passing its own unclamped maxDepth still stops there.
+  if (depth > maxDepth || depth > JSON_DEPTH_CEILING) throw new JsonError('too_deep', `JSON nesting exceeds ${Math.min(maxDepth, JSON_DEPTH_CEILING)}`);
   let rounded = false;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
       if (typeof x === 'object') {
-        if (x !== null && checkJsonTree(x, maxDepth, depth + 1)) rounded = true;
+        if (x !== null && walkTree(x, maxDepth, depth + 1)) rounded = true;
       } else if (typeof x === 'number' && (x > Number.MAX_SAFE_INTEGER || x < -Number.MAX_SAFE_INTEGER)) rounded = true;
     }
     return rounded;
@@ -105,7 +166,7 @@ export function checkJsonTree(v: object, maxDepth: number, depth: number): boole
     if (k === '__proto__') throw forbiddenProto();
     const x: unknown = (v as Record<string, unknown>)[k];
     if (typeof x === 'object') {
-      if (x !== null && checkJsonTree(x, maxDepth, depth + 1)) rounded = true;
+      if (x !== null && walkTree(x, maxDepth, depth + 1)) rounded = true;
     } else if (typeof x === 'number' && (x > Number.MAX_SAFE_INTEGER || x < -Number.MAX_SAFE_INTEGER)) rounded = true;
   }
   return rounded;

@@ -1,3 +1,4 @@
+import { functionOption, integerOption, numberOption } from './options.ts';
 /**
  * The seams between the pure core and the outside world. Codecs take `now: number` where time
  * matters; state machines that need timers take a Clock; randomness is a Random. A test passes
@@ -52,12 +53,14 @@ export interface ManualClock extends Clock {
 
 /** A deterministic {@link Clock} for tests and simulations. */
 export function manualClock(start = 0): ManualClock {
-  let now = start;
+  let now = numberOption('start', start, 0, -Number.MAX_VALUE, Number.MAX_VALUE);
   let seq = 0;
   let timers: PendingTimer[] = [];
   return {
     now: () => now,
     setTimer(ms, fn) {
+      numberOption('ms', ms, 0, -Infinity, Infinity);
+      functionOption('fn', fn);
       const t: PendingTimer = { at: now + Math.max(0, ms), seq: seq++, fn };
       timers.push(t);
       return () => {
@@ -65,6 +68,7 @@ export function manualClock(start = 0): ManualClock {
       };
     },
     advance(ms) {
+      numberOption('ms', ms, 0, 0, Number.MAX_VALUE);
       const end = now + ms;
       for (;;) {
         let next: PendingTimer | undefined;
@@ -85,8 +89,9 @@ export function manualClock(start = 0): ManualClock {
  * secrets: production code takes a CSPRNG from its adapter.
  */
 export function seededRandom(seed: number): Random {
-  let x = seed >>> 0 || 0x9e3779b9;
+  let x = numberOption('seed', seed, 0, -Infinity, Infinity) >>> 0 || 0x9e3779b9;
   return (n) => {
+    integerOption('n', n, 0, 0, 1 << 20);
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       x ^= x << 13;

@@ -1,7 +1,11 @@
 import { LinkwireError } from './errors.ts';
 
-/** Thrown by {@link utf8Decode} in fatal mode. */
+/** Thrown by {@link utf8Decode} in fatal mode (`invalid_utf8`), and for an argument of the wrong type (`invalid_input`). */
 export class Utf8Error extends LinkwireError {}
+
+function wrongInput(what: string, got: unknown): never {
+  throw new Utf8Error('invalid_input', `expected ${what}, got ${got === null ? 'null' : typeof got}`);
+}
 
 // QuickJS and other embedded engines have no TextEncoder/TextDecoder; the core carries its
 // own codec and only borrows the platform's where it exists (it is faster for long strings).
@@ -17,6 +21,7 @@ const nativeFatalDecoder: Decoder | undefined = typeof DecoderCtor === 'function
 
 /** The number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
+  if (typeof s !== 'string') wrongInput('a string', s);
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -37,6 +42,7 @@ export function utf8Length(s: string): number {
  * utf8Encode('é') // Uint8Array [0xc3, 0xa9]
  */
 export function utf8Encode(s: string): Uint8Array {
+  if (typeof s !== 'string') wrongInput('a string', s);
   // Short strings are the common case (topics, signing content): the JS loop beats the call.
   if (nativeEncoder !== undefined && s.length > 64) return nativeEncoder.encode(s);
   const out = new Uint8Array(utf8Length(s));
@@ -46,6 +52,9 @@ export function utf8Encode(s: string): Uint8Array {
 
 /** Writes `s` as UTF-8 into `out` at `offset`; returns the offset after the last byte written. */
 export function utf8EncodeInto(s: string, out: Uint8Array, offset: number): number {
+  if (typeof s !== 'string') wrongInput('a string', s);
+  if (!(out instanceof Uint8Array)) wrongInput('a Uint8Array', out);
+  if (!Number.isInteger(offset) || offset < 0 || offset > out.length) wrongInput(`an offset from 0 to ${out.length}`, offset);
   let p = offset;
   let i = 0;
   // Signing content, topics and JSON are ASCII: a tight loop until the first other character.
@@ -95,6 +104,8 @@ export interface Utf8DecodeOptions {
  * equals `new TextDecoder().decode(bytes)` in every runtime, including those without one.
  */
 export function utf8Decode(bytes: Uint8Array, options?: Utf8DecodeOptions): string {
+  if (!(bytes instanceof Uint8Array)) wrongInput('a Uint8Array', bytes);
+  if (options !== undefined && (typeof options !== 'object' || options === null)) wrongInput('options as an object', options);
   // Topics, ids and JSON keys are nearly always ASCII: one scan, then one native call.
   if (bytes.length <= 4096) {
     let ascii = true;

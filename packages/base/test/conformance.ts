@@ -1,4 +1,4 @@
-import { decodeCbor, encodeCbor, fromHex, parseExactJson, parseJson, toHex, utf8Encode, type CborValue } from '@linkwire/base';
+import { checkJsonTree, decodeCbor, describe, encodeCbor, fromHex, JSON_DEPTH_CEILING, parseExactJson, parseJson, toHex, utf8Encode, type CborValue } from '@linkwire/base';
 import { equal, throwsCode, type ConformanceCase } from '../../../test/conformance/harness.ts';
 
 // RFC 8949 Appendix A examples inside the subset whose encoding is also the shortest form the
@@ -98,6 +98,23 @@ export const cases: ConformanceCase[] = [
       throwsCode(() => parseJson(Uint8Array.of(0x22, 0xff, 0x22)), 'invalid_utf8', 'bad UTF-8');
       throwsCode(() => parseJson('{'), 'syntax', 'syntax');
       throwsCode(() => parseJson('['.repeat(5000) + ']'.repeat(5000)), 'too_deep', 'deep nesting without exhausting the stack');
+    },
+  },
+  {
+    // Issue 24: the depth ceiling must be safe on the smallest stack linkwire runs on
+    // (QuickJS, Chromium workers): the recursive parser and walk reach it, and stop there.
+    name: 'base: JSON nesting up to the depth ceiling in every runtime, too_deep beyond it whatever maxDepth says',
+    run() {
+      const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
+      equal(Array.isArray(parseExactJson(deep(JSON_DEPTH_CEILING), { maxDepth: Infinity, duplicateKeys: 'reject' })), true, 'the exact parser at the ceiling');
+      equal(Array.isArray(parseJson(deep(JSON_DEPTH_CEILING), { maxDepth: 100_000 })), true, 'the walk at the ceiling');
+      throwsCode(() => parseExactJson(deep(30_000), { maxDepth: 100_000, duplicateKeys: 'reject' }), 'too_deep', '30 000 levels, the exact parser');
+      throwsCode(() => parseJson(deep(30_000), { maxDepth: 100_000 }), 'too_deep', '30 000 levels, the walk');
+      let v: unknown[] = [];
+      for (let i = 0; i < 30_000; i++) v = [v];
+      throwsCode(() => checkJsonTree(v, 1e9, 1), 'too_deep', 'a 30 000-deep value handed to the walk');
+      equal(describe(v), 'array(1)', 'describe of a deep value');
+      equal(describe(123456789012345678901n), '123456789012345678901n', 'describe of a bigint');
     },
   },
 ];

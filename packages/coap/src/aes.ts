@@ -1,5 +1,5 @@
 import { cbc } from '@noble/ciphers/aes.js';
-import { fromHex, utf8Decode, utf8Encode } from '@linkwire/base';
+import { describe, fromHex, utf8Decode, utf8Encode } from '@linkwire/base';
 import { hashHex } from '@linkwire/hash';
 import { CoapError } from './errors.ts';
 
@@ -14,6 +14,7 @@ export const ALIYUN_AES_IV: Uint8Array = utf8Encode('543yhjy97ae7fyfg');
  * aliyunAesKey(deviceSecret, auth.random) // Uint8Array(16)
  */
 export function aliyunAesKey(deviceSecret: string, random: string): Uint8Array {
+  if (typeof deviceSecret !== 'string' || typeof random !== 'string') throw new CoapError('invalid_argument', `the device secret and random are strings, got ${describe(deviceSecret)} and ${describe(random)}`);
   return fromHex(hashHex('sha256', `${deviceSecret},${random}`).substring(16, 48));
 }
 
@@ -29,6 +30,7 @@ function checkKey(key: Uint8Array): void {
  */
 export function aliyunEncrypt(key: Uint8Array, plaintext: Uint8Array | string): Uint8Array {
   checkKey(key);
+  if (typeof plaintext !== 'string' && !(plaintext instanceof Uint8Array)) throw new CoapError('invalid_argument', `plaintext is a string or a Uint8Array, got ${describe(plaintext)}`);
   return cbc(key, ALIYUN_AES_IV).encrypt(typeof plaintext === 'string' ? utf8Encode(plaintext) : plaintext);
 }
 
@@ -43,6 +45,7 @@ export function aliyunEncrypt(key: Uint8Array, plaintext: Uint8Array | string): 
  */
 export function aliyunDecrypt(key: Uint8Array, ciphertext: Uint8Array): Uint8Array {
   checkKey(key);
+  if (!(ciphertext instanceof Uint8Array)) throw new CoapError('bad_ciphertext', `ciphertext is a Uint8Array, got ${describe(ciphertext)}`);
   if (ciphertext.length === 0 || ciphertext.length % 16 !== 0) throw new CoapError('bad_ciphertext', `ciphertext of ${ciphertext.length} bytes is not whole AES blocks`);
   try {
     return cbc(key, ALIYUN_AES_IV).decrypt(ciphertext);
@@ -53,7 +56,7 @@ export function aliyunDecrypt(key: Uint8Array, ciphertext: Uint8Array): Uint8Arr
 
 /** The encrypted decimal sequence number for option 2089. */
 export function encryptSeq(key: Uint8Array, seq: number): Uint8Array {
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new CoapError('invalid_argument', `seq ${seq} is not a non-negative integer`);
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new CoapError('invalid_argument', `seq ${describe(seq)} is not a non-negative integer`);
   return aliyunEncrypt(key, String(seq));
 }
 

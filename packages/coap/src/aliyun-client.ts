@@ -1,3 +1,4 @@
+import { enumOption, integerOption, OptionError, optionsRecord, requiredOption, stringOption } from '@linkwire/base';
 import { aliyunAuthRequest, aliyunPublisher, checkPublishTopic, parseAliyunAuthResponse, type AliyunAuthOptions, type AliyunPublisher } from './aliyun.ts';
 import { CoapCode } from './codes.ts';
 import type { CoapEndpoint, CoapResult } from './endpoint.ts';
@@ -51,9 +52,13 @@ interface Pending {
  * client.publish(`/${productKey}/${deviceName}/pub`, '{"temp":21.5}', (o) => console.log(o));
  */
 export function createAliyunCoapClient(options: AliyunCoapClientOptions): AliyunCoapClient {
-  const { endpoint, mode, auth } = options;
-  const peer = options.peer ?? '';
-  const maxQueued = options.maxQueued ?? 16;
+  const o = optionsRecord('options', options ?? null);
+  const endpoint = o['endpoint'] as CoapEndpoint;
+  if (typeof endpoint !== 'object' || endpoint === null || typeof endpoint.request !== 'function') throw new OptionError('endpoint', 'a CoapEndpoint', endpoint);
+  const mode = enumOption('mode', requiredOption('mode', o['mode']), ['dtls', 'aes'] as const);
+  const auth = optionsRecord('auth', requiredOption('auth', o['auth'])) as unknown as AliyunAuthOptions;
+  const peer = stringOption('peer', o['peer'], '');
+  const maxQueued = integerOption('maxQueued', o['maxQueued'], 16, 0);
   if (mode === 'aes' && auth.seq === undefined) throw new CoapError('invalid_argument', 'symmetric (aes) mode needs auth.seq');
   // Validate the identity now rather than at the first publish.
   const authRequest = { ...aliyunAuthRequest(auth), peer };

@@ -1,4 +1,4 @@
-import { toHex, type JsonValue, type Random } from '@linkwire/base';
+import { enumOption, functionOption, integerOption, numberOption, optionsRecord, requiredFunction, requiredOption, toHex, type JsonValue, type Random } from '@linkwire/base';
 import { aliyunAesKey, aliyunDecrypt, decryptSeq } from './aes.ts';
 import { verifyAliyunSign } from './aliyun.ts';
 import { CoapCode } from './codes.ts';
@@ -75,10 +75,15 @@ const status = (code: number): CoapResponseInit => ({ code });
  * createCoapEndpoint({ clock, random, send, onRequest: (x) => x.respond(server.handle(x.request)) });
  */
 export function createAliyunCoapServer(options: AliyunCoapServerOptions): AliyunCoapServer {
-  const maxSessions = options.maxSessions ?? 10_000;
-  const lifetime = options.tokenLifetime ?? 48 * 3600_000;
-  const seqWindow = options.seqWindow ?? 1024;
-  const canPublish = options.canPublish ?? ((pk: string, dn: string, topic: string) => topic.startsWith(`/${pk}/${dn}/`));
+  // Checked once here: the eviction loop below runs while the session count exceeds
+  // maxSessions, so a maxSessions of 0, -0 or false used to hang the first authentication.
+  const o = optionsRecord('options', options ?? null);
+  enumOption('mode', requiredOption('mode', o['mode']), ['dtls', 'aes'] as const);
+  for (const f of ['lookupSecret', 'random', 'now', 'onPublish'] as const) requiredFunction(f, o[f]);
+  const maxSessions = integerOption('maxSessions', o['maxSessions'], 10_000, 1);
+  const lifetime = numberOption('tokenLifetime', o['tokenLifetime'], 48 * 3600_000, 1, Number.MAX_SAFE_INTEGER);
+  const seqWindow = integerOption('seqWindow', o['seqWindow'], 1024, 1, 1 << 20);
+  const canPublish = functionOption<(pk: string, dn: string, topic: string) => boolean>('canPublish', o['canPublish']) ?? ((pk: string, dn: string, topic: string) => topic.startsWith(`/${pk}/${dn}/`));
   const sessions = new Map<string, Session>();
 
   const negotiate = (request: CoapMessage): { body: AliyunFormat; reply: AliyunFormat } | CoapResponseInit => {

@@ -1,4 +1,4 @@
-import { constantTimeEqualHex, type JsonValue } from '@linkwire/base';
+import { constantTimeEqualHex, describe, enumOption, integerOption, LinkwireError, optionsRecord, type JsonValue } from '@linkwire/base';
 import type { HashAlgorithm } from '@linkwire/hash';
 import { signContent, signMethodAlgorithm, signParams } from '@linkwire/sign';
 import { aliyunAesKey, aliyunDecrypt, aliyunEncrypt, encryptSeq } from './aes.ts';
@@ -66,6 +66,7 @@ const checkId = (what: string, v: string, max: number): void => {
  * [timestamp], [signmethod], [seq], sign}`.
  */
 export function aliyunAuthParams(options: AliyunAuthOptions): Record<string, string | number> {
+  if (typeof options !== 'object' || options === null) throw new CoapError('invalid_argument', `auth options are an object, got ${describe(options)}`);
   const { productKey, deviceName, deviceSecret } = options;
   checkId('productKey', productKey, 64);
   checkId('deviceName', deviceName, 64);
@@ -73,7 +74,10 @@ export function aliyunAuthParams(options: AliyunAuthOptions): Record<string, str
   checkId('clientId', clientId, 64);
   if (typeof deviceSecret !== 'string' || deviceSecret.length === 0) throw new CoapError('invalid_argument', 'deviceSecret must not be empty');
   const method = options.signMethod ?? 'hmacmd5';
-  if (signAlgorithm(method) === undefined) throw new CoapError('invalid_argument', `unknown sign method ${String(method)}`);
+  if (signAlgorithm(method) === undefined) throw new CoapError('invalid_argument', `unknown sign method ${describe(method)}`);
+  if (options.ackMode !== undefined && options.ackMode !== 0 && options.ackMode !== 1) throw new CoapError('invalid_argument', `ackMode is 0 or 1, got ${describe(options.ackMode)}`);
+  if (options.timestamp !== undefined && !(typeof options.timestamp === 'number' && Number.isSafeInteger(options.timestamp) && options.timestamp >= 0)) throw new CoapError('invalid_argument', `timestamp is milliseconds, got ${describe(options.timestamp)}`);
+  if (options.seq !== undefined && !(typeof options.seq === 'number' && Number.isSafeInteger(options.seq) && options.seq >= 0)) throw new CoapError('invalid_argument', `seq is a non-negative integer, got ${describe(options.seq)}`);
   const params: Record<string, string | number> = { productKey, deviceName, clientId };
   if (options.ackMode !== undefined) params['ackMode'] = options.ackMode;
   if (options.timestamp !== undefined) params['timestamp'] = String(options.timestamp);
@@ -93,16 +97,18 @@ export function aliyunAuthParams(options: AliyunAuthOptions): Record<string, str
  * });
  */
 export function aliyunAuthRequest(options: AliyunAuthOptions): CoapRequestInit {
-  const format = options.format ?? 'json';
+  const params = aliyunAuthParams(options);
+  const format = enumOption('format', options.format, ['json', 'cbor'] as const, 'json');
+  const accept = enumOption('accept', options.accept, ['json', 'cbor'] as const, format);
   return {
     type: 'CON',
     code: CoapCode.POST,
     options: [
       ...pathOptions('/auth'),
       { number: CoapOption.ContentFormat, value: ContentFormat[format] },
-      { number: CoapOption.Accept, value: ContentFormat[options.accept ?? format] },
+      { number: CoapOption.Accept, value: ContentFormat[accept] },
     ],
-    payload: encodeBody(aliyunAuthParams(options), format),
+    payload: encodeBody(params, format),
   };
 }
 
@@ -133,6 +139,7 @@ function responseBody(response: CoapMessage): JsonValue {
  * mode), any other code a refusal.
  */
 export function parseAliyunAuthResponse(response: CoapMessage): AliyunAuthSuccess | AliyunAuthFailure {
+  if (typeof response !== 'object' || response === null || typeof response.code !== 'number' || !(response.payload instanceof Uint8Array)) throw new CoapError('invalid_argument', `not a CoAP message: ${describe(response)}`);
   if (response.code !== CoapCode.Content) return { ok: false, code: response.code, reason: 'refused' };
   const invalid: AliyunAuthFailure = { ok: false, code: response.code, reason: 'invalid_payload' };
   let body: JsonValue;
@@ -153,7 +160,7 @@ export function parseAliyunAuthResponse(response: CoapMessage): AliyunAuthSucces
 /** Throws `invalid_argument` unless `topic` is `/seg/seg…` with no empty segment, `+` or `#`. */
 export function checkPublishTopic(topic: string): void {
   if (typeof topic !== 'string' || !topic.startsWith('/') || topic.includes('+') || topic.includes('#') || topic.split('/').slice(1).some((s) => s === '')) {
-    throw new CoapError('invalid_argument', `not a publishable topic: ${JSON.stringify(topic)}`);
+    throw new CoapError('invalid_argument', `not a publishable topic: ${describe(topic)}`);
   }
 }
 
@@ -196,12 +203,14 @@ export interface AliyunPublisher {
  * ep.request(pub.publishRequest('/a1GFjLP3xxC/device/pub', '{"temp":21}'), (r) => r.ok && pub.readPublishResponse(r.response));
  */
 export function aliyunPublisher(options: AliyunPublisherOptions): AliyunPublisher {
-  const { token } = options;
+  const o = optionsRecord('options', options ?? null);
+  const token = o['token'];
   if (typeof token !== 'string' || token.length === 0) throw new CoapError('invalid_argument', 'token must not be empty');
-  const aes = options.aes;
+  const aes = o['aes'] === undefined ? undefined : (optionsRecord('aes', o['aes']) as AliyunPublisherOptions['aes'] & object);
   const key = aes === undefined ? undefined : aliyunAesKey(aes.deviceSecret, aes.random);
-  let seq = aes === undefined ? 0 : aes.seqOffset;
-  const format = options.format ?? 'json';
+  let seq = aes === undefined ? 0 : integerOption('aes.seqOffset', aes.seqOffset ?? null, 0, 0);
+  const format = enumOption('format', o['format'], ['json', 'cbor'] as const, 'json');
+  const accept = enumOption('accept', o['accept'], ['json', 'cbor'] as const, format);
   return {
     token,
     key,
@@ -213,9 +222,10 @@ export function aliyunPublisher(options: AliyunPublisherOptions): AliyunPublishe
       const opts: { number: number; value: string | number | Uint8Array }[] = [
         ...pathOptions(`/topic${topic}`),
         { number: CoapOption.ContentFormat, value: ContentFormat[format] },
-        { number: CoapOption.Accept, value: ContentFormat[options.accept ?? format] },
+        { number: CoapOption.Accept, value: ContentFormat[accept] },
         { number: CoapOption.AliyunToken, value: token },
       ];
+      if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) throw new CoapError('invalid_argument', `a payload is a string or a Uint8Array, got ${describe(payload)}`);
       let body: Uint8Array | string = payload;
       if (key !== undefined) {
         if (seq >= Number.MAX_SAFE_INTEGER) throw new CoapError('seq_exhausted', 'sequence numbers exhausted: authenticate again');
@@ -227,6 +237,7 @@ export function aliyunPublisher(options: AliyunPublisherOptions): AliyunPublishe
     },
     readPublishResponse(response) {
       const id = getOption(response, CoapOption.AliyunMessageId);
+      if (typeof response.code !== 'number' || !(response.payload instanceof Uint8Array)) throw new CoapError('invalid_argument', `not a CoAP message: ${describe(response)}`);
       let payload = response.payload;
       if (key !== undefined && payload.length > 0) payload = aliyunDecrypt(key, payload);
       const ok = response.code >> 5 === 2;
@@ -237,8 +248,15 @@ export function aliyunPublisher(options: AliyunPublisherOptions): AliyunPublishe
 
 /** Constant-time, case-insensitive check of a received sign. */
 export function verifyAliyunSign(params: Readonly<Record<string, string | number | boolean>>, deviceSecret: string): boolean {
-  const method = String(params['signmethod'] ?? params['signMethod'] ?? 'hmacmd5');
+  if (typeof params !== 'object' || params === null || typeof deviceSecret !== 'string') return false;
+  const method = params['signmethod'] ?? params['signMethod'] ?? 'hmacmd5';
   const sign = params['sign'];
-  if (signAlgorithm(method) === undefined || typeof sign !== 'string') return false;
-  return constantTimeEqualHex(signParams(params, deviceSecret, method), sign);
+  if (typeof method !== 'string' || signAlgorithm(method) === undefined || typeof sign !== 'string') return false;
+  try {
+    return constantTimeEqualHex(signParams(params, deviceSecret, method), sign);
+  } catch (e) {
+    // A parameter value that cannot be signed (an object, a bigint): not a valid signature.
+    if (e instanceof LinkwireError) return false;
+    throw e;
+  }
 }

@@ -1,3 +1,4 @@
+import { describe, integerOption, optionsRecord, requiredOption } from '@linkwire/base';
 import { CoapError } from './errors.ts';
 import { decodeUint } from './options.ts';
 
@@ -14,7 +15,10 @@ export interface BlockOption {
 const MAX_NUM = 0xfffff;
 
 /** The block size for a size exponent. */
-export const blockSize = (szx: number): number => 16 << szx;
+export const blockSize = (szx: number): number => {
+  if (typeof szx !== 'number' || !(szx >= 0 && szx <= 7 && Math.floor(szx) === szx)) throw new CoapError('invalid_block', `block size exponent ${describe(szx)} out of range`);
+  return 16 << szx;
+};
 
 /**
  * The largest size exponent whose block fits in `bytes` (at least 0, at most 6).
@@ -23,6 +27,7 @@ export const blockSize = (szx: number): number => 16 << szx;
  * szxForSize(1024) // 6
  */
 export function szxForSize(bytes: number): number {
+  if (typeof bytes !== 'number' || !(bytes >= 0)) throw new CoapError('invalid_block', `a block size is a number of bytes, got ${describe(bytes)}`);
   let szx = 0;
   while (szx < 6 && 16 << (szx + 1) <= bytes) szx++;
   return szx;
@@ -36,9 +41,10 @@ export function szxForSize(bytes: number): number {
  * decodeBlock(new Uint8Array([0x1e])) // { num: 1, more: true, szx: 6 }
  */
 export function decodeBlock(value: Uint8Array | number): BlockOption {
+  if (typeof value !== 'number' && !(value instanceof Uint8Array)) throw new CoapError('invalid_block', `a block option is a number or bytes, got ${describe(value)}`);
   if (typeof value !== 'number' && value.length > 3) throw new CoapError('invalid_block', `block option of ${value.length} bytes`);
   const v = typeof value === 'number' ? value : decodeUint(value);
-  if (!(v >= 0 && v <= 0xffffff && Math.floor(v) === v)) throw new CoapError('invalid_block', `block option value ${v} out of range`);
+  if (!(v >= 0 && v <= 0xffffff && Math.floor(v) === v)) throw new CoapError('invalid_block', `block option value ${describe(v)} out of range`);
   const szx = v & 7;
   if (szx === 7) throw new CoapError('invalid_block', 'block size exponent 7 is reserved');
   return { num: v >>> 4, more: (v & 8) === 8, szx };
@@ -51,9 +57,10 @@ export function decodeBlock(value: Uint8Array | number): BlockOption {
  * encodeBlock({ num: 1, more: true, szx: 6 }) // 0x1e
  */
 export function encodeBlock(block: BlockOption): number {
+  if (typeof block !== 'object' || block === null) throw new CoapError('invalid_block', `a block option is an object, got ${describe(block)}`);
   const { num, szx } = block;
-  if (!(num >= 0 && num <= MAX_NUM && Math.floor(num) === num)) throw new CoapError('invalid_block', `block number ${num} out of range`);
-  if (!(szx >= 0 && szx <= 6 && Math.floor(szx) === szx)) throw new CoapError('invalid_block', `block size exponent ${szx} out of range`);
+  if (typeof num !== 'number' || !(num >= 0 && num <= MAX_NUM && Math.floor(num) === num)) throw new CoapError('invalid_block', `block number ${describe(num)} out of range`);
+  if (typeof szx !== 'number' || !(szx >= 0 && szx <= 6 && Math.floor(szx) === szx)) throw new CoapError('invalid_block', `block size exponent ${describe(szx)} out of range`);
   return num * 16 + (block.more ? 8 : 0) + szx;
 }
 
@@ -69,6 +76,8 @@ export interface PayloadBlock {
  * Block2 request or to send the next Block1.
  */
 export function payloadBlock(payload: Uint8Array, num: number, szx: number): PayloadBlock | undefined {
+  if (!(payload instanceof Uint8Array)) throw new CoapError('invalid_argument', `a payload is a Uint8Array, got ${describe(payload)}`);
+  encodeBlock({ num, more: false, szx });
   const size = blockSize(szx);
   const start = num * size;
   if (start > payload.length || (start === payload.length && num > 0)) return undefined;
@@ -84,6 +93,7 @@ export function payloadBlock(payload: Uint8Array, num: number, szx: number): Pay
  * splitBlocks(new Uint8Array(100), 2).map((b) => b.payload.length) // [64, 36]
  */
 export function splitBlocks(payload: Uint8Array, szx: number): PayloadBlock[] {
+  if (!(payload instanceof Uint8Array)) throw new CoapError('invalid_argument', `a payload is a Uint8Array, got ${describe(payload)}`);
   encodeBlock({ num: 0, more: false, szx });
   const size = blockSize(szx);
   const count = Math.max(1, Math.ceil(payload.length / size));
@@ -124,8 +134,12 @@ export interface BlockAssembler {
  * for (const { block, payload } of splitBlocks(body, 4)) a.add(block, payload);
  * a.body() // equals body
  */
+/** The largest body an assembler takes: 2^31 − 1 bytes, what a typed array holds everywhere. */
+const MAX_ASSEMBLY = 2 ** 31 - 1;
+
 export function createBlockAssembler(options: { readonly maxSize: number }): BlockAssembler {
-  const maxSize = options.maxSize;
+  // A NaN maxSize used to let the first block write outside the buffer.
+  const maxSize = integerOption('maxSize', requiredOption('maxSize', optionsRecord('options', options ?? null)['maxSize']), 0, 0, MAX_ASSEMBLY);
   let data = new Uint8Array(0);
   // One flag per 16-byte unit (every block starts on one): overlaps and duplicates are found in
   // time linear in the block, however many blocks there are.
@@ -148,8 +162,10 @@ export function createBlockAssembler(options: { readonly maxSize: number }): Blo
   };
   const self: BlockAssembler = {
     add(block, payload, sizeHint) {
-      const { num, more, szx } = block;
       encodeBlock(block);
+      const { num, more, szx } = block;
+      if (!(payload instanceof Uint8Array)) throw new CoapError('invalid_block', `a block payload is a Uint8Array, got ${describe(payload)}`);
+      if (sizeHint !== undefined && typeof sizeHint !== 'number') throw new CoapError('invalid_block', `a size hint is a number, got ${describe(sizeHint)}`);
       if (sizeHint !== undefined && sizeHint > maxSize) throw new CoapError('block_too_large', `announced size ${sizeHint} exceeds ${maxSize}`);
       const size = blockSize(szx);
       const start = num * size;

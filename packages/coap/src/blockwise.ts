@@ -1,4 +1,4 @@
-import { utf8Encode } from '@linkwire/base';
+import { describe, integerOption, numberOption, OptionError, optionsRecord, requiredFunction, requiredOption, utf8Encode } from '@linkwire/base';
 import { blockSize, createBlockAssembler, decodeBlock, encodeBlock, type BlockOption } from './block.ts';
 import { CoapCode } from './codes.ts';
 import type { CoapEndpoint, CoapRequestInit, CoapResult } from './endpoint.ts';
@@ -43,11 +43,18 @@ export function blockwiseRequest(
   options: BlockwiseOptions,
   onResult: (result: BlockwiseResult) => void,
 ): { cancel(): void } {
-  const preferred = options.szx ?? 6;
-  encodeBlock({ num: 0, more: false, szx: preferred });
+  const o = optionsRecord('options', options);
+  const preferred = integerOption('szx', o['szx'], 6, 0, 6);
+  const maxSize = integerOption('maxSize', o['maxSize'], 1 << 20, 0);
+  const block2Szx = o['block2Szx'] === undefined ? undefined : integerOption('block2Szx', o['block2Szx'], 6, 0, 6);
+  requiredFunction('onResult', onResult);
+  if (typeof endpoint !== 'object' || endpoint === null || typeof endpoint.request !== 'function') throw new OptionError('endpoint', 'a CoapEndpoint', endpoint);
+  if (typeof request !== 'object' || request === null) throw new CoapError('invalid_argument', `a request must be an object, got ${describe(request)}`);
+  if (request.options !== undefined && !Array.isArray(request.options)) throw new CoapError('invalid_argument', `request options are a list, got ${describe(request.options)}`);
+  if (request.payload !== undefined && typeof request.payload !== 'string' && !(request.payload instanceof Uint8Array)) throw new CoapError('invalid_argument', `a payload is a string or a Uint8Array, got ${describe(request.payload)}`);
   const body = request.payload === undefined ? new Uint8Array(0) : typeof request.payload === 'string' ? utf8Encode(request.payload) : request.payload;
   const base = (request.options ?? []).filter((o) => !BLOCK_OPTIONS.has(o.number));
-  const assembler = createBlockAssembler({ maxSize: options.maxSize ?? 1 << 20 });
+  const assembler = createBlockAssembler({ maxSize });
   let current: { cancel(): void } | undefined;
   let done = false;
 
@@ -114,7 +121,7 @@ export function blockwiseRequest(
 
   if (body.length > blockSize(preferred)) sendFrom(0, preferred);
   else {
-    const early = options.block2Szx === undefined ? [] : [{ number: CoapOption.Block2, value: encodeBlock({ num: 0, more: false, szx: options.block2Szx }) }];
+    const early = block2Szx === undefined ? [] : [{ number: CoapOption.Block2, value: encodeBlock({ num: 0, more: false, szx: block2Szx }) }];
     send({ ...request, options: [...base, ...early] }, fetchRest);
   }
   return {
@@ -141,8 +148,13 @@ export function block2Response(
   request: CoapMessage,
   options: { readonly szx?: number; readonly options?: CoapRequestInit['options'] } = {},
 ): { code: number; options: NonNullable<CoapRequestInit['options']>; payload: Uint8Array } {
-  const extra = options.options ?? [];
-  const preferred = options.szx ?? 6;
+  const o = optionsRecord('options', options);
+  const extra = o['options'] === undefined ? [] : (o['options'] as NonNullable<CoapRequestInit['options']>);
+  if (!Array.isArray(extra)) throw new OptionError('options', 'a list of CoAP options', extra);
+  const preferred = integerOption('szx', o['szx'], 6, 0, 6);
+  if (typeof code !== 'number') throw new CoapError('invalid_argument', `a response code is a number, got ${describe(code)}`);
+  if (!(body instanceof Uint8Array)) throw new CoapError('invalid_argument', `a body is a Uint8Array, got ${describe(body)}`);
+  if (typeof request !== 'object' || request === null || !Array.isArray(request.options)) throw new CoapError('invalid_argument', `a request must be a decoded CoapMessage, got ${describe(request)}`);
   const asked = getOption(request, CoapOption.Block2);
   let num = 0;
   let szx = preferred;
@@ -204,14 +216,18 @@ export function createBlock1Receiver(options: {
   readonly maxTransfers?: number;
   readonly lifetime?: number;
 }): Block1Receiver {
-  const preferred = options.szx ?? 6;
-  const maxTransfers = options.maxTransfers ?? 16;
-  const lifetime = options.lifetime ?? 247_000;
+  const o = optionsRecord('options', options ?? null);
+  integerOption('maxSize', requiredOption('maxSize', o['maxSize']), 0, 0);
+  const nowMs = requiredFunction<() => number>('now', o['now']);
+  const preferred = integerOption('szx', o['szx'], 6, 0, 6);
+  const maxTransfers = integerOption('maxTransfers', o['maxTransfers'], 16, 1);
+  const lifetime = numberOption('lifetime', o['lifetime'], 247_000, 1, Number.MAX_SAFE_INTEGER);
   const transfers = new Map<string, { assembler: ReturnType<typeof createBlockAssembler>; expires: number }>();
   const respond = (code: number, opts: NonNullable<CoapRequestInit['options']> = []): Block1Outcome => ({ kind: 'respond', response: { code, options: opts } });
 
   return {
     receive(request, peer) {
+      if (typeof peer !== 'string') throw new CoapError('invalid_argument', `a peer is a string, got ${describe(peer)}`);
       const raw = getOption(request, CoapOption.Block1);
       if (raw === undefined) return undefined;
       let b: BlockOption;
@@ -222,7 +238,7 @@ export function createBlock1Receiver(options: {
       }
       let key = `${peer}\u0000`;
       for (const o of request.options) if (o.number === CoapOption.UriPath || o.number === CoapOption.UriQuery) key += `${o.number}:${Array.from(o.value).join(',')};`;
-      const now = options.now();
+      const now = nowMs();
       for (const [k, t] of transfers) if (t.expires <= now) transfers.delete(k);
       let t = transfers.get(key);
       if (b.num === 0) {

@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 import { CoapError } from './errors.ts';
 
 /** The four message types of RFC 7252 §3, in wire order (T = 0..3). */
@@ -54,6 +55,7 @@ export const CoapCode = {
  * codeString(0x45) // '2.05'
  */
 export function codeString(code: number): string {
+  if (typeof code !== 'number' || !Number.isInteger(code) || code < 0 || code > 255) throw new CoapError('invalid_code', `not a CoAP code byte: ${describe(code)}`);
   const d = code & 31;
   return `${code >> 5}.${d < 10 ? '0' : ''}${d}`;
 }
@@ -65,14 +67,14 @@ export function codeString(code: number): string {
  * parseCodeString('4.04') // 0x84
  */
 export function parseCodeString(text: string): number {
-  const m = /^([0-7])\.([0-9]{2})$/.exec(text);
+  const m = typeof text === 'string' ? /^([0-7])\.([0-9]{2})$/.exec(text) : null;
   const detail = m === null ? 32 : Number(m[2]);
-  if (m === null || detail > 31) throw new CoapError('invalid_code', `not a CoAP code: ${JSON.stringify(text)}`);
+  if (m === null || detail > 31) throw new CoapError('invalid_code', `not a CoAP code: ${describe(text)}`);
   return (Number(m[1]) << 5) | detail;
 }
 
 /** True for method codes 0.01–0.31. */
-export const isRequestCode = (code: number): boolean => code > 0 && code < 32;
+export const isRequestCode = (code: number): boolean => typeof code === 'number' && code > 0 && code < 32;
 
 /** True for response codes (classes 2, 3, 4 and 5). */
-export const isResponseCode = (code: number): boolean => code >= 0x40 && code < 0xc0;
+export const isResponseCode = (code: number): boolean => typeof code === 'number' && code >= 0x40 && code < 0xc0;

@@ -1,4 +1,4 @@
-import { CborError, decodeCbor, encodeCbor, parseJson, utf8Encode, type JsonValue } from '@linkwire/base';
+import { CborError, decodeCbor, describe, encodeCbor, numberOption, optionsRecord, parseJson, utf8Encode, type JsonValue } from '@linkwire/base';
 import { CoapError } from './errors.ts';
 
 /** The payload formats the Alibaba flows speak. */
@@ -19,7 +19,18 @@ export function formatOf(contentFormat: number | undefined): AliyunFormat | unde
  * encodeBody({ token: 'abc' }, 'cbor') // Uint8Array [0xa1, 0x65, ...]
  */
 export function encodeBody(value: JsonValue, format: AliyunFormat): Uint8Array {
-  if (format === 'json') return utf8Encode(JSON.stringify(value));
+  if (format !== 'json' && format !== 'cbor') throw new CoapError('invalid_argument', `format is json or cbor, got ${describe(format)}`);
+  if (format === 'json') {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (e) {
+      // A bigint, a cycle or nesting beyond the engine's stack.
+      throw new CoapError('invalid_payload', `cannot write JSON payload: ${describe(e instanceof Error ? e.message : e)}`);
+    }
+    if (text === undefined) throw new CoapError('invalid_payload', `cannot write ${describe(value)} as JSON`);
+    return utf8Encode(text);
+  }
   try {
     return encodeCbor(value);
   } catch (e) {
@@ -41,8 +52,11 @@ export interface BodyLimits {
  * decodeBody(response.payload, formatOf(getUintOption(response, CoapOption.ContentFormat)) ?? 'json')
  */
 export function decodeBody(bytes: Uint8Array, format: AliyunFormat, limits?: BodyLimits): JsonValue {
-  const maxBytes = limits?.maxBytes ?? 64 * 1024;
-  const maxDepth = limits?.maxDepth ?? 32;
+  const o = optionsRecord('limits', limits);
+  const maxBytes = numberOption('maxBytes', o['maxBytes'], 64 * 1024, 0, Infinity);
+  const maxDepth = numberOption('maxDepth', o['maxDepth'], 32, 1, Infinity);
+  if (!(bytes instanceof Uint8Array)) throw new CoapError('invalid_payload', `a payload is a Uint8Array, got ${describe(bytes)}`);
+  if (format !== 'json' && format !== 'cbor') throw new CoapError('invalid_argument', `format is json or cbor, got ${describe(format)}`);
   if (bytes.length > maxBytes) throw new CoapError('invalid_payload', `payload of ${bytes.length} bytes exceeds ${maxBytes}`);
   if (format === 'json') {
     try {

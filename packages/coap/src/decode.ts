@@ -125,7 +125,7 @@ export interface CoapHeader {
  * header is unusable.
  */
 export function peekHeader(bytes: Uint8Array): CoapHeader | undefined {
-  if (bytes.length < 4) return undefined;
+  if (!(bytes instanceof Uint8Array) || bytes.length < 4) return undefined;
   const b0 = bytes[0]!;
   const tkl = b0 & 15;
   if (b0 >> 6 !== 1 || tkl > 8 || 4 + tkl > bytes.length) return undefined;

@@ -1,4 +1,4 @@
-import { utf8EncodeInto, utf8Length } from '@linkwire/base';
+import { describe, utf8EncodeInto, utf8Length } from '@linkwire/base';
 import { CoapError } from './errors.ts';
 import type { CoapMessageInit, CoapOptionValue } from './message.ts';
 import { optionDefinition, uintLength } from './options.ts';
@@ -16,6 +16,7 @@ function valueLength(v: CoapOptionValue): number {
     if (!(v >= 0 && v <= 0xffffffff && Math.floor(v) === v)) throw new CoapError('invalid_option', `option uint out of range: ${v}`);
     return uintLength(v);
   }
+  if (!(v instanceof Uint8Array)) throw new CoapError('invalid_option', `an option value is a string, a number or a Uint8Array, got ${describe(v)}`);
   return v.length;
 }
 
@@ -23,6 +24,11 @@ function valueLength(v: CoapOptionValue): number {
 const extra = (x: number): number => (x < 13 ? 0 : x < 269 ? 1 : 2);
 
 function sortedOptions(options: readonly OptionInit[]): readonly OptionInit[] {
+  if (!Array.isArray(options)) throw new CoapError('invalid_option', `options are a list, got ${describe(options)}`);
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i];
+    if (typeof o !== 'object' || o === null || typeof o.number !== 'number') throw new CoapError('invalid_option', `an option is {number, value}, got ${describe(o)}`);
+  }
   for (let i = 1; i < options.length; i++) {
     // Array.prototype.sort is stable, so repeated options keep their order.
     if (options[i]!.number < options[i - 1]!.number) return options.slice().sort((a, b) => a.number - b.number);
@@ -41,17 +47,20 @@ function sortedOptions(options: readonly OptionInit[]): readonly OptionInit[] {
  * encodeCoap({ type: 'CON', code: CoapCode.POST, messageId: 1, options: pathOptions('/auth'), payload: '{}' })
  */
 export function encodeCoap(message: CoapMessageInit): Uint8Array {
+  if (typeof message !== 'object' || message === null) invalid(`a message is an object, got ${describe(message)}`);
   const { code, messageId } = message;
   const typeBits = typeBitsOf(message.type);
-  if (!(code >= 0 && code <= 255 && (code | 0) === code)) invalid(`code ${code} is not a byte`);
+  if (typeof code !== 'number' || !(code >= 0 && code <= 255 && (code | 0) === code)) invalid(`code ${describe(code)} is not a byte`);
   const cls = code >> 5;
   if (cls === 1 || cls >= 6) invalid(`code class ${cls} is reserved`);
-  if (!(messageId >= 0 && messageId <= 0xffff && (messageId | 0) === messageId)) invalid(`message id ${messageId} out of range`);
+  if (typeof messageId !== 'number' || !(messageId >= 0 && messageId <= 0xffff && (messageId | 0) === messageId)) invalid(`message id ${describe(messageId)} out of range`);
   const token = message.token;
+  if (token !== undefined && !(token instanceof Uint8Array)) invalid(`a token is a Uint8Array, got ${describe(token)}`);
   const tkl = token === undefined ? 0 : token.length;
   if (tkl > 8) invalid(`token of ${tkl} bytes (at most 8)`);
   const options = message.options === undefined ? [] : sortedOptions(message.options);
   const payload = message.payload;
+  if (payload !== undefined && typeof payload !== 'string' && !(payload instanceof Uint8Array)) invalid(`a payload is a string or a Uint8Array, got ${describe(payload)}`);
   const payloadLength = payload === undefined ? 0 : typeof payload === 'string' ? utf8Length(payload) : payload.length;
   const t = (typeBits >> 4) & 3;
   if (code === 0) {
@@ -135,6 +144,7 @@ export function encodeCoap(message: CoapMessageInit): Uint8Array {
 }
 
 function typeBitsOf(type: string): number {
+  if (typeof type !== 'string') invalid(`message type ${describe(type)} is not CON, NON, ACK or RST`);
   switch (type) {
     case 'CON':
       return 0x40;

@@ -1,5 +1,4 @@
-import type { Clock, Random } from '@linkwire/base';
-import { toHex } from '@linkwire/base';
+import { functionOption, integerOption, numberOption, OptionError, optionsRecord, requiredFunction, toHex, type Clock, type Random } from '@linkwire/base';
 import { CoapCode, isRequestCode, isResponseCode, type CoapType } from './codes.ts';
 import { decodeCoap, peekHeader } from './decode.ts';
 import { encodeCoap } from './encode.ts';
@@ -28,6 +27,24 @@ export const DEFAULT_TRANSMISSION: CoapTransmissionParameters = {
   processingDelay: 2000,
 };
 
+// Timers run on 32-bit milliseconds in every host; a longer one fires at once in some.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Transmission parameters with defaults filled in, each checked (an `OptionError` names a wrong one). */
+function transmissionParameters(t: unknown): CoapTransmissionParameters {
+  if (t === undefined) return DEFAULT_TRANSMISSION;
+  const o = optionsRecord('transmission', t);
+  const d = DEFAULT_TRANSMISSION;
+  return {
+    ackTimeout: numberOption('transmission.ackTimeout', o['ackTimeout'], d.ackTimeout, 1, MAX_TIMER_MS),
+    ackRandomFactor: numberOption('transmission.ackRandomFactor', o['ackRandomFactor'], d.ackRandomFactor, 1, 16),
+    maxRetransmit: integerOption('transmission.maxRetransmit', o['maxRetransmit'], d.maxRetransmit, 0, 20),
+    nstart: integerOption('transmission.nstart', o['nstart'], d.nstart, 1, 1024),
+    maxLatency: numberOption('transmission.maxLatency', o['maxLatency'], d.maxLatency, 0, MAX_TIMER_MS),
+    processingDelay: numberOption('transmission.processingDelay', o['processingDelay'], d.processingDelay, 0, MAX_TIMER_MS),
+  };
+}
+
 /** The RFC 7252 §4.8.2 derived times (milliseconds). */
 export interface CoapDerivedTimes {
   readonly maxTransmitSpan: number;
@@ -45,6 +62,7 @@ export interface CoapDerivedTimes {
  * derivedTimes(DEFAULT_TRANSMISSION).exchangeLifetime // 247000
  */
 export function derivedTimes(p: CoapTransmissionParameters): CoapDerivedTimes {
+  if (p !== DEFAULT_TRANSMISSION) p = transmissionParameters(p);
   const maxTransmitSpan = p.ackTimeout * (2 ** p.maxRetransmit - 1) * p.ackRandomFactor;
   const maxTransmitWait = p.ackTimeout * (2 ** (p.maxRetransmit + 1) - 1) * p.ackRandomFactor;
   return {
@@ -190,16 +208,28 @@ const midKey = (peer: string, mid: number): string => `${mid}\u0000${peer}`;
  * ep.request({ code: CoapCode.GET, options: pathOptions('/temperature') }, (r) => console.log(r));
  */
 export function createCoapEndpoint(options: CoapEndpointOptions): CoapEndpoint {
-  const { clock, random, send } = options;
-  const params: CoapTransmissionParameters = { ...DEFAULT_TRANSMISSION, ...options.transmission };
+  // Every option checked once, here: timers and bounds below never meet a bigint, NaN or null.
+  const o = optionsRecord('options', options ?? null);
+  const clock = o['clock'] as Clock;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') throw new OptionError('clock', 'a Clock (now, setTimer)', clock);
+  // A clock whose setTimer hands back no cancel function would break every exchange later.
+  const setTimer = (ms: number, fn: () => void): (() => void) => {
+    const cancel = clock.setTimer(ms, fn);
+    if (typeof cancel !== 'function') throw new OptionError('clock', 'a Clock whose setTimer returns a cancel function', cancel);
+    return cancel;
+  };
+  const random = requiredFunction<Random>('random', o['random']);
+  const send = requiredFunction<CoapEndpointOptions['send']>('send', o['send']);
+  functionOption('onRequest', o['onRequest']);
+  functionOption('onError', o['onError']);
+  const params = transmissionParameters(o['transmission']);
   const times = derivedTimes(params);
-  const tokenLength = options.tokenLength ?? 4;
-  if (!(tokenLength >= 0 && tokenLength <= 8)) throw new CoapError('invalid_argument', `token length ${tokenLength} outside 0..8`);
-  const responseTimeout = options.responseTimeout ?? times.exchangeLifetime;
-  const maxRequests = options.maxRequests ?? 64;
-  const maxDuplicates = options.maxDuplicates ?? 1024;
-  const maxSeparate = options.maxSeparate ?? 64;
-  const understands = options.understands ?? ((n: number) => optionDefinition(n) !== undefined);
+  const tokenLength = integerOption('tokenLength', o['tokenLength'], 4, 0, 8);
+  const responseTimeout = numberOption('responseTimeout', o['responseTimeout'], times.exchangeLifetime, 1, MAX_TIMER_MS);
+  const maxRequests = integerOption('maxRequests', o['maxRequests'], 64, 1);
+  const maxDuplicates = integerOption('maxDuplicates', o['maxDuplicates'], 1024, 1);
+  const maxSeparate = integerOption('maxSeparate', o['maxSeparate'], 64, 1);
+  const understands = functionOption<(n: number) => boolean>('understands', o['understands']) ?? ((n: number) => optionDefinition(n) !== undefined);
 
   const r = random(2);
   let nextMid = ((r[0] ?? 0) << 8) | (r[1] ?? 0);
@@ -233,7 +263,7 @@ export function createCoapEndpoint(options: CoapEndpointOptions): CoapEndpoint {
     transmissions.set(t.key, t);
     if (exchange === undefined) separateCount++;
     const arm = (): void => {
-      t.cancelTimer = clock.setTimer(t.timeout, () => {
+      t.cancelTimer = setTimer(t.timeout, () => {
         if (transmissions.get(t.key) !== t) return;
         if (t.attempts < params.maxRetransmit) {
           t.attempts++;
@@ -300,7 +330,7 @@ export function createCoapEndpoint(options: CoapEndpointOptions): CoapEndpoint {
 
   const waitForResponse = (x: Exchange): void => {
     x.cancelWait?.();
-    x.cancelWait = clock.setTimer(responseTimeout, () => {
+    x.cancelWait = setTimer(responseTimeout, () => {
       x.cancelWait = undefined;
       // An observation that has delivered notifications is open-ended: only cancel ends it.
       if (x.last === undefined) finish(x, { ok: false, error: 'timeout' });

@@ -1,3 +1,5 @@
+import { describe } from '@linkwire/base';
+import { CoapError } from './errors.ts';
 import type { CoapType } from './codes.ts';
 import { CoapOption, decodeOptionString, decodeUint } from './options.ts';
 
@@ -36,8 +38,16 @@ export interface CoapMessageInit {
 }
 
 /** The value of the first option numbered `number`, or undefined. */
+// A message handed in by the caller: its options must be a list (one test per call).
+function optionsOf(message: CoapMessage): readonly CoapOptionEntry[] {
+  const options = typeof message === 'object' && message !== null ? message.options : undefined;
+  if (!Array.isArray(options)) throw new CoapError('invalid_argument', `not a CoAP message: ${describe(message)}`);
+  return options;
+}
+
 export function getOption(message: CoapMessage, number: number): Uint8Array | undefined {
-  const options = message.options;
+  const options = optionsOf(message);
+  if (typeof number !== 'number') return undefined;
   for (let i = 0; i < options.length; i++) {
     const o = options[i]!;
     if (o.number === number) return o.value;
@@ -49,7 +59,9 @@ export function getOption(message: CoapMessage, number: number): Uint8Array | un
 /** The values of every option numbered `number`, in order. */
 export function getOptions(message: CoapMessage, number: number): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (const o of message.options) {
+  const options = optionsOf(message);
+  if (typeof number !== 'number') return out;
+  for (const o of options) {
     if (o.number === number) out.push(o.value);
     else if (o.number > number) break;
   }
@@ -77,7 +89,7 @@ export function getStringOption(message: CoapMessage, number: number): string | 
  */
 export function uriPath(message: CoapMessage): string {
   // One pass over the segments' bytes and one string: paths are short and nearly always ASCII.
-  const options = message.options;
+  const options = optionsOf(message);
   let n = 0;
   for (let i = 0; i < options.length; i++) {
     const o = options[i]!;
@@ -125,6 +137,7 @@ export function uriQuery(message: CoapMessage): string[] {
  * pathOptions('/auth') // [{ number: 11, value: 'auth' }]
  */
 export function pathOptions(path: string): { number: number; value: string }[] {
+  if (typeof path !== 'string') throw new CoapError('invalid_argument', `a path is a string, got ${describe(path)}`);
   const out: { number: number; value: string }[] = [];
   let start = 0;
   for (let i = 0; i <= path.length; i++) {

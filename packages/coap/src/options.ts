@@ -1,4 +1,4 @@
-import { utf8Decode } from '@linkwire/base';
+import { describe, utf8Decode } from '@linkwire/base';
 import { CoapError } from './errors.ts';
 
 /** How an option's value is written on the wire (RFC 7252 §3.2). */
@@ -107,18 +107,20 @@ for (const d of OPTION_DEFINITIONS) {
  * optionDefinition(11)?.name // 'Uri-Path'
  */
 export function optionDefinition(number: number): OptionDefinition | undefined {
+  if (typeof number !== 'number') return undefined;
   return number < 64 ? SMALL[number] : LARGE.get(number);
 }
 
 /** RFC 7252 §5.4.6: odd numbers are critical. */
-export const isCritical = (number: number): boolean => (number & 1) === 1;
+export const isCritical = (number: number): boolean => typeof number === 'number' && (number & 1) === 1;
 /** RFC 7252 §5.4.6: bit 1 set means a proxy must not forward it without understanding it. */
-export const isUnsafe = (number: number): boolean => (number & 2) === 2;
+export const isUnsafe = (number: number): boolean => typeof number === 'number' && (number & 2) === 2;
 /** RFC 7252 §5.4.6: safe-to-forward options with bits 2–4 all set are not part of the cache key. */
-export const isNoCacheKey = (number: number): boolean => (number & 0x1e) === 0x1c;
+export const isNoCacheKey = (number: number): boolean => typeof number === 'number' && (number & 0x1e) === 0x1c;
 
 /** Bytes of the shortest big-endian encoding of `n` (RFC 7252 §3.2: zero is zero bytes). */
 export function uintLength(n: number): number {
+  if (typeof n !== 'number' || !(n >= 0 && n <= 0xffffffff)) throw new CoapError('invalid_option', `option uint out of range: ${describe(n)}`);
   return n === 0 ? 0 : n < 0x100 ? 1 : n < 0x10000 ? 2 : n < 0x1000000 ? 3 : 4;
 }
 
@@ -129,7 +131,7 @@ export function uintLength(n: number): number {
  * encodeUint(50) // Uint8Array [50]
  */
 export function encodeUint(n: number): Uint8Array {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new CoapError('invalid_option', `option uint out of range: ${n}`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new CoapError('invalid_option', `option uint out of range: ${describe(n)}`);
   const len = uintLength(n);
   const out = new Uint8Array(len);
   for (let i = len - 1, v = n; i >= 0; i--, v = Math.floor(v / 256)) out[i] = v & 0xff;
@@ -144,6 +146,7 @@ export function encodeUint(n: number): Uint8Array {
  * decodeUint(new Uint8Array([1, 0])) // 256
  */
 export function decodeUint(value: Uint8Array): number {
+  if (!(value instanceof Uint8Array)) throw new CoapError('invalid_option', `an option value is a Uint8Array, got ${describe(value)}`);
   if (value.length > 4) throw new CoapError('invalid_option', `uint option value of ${value.length} bytes`);
   let n = 0;
   for (let i = 0; i < value.length; i++) n = n * 256 + value[i]!;
@@ -164,6 +167,7 @@ const codes: number[] = [];
 
 /** Reads a string option value as UTF-8 (RFC 7252 §3.2: Net-Unicode), strictly. */
 export function decodeOptionString(value: Uint8Array): string {
+  if (!(value instanceof Uint8Array)) throw new CoapError('invalid_option', `an option value is a Uint8Array, got ${describe(value)}`);
   const n = value.length;
   // Uri-Path segments are short ASCII: copying char codes into an array and one apply beats a
   // decoder call; longer values go to the platform decoder where there is one.

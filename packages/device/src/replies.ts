@@ -1,5 +1,5 @@
 import { replyTracker, type ReplyOutcome } from '@linkwire/alink';
-import type { Clock } from '@linkwire/base';
+import { integerOption, numberOption, OptionError, optionsRecord, type Clock } from '@linkwire/base';
 import { DeviceError } from './errors.ts';
 
 export interface ReplyWaiterOptions {
@@ -41,9 +41,12 @@ interface Waiting<T> {
  * await reply;
  */
 export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T> {
-  const { clock } = options;
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const tracker = replyTracker<Waiting<T>>({ clock, timeoutMs, maxPending: options.maxPending ?? 1000 });
+  // Options are checked here, once (OptionError); the tracker checks its own.
+  const o = optionsRecord('options', options ?? null);
+  const clock = o['clock'] as Clock;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') throw new OptionError('clock', 'a Clock (now, setTimer)', clock);
+  const timeoutMs = numberOption('timeoutMs', o['timeoutMs'], 10_000, 1, 2 ** 31 - 1);
+  const tracker = replyTracker<Waiting<T>>({ clock, timeoutMs, maxPending: integerOption('maxPending', o['maxPending'], 1000, 1) });
   const live = new Set<Waiting<T>>();
   // Every request waits the same time, so deadlines come in the order requests were made: one
   // timer, armed for the oldest deadline, serves them all (a timer per request costs more than

@@ -1,4 +1,8 @@
 import { toHex, utf8Encode } from '@linkwire/base';
+
+// What a wrong argument was, for a message: never String() of it (a symbol or a null-prototype
+// object would throw). base's describe() says more, but the hash bundle stays small without it.
+const kind = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v.slice(0, 32)) : typeof v === 'number' ? `${v}` : v === null ? 'null' : typeof v);
 import { DIGEST_LENGTH, type Context, type Engine, type EngineKey, type EnginePrefix } from './engine.ts';
 import { HashError } from './errors.ts';
 import { js } from './js.ts';
@@ -12,7 +16,7 @@ let choice: BackendName | 'auto' = 'auto';
 
 function checkAlgorithm(algorithm: unknown): asserts algorithm is HashAlgorithm {
   if (typeof algorithm !== 'string' || !Object.hasOwn(DIGEST_LENGTH, algorithm)) {
-    throw new HashError('unknown_algorithm', `unknown hash algorithm ${String(algorithm)}; expected md5, sha1 or sha256`);
+    throw new HashError('unknown_algorithm', `unknown hash algorithm ${kind(algorithm)}; expected md5, sha1 or sha256`);
   }
 }
 
@@ -33,7 +37,7 @@ function engineNamed(name: BackendName): Engine {
   if (name === 'js') return js;
   if (name === 'wasm') return wasmEngine() ?? unavailable('wasm');
   if (name === 'native') return native?.engine ?? unavailable('native');
-  return unavailable(String(name));
+  return unavailable(kind(name));
 }
 
 /** WASM where it exists, else JS; a forced `js` wins. Cannot export state: never the native engine. */
@@ -157,13 +161,13 @@ function prefixOn(policy: Policy, algorithm: HashAlgorithm, prefix: HashInput): 
 /** Slots live on the portable engine of the moment the table is made, like a key's pads. */
 function prefixTableOn(policy: Policy, size: number): HashPrefixTable {
   if (!Number.isInteger(size) || size < 1 || size > MAX_PREFIX_SLOTS) {
-    throw new HashError('invalid_input', `a prefix table has 1 to ${MAX_PREFIX_SLOTS} slots, got ${String(size)}`);
+    throw new HashError('invalid_input', `a prefix table has 1 to ${MAX_PREFIX_SLOTS} slots, got ${kind(size)}`);
   }
   const table = policy.portable().prefixTable(size);
   const algorithms: (HashAlgorithm | undefined)[] = new Array<HashAlgorithm | undefined>(size).fill(undefined);
   const filled = (slot: number): number => {
     if (algorithms[slot] === undefined) {
-      throw new HashError('invalid_input', Number.isInteger(slot) && slot >= 0 && slot < size ? `prefix slot ${slot} is empty` : `prefix slot ${String(slot)} is not in 0..${size - 1}`);
+      throw new HashError('invalid_input', Number.isInteger(slot) && slot >= 0 && slot < size ? `prefix slot ${slot} is empty` : `prefix slot ${kind(slot)} is not in 0..${size - 1}`);
     }
     return slot;
   };
@@ -171,7 +175,7 @@ function prefixTableOn(policy: Policy, size: number): HashPrefixTable {
     size,
     algorithm: (slot) => algorithms[slot],
     set(slot, algorithm, prefix, tail = EMPTY) {
-      if (!Number.isInteger(slot) || slot < 0 || slot >= size) throw new HashError('invalid_input', `prefix slot ${String(slot)} is not in 0..${size - 1}`);
+      if (!Number.isInteger(slot) || slot < 0 || slot >= size) throw new HashError('invalid_input', `prefix slot ${kind(slot)} is not in 0..${size - 1}`);
       checkAlgorithm(algorithm);
       checkInput(prefix, 'prefix');
       checkInput(tail, 'tail');

@@ -1,4 +1,5 @@
-import type { Random } from '@linkwire/base';
+import { MqttError } from './errors.ts';
+import { integerOption, optionsRecord, requiredFunction, type Random } from '@linkwire/base';
 
 /** Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"). */
 export interface BackoffOptions {
@@ -19,12 +20,18 @@ export interface BackoffOptions {
  * backoffDelay(3, { minMs: 1000, maxMs: 60_000 }, random) // somewhere in 0..4000
  */
 export function backoffDelay(attempt: number, options: BackoffOptions, random: Random): number {
+  integerOption('attempt', attempt, 0, 0);
+  options = optionsRecord('options', options) as BackoffOptions;
+  requiredFunction('random', random);
+  const problem = checkBackoff(options);
+  if (problem !== undefined) throw new MqttError('invalid_option', problem);
   const min = options.minMs ?? 1000;
   const max = options.maxMs ?? 120_000;
   const factor = options.factor ?? 2;
   // Exponent capped so a long outage never overflows to Infinity and then NaN.
   const cap = Math.min(max, min * factor ** Math.min(Math.max(0, attempt - 1), 64));
   const b = random(4);
+  if (!(b instanceof Uint8Array) || b.length < 4) throw new MqttError('invalid_option', 'random(4) must return 4 bytes');
   const unit = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
   return Math.floor((unit / 0x1_0000_0000) * (cap + 1));
 }

@@ -1,4 +1,4 @@
-import { utf8Encode as utf8, type ByteTransport, type Clock, type Dialer, type Random, type TransportEvents } from '@linkwire/base';
+import { booleanOption, functionOption, integerOption, numberOption, OptionError, optionsRecord, requiredFunction, requiredOption, utf8Encode as utf8, type ByteTransport, type Clock, type Dialer, type Random, type TransportEvents } from '@linkwire/base';
 import { backoffDelay, checkBackoff, type BackoffOptions } from './backoff.ts';
 import { createPacketParser, type PacketParser } from './decode.ts';
 import { encodePacket } from './encode.ts';
@@ -123,7 +123,7 @@ export interface MqttClient {
 
 /** Codes 3 (server unavailable) and unknown codes are worth retrying; the rest need a person. */
 export function isTransientRefusal(returnCode: number): boolean {
-  return returnCode === 3 || returnCode > 5;
+  return typeof returnCode === 'number' && (returnCode === 3 || returnCode > 5);
 }
 
 interface Outgoing {
@@ -170,10 +170,36 @@ const RESUBSCRIBE_BATCH = 100;
  * await client.end();
  */
 export function createMqttClient<E>(options: MqttClientOptions<E>): MqttClient {
+  checkClientOptions(options);
   if ((options as { keepAlive?: unknown }).keepAlive !== undefined) throw new MqttError('invalid_option', 'the option is spelled `keepalive`, not `keepAlive`');
   const backoffProblem = checkBackoff(options.backoff ?? {});
   if (backoffProblem !== undefined) throw new MqttError('invalid_option', backoffProblem);
   return new Client(options);
+}
+
+// Options checked once, at construction (OptionError): timers, bounds and callbacks below
+// never meet a value of the wrong type.
+function checkClientOptions(options: unknown): void {
+  const o = optionsRecord('options', options ?? null);
+  const clock = o['clock'] as Clock;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') throw new OptionError('clock', 'a Clock (now, setTimer)', clock);
+  requiredFunction('random', o['random']);
+  requiredFunction('dial', o['dial']);
+  const credentials = requiredOption('credentials', o['credentials']);
+  if (typeof credentials !== 'function') optionsRecord('credentials', credentials);
+  for (const f of ['retryRefused', 'onEvent', 'onMessage'] as const) functionOption(f, o[f]);
+  integerOption('keepalive', o['keepalive'], 60, 0, 65535);
+  booleanOption('cleanSession', o['cleanSession'], true);
+  if (o['will'] !== undefined) optionsRecord('will', o['will']);
+  for (const t of ['connectTimeoutMs', 'pingTimeoutMs', 'stableAfterMs'] as const) numberOption(t, o[t], 1, 0, 2 ** 31 - 1);
+  integerOption('maxPacketSize', o['maxPacketSize'], 1 << 20, 2);
+  integerOption('maxInflight', o['maxInflight'], 1000, 1, 65535);
+  if (o['backoff'] !== undefined) optionsRecord('backoff', o['backoff']);
+  if (o['offlineQueue'] !== undefined) optionsRecord('offlineQueue', o['offlineQueue']);
+  if (o['store'] !== undefined) {
+    const store = optionsRecord('store', o['store']);
+    for (const f of ['load', 'put', 'delete'] as const) requiredFunction(`store.${f}`, store[f]);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { utf8Decode } from '@linkwire/base';
+import { describe, integerOption, optionsRecord, utf8Decode } from '@linkwire/base';
 import { MqttDecodeError } from './errors.ts';
 import { isValidTopicFilter } from './topic.ts';
 import { PACKET_TYPES, isMqtt31ClientId, type MqttPacket, type QoS, type Subscription, type Will } from './packets.ts';
@@ -91,6 +91,7 @@ export function readFixedHeader(buf: Uint8Array, offset = 0): FixedHeader | unde
  * {@link MqttDecodeError} for anything the specification calls malformed.
  */
 export function decodePacket(bytes: Uint8Array): MqttPacket {
+  if (!(bytes instanceof Uint8Array)) throw new MqttDecodeError('invalid_input', `MQTT input must be a Uint8Array, got ${describe(bytes)}`, 0);
   const h = readFixedHeader(bytes, 0);
   if (h === undefined) throw new MqttDecodeError('truncated', 'incomplete fixed header', bytes.length);
   const end = h.headerLength + h.remaining;
@@ -257,7 +258,7 @@ export interface PacketParser {
  * `maxPacketSize` is refused as soon as the fixed header is complete.
  */
 export function createPacketParser(options?: PacketParserOptions): PacketParser {
-  const max = options?.maxPacketSize ?? 1 << 20;
+  const max = integerOption('maxPacketSize', optionsRecord('options', options)['maxPacketSize'], 1 << 20, 2);
   // Fixed-header bytes of a packet whose header itself arrived split (at most 5).
   const head = new Uint8Array(5);
   let headLength = 0;
@@ -395,11 +396,12 @@ export function createPacketParser(options?: PacketParserOptions): PacketParser 
     },
     push(chunk) {
       if (failed !== undefined) throw failed;
+      if (!(chunk instanceof Uint8Array)) throw new MqttDecodeError('invalid_input', `a chunk must be a Uint8Array, got ${describe(chunk)}`, consumed);
       const out: MqttPacket[] = [];
       try {
         read(chunk, out);
       } catch (e) {
-        const base = e instanceof MqttDecodeError ? e : new MqttDecodeError('invalid_packet', String(e), consumed);
+        const base = e instanceof MqttDecodeError ? e : new MqttDecodeError('invalid_packet', describe(e instanceof Error ? e.message : e), consumed);
         failed = new MqttDecodeError(base.code, base.message, base.offset, out);
         reset();
         throw failed;

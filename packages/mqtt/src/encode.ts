@@ -1,4 +1,4 @@
-import { utf8EncodeInto, utf8Length } from '@linkwire/base';
+import { describe, utf8EncodeInto, utf8Length } from '@linkwire/base';
 import { MqttError } from './errors.ts';
 import { MAX_REMAINING_LENGTH, PACKET_TYPE_CODES, isMqtt31ClientId, type MqttPacket, type QoS } from './packets.ts';
 import { checkTopicName, checkTopicFilter } from './topic.ts';
@@ -10,12 +10,12 @@ function invalid(message: string): never {
 }
 
 function checkId(id: number | undefined, what: string): number {
-  if (id === undefined || !Number.isInteger(id) || id < 1 || id > 65535) invalid(`${what} needs a message id in 1..65535, got ${String(id)}`);
+  if (id === undefined || !Number.isInteger(id) || id < 1 || id > 65535) invalid(`${what} needs a message id in 1..65535, got ${describe(id)}`);
   return id;
 }
 
 function checkQos(qos: number, what: string): QoS {
-  if (qos !== 0 && qos !== 1 && qos !== 2) invalid(`${what} qos must be 0, 1 or 2, got ${String(qos)}`);
+  if (qos !== 0 && qos !== 1 && qos !== 2) invalid(`${what} qos must be 0, 1 or 2, got ${describe(qos)}`);
   return qos;
 }
 
@@ -91,12 +91,12 @@ function frame(first: number, remaining: number): Writer {
  */
 export function encodePacket(packet: MqttPacket): Uint8Array {
   checkRecord(packet, 'a packet');
-  const code = Object.hasOwn(PACKET_TYPE_CODES, packet.type) ? PACKET_TYPE_CODES[packet.type] : undefined;
-  if (code === undefined) invalid(`unknown packet type ${String((packet as { type: unknown }).type)}`);
+  const code = typeof packet.type === 'string' && Object.hasOwn(PACKET_TYPE_CODES, packet.type) ? PACKET_TYPE_CODES[packet.type] : undefined;
+  if (code === undefined) invalid(`unknown packet type ${describe((packet as { type: unknown }).type)}`);
   switch (packet.type) {
     case 'connect': {
       const level = packet.protocolLevel ?? 4;
-      if (level !== 3 && level !== 4) invalid(`unsupported protocol level ${String(level)}`);
+      if (level !== 3 && level !== 4) invalid(`unsupported protocol level ${describe(level)}`);
       const name = level === 4 ? 'MQTT' : 'MQIsdp';
       if (!Number.isInteger(packet.keepalive) || packet.keepalive < 0 || packet.keepalive > 65535) invalid('keepalive must be 0..65535 seconds');
       const idLen = stringLength(packet.clientId, 'clientId');
@@ -198,7 +198,7 @@ export function encodePacket(packet: MqttPacket): Uint8Array {
       return w.buf;
     }
     case 'suback': {
-      for (const g of checkList(packet.granted, 'granted')) if (g !== 0 && g !== 1 && g !== 2 && g !== 0x80) invalid(`suback return code ${String(g)} is invalid`);
+      for (const g of checkList(packet.granted, 'granted')) if (g !== 0 && g !== 1 && g !== 2 && g !== 0x80) invalid(`suback return code ${describe(g)} is invalid`);
       const w = frame(0x90, 2 + packet.granted.length);
       w.u16(checkId(packet.messageId, 'suback'));
       for (const g of packet.granted) w.byte(g);

@@ -1,4 +1,35 @@
-import { utf8Encode as utf8, type Clock } from '@linkwire/base';
+import { booleanOption, functionOption, integerOption, numberOption, OptionError, optionsRecord, requiredFunction, stringOption, utf8Encode as utf8, type Clock } from '@linkwire/base';
+
+// Options checked once, at construction (OptionError): timers and bounds below never meet a
+// bigint, NaN or null, and callbacks are functions.
+// A setTimer that hands back no cancel function would break every exchange later.
+function cancellableClock(clock: Clock): Clock {
+  return {
+    now: () => clock.now(),
+    setTimer(ms, fn) {
+      const cancel = clock.setTimer(ms, fn);
+      if (typeof cancel !== 'function') throw new OptionError('clock', 'a Clock whose setTimer returns a cancel function', cancel);
+      return cancel;
+    },
+  };
+}
+
+function checkSessionOptions(options: unknown): void {
+  const o = optionsRecord('options', options ?? null);
+  const clock = o['clock'] as Clock;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') throw new OptionError('clock', 'a Clock (now, setTimer)', clock);
+  requiredFunction('send', o['send']);
+  for (const f of ['close', 'onMessage', 'onConnect'] as const) functionOption(f, o[f]);
+  if (typeof o['clientId'] !== 'string') throw new OptionError('clientId', 'a string', o['clientId']);
+  stringOption('username', o['username']);
+  if (o['password'] !== undefined && typeof o['password'] !== 'string' && !(o['password'] instanceof Uint8Array)) throw new OptionError('password', 'a string or a Uint8Array', o['password']);
+  integerOption('keepalive', o['keepalive'], 60, 0, 65535);
+  booleanOption('cleanSession', o['cleanSession'], true);
+  if (o['will'] !== undefined) optionsRecord('will', o['will']);
+  for (const t of ['connectTimeoutMs', 'ackTimeoutMs', 'pingTimeoutMs'] as const) numberOption(t, o[t], 1, 1, 2 ** 31 - 1);
+  integerOption('maxPacketSize', o['maxPacketSize'], 1 << 20, 2);
+  integerOption('maxInflight', o['maxInflight'], 1000, 1, 65535);
+}
 import { encodePacket } from './encode.ts';
 import { createPacketParser } from './decode.ts';
 import { MqttDecodeError, MqttError } from './errors.ts';
@@ -90,8 +121,9 @@ interface Pending {
  * await session.publish(topic, JSON.stringify(msg), { qos: 1 });
  */
 export function createMqttSession(options: MqttSessionOptions): MqttSession {
-  const { clock } = options;
+  checkSessionOptions(options);
   if ((options as { keepAlive?: unknown }).keepAlive !== undefined) throw new MqttError('invalid_option', 'the option is spelled `keepalive`, not `keepAlive`');
+  const clock = cancellableClock(options.clock);
   const keepaliveMs = (options.keepalive ?? 60) * 1000;
   const ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
   const maxInflight = options.maxInflight ?? 1000;

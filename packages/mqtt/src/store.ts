@@ -1,3 +1,4 @@
+import { MqttError } from './errors.ts';
 /**
  * The seam for outgoing QoS 1 messages that must survive a process restart. The client puts a
  * message when `publish` accepts it and deletes it when the PUBACK arrives; at start it loads
@@ -40,6 +41,7 @@ export function memoryStore(): MemoryStore {
     },
     load: () => [...messages.values()].sort((a, b) => a.seq - b.seq),
     put(m) {
+      if (typeof m !== 'object' || m === null || typeof m.seq !== 'number') throw new MqttError('invalid_argument', 'a stored publish is an object with a numeric seq');
       messages.set(m.seq, m);
     },
     delete(seq) {

@@ -1,11 +1,13 @@
+import { describe } from '@linkwire/base';
 import { MqttError } from './errors.ts';
 
 /** Topic names (PUBLISH) are non-empty and carry no wildcard (§4.7.1.1, §4.7.3). */
 export function checkTopicName(topic: string, what = 'topic'): void {
+  if (typeof what !== 'string') what = 'topic';
   if (typeof topic !== 'string' || topic.length === 0) throw new MqttError('invalid_topic', `${what} must be a non-empty string`);
   for (let i = 0; i < topic.length; i++) {
     const c = topic.charCodeAt(i);
-    if (c === 0x23 || c === 0x2b) throw new MqttError('invalid_topic', `${what} ${JSON.stringify(topic)} must not contain + or #`);
+    if (c === 0x23 || c === 0x2b) throw new MqttError('invalid_topic', `${what} ${describe(topic)} must not contain + or #`);
   }
 }
 
@@ -24,7 +26,8 @@ export function isValidTopicFilter(filter: string): boolean {
 }
 
 export function checkTopicFilter(filter: string, what = 'topic filter'): void {
-  if (!isValidTopicFilter(filter)) throw new MqttError('invalid_topic_filter', `${what} ${JSON.stringify(filter)} is not a valid MQTT topic filter`);
+  if (typeof what !== 'string') what = 'topic filter';
+  if (!isValidTopicFilter(filter)) throw new MqttError('invalid_topic_filter', `${what} ${describe(filter)} is not a valid MQTT topic filter`);
 }
 
 /**
@@ -33,6 +36,7 @@ export function checkTopicFilter(filter: string, what = 'topic filter'): void {
  * the first level never match topics that start with `$` (§4.7.2).
  */
 export function topicMatches(filter: string, topic: string): boolean {
+  if (typeof filter !== 'string' || typeof topic !== 'string') return false;
   if (topic.charCodeAt(0) === 0x24 && (filter.charCodeAt(0) === 0x2b || filter.charCodeAt(0) === 0x23)) return false;
   let f = 0;
   let t = 0;

@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 /**
  * Alibaba Cloud IoT OTA messages (aliyun-iot-platform-device-guide §9.10 and the pull flow
  * `thing.ota.firmware.get`): version inform, upgrade push, progress, firmware request.
@@ -7,12 +8,9 @@
  */
 import type { Issue } from '@linkwire/base';
 import type { DigestMethod } from './digest.ts';
-import { encodeReply, encodeRequest, checkMethod, readReplyHead, type Reply } from './envelope.ts';
+import { checkMethod, encodeReply, encodeRequest, readReplyHead, writeJson, type Reply } from './envelope.ts';
 import { throwIssues } from './errors.ts';
-import {
-  checkDigest, checkDigestMethod, checkId, checkUrl, issue, own, parsePayload, readId, readObject, readSize, readString,
-  type DecodeOptions, type JsonObject, type MessageId,
-} from './fields.ts';
+import { checkDigest, checkDigestMethod, checkedOptions, checkId, checkUrl, issue, own, parsePayload, readId, readObject, readSize, readString, requireObject, type DecodeOptions, type JsonObject, type MessageId } from './fields.ts';
 import { progressStepIssue, readStep } from './progress-step.ts';
 import type { VerificationTarget } from './verifier.ts';
 
@@ -83,18 +81,20 @@ function versionParams(v: VersionReport): { version: string; module?: string } {
  * ```
  */
 export function encodeVersionInform(v: VersionReport): string {
+  requireObject(v, 'encodeVersionInform');
   checkVersionReport(v, 'version inform');
-  return JSON.stringify({ id: v.id, params: versionParams(v) });
+  return writeJson({ id: v.id, params: versionParams(v) });
 }
 
 /** The firmware request of §9.10 (`/ota/device/request/{pk}/{dn}`): same shape as the inform. */
 export function encodeFirmwareRequest(v: VersionReport): string {
+  requireObject(v, 'encodeFirmwareRequest');
   checkVersionReport(v, 'firmware request');
-  return JSON.stringify({ id: v.id, params: versionParams(v) });
+  return writeJson({ id: v.id, params: versionParams(v) });
 }
 
 function decodeVersionReport(payload: string | Uint8Array, what: string, options?: DecodeOptions): VersionReport {
-  const o = parsePayload(payload, what, options?.maxBytes);
+  const o = parsePayload(payload, what, checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   const params = readObject(o, 'params', '', issues);
@@ -156,6 +156,7 @@ export function readFirmware(d: JsonObject, path: string, issues: Issue[], optio
 }
 
 function firmwareData(u: FirmwareUpgrade): JsonObject {
+  requireObject(u, 'the firmware');
   checkFirmware(u);
   return {
     size: u.size, version: u.version, url: u.url,
@@ -167,6 +168,7 @@ function firmwareData(u: FirmwareUpgrade): JsonObject {
 }
 
 function checkFirmware(u: FirmwareUpgrade): void {
+  requireObject(u, 'the firmware');
   const issues: Issue[] = [];
   const data = { ...u, sign: u.digest, signMethod: u.digestMethod } as unknown as JsonObject;
   readFirmware(data, 'data', issues, { allowHttp: true });
@@ -178,10 +180,11 @@ function checkFirmware(u: FirmwareUpgrade): void {
  * `Md5` or `SHA256` as the console sends it, and `md5` is filled too for MD5 images.
  */
 export function encodeUpgradePush(push: UpgradePush): string {
+  requireObject(push, 'encodeUpgradePush');
   const issues: Issue[] = [];
   checkId(push.id, 'id', issues);
   if (issues.length > 0) throwIssues('upgrade push', issues);
-  return JSON.stringify({ code: '1000', data: firmwareData(push.upgrade), id: push.id, message: push.message ?? 'success' });
+  return writeJson({ code: '1000', data: firmwareData(push.upgrade), id: push.id, message: push.message ?? 'success' });
 }
 
 /**
@@ -196,10 +199,10 @@ export function encodeUpgradePush(push: UpgradePush): string {
  * ```
  */
 export function decodeUpgradePush(payload: string | Uint8Array, options?: DecodeOptions): UpgradePush {
-  const o = parsePayload(payload, 'upgrade push', options?.maxBytes);
+  const o = parsePayload(payload, 'upgrade push', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const code = own(o, 'code');
-  if (code !== '1000' && code !== 1000) issue(issues, 'code', 'unexpected_code', `code is ${JSON.stringify(code)}, expected "1000"`);
+  if (code !== '1000' && code !== 1000) issue(issues, 'code', 'unexpected_code', `code is ${describe(code)}, expected "1000"`);
   const id = readId(o, '', issues);
   const message = readString(o, 'message', '', issues, { optional: true, allowEmpty: true, max: 1024 });
   const data = readObject(o, 'data', '', issues);
@@ -229,16 +232,17 @@ function checkProgress(p: ProgressMessage): void {
  * ```
  */
 export function encodeProgress(p: ProgressMessage): string {
+  requireObject(p, 'encodeProgress');
   checkProgress(p);
   const params: Record<string, string> = { step: String(p.step) };
   if (p.desc !== undefined) params['desc'] = p.desc;
   if (p.module !== undefined) params['module'] = p.module;
-  return JSON.stringify({ id: p.id, params });
+  return writeJson({ id: p.id, params });
 }
 
 /** Decodes a progress report; the step may arrive as a string or a number. */
 export function decodeProgress(payload: string | Uint8Array, options?: DecodeOptions): ProgressMessage {
-  const o = parsePayload(payload, 'progress', options?.maxBytes);
+  const o = parsePayload(payload, 'progress', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   const params = readObject(o, 'params', '', issues);
@@ -260,6 +264,7 @@ export function decodeProgress(payload: string | Uint8Array, options?: DecodeOpt
  * ```
  */
 export function encodeFirmwareGet(g: FirmwareGet): string {
+  requireObject(g, 'encodeFirmwareGet');
   const issues: Issue[] = [];
   checkId(g.id, 'id', issues);
   readString(g as unknown as JsonObject, 'module', 'params', issues, { optional: true, max: 64 });
@@ -269,7 +274,7 @@ export function encodeFirmwareGet(g: FirmwareGet): string {
 
 /** Decodes a firmware get request (the platform side). */
 export function decodeFirmwareGet(payload: string | Uint8Array, options?: DecodeOptions): FirmwareGet {
-  const o = parsePayload(payload, 'firmware get', options?.maxBytes);
+  const o = parsePayload(payload, 'firmware get', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'thing.ota.firmware.get', issues);
@@ -281,6 +286,7 @@ export function decodeFirmwareGet(payload: string | Uint8Array, options?: Decode
 
 /** The reply to a firmware get: `data` is the upgrade, or absent when none is pending. */
 export function encodeFirmwareGetReply(reply: Reply<FirmwareUpgrade>): string {
+  requireObject(reply, 'encodeFirmwareGetReply');
   const issues: Issue[] = [];
   checkId(reply.id, 'id', issues);
   if (issues.length > 0) throwIssues('firmware get reply', issues);
@@ -292,7 +298,7 @@ export function encodeFirmwareGetReply(reply: Reply<FirmwareUpgrade>): string {
  * has no pending firmware (`"data": {}`).
  */
 export function decodeFirmwareGetReply(payload: string | Uint8Array, options?: DecodeOptions): Reply<FirmwareUpgrade> {
-  const o = parsePayload(payload, 'firmware get reply', options?.maxBytes);
+  const o = parsePayload(payload, 'firmware get reply', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const { id, code, message } = readReplyHead(o, issues);
   let data: FirmwareUpgrade | undefined;

@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 /**
  * Remote configuration (aliyun-iot-platform-device-guide §9.11): `thing.config.get` and its
  * reply, `thing.config.push` and its reply. A config file is downloaded and verified exactly
@@ -5,12 +6,9 @@
  * @module
  */
 import type { Issue } from '@linkwire/base';
-import { checkMethod, encodeReply, encodeRequest, readReplyHead, type Reply } from './envelope.ts';
+import { checkMethod, checkReplyFields, encodeReply, encodeRequest, readReplyHead, writeJson, type Reply } from './envelope.ts';
 import { throwIssues } from './errors.ts';
-import {
-  checkDigest, checkDigestMethod, checkId, checkUrl, issue, own, parsePayload, readId, readObject, readSize, readString,
-  type DecodeOptions, type JsonObject, type MessageId,
-} from './fields.ts';
+import { checkDigest, checkDigestMethod, checkedOptions, checkId, checkUrl, issue, own, parsePayload, readId, readObject, readSize, readString, requireObject, type DecodeOptions, type JsonObject, type MessageId } from './fields.ts';
 import type { VerificationTarget } from './verifier.ts';
 
 /** A configuration file the platform offers. The only sign method is SHA-256. */
@@ -55,12 +53,13 @@ function readConfig(d: JsonObject, path: string, issues: Issue[], options?: Deco
   else if (signMethod === undefined) issue(issues, `${path}.signMethod`, 'missing_digest_method', 'sign is present but signMethod is missing');
   else if (checkDigestMethod(signMethod, `${path}.signMethod`, issues, ['sha256'])) digest = checkDigest(sign, 'sha256', `${path}.sign`, issues);
   const getType = own(d, 'getType');
-  if (getType !== undefined && getType !== 'file') issue(issues, `${path}.getType`, 'invalid_field', `getType ${JSON.stringify(getType)} is not "file"`);
+  if (getType !== undefined && getType !== 'file') issue(issues, `${path}.getType`, 'invalid_field', `getType ${describe(getType)} is not "file"`);
   if (issues.length > before) return undefined;
   return { configId: configId!, size: size!, url: rawUrl!, digestMethod: 'sha256', digest: digest!, getType: 'file' };
 }
 
 function configFields(c: ConfigFile): JsonObject {
+  requireObject(c, 'the config file');
   const issues: Issue[] = [];
   const fields = { configId: c.configId, configSize: c.size, sign: c.digest, signMethod: 'Sha256', url: c.url, getType: c.getType ?? 'file' };
   readConfig(fields, 'config', issues, { allowHttp: true });
@@ -78,6 +77,7 @@ function configFields(c: ConfigFile): JsonObject {
  * ```
  */
 export function encodeConfigGet(g: ConfigGet): string {
+  requireObject(g, 'encodeConfigGet');
   const issues: Issue[] = [];
   checkId(g.id, 'id', issues);
   if (g.configScope !== undefined && g.configScope !== 'product') issue(issues, 'params.configScope', 'invalid_field', 'configScope must be "product"');
@@ -88,16 +88,16 @@ export function encodeConfigGet(g: ConfigGet): string {
 
 /** Decodes a config request (the platform side). */
 export function decodeConfigGet(payload: string | Uint8Array, options?: DecodeOptions): ConfigGet {
-  const o = parsePayload(payload, 'config get', options?.maxBytes);
+  const o = parsePayload(payload, 'config get', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'thing.config.get', issues);
   const params = readObject(o, 'params', '', issues);
   if (params) {
     const scope = own(params, 'configScope');
-    if (scope !== undefined && scope !== 'product') issue(issues, 'params.configScope', 'invalid_field', `configScope ${JSON.stringify(scope)} is not "product"`);
+    if (scope !== undefined && scope !== 'product') issue(issues, 'params.configScope', 'invalid_field', `configScope ${describe(scope)} is not "product"`);
     const getType = own(params, 'getType');
-    if (getType !== undefined && getType !== 'file') issue(issues, 'params.getType', 'invalid_field', `getType ${JSON.stringify(getType)} is not "file"`);
+    if (getType !== undefined && getType !== 'file') issue(issues, 'params.getType', 'invalid_field', `getType ${describe(getType)} is not "file"`);
   }
   if (issues.length > 0) throwIssues('config get', issues);
   return { id: id!, configScope: 'product', getType: 'file' };
@@ -105,12 +105,14 @@ export function decodeConfigGet(payload: string | Uint8Array, options?: DecodeOp
 
 /** The platform's answer to a config request, in the seed's key order (emulator and tests). */
 export function encodeConfigGetReply(reply: Reply<ConfigFile>): string {
+  requireObject(reply, 'encodeConfigGetReply');
   const issues: Issue[] = [];
   checkId(reply.id, 'id', issues);
   if (issues.length > 0) throwIssues('config get reply', issues);
+  checkReplyFields(reply.code, reply.message);
   const body: Record<string, unknown> = { id: reply.id, version: '1.0', code: reply.code, data: reply.data === undefined ? {} : configFields(reply.data) };
   if (reply.message !== undefined) body['message'] = reply.message;
-  return JSON.stringify(body);
+  return writeJson(body);
 }
 
 /**
@@ -118,7 +120,7 @@ export function encodeConfigGetReply(reply: Reply<ConfigFile>): string {
  * disabled) and 6710 (no data) come back as codes with the platform's message.
  */
 export function decodeConfigGetReply(payload: string | Uint8Array, options?: DecodeOptions): Reply<ConfigFile> {
-  const o = parsePayload(payload, 'config get reply', options?.maxBytes);
+  const o = parsePayload(payload, 'config get reply', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const { id, code, message } = readReplyHead(o, issues);
   let data: ConfigFile | undefined;
@@ -132,6 +134,7 @@ export function decodeConfigGetReply(payload: string | Uint8Array, options?: Dec
 
 /** The platform's config push (emulator and tests). */
 export function encodeConfigPush(push: ConfigPush): string {
+  requireObject(push, 'encodeConfigPush');
   const issues: Issue[] = [];
   checkId(push.id, 'id', issues);
   if (issues.length > 0) throwIssues('config push', issues);
@@ -149,7 +152,7 @@ export function encodeConfigPush(push: ConfigPush): string {
  * ```
  */
 export function decodeConfigPush(payload: string | Uint8Array, options?: DecodeOptions): ConfigPush {
-  const o = parsePayload(payload, 'config push', options?.maxBytes);
+  const o = parsePayload(payload, 'config push', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'thing.config.push', issues);
@@ -170,7 +173,7 @@ export function encodeConfigPushReply(id: MessageId, code = 200): string {
 
 /** Decodes a config push reply (the platform side). */
 export function decodeConfigPushReply(payload: string | Uint8Array, options?: DecodeOptions): Reply<Record<string, never>> {
-  const o = parsePayload(payload, 'config push reply', options?.maxBytes);
+  const o = parsePayload(payload, 'config push reply', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const { id, code, message } = readReplyHead(o, issues);
   if (issues.length > 0) throwIssues('config push reply', issues);

@@ -4,14 +4,11 @@
  * download `fileUrl` and `fileSize` and usually sends a file-service path, not a full URL.
  * @module
  */
-import type { Issue } from '@linkwire/base';
+import { describe, type Issue } from '@linkwire/base';
 import type { DigestMethod } from './digest.ts';
 import { checkMethod, encodeReply, encodeRequest, readReplyHead, type Reply } from './envelope.ts';
-import { throwIssues } from './errors.ts';
-import {
-  checkDigest, checkDigestMethod, checkId, checkUrl, issue, own, parsePayload, readId, readObject, readSize, readString,
-  type DecodeOptions, type JsonObject, type MessageId,
-} from './fields.ts';
+import { OtaError, throwIssues } from './errors.ts';
+import { checkDigest, checkDigestMethod, checkedOptions, checkId, checkUrl, issue, own, parsePayload, readId, readObject, readSize, readString, requireObject, type DecodeOptions, type JsonObject, type MessageId } from './fields.ts';
 import { progressStepIssue, readStep } from './progress-step.ts';
 
 // EnOS accepts messages up to 512 KB (code 1008 above that).
@@ -49,6 +46,7 @@ function readEnosFirmware(d: JsonObject, path: string, issues: Issue[], options?
 }
 
 function checkUpgrade(u: FirmwareUpgrade, what: string): void {
+  requireObject(u, what);
   const issues: Issue[] = [];
   readEnosFirmware(enosFirmwareFields(u), 'params', issues, { allowHttp: true });
   if (issues.length > 0) throwIssues(what, issues);
@@ -64,6 +62,7 @@ function checkUpgrade(u: FirmwareUpgrade, what: string): void {
  * ```
  */
 export function encodeEnosVersionInform(v: { id: MessageId; version: string }): string {
+  requireObject(v, 'encodeEnosVersionInform');
   const issues: Issue[] = [];
   checkId(v.id, 'id', issues);
   readString(v as unknown as JsonObject, 'version', 'params', issues, { max: 64 });
@@ -73,7 +72,7 @@ export function encodeEnosVersionInform(v: { id: MessageId; version: string }): 
 
 /** Decodes `ota.device.inform` (the platform side). */
 export function decodeEnosVersionInform(payload: string | Uint8Array, options?: DecodeOptions): { id: MessageId; version: string } {
-  const o = parsePayload(payload, 'EnOS version inform', options?.maxBytes ?? ENOS_MAX_MESSAGE);
+  const o = parsePayload(payload, 'EnOS version inform', checkedOptions(options)?.maxBytes ?? ENOS_MAX_MESSAGE);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'ota.device.inform', issues);
@@ -85,6 +84,7 @@ export function decodeEnosVersionInform(payload: string | Uint8Array, options?: 
 
 /** The platform's `ota.device.upgrade` command (emulator and tests). */
 export function encodeEnosUpgrade(cmd: EnosUpgradeCommand): string {
+  requireObject(cmd, 'encodeEnosUpgrade');
   const issues: Issue[] = [];
   checkId(cmd.id, 'id', issues);
   if (issues.length > 0) throwIssues('EnOS upgrade', issues);
@@ -104,7 +104,7 @@ export function encodeEnosUpgrade(cmd: EnosUpgradeCommand): string {
  * ```
  */
 export function decodeEnosUpgrade(payload: string | Uint8Array, options?: DecodeOptions): EnosUpgradeCommand {
-  const o = parsePayload(payload, 'EnOS upgrade', options?.maxBytes ?? ENOS_MAX_MESSAGE);
+  const o = parsePayload(payload, 'EnOS upgrade', checkedOptions(options)?.maxBytes ?? ENOS_MAX_MESSAGE);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'ota.device.upgrade', issues);
@@ -128,6 +128,7 @@ export function encodeEnosReply(id: MessageId, code = 200): string {
  * −4 flashing, −5 other failure; `desc` carries the reason.
  */
 export function encodeEnosProgress(p: { id: MessageId; step: number; desc?: string }): string {
+  requireObject(p, 'encodeEnosProgress');
   const issues: Issue[] = [];
   checkId(p.id, 'id', issues);
   const why = typeof p.step === 'number' ? progressStepIssue(p.step, 'enos') : 'step must be a number';
@@ -139,7 +140,7 @@ export function encodeEnosProgress(p: { id: MessageId; step: number; desc?: stri
 
 /** Decodes `ota.device.progress` (the platform side). */
 export function decodeEnosProgress(payload: string | Uint8Array, options?: DecodeOptions): { id: MessageId; step: number; desc?: string } {
-  const o = parsePayload(payload, 'EnOS progress', options?.maxBytes ?? ENOS_MAX_MESSAGE);
+  const o = parsePayload(payload, 'EnOS progress', checkedOptions(options)?.maxBytes ?? ENOS_MAX_MESSAGE);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   checkMethod(o, 'ota.device.progress', issues);
@@ -160,16 +161,18 @@ export function encodeEnosGetVersion(id: MessageId): string {
 
 /** The platform's getversion reply: a list of firmware (emulator and tests). */
 export function encodeEnosGetVersionReply(reply: Reply<readonly FirmwareUpgrade[]>): string {
+  requireObject(reply, 'encodeEnosGetVersionReply');
   const issues: Issue[] = [];
   checkId(reply.id, 'id', issues);
   if (issues.length > 0) throwIssues('EnOS getversion reply', issues);
+  if (reply.data !== undefined && !Array.isArray(reply.data)) throw new OtaError('invalid_message', `getversion reply data must be a list, got ${describe(reply.data)}`);
   const list = (reply.data ?? []).map((u) => (checkUpgrade(u, 'EnOS getversion reply'), enosFirmwareFields(u)));
   return encodeReply(reply.id, reply.code, list, reply.message);
 }
 
 /** Decodes the getversion reply: every offered firmware, validated. */
 export function decodeEnosGetVersionReply(payload: string | Uint8Array, options?: DecodeOptions): Reply<FirmwareUpgrade[]> {
-  const o = parsePayload(payload, 'EnOS getversion reply', options?.maxBytes ?? ENOS_MAX_MESSAGE);
+  const o = parsePayload(payload, 'EnOS getversion reply', checkedOptions(options)?.maxBytes ?? ENOS_MAX_MESSAGE);
   const issues: Issue[] = [];
   const { id, code, message } = readReplyHead(o, issues);
   const list: FirmwareUpgrade[] = [];

@@ -3,7 +3,7 @@
  * message) instead of throwing, so a decoder reports every problem of a message at once.
  * @module
  */
-import { isRecord, JsonError, parseJson, type Issue, type JsonValue } from '@linkwire/base';
+import { booleanOption, describe, isRecord, JsonError, numberOption, optionsRecord, parseJson, type Issue, type JsonValue } from '@linkwire/base';
 import { OtaError } from './errors.ts';
 import type { DigestMethod } from './digest.ts';
 
@@ -21,6 +21,20 @@ export interface DecodeOptions {
 }
 
 export const DEFAULT_MAX_MESSAGE = 256 * 1024;
+
+/** Checks a decoder's options (an `OptionError` for `null` or a wrong field) and returns them. */
+export function checkedOptions(options: DecodeOptions | undefined): DecodeOptions | undefined {
+  if (options === undefined) return undefined;
+  const o = optionsRecord('options', options);
+  numberOption('maxBytes', o['maxBytes'], 0, 0, Infinity);
+  booleanOption('allowHttp', o['allowHttp'], false);
+  return options;
+}
+
+/** An encoder's argument must be an object before its fields are read. */
+export function requireObject(v: unknown, what: string): void {
+  if (typeof v !== 'object' || v === null) throw new OtaError('invalid_message', `${what} must be an object, got ${describe(v)}`);
+}
 
 export function parsePayload(payload: string | Uint8Array, what: string, maxBytes = DEFAULT_MAX_MESSAGE): JsonObject {
   let v: JsonValue;
@@ -89,7 +103,7 @@ export function readId(o: JsonObject, path: string, issues: Issue[], optional = 
 
 export function checkId(v: unknown, path: string, issues: Issue[]): MessageId | undefined {
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) return issue(issues, path, 'invalid_id', `id ${v} is not a non-negative integer`);
+    if (!Number.isSafeInteger(v) || v < 0) return issue(issues, path, 'invalid_id', `id ${describe(v)} is not a non-negative integer`);
     return v;
   }
   if (typeof v !== 'string') return issue(issues, path, 'invalid_id', 'id must be a string or a number');
@@ -107,6 +121,7 @@ export function readObject(o: JsonObject, key: string, path: string, issues: Iss
 
 /** Digest method names arrive as Md5, MD5, md5, SHA256, Sha256, sha256: any case is accepted. */
 export function parseDigestMethod(name: string): DigestMethod | undefined {
+  if (typeof name !== 'string') return undefined;
   const l = name.toLowerCase();
   return l === 'md5' ? 'md5' : l === 'sha256' ? 'sha256' : undefined;
 }
@@ -114,7 +129,7 @@ export function parseDigestMethod(name: string): DigestMethod | undefined {
 export function checkDigestMethod(v: string, path: string, issues: Issue[], allowed: readonly DigestMethod[] = ['md5', 'sha256']): DigestMethod | undefined {
   const m = parseDigestMethod(v);
   if (m === undefined || !allowed.includes(m)) {
-    return issue(issues, path, 'unknown_digest_method', `digest method ${JSON.stringify(v)} is not one of ${allowed.join(', ')}`);
+    return issue(issues, path, 'unknown_digest_method', `digest method ${describe(v)} is not one of ${allowed.join(', ')}`);
   }
   return m;
 }
@@ -124,7 +139,7 @@ const HEX = /^[0-9a-fA-F]*$/;
 /** Checks a hex digest against its method and returns it lowercased. */
 export function checkDigest(v: string, method: DigestMethod, path: string, issues: Issue[]): string | undefined {
   const want = method === 'md5' ? 32 : 64;
-  if (v.length !== want || !HEX.test(v)) return issue(issues, path, 'invalid_digest', `a ${method} digest is ${want} hex digits, got ${JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v)}`);
+  if (v.length !== want || !HEX.test(v)) return issue(issues, path, 'invalid_digest', `a ${method} digest is ${want} hex digits, got ${describe(v.length > 80 ? `${v.slice(0, 80)}…` : v)}`);
   return v.toLowerCase();
 }
 

@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 /**
  * Gateway model config (aliyun-iot-platform-device-guide §9.6): the `thing.model.config.push`
  * message (digest, digestMethod, url) and the document it points to — `modelList`,
@@ -5,12 +6,9 @@
  * @module
  */
 import type { Issue, JsonValue } from '@linkwire/base';
-import { readReplyHead, type Reply } from './envelope.ts';
+import { checkReplyFields, readReplyHead, writeJson, type Reply } from './envelope.ts';
 import { throwIssues } from './errors.ts';
-import {
-  checkDigest, checkDigestMethod, checkId, checkUrl, isObject, issue, own, parsePayload, readId, readObject, readString,
-  type DecodeOptions, type JsonObject, type MessageId,
-} from './fields.ts';
+import { checkDigest, checkDigestMethod, checkedOptions, checkId, checkUrl, isObject, issue, own, parsePayload, readId, readObject, readString, requireObject, type DecodeOptions, type JsonObject, type MessageId } from './fields.ts';
 import type { VerificationTarget } from './verifier.ts';
 
 /** Where the model config document is and its SHA-256. The push states no size. */
@@ -45,6 +43,7 @@ function readTarget(d: JsonObject, path: string, issues: Issue[], options?: Deco
 const targetFields = (t: ModelConfigTarget): JsonObject => ({ digest: t.digest, digestMethod: 'sha256', url: t.url });
 
 function checkedFields(t: ModelConfigTarget, what: string): JsonObject {
+  requireObject(t, what);
   const issues: Issue[] = [];
   const f = targetFields(t);
   readTarget(f, 'data', issues, { allowHttp: true });
@@ -54,10 +53,11 @@ function checkedFields(t: ModelConfigTarget, what: string): JsonObject {
 
 /** The platform's push, in the seed's form: the fields travel in `data`, not `params`. */
 export function encodeModelConfigPush(push: ModelConfigPush): string {
+  requireObject(push, 'encodeModelConfigPush');
   const issues: Issue[] = [];
   checkId(push.id, 'id', issues);
   if (issues.length > 0) throwIssues('model config push', issues);
-  return JSON.stringify({ id: push.id, version: '1.0', method: 'thing.model.config.push', data: checkedFields(push.config, 'model config push') });
+  return writeJson({ id: push.id, version: '1.0', method: 'thing.model.config.push', data: checkedFields(push.config, 'model config push') });
 }
 
 /**
@@ -71,11 +71,11 @@ export function encodeModelConfigPush(push: ModelConfigPush): string {
  * ```
  */
 export function decodeModelConfigPush(payload: string | Uint8Array, options?: DecodeOptions): ModelConfigPush {
-  const o = parsePayload(payload, 'model config push', options?.maxBytes);
+  const o = parsePayload(payload, 'model config push', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const id = readId(o, '', issues);
   const m = own(o, 'method');
-  if (m !== undefined && m !== 'thing.model.config.push') issue(issues, 'method', 'wrong_method', `method is ${JSON.stringify(m)}, expected thing.model.config.push`);
+  if (m !== undefined && m !== 'thing.model.config.push') issue(issues, 'method', 'wrong_method', `method is ${describe(m)}, expected thing.model.config.push`);
   const key = own(o, 'data') === undefined && own(o, 'params') !== undefined ? 'params' : 'data';
   const d = readObject(o, key, '', issues);
   const config = d && readTarget(d, key, issues, options);
@@ -85,17 +85,19 @@ export function decodeModelConfigPush(payload: string | Uint8Array, options?: De
 
 /** The device's reply: code and the push's data echoed, as in the seed. */
 export function encodeModelConfigPushReply(reply: Reply<ModelConfigTarget>): string {
+  requireObject(reply, 'encodeModelConfigPushReply');
   const issues: Issue[] = [];
   checkId(reply.id, 'id', issues);
   if (!Number.isSafeInteger(reply.code)) issue(issues, 'code', 'invalid_type', 'code must be an integer');
   if (issues.length > 0) throwIssues('model config push reply', issues);
   const data = reply.data === undefined ? {} : checkedFields(reply.data, 'model config push reply');
-  return JSON.stringify({ id: reply.id, code: reply.code, message: reply.message ?? (reply.code === 200 ? 'success' : 'failure'), data });
+  checkReplyFields(reply.code, reply.message);
+  return writeJson({ id: reply.id, code: reply.code, message: reply.message ?? (reply.code === 200 ? 'success' : 'failure'), data });
 }
 
 /** Decodes the model config push reply (the platform side). */
 export function decodeModelConfigPushReply(payload: string | Uint8Array, options?: DecodeOptions): Reply<ModelConfigTarget> {
-  const o = parsePayload(payload, 'model config push reply', options?.maxBytes);
+  const o = parsePayload(payload, 'model config push reply', checkedOptions(options)?.maxBytes);
   const issues: Issue[] = [];
   const { id, code, message } = readReplyHead(o, issues);
   const d = readObject(o, 'data', '', issues, true);
@@ -265,7 +267,7 @@ export function validateModelConfigDocument(value: unknown): Issue[] {
  * ```
  */
 export function parseModelConfigDocument(input: string | Uint8Array, options?: { maxBytes?: number }): ModelConfigDocument {
-  const o = parsePayload(input, 'model config document', options?.maxBytes ?? 16 * 1024 * 1024);
+  const o = parsePayload(input, 'model config document', checkedOptions(options)?.maxBytes ?? 16 * 1024 * 1024);
   const issues = validateModelConfigDocument(o);
   if (issues.length > 0) throwIssues('model config document', issues);
   const get = <T>(key: string): T[] => ((own(o, key) ?? []) as unknown as T[]);

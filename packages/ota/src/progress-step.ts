@@ -1,4 +1,4 @@
-import type { Issue } from '@linkwire/base';
+import { describe, OptionError, type Issue } from '@linkwire/base';
 import { issue } from './fields.ts';
 
 /** Which platform's progress rules apply. */
@@ -9,7 +9,8 @@ export type OtaPlatform = 'alibaba' | 'enos';
  * −3 verification, −4 flashing, and on EnOS also −5.
  */
 export function progressStepIssue(step: number, platform: OtaPlatform): string | undefined {
-  if (!Number.isInteger(step)) return `step ${step} is not an integer`;
+  if (platform !== 'alibaba' && platform !== 'enos') throw new OptionError('platform', 'alibaba or enos', platform);
+  if (typeof step !== 'number' || !Number.isInteger(step)) return `step ${describe(step)} is not an integer`;
   const lowest = platform === 'enos' ? -5 : -4;
   const first = platform === 'enos' ? 0 : 1;
   if (step < 0 ? step < lowest : step < first || step > 100) {

@@ -4,7 +4,7 @@
  * success (100) or failure (−1..−5) is always reported, once.
  * @module
  */
-import type { Clock } from '@linkwire/base';
+import { describe, enumOption, numberOption, OptionError, optionsRecord, type Clock } from '@linkwire/base';
 import { OtaError, type FailureStep } from './errors.ts';
 import { progressStepIssue, type OtaPlatform } from './progress-step.ts';
 
@@ -48,11 +48,12 @@ export interface ProgressReporter {
  * ```
  */
 export function createProgressReporter(options: ProgressReporterOptions): ProgressReporter {
-  const everyPercent = options.everyPercent ?? 5;
-  const minIntervalMs = options.minIntervalMs ?? 1000;
-  const platform = options.platform ?? 'alibaba';
-  if (!(everyPercent >= 1 && everyPercent <= 100)) throw new OtaError('invalid_option', 'everyPercent must be in 1..100');
-  if (!(minIntervalMs >= 0)) throw new OtaError('invalid_option', 'minIntervalMs must be ≥ 0');
+  const o = optionsRecord('options', options ?? null);
+  const clock = o['clock'] as Pick<Clock, 'now'>;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') throw new OptionError('clock', 'an object with now()', clock);
+  const everyPercent = numberOption('everyPercent', o['everyPercent'], 5, 1, 100);
+  const minIntervalMs = numberOption('minIntervalMs', o['minIntervalMs'], 1000, 0, Number.MAX_VALUE);
+  const platform = enumOption('platform', o['platform'], ['alibaba', 'enos'] as const, 'alibaba');
   let last: number | undefined;
   let lastAt = -Infinity;
   let finished = false;
@@ -63,7 +64,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
       if (finished || !Number.isFinite(percent)) return undefined;
       // 100 is the final report: a download at 100% is not yet verified.
       const step = Math.min(99, Math.max(floorStep, Math.floor(percent)));
-      const now = options.clock.now();
+      const now = clock.now();
       if (last !== undefined && (step - last < everyPercent || now - lastAt < minIntervalMs)) return undefined;
       last = step;
       lastAt = now;
@@ -77,7 +78,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
     },
     fail(step, desc) {
       if (finished) return undefined;
-      if (progressStepIssue(step, platform) !== undefined || step >= 0) throw new OtaError('invalid_step', `${step} is not a failure step on ${platform}`);
+      if (progressStepIssue(step, platform) !== undefined || step >= 0) throw new OtaError('invalid_step', `${describe(step)} is not a failure step on ${platform}`);
       finished = true;
       last = step;
       return out(step, desc);

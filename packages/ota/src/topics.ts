@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 /**
  * OTA and remote-config topics of both platforms, built from validated identifiers and
  * parsed back for routing.
@@ -48,7 +49,7 @@ const BAD = /[/+#\u0000-\u001f\u007f]/;
 
 function segment(name: string, value: string): string {
   if (typeof value !== 'string' || value === '' || value.length > 64 || BAD.test(value) || value.startsWith('$')) {
-    throw new OtaError('invalid_identifier', `${name} ${JSON.stringify(value)} cannot be a topic level`);
+    throw new OtaError('invalid_identifier', `${name} ${describe(value)} cannot be a topic level`);
   }
   return value;
 }

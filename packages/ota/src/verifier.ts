@@ -4,7 +4,7 @@
  * the only value `activateFirmware` accepts.
  * @module
  */
-import { constantTimeEqualHex, fromBase64, toBase64, toHex, type Issue } from '@linkwire/base';
+import { booleanOption, constantTimeEqualHex, describe, fromBase64, integerOption, LinkwireError, OptionError, optionsRecord, toBase64, toHex, type Issue } from '@linkwire/base';
 import { hashHex } from '@linkwire/hash';
 import { defaultDigestBackend, type DigestBackend, type DigestMethod, type StreamDigest } from './digest.ts';
 import { OtaError, throwIssues, type FailureStep } from './errors.ts';
@@ -106,7 +106,12 @@ function checkTarget(target: VerificationTarget, options: VerifierOptions | unde
   const issues: Issue[] = [];
   if (typeof target !== 'object' || target === null) throw new OtaError('invalid_target', 'the verification target is not an object');
   const method = typeof target.digestMethod === 'string' ? parseDigestMethod(target.digestMethod) : undefined;
-  if (method === undefined) issue(issues, 'digestMethod', 'unknown_digest_method', `digest method ${String(target.digestMethod)} is not md5 or sha256`);
+  if (method === undefined) issue(issues, 'digestMethod', 'unknown_digest_method', `digest method ${describe(target.digestMethod)} is not md5 or sha256`);
+  // Text fields end up in the saved state and its binding hash: strings or absent, nothing else.
+  for (const key of ['version', 'configId', 'module'] as const) {
+    const v = target[key];
+    if (v !== undefined && typeof v !== 'string') issue(issues, key, 'invalid_type', `${key} must be a string, got ${describe(v)}`);
+  }
   const digest = typeof target.digest !== 'string' ? issue(issues, 'digest', 'missing_digest', 'digest is missing')
     : method === undefined ? undefined : checkDigest(target.digest, method, 'digest', issues);
   if (target.size !== undefined) {
@@ -115,10 +120,31 @@ function checkTarget(target: VerificationTarget, options: VerifierOptions | unde
   }
   if (typeof target.url !== 'string') issue(issues, 'url', 'invalid_url', 'url is missing');
   else checkUrl(target.url, 'url', issues, { allowHttp: options?.allowHttp, allowPath: true });
-  const maxSize = options?.maxSize ?? DEFAULT_MAX_SIZE;
+  const maxSize = checkOptions(options).maxSize;
   if (issues.length > 0) throwIssues('invalid verification target', issues);
   // A copy, so that changing the caller's object later cannot change what is verified.
   return { target: Object.freeze({ ...target }), method: method!, digest: digest!, limit: target.size ?? maxSize };
+}
+
+/** Options checked once per verifier: an `OptionError` names a wrong one. */
+function checkOptions(options: VerifierOptions | undefined): { maxSize: number; backend: DigestBackend } {
+  const o = optionsRecord('options', options);
+  booleanOption('allowHttp', o['allowHttp'], false);
+  const maxSize = integerOption('maxSize', o['maxSize'], DEFAULT_MAX_SIZE, 0);
+  const backend = o['backend'] as DigestBackend | undefined;
+  if (backend !== undefined && (typeof backend !== 'object' || backend === null || typeof backend.name !== 'string' || typeof backend.create !== 'function' || (backend.restore !== undefined && typeof backend.restore !== 'function'))) {
+    throw new OptionError('backend', 'a DigestBackend (name, create, optional restore)', backend);
+  }
+  return { maxSize, backend: backend ?? defaultDigestBackend };
+}
+
+// A custom backend's digest must have the methods the verifier calls.
+function streamDigest(d: unknown, backend: DigestBackend, what: string): StreamDigest {
+  const x = d as StreamDigest | undefined;
+  if (typeof x !== 'object' || x === null || typeof x.update !== 'function' || typeof x.digest !== 'function') {
+    throw new OptionError('backend', `a DigestBackend whose ${what} returns a StreamDigest (update, digest), not ${describe(d)}`, backend);
+  }
+  return x;
 }
 
 function bindingOf(t: VerificationTarget): string {
@@ -216,8 +242,8 @@ function makeVerifier(c: CheckedTarget, backend: DigestBackend, digest: StreamDi
  */
 export function createFirmwareVerifier(target: VerificationTarget, options?: VerifierOptions): FirmwareVerifier {
   const c = checkTarget(target, options);
-  const backend = options?.backend ?? defaultDigestBackend;
-  return makeVerifier(c, backend, backend.create(c.method), 0);
+  const { backend } = checkOptions(options);
+  return makeVerifier(c, backend, streamDigest(backend.create(c.method), backend, 'create'), 0);
 }
 
 /**
@@ -249,14 +275,22 @@ export function resumeFirmwareVerifier(target: VerificationTarget, state: Verifi
     throw new OtaError('corrupt_state', 'the saved byte count is out of range');
   }
   const backend = [options?.backend, defaultDigestBackend].find((b) => b?.name === state.engine);
-  if (backend?.restore === undefined) throw new OtaError('state_mismatch', `no digest engine named ${String(state.engine)} can restore this state`);
+  if (backend?.restore === undefined) throw new OtaError('state_mismatch', `no digest engine named ${describe(state.engine)} can restore this state`);
   let snapshot: Uint8Array;
   try {
-    snapshot = fromBase64(String(state.digestState));
+    if (typeof state.digestState !== 'string') throw new TypeError('not a string');
+    snapshot = fromBase64(state.digestState);
   } catch {
     throw new OtaError('corrupt_state', 'the saved digest state is not base64');
   }
-  const digest = backend.restore(c.method, snapshot);
+  let digest: StreamDigest;
+  try {
+    digest = streamDigest(backend.restore(c.method, snapshot), backend, 'restore');
+  } catch (e) {
+    // A foreign engine's own error for a damaged snapshot becomes the documented one.
+    if (e instanceof LinkwireError) throw e;
+    throw new OtaError('corrupt_state', `the saved digest state does not restore: ${describe(e instanceof Error ? e.message : e)}`);
+  }
   return makeVerifier(c, backend, digest, received);
 }
 

@@ -1,3 +1,4 @@
+import { booleanOption, describe, optionsRecord } from '@linkwire/base';
 /**
  * Firmware version ordering: dotted numbers (`1.2.10` > `1.2.9`) and semver-like versions
  * (`2.0.0-rc.1` < `2.0.0`, build metadata ignored), with an optional alphabetic prefix
@@ -35,6 +36,7 @@ function parse(v: string): ParsedVersion | undefined {
  * ```
  */
 export function compareVersions(a: string, b: string): -1 | 0 | 1 | undefined {
+  if (typeof a !== 'string' || typeof b !== 'string') return undefined;
   const x = parse(a);
   const y = parse(b);
   if (x === undefined || y === undefined) return undefined;
@@ -78,7 +80,8 @@ export type UpgradeDecision = { readonly ok: true } | { readonly ok: false; read
  * ```
  */
 export function checkUpgrade(current: string, offered: string, options?: { allowDowngrade?: boolean }): UpgradeDecision {
-  if (options?.allowDowngrade) return { ok: true };
+  if (booleanOption('allowDowngrade', optionsRecord('options', options)['allowDowngrade'], false)) return { ok: true };
+  if (typeof current !== 'string' || typeof offered !== 'string') return { ok: false, reason: 'incomparable', message: `cannot order version ${describe(offered)} against the running ${describe(current)}` };
   const c = compareVersions(offered, current);
   if (c === 1) return { ok: true };
   if (c === undefined) return { ok: false, reason: 'incomparable', message: `cannot order version ${offered} against the running ${current}` };

@@ -101,8 +101,8 @@ describe('progress reporter', () => {
 
   it('rejects bad options and non-failure steps', () => {
     const clock = { now: () => 0 };
-    expect(() => createProgressReporter({ clock, everyPercent: 0 })).toThrow(OtaError);
-    expect(() => createProgressReporter({ clock, minIntervalMs: -1 })).toThrow(OtaError);
+    expect(() => createProgressReporter({ clock, everyPercent: 0 })).toThrow(expect.objectContaining({ code: 'invalid_option', option: 'everyPercent' }));
+    expect(() => createProgressReporter({ clock, minIntervalMs: -1 })).toThrow(expect.objectContaining({ code: 'invalid_option', option: 'minIntervalMs' }));
     expect(() => createProgressReporter({ clock }).fail(-5, 'x')).toThrow(expect.objectContaining({ code: 'invalid_step' }));
     expect(createProgressReporter({ clock, platform: 'enos' }).fail(-5, 'x')).toEqual({ step: -5, desc: 'x' });
     expect(createProgressReporter({ clock, platform: 'enos' }).progress(0)).toEqual({ step: 0 });

@@ -1,6 +1,7 @@
-import type { JsonValue } from '@linkwire/base';
+import { booleanOption, describe, isRecord, numberOption, optionsRecord, type JsonValue } from '@linkwire/base';
+import { ShadowError } from './errors.ts';
 import { documentOf, parseShadowMessage } from './messages.ts';
-import { applyShadowRequest, cloneShadow } from './reducer.ts';
+import { applyShadowRequest, checkDocument, cloneShadow } from './reducer.ts';
 import type { ShadowAttributes, ShadowDocument, ShadowGetRequest, ShadowMessage, ShadowUpdateRequest, ShadowWriteRequest } from './types.ts';
 
 /**
@@ -55,7 +56,20 @@ export interface DeviceShadowOptions {
  * ```
  */
 export function deviceShadow(document?: ShadowDocument): DeviceShadow {
+  if (document !== undefined) checkDocument(document);
   return { document, inFlight: [], next: undefined };
+}
+
+// A DeviceShadow comes back from the caller on every step: its shape is checked at each entry
+// (a few comparisons), so a wrong one is a ShadowError rather than a TypeError later.
+function checkDevice(device: unknown): asserts device is DeviceShadow {
+  if (!isRecord(device) || !Array.isArray(device['inFlight'])) throw new ShadowError('invalid_document', `not a device shadow: ${describe(device)}`);
+  for (const w of device['inFlight'] as unknown[]) {
+    if (!isRecord(w) || typeof w['version'] !== 'number') throw new ShadowError('invalid_document', `a write in flight is ${describe(w)}`);
+  }
+  if (device['document'] !== undefined) checkDocument(device['document']);
+  const next = device['next'];
+  if (next !== undefined && (!isRecord(next) || typeof next['version'] !== 'number')) throw new ShadowError('invalid_document', `next is ${describe(next)}`);
 }
 
 function nextVersion(device: DeviceShadow): number {
@@ -75,6 +89,9 @@ function nextVersion(device: DeviceShadow): number {
  * ```
  */
 export function reportShadow(device: DeviceShadow, reported: ShadowAttributes, version?: number): { device: DeviceShadow; request: ShadowUpdateRequest } {
+  checkDevice(device);
+  if (!isRecord(reported)) throw new ShadowError('invalid_message', `reported attributes must be an object, got ${describe(reported)}`);
+  if (version !== undefined && (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1)) throw new ShadowError('invalid_message', `version ${describe(version)} must be a positive integer`);
   const request: ShadowUpdateRequest = { method: 'update', state: { reported }, version: version ?? nextVersion(device) };
   return { device: { ...device, inFlight: [...device.inFlight, request] }, request };
 }
@@ -106,6 +123,11 @@ export function receiveShadowMessage(
   now: number,
   options?: DeviceShadowOptions,
 ): DeviceShadowStep {
+  checkDevice(device);
+  numberOption('now', now, 0, -Number.MAX_VALUE, Number.MAX_VALUE);
+  const o = optionsRecord('options', options);
+  numberOption('maxAgeMs', o.maxAgeMs, Infinity, 0, Infinity);
+  booleanOption('actOnGet', o.actOnGet, false);
   const message = parseShadowMessage(input as string | Uint8Array | JsonValue);
   const payload = message.payload;
   if (payload.status === 'error') {

@@ -1,5 +1,6 @@
-import { parseJson, utf8Encode, type JsonLimits, type JsonValue } from '@linkwire/base';
+import { describe, parseJson, utf8Encode, type JsonLimits, type JsonValue } from '@linkwire/base';
 import { ShadowError } from './errors.ts';
+import { checkDocument } from './reducer.ts';
 import { isPlainObject } from './request.ts';
 import type { ShadowDocument, ShadowMessage, ShadowMetadata, ShadowRequest, ShadowState, ShadowStatePayload } from './types.ts';
 
@@ -50,7 +51,7 @@ function readSections(o: unknown, where: string, code: 'invalid_message' | 'inva
   const out: Obj = {};
   for (const k of Object.keys(o)) {
     const v = o[k];
-    if (k !== 'reported' && k !== 'desired') return fail(code, `${where} has an unknown field ${JSON.stringify(k)}`);
+    if (k !== 'reported' && k !== 'desired') return fail(code, `${where} has an unknown field ${describe(k)}`);
     if (!isPlainObject(v)) return fail(code, `${where}.${k} is not an object`);
     if (times) {
       for (const a of Object.keys(v)) {
@@ -104,7 +105,7 @@ export function parseShadowMessage(input: string | Uint8Array | JsonValue, limit
   const v = decode(input, 'invalid_message', limits);
   if (!isPlainObject(v)) return fail('invalid_message', 'a shadow message is a JSON object');
   const { method, payload } = v;
-  if (method !== 'reply' && method !== 'control') return fail('invalid_message', `method ${JSON.stringify(method) ?? 'undefined'} is not reply or control`);
+  if (method !== 'reply' && method !== 'control') return fail('invalid_message', `method ${describe(method)} is not reply or control`);
   if (!isTimestamp(v.timestamp)) return fail('invalid_message', 'timestamp is not a time');
   const timestamp = v.timestamp;
   if (!isPlainObject(payload)) return fail('invalid_message', 'payload is not an object');
@@ -137,7 +138,10 @@ export function parseShadowMessage(input: string | Uint8Array | JsonValue, limit
  * ```
  */
 export function documentOf(payload: ShadowStatePayload): ShadowDocument {
-  return { state: payload.state, metadata: payload.metadata, timestamp: payload.timestamp, version: payload.version };
+  if (typeof payload !== 'object' || payload === null) throw new ShadowError('invalid_document', `a state payload must be an object, got ${describe(payload)}`);
+  const document = { state: payload.state, metadata: payload.metadata, timestamp: payload.timestamp, version: payload.version };
+  checkDocument(document);
+  return document;
 }
 
 /**
@@ -150,5 +154,13 @@ export function documentOf(payload: ShadowStatePayload): ShadowDocument {
  * ```
  */
 export function encodeShadow(value: ShadowRequest | ShadowMessage | ShadowDocument): Uint8Array {
-  return utf8Encode(JSON.stringify(value));
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    // A bigint, a cycle or nesting beyond the engine's stack.
+    throw new ShadowError('invalid_message', `the value cannot be written as JSON: ${describe(e instanceof Error ? e.message : e)}`);
+  }
+  if (typeof value !== 'object' || value === null || text === undefined) throw new ShadowError('invalid_message', `a shadow payload is an object, got ${describe(value)}`);
+  return utf8Encode(text);
 }

@@ -1,4 +1,4 @@
-import type { JsonValue } from '@linkwire/base';
+import { describe, isRecord, numberOption, type JsonValue } from '@linkwire/base';
 import { SHADOW_ERROR_MESSAGES, ShadowError, type ShadowErrorCode } from './errors.ts';
 import { mergeAttribute } from './merge.ts';
 import { planRequest, withDefaults, type SectionWrite } from './request.ts';
@@ -58,7 +58,31 @@ export function emptyShadow(): ShadowDocument {
 }
 
 function seconds(now: number): number {
-  return Math.floor(now / 1000);
+  return Math.floor(numberOption('now', now, 0, -Number.MAX_VALUE, Number.MAX_VALUE) / 1000);
+}
+
+/**
+ * The shape every function taking a document relies on, checked at its entry (the reducer's
+ * own documents always pass): an object with `state` and `metadata` objects, sections that
+ * are objects when present, and a non-negative integer `version`. Anything else is
+ * `ShadowError('invalid_document')`, never a TypeError from deep inside.
+ */
+export function checkDocument(document: unknown): asserts document is ShadowDocument {
+  const bad = (what: string): never => {
+    throw new ShadowError('invalid_document', `not a shadow document: ${what}`);
+  };
+  if (!isRecord(document)) return bad(describe(document));
+  const { state, metadata, version, timestamp } = document;
+  if (!isRecord(state)) bad(`state is ${describe(state)}`);
+  if (!isRecord(metadata)) bad(`metadata is ${describe(metadata)}`);
+  for (const section of ['reported', 'desired'] as const) {
+    const s = (state as Record<string, unknown>)[section];
+    const m = (metadata as Record<string, unknown>)[section];
+    if (s !== undefined && !isRecord(s)) bad(`state.${section} is ${describe(s)}`);
+    if (m !== undefined && !isRecord(m)) bad(`metadata.${section} is ${describe(m)}`);
+  }
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) bad(`version is ${describe(version)}`);
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) bad(`timestamp is ${describe(timestamp)}`);
 }
 
 /** The reply carrying the whole document (a `get` answer); it shares the document's objects. */
@@ -77,6 +101,7 @@ export function statePayload(document: ShadowDocument): ShadowStatePayload {
  * ```
  */
 export function shadowErrorReply(errorcode: ShadowErrorCode, now: number): ShadowReply {
+  if (typeof errorcode !== 'number' || !Object.hasOwn(SHADOW_ERROR_MESSAGES, errorcode)) throw new ShadowError('invalid_message', `${describe(errorcode)} is not a shadow error code`);
   return {
     method: 'reply',
     payload: { status: 'error', content: { errorcode: `${errorcode}`, errormessage: SHADOW_ERROR_MESSAGES[errorcode] } },
@@ -112,6 +137,7 @@ export function applyShadowRequest(
   now: number,
   limits?: ShadowLimits,
 ): ShadowResult {
+  checkDocument(document);
   const ts = seconds(now);
   const max = withDefaults(limits);
   let plan;
@@ -199,5 +225,11 @@ function writeSection(document: ShadowDocument, name: Section, write: SectionWri
  * ```
  */
 export function cloneShadow(document: ShadowDocument): ShadowDocument {
-  return JSON.parse(JSON.stringify(document)) as ShadowDocument;
+  checkDocument(document);
+  try {
+    return JSON.parse(JSON.stringify(document)) as ShadowDocument;
+  } catch (e) {
+    // A bigint, a cycle or nesting beyond the engine's stack: not a document the reducer wrote.
+    throw new ShadowError('invalid_document', `the document cannot be copied as JSON: ${describe(e instanceof Error ? e.message : e)}`);
+  }
 }

@@ -1,4 +1,4 @@
-import { JsonError, parseJson, utf8Length, type JsonValue } from '@linkwire/base';
+import { describe, JSON_DEPTH_CEILING, JsonError, numberOption, optionsRecord, parseJson, utf8Length, type JsonValue } from '@linkwire/base';
 import { ShadowError, requestError } from './errors.ts';
 import type { ShadowAttributes, ShadowLimits, ShadowRequest, ShadowSectionWrite } from './types.ts';
 
@@ -72,7 +72,7 @@ export function planRequest(input: unknown, limits: Required<ShadowLimits>): Req
 
   if (!hasOwn(value, 'method')) throw requestError(401, 'no "method"');
   const method = value.method;
-  if (typeof method !== 'string' || !METHODS.has(method)) throw requestError(406, `method ${JSON.stringify(method) ?? 'undefined'} is not update, get or delete`);
+  if (typeof method !== 'string' || !METHODS.has(method)) throw requestError(406, `method ${describe(method)} is not update, get or delete`);
   if (method === 'get') return { method };
 
   if (!hasOwn(value, 'state') || value.state === undefined) throw requestError(402, 'no "state"');
@@ -83,7 +83,7 @@ export function planRequest(input: unknown, limits: Required<ShadowLimits>): Req
   const state = value.state;
   if (!isPlainObject(state)) throw requestError(400, '"state" is not an object');
   for (const k of Object.keys(state)) {
-    if (k !== 'reported' && k !== 'desired') throw requestError(400, `"state" has an unknown field ${JSON.stringify(k)}`);
+    if (k !== 'reported' && k !== 'desired') throw requestError(400, `"state" has an unknown field ${describe(k)}`);
   }
   const hasReported = hasOwn(state, 'reported');
   const hasDesired = hasOwn(state, 'desired');
@@ -229,14 +229,19 @@ export function parseShadowRequest(input: string | Uint8Array | ShadowRequest, l
   return wireRequest(planRequest(input, withDefaults(limits)));
 }
 
+/**
+ * The limits with defaults filled in, each checked (an `OptionError` for a limit of the wrong
+ * type or range, `null` limits included); `maxDepth` is clamped to base's JSON_DEPTH_CEILING.
+ */
 export function withDefaults(limits: ShadowLimits | undefined): Required<ShadowLimits> {
   if (limits === undefined) return DEFAULT_SHADOW_LIMITS;
+  const o = optionsRecord('limits', limits);
   const d = DEFAULT_SHADOW_LIMITS;
   return {
-    maxReportedAttributes: limits.maxReportedAttributes ?? d.maxReportedAttributes,
-    maxDesiredAttributes: limits.maxDesiredAttributes ?? d.maxDesiredAttributes,
-    maxRequestBytes: limits.maxRequestBytes ?? d.maxRequestBytes,
-    maxDepth: limits.maxDepth ?? d.maxDepth,
+    maxReportedAttributes: numberOption('maxReportedAttributes', o.maxReportedAttributes, d.maxReportedAttributes, 0, Infinity),
+    maxDesiredAttributes: numberOption('maxDesiredAttributes', o.maxDesiredAttributes, d.maxDesiredAttributes, 0, Infinity),
+    maxRequestBytes: numberOption('maxRequestBytes', o.maxRequestBytes, d.maxRequestBytes, 0, Infinity),
+    maxDepth: Math.min(numberOption('maxDepth', o.maxDepth, d.maxDepth, 1, Infinity), JSON_DEPTH_CEILING),
   };
 }
 

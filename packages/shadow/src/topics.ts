@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 import { ShadowError } from './errors.ts';
 
 /** A parsed shadow topic: `update` carries requests to the shadow, `get` its replies and pushes. */
@@ -13,7 +14,7 @@ function checkIdentifier(field: string, value: string): string {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c === 0x2f || c === 0x2b || c === 0x23 || c < 0x20 || c === 0x7f) {
-      throw new ShadowError('invalid_identifier', `${field} ${JSON.stringify(value)} contains a character not allowed in a topic segment`);
+      throw new ShadowError('invalid_identifier', `${field} ${describe(value)} contains a character not allowed in a topic segment`);
     }
   }
   return value;
@@ -53,6 +54,7 @@ export function shadowGetTopic(productKey: string, deviceName: string): string {
  * ```
  */
 export function parseShadowTopic(topic: string): ShadowTopic | undefined {
+  if (typeof topic !== 'string') return undefined;
   const parts = topic.split('/');
   if (parts.length !== 5 || parts[0] !== '' || parts[1] !== 'shadow') return undefined;
   const kind = parts[2];

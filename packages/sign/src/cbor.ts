@@ -1,5 +1,5 @@
 import { CborError, decodeCbor, encodeCbor } from '@linkwire/base';
-import { SignError } from './errors.ts';
+import { requireArgument, SignError } from './errors.ts';
 
 // The CoAP auth exchange needs only a flat CBOR map of text keys to text or integer values
 // (RFC 8949 major types 0, 1, 3, 5 and the simple values false/true/null). The codec is
@@ -9,6 +9,7 @@ export type FlatValue = string | number | boolean | null;
 
 /** Encodes a flat map in insertion order; integers must be safe. */
 export function encodeFlatCbor(map: Readonly<Record<string, FlatValue | undefined>>): Uint8Array {
+  requireArgument(map, 'map');
   for (const k of Object.keys(map)) {
     const v = map[k];
     if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new SignError('invalid_field', `${k} must be a safe integer`, k);

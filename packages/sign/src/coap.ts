@@ -1,7 +1,7 @@
-import { parseJson, utf8Encode } from '@linkwire/base';
+import { describe, parseJson, utf8Encode } from '@linkwire/base';
 import { signDeviceFields, verifyDeviceFields, type DeviceAuthOptions, type VerifiedDevice } from './auth.ts';
 import { decodeFlatCbor, encodeFlatCbor, type FlatValue } from './cbor.ts';
-import { SignError } from './errors.ts';
+import { replyJson, requireArgument, SignError } from './errors.ts';
 import { asRecord, fail, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 /** CoAP Content-Format numbers of the two bodies the platform accepts. */
@@ -39,8 +39,9 @@ export interface CoapAuthRequest {
  * req.port // 5682
  */
 export function coapAuthRequest(options: CoapAuthOptions): CoapAuthRequest {
+  requireArgument(options, 'options');
   const format = options.format ?? 'json';
-  if (format !== 'json' && format !== 'cbor') throw new SignError('invalid_field', `format ${JSON.stringify(format)} is invalid: expected json or cbor`, 'format');
+  if (format !== 'json' && format !== 'cbor') throw new SignError('invalid_field', `format ${describe(format)} is invalid: expected json or cbor`, 'format');
   const { ackMode, seq } = options;
   if (ackMode !== undefined && ackMode !== 0 && ackMode !== 1) throw new SignError('invalid_field', 'ackMode must be 0 or 1', 'ackMode');
   const seqText = seq === undefined ? undefined : String(seq);
@@ -53,7 +54,7 @@ export function coapAuthRequest(options: CoapAuthOptions): CoapAuthRequest {
     productKey: f.productKey, deviceName: f.deviceName, clientId: f.clientId, ackMode,
     signmethod: options.signMethod, sign: f.sign, seq: seqText, timestamp: f.timestamp,
   };
-  const payload = format === 'json' ? utf8Encode(JSON.stringify(body)) : encodeFlatCbor(body);
+  const payload = format === 'json' ? utf8Encode(replyJson(body)) : encodeFlatCbor(body);
   return { method: 'POST', path: '/auth', port: seqText === undefined ? 5684 : 5682, contentFormat: COAP_CONTENT_FORMAT[format], payload };
 }
 
@@ -116,8 +117,9 @@ export interface CoapAuthReply {
  * (symmetric mode), in the seed's key order.
  */
 export function coapAuthReply(reply: CoapAuthReply, format: CoapBodyFormat = 'json'): Uint8Array {
+  requireArgument(reply, 'reply');
   const body: Record<string, FlatValue | undefined> = { random: reply.random, seqOffset: reply.seqOffset, token: reply.token };
-  return format === 'cbor' ? encodeFlatCbor(body) : utf8Encode(JSON.stringify(body));
+  return format === 'cbor' ? encodeFlatCbor(body) : utf8Encode(replyJson(body));
 }
 
 /**

@@ -1,11 +1,11 @@
 import { hashHex } from '@linkwire/hash';
-import { parseJson } from '@linkwire/base';
-import { SignError } from './errors.ts';
+import { describe, OptionError, parseJson } from '@linkwire/base';
+import { replyJson, requireArgument, SignError } from './errors.ts';
 import { decodeComponent } from './form.ts';
 import { compareCodePoints } from './params.ts';
 import { replyString } from './reply.ts';
 import { required } from './validate.ts';
-import { STAND_IN_SECRET, asRecord, checkSignature, checkTimestamp, fail, unknownOr, type VerifyOptions, type VerifyResult } from './verify.ts';
+import { STAND_IN_SECRET, asRecord, checkSignature, checkTimestamp, checkVerifyOptions, fail, unknownOr, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 /** A request to an EnOS API gateway whose address the caller knows. */
 export interface ApiGatewayRequest {
@@ -32,12 +32,13 @@ function text(field: string, value: unknown): string {
  * // '{"appKey":"k","encryption":"<sha256 of k1700000000000s>","timestamp":1700000000000}'
  */
 export function enosTokenRequest(options: { readonly appKey: string; readonly appSecret: string; readonly timestamp: number }): ApiGatewayRequest {
+  requireArgument(options, 'options');
   const appKey = text('appKey', options.appKey);
   const appSecret = text('appSecret', options.appSecret);
   required('timestamp', options.timestamp);
   const timestamp = Number(options.timestamp);
   const encryption = hashHex('sha256', `${appKey}${timestamp}${appSecret}`);
-  return { method: 'POST', path: ENOS_TOKEN_PATH, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ appKey, encryption, timestamp }) };
+  return { method: 'POST', path: ENOS_TOKEN_PATH, headers: { 'Content-Type': 'application/json' }, body: replyJson({ appKey, encryption, timestamp }) };
 }
 
 /** The gateway side of {@link enosTokenRequest}, with the usual timestamp window when `now` is given. */
@@ -67,7 +68,8 @@ export function verifyEnosTokenRequest(
 
 /** The gateway's token reply: `{"status":0,"msg":"Success","data":{"accessToken":…,"expire":…}}`. */
 export function enosTokenReply(reply: { readonly accessToken: string; readonly expire?: number }): string {
-  return JSON.stringify({ status: 0, msg: 'Success', data: { accessToken: reply.accessToken, expire: reply.expire ?? 7200 } });
+  requireArgument(reply, 'reply');
+  return replyJson({ status: 0, msg: 'Success', data: { accessToken: reply.accessToken, expire: reply.expire ?? 7200 } });
 }
 
 /**
@@ -93,7 +95,9 @@ export type ApimQuery = string | Readonly<Record<string, string | number | boole
 
 function queryPairs(query: ApimQuery | undefined): [string, string][] {
   const pairs: [string, string][] = [];
-  if (query === undefined) return pairs;
+  // null reads as no query, as undefined does (a framework's empty query is often null).
+  if (query === undefined || query === null) return pairs;
+  if (typeof query !== 'string' && typeof query !== 'object') throw new SignError('invalid_field', `query must be text or an object, got ${describe(query)}`, 'query');
   if (typeof query === 'string') {
     const q = query.startsWith('?') ? query.slice(1) : query;
     let at = 0;
@@ -109,8 +113,10 @@ function queryPairs(query: ApimQuery | undefined): [string, string][] {
   for (const k of Object.keys(query)) {
     const v = query[k];
     if (v === undefined) continue;
-    if (Array.isArray(v)) for (const x of v as readonly string[]) pairs.push([k, String(x)]);
-    else pairs.push([k, String(v)]);
+    for (const x of Array.isArray(v) ? (v as readonly unknown[]) : [v]) {
+      if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') throw new SignError('invalid_field', `query ${k} cannot be signed: ${describe(x)}`, 'query');
+      pairs.push([k, String(x)]);
+    }
   }
   return pairs;
 }
@@ -131,6 +137,7 @@ export function enosApimSignature(options: {
   readonly query?: ApimQuery;
   readonly body?: string;
 }): string {
+  requireArgument(options, 'options');
   const accessToken = text('accessToken', options.accessToken);
   const appSecret = text('appSecret', options.appSecret);
   const timestamp = required('timestamp', options.timestamp);
@@ -154,12 +161,18 @@ export function enosApimHeaders(options: Parameters<typeof enosApimSignature>[0]
   readonly 'apim-timestamp': string;
   readonly 'apim-signature': string;
 } {
+  requireArgument(options, 'options');
   const signature = enosApimSignature(options);
   return { 'apim-accesstoken': options.accessToken, 'apim-timestamp': String(options.timestamp), 'apim-signature': signature };
 }
 
 function header(headers: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  for (const k of Object.keys(headers)) if (k.toLowerCase() === name) return headers[k];
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  for (const k of Object.keys(headers)) {
+    if (k.toLowerCase() !== name) continue;
+    const v: unknown = headers[k];
+    return typeof v === 'string' ? v : undefined;
+  }
   return undefined;
 }
 
@@ -176,6 +189,9 @@ export function verifyEnosApimRequest(
   appSecret: (accessToken: string) => string | undefined,
   options?: VerifyOptions,
 ): VerifyResult<{ readonly accessToken: string }> {
+  checkVerifyOptions(options);
+  if (typeof appSecret !== 'function') throw new OptionError('appSecret', 'a function', appSecret);
+  if (typeof request !== 'object' || request === null) return fail('malformed', 'the request is not an object');
   const accessToken = header(request.headers, 'apim-accesstoken');
   const timestamp = header(request.headers, 'apim-timestamp');
   const signature = header(request.headers, 'apim-signature');

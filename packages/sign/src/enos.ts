@@ -1,7 +1,7 @@
-import { constantTimeEqualHex } from '@linkwire/base';
+import { constantTimeEqualHex, functionOption, optionsRecord, requiredFunction } from '@linkwire/base';
 import { hashHex, hashPrefixTable, type HashAlgorithm, type HashPrefixTable } from '@linkwire/hash';
-import { SignError } from './errors.ts';
-import { enosDigestAlgorithm } from './methods.ts';
+import { requireArgument, SignError } from './errors.ts';
+import { enosDigestAlgorithm, signMethodText } from './methods.ts';
 import { appendExtra, parseMqttClientId, parseMqttUsername } from './mqtt.ts';
 import { optional, required, keepaliveOption } from './validate.ts';
 import { STAND_IN_SECRET, asRecord, checkMethod, checkTimestamp, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
@@ -176,10 +176,11 @@ function secretFor(mode: EnosSecureMode, deviceSecret: unknown, productSecret: u
  * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
  */
 export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { readonly clientId: string; readonly username: string; readonly password: string; readonly keepalive?: number } {
+  requireArgument(options, 'options');
   const mode = options.secureMode ?? 2;
   if (mode !== 2 && mode !== 3 && mode !== 4) throw new SignError('invalid_field', `secureMode ${String(mode)} is invalid: expected 2, 3 or 4`, 'secureMode');
   const secret = secretFor(mode, options.deviceSecret, options.productSecret);
-  const method = options.signMethod === undefined ? 'sha256' : options.signMethod.toLowerCase();
+  const method = signMethodText(options.signMethod, 'sha256');
   const algorithm = method === 'sha256' ? method : enosDigestAlgorithm(method);
   const timestamp = optional('timestamp', options.timestamp);
   const keepalive = keepaliveOption(options);
@@ -244,6 +245,7 @@ export function verifyEnosMqttCredentials(
   secrets: EnosSecrets,
   options?: VerifyOptions,
 ): VerifyResult<{ readonly productKey: string; readonly deviceKey: string; readonly clientId: string; readonly secureMode: EnosSecureMode }> {
+  checkSecrets(secrets);
   const parsed = parseMqttClientId(clientIdField);
   const user = parseMqttUsername(username);
   if (parsed === undefined || user === undefined) return fail('malformed', 'malformed clientId or username');
@@ -316,6 +318,7 @@ export interface EnosLoginInfo {
  * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
  */
 export function enosLoginInfo(options: EnosLoginInfoOptions): EnosLoginInfo {
+  requireArgument(options, 'options');
   const productKey = required('productKey', options.productKey);
   const deviceKey = required('deviceKey', options.deviceKey);
   const { secret } = subSecret(options);
@@ -331,6 +334,7 @@ export function enosLoginInfo(options: EnosLoginInfoOptions): EnosLoginInfo {
 
 /** Params of EnOS `thing.topo.add`: an array of login infos. */
 export function enosTopoAddParams(devices: readonly EnosLoginInfoOptions[]): EnosLoginInfo[] {
+  requireArgument(devices, 'devices', true);
   return devices.map(enosLoginInfo);
 }
 
@@ -353,10 +357,12 @@ export function enosBatchLoginParams(options: {
   readonly subDevices: readonly EnosSubDeviceOptions[];
   readonly lowercase?: boolean;
 }): { clientId: string; signMethod: string; timestamp: number | string; subDevices: { sign: string; secureMode: 2 | 3; productKey: string; deviceKey: string }[] } {
+  requireArgument(options, 'options');
   const clientId = required('clientId', options.clientId);
   const timestamp = required('timestamp', options.timestamp);
   const signMethod = options.signMethod ?? 'sha256';
   const algorithm = enosDigestAlgorithm(signMethod);
+  requireArgument(options.subDevices, 'subDevices', true);
   if (options.subDevices.length === 0 || options.subDevices.length > 200) throw new SignError('invalid_field', 'subDevices must hold 1 to 200 entries', 'subDevices');
   const subDevices = options.subDevices.map((d) => {
     const productKey = required('productKey', d.productKey);
@@ -395,7 +401,15 @@ function verifyEnosSub(
 }
 
 /** The platform side of {@link enosLoginInfo} (one `combine.login` params or `thing.topo.add` entry). */
+// The secrets lookup is the verifier's configuration: checked like an option.
+function checkSecrets(secrets: unknown): void {
+  const o = optionsRecord('secrets', secrets ?? null);
+  requiredFunction('secrets.deviceSecret', o['deviceSecret']);
+  functionOption('secrets.productSecret', o['productSecret']);
+}
+
 export function verifyEnosLoginInfo(info: unknown, secrets: EnosSecrets, options?: VerifyOptions): VerifyResult<VerifiedEnosSubDevice> {
+  checkSecrets(secrets);
   const r = asRecord(info);
   if (r === undefined) return fail('malformed', 'login info must be an object');
   const clientId = fieldText(r['clientId']);
@@ -407,6 +421,7 @@ export function verifyEnosLoginInfo(info: unknown, secrets: EnosSecrets, options
 
 /** The platform side of {@link enosBatchLoginParams}: one result per sub-device, in order. */
 export function verifyEnosBatchLogin(params: unknown, secrets: EnosSecrets, options?: VerifyOptions): VerifyResult<{ readonly subDevices: VerifyResult<VerifiedEnosSubDevice>[] }> {
+  checkSecrets(secrets);
   const r = asRecord(params);
   const list = r?.['subDevices'];
   if (r === undefined || !Array.isArray(list) || list.length === 0) return fail('malformed', 'params.subDevices must be a non-empty array');

@@ -1,4 +1,4 @@
-import { LinkwireError } from '@linkwire/base';
+import { describe, LinkwireError } from '@linkwire/base';
 
 /**
  * A credential could not be built, or a reply could not be read. `field` names the input at
@@ -13,5 +13,27 @@ export class SignError extends LinkwireError {
   constructor(code: string, message: string, field?: string, offset?: number) {
     super(code, message, offset);
     this.field = field;
+  }
+}
+
+/**
+ * An argument that must be an object (options, a reply, a device) or a list: plain JavaScript
+ * callers get a typed `invalid_field` instead of a TypeError from reading its fields.
+ */
+export function requireArgument(value: unknown, field: string, list = false): void {
+  if (list ? !Array.isArray(value) : typeof value !== 'object' || value === null) {
+    throw new SignError('invalid_field', `${field} must be ${list ? 'a list' : 'an object'}, got ${describe(value)}`, field);
+  }
+}
+
+/**
+ * JSON text of a reply or body built from the caller's values: a bigint, a cycle or deep
+ * nesting in them is a typed `invalid_field`, not a TypeError or a RangeError.
+ */
+export function replyJson(value: object): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw new SignError('invalid_field', `the reply cannot be written as JSON: ${describe(e instanceof Error ? e.message : e)}`);
   }
 }

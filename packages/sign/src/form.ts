@@ -1,5 +1,5 @@
-import { utf8Decode, utf8Encode } from '@linkwire/base';
-import { SignError } from './errors.ts';
+import { describe, integerOption, utf8Decode, utf8Encode } from '@linkwire/base';
+import { requireArgument, SignError } from './errors.ts';
 
 // application/x-www-form-urlencoded by hand: URLSearchParams is missing in QuickJS and some
 // embedded engines, and this keeps the encoding byte-exact across runtimes.
@@ -24,9 +24,11 @@ function encodeComponent(s: string): string {
  * encodeForm({ productKey: 'pk', deviceName: 'a b' }) // 'productKey=pk&deviceName=a+b'
  */
 export function encodeForm(fields: Readonly<Record<string, string | undefined>>): string {
+  requireArgument(fields, 'fields');
   const parts: string[] = [];
   for (const k of Object.keys(fields)) {
     const v = fields[k];
+    if (v !== undefined && typeof v !== 'string') throw new SignError('invalid_field', `form field ${k} must be a string, got ${describe(v)}`, k);
     if (v !== undefined) parts.push(`${encodeComponent(k)}=${encodeComponent(v)}`);
   }
   return parts.join('&');
@@ -68,6 +70,7 @@ export function decodeComponent(s: string, at: number): string {
  */
 export function decodeForm(body: string, maxLength = 8192): Record<string, string> {
   if (typeof body !== 'string') throw new SignError('malformed_body', 'form body must be a string', 'body');
+  integerOption('maxLength', maxLength, 8192, 0);
   if (body.length > maxLength) throw new SignError('malformed_body', `form body exceeds ${maxLength} characters`, 'body');
   const out: Record<string, string> = Object.create(null);
   let at = 0;
@@ -76,7 +79,7 @@ export function decodeForm(body: string, maxLength = 8192): Record<string, strin
       const eq = pair.indexOf('=');
       const name = decodeComponent(eq < 0 ? pair : pair.slice(0, eq), at);
       const value = eq < 0 ? '' : decodeComponent(pair.slice(eq + 1), at + eq + 1);
-      if (name in out) throw new SignError('malformed_body', `form field ${JSON.stringify(name)} is given twice`, 'body', at);
+      if (name in out) throw new SignError('malformed_body', `form field ${describe(name)} is given twice`, 'body', at);
       out[name] = value;
     }
     at += pair.length + 1;

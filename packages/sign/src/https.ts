@@ -1,6 +1,6 @@
-import { parseJson } from '@linkwire/base';
+import { describe, OptionError, parseJson } from '@linkwire/base';
 import { signDeviceFields, verifyDeviceFields, type DeviceAuthOptions, type VerifiedDevice } from './auth.ts';
-import { SignError } from './errors.ts';
+import { replyJson, requireArgument, SignError } from './errors.ts';
 import { decodeForm, encodeForm } from './form.ts';
 import { regionHost } from './mqtt.ts';
 import { required } from './validate.ts';
@@ -61,10 +61,11 @@ const RESOURCE = /^[A-Za-z0-9_-]+$/;
  * // 'productKey=123&deviceName=test&clientId=123&timestamp=123&signmethod=hmacmd5&sign=…&resources=mqtt'
  */
 export function deviceNameAuthRequest(options: DeviceNameAuthOptions): HttpRequest {
+  requireArgument(options, 'options');
   const f = signDeviceFields(options, { clientId: (pk, dn) => `${pk}.${dn}`, signMethod: 'hmacsha256' });
   const host = regionHost('iot-auth', options.regionId);
   for (const r of options.resources ?? []) {
-    if (typeof r !== 'string' || !RESOURCE.test(r)) throw new SignError('invalid_field', `resource ${JSON.stringify(r)} is invalid`, 'resources');
+    if (typeof r !== 'string' || !RESOURCE.test(r)) throw new SignError('invalid_field', `resource ${describe(r)} is invalid`, 'resources');
   }
   const body = encodeForm({
     productKey: f.productKey, deviceName: f.deviceName, clientId: f.clientId, timestamp: f.timestamp,
@@ -128,12 +129,13 @@ export type DeviceNameAuthReply = ({ readonly ok: true } & DeviceNameAuthSuccess
  * resources?},"message":"success"}`, or the error reply for one of {@link DEVICENAME_AUTH_ERRORS}.
  */
 export function deviceNameAuthReply(reply: DeviceNameAuthSuccess | { readonly code: number; readonly message?: string }): string {
+  requireArgument(reply, 'reply');
   if ('iotId' in reply) {
     const data: Record<string, unknown> = { iotId: reply.iotId, iotToken: reply.iotToken };
     if (reply.mqtt !== undefined) data['resources'] = { mqtt: { host: reply.mqtt.host, port: reply.mqtt.port } };
-    return JSON.stringify({ code: 200, data, message: 'success' });
+    return replyJson({ code: 200, data, message: 'success' });
   }
-  return JSON.stringify({ code: reply.code, message: reply.message ?? DEVICENAME_AUTH_ERRORS[reply.code] ?? 'error' });
+  return replyJson({ code: reply.code, message: reply.message ?? DEVICENAME_AUTH_ERRORS[reply.code] ?? 'error' });
 }
 
 /**
@@ -167,6 +169,7 @@ export function mqttTokenCredentials(options: { readonly clientId: string; reado
   readonly username: string;
   readonly password: string;
 } {
+  requireArgument(options, 'options');
   const clientId = required('clientId', options.clientId);
   if (typeof options.iotId !== 'string' || options.iotId === '') throw new SignError('missing_field', 'iotId is required', 'iotId');
   if (typeof options.iotToken !== 'string' || options.iotToken === '') throw new SignError('missing_field', 'iotToken is required', 'iotToken');
@@ -189,6 +192,7 @@ export function verifyMqttTokenCredentials(
   if (typeof clientId !== 'string' || clientId === '' || typeof username !== 'string' || username === '' || typeof password !== 'string') {
     return fail('malformed', 'clientId, username and password are required');
   }
+  if (typeof iotToken !== 'function') throw new OptionError('iotToken', 'a function', iotToken);
   const token = iotToken(username);
   // Fixed-length digests compared (an unknown iotId against the stand-in): neither the token's
   // existence nor its length shows in the time taken.
@@ -213,10 +217,11 @@ export interface HttpAuthOptions extends DeviceAuthOptions {
  * // '{"version":"default","clientId":"12345","signmethod":"hmacsha1","sign":"fafd82a3…","productKey":"pk","deviceName":"device","timestamp":"789"}'
  */
 export function httpAuthRequest(options: HttpAuthOptions): HttpRequest {
+  requireArgument(options, 'options');
   const f = signDeviceFields(options, { clientId: (pk, dn) => `${pk}.${dn}`, signMethod: 'hmacsha1' });
   const version = options.version ?? 'default';
   if (typeof version !== 'string') throw new SignError('invalid_field', 'version must be a string', 'version');
-  const body = JSON.stringify({
+  const body = replyJson({
     version, clientId: f.clientId, signmethod: f.signmethod, sign: f.sign, productKey: f.productKey, deviceName: f.deviceName, timestamp: f.timestamp,
   });
   return { method: 'POST', host: 'iot-as-http.cn-shanghai.aliyuncs.com', path: '/auth', headers: { 'Content-Type': 'application/json' }, body };
@@ -254,8 +259,9 @@ export type HttpAuthReply = { readonly ok: true; readonly token: string } | { re
 
 /** Builds the `/auth` reply: `{"code":0,"message":"success","info":{"token":…}}` or an error of {@link HTTP_ERRORS}. */
 export function httpAuthReply(reply: { readonly token: string } | { readonly code: number; readonly message?: string }): string {
-  if ('token' in reply) return JSON.stringify({ code: 0, message: 'success', info: { token: reply.token } });
-  return JSON.stringify({ code: reply.code, message: reply.message ?? HTTP_ERRORS[reply.code] ?? 'error' });
+  requireArgument(reply, 'reply');
+  if ('token' in reply) return replyJson({ code: 0, message: 'success', info: { token: reply.token } });
+  return replyJson({ code: reply.code, message: reply.message ?? HTTP_ERRORS[reply.code] ?? 'error' });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { describe } from '@linkwire/base';
 import type { HashAlgorithm } from '@linkwire/hash';
 import { SignError } from './errors.ts';
 
@@ -15,7 +16,14 @@ const ALGORITHMS: Readonly<Record<SignMethod, HashAlgorithm>> = { hmacmd5: 'md5'
 export function signMethodAlgorithm(method: string, field = 'signMethod'): HashAlgorithm {
   const m = typeof method === 'string' ? method.toLowerCase() : '';
   if (m === 'hmacmd5' || m === 'hmacsha1' || m === 'hmacsha256') return ALGORITHMS[m];
-  throw new SignError('unknown_sign_method', `unknown sign method ${JSON.stringify(method)}: expected hmacmd5, hmacsha1 or hmacsha256`, field);
+  throw new SignError('unknown_sign_method', `unknown sign method ${describe(method)}: expected hmacmd5, hmacsha1 or hmacsha256`, field);
+}
+
+/** A sign method option in lower case (`fallback` when absent); a non-string is `unknown_sign_method`. */
+export function signMethodText(method: unknown, fallback: string, field = 'signMethod'): string {
+  if (method === undefined) return fallback;
+  if (typeof method !== 'string') throw new SignError('unknown_sign_method', `unknown sign method ${describe(method)}`, field);
+  return method.toLowerCase();
 }
 
 /** The digest names EnOS advertises in `signmethod`; each selects a plain digest, not an HMAC. */
@@ -33,5 +41,5 @@ export function enosDigestAlgorithm(method: string, field = 'signMethod'): HashA
   let m = typeof method === 'string' ? method.toLowerCase() : '';
   if (m.startsWith('hmac')) m = m.slice(4);
   if (m === 'sha256' || m === 'sha1' || m === 'md5') return m;
-  throw new SignError('unknown_sign_method', `unknown sign method ${JSON.stringify(method)}: expected sha256, sha1 or md5`, field);
+  throw new SignError('unknown_sign_method', `unknown sign method ${describe(method)}: expected sha256, sha1 or md5`, field);
 }

@@ -1,5 +1,6 @@
-import { SignError } from './errors.ts';
-import { signMethodAlgorithm, type SignMethod } from './methods.ts';
+import { describe } from '@linkwire/base';
+import { requireArgument, SignError } from './errors.ts';
+import { signMethodAlgorithm, signMethodText, type SignMethod } from './methods.ts';
 import { hmacWith } from './params.ts';
 import { optional, required, keepaliveOption, requireSecret, type Secret } from './validate.ts';
 import { STAND_IN_SECRET, checkMethod, checkSignature, checkTimestamp, fail, unknownOr, type VerifyFailureCode, type VerifyOptions } from './verify.ts';
@@ -51,7 +52,7 @@ export function appendExtra(ext: string, extra: Readonly<Record<string, string>>
   for (const k of Object.keys(extra)) {
     const v = extra[k];
     if (!EXTRA_KEY.test(k) || RESERVED.has(k.toLowerCase()) || typeof v !== 'string' || !EXTRA_VALUE.test(v)) {
-      throw new SignError('invalid_field', `extra clientId key ${JSON.stringify(k)} is invalid or reserved`, 'extra');
+      throw new SignError('invalid_field', `extra clientId key ${describe(k)} is invalid or reserved`, 'extra');
     }
     ext += `,${k}=${v}`;
   }
@@ -61,13 +62,13 @@ export function appendExtra(ext: string, extra: Readonly<Record<string, string>>
 export function secureModeOf(secureMode: SecureMode | undefined, transport: MqttTransport | undefined): SecureMode {
   if (secureMode !== undefined) {
     if (secureMode !== 2 && secureMode !== 3 && secureMode !== -2) {
-      throw new SignError('invalid_field', `secureMode ${String(secureMode)} is invalid: expected 2, 3 or -2`, 'secureMode');
+      throw new SignError('invalid_field', `secureMode ${describe(secureMode)} is invalid: expected 2, 3 or -2`, 'secureMode');
     }
     return secureMode;
   }
   if (transport === undefined || transport === 'tls' || transport === 'wss') return 2;
   if (transport === 'tcp' || transport === 'ws') return 3;
-  throw new SignError('invalid_field', `transport ${JSON.stringify(transport)} is invalid: expected tcp, tls, ws or wss`, 'transport');
+  throw new SignError('invalid_field', `transport ${describe(transport)} is invalid: expected tcp, tls, ws or wss`, 'transport');
 }
 
 /**
@@ -83,6 +84,7 @@ export function secureModeOf(secureMode: SecureMode | undefined, transport: Mqtt
  * //   username: 'device&pk', password: 'fafd82a3d602b37fb0fa8b7892f24a477f851a14' }
  */
 export function mqttCredentials(options: MqttCredentialsOptions): MqttCredentials {
+  requireArgument(options, 'options');
   const productKey = required('productKey', options.productKey);
   const deviceName = required('deviceName', options.deviceName);
   const secret = requireSecret(options.deviceSecret, 'deviceSecret');
@@ -90,7 +92,7 @@ export function mqttCredentials(options: MqttCredentialsOptions): MqttCredential
   const clientId = options.clientId === undefined && productKey.length + deviceName.length < 64
     ? `${productKey}.${deviceName}`
     : required('clientId', options.clientId ?? `${productKey}.${deviceName}`);
-  const method = (options.signMethod ?? 'hmacsha256').toLowerCase();
+  const method = signMethodText(options.signMethod, 'hmacsha256');
   const algorithm = signMethodAlgorithm(method);
   const secureMode = secureModeOf(options.secureMode, options.transport);
   const timestamp = optional('timestamp', options.timestamp);
@@ -220,18 +222,19 @@ const INSTANCE = /^[A-Za-z0-9-]{1,64}$/;
  * mqttBroker({ productKey: 'pk', transport: 'ws' }).url // 'ws://pk.iot-as-mqtt.cn-shanghai.aliyuncs.com:443'
  */
 export function mqttBroker(options: MqttBrokerOptions): MqttBroker {
+  requireArgument(options, 'options');
   const productKey = required('productKey', options.productKey);
   const transport = options.transport ?? 'tls';
   const secureMode = secureModeOf(undefined, transport);
   let host: string;
   if (options.instanceId !== undefined) {
     if (typeof options.instanceId !== 'string' || !INSTANCE.test(options.instanceId)) {
-      throw new SignError('invalid_field', `instanceId ${JSON.stringify(options.instanceId)} is invalid`, 'instanceId');
+      throw new SignError('invalid_field', `instanceId ${describe(options.instanceId)} is invalid`, 'instanceId');
     }
     host = `${options.instanceId}.mqtt.iothub.aliyuncs.com`;
   } else {
     const region = options.regionId ?? 'cn-shanghai';
-    if (typeof region !== 'string' || !REGION.test(region)) throw new SignError('invalid_field', `regionId ${JSON.stringify(region)} is invalid`, 'regionId');
+    if (typeof region !== 'string' || !REGION.test(region)) throw new SignError('invalid_field', `regionId ${describe(region)} is invalid`, 'regionId');
     host = `${productKey}.iot-as-mqtt.${region}.aliyuncs.com`;
   }
   const port = transport === 'ws' || transport === 'wss' ? 443 : 1883;
@@ -242,6 +245,6 @@ export function mqttBroker(options: MqttBrokerOptions): MqttBroker {
 /** Checks a region id for the HTTPS hosts of the other flows. */
 export function regionHost(prefix: string, regionId: string | undefined): string {
   const region = regionId ?? 'cn-shanghai';
-  if (typeof region !== 'string' || !REGION.test(region)) throw new SignError('invalid_field', `regionId ${JSON.stringify(region)} is invalid`, 'regionId');
+  if (typeof region !== 'string' || !REGION.test(region)) throw new SignError('invalid_field', `regionId ${describe(region)} is invalid`, 'regionId');
   return `${prefix}.${region}.aliyuncs.com`;
 }

@@ -1,3 +1,4 @@
+import { describe, stringListOption } from '@linkwire/base';
 import { hashHex, hmacHex, hmacKey, type HashAlgorithm, type HmacKey } from '@linkwire/hash';
 import { SignError } from './errors.ts';
 import { enosDigestAlgorithm, signMethodAlgorithm } from './methods.ts';
@@ -10,6 +11,7 @@ export type SignableParams = Readonly<Record<string, string | number | boolean |
 
 /** Orders strings by their UTF-8 bytes, which is code point order (UTF-16 order differs above U+D800). */
 export function compareCodePoints(a: string, b: string): number {
+  if (typeof a !== 'string' || typeof b !== 'string') throw new SignError('invalid_field', `compareCodePoints compares strings, got ${describe(a)} and ${describe(b)}`);
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.codePointAt(i)!;
@@ -29,11 +31,19 @@ export function compareCodePoints(a: string, b: string): number {
  * // 'clientId12345deviceNamedeviceproductKeypktimestamp789'
  */
 export function signContent(params: SignableParams, exclude: readonly string[] = DEFAULT_EXCLUDED_KEYS): string {
+  if (typeof params !== 'object' || params === null) throw new SignError('invalid_field', `parameters to sign are an object, got ${describe(params)}`);
+  if (exclude !== DEFAULT_EXCLUDED_KEYS) stringListOption('exclude', exclude, DEFAULT_EXCLUDED_KEYS);
   const names = Object.keys(params)
     .filter((k) => params[k] !== undefined && !exclude.includes(k))
     .sort(compareCodePoints);
   let s = '';
-  for (const k of names) s += k + String(params[k]);
+  for (const k of names) {
+    const v: unknown = params[k];
+    // Text, numbers and flags are signed as written; anything else (an object, a symbol) has no
+    // agreed text form, and String() of it may throw.
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'bigint') throw new SignError('invalid_field', `parameter ${k} cannot be signed: ${describe(v)}`, k);
+    s += k + String(v);
+  }
   return s;
 }
 
@@ -103,5 +113,6 @@ export function signingKey(method: string, secret: string): HmacKey {
  * // 'B99032D49C706F7B27B22AB5CD2DD3C56A31E1BCBBC83BA0A2A6BB3272FBB166'
  */
 export function enosSign(content: string, secret: string, method: string, uppercase = true): string {
+  if (typeof content !== 'string' || typeof secret !== 'string') throw new SignError('invalid_field', `EnOS signs text with a text secret, got ${describe(content)} and ${describe(secret)}`);
   return hashHex(enosDigestAlgorithm(method), content + secret, uppercase);
 }

@@ -1,5 +1,5 @@
-import { parseJson } from '@linkwire/base';
-import { SignError } from './errors.ts';
+import { describe, parseJson } from '@linkwire/base';
+import { replyJson, requireArgument, SignError } from './errors.ts';
 import { decodeForm, encodeForm } from './form.ts';
 import type { HttpRequest } from './https.ts';
 import { signMethodAlgorithm } from './methods.ts';
@@ -31,6 +31,7 @@ interface SignedRegistration {
 
 /** Signs a product-secret registration; shared by HTTPS, MQTT and sub-device proxy provisioning. */
 export function signRegistration(options: RegistrationOptions, field = 'productSecret'): SignedRegistration {
+  requireArgument(options, 'options');
   const productKey = required('productKey', options.productKey);
   const deviceName = required('deviceName', options.deviceName);
   const secret = requireSecret(options.productSecret, field);
@@ -52,6 +53,7 @@ export function signRegistration(options: RegistrationOptions, field = 'productS
  * // 'productKey=1234556554&deviceName=deviceName1234&random=567345&sign=…&signMethod=HmacMD5'
  */
 export function registerDeviceRequest(options: RegistrationOptions & { readonly regionId?: string }): HttpRequest {
+  requireArgument(options, 'options');
   const r = signRegistration(options);
   const host = regionHost('iot-auth', options.regionId);
   const body = encodeForm({ productKey: r.productKey, deviceName: r.deviceName, random: r.random, sign: r.sign, signMethod: r.signMethod });
@@ -119,10 +121,11 @@ export interface RegisteredDevice {
 
 /** The registration reply: `{"code":200,"data":{productKey, deviceName, deviceSecret},"message":"success"}` or an error. */
 export function registerDeviceReply(reply: RegisteredDevice | { readonly code: number; readonly message: string }): string {
+  requireArgument(reply, 'reply');
   if ('deviceSecret' in reply) {
-    return JSON.stringify({ code: 200, data: { productKey: reply.productKey, deviceName: reply.deviceName, deviceSecret: reply.deviceSecret }, message: 'success' });
+    return replyJson({ code: 200, data: { productKey: reply.productKey, deviceName: reply.deviceName, deviceSecret: reply.deviceSecret }, message: 'success' });
   }
-  return JSON.stringify({ code: reply.code, message: reply.message });
+  return replyJson({ code: reply.code, message: reply.message });
 }
 
 /**
@@ -165,14 +168,15 @@ export interface MqttRegistrationOptions extends RegistrationOptions {
  * // 'device.pk|random=123,authType=register,securemode=2,signmethod=hmacsha256|'
  */
 export function mqttRegisterCredentials(options: MqttRegistrationOptions): { readonly clientId: string; readonly username: string; readonly password: string } {
+  requireArgument(options, 'options');
   const r = signRegistration(options);
   const mode = options.mode ?? 'register';
-  if (mode !== 'register' && mode !== 'regnwl') throw new SignError('invalid_field', `mode ${JSON.stringify(mode)} is invalid: expected register or regnwl`, 'mode');
+  if (mode !== 'register' && mode !== 'regnwl') throw new SignError('invalid_field', `mode ${describe(mode)} is invalid: expected register or regnwl`, 'mode');
   const secureMode = secureModeOf(options.secureMode, options.transport);
   let ext = `random=${r.random},authType=${mode},securemode=${secureMode},signmethod=${r.signMethod.toLowerCase()}`;
   if (options.instanceId !== undefined) {
     if (typeof options.instanceId !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(options.instanceId)) {
-      throw new SignError('invalid_field', `instanceId ${JSON.stringify(options.instanceId)} is invalid`, 'instanceId');
+      throw new SignError('invalid_field', `instanceId ${describe(options.instanceId)} is invalid`, 'instanceId');
     }
     ext += `,instanceId=${options.instanceId}`;
   }
@@ -240,9 +244,10 @@ export type MqttRegistrationReply =
 
 /** The broker's message for a registration: topic and JSON payload. */
 export function mqttRegistrationReply(reply: MqttRegistrationReply): { readonly topic: string; readonly payload: string } {
-  if (reply.mode === 'register') return { topic: '/ext/register', payload: JSON.stringify({ deviceSecret: reply.deviceSecret }) };
+  requireArgument(reply, 'reply');
+  if (reply.mode === 'register') return { topic: '/ext/register', payload: replyJson({ deviceSecret: reply.deviceSecret }) };
   const { clientId, productKey, deviceName, deviceToken } = reply;
-  return { topic: '/ext/regnwl', payload: JSON.stringify({ clientId, productKey, deviceName, deviceToken }) };
+  return { topic: '/ext/regnwl', payload: replyJson({ clientId, productKey, deviceName, deviceToken }) };
 }
 
 /**
@@ -253,7 +258,7 @@ export function mqttRegistrationReply(reply: MqttRegistrationReply): { readonly 
  * parseMqttRegistrationReply('/ext/register', '{"deviceSecret":"abc"}') // { mode: 'register', deviceSecret: 'abc' }
  */
 export function parseMqttRegistrationReply(topic: string, payload: string | Uint8Array): MqttRegistrationReply {
-  if (topic !== '/ext/register' && topic !== '/ext/regnwl') throw new SignError('malformed_reply', `${topic} is not a registration topic`, 'topic');
+  if (topic !== '/ext/register' && topic !== '/ext/regnwl') throw new SignError('malformed_reply', `${describe(topic)} is not a registration topic`, 'topic');
   let body: Readonly<Record<string, unknown>> | undefined;
   try {
     body = asRecord(parseJson(payload, { maxBytes: 8192, maxDepth: 4 }));
@@ -286,6 +291,7 @@ export function mqttConnwlCredentials(options: {
   readonly deviceToken: string;
   readonly extra?: Readonly<Record<string, string>>;
 }): { readonly clientId: string; readonly username: string; readonly password: string } {
+  requireArgument(options, 'options');
   const clientId = required('clientId', options.clientId);
   const productKey = required('productKey', options.productKey);
   const deviceName = required('deviceName', options.deviceName);

@@ -1,4 +1,5 @@
-import { SignError } from './errors.ts';
+import { describe } from '@linkwire/base';
+import { requireArgument, SignError } from './errors.ts';
 import { signMethodAlgorithm } from './methods.ts';
 import { hmacWith, signContent } from './params.ts';
 import { signRegistration, verifyRegistrationFields, type RegistrationOptions, type VerifiedRegistration } from './register.ts';
@@ -40,7 +41,7 @@ function signSubDevice(d: SubDeviceCredentialOptions, method: string, cleanSessi
   const clientId = required('clientId', d.clientId ?? `${productKey}.${deviceName}`);
   const timestamp = required('timestamp', d.timestamp);
   if (form !== 'signed' && form !== 'unsigned' && form !== 'omitted') {
-    throw new SignError('invalid_field', `cleanSessionForm ${JSON.stringify(form)} is invalid: expected signed, unsigned or omitted`, 'cleanSessionForm');
+    throw new SignError('invalid_field', `cleanSessionForm ${describe(form)} is invalid: expected signed, unsigned or omitted`, 'cleanSessionForm');
   }
   const cs = form === 'omitted' ? undefined : (cleanSession ?? true) ? 'true' : 'false';
   // The signed names in byte order: cleanSession < clientId < deviceName < productKey < timestamp.
@@ -58,7 +59,11 @@ function signSubDevice(d: SubDeviceCredentialOptions, method: string, cleanSessi
  * // [{ productKey: '1234556554', deviceName: 'deviceName1234' }]
  */
 export function subRegisterParams(devices: readonly { readonly productKey: string; readonly deviceName: string }[]): { productKey: string; deviceName: string }[] {
-  return devices.map((d) => ({ productKey: required('productKey', d.productKey), deviceName: required('deviceName', d.deviceName) }));
+  requireArgument(devices, 'devices', true);
+  return devices.map((d) => {
+    requireArgument(d, 'devices[]');
+    return { productKey: required('productKey', d.productKey), deviceName: required('deviceName', d.deviceName) };
+  });
 }
 
 /**
@@ -69,6 +74,7 @@ export function subRegisterParams(devices: readonly { readonly productKey: strin
 export function proxyProvisioningParams(devices: readonly RegistrationOptions[]): {
   proxieds: { productKey: string; deviceName: string; random: string; signMethod: string; sign: string }[];
 } {
+  requireArgument(devices, 'devices', true);
   return { proxieds: devices.map((d) => ({ ...signRegistration(d) })) };
 }
 
@@ -84,6 +90,7 @@ export function proxyProvisioningParams(devices: readonly RegistrationOptions[])
 export function topoAddEntry(options: SubDeviceCredentialOptions & { readonly signMethod?: string }): {
   deviceName: string; productKey: string; sign: string; signmethod: string; timestamp: string; clientId: string;
 } {
+  requireArgument(options, 'options');
   const method = options.signMethod ?? 'hmacsha256';
   const s = signSubDevice(options, method, undefined, 'omitted');
   return { deviceName: s.deviceName, productKey: s.productKey, sign: s.sign, signmethod: method, timestamp: s.timestamp, clientId: s.clientId };
@@ -109,6 +116,7 @@ export interface CombineLoginOptions extends SubDeviceCredentialOptions {
 export function combineLoginParams(options: CombineLoginOptions): {
   productKey: string; deviceName: string; clientId: string; timestamp: string; signMethod: string; sign: string; cleanSession?: 'true' | 'false';
 } {
+  requireArgument(options, 'options');
   const method = options.signMethod ?? 'hmacsha256';
   const s = signSubDevice(options, method, options.cleanSession, options.cleanSessionForm ?? 'signed');
   const out: { productKey: string; deviceName: string; clientId: string; timestamp: string; signMethod: string; sign: string; cleanSession?: 'true' | 'false' } =
@@ -127,9 +135,11 @@ export function combineBatchLoginParams(options: {
   readonly signMethod?: string;
   readonly cleanSessionForm?: CleanSessionForm;
 }): { deviceList: { productKey: string; deviceName: string; clientId: string; timestamp: string; cleanSession?: 'true' | 'false'; sign: string }[]; signMethod: string } {
+  requireArgument(options, 'options');
   const method = options.signMethod ?? 'hmacsha256';
   signMethodAlgorithm(method);
   const form = options.cleanSessionForm ?? 'signed';
+  requireArgument(options.devices, 'devices', true);
   if (options.devices.length === 0) throw new SignError('missing_field', 'devices must not be empty', 'devices');
   const deviceList = options.devices.map((d) => {
     const s = signSubDevice(d, method, d.cleanSession, form);
@@ -141,11 +151,13 @@ export function combineBatchLoginParams(options: {
 
 /** Params of `combine.logout` (seed §9.4): `{productKey, deviceName}`, unsigned. */
 export function combineLogoutParams(device: { readonly productKey: string; readonly deviceName: string }): { productKey: string; deviceName: string } {
+  requireArgument(device, 'device');
   return { productKey: required('productKey', device.productKey), deviceName: required('deviceName', device.deviceName) };
 }
 
 /** Params of `combine.batch_logout`: an array of `{productKey, deviceName}`, unsigned. */
 export function combineBatchLogoutParams(devices: readonly { readonly productKey: string; readonly deviceName: string }[]): { productKey: string; deviceName: string }[] {
+  requireArgument(devices, 'devices', true);
   return devices.map(combineLogoutParams);
 }
 

@@ -1,6 +1,6 @@
-import { utf8Length, type Issue } from '@linkwire/base';
+import { describe, utf8Length, type Issue } from '@linkwire/base';
 import type { HmacKey } from '@linkwire/hash';
-import { SignError } from './errors.ts';
+import { requireArgument, SignError } from './errors.ts';
 
 // Character classes as tables: every builder checks three or four identifiers, and a table
 // walk costs about half of a RegExp call on strings this short.
@@ -111,6 +111,7 @@ const CHECKS: Readonly<Record<keyof CredentialFields, Check>> = {
  * // [{ path: 'deviceName', code: 'invalid_field', … }, { path: 'keepalive', code: 'invalid_field', … }]
  */
 export function validateCredentialFields(fields: CredentialFields): Issue[] {
+  requireArgument(fields, 'fields');
   const issues: Issue[] = [];
   for (const name of Object.keys(CHECKS) as (keyof CredentialFields)[]) {
     if (!Object.hasOwn(fields, name)) continue;
@@ -163,7 +164,7 @@ function checked(rule: keyof CredentialFields, value: unknown, field: string): s
   const problem = CHECKS[rule](value);
   if (problem === undefined) return typeof value === 'number' ? String(value) : (value as string);
   if (problem === 'is required') throw new SignError('missing_field', `${field} is required`, field);
-  throw new SignError('invalid_field', `${field} ${JSON.stringify(value)} is invalid: ${field} ${problem}`, field);
+  throw new SignError('invalid_field', `${field} ${describe(value)} is invalid: ${field} ${problem}`, field);
 }
 
 /** Like {@link required} but lets `undefined` through. */

@@ -1,3 +1,4 @@
+import { SignError } from './errors.ts';
 import { signMethodAlgorithm } from './methods.ts';
 import { hmacWith, signContent, type SignableParams } from './params.ts';
 import { STAND_IN_SECRET, checkMethod, checkSignature, checkTimestamp, fail, fieldText, type VerifyOptions, type VerifyResult } from './verify.ts';
@@ -20,12 +21,21 @@ export function verifyParams(
 ): VerifyResult {
   const algorithm = checkMethod(method, options, signMethodAlgorithm);
   if (typeof algorithm !== 'string') return algorithm;
+  if (typeof params !== 'object' || params === null) return fail('malformed', 'the parameters are not an object');
   const ts = params['timestamp'];
   const late = checkTimestamp(ts === undefined ? undefined : fieldText(ts) ?? ts, options);
   if (late !== undefined) return late;
   const known = typeof secret === 'string' && secret !== '';
+  let content: string;
+  try {
+    content = signContent(params, options?.exclude);
+  } catch (e) {
+    // A parameter value with no text form (an object, a symbol): the request is malformed.
+    if (e instanceof SignError && e.code === 'invalid_field') return fail('malformed', e.message);
+    throw e;
+  }
   // Without a secret the sign is computed and compared anyway (STAND_IN_SECRET): timing does not tell.
-  const mismatch = checkSignature(hmacWith(known ? secret : STAND_IN_SECRET, algorithm, signContent(params, options?.exclude)), sign);
+  const mismatch = checkSignature(hmacWith(known ? secret : STAND_IN_SECRET, algorithm, content), sign);
   if (!known) return fail('unknown_device', 'no secret');
   return mismatch ?? { ok: true };
 }

@@ -1,4 +1,4 @@
-import { constantTimeEqualHex, isRecord } from '@linkwire/base';
+import { booleanOption, constantTimeEqualHex, describe, isRecord, numberOption, optionsRecord, stringListOption } from '@linkwire/base';
 import { hashHex, type HashAlgorithm } from '@linkwire/hash';
 import { SignError } from './errors.ts';
 
@@ -43,14 +43,32 @@ export const fail = (code: VerifyFailureCode, reason: string): VerifyFailure => 
 export const DEFAULT_WINDOW_MS = 15 * 60 * 1000;
 
 /** The hash algorithm of `method`, or the failure to report. */
+/**
+ * Checks a verifier's options: an `OptionError` for `allowedMethods` that is not a list of
+ * strings, a `now` or `windowMs` that is not a finite number (a bigint, NaN), a
+ * `requireTimestamp` that is not a boolean. Options are the caller's configuration, so a wrong
+ * one throws; requests, however malformed, never do.
+ */
+export function checkVerifyOptions(options: unknown): VerifyOptions | undefined {
+  if (options === undefined) return undefined;
+  const o = optionsRecord('options', options);
+  stringListOption('allowedMethods', o['allowedMethods'], []);
+  numberOption('now', o['now'], 0, -Number.MAX_VALUE, Number.MAX_VALUE);
+  numberOption('windowMs', o['windowMs'], 0, 0, Number.MAX_VALUE);
+  booleanOption('requireTimestamp', o['requireTimestamp'], false);
+  return options as VerifyOptions;
+}
+
 export function checkMethod(method: string, options: VerifyOptions | undefined, algorithmOf: (m: string) => HashAlgorithm): HashAlgorithm | VerifyFailure {
+  checkVerifyOptions(options);
   let algorithm: HashAlgorithm;
   try {
     algorithm = algorithmOf(method);
   } catch (e) {
-    if (e instanceof SignError) return fail('unknown_sign_method', `unknown sign method ${method}`);
+    if (e instanceof SignError) return fail('unknown_sign_method', `unknown sign method ${describe(method)}`);
     throw e;
   }
+  if (typeof method !== 'string') return fail('unknown_sign_method', `unknown sign method ${describe(method)}`);
   const allowed = options?.allowedMethods;
   if (allowed !== undefined && !allowed.some((m) => m.toLowerCase() === method.toLowerCase())) {
     return fail('method_not_allowed', `sign method ${method} is not allowed here`);
@@ -63,12 +81,14 @@ export function checkMethod(method: string, options: VerifyOptions | undefined, 
  * values of at most 10 digits are seconds (the Python SDK sends seconds on CONNECT).
  */
 export function timestampMillis(ts: string): number {
+  if (typeof ts !== 'string') throw new SignError('invalid_field', `a timestamp is decimal text, got ${describe(ts)}`, 'timestamp');
   const n = Number(ts);
   return ts.length <= 10 ? n * 1000 : n;
 }
 
 /** The window check: undefined when the timestamp is acceptable. */
 export function checkTimestamp(timestamp: unknown, options: VerifyOptions | undefined, defaultWindowMs = DEFAULT_WINDOW_MS): VerifyFailure | undefined {
+  checkVerifyOptions(options);
   if (timestamp === undefined) return options?.requireTimestamp ? fail('timestamp_required', 'timestamp is required') : undefined;
   const ts = typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0 ? String(timestamp) : timestamp;
   if (typeof ts !== 'string' || !/^\d{1,16}$/.test(ts)) return fail('malformed', 'timestamp must be decimal digits');

@@ -1,4 +1,4 @@
-import { isRecord } from '@linkwire/base';
+import { describe, isRecord } from '@linkwire/base';
 import type { TslValidator } from './compile.ts';
 import type { TslIssue } from './errors.ts';
 import { TSL_LIMITS } from './model.ts';
@@ -47,8 +47,8 @@ function identityExplain(self: TslValidator, lookup: TslLookup | undefined, id: 
   }
   for (const k in id) {
     if (k === 'productKey' || k === 'deviceName') continue;
-    if (strict) ctx.issues.push(error(childPath(path, k), 'unknown_key', `an identity holds productKey and deviceName, got ${JSON.stringify(k)}`));
-    else ctx.issues.push(warning(childPath(path, k), 'unknown_key', `an identity holds productKey and deviceName, got ${JSON.stringify(k)}; ignored`));
+    if (strict) ctx.issues.push(error(childPath(path, k), 'unknown_key', `an identity holds productKey and deviceName, got ${describe(k)}`));
+    else ctx.issues.push(warning(childPath(path, k), 'unknown_key', `an identity holds productKey and deviceName, got ${describe(k)}; ignored`));
   }
   return deviceTarget(self, lookup, id['productKey'], id['deviceName'], 'deviceName', path, ctx);
 }
@@ -60,7 +60,7 @@ function deviceTarget(self: TslValidator, lookup: TslLookup | undefined, pk: unk
   if (!dkOk) ctx.issues.push(keyIssue(path, dkName, dk));
   if (!pkOk || !dkOk) return undefined;
   const t = resolve(self, lookup, pk as string, dk as string);
-  if (t === undefined) ctx.issues.push(error(childPath(path, 'productKey'), 'unknown_product', `no model is known for ${JSON.stringify(pk)} / ${JSON.stringify(dk)}`));
+  if (t === undefined) ctx.issues.push(error(childPath(path, 'productKey'), 'unknown_product', `no model is known for ${describe(pk)} / ${describe(dk)}`));
   return t;
 }
 
@@ -72,8 +72,8 @@ function keyIssue(path: string, name: string, v: unknown): TslIssue {
 const under = (t: Internals, ctx: Ctx): Ctx => (t.coerce === ctx.coerce ? ctx : { issues: ctx.issues, coerce: t.coerce });
 
 function unknownKey(ctx: Ctx, path: string, k: string, holds: string, strict: boolean): void {
-  if (strict) ctx.issues.push(error(path, 'unknown_key', `${holds}, got ${JSON.stringify(k)}`));
-  else ctx.issues.push(warning(path, 'unknown_key', `${holds}, got ${JSON.stringify(k)}; dropped`));
+  if (strict) ctx.issues.push(error(path, 'unknown_key', `${holds}, got ${describe(k)}`));
+  else ctx.issues.push(warning(path, 'unknown_key', `${holds}, got ${describe(k)}; dropped`));
 }
 
 /** Replaces element `i` of a copy made on the first change. */
@@ -430,7 +430,7 @@ export function deviceRegister(self: TslValidator, selfI: Internals, params: unk
     }
     const t = resolve(self, lookup, pk, typeof dk === 'string' ? dk : '');
     if (t === undefined) {
-      ctx.issues.push(error(childPath(base, 'productKey'), 'unknown_product', `no model is known for ${JSON.stringify(pk)}`));
+      ctx.issues.push(error(childPath(base, 'productKey'), 'unknown_product', `no model is known for ${describe(pk)}`));
       continue;
     }
     if (t.attributesTest(attrs)) continue;

@@ -1,5 +1,5 @@
-import { isRecord } from '@linkwire/base';
-import type { TslIssue } from './errors.ts';
+import { describe, isRecord } from '@linkwire/base';
+import { checkValidateOptions, readingModel, TslError, type TslIssue } from './errors.ts';
 import { deviceRegister, historyPost, measurepointBatch, packPost, type TslLookup } from './batch.ts';
 import { PROPERTY_GET_METHOD, PROPERTY_SET_METHOD, TSL_LIMITS, type TslModel, type TslProperty } from './model.ts';
 import { compileType, explain, isDate, keyAt, makeKeys, paramSet, put, test, type Ctx, type Node, type Policy } from './nodes.ts';
@@ -131,7 +131,7 @@ function postExplain(p: PostNode, v: unknown, path: string, ctx: Ctx): unknown {
       if (r !== x) (out ??= pick(v))['value'] = r;
     } else if (k === 'time') {
       if (!isDate(v[k])) ctx.issues.push(error(childPath(path, 'time'), 'invalid_date', `time must be UTC milliseconds, got ${show(v[k])}`));
-    } else ctx.issues.push(error(childPath(path, k), 'unknown_key', `a {value, time} property holds nothing else, got ${JSON.stringify(k)}`));
+    } else ctx.issues.push(error(childPath(path, k), 'unknown_key', `a {value, time} property holds nothing else, got ${describe(k)}`));
   }
   return out ?? v;
 }
@@ -166,6 +166,11 @@ function pickPoint(v: Record<string, unknown>): Record<string, unknown> {
  * ```
  */
 export function compileTsl(model: TslModel, options?: TslValidateOptions): TslValidator {
+  checkValidateOptions(options);
+  return readingModel('compileTsl', () => compileModel(model, options));
+}
+
+function compileModel(model: TslModel, options?: TslValidateOptions): TslValidator {
   const policy: Policy = options?.policy ?? 'strict';
   const coerce = options?.coerce ?? false;
   const strict = policy === 'strict';
@@ -195,8 +200,8 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   const newCtx = (): Ctx => ({ issues: [], coerce });
 
   function unknownProperty(ctx: Ctx, path: string, id: string): void {
-    if (strict) ctx.issues.push(error(path, 'unknown_property', `${JSON.stringify(id)} is not a property of the model`));
-    else ctx.issues.push(warning(path, 'unknown_property', `${JSON.stringify(id)} is not a property of the model; dropped`));
+    if (strict) ctx.issues.push(error(path, 'unknown_property', `${describe(id)} is not a property of the model`));
+    else ctx.issues.push(warning(path, 'unknown_property', `${describe(id)} is not a property of the model; dropped`));
   }
 
   // The scan records the keys that failed, so a failing message is explained without a second
@@ -277,7 +282,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       let r = x;
       const path = p.path;
       if (set) {
-        if (!p.rw) ctx.issues.push(error(path, 'read_only', `property ${JSON.stringify(k)} is read-only`));
+        if (!p.rw) ctx.issues.push(error(path, 'read_only', `property ${describe(k)} is read-only`));
         if (!test(p.node, x)) r = explain(p.node, x, path, ctx);
       } else if (recorded || !postTest(p, x)) r = postExplain(p, x, path, ctx);
       if (r !== x) (changes ??= new Map()).set(k, r);
@@ -358,9 +363,9 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       } else if (timed && k === 'time') {
         if (!isDate(x)) ctx.issues.push(error('params.time', 'invalid_date', `time must be UTC milliseconds, got ${show(x)}`));
         out[k] = x;
-      } else if (strict) ctx.issues.push(error(childPath('params', k), 'unknown_key', `params hold ${timed ? `${body} and time` : `only ${body}`}, got ${JSON.stringify(k)}`));
+      } else if (strict) ctx.issues.push(error(childPath('params', k), 'unknown_key', `params hold ${timed ? `${body} and time` : `only ${body}`}, got ${describe(k)}`));
       else {
-        ctx.issues.push(warning(childPath('params', k), 'unknown_key', `params hold ${timed ? `${body} and time` : `only ${body}`}, got ${JSON.stringify(k)}; dropped`));
+        ctx.issues.push(warning(childPath('params', k), 'unknown_key', `params hold ${timed ? `${body} and time` : `only ${body}`}, got ${describe(k)}; dropped`));
         changed = true;
       }
     }
@@ -372,7 +377,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
     const e = events.get(eventId);
     if (e === undefined) {
       const ctx = newCtx();
-      ctx.issues.push(error('method', 'unknown_event', `event ${JSON.stringify(eventId)} is not defined by the model`));
+      ctx.issues.push(error('method', 'unknown_event', `event ${describe(eventId)} is not defined by the model`));
       return finish(ctx, params, params);
     }
     return envelope(params, body, e.test, e.explain);
@@ -424,9 +429,9 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       const p = props.get(k);
       if (p === undefined) {
         const at = childPath(path, k);
-        if (strict && !skip) ctx.issues.push(error(at, 'unknown_measurepoint', `${JSON.stringify(k)} is not a measure point of the model`));
+        if (strict && !skip) ctx.issues.push(error(at, 'unknown_measurepoint', `${describe(k)} is not a measure point of the model`));
         else {
-          ctx.issues.push(warning(at, 'unknown_measurepoint', `${JSON.stringify(k)} is not a measure point of the model; dropped`));
+          ctx.issues.push(warning(at, 'unknown_measurepoint', `${describe(k)} is not a measure point of the model; dropped`));
           dropped = true;
         }
         continue;
@@ -441,7 +446,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
         const ri = test(p.node, inner) ? inner : explain(p.node, inner, childPath(at, 'value'), ctx);
         for (const key in x) {
           if (key === 'quality' && !Number.isInteger(x[key])) ctx.issues.push(error(childPath(at, 'quality'), 'type', `quality must be an integer, got ${show(x[key])}`));
-          else if (key !== 'value' && key !== 'quality') ctx.issues.push(error(childPath(at, key), 'unknown_key', `a {value, quality} point holds nothing else, got ${JSON.stringify(key)}`));
+          else if (key !== 'value' && key !== 'quality') ctx.issues.push(error(childPath(at, key), 'unknown_key', `a {value, quality} point holds nothing else, got ${describe(key)}`));
         }
         r = ri === inner ? x : { ...pickPoint(x), value: ri };
       } else r = explain(p.node, x, at, ctx);
@@ -485,7 +490,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
         if (r !== x) (out ??= pick(v))['value'] = r;
       } else if (k === 'time') {
         if (!isDate(x)) ctx.issues.push(error(childPath(path, 'time'), 'invalid_date', `time must be UTC milliseconds, got ${show(x)}`));
-      } else ctx.issues.push(error(childPath(path, k), 'unknown_key', `a {value, time} entry holds nothing else, got ${JSON.stringify(k)}`));
+      } else ctx.issues.push(error(childPath(path, k), 'unknown_key', `a {value, time} entry holds nothing else, got ${describe(k)}`));
     }
     if (!hasOwn.call(v, 'value')) ctx.issues.push(error(childPath(path, 'value'), 'missing', 'value is missing'));
     if (timeRequired && !hasOwn.call(v, 'time')) ctx.issues.push(error(childPath(path, 'time'), 'missing', 'time is missing (historical data carries the time of each entry)'));
@@ -530,7 +535,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
       const node = ofEvents ? events.get(k)?.output : props.get(k)?.node;
       const at = childPath(path, k);
       if (node === undefined) {
-        ctx.issues.push(error(at, `unknown_${what}`, `${JSON.stringify(k)} is not ${ofEvents ? 'an event' : 'a property'} of the model`));
+        ctx.issues.push(error(at, `unknown_${what}`, `${describe(k)} is not ${ofEvents ? 'an event' : 'a property'} of the model`));
         continue;
       }
       const x = v[k];
@@ -561,8 +566,8 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
   }
 
   function unknownAttribute(ctx: Ctx, path: string, id: string): void {
-    if (strict) ctx.issues.push(error(path, 'unknown_attribute', `${JSON.stringify(id)} is not an attribute of the model`));
-    else ctx.issues.push(warning(path, 'unknown_attribute', `${JSON.stringify(id)} is not an attribute of the model; dropped`));
+    if (strict) ctx.issues.push(error(path, 'unknown_attribute', `${describe(id)} is not an attribute of the model`));
+    else ctx.issues.push(warning(path, 'unknown_attribute', `${describe(id)} is not an attribute of the model; dropped`));
   }
 
   function attrsExplain(v: unknown, path: string, ctx: Ctx): unknown {
@@ -626,7 +631,7 @@ export function compileTsl(model: TslModel, options?: TslValidateOptions): TslVa
 
   function unknownService(serviceId: string, input: unknown): TslResult {
     const ctx = newCtx();
-    ctx.issues.push(error('method', 'unknown_service', `service ${JSON.stringify(serviceId)} is not defined by the model`));
+    ctx.issues.push(error('method', 'unknown_service', `service ${describe(serviceId)} is not defined by the model`));
     return finish(ctx, input, input);
   }
 
@@ -737,6 +742,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
 
 /** The Alink reply code a platform would answer a validated property post with: 200, 6106 or 460. */
 export function alinkReplyCode(result: TslResult): number {
+  if (typeof result !== 'object' || result === null || (!result.ok && !Array.isArray(result.issues))) throw new TslError('invalid_result', `not a TslResult: ${describe(result)}`);
   if (result.ok) return 200;
-  return result.issues.some((i) => i.code === 'too_many_properties') ? 6106 : 460;
+  return result.issues.some((i) => typeof i === 'object' && i !== null && i.code === 'too_many_properties') ? 6106 : 460;
 }

@@ -1,5 +1,5 @@
-import { isRecord, parseJson } from '@linkwire/base';
-import { TslError, type TslIssue } from './errors.ts';
+import { describe, isRecord, parseJson } from '@linkwire/base';
+import { readingModel, TslError, type TslIssue } from './errors.ts';
 import type { TslModel, TslParam, TslProfile } from './model.ts';
 import { isTslIdentifier } from './parse.ts';
 import { error, indexPath, show, warning } from './paths.ts';
@@ -45,6 +45,11 @@ type Obj = Record<string, unknown>;
  * ```
  */
 export function parseTslExtInfo(input: string | Uint8Array | unknown, model?: TslModel): TslExtInfoResult {
+  if (model !== undefined) return readingModel('parseTslExtInfo', () => readExtInfo(input, model));
+  return readExtInfo(input, model);
+}
+
+function readExtInfo(input: unknown, model: TslModel | undefined): TslExtInfoResult {
   let doc: unknown = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
     try {
@@ -65,7 +70,7 @@ export function parseTslExtInfo(input: string | Uint8Array | unknown, model?: Ts
     profile.productKey = p['productKey'];
     const want = model?.profile.productKey;
     if (want !== undefined && want !== profile.productKey) {
-      issues.push(warning('profile.productKey', 'product_mismatch', `extended information is for ${JSON.stringify(profile.productKey)}, the model for ${JSON.stringify(want)}`));
+      issues.push(warning('profile.productKey', 'product_mismatch', `extended information is for ${describe(profile.productKey)}, the model for ${describe(want)}`));
     }
   }
   const known = <T extends { identifier: string }>(list: readonly T[] | undefined): Map<string, T> | undefined =>
@@ -100,12 +105,12 @@ function entries(raw: unknown, path: string, issues: TslIssue[], exists: (id: st
     const entry = readEntry(item, at, issues);
     if (entry === undefined) return;
     if (seen.has(entry.identifier)) {
-      issues.push(error(`${at}.identifier`, 'duplicate_identifier', `identifier ${JSON.stringify(entry.identifier)} appears twice`));
+      issues.push(error(`${at}.identifier`, 'duplicate_identifier', `identifier ${describe(entry.identifier)} appears twice`));
       return;
     }
     seen.add(entry.identifier);
     if (!exists(entry.identifier)) {
-      issues.push(error(`${at}.identifier`, 'unknown_identifier', `${JSON.stringify(entry.identifier)} is not defined by the model`));
+      issues.push(error(`${at}.identifier`, 'unknown_identifier', `${describe(entry.identifier)} is not defined by the model`));
     }
     if (params === undefined || !isRecord(item)) {
       out.push(entry);
@@ -136,7 +141,7 @@ function paramEntries(raw: unknown, path: string, issues: TslIssue[], defined: r
     const entry = readEntry(item, at, issues);
     if (entry === undefined) return;
     if (ids !== undefined && !ids.has(entry.identifier)) {
-      issues.push(error(`${at}.identifier`, 'unknown_identifier', `parameter ${JSON.stringify(entry.identifier)} is not defined by the model`));
+      issues.push(error(`${at}.identifier`, 'unknown_identifier', `parameter ${describe(entry.identifier)} is not defined by the model`));
     }
     out.push(entry);
   });

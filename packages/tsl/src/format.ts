@@ -1,3 +1,4 @@
+import { readingModel } from './errors.ts';
 import type { TslDataType, TslEvent, TslModel, TslParam, TslProperty, TslService } from './model.ts';
 
 type Doc = Record<string, unknown>;
@@ -15,6 +16,10 @@ type Doc = Record<string, unknown>;
  * ```
  */
 export function toTslDocument(model: TslModel): Doc {
+  return readingModel('toTslDocument', () => documentOf(model));
+}
+
+function documentOf(model: TslModel): Doc {
   const doc: Doc = {};
   if (model.schema !== undefined) doc['schema'] = model.schema;
   if (model.link !== undefined) doc['link'] = model.link;
@@ -69,6 +74,10 @@ function serviceDoc(s: TslService): Doc {
 
 /** A data type in document form: `{type, specs}` with the platform's string-encoded numbers. */
 export function dataTypeDoc(t: TslDataType): Doc {
+  return readingModel('dataTypeDoc', () => typeDoc(t));
+}
+
+function typeDoc(t: TslDataType): Doc {
   const specs: Doc = {};
   switch (t.type) {
     case 'int':

@@ -1,4 +1,4 @@
-import { isRecord, parseJson, type JsonLimits } from '@linkwire/base';
+import { describe, isRecord, parseJson, type JsonLimits } from '@linkwire/base';
 import { TslError, type TslIssue } from './errors.ts';
 import {
   PROPERTY_GET_METHOD,
@@ -33,7 +33,7 @@ const TYPES = new Set(['int', 'float', 'double', 'text', 'date', 'bool', 'enum',
 
 /** Whether `s` is an identifier the platform accepts: 1–50 letters, digits and underscores. */
 export function isTslIdentifier(s: string): boolean {
-  return IDENTIFIER.test(s) && !FORBIDDEN_IDENTIFIERS.has(s);
+  return typeof s === 'string' && IDENTIFIER.test(s) && !FORBIDDEN_IDENTIFIERS.has(s);
 }
 
 /**
@@ -134,7 +134,7 @@ function readList<T extends { identifier: string }>(
     const el = read(item, path, issues);
     if (el === undefined) return;
     if (seen.has(el.identifier)) {
-      issues.push(error(`${path}.identifier`, 'duplicate_identifier', `identifier ${JSON.stringify(el.identifier)} is already defined in ${key}`));
+      issues.push(error(`${path}.identifier`, 'duplicate_identifier', `identifier ${describe(el.identifier)} is already defined in ${key}`));
       return;
     }
     seen.add(el.identifier);
@@ -150,7 +150,7 @@ function readIdentifier(o: Obj, path: string, issues: TslIssue[]): string | unde
     return undefined;
   }
   if (!isTslIdentifier(id)) {
-    issues.push(error(`${path}.identifier`, 'invalid_identifier', `identifier ${JSON.stringify(id)} is not 1-50 letters, digits and underscores (or is reserved)`));
+    issues.push(error(`${path}.identifier`, 'invalid_identifier', `identifier ${describe(id)} is not 1-50 letters, digits and underscores (or is reserved)`));
     return undefined;
   }
   return id;
@@ -211,7 +211,7 @@ function readParams(raw: unknown, path: string, issues: TslIssue[], depth = 0): 
     const param = readParam(item, p, issues, depth);
     if (param === undefined) return;
     if (seen.has(param.identifier)) {
-      issues.push(error(`${p}.identifier`, 'duplicate_identifier', `identifier ${JSON.stringify(param.identifier)} appears twice`));
+      issues.push(error(`${p}.identifier`, 'duplicate_identifier', `identifier ${describe(param.identifier)} appears twice`));
       return;
     }
     seen.add(param.identifier);
@@ -246,7 +246,7 @@ function readEvent(o: Obj, path: string, issues: TslIssue[]): TslEvent | undefin
   if (identifier === undefined) return undefined;
   let type = optString(o, 'type', path, issues) ?? 'info';
   if (type !== 'info' && type !== 'alert' && type !== 'error') {
-    issues.push(warning(`${path}.type`, 'unknown_event_type', `event type ${JSON.stringify(type)} is not info, alert or error`));
+    issues.push(warning(`${path}.type`, 'unknown_event_type', `event type ${describe(type)} is not info, alert or error`));
   }
   const ev: { -readonly [K in keyof TslEvent]: TslEvent[K] } = {
     identifier,
@@ -285,7 +285,7 @@ function readService(o: Obj, path: string, issues: TslIssue[], propertyIds: Read
     // example does it), so that is a warning, not an error.
     sv.inputIdentifiers.forEach((id, i) => {
       if (!propertyIds.has(id)) {
-        issues.push(warning(`${path}.inputData[${i}]`, 'unknown_reference', `property ${JSON.stringify(id)} is not defined by the model`));
+        issues.push(warning(`${path}.inputData[${i}]`, 'unknown_reference', `property ${describe(id)} is not defined by the model`));
       }
     });
   } else {
@@ -415,7 +415,7 @@ function readEnum(specs: Obj, path: string, issues: TslIssue[]): TslDataType | u
   for (const key of Object.keys(specs)) {
     const n = Number(key);
     if (!/^-?(?:0|[1-9][0-9]*)$/.test(key) || n < TSL_LIMITS.int32Min || n > TSL_LIMITS.int32Max) {
-      issues.push(error(childPath(path, key), 'invalid_enum_key', `enum keys are 32-bit integers, got ${JSON.stringify(key)}`));
+      issues.push(error(childPath(path, key), 'invalid_enum_key', `enum keys are 32-bit integers, got ${describe(key)}`));
       continue;
     }
     const label = specs[key];

@@ -1,3 +1,5 @@
+import { describe } from '@linkwire/base';
+import { checkValidateOptions, readingModel, TslError } from './errors.ts';
 import type { TslValidateOptions } from './compile.ts';
 import { PROPERTY_GET_METHOD, PROPERTY_SET_METHOD, TSL_LIMITS, type TslDataType, type TslModel, type TslParam, type TslProperty } from './model.ts';
 
@@ -42,6 +44,11 @@ const DATE_PATTERN = '^[0-9]{1,15}$';
  * ```
  */
 export function toJsonSchema(model: TslModel, options?: Pick<TslValidateOptions, 'policy' | 'dialect'>): TslJsonSchemas {
+  checkValidateOptions(options);
+  return readingModel('toJsonSchema', () => modelSchemas(model, options));
+}
+
+function modelSchemas(model: TslModel, options?: Pick<TslValidateOptions, 'policy' | 'dialect'>): TslJsonSchemas {
   const strict = (options?.policy ?? 'strict') === 'strict';
   const eventBody = options?.dialect === 'enos' ? 'events' : 'value';
   const root = (s: Record<string, unknown>): JsonSchema => ({ $schema: DRAFT, ...s });
@@ -117,7 +124,8 @@ export function toJsonSchema(model: TslModel, options?: Pick<TslValidateOptions,
 
 /** The JSON Schema of one TSL data type. */
 export function dataTypeSchema(t: TslDataType, title?: string): Record<string, unknown> {
-  const s = bare(t);
+  if (title !== undefined && typeof title !== 'string') throw new TslError('invalid_model', `a schema title is a string, got ${describe(title)}`);
+  const s = readingModel('dataTypeSchema', () => bare(t));
   return title === undefined ? s : { title, ...s };
 }
 

@@ -1,11 +1,15 @@
 import { compileTsl, type TslResult, type TslValidateOptions, type TslValidator } from './compile.ts';
+import { checkValidateOptions, TslError } from './errors.ts';
 import type { TslModel } from './model.ts';
+import { describe } from '@linkwire/base';
 
 // The one-shot functions compile once per model and option set; a model dropped by the
 // caller takes its validators with it.
 const cache = new WeakMap<TslModel, Map<string, TslValidator>>();
 
 function validatorFor(model: TslModel, options?: TslValidateOptions): TslValidator {
+  if (typeof model !== 'object' || model === null) throw new TslError('invalid_model', `not a TSL model: ${describe(model)}`);
+  checkValidateOptions(options);
   const key = `${options?.policy ?? 'strict'}|${options?.coerce === true ? 1 : 0}|${options?.dialect ?? 'alink'}`;
   let byOptions = cache.get(model);
   if (byOptions === undefined) cache.set(model, (byOptions = new Map()));

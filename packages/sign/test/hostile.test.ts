@@ -1,0 +1,39 @@
+import { LinkwireError } from '@linkwire/base';
+import * as sign from '@linkwire/sign';
+import { describe, expect, it } from 'vitest';
+import { hostileSuite } from '../../../test/support/fuzz/suite.ts';
+import { entries } from './hostile.entries.ts';
+
+describe('sign under hostile data and options', () => {
+  hostileSuite('sign', sign, entries.map((e) => e.name));
+});
+
+describe('sign regressions from issue 24', () => {
+  const code = (f: () => unknown): string => {
+    try {
+      const r = f() as { ok?: boolean; code?: string } | undefined;
+      return r !== undefined && r.ok === false ? `fail:${r.code}` : 'returned';
+    } catch (e) {
+      if (!(e instanceof LinkwireError)) throw e;
+      return e.code;
+    }
+  };
+  const creds = sign.mqttCredentials({ productKey: 'a1B2c3D4e5F', deviceName: 'lamp01', deviceSecret: 'secret', timestamp: '1700000000000', signMethod: 'hmacsha1' });
+  const verify = (options: unknown): string => code(() => sign.verifyMqttCredentials(creds.clientId, creds.username, creds.password, () => 'secret', options as never));
+  it('verifiers refuse allowedMethods given as a string, null or a list holding a non-string, and now as a bigint, with invalid_option', () => {
+    expect(verify({ allowedMethods: 'hmacsha1' })).toBe('invalid_option');
+    expect(verify({ allowedMethods: null })).toBe('invalid_option');
+    expect(verify({ allowedMethods: ['hmacsha1', 1] })).toBe('invalid_option');
+    expect(verify({ now: 1_700_000_000_000n })).toBe('invalid_option');
+    expect(verify({ allowedMethods: ['hmacsha1'], now: 1_700_000_000_000 })).toBe('returned');
+  });
+  it('verifyParams with an object as a parameter value fails as malformed instead of throwing', () => {
+    expect(code(() => sign.verifyParams({ a: {} as never, timestamp: '1' }, 'ab', 'secret', 'hmacsha1'))).toBe('fail:malformed');
+    expect(code(() => sign.verifyParams({ a: Object.create(null) as never }, 'ab', 'secret', 'hmacsha1'))).toBe('fail:malformed');
+  });
+  it('verifyEnosApimRequest with query: null reads as no query', () => {
+    const headers = sign.enosApimHeaders({ accessToken: 't', appSecret: 's', timestamp: 1_700_000_000_000 });
+    expect(code(() => sign.verifyEnosApimRequest({ headers, query: null as never }, () => 's', { now: 1_700_000_000_000 }))).toBe('returned');
+    expect(code(() => sign.verifyEnosApimRequest(null as never, () => 's'))).toBe('fail:malformed');
+  });
+});

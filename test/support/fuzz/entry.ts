@@ -1,0 +1,36 @@
+/**
+ * One public entry point under fuzz: a name (`alink.decodeJson`), an arbitrary for its
+ * arguments (hostile data and hostile options both), and `call`, which calls it and, for a
+ * factory, drives what it built (the bug is often in the first use, not the construction).
+ * `call` may return a promise; the runner awaits it.
+ */
+import fc from 'fast-check';
+
+export interface FuzzEntry {
+  readonly name: string;
+  readonly args: fc.Arbitrary<readonly unknown[]>;
+  call(args: readonly unknown[]): unknown;
+  /** The entry awaits real IO (sockets): the runner gives it fewer cases. */
+  readonly slow?: boolean;
+}
+
+/** An entry whose arguments are drawn independently, one arbitrary per parameter. */
+export function entry(name: string, call: (...args: never[]) => unknown, args: readonly fc.Arbitrary<unknown>[], slow = false): FuzzEntry {
+  return {
+    name,
+    args: fc.tuple(...args) as fc.Arbitrary<readonly unknown[]>,
+    call: (a) => (call as (...x: unknown[]) => unknown)(...a),
+    ...(slow ? { slow } : {}),
+  };
+}
+
+import { hostileValue, hostileVariant } from '@linkwire/base/testing';
+
+/** Valid data most of the time, a hostile value otherwise. */
+export const data = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 3, arbitrary: valid }, { weight: 2, arbitrary: hostileValue() });
+
+/** One of these examples as it is, or with fields made hostile (see hostileVariant), or a hostile value. */
+export const variant = (...examples: readonly unknown[]): fc.Arbitrary<unknown> => fc.oneof(...examples.map((x) => hostileVariant(x)));
+
+/** Options: absent, or a hostile variant of a valid set. */
+export const options = (...examples: readonly unknown[]): fc.Arbitrary<unknown> => fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 4, arbitrary: variant(...examples) });

@@ -1,0 +1,165 @@
+/**
+ * Runs a package's fuzz entries (`packages/<pkg>/test/hostile.entries.ts`) in a worker thread
+ * and bounds each case's time: the worker bumps a shared counter before every case, and when
+ * the counter stands still for `caseTimeoutMs` the case hangs. The host then ends the worker,
+ * runs that entry again with the same seed recording each case's text (to name the case that
+ * hangs), and carries on with the next entry in a new worker. A hang fails the test, never the
+ * run.
+ */
+import { build } from 'esbuild';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { EntryReport, RunOptions } from './run.ts';
+import type { WorkerInput, WorkerMessage } from './worker.ts';
+
+// The repository root: three levels up from this file, or from the bundle under .cache/fuzz.
+const root = ((): string => {
+  let dir = dirname(new URL(import.meta.url).pathname);
+  for (let i = 0; i < 6; i++, dir = dirname(dir)) if (existsSync(join(dir, 'packages', 'base', 'package.json'))) return dir;
+  throw new Error('cannot find the repository root');
+})();
+const bundles = new Map<string, Promise<string>>();
+
+const LOAD_TIMEOUT_MS = 120_000;
+
+/** Bundles the worker for one package's entries (once per process). */
+function bundle(pkg: string): Promise<string> {
+  let b = bundles.get(pkg);
+  if (b === undefined) {
+    const dir = join(root, '.cache', 'fuzz');
+    mkdirSync(dir, { recursive: true });
+    const outfile = join(dir, `worker-${pkg}-${process.pid}.mjs`);
+    const external = { name: 'external-npm', setup(x: import('esbuild').PluginBuild) { x.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@linkwire/') || a.path === 'fast-check' ? undefined : { path: a.path, external: true })); } };
+    b = build({
+      stdin: {
+        contents: `import { entries } from ${JSON.stringify(join(root, 'packages', pkg, 'test', 'hostile.entries.ts'))};\nimport { serve } from ${JSON.stringify(join(root, 'test', 'support', 'fuzz', 'worker.ts'))};\nawait serve(entries);\n`,
+        resolveDir: root, loader: 'ts', sourcefile: `fuzz-${pkg}.ts`,
+      },
+      outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20',
+      conditions: ['@linkwire/source'], plugins: [external], logLevel: 'warning',
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    }).then(() => outfile);
+    bundles.set(pkg, b);
+  }
+  return b;
+}
+
+export interface PackageFuzzOptions {
+  readonly runs?: number;
+  readonly msPerEntry?: number;
+  readonly seed?: number;
+  /** A case that takes longer than this is a hang. Default 10 s (the machine is shared). */
+  readonly caseTimeoutMs?: number;
+  readonly onEntry?: (report: EntryReport) => void;
+}
+
+export interface PackageFuzzReport {
+  readonly pkg: string;
+  readonly seed: number;
+  readonly entries: EntryReport[];
+  readonly names: readonly string[];
+}
+
+interface Attempt {
+  readonly reports: EntryReport[];
+  readonly names: readonly string[];
+  /** Set when the worker hung: the entry index and how many cases it had started. */
+  readonly hung?: { readonly index: number; readonly cases: number; readonly record?: string };
+}
+
+function attempt(file: string, options: RunOptions, caseTimeoutMs: number, record: boolean, onEntry?: (r: EntryReport) => void): Promise<Attempt> {
+  const heartbeat = new SharedArrayBuffer(8);
+  const recordBuffer = record ? new SharedArrayBuffer(64 * 1024) : undefined;
+  const beat = new Int32Array(heartbeat);
+  const { heartbeat: _h, record: _r, onEntry: _o, ...plain } = options;
+  const input: WorkerInput = { heartbeat, ...(recordBuffer ? { record: recordBuffer } : {}), options: plain };
+  const worker = new Worker(file, { workerData: input, resourceLimits: { stackSizeMb: 4 } });
+  const reports: EntryReport[] = [];
+  let names: readonly string[] = [];
+  return new Promise<Attempt>((resolve, reject) => {
+    let seen = -1;
+    let entryStart = 0;
+    let stillSince = Date.now();
+    // The clock starts when the worker has loaded its bundle (it posts the entry names first):
+    // loading takes seconds on a loaded machine and is not a case.
+    let ready = false;
+    const started = Date.now();
+    const watch = setInterval(() => {
+      if (!ready) {
+        if (Date.now() - started < LOAD_TIMEOUT_MS) return;
+        clearInterval(watch);
+        void worker.terminate().then(() => reject(new Error(`the fuzz worker for ${file} did not load within ${LOAD_TIMEOUT_MS} ms`)));
+        return;
+      }
+      const now = Atomics.load(beat, 0);
+      if (now !== seen) {
+        seen = now;
+        stillSince = Date.now();
+        return;
+      }
+      if (Date.now() - stillSince < caseTimeoutMs) return;
+      clearInterval(watch);
+      const index = Atomics.load(beat, 1);
+      const text = recordBuffer ? new TextDecoder().decode(new Uint8Array(recordBuffer)).replace(/\0+$/, '') : undefined;
+      void worker.terminate().then(() => resolve({ reports, names, hung: { index, cases: now - entryStart, ...(text !== undefined ? { record: text } : {}) } }));
+    }, 100);
+    worker.on('message', (m: WorkerMessage) => {
+      if ('names' in m) {
+        names = m.names;
+        ready = true;
+        stillSince = Date.now();
+      }
+      else if ('report' in m) {
+        reports.push(m.report);
+        onEntry?.(m.report);
+        entryStart = Atomics.load(beat, 0);
+      } else {
+        clearInterval(watch);
+        void worker.terminate().then(() => resolve({ reports, names }));
+      }
+    });
+    worker.on('error', (e) => {
+      clearInterval(watch);
+      reject(e instanceof Error ? e : new Error(`fuzz worker failed: ${String((e as { message?: unknown })?.message ?? e)} (${Object.prototype.toString.call(e)})`));
+    });
+  });
+}
+
+/** Fuzzes every entry of `pkg` in worker threads; hangs are reported per entry, with the case that hung. */
+export async function fuzzPackage(pkg: string, options: PackageFuzzOptions = {}): Promise<PackageFuzzReport> {
+  const file = await bundle(pkg);
+  const seed = options.seed ?? ((Date.now() ^ (process.pid << 8)) | 0);
+  const caseTimeoutMs = options.caseTimeoutMs ?? 10_000;
+  const base: RunOptions = { seed, ...(options.runs !== undefined ? { runs: options.runs } : {}), ...(options.msPerEntry !== undefined ? { msPerEntry: options.msPerEntry } : {}) };
+  const entries: EntryReport[] = [];
+  let names: readonly string[] = [];
+  let from = 0;
+  for (;;) {
+    const a = await attempt(file, { ...base, from }, caseTimeoutMs, false, options.onEntry);
+    entries.push(...a.reports);
+    if (names.length === 0) names = a.names;
+    if (a.hung === undefined) break;
+    // Run the hanging entry again, recording each case, to name the case that hangs.
+    const again = await attempt(file, { ...base, only: a.hung.index }, caseTimeoutMs, true);
+    const report: EntryReport = {
+      name: names[a.hung.index] ?? `#${a.hung.index}`, cases: a.hung.cases, returned: 0, typed: {}, ms: caseTimeoutMs,
+      hang: { afterCases: a.hung.cases, seed: (seed + a.hung.index * 7919) | 0, ...(again.hung?.record !== undefined ? { counterexample: again.hung.record } : {}) },
+    };
+    entries.push(report);
+    options.onEntry?.(report);
+    from = a.hung.index + 1;
+    if (from >= names.length) break;
+  }
+  return { pkg, seed, entries, names };
+}
+
+/** The lines a failing test prints: each untyped throw and hang with its entry, seed and case. */
+export function failures(report: PackageFuzzReport): string[] {
+  const out: string[] = [];
+  for (const e of report.entries) {
+    if (e.untyped) out.push(`${e.name}: untyped throw (seed ${e.untyped.seed})\n  ${e.untyped.error}\n  case: ${e.untyped.counterexample}`);
+    if (e.hang) out.push(`${e.name}: hang after ${e.hang.afterCases} cases (seed ${e.hang.seed})\n  case: ${e.hang.counterexample ?? '(not recorded)'}`);
+  }
+  return out;
+}

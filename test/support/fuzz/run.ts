@@ -1,0 +1,167 @@
+/**
+ * The fuzz loop shared by each package's hostile test and `npm run fuzz`: every entry point gets
+ * its own fast-check run (a seed each), and the only error allowed to escape is a typed
+ * `LinkwireError` with a string `code`. Typed errors are counted by code; the first untyped
+ * throw of an entry is shrunk by fast-check and kept with its counterexample. A shared
+ * heartbeat (a counter bumped before every case) lets the host thread see a hang and end it.
+ */
+import { LinkwireError } from '@linkwire/base';
+import fc from 'fast-check';
+import type { FuzzEntry } from './entry.ts';
+
+export interface EntryReport {
+  readonly name: string;
+  cases: number;
+  /** Calls that returned (or resolved). */
+  returned: number;
+  /** Typed errors by code. */
+  typed: Record<string, number>;
+  untyped?: { readonly error: string; readonly counterexample: string; readonly seed: number };
+  hang?: { readonly afterCases: number; readonly counterexample?: string; readonly seed: number };
+  ms: number;
+}
+
+export interface RunOptions {
+  /** Cases per entry (fast entries), or */
+  readonly runs?: number;
+  /** a time budget per entry in milliseconds. */
+  readonly msPerEntry?: number;
+  readonly seed: number;
+  /** Int32Array over a SharedArrayBuffer: [0] bumped before each case, [1] the entry index. */
+  readonly heartbeat?: Int32Array;
+  /** Writes each case's text into this buffer before running it (to print a hang's case). */
+  readonly record?: Uint8Array;
+  /** Start at this entry index (after a hang the host restarts behind it). */
+  readonly from?: number;
+  readonly only?: number;
+  readonly onEntry?: (report: EntryReport) => void;
+}
+
+export function isTyped(e: unknown): boolean {
+  return e instanceof LinkwireError && typeof e.code === 'string' && e.code !== '';
+}
+
+function show(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}\n${(e.stack ?? '').split('\n').slice(1, 6).join('\n')}`;
+  return `non-Error thrown: ${showCase(e)}`;
+}
+
+/**
+ * A case as text for a report: fast-check's stringify on a copy cut at depth 8 (fast-check
+ * recurses, and hostile values nest 30 000 deep), with long strings and arrays cut too.
+ */
+export function showCase(v: unknown): string {
+  const cut = (x: unknown, depth: number): unknown => {
+    if (typeof x === 'string') return x.length > 200 ? `${x.slice(0, 200)}…(${x.length})` : x;
+    if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x)) return x;
+    if (depth > 8) return Array.isArray(x) ? ['…deeper'] : { '…': 'deeper' };
+    if (Array.isArray(x)) return x.slice(0, 20).map((y) => cut(y, depth + 1)).concat(x.length > 20 ? [`…(${x.length})`] : []);
+    const proto = Object.getPrototypeOf(x) as unknown;
+    if (proto !== Object.prototype && proto !== null) return x;
+    const out = proto === null ? (Object.create(null) as Record<string, unknown>) : ({} as Record<string, unknown>);
+    for (const k of Object.keys(x).slice(0, 20)) Object.defineProperty(out, k, { value: cut((x as Record<string, unknown>)[k], depth + 1), enumerable: true, writable: true, configurable: true });
+    return out;
+  };
+  try {
+    return fc.stringify(cut(v, 0));
+  } catch (e) {
+    return `(unprintable: ${String(e)})`;
+  }
+}
+
+export const entrySeed = (seed: number, index: number): number => (seed + index * 7919) | 0;
+
+export async function runEntries(entries: readonly FuzzEntry[], options: RunOptions): Promise<EntryReport[]> {
+  const reports: EntryReport[] = [];
+  const encoder = new TextEncoder();
+  const last = options.only ?? entries.length - 1;
+  for (let index = options.only ?? options.from ?? 0; index <= last; index++) {
+    const e = entries[index]!;
+    const seed = entrySeed(options.seed, index);
+    const report: EntryReport = { name: e.name, cases: 0, returned: 0, typed: {}, ms: 0 };
+    if (options.heartbeat) Atomics.store(options.heartbeat, 1, index);
+    const before = (args: readonly unknown[]): void => {
+      report.cases++;
+      if (options.heartbeat) Atomics.add(options.heartbeat, 0, 1);
+      if (options.record) {
+        const text = encoder.encode(showCase(args).slice(0, options.record.length / 4 - 8));
+        options.record.fill(0);
+        options.record.set(text.subarray(0, options.record.length - 1));
+      }
+    };
+    const caught = (err: unknown): boolean => {
+      if (!isTyped(err)) return false;
+      const code = (err as LinkwireError).code;
+      report.typed[code] = (report.typed[code] ?? 0) + 1;
+      return true;
+    };
+    let firstUntyped: unknown;
+    const started = performance.now();
+    const runs = e.slow ? Math.max(1, Math.ceil((options.runs ?? 1000) / 20)) : (options.runs ?? 1_000_000_000);
+    const params = {
+      seed,
+      numRuns: runs,
+      ...(options.msPerEntry !== undefined ? { interruptAfterTimeLimit: options.msPerEntry, markInterruptAsFailure: false } : {}),
+    };
+    let details: fc.RunDetails<[readonly unknown[]]>;
+    // Sync entries run under a sync property (an async one costs a microtask per case); a
+    // call that returns a promise moves the entry to the async property.
+    let asyncNeeded = false;
+    const sync = fc.property(e.args, (args) => {
+      before(args);
+      let r: unknown;
+      try {
+        r = e.call(args);
+      } catch (err) {
+        if (caught(err)) return true;
+        firstUntyped ??= err;
+        return false;
+      }
+      if (r instanceof Promise) {
+        asyncNeeded = true;
+        r.catch(() => undefined);
+      }
+      report.returned++;
+      return true;
+    });
+    details = fc.check(sync, params);
+    if (asyncNeeded) {
+      report.cases = 0;
+      report.returned = 0;
+      report.typed = {};
+      firstUntyped = undefined;
+      const prop = fc.asyncProperty(e.args, async (args) => {
+        before(args);
+        try {
+          await e.call(args);
+        } catch (err) {
+          if (caught(err)) return true;
+          firstUntyped ??= err;
+          return false;
+        }
+        report.returned++;
+        return true;
+      });
+      details = await fc.check(prop, params);
+    }
+    report.ms = Math.round(performance.now() - started);
+    if (details.failed) {
+      // Call the shrunk counterexample once more to show its own error (shrinking may have
+      // moved from the first failure's error to another).
+      let err: unknown = firstUntyped ?? details.errorInstance;
+      const example = details.counterexample?.[0];
+      if (example !== undefined) {
+        try {
+          await e.call(example);
+        } catch (again) {
+          if (!isTyped(again)) err = again;
+        }
+      }
+      const why = err === undefined || err === null ? `fast-check failed without an error: ${String((details as { error?: unknown }).error ?? '')} (interrupted ${String(details.interrupted)}, runs ${details.numRuns})` : show(err);
+      report.untyped = { error: why, counterexample: showCase(example ?? []).slice(0, 2000), seed };
+    }
+    reports.push(report);
+    options.onEntry?.(report);
+  }
+  return reports;
+}
