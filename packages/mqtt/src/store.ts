@@ -22,7 +22,7 @@ export interface OutgoingStore {
   close?(): Promise<void> | void;
 }
 
-/** An in-memory {@link OutgoingStore}: outlives a client instance, not the process. */
+/** An in-memory {@link OutgoingStore}: outlives a client instance, but not a restart. */
 export interface MemoryStore extends OutgoingStore {
   readonly size: number;
 }
