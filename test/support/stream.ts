@@ -39,7 +39,7 @@ export const MAX_COST_RATIO = 6;
  * round). CPU time of this process, not wall time, so that other processes on a shared machine
  * do not count; rounds alternate between the sizes and the best of each counts.
  */
-export function costRatio(prepare: (bytes: number) => () => void, rounds = 5): number {
+export function costRatio(prepare: (bytes: number) => () => void, rounds = 9): number {
   const cpu = (): number => {
     const u = process.cpuUsage();
     return u.user + u.system;

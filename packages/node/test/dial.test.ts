@@ -130,16 +130,21 @@ describe('nodeDialer', () => {
       const all = process.getActiveResourcesInfo();
       return { timers: all.filter((r) => r === 'Timeout').length, sockets: all.filter((r) => r === 'TCPSocketWrap').length };
     };
-    await new Promise((r) => setTimeout(r, 50));
+    // Earlier tests' transports may still be closing (a closed transport keeps an unref'd 2 s
+    // grace timer until its peer answers the FIN): measure after that.
+    await new Promise((r) => setTimeout(r, 2200));
     const before = count();
     const client = createNodeMqttClient({ endpoint: { host: '127.0.0.1', port: broker.port }, credentials: { clientId: 'leak-check' }, keepalive: 30 });
     await client.subscribe('leak/#');
     await client.publish('leak/x', 'x', { qos: 1 });
     expect(count().timers).toBeGreaterThan(before.timers); // keepalive armed while connected
     await client.end();
-    await new Promise((r) => setTimeout(r, 50));
-    // At most what was there before (earlier tests' peers may still be winding down).
-    const after = count();
+    // At most what was there before, once the broker has answered our FIN.
+    let after = count();
+    for (let i = 0; i < 60 && (after.timers > before.timers || after.sockets > before.sockets); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = count();
+    }
     expect(after.timers).toBeLessThanOrEqual(before.timers);
     expect(after.sockets).toBeLessThanOrEqual(before.sockets);
   });
