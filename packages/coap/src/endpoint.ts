@@ -231,7 +231,9 @@ export function createCoapEndpoint(options: CoapEndpointOptions): CoapEndpoint {
   const maxSeparate = integerOption('maxSeparate', o['maxSeparate'], 64, 1);
   const understands = functionOption<(n: number) => boolean>('understands', o['understands']) ?? ((n: number) => optionDefinition(n) !== undefined);
 
-  const r = random(2);
+  const r: unknown = random(2);
+  // A random source that returns no bytes would make every message id and token predictable.
+  if (!(r instanceof Uint8Array) || r.length < 2) throw new OptionError('random', 'a function returning the requested random bytes', r);
   let nextMid = ((r[0] ?? 0) << 8) | (r[1] ?? 0);
   const allocateMid = (): number => {
     const mid = nextMid;
