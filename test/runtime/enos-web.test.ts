@@ -32,7 +32,9 @@ async function commandWhenReady(deviceKey: string): Promise<unknown> {
     try {
       return await platform.invokeService(pk, deviceKey, 'ping', { n: 1 }, 2000);
     } catch (e) {
-      if (i > 10) throw e;
+      // `not_delivered` comes at once while the device has not subscribed yet: try again shortly.
+      if (i > 100) throw e;
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 }
