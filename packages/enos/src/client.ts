@@ -345,6 +345,9 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
         if (period === 0 && !this.#closing) {
           this.#mqtt = undefined;
           void mqtt.end({ flush: false });
+          // No retry will come: a first connection refused or lost fails connect() now, with its
+          // reason, instead of at connectionTimeout.
+          this.#firstConnect?.reject(e.reason);
         }
         break;
       case 'closed':

@@ -22,7 +22,7 @@ beforeAll(async () => {
     websocket: true,
     tls: true,
     enos: {
-      products: [{ productKey: pk, productSecret: 'mixed-ps' }],
+      products: [{ productKey: pk, productSecret: 'mixed-ps' }, { productKey: 'pkCert001', productSecret: 'cert-ps', certificateAuth: true }],
       devices: [
         { productKey: pk, deviceKey: 'meter0001', deviceSecret: 'm1' },
         { productKey: pk, deviceKey: 'sleeper01', deviceSecret: 's1' },
@@ -30,6 +30,8 @@ beforeAll(async () => {
         { productKey: pk, deviceKey: 'busy00001', deviceSecret: 'b1' },
         { productKey: pk, deviceKey: 'gateway01', deviceSecret: 'g1', subDevices: [{ productKey: pk, deviceKey: 'subdev001' }] },
         { productKey: pk, deviceKey: 'subdev001', deviceSecret: 'sd1' },
+        { productKey: 'pkCert001', deviceKey: 'certDev01', deviceSecret: 'c1' },
+        { productKey: 'pkCert001', deviceKey: 'certDev02', deviceSecret: 'c2' },
       ],
       apps: [app],
       maxCachedCommands: 3,
@@ -100,6 +102,35 @@ describe('EnOS inside startEmulator', () => {
       expect((await enos.deviceData.postMeasurepoint({ point: { measurepoints: { kwh: 13 } } })).code).toBe(200);
       await enos.close();
     }
+  });
+});
+
+describe('certificate-based two-way authentication (EnOS X.509 devices)', () => {
+  const tlsUrl = (): string => `ssl://${platform.host}:${platform.tlsPort}`;
+  const attempt = async (options: Record<string, unknown>): Promise<string> => {
+    const client = new DeviceClient({ productKey: 'pkCert001', deviceKey: 'certDev01', deviceSecret: 'c1', ca: platform.ca, mqttOptions: { connectionTimeout: 2, reconnectPeriod: 0 }, ...options } as never);
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return (await client.deviceData.postMeasurepoint({ point: { measurepoints: { v: 1 } } })).code === 200 ? 'posted' : 'refused';
+    } catch (e) {
+      // The CONNACK refusal itself, not a connect timeout: reconnectPeriod 0 fails connect() at once.
+      return `refused ${(e as { returnCode?: number }).returnCode}`;
+    } finally {
+      await client.close().catch(() => {});
+    }
+  };
+
+  it("connects over TLS with its own certificate from the emulator's CA; without it, with another device's, or over TCP it is refused", async () => {
+    const own = platform.issueDeviceCertificate('pkCert001', 'certDev01');
+    const other = platform.issueDeviceCertificate('pkCert001', 'certDev02');
+    const before = events.filter((e) => e.type === 'refused').length;
+    expect(await attempt({ brokerUrl: tlsUrl(), key: own.key, cert: own.cert })).toBe('posted');
+    expect(await attempt({ brokerUrl: tlsUrl() })).toBe('refused 5');
+    expect(await attempt({ brokerUrl: tlsUrl(), key: other.key, cert: other.cert })).toBe('refused 5');
+    expect(await attempt({ brokerUrl: brokerUrl() })).toBe('refused 5');
+    const reasons = events.filter((e) => e.type === 'refused').slice(before).map((e) => (e as { reason: string }).reason);
+    expect(reasons).toEqual(['no verified client certificate', 'the certificate names pkCert001.certDev02, not this device', 'must log in over TLS (746)']);
   });
 });
 

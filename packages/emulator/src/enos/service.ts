@@ -5,7 +5,7 @@ import type { ConnectPacket } from '@linkwire/mqtt';
 import { nodeRandom } from '@linkwire/node';
 import { parseMqttUsername, verifyEnosBatchLogin, verifyEnosLoginInfo, verifyEnosMqttCredentials, type EnosSecrets } from '@linkwire/sign';
 import { ownerOf, subscriptionOwner as alibabaSubscriptionOwner, type Principal } from '../acl.ts';
-import type { Broker, BrokerHooks, ConnectOutcome } from '../broker.ts';
+import type { Broker, BrokerHooks, ConnectOutcome, Link } from '../broker.ts';
 import { createCommandQueues, type CommandRecord, type CommandResult } from './commands.ts';
 import { createEnosRestHandler, type EnosApp } from './rest.ts';
 import { createState, keyOf, pushBounded, type DeviceState, type EnosFirmware, type EnosPlatformDevice, type EnosPlatformProduct } from './state.ts';
@@ -120,7 +120,7 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
     return { ok: false, returnCode, reason };
   };
 
-  function authenticate(p: ConnectPacket): ConnectOutcome {
+  function authenticate(p: ConnectPacket, link: Link): ConnectOutcome {
     let password: string;
     try {
       password = p.password === undefined ? '' : utf8Decode(p.password);
@@ -135,6 +135,13 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
       if (!d.enabled) return refuse(p.clientId, 'device disabled (723)', 5);
       // Mode 3 is for devices not yet activated (770 otherwise).
       if (r.secureMode === 3 && (d.deviceSecret !== undefined || products.get(r.productKey)?.dynamicActivation === false)) return refuse(p.clientId, 'dynamic activation not allowed (770)', 5);
+      // Certificate-based two-way authentication: TLS (746 otherwise) with a client certificate
+      // the platform's CA signed for this device (CN `{productKey}.{deviceKey}`), besides the sign.
+      if (products.get(r.productKey)?.certificateAuth === true) {
+        if (link.transport !== 'tls' && link.transport !== 'wss') return refuse(p.clientId, 'must log in over TLS (746)', 5);
+        const cn = link.peerCertificate?.subject['CN'];
+        if (cn !== `${r.productKey}.${r.deviceKey}`) return refuse(p.clientId, cn === undefined ? 'no verified client certificate' : `the certificate names ${cn}, not this device`, 5);
+      }
     }
     // One session per device (the broker ends an older connection): the newer one wins.
     const key = keyOf(r.productKey, r.deviceKey);
@@ -547,7 +554,7 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
       return {
         authenticate: (p, link) => {
           const user = parseMqttUsername(p.username ?? '');
-          return user !== undefined && products.has(user.productKey) ? authenticate(p) : base.authenticate(p, link);
+          return user !== undefined && products.has(user.productKey) ? authenticate(p, link) : base.authenticate(p, link);
         },
         principal: (key) => (isEnos(key) ? principal(key) : base.principal(key)),
         subscriptionOwner: (key, filter) => {

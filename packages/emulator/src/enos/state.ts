@@ -18,6 +18,12 @@ export interface EnosPlatformProduct {
   readonly productSecret: string;
   /** Devices of this product may activate with the product secret (mode 3). Default true. */
   readonly dynamicActivation?: boolean;
+  /**
+   * Certificate-based two-way authentication: its devices connect over TLS (or WSS) with a client
+   * certificate from the emulator's CA naming them (`issueDeviceCertificate(pk, dk)`: CN
+   * `{productKey}.{deviceKey}`), and sign as in mode 2. Default false.
+   */
+  readonly certificateAuth?: boolean;
   readonly model?: EnosPlatformModel;
 }
 
