@@ -434,7 +434,8 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
       return undefined;
     }
     const replyTopic = `${topic}_reply`;
-    await this.want(replyTopic);
+    // Subscribed once per reply topic: later requests skip the await (a microtask hop each).
+    if (!this.#filters.has(replyTopic)) await this.want(replyTopic);
     const reply = this.#replies.expect(replyTopic, id, this.replyTimeoutMs);
     mqtt.publish(topic, payload, { qos }).catch((e: unknown) => this.#replies.abandon(replyTopic, id, e instanceof Error ? e : new EnosError('publish_failed', String(e))));
     const r = await reply;
