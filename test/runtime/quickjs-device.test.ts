@@ -21,12 +21,9 @@ describe('runtime matrix: an embedded engine (QuickJS) hosting a device', () => 
   afterAll(() => platform.close());
 
   it('signs in over a host byte stream, posts properties, gets the reply and verifies firmware with the JS hashes', async () => {
-    const { vm, api, host, pump, dispose } = await startEngine('./embedded-device.ts');
+    const { vm, host, globals, run, dispose } = await startEngine('./embedded-device.ts');
     try {
-      const probe = vm.unwrapResult(vm.evalCode('[typeof TextEncoder, typeof setTimeout, typeof WebAssembly, typeof crypto].join()'));
-      expect(vm.getString(probe)).toBe('undefined,undefined,undefined,undefined');
-      probe.dispose();
-
+      expect(globals).toBe('undefined,undefined,undefined,undefined');
       const image = randomBytes(200_000);
       const upgrade = {
         version: '2.0.1', size: image.length, url: 'https://127.0.0.1/fw.bin', digestMethod: 'SHA256', digest: createHash('sha256').update(image).digest('hex'),
@@ -41,16 +38,7 @@ describe('runtime matrix: an embedded engine (QuickJS) hosting a device', () => 
         ab.dispose();
       }
       chunks.dispose();
-      const run = vm.getProp(api, 'runDevice');
-      const promise = vm.unwrapResult(vm.callFunction(run, api, params));
-      run.dispose();
-      params.dispose();
-      const settled = vm.resolvePromise(promise);
-      promise.dispose();
-      pump();
-      const outcome = vm.unwrapResult(await settled);
-      const result = vm.dump(outcome) as DeviceOutcome;
-      outcome.dispose();
+      const result = (await run('runDevice', params)) as DeviceOutcome;
       expect(result).toEqual({ lifecycle: ['connecting', 'connected', 'closed'], granted: [1], reply: { id: '501', code: 200 }, firmware: 'activated 2.0.1' });
       // The device disconnected: the engine holds no timer and no stream, the host no socket.
       await new Promise((r) => setTimeout(r, 50));

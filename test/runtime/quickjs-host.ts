@@ -95,8 +95,20 @@ export function hostFor(vm: QuickJSContext, pump: () => void) {
   };
 }
 
+export interface Engine {
+  readonly vm: QuickJSContext;
+  readonly api: QuickJSHandle;
+  readonly host: ReturnType<typeof hostFor>;
+  /** What the engine offers of its own before the host adds anything (all `undefined` in QuickJS). */
+  readonly globals: string;
+  pump(): void;
+  /** Calls `__device[name](params)` (params disposed) and resolves with the settled promise's value, dumped. */
+  run(name: string, params: QuickJSHandle): Promise<unknown>;
+  dispose(): void;
+}
+
 /** A fresh engine with the host bound and the bundle's `__device` API attached. */
-export async function startEngine(entry: string): Promise<{ vm: QuickJSContext; api: QuickJSHandle; host: ReturnType<typeof hostFor>; pump: () => void; dispose(): void }> {
+export async function startEngine(entry: string): Promise<Engine> {
   const code = await engineBundle(entry);
   const QuickJS = await getQuickJS();
   const vm = QuickJS.newContext();
@@ -109,6 +121,9 @@ export async function startEngine(entry: string): Promise<{ vm: QuickJSContext; 
     }
   };
   const host = hostFor(vm, pump);
+  const probe = vm.unwrapResult(vm.evalCode('[typeof TextEncoder, typeof setTimeout, typeof WebAssembly, typeof crypto].join()'));
+  const globals = vm.getString(probe);
+  probe.dispose();
   vm.unwrapResult(vm.evalCode(code)).dispose();
   const api = vm.getProp(vm.global, '__device');
   const attach = vm.getProp(api, 'attach');
@@ -116,7 +131,20 @@ export async function startEngine(entry: string): Promise<{ vm: QuickJSContext; 
   attach.dispose();
   host.raw.dispose();
   return {
-    vm, api, host, pump,
+    vm, api, host, pump, globals,
+    async run(name, params) {
+      const fn = vm.getProp(api, name);
+      const promise = vm.unwrapResult(vm.callFunction(fn, api, params));
+      fn.dispose();
+      params.dispose();
+      const settled = vm.resolvePromise(promise);
+      promise.dispose();
+      pump();
+      const outcome = vm.unwrapResult(await settled);
+      const value = vm.dump(outcome) as unknown;
+      outcome.dispose();
+      return value;
+    },
     dispose() {
       api.alive && api.dispose();
       host.shutdown();

@@ -312,24 +312,16 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
         pushBounded(d.events, { eventId, params });
         return [CODE.ok, ''];
       }
-      case 'tagQuery': {
-        const keys = (params['tags'] as string[] | undefined) ?? [];
-        const out: Record<string, string> = {};
-        for (const [k, v] of d.tags) if (keys.length === 0 || keys.includes(k)) out[k] = v;
-        return [CODE.ok, out];
-      }
+      case 'tagQuery':
+        return [CODE.ok, pick(d.tags, params['tags'])];
       case 'tagUpdate':
         for (const t of request.params as { tagKey: string; tagValue: string }[]) d.tags.set(t.tagKey, t.tagValue);
         return [CODE.ok, '1'];
       case 'tagDelete':
         for (const k of (params['tags'] as string[] | undefined) ?? []) d.tags.delete(k);
         return [CODE.ok, '1'];
-      case 'attributeQuery': {
-        const ids = (params['attributes'] as string[] | undefined) ?? [];
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of d.attributes) if (ids.length === 0 || ids.includes(k)) out[k] = v;
-        return [CODE.ok, out];
-      }
+      case 'attributeQuery':
+        return [CODE.ok, pick(d.attributes, params['attributes'])];
       case 'attributeUpdate': {
         const bad = invalid(model?.attributeUpdate(params));
         if (bad !== undefined) return [CODE.invalidModel, {}, bad];
@@ -600,6 +592,13 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
     http: (base) => (req, res) => (API_PATHS.some((p) => req.url?.startsWith(p)) ? restHandler(req, res) : base(req, res)),
     close: () => queues.close(),
   };
+}
+
+/** The entries named by `keys` (a query's list), or all of them when it names none. */
+function pick<V>(map: ReadonlyMap<string, V>, keys: unknown): Record<string, V> {
+  const wanted = Array.isArray(keys) ? new Set(keys) : new Set();
+  // fromEntries defines own properties: a key such as `__proto__` stays data, never a prototype.
+  return Object.fromEntries([...map].filter(([k]) => wanted.size === 0 || wanted.has(k)));
 }
 
 /** The id of a JSON payload, read without trusting it (a reply, or a request that failed to decode). */
