@@ -200,6 +200,23 @@ describe('cached commands (pendingTtl > 0)', () => {
     await device.close();
   });
 
+  it('the same queue without HTTP: submitCommand and waitingCommands on the EnOS cloud side', async () => {
+    const enos = platform.enos!;
+    const r = await enos.submitCommand(pk, 'sleeper02', 'svc', { n: 31 }, { pendingTtl: 600 });
+    expect(r).toMatchObject({ kind: 'cached' });
+    expect(enos.waitingCommands(pk, 'sleeper02').map((c) => [c.commandId, c.status])).toEqual([[(r as { commandId: string }).commandId, 'cached']]);
+    await expect(enos.submitCommand(pk, 'sleeper02', 'svc', {}, { timeout: 1 })).resolves.toMatchObject({ kind: 'failed', enosCode: 11900 });
+    await expect(enos.submitCommand(pk, 'sleeper02', 'svc', {}, { pendingTtl: 172_801 })).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(enos.submitCommand(pk, 'nobody', 'svc', {})).rejects.toMatchObject({ code: 'unknown_device' });
+    const seen: number[] = [];
+    const device = await sleeper('sleeper02', 's2', seen);
+    await device.connect();
+    await until(() => enos.waitingCommands(pk, 'sleeper02').length === 0 && seen.length === 1, 'the queued command');
+    expect(seen).toEqual([31]);
+    await expect(enos.submitCommand(pk, 'sleeper02', 'svc', { n: 32 })).resolves.toMatchObject({ kind: 'replied', code: 200, data: { n: 32 } });
+    await device.close();
+  });
+
   it("a sub-device's cached commands go through its gateway once it is logged in", async () => {
     const cached = await rest().invokeService({ productKey: pk, deviceKey: 'subdev001', serviceId: 'svc', pendingTtl: 600, inputData: { n: 21 } });
     const { GatewayClient } = await import('@linkwire/node/enos');

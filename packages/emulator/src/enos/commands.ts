@@ -27,7 +27,7 @@ export interface CommandRecord {
 export type CommandResult =
   | { readonly kind: 'cached'; readonly commandId: string }
   | { readonly kind: 'replied'; readonly commandId: string; readonly code: number; readonly data: unknown; readonly message?: string }
-  | { readonly kind: 'failed'; readonly commandId: string; readonly enosCode: 11900 | 11902 | 11904 | 11915 };
+  | { readonly kind: 'failed'; readonly commandId: string; readonly enosCode: 11888 | 11900 | 11902 | 11904 | 11915 };
 
 export interface CommandReplyLike {
   readonly code: number;

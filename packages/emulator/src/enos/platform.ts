@@ -2,7 +2,7 @@ import { startEmulator, type Emulator } from '../emulator.ts';
 import type { EnosOptions, EnosPlatformApi } from './service.ts';
 
 export type { CommandReply, EnosOptions, EnosPlatformApi, EnosPlatformEvent } from './service.ts';
-export type { CommandRecord, CommandStatus } from './commands.ts';
+export type { CommandRecord, CommandResult, CommandStatus } from './commands.ts';
 export type { DeviceState, EnosFirmware, EnosPlatformDevice, EnosPlatformModel, EnosPlatformProduct } from './state.ts';
 export type { EnosApp } from './rest.ts';
 

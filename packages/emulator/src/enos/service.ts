@@ -51,6 +51,14 @@ export interface EnosPlatformApi {
   online(productKey: string, deviceKey: string): boolean;
   /** Sends `thing.service.{serviceId}` to a device (or a logged-in sub-device, through its gateway) at once and waits for its reply. */
   invokeService(productKey: string, deviceKey: string, serviceId: string, params: unknown, timeoutMs?: number): Promise<CommandReply>;
+  /**
+   * `invokeService` as the API gateway runs it (what the REST call does, without HTTP): through
+   * the device's command queue, cached when `pendingTtl` > 0 (seconds, 0–172800), answered or
+   * failed with the EnOS code otherwise; `timeout` in seconds (1–60, default 30).
+   */
+  submitCommand(productKey: string, deviceKey: string, serviceId: string, inputData: unknown, options?: { readonly pendingTtl?: number; readonly timeout?: number }): Promise<CommandResult>;
+  /** Commands waiting in a device's queue, oldest first. */
+  waitingCommands(productKey: string, deviceKey: string): readonly CommandRecord[];
   setMeasurepoint(productKey: string, deviceKey: string, points: Record<string, unknown>, timeoutMs?: number): Promise<CommandReply>;
   getMeasurepoint(productKey: string, deviceKey: string, ids: readonly string[], timeoutMs?: number): Promise<CommandReply>;
   /** `combine/enable|disable|delete` to a gateway; disable and delete log the sub-devices out, delete removes them. */
@@ -494,9 +502,13 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
       if (q.assetId !== undefined) for (const d of devices.values()) if (d.assetId === q.assetId) return d;
       return q.productKey !== undefined && q.deviceKey !== undefined ? devices.get(keyOf(q.productKey, q.deviceKey)) : undefined;
     },
-    submit: (d, serviceId, inputData, o): Promise<CommandResult> =>
-      queues.submit(keyOf(d.productKey, d.deviceKey), { topic: `/sys/${d.productKey}/${d.deviceKey}/thing/service/${serviceId}`, method: `thing.service.${serviceId}`, params: inputData, serviceId }, o),
+    submit: (d, serviceId, inputData, o) => submit(d, serviceId, inputData, o),
   });
+
+  function submit(d: DeviceState, serviceId: string, inputData: unknown, o: { pendingTtl: number; timeoutSeconds: number }): Promise<CommandResult> {
+    const command = { topic: `/sys/${d.productKey}/${d.deviceKey}/thing/service/${serviceId}`, method: `thing.service.${serviceId}`, params: inputData, serviceId };
+    return queues.submit(keyOf(d.productKey, d.deviceKey), command, o);
+  }
 
   const api: EnosPlatformApi = {
     device: (pk, dk) => devices.get(keyOf(pk, dk)),
@@ -505,6 +517,17 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
     },
     online: reachable,
     invokeService,
+    submitCommand: async (pk, dk, serviceId, inputData, o = {}) => {
+      const d = devices.get(keyOf(pk, dk));
+      if (d === undefined) throw Object.assign(new Error(`no EnOS device ${pk}/${dk}`), { code: 'unknown_device' });
+      const pendingTtl = o.pendingTtl ?? 0;
+      const timeoutSeconds = o.timeout ?? 30;
+      if (!Number.isInteger(pendingTtl) || pendingTtl < 0 || pendingTtl > 172_800) throw Object.assign(new RangeError('pendingTtl is 0-172800 seconds'), { code: 'invalid_argument' });
+      if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 60) throw Object.assign(new RangeError('timeout is 1-60 seconds'), { code: 'invalid_argument' });
+      if (d.deviceSecret === undefined && pendingTtl === 0) return { kind: 'failed', commandId: '', enosCode: 11888 };
+      return submit(d, serviceId, inputData, { pendingTtl, timeoutSeconds });
+    },
+    waitingCommands: (pk, dk) => queues.waiting(keyOf(pk, dk)),
     setMeasurepoint: (pk, dk, points, timeoutMs = 10_000) => command(`/sys/${pk}/${dk}/thing/service/measurepoint/set`, 'thing.service.measurepoint.set', points, timeoutMs),
     getMeasurepoint: (pk, dk, ids, timeoutMs = 10_000) => command(`/sys/${pk}/${dk}/thing/service/measurepoint/get`, 'thing.service.measurepoint.get', ids, timeoutMs),
     pushSubDevices: (gpk, gdk, kind, list, timeoutMs = 10_000) => {
