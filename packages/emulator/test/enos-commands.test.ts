@@ -184,7 +184,7 @@ describe('the EnOS command queue', () => {
               if (o.op === 'answer') s.answer(200);
               else s.fail();
             }
-          } else {
+          } else if ('ms' in o) {
             now += o.ms;
             vi.advanceTimersByTime(o.ms);
           }
