@@ -166,6 +166,9 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
     const s = topic.split('/');
     if (s[0] !== '' || s.length < 5) return false;
     const [, root, a, b] = s;
+    // A topic names something below its owner: `/sys/{pk}/{dk}` or `/ext/session/{pk}/{dk}` alone is no topic.
+    const tail = root === 'sys' ? 4 : 5;
+    if (s.length <= tail || s[tail] === '') return false;
     if (who.secureMode === 3) return root === 'ext' && a === 'session' && s[3] === who.productKey && s[4] === who.deviceKey && s.slice(5).join('/').startsWith('thing/activate/info');
     if (root === 'sys') {
       if (a === '+' || a === '#' || b === '+' || b === '#') return false;
@@ -251,8 +254,16 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
       return void answer(topic, { id: replyId(payload) ?? '0' }, code, {}, (e as Error).message);
     }
     emit({ type: 'request', topic, method: request.method ?? '' });
-    const [code, data, message] = respond(who, parsed, request);
-    void answer(topic, request, code, data, message);
+    let answered: Answer;
+    try {
+      answered = respond(who, parsed, request);
+    } catch (e) {
+      // Params of a shape the responder cannot read (a missing `params`, a list for a map):
+      // answered as a format error, never left without a reply.
+      answered = [CODE.format, {}, `malformed params: ${(e as Error).message}`];
+    }
+    const [code, data, message] = answered;
+    answer(topic, request, code, data, message);
   }
 
   function activated(who: Identity, payload: Uint8Array): void {
