@@ -58,6 +58,48 @@ export const entries: FuzzEntry[] = [
     replyBody,
   ]),
 
+  entry('enos.SubDeviceInfo', (info: unknown) => {
+    const d = new enos.SubDeviceInfo(info as enos.SubDeviceCredential);
+    return new enos.DeviceInfo(d as never);
+  }, [variant({ productKey: pk, deviceKey: 'sub01', deviceSecret: 's', clientId: 'c', timestamp: 1, cleanSession: true }, { productKey: pk, deviceKey: 'sub02', productSecret: 'ps' })]),
+
+  entry('enos.GatewayClient', async (method: unknown, params: unknown, push: unknown) => {
+    const clock = manualClock(1_700_000_000_000);
+    const broker = scriptedBroker((p, d) => (p === pk && d === dk ? secret : undefined));
+    const gw = new enos.GatewayClient({ brokerUrl: 'tcp://broker.invalid', productKey: pk, deviceKey: dk, deviceSecret: secret, replyTimeout: 2 }, { clock, random: seededRandom(3), dial: broker.dial });
+    gw.on('error', () => undefined);
+    const tick = async (): Promise<void> => {
+      for (let s = 0; s < 4; s++) {
+        for (let i = 0; i < 20; i++) await Promise.resolve();
+        clock.advance(1000);
+      }
+    };
+    try {
+      const connecting = gw.connect();
+      await tick();
+      await connecting;
+      // A platform push of any shape on the gateway's session topics.
+      broker.push(`/ext/session/${pk}/${dk}/combine/disable`, push as string);
+      const call = (gw.subDeviceManagement as unknown as Record<string, (p: unknown) => Promise<unknown>>)[method as string]!;
+      const pending = Promise.resolve().then(() => call.call(gw.subDeviceManagement, params));
+      pending.catch(() => undefined);
+      await tick();
+      await pending;
+    } catch (e) {
+      if (!(e instanceof enos.EnosError)) throw e;
+    } finally {
+      await gw.close().catch(() => undefined);
+    }
+  }, [
+    fc.constantFrom('registerDevice', 'getTopo', 'addTopo', 'deleteTopo', 'loginSubDevice', 'logoutSubDevice', 'batchLoginSubDevice'),
+    variant(
+      { subDevice: { productKey: pk, deviceKey: 'sub01', deviceSecret: 's' } },
+      { subDevices: [{ productKey: pk, deviceKey: 'sub01', deviceSecret: 's' }, { productKey: pk, deviceKey: 'sub02', productSecret: 'ps' }] },
+      { subDevices: [{ productKey: pk, deviceKey: 'sub03', deviceName: { defaultValue: 'n' }, timezone: '+08:00' }] },
+    ),
+    fc.oneof(fc.constant(JSON.stringify({ id: '1', version: '1.0', method: 'combine.disable', params: [{ productKey: pk, deviceKey: 'sub01' }] })), fc.string()),
+  ]),
+
   entry('enos.DeviceClient', async (o: unknown, topic: unknown, payload: unknown, params: unknown) => {
     const clock = manualClock(1_700_000_000_000);
     const broker = scriptedBroker((p, d) => (p === pk && d === dk ? secret : undefined));
