@@ -162,7 +162,13 @@ export function createEnosRestClient(options: EnosRestClientOptions): EnosRestCl
     } catch (e) {
       throw new EnosRestError('invalid_argument', `inputData cannot be sent as JSON: ${(e as Error).message}`);
     }
-    const search = query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    let search: string;
+    try {
+      search = query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    } catch {
+      // encodeURIComponent refuses text with a lone surrogate: it cannot travel in a URL.
+      throw new EnosRestError('invalid_argument', `${query.map(([k]) => k).join(', ')}: a value is not well-formed text`);
+    }
     const record = Object.fromEntries(query);
 
     const call = async (accessTokenValue: string) => {

@@ -88,7 +88,9 @@ export const entries: FuzzEntry[] = [
     } catch (e) {
       if (!(e instanceof enos.EnosError)) throw e;
     } finally {
-      await gw.close().catch(() => undefined);
+      const closing = gw.close().catch(() => undefined);
+      await tick();
+      await closing;
     }
   }, [
     fc.constantFrom('registerDevice', 'getTopo', 'addTopo', 'deleteTopo', 'loginSubDevice', 'logoutSubDevice', 'batchLoginSubDevice'),
@@ -105,12 +107,14 @@ export const entries: FuzzEntry[] = [
     const broker = scriptedBroker((p, d) => (p === pk && d === dk ? secret : undefined));
     const client = new enos.DeviceClient({ brokerUrl: 'tcp://broker.invalid', productKey: pk, deviceKey: dk, deviceSecret: secret, ...(o as object) } as enos.ClientOptions, { clock, random: seededRandom(7), dial: broker.dial });
     client.on('error', () => undefined);
-    // Time moves a second at a time with the broker's answers in between (keepalive pings are
-    // answered): long enough for every deadline the options can set.
+    // Time moves in 5 s steps with the broker's answers in between: 20 s in all passes every
+    // deadline the options can set (reply and command timeouts, close's flush) and stays short
+    // of the first keepalive ping (30 s or more). Cheap per case: the runner's first pass starts
+    // every case of an async entry at once.
     const run = async (): Promise<void> => {
-      for (let s = 0; s < 15; s++) {
+      for (let s = 0; s < 4; s++) {
         for (let i = 0; i < 20; i++) await Promise.resolve();
-        clock.advance(1000);
+        clock.advance(5000);
       }
     };
     const settle = async (p: Promise<unknown>): Promise<void> => {
@@ -135,16 +139,21 @@ export const entries: FuzzEntry[] = [
       }
       posted.catch(() => undefined);
       await run();
-      await client.close();
+      // close() flushes for up to 2 s of the clock: time moves while it does.
+      const closing = client.close();
+      await run();
+      await closing;
       // Settled by now: answered, timed out, or rejected by close().
       await settle(posted);
     } catch (e) {
       if (!(e instanceof enos.EnosError)) throw e;
     } finally {
-      await client.close().catch(() => undefined);
+      const closing = client.close().catch(() => undefined);
+      await run();
+      await closing;
     }
   }, [
-    options({ secureMode: 2, replyTimeout: 1, commandTimeout: 1, maxPendingReplies: 2, mqttOptions: { reconnectPeriod: 0, keepAlive: 30, connectionTimeout: 5 } }),
+    options({ secureMode: 2, replyTimeout: 1, commandTimeout: 1, maxPendingReplies: 2, mqttOptions: { reconnectPeriod: 0, keepAlive: 60, connectionTimeout: 5 } }),
     fc.constantFrom(`/sys/${pk}/${dk}/thing/service/s`, `/sys/${pk}/${dk}/thing/service/measurepoint/set`, `/sys/${pk}/${dk}/thing/measurepoint/post_reply`, '/sys/other/dev/thing/service/s'),
     commandPayload,
     variant({ point: { measurepoints: { temp: 21.5 }, time: 1 } }, { point: { measurepoints: { s: { value: 1, quality: 0 } } }, qos: 1, needReply: false }),
