@@ -231,23 +231,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const enos = options.enos === undefined ? undefined : createEnosService(options.enos, { now, broker: () => broker });
+  const withEnos = (hooks: BrokerHooks): BrokerHooks => enos?.hooks(hooks) ?? hooks;
   const authDeps = { devices, products, iotTokens, now, random, timestampWindowMs, requireTimestamp: options.requireTimestamp ?? false };
-  const hooks: BrokerHooks = {
-    authenticate: (p, link) => authenticateConnect(authDeps, p, link),
-    principal,
-    authorizePublish: authorize,
-    onMessage: ingest,
-    onEvent: (e) => {
-      // A sub-device connecting directly while logged in through a gateway takes over (seed §6, 427).
-      if (e.type === 'connected') {
-        const d = devices.get(e.productKey, e.deviceName);
-        if (d !== undefined && d.online) forceLogout(ctx, d, 427, 'device connect in elsewhere');
-      }
-      emit(e);
-    },
-    now,
-  };
-  const broker = createBroker(enos?.hooks(hooks) ?? hooks, options.limits);
+  const broker = createBroker(
+    // EnOS logins, topics and responders sit in front of the Alibaba hooks when `enos` is given.
+    withEnos({
+      authenticate: (p, link) => authenticateConnect(authDeps, p, link),
+      principal,
+      authorizePublish: authorize,
+      onMessage: ingest,
+      onEvent: (e) => {
+        // A sub-device connecting directly while logged in through a gateway takes over (seed §6, 427).
+        if (e.type === 'connected') {
+          const d = devices.get(e.productKey, e.deviceName);
+          if (d !== undefined && d.online) forceLogout(ctx, d, 427, 'device connect in elsewhere');
+        }
+        emit(e);
+      },
+      now,
+    }),
+    options.limits,
+  );
 
   const closers: (() => void)[] = [];
   const tcp = net.createServer((socket) => serveSocket(broker, socket, 'tcp'));
