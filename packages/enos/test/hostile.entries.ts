@@ -19,6 +19,30 @@ const fetchOf = (status: unknown, body: unknown): enos.FetchLike =>
     json: async () => (typeof body === 'string' ? JSON.parse(body) : body),
   })) as unknown as enos.FetchLike;
 
+/**
+ * Moves a manual clock 20 s in 5 s steps with the broker's answers in between: past every
+ * deadline the options can set (reply and command timeouts, close's flush) and short of the
+ * first keepalive ping (30 s or more). Cheap per case: the runner starts many cases at once.
+ */
+async function moveClock(clock: { advance(ms: number): void }): Promise<void> {
+  for (let s = 0; s < 4; s++) {
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    clock.advance(5000);
+  }
+}
+
+/** Only the package's own errors may come out of a client. */
+function typedOnly(e: unknown): void {
+  if (!(e instanceof enos.EnosError)) throw e;
+}
+
+/** Closes a client while its clock moves: close() flushes for up to 2 s of that clock. */
+async function closeMoving(client: { close(): Promise<void> }, clock: { advance(ms: number): void }): Promise<void> {
+  const closing = client.close().catch(() => undefined);
+  await moveClock(clock);
+  await closing;
+}
+
 const replyBody = fc.oneof(
   fc.constant({ status: 0, data: { accessToken: 'tok', expire: 7200 }, code: 0, msg: 'Success', requestId: 'r' }),
   fc.record({ code: fc.oneof(fc.constant(0), fc.constantFrom(11900, 11902, 11904, 11915, 11810, 11888), fc.integer()), msg: fc.string(), data: fc.anything() }),
@@ -68,29 +92,21 @@ export const entries: FuzzEntry[] = [
     const broker = scriptedBroker((p, d) => (p === pk && d === dk ? secret : undefined));
     const gw = new enos.GatewayClient({ brokerUrl: 'tcp://broker.invalid', productKey: pk, deviceKey: dk, deviceSecret: secret, replyTimeout: 2 }, { clock, random: seededRandom(3), dial: broker.dial });
     gw.on('error', () => undefined);
-    const tick = async (): Promise<void> => {
-      for (let s = 0; s < 4; s++) {
-        for (let i = 0; i < 20; i++) await Promise.resolve();
-        clock.advance(1000);
-      }
-    };
     try {
       const connecting = gw.connect();
-      await tick();
+      await moveClock(clock);
       await connecting;
       // A platform push of any shape on the gateway's session topics.
       broker.push(`/ext/session/${pk}/${dk}/combine/disable`, push as string);
       const call = (gw.subDeviceManagement as unknown as Record<string, (p: unknown) => Promise<unknown>>)[method as string]!;
       const pending = Promise.resolve().then(() => call.call(gw.subDeviceManagement, params));
       pending.catch(() => undefined);
-      await tick();
+      await moveClock(clock);
       await pending;
     } catch (e) {
-      if (!(e instanceof enos.EnosError)) throw e;
+      typedOnly(e);
     } finally {
-      const closing = gw.close().catch(() => undefined);
-      await tick();
-      await closing;
+      await closeMoving(gw, clock);
     }
   }, [
     fc.constantFrom('registerDevice', 'getTopo', 'addTopo', 'deleteTopo', 'loginSubDevice', 'logoutSubDevice', 'batchLoginSubDevice'),
@@ -107,27 +123,11 @@ export const entries: FuzzEntry[] = [
     const broker = scriptedBroker((p, d) => (p === pk && d === dk ? secret : undefined));
     const client = new enos.DeviceClient({ brokerUrl: 'tcp://broker.invalid', productKey: pk, deviceKey: dk, deviceSecret: secret, ...(o as object) } as enos.ClientOptions, { clock, random: seededRandom(7), dial: broker.dial });
     client.on('error', () => undefined);
-    // Time moves in 5 s steps with the broker's answers in between: 20 s in all passes every
-    // deadline the options can set (reply and command timeouts, close's flush) and stays short
-    // of the first keepalive ping (30 s or more). Cheap per case: the runner's first pass starts
-    // every case of an async entry at once.
-    const run = async (): Promise<void> => {
-      for (let s = 0; s < 4; s++) {
-        for (let i = 0; i < 20; i++) await Promise.resolve();
-        clock.advance(5000);
-      }
-    };
-    const settle = async (p: Promise<unknown>): Promise<void> => {
-      try {
-        await p;
-      } catch (e) {
-        if (!(e instanceof enos.EnosError)) throw e;
-      }
-    };
+    const settle = (p: Promise<unknown>): Promise<void> => p.then(() => undefined, typedOnly);
     try {
       await client.deviceCommand.onInvokeService('s', (_req, res) => res.send(200, {}));
       const connecting = client.connect();
-      await run();
+      await moveClock(clock);
       await settle(connecting);
       // A command of any shape on a command topic (or any topic): answered or an error event.
       broker.push(topic as string, payload as string | Uint8Array);
@@ -135,22 +135,17 @@ export const entries: FuzzEntry[] = [
       try {
         posted = client.deviceData.postMeasurepoint(params as never);
       } catch (e) {
-        if (!(e instanceof enos.EnosError)) throw e;
+        typedOnly(e);
       }
       posted.catch(() => undefined);
-      await run();
-      // close() flushes for up to 2 s of the clock: time moves while it does.
-      const closing = client.close();
-      await run();
-      await closing;
+      await moveClock(clock);
+      await closeMoving(client, clock);
       // Settled by now: answered, timed out, or rejected by close().
       await settle(posted);
     } catch (e) {
-      if (!(e instanceof enos.EnosError)) throw e;
+      typedOnly(e);
     } finally {
-      const closing = client.close().catch(() => undefined);
-      await run();
-      await closing;
+      await closeMoving(client, clock);
     }
   }, [
     options({ secureMode: 2, replyTimeout: 1, commandTimeout: 1, maxPendingReplies: 2, mqttOptions: { reconnectPeriod: 0, keepAlive: 60, connectionTimeout: 5 } }),
