@@ -230,7 +230,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (from !== undefined) dispatchUpstream(ctx, dispatchHooks, from, topic, payload);
   };
 
-  const enos = options.enos === undefined ? undefined : createEnosService(options.enos, { now, broker: () => broker });
+  const enos = options.enos === undefined ? undefined : createEnosService(options.enos, { now, broker: () => broker, timestampWindowMs, requireTimestamp: options.requireTimestamp ?? false });
   const withEnos = (hooks: BrokerHooks): BrokerHooks => enos?.hooks(hooks) ?? hooks;
   const authDeps = { devices, products, iotTokens, now, random, timestampWindowMs, requireTimestamp: options.requireTimestamp ?? false };
   const broker = createBroker(

@@ -13,7 +13,7 @@ import { createEnosService } from '../src/enos/service.ts';
 
 const pk = 'pkHooks01';
 
-function setup() {
+function setup(env: { requireTimestamp?: boolean } = {}) {
   const delivered: { topic: string; payload: Uint8Array }[] = [];
   const broker: Broker = {
     accept: () => ({ receive: () => undefined, ended: () => undefined }),
@@ -33,7 +33,7 @@ function setup() {
   };
   const service = createEnosService(
     { products: [{ productKey: pk, productSecret: 'ps' }], devices: [{ productKey: pk, deviceKey: 'alice001', deviceSecret: 'a' }, { productKey: pk, deviceKey: 'bob00001', deviceSecret: 'b' }] },
-    { now: () => Date.now(), broker: () => broker },
+    { now: () => Date.now(), broker: () => broker, ...env },
   );
   return { hooks: service.hooks(base), delivered, service };
 }
@@ -57,6 +57,16 @@ describe('EnOS broker hooks under hostile input', () => {
     const wrong = enosMqttCredentials({ productKey: pk, deviceKey: 'alice001', deviceSecret: 'not-a', timestamp: Date.now() });
     expect(hooks.authenticate(connect(wrong.clientId, wrong.username, utf8Encode(wrong.password)), link)).toMatchObject({ ok: false, returnCode: 4 });
     expect(hooks.authenticate(connect(wrong.clientId, wrong.username, new Uint8Array([0xff, 0xfe])), link)).toMatchObject({ ok: false, returnCode: 4 });
+  });
+
+  it('an old CONNECT does not replay: a timestamp outside the window is refused, and none at all when the emulator requires one', () => {
+    const { hooks } = setup();
+    const old = enosMqttCredentials({ productKey: pk, deviceKey: 'alice001', deviceSecret: 'a', timestamp: Date.now() - 60 * 60 * 1000 });
+    expect(hooks.authenticate(connect(old.clientId, old.username, utf8Encode(old.password)), link)).toMatchObject({ ok: false, returnCode: 4 });
+    const strict = setup({ requireTimestamp: true }).hooks;
+    const bare = enosMqttCredentials({ productKey: pk, deviceKey: 'alice001', deviceSecret: 'a', timestamp: Date.now() });
+    const clientId = bare.clientId.replace(/,?timestamp=\d+/, '');
+    expect(strict.authenticate(connect(clientId, bare.username, utf8Encode(bare.password)), link)).toMatchObject({ ok: false });
   });
 
   it('property: any CONNECT naming the EnOS product is refused (or admitted only with the right sign), never a throw', () => {

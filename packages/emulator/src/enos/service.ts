@@ -100,7 +100,16 @@ const API_PATHS = ['/apim-token-service/', '/connect-service/'];
  * topology, sub-device logins, OTA) with EnOS codes, commands to devices with their replies and
  * a per-device queue of cached commands, and the API gateway's token and invokeService.
  */
-export function createEnosService(options: EnosOptions, env: { readonly now: () => number; readonly broker: () => Broker }): EnosService {
+export interface EnosEnvironment {
+  readonly now: () => number;
+  readonly broker: () => Broker;
+  /** Largest distance of a signed timestamp from the platform's clock (the emulator's option; default 15 minutes). */
+  readonly timestampWindowMs?: number;
+  /** Refuse CONNECTs without a timestamp (a replayable signature). Default false, as the Alibaba side. */
+  readonly requireTimestamp?: boolean;
+}
+
+export function createEnosService(options: EnosOptions, env: EnosEnvironment): EnosService {
   const now = env.now;
   const emit = (e: EnosPlatformEvent): void => {
     try {
@@ -121,6 +130,8 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
     productSecret: (pk) => products.get(pk)?.productSecret,
   };
   const productOf = (key: string): string => key.slice(0, key.indexOf('&'));
+  // Signed timestamps (CONNECT, sub-device logins) within the emulator's window: an old CONNECT does not replay.
+  const verifyWindow = () => ({ now: now(), windowMs: env.timestampWindowMs ?? 15 * 60 * 1000, requireTimestamp: env.requireTimestamp ?? false });
   const isEnos = (key: string): boolean => products.has(productOf(key));
 
   const refuse = (clientId: string, reason: string, returnCode: 4 | 5): ConnectOutcome => {
@@ -135,7 +146,7 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
     } catch {
       return refuse(p.clientId, 'password is not UTF-8', 4);
     }
-    const r = verifyEnosMqttCredentials(p.clientId, p.username ?? '', password, secrets, { now: now() });
+    const r = verifyEnosMqttCredentials(p.clientId, p.username ?? '', password, secrets, verifyWindow());
     if (!r.ok) return refuse(p.clientId, r.reason, 4);
     if (r.secureMode !== 4) {
       const d = devices.get(keyOf(r.productKey, r.deviceKey));
@@ -356,7 +367,7 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
         return [CODE.ok, [...d.topology].map((k) => describe(devices.get(k)!))];
       case 'topoAdd': {
         for (const info of request.params as unknown[]) {
-          const v = verifyEnosLoginInfo(info, { deviceSecret: secrets.deviceSecret }, { now: now() });
+          const v = verifyEnosLoginInfo(info, { deviceSecret: secrets.deviceSecret }, verifyWindow());
           if (!v.ok) return [v.code === 'unknown_device' ? CODE.noDevice : CODE.sign, {}, v.reason];
           const sub = devices.get(keyOf(v.productKey, v.deviceKey))!;
           if (sub.gateway !== undefined && sub.gateway !== keyOf(d.productKey, d.deviceKey)) return [CODE.notSub, {}, `${v.deviceKey} belongs to another gateway`];
@@ -377,7 +388,7 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
       case 'combineLogin':
         return login(d, request.params);
       case 'combineLoginBatch': {
-        const v = verifyEnosBatchLogin(request.params, secrets, { now: now() });
+        const v = verifyEnosBatchLogin(request.params, secrets, verifyWindow());
         if (!v.ok) return [CODE.format, {}, v.reason];
         const logined: Record<string, unknown>[] = [];
         const failed: { productKey: string; deviceKey: string }[] = [];
@@ -417,7 +428,7 @@ export function createEnosService(options: EnosOptions, env: { readonly now: () 
   }
 
   function login(gw: DeviceState, info: unknown): Answer {
-    const v = verifyEnosLoginInfo(info, secrets, { now: now() });
+    const v = verifyEnosLoginInfo(info, secrets, verifyWindow());
     if (!v.ok) return [v.code === 'unknown_device' ? CODE.noDevice : CODE.sign, {}, v.reason];
     const k = keyOf(v.productKey, v.deviceKey);
     const sub = devices.get(k)!;
