@@ -259,6 +259,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     key: certs.key, cert: certs.cert, ...(certs.ca === undefined ? {} : { ca: certs.ca }),
     // X.509 devices present a client certificate signed by the CA; others need none.
     requestCert: certs.ca !== undefined, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const,
+    // A handshake that does not finish is a stranger holding a socket: 10 s, as for CONNECT.
+    handshakeTimeout: 10_000,
   };
   if (tlsContext !== undefined) {
     const server = tls.createServer(tlsContext, (socket) => serveSocket(broker, socket, 'tls'));
