@@ -24,12 +24,16 @@ import { replyBytes } from './replies.ts';
 import { createShadowService } from './shadow.ts';
 import { createCloudCommands, type CloudCommands } from './commands.ts';
 import { generateCertificates } from './certs.ts';
+import { openPersistence } from './persistence.ts';
+import type { PlatformStore } from './store.ts';
 
 export type EmulatorEvent =
   | BrokerEvent
   | { readonly type: 'request'; readonly topic: string; readonly payload: string; readonly productKey: string; readonly deviceName: string }
   | { readonly type: 'reply'; readonly topic: string; readonly payload: string }
-  | { readonly type: 'invalid'; readonly topic: string; readonly reason: string };
+  | { readonly type: 'invalid'; readonly topic: string; readonly reason: string }
+  /** A background write to the state store failed; the next interval tries again. */
+  | { readonly type: 'store_error'; readonly code: string; readonly message: string };
 
 /** Certificates for the TLS listeners: PEM text. */
 export interface EmulatorTls {
@@ -74,6 +78,12 @@ export interface EmulatorOptions {
   readonly limits?: BrokerLimits;
   /** The product's answer to raw uplink (`thing/model/up_raw`), as a data parsing script would give it. */
   readonly rawReply?: (device: { productKey: string; deviceName: string }, payload: Uint8Array) => Uint8Array | undefined;
+  /**
+   * Keeps devices (with secrets issued by registration), shadows and OTA jobs across restarts:
+   * read at start (a damaged store rejects with a `PlatformStoreError`), written behind every
+   * second and on `close()` (see persistence.ts). `directoryStore(dir)` or your own.
+   */
+  readonly store?: PlatformStore;
 }
 
 /** A device as the platform sees it. */
@@ -120,6 +130,8 @@ export interface Emulator extends CloudCommands {
    * reply and any `control` push are published to the device on `/shadow/get/{pk}/{dn}`.
    */
   updateShadow(productKey: string, deviceName: string, request: ShadowRequest): Promise<void>;
+  /** With a `store`: writes every change made so far (otherwise resolves at once). */
+  flushState(): Promise<void>;
 
   close(): Promise<void>;
 }
@@ -156,6 +168,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const pending = createPendingCommands();
   const unguessable = (): string => toHex(nodeRandom(16));
   const ota = createOtaService(unguessable);
+  const persistence = options.store === undefined ? undefined : await openPersistence(options.store, { devices, shadows, ota, configured: options.devices ?? [] }, {
+    onError: (e) => emit({ type: 'store_error', code: e.code, message: e.message }),
+  });
   const configs = new Map<string, RemoteConfig>();
   // Configuration and model documents served over HTTP, by path.
   const files = new Map<string, Uint8Array>();
@@ -340,6 +355,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
 
+  persistence?.restoreJobs(httpPort === undefined ? undefined : ctx.baseUrl());
   const commands = createCloudCommands(ctx);
   const target = (pk: string, dn: string): DeviceRecord | undefined => devices.get(pk, dn);
 
@@ -379,11 +395,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (out.control !== undefined) ctx.send(`/shadow/get/${pk}/${dn}`, out.control);
     },
     ...commands,
+    flushState: async () => persistence?.flush(),
     close: async () => {
       pending.close();
       broker.close();
       for (const c of closers) c();
       await coapSocket?.close();
+      await persistence?.close();
     },
   };
 }

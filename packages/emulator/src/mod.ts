@@ -15,6 +15,9 @@ export { MAX_HTTP_BODY, createHttpAuthHandler, type HttpAuthDeps } from './http.
 export type { DeviceOtaState, Firmware, FirmwareOffer, OtaJob } from './ota.ts';
 export type { EmulatorProduct } from './products.ts';
 export { propertyPostReply } from './thing.ts';
+export { checkStoreKey, memoryStore, PlatformStoreError, STORE_KEY_MAX, type PlatformStore } from './store.ts';
+export { directoryStore } from './store-directory.ts';
+export { COLLECTIONS as STORE_COLLECTIONS } from './persistence.ts';
 export { generateCertificates, type GeneratedCertificates } from './certs.ts';
 export { startEnosPlatform, type CommandReply, type DeviceState as EnosDeviceState, type EnosApp, type EnosFirmware, type EnosPlatform, type EnosPlatformDevice, type EnosPlatformEvent, type EnosPlatformModel, type EnosPlatformOptions, type EnosPlatformProduct } from './enos/platform.ts';
 export { startEdgeGateway, type EdgeFunctionContext, type EdgeFunctionHandler, type EdgeGateway, type EdgeGatewayOptions, type EdgeRoute } from './edge/gateway.ts';

@@ -54,6 +54,13 @@ export interface OtaService {
   onProgress(device: DeviceRecord, payload: Uint8Array): string | undefined;
   /** The version each device last informed, per module (`default` for none). */
   versions(device: DeviceRecord): ReadonlyMap<string, string>;
+  /** For the state store: every job, every stored image by download path. */
+  jobs(): IterableIterator<OtaJob>;
+  files(): IterableIterator<[path: string, bytes: Uint8Array]>;
+  /** Puts back what the state store kept; job ids given later continue after the largest. */
+  restoreJob(job: OtaJob): void;
+  restoreFile(path: string, bytes: Uint8Array): void;
+  restoreVersions(deviceKey: string, versions: Readonly<Record<string, string>>): void;
 }
 
 /** `unguessable()` names each file: download URLs are capabilities, as the platform's signed URLs are. */
@@ -148,6 +155,17 @@ export function createOtaService(unguessable: () => string): OtaService {
       return undefined;
     },
     versions: (device) => versions.get(device.key) ?? new Map(),
+    jobs: () => jobs.values(),
+    files: () => files.entries(),
+    restoreJob(job) {
+      jobs.set(job.jobId, { jobId: job.jobId, upgrade: job.upgrade, devices: new Map(job.devices) });
+      const n = Number(job.jobId);
+      if (Number.isSafeInteger(n) && n > jobCounter) jobCounter = n;
+    },
+    restoreFile: (path, bytes) => void files.set(path, bytes),
+    restoreVersions(key, byModule) {
+      versions.set(key, new Map(Object.entries(byModule)));
+    },
   };
 }
 

@@ -13,14 +13,22 @@ export interface ShadowOutput {
 export interface ShadowService {
   apply(productKey: string, deviceName: string, request: ShadowRequest | Uint8Array | string, now: number): ShadowOutput;
   document(productKey: string, deviceName: string): ShadowDocument;
+  /** Every document created so far, by device (the live objects: read, do not change). */
+  entries(): IterableIterator<{ readonly productKey: string; readonly deviceName: string; readonly document: ShadowDocument }>;
+  /** Puts back a document kept by the state store. */
+  restore(productKey: string, deviceName: string, document: ShadowDocument): void;
 }
 
 export function createShadowService(): ShadowService {
   const documents = new Map<string, ShadowDocument>();
+  const names = new Map<string, { productKey: string; deviceName: string }>();
   const docOf = (pk: string, dn: string): ShadowDocument => {
     const key = `${pk}\u0000${dn}`;
     let d = documents.get(key);
-    if (d === undefined) documents.set(key, (d = emptyShadow()));
+    if (d === undefined) {
+      documents.set(key, (d = emptyShadow()));
+      names.set(key, { productKey: pk, deviceName: dn });
+    }
     return d;
   };
   return {
@@ -29,5 +37,13 @@ export function createShadowService(): ShadowService {
       return r.control === undefined ? { reply: encodeShadow(r.reply) } : { reply: encodeShadow(r.reply), control: encodeShadow(r.control) };
     },
     document: (pk, dn) => cloneShadow(docOf(pk, dn)),
+    *entries() {
+      for (const [key, document] of documents) yield { ...names.get(key)!, document };
+    },
+    restore(pk, dn, document) {
+      const key = `${pk}\u0000${dn}`;
+      documents.set(key, cloneShadow(document));
+      names.set(key, { productKey: pk, deviceName: dn });
+    },
   };
 }
