@@ -26,6 +26,7 @@ import { createCloudCommands, type CloudCommands } from './commands.ts';
 import { generateCertificates } from './certs.ts';
 import { openPersistence } from './persistence.ts';
 import type { PlatformStore } from './store.ts';
+import { joinCluster, sharedPending, type Cluster, type ClusterOptions } from './cluster.ts';
 
 export type EmulatorEvent =
   | BrokerEvent
@@ -84,6 +85,12 @@ export interface EmulatorOptions {
    * second and on `close()` (see persistence.ts). `directoryStore(dir)` or your own.
    */
   readonly store?: PlatformStore;
+  /**
+   * Cluster mode: several emulator processes on this Redis (`redis://host:port`, or with a key
+   * prefix and sync interval) act as one platform — a device on any process is reached from any
+   * other, and devices, issued secrets, shadows and OTA jobs are shared (see cluster.ts).
+   */
+  readonly redis?: string | ClusterOptions;
 }
 
 /** A device as the platform sees it. */
@@ -130,7 +137,7 @@ export interface Emulator extends CloudCommands {
    * reply and any `control` push are published to the device on `/shadow/get/{pk}/{dn}`.
    */
   updateShadow(productKey: string, deviceName: string, request: ShadowRequest): Promise<void>;
-  /** With a `store`: writes every change made so far (otherwise resolves at once). */
+  /** With a `store` or `redis`: writes every change made so far (otherwise resolves at once). */
   flushState(): Promise<void>;
 
   close(): Promise<void>;
@@ -165,7 +172,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const timestampWindowMs = options.timestampWindowMs ?? 15 * 60 * 1000;
   const iotTokens = new Map<string, IssuedToken>();
   const shadows = createShadowService();
-  const pending = createPendingCommands();
+  let cluster: Cluster | undefined;
+  // In cluster mode a device's reply may settle a command another process sent.
+  const pending = sharedPending(createPendingCommands(), () => cluster);
   const unguessable = (): string => toHex(nodeRandom(16));
   const ota = createOtaService(unguessable);
   const persistence = options.store === undefined ? undefined : await openPersistence(options.store, { devices, shadows, ota, configured: options.devices ?? [] }, {
@@ -201,7 +210,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const reachable = (d: DeviceRecord): boolean =>
-    d.gateway !== undefined && d.online ? broker.isOnline(d.gateway) : broker.isOnline(d.key);
+    connectedAnywhere(d.gateway !== undefined && d.online ? d.gateway : d.key);
+  const connectedAnywhere = (key: string): boolean => broker.isOnline(key) || cluster?.remoteNode(key) !== undefined;
 
   const ctx: PlatformContext = {
     devices, products, shadows, pending, ota, now, random, timestampWindowMs, configs,
@@ -212,6 +222,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (observing) emit({ type: 'reply', topic, payload: payloadText(payload) });
       const taken = broker.deliver(topic, payload, 1);
       if (taken > 0) return taken;
+      // In cluster mode, to the process the device (or its gateway) is connected to.
+      const target = cluster === undefined ? undefined : ownerOf(topic);
+      if (target !== undefined && cluster!.forward(target, topic, payload) > 0) return 1;
       // A sub-device offline with a persistent session keeps it for its next login (seed §9.4).
       const owner = ownerOf(topic);
       const sub = owner === undefined ? undefined : devices.byKey(owner);
@@ -249,6 +262,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       onMessage: ingest,
       onEvent: (e) => {
         // A sub-device connecting directly while logged in through a gateway takes over (seed §6, 427).
+        if (e.type === 'connected') cluster?.connected(deviceKey(e.productKey, e.deviceName));
+        if (e.type === 'disconnected') cluster?.disconnected(deviceKey(e.productKey, e.deviceName));
         if (e.type === 'connected') {
           const d = devices.get(e.productKey, e.deviceName);
           if (d !== undefined && d.online) forceLogout(ctx, d, 427, 'device connect in elsewhere');
@@ -259,6 +274,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     options.limits,
   );
+  if (options.redis !== undefined) {
+    cluster = await joinCluster(typeof options.redis === 'string' ? { url: options.redis } : options.redis, {
+      devices, shadows, ota, random,
+      deliverLocal: (topic, payload) => broker.deliver(topic, payload, 1),
+      isLocal: (key) => broker.isOnline(key),
+      kick: (key) => broker.kick(key, 'another connection of the same device (on another process)'),
+      settleLocal: (topic, id, payload) => pending.settleHere(topic, id, payload),
+      onError: (message) => emit({ type: 'store_error', code: 'io', message }),
+    });
+    ctx.sharedShadow = (pk, dn, request, at) => cluster!.applyShadow(pk, dn, request, at);
+  }
 
   const closers: (() => void)[] = [];
   const tcp = net.createServer((socket) => serveSocket(broker, socket, 'tcp'));
@@ -390,15 +416,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     shadow: (pk, dn) => shadows.document(pk, dn),
     updateShadow: async (pk, dn, request) => {
-      const out = shadows.apply(pk, dn, request, now());
+      const out = cluster === undefined ? shadows.apply(pk, dn, request, now()) : await cluster.applyShadow(pk, dn, request, now());
       ctx.send(`/shadow/get/${pk}/${dn}`, out.reply);
       if (out.control !== undefined) ctx.send(`/shadow/get/${pk}/${dn}`, out.control);
     },
     ...commands,
-    flushState: async () => persistence?.flush(),
+    flushState: async () => {
+      await persistence?.flush();
+      await cluster?.sync();
+    },
     close: async () => {
       pending.close();
       broker.close();
+      await cluster?.close();
       for (const c of closers) c();
       await coapSocket?.close();
       await persistence?.close();
