@@ -116,6 +116,28 @@ describe('cluster mode (two processes, one Redis)', () => {
     expect(again.error).toBeUndefined();
     await until(() => device.isClosed(), 3000);
     expect(device.isClosed()).toBe(true);
+    // Disabled through A while connected to B: told on B, then B ends its connection (seed §9.7),
+    // and neither process lets it back in.
+    const disable = `/sys/${D.productKey}/${D.deviceName}/thing/disable`;
+    await again.m.subscribeAsync(disable, { qos: 1 });
+    again.m.on('message', (topic, payload) => {
+      if (topic === disable) again.m.publish(`${disable}_reply`, JSON.stringify({ id: (JSON.parse(payload.toString()) as { id: string }).id, code: 200, data: {} }), { qos: 1 });
+    });
+    const disabled = await a.call<{ status: string; code: number }>('disableDevice', D.productKey, D.deviceName, { timeoutMs: 3000 });
+    expect(disabled).toMatchObject({ status: 'replied', code: 200 });
+    await until(() => again.isClosed(), 3000);
+    expect(again.isClosed()).toBe(true);
+    await a.call('flushState');
+    for (const port of [a.port, b.port]) {
+      let refused: { error: (Error & { code?: number }) | undefined } | undefined;
+      for (let i = 0; i < 50 && refused?.error === undefined; i++) {
+        const attempt = await mqttJsDevice(`mqtt://127.0.0.1:${port}`, mqttCredentials({ ...D, secureMode: 3 }));
+        await attempt.end();
+        refused = attempt;
+        if (attempt.error === undefined) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(refused?.error?.code).toBe(5); // a disabled device: CONNACK 5 (README, Refusals)
+    }
     await again.end();
     await device.end();
   }, 30_000);

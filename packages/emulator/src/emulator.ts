@@ -10,7 +10,7 @@ import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node'
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
 import { canPublish, ownerOf, topicAccess, type Principal } from './acl.ts';
 import { authenticateConnect, type IssuedToken } from './auth.ts';
-import { createBroker, type BrokerEvent, type BrokerLimits } from './broker.ts';
+import { createBroker, type Broker, type BrokerEvent, type BrokerLimits } from './broker.ts';
 import { createPendingCommands } from './cloud.ts';
 import type { PlatformContext, RemoteConfig, Upstream } from './context.ts';
 import { createDeviceRegistry, deviceKey, type DeviceRecord, type EmulatorDevice } from './devices.ts';
@@ -173,6 +173,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const iotTokens = new Map<string, IssuedToken>();
   const shadows = createShadowService();
   let cluster: Cluster | undefined;
+  let clusterBroker: Broker | undefined;
   // In cluster mode a device's reply may settle a command another process sent.
   const pending = sharedPending(createPendingCommands(), () => cluster);
   const unguessable = (): string => toHex(nodeRandom(16));
@@ -216,7 +217,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const ctx: PlatformContext = {
     devices, products, shadows, pending, ota, now, random, timestampWindowMs, configs,
     get broker() {
-      return broker;
+      return clusterBroker ?? broker;
     },
     send(topic, payload) {
       if (observing) emit({ type: 'reply', topic, payload: payloadText(payload) });
@@ -279,11 +280,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       devices, shadows, ota, random,
       deliverLocal: (topic, payload) => broker.deliver(topic, payload, 1),
       isLocal: (key) => broker.isOnline(key),
-      kick: (key) => broker.kick(key, 'another connection of the same device (on another process)'),
+      kick: (key, reason, forget) => broker.kick(key, reason, forget),
       settleLocal: (topic, id, payload) => pending.settleHere(topic, id, payload),
       onError: (message) => emit({ type: 'store_error', code: 'io', message }),
     });
     ctx.sharedShadow = (pk, dn, request, at) => cluster!.applyShadow(pk, dn, request, at);
+    // Responders and commands end connections on whichever process holds them.
+    const c = cluster;
+    clusterBroker = {
+      accept: (link) => broker.accept(link),
+      deliver: (topic, payload, qos) => broker.deliver(topic, payload, qos),
+      isOnline: (key) => broker.isOnline(key),
+      kick(key, reason, forget) {
+        broker.kick(key, reason, forget);
+        c.kickRemote(key, reason, forget ?? false);
+      },
+      get connections() {
+        return broker.connections;
+      },
+      close: () => broker.close(),
+    };
   }
 
   const closers: (() => void)[] = [];
