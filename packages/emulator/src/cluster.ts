@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis as RedisClient } from 'ioredis';
 import { fromBase64, toBase64, toHex } from '@linkwire/base';
 import { applyShadowRequest, emptyShadow, encodeShadow, parseShadowDocument, type ShadowDocument, type ShadowRequest } from '@linkwire/shadow';
 import type { PendingCommands } from './cloud.ts';
@@ -122,8 +122,10 @@ export async function joinCluster(options: ClusterOptions, deps: ClusterDeps): P
     events: `${prefix}:events`, node: (id: string) => `${prefix}:node:${id}`,
   };
   const redisOptions = { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true } as const;
-  const cmd = new Redis(options.url, redisOptions);
-  const sub = new Redis(options.url, redisOptions);
+  // Loaded only in cluster mode: a single-process emulator does not pay for the client.
+  const { Redis } = await import('ioredis');
+  const cmd: RedisClient = new Redis(options.url, redisOptions);
+  const sub: RedisClient = new Redis(options.url, redisOptions);
   for (const r of [cmd, sub]) r.on('error', (e: Error) => deps.onError(`redis: ${e.message}`));
   await Promise.all([cmd.connect(), sub.connect()]);
 
