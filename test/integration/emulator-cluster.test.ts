@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mqttCredentials } from '@linkwire/sign';
+import { PlatformStoreError, startEmulator } from '@linkwire/emulator';
 import { mqttJsDevice, until } from '../support/mqttjs-device.ts';
 import { startRedis, type RedisServer } from '../support/redis.ts';
 
@@ -187,4 +188,11 @@ describe('cluster mode (two processes, one Redis)', () => {
     expect(accepted.length).toBeGreaterThan(1);
     await device.end();
   }, 30_000);
+
+  it('refuses to start without its Redis: a PlatformStoreError with code io', async () => {
+    const e = await startEmulator({ devices: [D], redis: join(root, 'no-such-redis.sock') }).then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(PlatformStoreError);
+    expect((e as PlatformStoreError).code).toBe('io');
+    expect((e as Error).message).toMatch(/cannot reach Redis/);
+  });
 });

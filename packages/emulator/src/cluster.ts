@@ -5,6 +5,7 @@ import type { PendingCommands } from './cloud.ts';
 import type { DeviceRecord, DeviceRegistry } from './devices.ts';
 import type { DeviceOtaState, OtaJob, OtaService } from './ota.ts';
 import type { ShadowOutput, ShadowService } from './shadow.ts';
+import { PlatformStoreError } from './store.ts';
 
 /**
  * Cluster mode: several emulator processes on one Redis act as one platform.
@@ -127,7 +128,13 @@ export async function joinCluster(options: ClusterOptions, deps: ClusterDeps): P
   const cmd: RedisClient = new Redis(options.url, redisOptions);
   const sub: RedisClient = new Redis(options.url, redisOptions);
   for (const r of [cmd, sub]) r.on('error', (e: Error) => deps.onError(`redis: ${e.message}`));
-  await Promise.all([cmd.connect(), sub.connect()]);
+  try {
+    await Promise.all([cmd.connect(), sub.connect()]);
+  } catch (e) {
+    cmd.disconnect();
+    sub.disconnect();
+    throw new PlatformStoreError('io', `cluster mode: cannot reach Redis at ${options.url}: ${(e as Error).message}`, {}, { cause: e });
+  }
 
   const where = new Map<string, string>();
   const revs = new Map<string, number>();

@@ -276,14 +276,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options.limits,
   );
   if (options.redis !== undefined) {
-    cluster = await joinCluster(typeof options.redis === 'string' ? { url: options.redis } : options.redis, {
-      devices, shadows, ota, random,
-      deliverLocal: (topic, payload) => broker.deliver(topic, payload, 1),
-      isLocal: (key) => broker.isOnline(key),
-      kick: (key, reason, forget) => broker.kick(key, reason, forget),
-      settleLocal: (topic, id, payload) => pending.settleHere(topic, id, payload),
-      onError: (message) => emit({ type: 'store_error', code: 'io', message }),
-    });
+    try {
+      cluster = await joinCluster(typeof options.redis === 'string' ? { url: options.redis } : options.redis, {
+        devices, shadows, ota, random,
+        deliverLocal: (topic, payload) => broker.deliver(topic, payload, 1),
+        isLocal: (key) => broker.isOnline(key),
+        kick: (key, reason, forget) => broker.kick(key, reason, forget),
+        settleLocal: (topic, id, payload) => pending.settleHere(topic, id, payload),
+        onError: (message) => emit({ type: 'store_error', code: 'io', message }),
+      });
+    } catch (e) {
+      // Not started: the state store (and a directory's lock) is released.
+      broker.close();
+      await persistence?.close().catch(() => undefined);
+      throw e;
+    }
     ctx.sharedShadow = (pk, dn, request, at) => cluster!.applyShadow(pk, dn, request, at);
     // Responders and commands end connections on whichever process holds them.
     const c = cluster;

@@ -21,3 +21,4 @@ export { COLLECTIONS as STORE_COLLECTIONS } from './persistence.ts';
 export { generateCertificates, type GeneratedCertificates } from './certs.ts';
 export { startEnosPlatform, type CommandReply, type DeviceState as EnosDeviceState, type EnosApp, type EnosFirmware, type EnosPlatform, type EnosPlatformDevice, type EnosPlatformEvent, type EnosPlatformModel, type EnosPlatformOptions, type EnosPlatformProduct } from './enos/platform.ts';
 export { startEdgeGateway, type EdgeFunctionContext, type EdgeFunctionHandler, type EdgeGateway, type EdgeGatewayOptions, type EdgeRoute } from './edge/gateway.ts';
+export type { ClusterOptions } from './cluster.ts';
