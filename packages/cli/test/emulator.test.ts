@@ -153,3 +153,138 @@ describe('linkwire emulator', () => {
     }
   });
 });
+
+describe('linkwire emulator --config: the products/devices file', () => {
+  const LAMP_TSL = '{\n  "properties": [\n    { "identifier": "Brightness", "name": "b", "accessMode": "rw", "required": false,\n      "dataType": { "type": "int", "specs": { "min": "100", "max": "10" } } }\n  ],\n  "events": [],\n  "services": []\n}\n';
+
+  it('names every problem by file, line and column of the offending value, with its path and code, and starts nothing (exit 3)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'lamp.tsl.json'), LAMP_TSL);
+    writeFileSync(join(dir, 'bad.json'), [
+      '{',
+      '  "products": [',
+      '    { "productKey": "a1Lamp00001", "productSecret": "ps", "tsl": "./lamp.tsl.json" },',
+      '    { "productKey": "a1Lamp00001", "tsll": {} }',
+      '  ],',
+      '  "devices": [',
+      '    { "productKey": "a1Lamp00001", "deviceName": "lamp-01", "deviceSecret": "s1" },',
+      '    { "productKey": "a1Lamp00001", "deviceName": "ab", "deviceSecret": 7 },',
+      '    { "productKey": "a1Other0001", "deviceName": "lamp-01", "deviceSecret": "env:LW_TEST_UNSET_SECRET" },',
+      '    { "productKey": "a1Lamp00001", "deviceName": "lamp-01" }',
+      '  ]',
+      '}',
+    ].join('\n'));
+    const r = await run(['emulator', '--config', 'bad.json'], { cwd: dir });
+    expect(r.code).toBe(3);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      './lamp.tsl.json:4:54: error: properties[0].dataType.specs.min: min 100 is greater than max 10 [tsl:min_above_max]',
+      'bad.json:4:44: error: products[1].tsll: unknown field "tsll" (did you mean "tsl"?); known: productKey, productSecret, dynamicRegistration, registerUnknownDevices, tsl, name, description [unknown_field]',
+      'bad.json:4:21: error: products[1].productKey: product a1Lamp00001 is already defined at products[0] [duplicate]',
+      'bad.json:8:50: error: devices[1].deviceName: deviceName "ab" is invalid: deviceName must be 4-32 letters, digits or -_@.: [invalid_name]',
+      'bad.json:8:72: error: devices[1].deviceSecret: deviceSecret must be text, not number 7 [type]',
+      'bad.json:9:77: error: devices[2].deviceSecret: the environment variable LW_TEST_UNSET_SECRET is not set [env_unset]',
+      'bad.json:10:50: error: devices[3].deviceName: device lamp-01 of a1Lamp00001 is already defined at devices[0] [duplicate]',
+      'bad.json:9:21: warning: devices[2].productKey: product a1Other0001 is not in "products": the device has no model and cannot register dynamically [unknown_product]',
+      'linkwire: bad.json has 7 errors; nothing was started',
+    ]);
+    // Each position is where the value starts in the file.
+    const text = (await import('node:fs')).readFileSync(join(dir, 'bad.json'), 'utf8').split('\n');
+    expect(text[7]!.slice(49)).toMatch(/^"ab"/);
+    expect(text[7]!.slice(71)).toMatch(/^7 /);
+    // --json: the same issues as data.
+    const j = await run(['emulator', '--config', 'bad.json', '--json'], { cwd: dir });
+    const doc = JSON.parse(j.stdout) as { ok: boolean; issues: { file: string; line: number; column: number; path: string; code: string; severity: string }[] };
+    expect(doc.ok).toBe(false);
+    expect(doc.issues[3]).toMatchObject({ file: 'bad.json', line: 8, column: 50, path: 'devices[1].deviceName', code: 'invalid_name', severity: 'error' });
+  });
+
+  it('a syntax error, a missing model file and an inline model\'s issue are located too', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'syntax.json'), '{\n  "devices": [\n    { "productKey": "a1", }\n  ]\n}');
+    const syntax = await run(['emulator', '-c', 'syntax.json'], { cwd: dir });
+    expect(syntax.code).toBe(3);
+    expect(syntax.stderr).toMatch(/^syntax\.json:3:27: error: .*\[syntax\]$/m);
+    writeFileSync(join(dir, 'missing.json'), '{"products":[{"productKey":"a1Lamp00001","tsl":"./missing.tsl.json"}]}');
+    const missing = await run(['emulator', '-c', 'missing.json'], { cwd: dir });
+    expect(missing.stderr).toContain('./missing.tsl.json:1:1: error: no such file (the tsl of products[0].tsl in missing.json) [unreadable]');
+    writeFileSync(join(dir, 'inline.json'), `{"products": [\n  {"productKey": "a1Lamp00001", "tsl": ${LAMP_TSL.trim()}}\n]}`);
+    const inline = await run(['emulator', '-c', 'inline.json'], { cwd: dir });
+    expect(inline.stderr).toContain('inline.json:5:54: error: products[0].tsl.properties[0].dataType.specs.min: min 100 is greater than max 10 [tsl:min_above_max]');
+  });
+
+  it('--check says a good file is valid: models inline and by path, secrets from the environment, pre-registered devices', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'lamp.tsl.json'), LAMP_TSL.replace('"100"', '"1"'));
+    writeFileSync(join(dir, 'good.json'), JSON.stringify({
+      products: [{ productKey: 'a1Lamp00001', productSecret: 'env:LW_TEST_PS', tsl: './lamp.tsl.json' }, { productKey: 'a1Plain0001', tsl: { properties: [], events: [], services: [] } }],
+      devices: [{ productKey: 'a1Lamp00001', deviceName: 'lamp-01', deviceSecret: 's1' }, { productKey: 'a1Lamp00001', deviceName: 'lamp-02' }],
+    }, null, 2));
+    const r = await run(['emulator', '-c', 'good.json', '--check'], { cwd: dir, env: { LW_TEST_PS: 'product-secret' } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('good.json: 2 products, 2 devices: valid');
+  });
+});
+
+describe('linkwire emulator in a terminal, and in-process', () => {
+  it('prints its endpoints and the demo device\'s credentials to a person at a terminal, and stops on Ctrl-C', async () => {
+    // Ctrl-C at a terminal is SIGINT to the command; `script` gives it a pseudo-terminal.
+    const cmd = `stty cols 120 2>/dev/null; '${process.execPath}' '${BIN}' emulator --port 0 & pid=$!; sleep 6; kill -INT $pid; wait $pid; echo "exit=$?"`;
+    const r = await new Promise<string>((resolve, reject) => {
+      const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: tempDir(), env: { ...process.env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(out))), 40_000);
+      child.on('close', () => (clearTimeout(timer), resolve(out.replace(/\r/g, ''))));
+    });
+    expect(r).toMatch(/^linkwire emulator — a local Alibaba Cloud IoT platform on 127\.0\.0\.1; Ctrl-C stops it$/m);
+    expect(r).toMatch(/^ {2}MQTT {6}mqtt:\/\/127\.0\.0\.1:\d+ {3}securemode=3 \(TCP\)$/m);
+    expect(r).toMatch(/^ {2}MQTT\/TLS {2}mqtts:\/\/127\.0\.0\.1:\d+ {3}securemode=2; trust \/tmp\/linkwire-emulator-\d+-ca\.pem$/m);
+    expect(r).toMatch(/^ {2}MQTT\/WSS {2}wss:\/\/127\.0\.0\.1:\d+\/mqtt$/m);
+    expect(r).toMatch(/^ {2}CoAP {6}coap:\/\/127\.0\.0\.1:\d+/m);
+    expect(r).toMatch(/^ {2}state {5}in memory/m);
+    expect(r).toMatch(/^ {2}device {4}a1LwDemo01x \/ sim-thermostat {3}secret lw-sim-secret-4b1d9e$/m);
+    expect(r).toMatch(/^ {2}password {2}[0-9a-f]{64}$/m);
+    expect(r).toMatch(/^ {2}try {7}mosquitto_sub -h 127\.0\.0\.1 -p \d+ /m);
+    expect(r).toMatch(/stopping +\(SIGINT\)\nstopped\nexit=0/);
+  });
+
+  it('--edge: a driver with the demo credentials brings a light online, its post reaches the platform, and the stop leaves no socket or timer open', async () => {
+    registerNodeHash();
+    const { connectDriver, RESULT_SUCCESS } = await import('@linkwire/edge');
+    const { nodeClock, nodeDialer, nodeRandom } = await import('@linkwire/node');
+    const servers = () => process.getActiveResourcesInfo().filter((x) => x === 'TCPServerWrap' || x === 'UDPWrap' || x === 'TCPSocketWrap' || x === 'Timeout').sort().join(',');
+    const before = servers();
+    const out: string[] = [];
+    const err: string[] = [];
+    const controller = new AbortController();
+    const io: CliIo = {
+      out: (l) => void out.push(l), err: (l) => void err.push(l), errRaw: (t) => void err.push(t), stdoutIsTty: false, stderrIsTty: false, columns: 100,
+      env: {}, cwd: tempDir(), readStdin: async () => new Uint8Array(), signal: controller.signal, now: () => Date.now(),
+    };
+    const done = runCli(['emulator', '--port', '0', '--edge'], io);
+    await until(() => out.some((l) => l.includes('gateway')));
+    const text = out.join('\n');
+    expect(text).toMatch(/^ {2}edge API {2}http:\/\/127\.0\.0\.1:\d+\/2019-09-30 {3}Basic admin \/ admin1234 \(CreateAuthCookie\)$/m);
+    expect(text).toMatch(/^ {2}gateway {3}edge-gateway-01&a1LwEdgeGw1 {3}connected upstream as a gateway device$/m);
+    const driverPort = Number(/drivers {3}mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(text)![1]);
+    await until(() => err.some((l) => /connected\s+edge-gateway-01&a1LwEdgeGw1/.test(l)));
+    const driver = await connectDriver({
+      dial: nodeDialer, endpoint: { host: '127.0.0.1', port: driverPort }, clock: nodeClock, random: nodeRandom,
+      driverId: 'demo-light-driver', driverSecret: 'lw-demo-driver-secret', gateway: { productKey: 'a1LwEdgeGw1', deviceName: 'edge-gateway-01' },
+    });
+    const ok = () => ({ code: RESULT_SUCCESS });
+    const light = driver.thingAccessClient({ productKey: 'a1LwLight01', deviceName: 'light-01' }, { setProperties: ok, getProperties: ok, callService: ok });
+    await light.registerAndOnline();
+    await light.reportProperties({ Brightness: 70 });
+    await until(() => err.some((l) => l.includes('→ /sys/a1LwLight01/light-01/thing/event/property/post  {') && l.includes('"Brightness":70')));
+    await until(() => err.some((l) => /← \/sys\/a1LwLight01\/light-01\/thing\/event\/property\/post_reply {2}\{.*"code":200/.test(l)));
+    await driver.destroy();
+    controller.abort('SIGTERM');
+    expect(await done).toBe(0);
+    // Every listener (MQTT ×4, HTTP ×2, CoAP, the edge API and driver listeners) and timer is gone.
+    await until(() => servers() === before, 5000).catch(() => undefined);
+    expect(servers()).toBe(before);
+  });
+});
