@@ -22,7 +22,19 @@ interface Endpoints {
   ca?: string;
   console?: string;
   state?: string;
+  cluster?: string;
   edge?: { api: string; driverMqtt: string; driverWs?: string; account?: string; gateway: string; drivers: string[] };
+}
+
+/** A Redis URL as printed: its password, if any, is not. */
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return url; // a socket path
+  }
 }
 
 function line(label: string, value: string, note = ''): string {
@@ -68,6 +80,7 @@ async function runEmulator(p: Parsed, io: CliIo): Promise<number> {
   const port = int(p, 'port', c, 0, 65535) ?? 1883;
   const configPath = str(p, 'config', c, true);
   const stateOption = str(p, 'state', c, true);
+  const redis = str(p, 'redis', c, true);
   const coap = str(p, 'coap', c);
   if (coap !== 'aes' && coap !== 'dtls' && coap !== 'off') throw usageError(`--coap ${JSON.stringify(coap)} must be aes, dtls or off`);
   const json = p.json;
@@ -145,10 +158,14 @@ async function runEmulator(p: Parsed, io: CliIo): Promise<number> {
     platform = await startEmulator({
       host, port, devices: config.devices, products: config.products, websocket: p.values['no-websocket'] !== true, http: p.values['no-http'] !== true,
       ...(tls === undefined ? {} : { tls }), ...(coap === 'off' ? {} : { coap }), ...(store === undefined ? {} : { store }), ...(onEvent === undefined ? {} : { onEvent }),
+      ...(redis === undefined ? {} : { redis }),
     });
   } catch (e) {
     if (temporaryCa && caFile !== undefined) rmSync(caFile, { force: true });
     await store?.close().catch(() => undefined);
+    if (e instanceof PlatformStoreError && redis !== undefined && /cluster mode/.test(e.message)) {
+      throw new CliError(EXIT.network, e.message, 'start redis-server there, or fix --redis (redis://host:port, or a Unix socket path)');
+    }
     if (e instanceof PlatformStoreError) {
       const w = e.where;
       throw new CliError(EXIT.input, `the state in ${stateOption} cannot be read: ${e.message}`, w.file === undefined ? 'fix or remove the record, or start with another --state directory' : `fix ${w.file}${w.line === undefined ? '' : ` (line ${w.line}, column ${w.column})`} or remove it, or start with another --state directory`);
@@ -192,6 +209,7 @@ async function runEmulator(p: Parsed, io: CliIo): Promise<number> {
     ...(platform.coapPort === undefined ? {} : { coap: `coap://${platform.host}:${platform.coapPort}` }),
     ...(caFile === undefined ? {} : { ca: caFile }),
     ...(stateDir === undefined ? {} : { state: stateDir }),
+    ...(redis === undefined ? {} : { cluster: withoutPassword(redis) }),
     ...(gateway === undefined || edge === undefined ? {} : {
       edge: {
         api: `${gateway.url}/2019-09-30`, driverMqtt: `mqtt://${gateway.host}:${gateway.driverPort}`,
@@ -216,6 +234,7 @@ async function runEmulator(p: Parsed, io: CliIo): Promise<number> {
     if (endpoints.coap) io.out(line('CoAP', endpoints.coap, coap === 'aes' ? 'symmetric AES mode (port 5682 on the platform)' : 'DTLS flows over plain UDP'));
     if (endpoints.console) io.out(line('console', endpoints.console));
     io.out(line('state', endpoints.state ?? 'in memory (--state DIR keeps devices, issued secrets, shadows and OTA jobs)'));
+    if (endpoints.cluster) io.out(line('cluster', endpoints.cluster, 'one platform with every emulator on this Redis'));
     if (endpoints.edge) {
       io.out('');
       io.out(line('edge API', endpoints.edge.api, endpoints.edge.account === undefined ? '' : `Basic ${endpoints.edge.account} (CreateAuthCookie)`));
@@ -277,12 +296,14 @@ export const emulatorCommands: Command[] = [
         'Starts the local Alibaba Cloud IoT platform of @linkwire/emulator in this process and prints its endpoints (MQTT over TCP, TLS, WebSocket and WSS; HTTP and HTTPS; CoAP) and the credentials of the first devices, with a mosquitto_pub line and a `linkwire device` line that work as printed. Without --config it serves a demo product (a thermostat model) with one device.',
         'The --config file lists products (productKey, productSecret, dynamicRegistration, registerUnknownDevices, tsl: a model inline or the path of one) and devices (productKey, deviceName, deviceSecret; without a secret a device is pre-registered for dynamic registration). Secrets may be env:NAME. Every problem is printed as file:line:column with its JSON path; nothing starts while there is an error (exit 3). --check validates and exits.',
         '--state DIR keeps devices (with secrets issued by dynamic registration), shadows and OTA jobs, and the TLS identity, so a restart serves the same devices with the same CA. Records are written atomically; a damaged record stops the start with its file, line and column (exit 3).',
+        '--redis URL runs this process as one of several emulators on one Redis (cluster mode): any process reaches any device, and devices, issued secrets, shadows and OTA jobs are shared there. Put a TCP load balancer in front (see the @linkwire/emulator README).',
         '--edge starts a Link IoT Edge gateway beside it (the edge HTTP API and the driver listener), connected to the platform as a gateway device: the "edge" section of --config ({gateway, drivers}) or a demo with one driver and two lights.',
         'Listens on 127.0.0.1 unless --host says otherwise. Connections and every message (→ from a device, ← from the platform) are printed on stderr as they pass (--quiet for none); --json prints one document with the endpoints on stdout once the platform is up. SIGINT or SIGTERM stop it cleanly (state written, exit 0).',
       ],
       options: {
         config: { type: 'string', short: 'c', value: '<file.json>', description: 'products and devices (default: the demo)' },
         state: { type: 'string', value: '<dir>', description: 'keep state in this directory across restarts (default: in memory)' },
+        redis: { type: 'string', value: '<url>', description: 'cluster mode: share the platform with the other emulators on this Redis (redis://host:port or a socket path)' },
         host: { type: 'string', value: '<address>', description: 'the address every listener binds', default: '127.0.0.1' },
         port: { type: 'string', value: '<port>', description: 'the MQTT TCP port (0: a free one); the other listeners take free ports', default: '1883' },
         coap: { type: 'string', value: 'aes|dtls|off', description: 'the CoAP endpoint', default: 'aes' },
@@ -300,6 +321,7 @@ export const emulatorCommands: Command[] = [
         'linkwire emulator --config products.json --check',
         'linkwire emulator --port 0 --json --quiet      # for scripts: one JSON line with the endpoints',
         'linkwire emulator --edge',
+        'linkwire emulator --host 0.0.0.0 --redis redis://10.0.0.5:6379   # one of several behind a TCP load balancer',
       ],
     },
     run: runEmulator,
