@@ -4,6 +4,7 @@ import { applyShadowRequest, emptyShadow, encodeShadow, parseShadowDocument, typ
 import type { PendingCommands } from './cloud.ts';
 import type { DeviceRecord, DeviceRegistry } from './devices.ts';
 import type { DeviceOtaState, OtaJob, OtaService } from './ota.ts';
+import type { StoredDevice } from './persistence.ts';
 import type { ShadowOutput, ShadowService } from './shadow.ts';
 import { PlatformStoreError } from './store.ts';
 
@@ -386,19 +387,11 @@ export async function joinCluster(options: ClusterOptions, deps: ClusterDeps): P
   };
 }
 
-interface SyncedDevice {
-  readonly productKey: string;
-  readonly deviceName: string;
-  readonly secret: string | undefined;
-  readonly activated: boolean;
-  readonly enabled: boolean;
-  readonly deviceToken: string | undefined;
-  readonly gateway: string | undefined;
+/** What a process shares of a device: what the state store keeps, and what lives only while processes run. */
+interface SyncedDevice extends StoredDevice {
   readonly online: boolean;
   readonly subDevices: readonly string[];
-  readonly tags: Record<string, string>;
-  readonly properties: Record<string, { value: unknown; time: number }>;
-  readonly firmware: Record<string, string>;
+  readonly properties: Readonly<Record<string, { value: unknown; time: number }>>;
 }
 
 function syncedDevice(d: DeviceRecord, versions: ReadonlyMap<string, string>): SyncedDevice {

@@ -42,7 +42,7 @@ export interface PersistenceOptions {
 }
 
 /** Collection names (see {@link PlatformStore}). */
-export const COLLECTIONS = Object.freeze({ devices: 'devices', shadows: 'shadows', otaJobs: 'ota-jobs', firmware: 'firmware' });
+export const COLLECTIONS: Readonly<{ devices: 'devices'; shadows: 'shadows'; otaJobs: 'ota-jobs'; firmware: 'firmware' }> = Object.freeze({ devices: 'devices', shadows: 'shadows', otaJobs: 'ota-jobs', firmware: 'firmware' });
 
 /** How many writes are in flight at once (each is a file written, synced and renamed). */
 const WRITE_CONCURRENCY = 32;
@@ -227,7 +227,7 @@ async function pool(work: readonly (() => Promise<unknown>)[], width: number): P
 
 // ---- record shapes -------------------------------------------------------------------------
 
-interface StoredDevice {
+export interface StoredDevice {
   readonly productKey: string;
   readonly deviceName: string;
   readonly secret: string | undefined;
