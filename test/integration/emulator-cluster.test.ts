@@ -189,6 +189,40 @@ describe('cluster mode (two processes, one Redis)', () => {
     await device.end();
   }, 30_000);
 
+  it('carries on after Redis restarts empty: presence announced again, a process started afterwards reaches the device', async () => {
+    const a = await startNode('t3');
+    const b = await startNode('t3');
+    const device = await mqttJsDevice(`mqtt://127.0.0.1:${a.port}`, mqttCredentials({ ...FRESH, secureMode: 3 }));
+    const service = `/sys/${FRESH.productKey}/${FRESH.deviceName}/thing/service/Ping`;
+    await device.m.subscribeAsync(service, { qos: 1 });
+    device.m.on('message', (topic, payload) => {
+      if (topic === service) device.m.publish(`${service}_reply`, JSON.stringify({ id: (JSON.parse(payload.toString()) as { id: string }).id, code: 200, data: {} }), { qos: 1 });
+    });
+    const call = () => b.call<{ status: string; code?: number }>('invokeService', FRESH.productKey, FRESH.deviceName, 'Ping', {}, { timeoutMs: 1000 });
+    let r = { status: 'offline' } as { status: string; code?: number };
+    for (let i = 0; i < 50 && r.status !== 'replied'; i++) r = await call();
+    expect(r).toMatchObject({ status: 'replied', code: 200 });
+    await redis.restart();
+    // Once A is back on the new, empty Redis it announces its device again: a process started
+    // only now (C) learns from Redis where the device is, and reaches it.
+    const c = await startNode('t3');
+    r = { status: 'offline' };
+    for (let i = 0; i < 50 && r.status !== 'replied'; i++) {
+      r = await c.call<{ status: string; code?: number }>('invokeService', FRESH.productKey, FRESH.deviceName, 'Ping', {}, { timeoutMs: 1000 });
+      if (r.status !== 'replied') await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(r).toMatchObject({ status: 'replied', code: 200 });
+    expect((await call()).status).toBe('replied');
+    await b.call('updateShadow', FRESH.productKey, FRESH.deviceName, { method: 'update', state: { desired: { after: 1 } }, version: 1 });
+    let doc: { state: { desired?: Record<string, unknown> } } | undefined;
+    for (let i = 0; i < 50 && doc?.state.desired?.['after'] !== 1; i++) {
+      doc = await a.call('shadow', FRESH.productKey, FRESH.deviceName);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    expect(doc?.state.desired).toEqual({ after: 1 });
+    await device.end();
+  }, 30_000);
+
   it('refuses to start without its Redis: a PlatformStoreError with code io', async () => {
     const e = await startEmulator({ devices: [D], redis: join(root, 'no-such-redis.sock') }).then(() => undefined, (err: unknown) => err);
     expect(e).toBeInstanceOf(PlatformStoreError);

@@ -138,6 +138,8 @@ export async function joinCluster(options: ClusterOptions, deps: ClusterDeps): P
   }
 
   const where = new Map<string, string>();
+  /** The devices connected to this process. */
+  const local = new Set<string>();
   const revs = new Map<string, number>();
   let counter = new DataView(deps.random(4).buffer).getUint32(0) % 2_000_000_000;
 
@@ -152,6 +154,11 @@ export async function joinCluster(options: ClusterOptions, deps: ClusterDeps): P
     const foreign = new Map<string, number>();
     return {
       last,
+      /** After Redis came back (perhaps empty): what it holds is read again and compared afresh. */
+      reset(): void {
+        last.clear();
+        seqOf.clear();
+      },
       seen(key: string, text: string, seq: number, from: string): void {
         if (from === nodeId || (seqOf.get(key) ?? 0) >= seq) return;
         seqOf.set(key, seq);
@@ -266,11 +273,27 @@ export async function joinCluster(options: ClusterOptions, deps: ClusterDeps): P
   });
   // Subscribed before reading the state: nothing written meanwhile is missed (applying twice is harmless).
   await sub.subscribe(k.events, k.node(nodeId));
-  const [presence, shadows, shadowRevs] = await Promise.all([cmd.hgetall(k.presence), cmd.hgetall(k.shadows), cmd.hgetall(k.shadowRevs)]);
-  for (const [key, node] of Object.entries(presence)) where.set(key, node);
-  await deviceRecords.load();
-  await jobRecords.load();
-  for (const [key, doc] of Object.entries(shadows)) applyShadowDoc(key, Number(shadowRevs[key] ?? 0), doc);
+  /** Reads what Redis holds: at start, and again after the connection to Redis was lost. */
+  const catchUp = async (): Promise<void> => {
+    const [presence, shadows, shadowRevs] = await Promise.all([cmd.hgetall(k.presence), cmd.hgetall(k.shadows), cmd.hgetall(k.shadowRevs)]);
+    where.clear();
+    for (const [key, node] of Object.entries(presence)) where.set(key, node);
+    // The devices connected here are announced again (a restarted Redis may have lost them).
+    for (const key of local) if (presence[key] !== nodeId) publishPresence(key, nodeId);
+    for (const key of local) where.set(key, nodeId);
+    await deviceRecords.load();
+    await jobRecords.load();
+    for (const [key, doc] of Object.entries(shadows)) applyShadowDoc(key, Number(shadowRevs[key] ?? 0), doc);
+  };
+  await catchUp();
+  // ioredis reconnects and subscribes again by itself; what was published meanwhile is read here.
+  // Records and shadows are compared afresh, so a Redis that came back empty is filled again.
+  sub.on('ready', () => {
+    deviceRecords.reset();
+    jobRecords.reset();
+    revs.clear();
+    void catchUp().then(sync).catch((e: Error) => deps.onError(`catching up after a Redis reconnect: ${e.message}`));
+  });
 
   const publishPresence = (key: string, node: string | null): void => {
     const event: Event = { k: 'presence', key, node };
@@ -351,10 +374,12 @@ export async function joinCluster(options: ClusterOptions, deps: ClusterDeps): P
       void cmd.publish(k.node(node), JSON.stringify({ kick: key, reason, forget })).catch((e: Error) => deps.onError(`kick: ${e.message}`));
     },
     connected(key) {
+      local.add(key);
       where.set(key, nodeId);
       publishPresence(key, nodeId);
     },
     disconnected(key) {
+      local.delete(key);
       if (where.get(key) === nodeId) where.delete(key);
       publishPresence(key, null);
     },
