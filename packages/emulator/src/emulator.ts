@@ -24,6 +24,9 @@ import { replyBytes } from './replies.ts';
 import { createShadowService } from './shadow.ts';
 import { createCloudCommands, type CloudCommands } from './commands.ts';
 import { generateCertificates } from './certs.ts';
+import { createMessageLog } from './admin/log.ts';
+import { recordEvent } from './admin/record.ts';
+import { startAdminServer, type AdminOptions, type AdminServer } from './admin/server.ts';
 
 export type EmulatorEvent =
   | BrokerEvent
@@ -74,6 +77,11 @@ export interface EmulatorOptions {
   readonly limits?: BrokerLimits;
   /** The product's answer to raw uplink (`thing/model/up_raw`), as a data parsing script would give it. */
   readonly rawReply?: (device: { productKey: string; deviceName: string }, payload: Uint8Array) => Uint8Array | undefined;
+  /**
+   * Also serve the admin HTTP API (`/api/…`) and the web console (`/`) on one HTTP listener,
+   * 127.0.0.1 by default; `true` for the defaults. See `adminUrl`.
+   */
+  readonly admin?: AdminOptions | true;
 }
 
 /** A device as the platform sees it. */
@@ -110,6 +118,8 @@ export interface Emulator extends CloudCommands {
   readonly wssPort: number | undefined;
   /** Connections open now. */
   readonly connections: number;
+  /** The web console when `admin` was given (`http://127.0.0.1:{port}/`); the admin API is under `api/`. */
+  readonly adminUrl: string | undefined;
   addDevice(device: EmulatorDevice): void;
   addProduct(product: EmulatorProduct): void;
   device(productKey: string, deviceName: string): DeviceStatus | undefined;
@@ -139,9 +149,12 @@ export interface Emulator extends CloudCommands {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const devices = createDeviceRegistry(options.devices);
   const products = createProductRegistry(options.products);
+  // The console's message log, when the admin listener is asked for.
+  const adminLog = options.admin === undefined ? undefined : createMessageLog();
   // Events cost a payload decode each: made only when someone listens.
-  const observing = options.onEvent !== undefined;
+  const observing = options.onEvent !== undefined || adminLog !== undefined;
   const emit = (e: EmulatorEvent): void => {
+    if (adminLog !== undefined) recordEvent(adminLog, devices, e, now());
     try {
       options.onEvent?.(e);
     } catch {
@@ -341,7 +354,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const commands = createCloudCommands(ctx);
   const target = (pk: string, dn: string): DeviceRecord | undefined => devices.get(pk, dn);
 
-  return {
+  let admin: AdminServer | undefined;
+  const emulator: Emulator = {
     host, port, wsPort, httpPort, httpsPort, tlsPort, wssPort,
     ca: certs?.ca,
     issueDeviceCertificate(pk, dn) {
@@ -351,6 +365,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     coapPort: coapSocket?.port,
     get connections() {
       return broker.connections;
+    },
+    get adminUrl() {
+      return admin?.url;
     },
     addDevice: (d) => void devices.add(d),
     addProduct: (p) => void products.add(p),
@@ -382,6 +399,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       broker.close();
       for (const c of closers) c();
       await coapSocket?.close();
+      await admin?.close();
     },
   };
+  if (adminLog !== undefined) {
+    try {
+      admin = await startAdminServer({ emulator, ctx, log: adminLog }, options.admin === true ? {} : options.admin ?? {});
+    } catch (e) {
+      await emulator.close();
+      throw e;
+    }
+  }
+  return emulator;
 }

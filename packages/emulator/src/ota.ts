@@ -47,6 +47,8 @@ export interface OtaService {
   createJob(upgrade: FirmwareUpgrade, targets: readonly DeviceRecord[], nextId: () => string): { job: OtaJob; pushes: { device: DeviceRecord; topic: string; payload: Uint8Array }[] };
   setState(jobId: string, key: string, state: DeviceOtaState): void;
   job(jobId: string): OtaJob | undefined;
+  /** Every job, oldest first. */
+  jobs(): IterableIterator<OtaJob>;
   /** The pending upgrade for a device (of a module), as `thing.ota.firmware.get` answers it. */
   offerFor(device: DeviceRecord, module: string | undefined): Record<string, unknown> | undefined;
   /** A version inform: the device's running version; completes its job when it matches. */
@@ -105,6 +107,7 @@ export function createOtaService(unguessable: () => string): OtaService {
       jobs.get(jobId)?.devices.set(key, state);
     },
     job: (jobId) => jobs.get(jobId),
+    jobs: () => jobs.values(),
     offerFor(device, module) {
       const j = activeJob(device.key, module);
       if (j === undefined) return undefined;
