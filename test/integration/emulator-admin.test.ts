@@ -166,7 +166,7 @@ describe('admin API: commands', () => {
     expect(stale.body.error.version).toBeGreaterThanOrEqual(1);
     expectError(await call(`/devices/${productKey}/sensor-01/shadow`, json({ desired: [1] })), 400, 'invalid_request');
     expectError(await call(`/devices/${productKey}/sensor-01/shadow`, json({ desired: {}, version: -1 })), 400, 'invalid_request');
-    expect((await call(`/devices/${productKey}/sensor-01/shadow`)).body.version).toBe(1);
+    expect((await call(`/devices/${productKey}/sensor-01/shadow`)).body.version).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -325,7 +325,7 @@ describe('admin API: the listener treats its peers as exposed', () => {
     expect(await r.text()).toMatch(/<script type="module" src="\/console\.js"><\/script>/);
     const js = await fetch(`${platform.adminUrl}console.js`);
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
-    expect((await js.text()).length).toBeGreaterThan(10);
+    expect((await js.text()).length).toBeGreaterThan(1000);
     expect((await fetch(`${platform.adminUrl}nothing.html`)).status).toBe(404);
     expect((await fetch(platform.adminUrl!, { method: 'POST' })).status).toBe(405);
   });

@@ -174,25 +174,27 @@ function createAssets(platform: AdminPlatform) {
     }
     return b;
   };
-  const csp = (connect: string): string =>
-    `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+  const csp = (connect: string, wasm: boolean): string =>
+    `default-src 'none'; script-src 'self'${wasm ? " 'wasm-unsafe-eval'" : ''}; style-src 'self'; img-src 'self' data:; connect-src ${connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
   const files: Record<string, { readonly file: string; readonly type: string; readonly script?: boolean }> = {
     '/': { file: 'console.html', type: 'text/html' },
     '/console.css': { file: 'console.css', type: 'text/css' },
     '/console.js': { file: 'console.ts', type: 'text/javascript', script: true },
     '/device': { file: 'device.html', type: 'text/html' },
     '/device.js': { file: 'device.ts', type: 'text/javascript', script: true },
+    '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
   };
   return {
     async serve(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
       const f = files[path];
       if (f === undefined || dir === undefined) throw new AdminError(404, 'not_found', `no page ${path}`);
-      const body = f.script === true ? await bundle(f.file) : readFileSync(`${dir}${f.file}`, 'utf8');
       const wsPort = platform.emulator.wsPort;
+      const body = f.script === true ? await bundle(f.file) : readFileSync(`${dir}${f.file}`, 'utf8').replace('{{WS_PORT}}', wsPort === undefined ? '' : String(wsPort));
       const hostname = (req.headers.host ?? '').replace(/:\d+$/, '');
-      // The browser device talks MQTT over the emulator's WebSocket listener, and nothing else.
+      // The browser device talks MQTT over the emulator's WebSocket listener, and nothing else;
+      // it may compile WebAssembly (the hashing fast path), never evaluate JavaScript.
       const connect = path === '/device' && wsPort !== undefined ? `'self' ws://${hostname}:${wsPort}` : "'self'";
-      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': `${f.type}; charset=utf-8`, 'content-security-policy': csp(connect), 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': `${f.type}; charset=utf-8`, 'content-security-policy': csp(connect, path === '/device'), 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     },
   };
