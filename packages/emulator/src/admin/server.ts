@@ -31,6 +31,12 @@ export interface AdminServer {
 export const MAX_EVENT_STREAMS = 64;
 /** Bytes an event stream may fall behind before entries are skipped (and the gap announced). */
 const STREAM_BACKLOG = 1024 * 1024;
+/**
+ * Entries per second a stream carries (a burst of twice as many): more than a person can read,
+ * and a page can draw. Past it a flooding device is sampled, so the console stays current
+ * instead of falling seconds behind; the skipped count is announced (`event: gap`).
+ */
+export const STREAM_RATE = 1000;
 /** Entries replayed to a stream that asks for what came after an id (`Last-Event-ID`, `after`). */
 const MAX_REPLAY = 1000;
 
@@ -82,6 +88,9 @@ export async function startAdminServer(platform: AdminPlatform, options: AdminOp
     let batch = '';
     let scheduled = false;
     let skipped = 0;
+    let lastGap = 0;
+    let tokens = 2 * STREAM_RATE;
+    let refilled = performance.now();
     const flush = (): void => {
       scheduled = false;
       if (res.destroyed || batch === '') return;
@@ -90,13 +99,19 @@ export async function startAdminServer(platform: AdminPlatform, options: AdminOp
     };
     const push = (e: LogEntry): void => {
       if (!matches(e, filter)) return;
-      if (res.writableLength > STREAM_BACKLOG) {
+      const t = performance.now();
+      tokens = Math.min(2 * STREAM_RATE, tokens + ((t - refilled) / 1000) * STREAM_RATE);
+      refilled = t;
+      if (tokens < 1 || res.writableLength > STREAM_BACKLOG) {
         skipped++;
         return;
       }
-      if (skipped > 0) {
+      tokens--;
+      // The skipped count goes out at most once a second, not once per sampled entry.
+      if (skipped > 0 && t - lastGap >= 1000) {
         batch += `event: gap\ndata: {"skipped":${skipped}}\n\n`;
         skipped = 0;
+        lastGap = t;
       }
       batch += `id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`;
       if (!scheduled) {
@@ -160,9 +175,24 @@ export async function startAdminServer(platform: AdminPlatform, options: AdminOp
   };
 }
 
+/**
+ * Where the pages are: beside this module (running from src/), in the package's src/ (from
+ * dist/), or found through the package's own name (when the emulator was bundled into
+ * another script, as the benchmarks do).
+ */
+function consoleDirectory(): string | undefined {
+  const candidates = [new URL('../console/', import.meta.url), new URL('../../src/console/', import.meta.url)];
+  try {
+    candidates.push(new URL('../src/console/', import.meta.resolve('@linkwire/emulator')));
+  } catch {
+    // not resolvable from here: the first two are all there is
+  }
+  return candidates.map((u) => fileURLToPath(u)).find((d) => existsSync(`${d}console.html`));
+}
+
 /** The page of the console and of the browser device: HTML and CSS from files, scripts bundled once from their sources. */
 function createAssets(platform: AdminPlatform) {
-  const dir = [new URL('../console/', import.meta.url), new URL('../../src/console/', import.meta.url)].map((u) => fileURLToPath(u)).find((d) => existsSync(`${d}console.html`));
+  const dir = consoleDirectory();
   const bundles = new Map<string, Promise<string>>();
   const bundle = (entry: string): Promise<string> => {
     let b = bundles.get(entry);

@@ -40,6 +40,8 @@ interface Job {
 interface ApiError { error: { code: string; message: string; issues?: TslIssue[] } }
 
 const MAX_LOG_ROWS = 500;
+/** Rows drawn per frame: the newest, when a busy device sends more than a person can read. */
+const ROWS_PER_FRAME = 100;
 
 // The admin token, when the server has one, comes in the URL's fragment (never sent to a server) and stays for the tab.
 const fragmentToken = new URLSearchParams(location.hash.slice(1)).get('token');
@@ -83,6 +85,7 @@ const state = {
   details: undefined as DeviceDetails | undefined,
   paused: false,
   lastSeq: 0,
+  skipped: 0,
 };
 
 // ---- products, devices, topology ----------------------------------------------------------
@@ -456,8 +459,7 @@ function topicMatches(filter: string, topic: string): boolean {
   }
   return f.length === t.length;
 }
-function visible(e: Entry): boolean {
-  const f = logFilter();
+function visible(e: Entry, f = logFilter()): boolean {
   if (f.selectedOnly && state.selected !== undefined && keyOf(e.productKey ?? '', e.deviceName ?? '') !== state.selected) return false;
   if (f.topic !== '' && (e.kind !== 'message' || !topicMatches(f.topic, e.topic ?? ''))) return false;
   return true;
@@ -493,11 +495,13 @@ function addEntries(entries: Entry[]): void {
     const batch = pending.splice(0);
     const list = $('log');
     if (!state.paused) {
-      const rows = batch.slice(-MAX_LOG_ROWS).reverse().map((e) => {
+      const f = logFilter();
+      const rows = batch.slice(-ROWS_PER_FRAME).reverse().map((e) => {
         const li = entryRow(e);
         li.dataset['entry'] = JSON.stringify({ kind: e.kind, productKey: e.productKey, deviceName: e.deviceName, topic: e.topic });
         li.dataset['seq'] = String(e.seq);
-        li.hidden = !visible(e);
+        li.dataset['time'] = String(e.time);
+        li.hidden = !visible(e, f);
         return li;
       });
       list.prepend(...rows);
@@ -546,7 +550,10 @@ async function stream(): Promise<void> {
           const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
           if (data === '') continue;
           if (block.includes('event: gap')) {
-            $('log').prepend(h('li', { class: 'gap' }, `${(JSON.parse(data) as { skipped: number }).skipped} messages skipped: the page fell behind`));
+            state.skipped += (JSON.parse(data) as { skipped: number }).skipped;
+            const note = $('log-skipped');
+            note.hidden = false;
+            note.textContent = `${state.skipped.toLocaleString()} entries not shown (a device sends faster than the console draws; /api/messages keeps the last 5000)`;
             continue;
           }
           const e = JSON.parse(data) as Entry;
@@ -586,7 +593,11 @@ $('log-pause').addEventListener('click', (e) => {
   (e.currentTarget as HTMLElement).setAttribute('aria-pressed', String(state.paused));
   (e.currentTarget as HTMLElement).textContent = state.paused ? 'Resume' : 'Pause';
 });
-$('log-clear').addEventListener('click', () => $('log').replaceChildren());
+$('log-clear').addEventListener('click', () => {
+  $('log').replaceChildren();
+  state.skipped = 0;
+  $('log-skipped').hidden = true;
+});
 $('add-device').addEventListener('submit', (ev) => {
   ev.preventDefault();
   const form = ev.currentTarget as HTMLFormElement;
