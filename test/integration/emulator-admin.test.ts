@@ -275,6 +275,31 @@ describe('admin API: OTA, topology, the message log', () => {
   });
 });
 
+describe('admin API: a flooding device', () => {
+  it('is sampled on an event stream (1000 entries/s, burst 2000), with the skipped count announced', async () => {
+    const controller = new AbortController();
+    const r = await fetch(`${api}/events?device=${productKey}/sensor-01`, { signal: controller.signal });
+    const reader = r.body!.getReader();
+    const topic = `/sys/${productKey}/sensor-01/thing/event/property/post`;
+    const posts = 4000;
+    for (let i = 0; i < posts; i++) void device.publish(topic, `{"id":"${i}","version":"1.0","params":{"temperature":20},"method":"thing.event.property.post"}`, { qos: 0 });
+    let text = '';
+    const decoder = new TextDecoder();
+    // The platform logs each post and its reply: 8000 entries, far over the stream's burst.
+    while (!text.includes('event: gap')) text += decoder.decode((await reader.read()).value, { stream: true });
+    controller.abort();
+    const skipped = Number(/event: gap\ndata: \{"skipped":(\d+)\}/.exec(text)![1]);
+    const delivered = (text.match(/^id: /gm) ?? []).length;
+    expect(skipped).toBeGreaterThan(0);
+    // At most the burst plus what the rate refilled while the flood went on.
+    expect(delivered).toBeLessThan(2 * posts - skipped + 1);
+    expect(delivered + skipped).toBeLessThanOrEqual(2 * posts);
+    // The log itself keeps every entry (up to its capacity); only the stream samples.
+    const all = await call(`/messages?device=${productKey}/sensor-01&topic=${encodeURIComponent(topic)}&limit=1000`);
+    expect(all.body.messages).toHaveLength(1000);
+  }, 30_000);
+});
+
 describe('admin API: the listener treats its peers as exposed', () => {
   it('refuses a body over the limit by its declared length, unread (413)', async () => {
     const r = await raw('/devices', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024) } });
