@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '@linkwire/emulator';
 import type { DeviceClient } from '@linkwire/device';
-import { connectThermostat, productKey, sensor, thermostatTsl } from '../support/console-fixture.ts';
+import { connectThermostat, gateway, productKey, sensor, thermostatTsl } from '../support/console-fixture.ts';
 import { until } from '../support/until.ts';
 import { withChromium } from './chromium.ts';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   platform = await startEmulator({
     admin: true, websocket: true, http: true,
     products: [{ productKey, tsl: thermostatTsl }],
-    devices: [sensor, browserDevice, { productKey, deviceName: 'spare-01', deviceSecret: 'spare-secret' }],
+    devices: [sensor, gateway, browserDevice, { productKey, deviceName: 'spare-01', deviceSecret: 'spare-secret' }],
   });
 });
 afterAll(() => platform?.close());
@@ -54,6 +54,7 @@ async function expectClean(page: Page, problems: string[]): Promise<void> {
 describe('the web console in Chromium', () => {
   it('shows a device come online, invokes a service from the TSL form, edits the desired shadow; laptop and phone screenshots', async () => {
     let thermostat: { device: DeviceClient; deltas: unknown[]; calls: { service: string; params: unknown }[] } | undefined;
+    let gw: DeviceClient | undefined;
     try {
       await withChromium(async (context) => {
         const { page, problems } = await open(context, platform.adminUrl!);
@@ -103,14 +104,22 @@ describe('the web console in Chromium', () => {
         await thermostat.device.ota.progress(60, 'downloading');
         await page.locator('#jobs .progress', { hasText: '60%' }).waitFor({ timeout: 10_000 });
 
+        // A gateway adds a sub-device: the topology tree follows.
+        gw = (await connectThermostat(platform, gateway)).device;
+        await gw.gateway.addTopo([{ productKey, deviceName: 'spare-01', deviceSecret: 'spare-secret' }]);
+        await page.locator('#topology .tree ul li', { hasText: `${productKey}/spare-01` }).waitFor({ timeout: 10_000 });
+
         await page.screenshot({ path: join(output, 'console-laptop.png'), fullPage: true });
         await page.setViewportSize({ width: 390, height: 844 });
         await page.screenshot({ path: join(output, 'console-phone.png'), fullPage: true });
+        await page.locator('#service-form').scrollIntoViewIfNeeded();
+        await page.screenshot({ path: join(output, 'console-phone-screen.png') });
         // Readable on a phone: nothing wider than the screen.
         expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
         await expectClean(page, problems);
       });
     } finally {
+      await gw?.end();
       await thermostat?.device.end();
     }
   }, 120_000);

@@ -79,9 +79,9 @@ export interface EmulatorOptions {
   readonly rawReply?: (device: { productKey: string; deviceName: string }, payload: Uint8Array) => Uint8Array | undefined;
   /**
    * Also serve the admin HTTP API (`/api/…`) and the web console (`/`) on one HTTP listener,
-   * 127.0.0.1 by default; `true` for the defaults. See `adminUrl`.
+   * 127.0.0.1 by default; `true` for the defaults, `false` (or absent) for none. See `adminUrl`.
    */
-  readonly admin?: AdminOptions | true;
+  readonly admin?: AdminOptions | boolean;
 }
 
 /** A device as the platform sees it. */
@@ -150,7 +150,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const devices = createDeviceRegistry(options.devices);
   const products = createProductRegistry(options.products);
   // The console's message log, when the admin listener is asked for.
-  const adminLog = options.admin === undefined ? undefined : createMessageLog();
+  const adminLog = options.admin === undefined || options.admin === false ? undefined : createMessageLog();
   // Events cost a payload decode each: made only when someone listens.
   const observing = options.onEvent !== undefined || adminLog !== undefined;
   const emit = (e: EmulatorEvent): void => {
@@ -404,7 +404,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   if (adminLog !== undefined) {
     try {
-      admin = await startAdminServer({ emulator, ctx, log: adminLog }, options.admin === true ? {} : options.admin ?? {});
+      admin = await startAdminServer({ emulator, ctx, log: adminLog }, typeof options.admin === 'object' ? options.admin : {});
     } catch (e) {
       await emulator.close();
       throw e;
