@@ -15,6 +15,7 @@ const debian = [
   { pkg: 'chromium', path: '/usr/bin/chromium', why: 'the Chromium leg of the runtime matrix' },
   { pkg: 'mosquitto', path: '/usr/sbin/mosquitto', why: 'MQTT interop against a second broker' },
   { pkg: 'libcoap3-bin', path: '/usr/bin/coap-client-notls', why: 'CoAP interop against libcoap' },
+  { pkg: 'curl', path: '/usr/bin/curl', why: "the emulator admin API's README examples, run with curl" },
 ];
 
 step('checking test prerequisites');
@@ -47,7 +48,7 @@ if (run(bin('bun'), ['--version'], { stdio: 'ignore' }).status !== 0) {
   console.error('Bun does not run from node_modules/.bin/bun: run `npm ci` (the npm package "bun" ships the binary)');
   process.exit(1);
 }
-console.log('chromium, mosquitto, libcoap, deno, bun: present');
+console.log('chromium, mosquitto, libcoap, curl, deno, bun: present');
 
 step('type-checking (all code, then the core against ES2022 alone: no DOM, no Node types)');
 for (const config of ['tsconfig.json', 'tsconfig.core.json']) {
