@@ -16,6 +16,7 @@ const debian = [
   { pkg: 'mosquitto', path: '/usr/sbin/mosquitto', why: 'MQTT interop against a second broker' },
   { pkg: 'mosquitto-clients', path: '/usr/bin/mosquitto_pub', why: 'mosquitto_pub/sub as independent devices of `linkwire emulator`' },
   { pkg: 'libcoap3-bin', path: '/usr/bin/coap-client-notls', why: 'CoAP interop against libcoap' },
+  { pkg: 'curl', path: '/usr/bin/curl', why: "the emulator admin API's README examples, run with curl" },
 ];
 
 step('checking test prerequisites');
@@ -48,7 +49,7 @@ if (run(bin('bun'), ['--version'], { stdio: 'ignore' }).status !== 0) {
   console.error('Bun does not run from node_modules/.bin/bun: run `npm ci` (the npm package "bun" ships the binary)');
   process.exit(1);
 }
-console.log('chromium, mosquitto, mosquitto-clients, libcoap, deno, bun: present');
+console.log('chromium, mosquitto, mosquitto-clients, libcoap, curl, deno, bun: present');
 
 step('type-checking (all code, then the core against ES2022 alone: no DOM, no Node types)');
 for (const config of ['tsconfig.json', 'tsconfig.core.json']) {

@@ -47,6 +47,8 @@ export interface OtaService {
   createJob(upgrade: FirmwareUpgrade, targets: readonly DeviceRecord[], nextId: () => string): { job: OtaJob; pushes: { device: DeviceRecord; topic: string; payload: Uint8Array }[] };
   setState(jobId: string, key: string, state: DeviceOtaState): void;
   job(jobId: string): OtaJob | undefined;
+  /** Every job, oldest first. */
+  jobs(): IterableIterator<OtaJob>;
   /** The pending upgrade for a device (of a module), as `thing.ota.firmware.get` answers it. */
   offerFor(device: DeviceRecord, module: string | undefined): Record<string, unknown> | undefined;
   /** A version inform: the device's running version; completes its job when it matches. */
@@ -54,8 +56,7 @@ export interface OtaService {
   onProgress(device: DeviceRecord, payload: Uint8Array): string | undefined;
   /** The version each device last informed, per module (`default` for none). */
   versions(device: DeviceRecord): ReadonlyMap<string, string>;
-  /** For the state store: every job, every stored image by download path. */
-  jobs(): IterableIterator<OtaJob>;
+  /** For the state store: every stored image by download path. */
   files(): IterableIterator<[path: string, bytes: Uint8Array]>;
   /** Puts back what the state store kept; job ids given later continue after the largest. */
   restoreJob(job: OtaJob): void;
@@ -112,6 +113,7 @@ export function createOtaService(unguessable: () => string): OtaService {
       jobs.get(jobId)?.devices.set(key, state);
     },
     job: (jobId) => jobs.get(jobId),
+    jobs: () => jobs.values(),
     offerFor(device, module) {
       const j = activeJob(device.key, module);
       if (j === undefined) return undefined;
@@ -155,7 +157,6 @@ export function createOtaService(unguessable: () => string): OtaService {
       return undefined;
     },
     versions: (device) => versions.get(device.key) ?? new Map(),
-    jobs: () => jobs.values(),
     files: () => files.entries(),
     restoreJob(job) {
       jobs.set(job.jobId, { jobId: job.jobId, upgrade: job.upgrade, devices: new Map(job.devices) });

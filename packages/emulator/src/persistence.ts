@@ -110,7 +110,7 @@ async function load(store: PlatformStore, state: PersistedState, options: Persis
 
   const serialise = (): Map<string, Map<string, JsonValue>> => {
     const now = new Map<string, Map<string, JsonValue>>(Object.values(COLLECTIONS).map((c) => [c, new Map()]));
-    for (const d of devices.all()) {
+    for (const d of devices.values()) {
       const record = deviceRecord(d, ota.versions(d), configuredSecret);
       if (record !== undefined) now.get(COLLECTIONS.devices)!.set(d.key, record);
     }
