@@ -159,6 +159,24 @@ describe('linkwire emulator', () => {
   });
 });
 
+describe('linkwire emulator --state: refusals', () => {
+  it('a second emulator on the same state is refused (exit 1); a damaged record stops the start with its file, line and column (exit 3)', async () => {
+    const state = join(tempDir(), 'state');
+    const first = await start(['--state', state, '--quiet']);
+    const second = await run(['emulator', '--port', '0', '--state', state]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`process ${first.child.pid} is using this state directory`);
+    expect(await first.stop('SIGTERM')).toBe(0);
+    const file = join(state, 'records', 'shadows', 'a1LwDemo01x%26sim-thermostat.json');
+    (await import('node:fs')).mkdirSync(join(state, 'records', 'shadows'), { recursive: true });
+    writeFileSync(file, '{"productKey": "a1LwDemo01x",\n "deviceName": tru}');
+    const damaged = await run(['emulator', '--port', '0', '--state', state]);
+    expect(damaged.code).toBe(3);
+    expect(damaged.stderr).toContain(`${file} is not a valid record at line 2, column 16`);
+    expect(damaged.stderr).toContain(`fix ${file} (line 2, column 16) or remove it`);
+  });
+});
+
 describe('linkwire emulator --config: the products/devices file', () => {
   const LAMP_TSL = '{\n  "properties": [\n    { "identifier": "Brightness", "name": "b", "accessMode": "rw", "required": false,\n      "dataType": { "type": "int", "specs": { "min": "100", "max": "10" } } }\n  ],\n  "events": [],\n  "services": []\n}\n';
 
