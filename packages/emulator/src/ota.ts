@@ -156,7 +156,7 @@ export function createOtaService(unguessable: () => string): OtaService {
       j.devices.set(device.key, p.step < 0 ? { status: 'failed', step: p.step, ...desc } : { status: 'in_progress', step: p.step, ...desc });
       return undefined;
     },
-    versions: (device) => versions.get(device.key) ?? new Map(),
+    versions: (device) => versions.get(device.key) ?? NO_VERSIONS,
     files: () => files.entries(),
     restoreJob(job) {
       jobs.set(job.jobId, { jobId: job.jobId, upgrade: job.upgrade, devices: new Map(job.devices) });
@@ -169,6 +169,8 @@ export function createOtaService(unguessable: () => string): OtaService {
     },
   };
 }
+
+const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
 /** A deterministic image: SHA-256 in counter mode over the version, so every run serves the same bytes. */
 function generatedImage(version: string, size: number): Uint8Array {
