@@ -65,6 +65,10 @@ describe('emulator state in a PlatformStore', () => {
     }
     const third = await startEmulator({ ...options, store: directoryStore(dir) });
     expect(third.device(product.productKey, 'kept-device-1')?.enabled).toBe(false);
+    // A device deleted on the platform loses its record.
+    await third.deleteDevice(product.productKey, 'registers-1');
+    await third.flushState();
+    expect(readdirSync(join(dir, 'devices'))).toEqual(['a1StatePk01%26kept-device-1.json']);
     await third.close();
   });
 

@@ -92,7 +92,12 @@ describe('linkwire emulator', () => {
     const emu = await start(['--state', state]);
     expect(emu.doc.ok).toBe(true);
     const e = emu.doc.endpoints;
-    for (const k of ['mqtt', 'mqttTls', 'mqttWs', 'mqttWss', 'http', 'https', 'coap', 'ca', 'state']) expect(e[k], k).toBeDefined();
+    for (const k of ['mqtt', 'mqttTls', 'mqttWs', 'mqttWss', 'http', 'https', 'coap', 'ca', 'state', 'console', 'adminApi']) expect(e[k], k).toBeDefined();
+    // The admin API (of the console) lists the demo devices and takes a desired shadow that --state keeps.
+    const listed = await (await fetch(`${e['adminApi']}devices`)).text();
+    expect(listed).toContain('"deviceName":"sim-thermostat"');
+    const desired = await fetch(`${e['adminApi']}devices/${DEMO.productKey}/${DEMO.deviceName}/shadow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ desired: { mode: 'eco' } }) });
+    expect(desired.status, await desired.text()).toBeLessThan(300);
     expect(e['mqtt']).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
     expect(e['ca']).toBe(join(state, 'tls', 'ca.pem'));
     const port = portOf(e['mqtt']!);
@@ -107,8 +112,8 @@ describe('linkwire emulator', () => {
     await device.publishAsync(postTopic, propertyPost('42', { Humidity: 400 }), { qos: 1 });
     await until(() => replies.length >= 2);
     expect(replies.map((r) => JSON.parse(r))).toMatchObject([{ id: '41', code: 200 }, { id: '42', code: 460 }]);
-    // A shadow report, kept by --state.
-    await device.publishAsync(`/shadow/update/${DEMO.productKey}/${DEMO.deviceName}`, JSON.stringify({ method: 'update', state: { reported: { color: 'red' } }, version: 1 }), { qos: 1 });
+    // A shadow report (version 2: the console's desired write above was version 1), kept by --state.
+    await device.publishAsync(`/shadow/update/${DEMO.productKey}/${DEMO.deviceName}`, JSON.stringify({ method: 'update', state: { reported: { color: 'red' } }, version: 2 }), { qos: 1 });
     await device.endAsync();
 
     // mosquitto_pub as the same device: the post is acknowledged and the platform's log on stderr shows it and its reply.
@@ -146,11 +151,29 @@ describe('linkwire emulator', () => {
       await d.subscribeAsync(`/shadow/get/${DEMO.productKey}/${DEMO.deviceName}`, { qos: 1 });
       await d.publishAsync(`/shadow/update/${DEMO.productKey}/${DEMO.deviceName}`, JSON.stringify({ method: 'get' }), { qos: 1 });
       await until(() => shadow.length > 0);
-      expect(JSON.parse(shadow[0]!)).toMatchObject({ method: 'reply', payload: { status: 'success', state: { reported: { color: 'red' } } } });
+      expect(JSON.parse(shadow[0]!)).toMatchObject({ method: 'reply', payload: { status: 'success', state: { reported: { color: 'red' }, desired: { mode: 'eco' } } } });
       await d.endAsync();
     } finally {
       expect(await again.stop('SIGINT')).toBe(0);
     }
+  });
+});
+
+describe('linkwire emulator --state: refusals', () => {
+  it('a second emulator on the same state is refused (exit 1); a damaged record stops the start with its file, line and column (exit 3)', async () => {
+    const state = join(tempDir(), 'state');
+    const first = await start(['--state', state, '--quiet']);
+    const second = await run(['emulator', '--port', '0', '--state', state]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`process ${first.child.pid} is using this state directory`);
+    expect(await first.stop('SIGTERM')).toBe(0);
+    const file = join(state, 'records', 'shadows', 'a1LwDemo01x%26sim-thermostat.json');
+    (await import('node:fs')).mkdirSync(join(state, 'records', 'shadows'), { recursive: true });
+    writeFileSync(file, '{"productKey": "a1LwDemo01x",\n "deviceName": tru}');
+    const damaged = await run(['emulator', '--port', '0', '--state', state]);
+    expect(damaged.code).toBe(3);
+    expect(damaged.stderr).toContain(`${file} is not a valid record at line 2, column 16`);
+    expect(damaged.stderr).toContain(`fix ${file} (line 2, column 16) or remove it`);
   });
 });
 
@@ -213,6 +236,15 @@ describe('linkwire emulator --config: the products/devices file', () => {
     expect(inline.stderr).toContain('inline.json:5:54: error: products[0].tsl.properties[0].dataType.specs.min: min 100 is greater than max 10 [tsl:min_above_max]');
   });
 
+  it('refuses an admin API open to the network without a token, and a short token (exit 2)', async () => {
+    const open = await run(['emulator', '--port', '0', '--admin-host', '0.0.0.0']);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toContain('linkwire: the admin API on 0.0.0.0 would be open to the network');
+    const short = await run(['emulator', '--port', '0', '--admin-token', 'short']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('--admin-token must be at least 16 characters');
+  });
+
   it('--check says a good file is valid: models inline and by path, secrets from the environment, pre-registered devices', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'lamp.tsl.json'), LAMP_TSL.replace('"100"', '"1"'));
@@ -239,14 +271,16 @@ describe('linkwire emulator in a terminal, and in-process', () => {
       child.on('close', () => (clearTimeout(timer), resolve(out.replace(/\r/g, ''))));
     });
     expect(r).toMatch(/^linkwire emulator — a local Alibaba Cloud IoT platform on 127\.0\.0\.1; Ctrl-C stops it$/m);
-    expect(r).toMatch(/^ {2}MQTT {6}mqtt:\/\/127\.0\.0\.1:\d+ {3}securemode=3 \(TCP\)$/m);
-    expect(r).toMatch(/^ {2}MQTT\/TLS {2}mqtts:\/\/127\.0\.0\.1:\d+ {3}securemode=2; trust \/tmp\/linkwire-emulator-\d+-ca\.pem$/m);
-    expect(r).toMatch(/^ {2}MQTT\/WSS {2}wss:\/\/127\.0\.0\.1:\d+\/mqtt$/m);
-    expect(r).toMatch(/^ {2}CoAP {6}coap:\/\/127\.0\.0\.1:\d+/m);
-    expect(r).toMatch(/^ {2}state {5}in memory/m);
-    expect(r).toMatch(/^ {2}device {4}a1LwDemo01x \/ sim-thermostat {3}secret lw-sim-secret-4b1d9e$/m);
-    expect(r).toMatch(/^ {2}password {2}[0-9a-f]{64}$/m);
-    expect(r).toMatch(/^ {2}try {7}mosquitto_sub -h 127\.0\.0\.1 -p \d+ /m);
+    expect(r).toMatch(/^ {2}MQTT {7}mqtt:\/\/127\.0\.0\.1:\d+ {3}securemode=3 \(TCP\)$/m);
+    expect(r).toMatch(/^ {2}MQTT\/TLS {3}mqtts:\/\/127\.0\.0\.1:\d+ {3}securemode=2; trust \/tmp\/linkwire-emulator-\d+-ca\.pem$/m);
+    expect(r).toMatch(/^ {2}MQTT\/WSS {3}wss:\/\/127\.0\.0\.1:\d+\/mqtt$/m);
+    expect(r).toMatch(/^ {2}CoAP {7}coap:\/\/127\.0\.0\.1:\d+/m);
+    expect(r).toMatch(/^ {2}console {4}http:\/\/127\.0\.0\.1:\d+\/ {3}devices, live messages, services, shadows, OTA$/m);
+    expect(r).toMatch(/^ {2}admin API {2}http:\/\/127\.0\.0\.1:\d+\/api\/ /m);
+    expect(r).toMatch(/^ {2}state {6}in memory/m);
+    expect(r).toMatch(/^ {2}device {5}a1LwDemo01x \/ sim-thermostat {3}secret lw-sim-secret-4b1d9e$/m);
+    expect(r).toMatch(/^ {2}password {3}[0-9a-f]{64}$/m);
+    expect(r).toMatch(/^ {2}try {8}mosquitto_sub -h 127\.0\.0\.1 -p \d+ /m);
     expect(r).toMatch(/stopping +\(SIGINT\)\nstopped\nexit=0/);
   });
 
@@ -266,9 +300,9 @@ describe('linkwire emulator in a terminal, and in-process', () => {
     const done = runCli(['emulator', '--port', '0', '--edge'], io);
     await until(() => out.some((l) => l.includes('gateway')));
     const text = out.join('\n');
-    expect(text).toMatch(/^ {2}edge API {2}http:\/\/127\.0\.0\.1:\d+\/2019-09-30 {3}Basic admin \/ admin1234 \(CreateAuthCookie\)$/m);
-    expect(text).toMatch(/^ {2}gateway {3}edge-gateway-01&a1LwEdgeGw1 {3}connected upstream as a gateway device$/m);
-    const driverPort = Number(/drivers {3}mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(text)![1]);
+    expect(text).toMatch(/^ {2}edge API {3}http:\/\/127\.0\.0\.1:\d+\/2019-09-30 {3}Basic admin \/ admin1234 \(CreateAuthCookie\)$/m);
+    expect(text).toMatch(/^ {2}gateway {4}edge-gateway-01&a1LwEdgeGw1 {3}connected upstream as a gateway device$/m);
+    const driverPort = Number(/drivers {4}mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(text)![1]);
     await until(() => err.some((l) => /connected\s+edge-gateway-01&a1LwEdgeGw1/.test(l)));
     const driver = await connectDriver({
       dial: nodeDialer, endpoint: { host: '127.0.0.1', port: driverPort }, clock: nodeClock, random: nodeRandom,

@@ -304,7 +304,7 @@ export async function joinCluster(options: ClusterOptions, deps: ClusterDeps): P
   let closed = false;
   const syncOnce = async (): Promise<void> => {
     const writes: Promise<unknown>[] = [];
-    for (const d of deps.devices.all()) writes.push(deviceRecords.write(d.key, JSON.stringify(syncedDevice(d, deps.ota.versions(d)))));
+    for (const d of deps.devices.values()) writes.push(deviceRecords.write(d.key, JSON.stringify(syncedDevice(d, deps.ota.versions(d)))));
     for (const key of [...deviceRecords.gone((key) => deps.devices.byKey(key) !== undefined)]) writes.push(deviceRecords.write(key, ''));
     for (const j of deps.ota.jobs()) writes.push(jobRecords.write(j.jobId, JSON.stringify({ jobId: j.jobId, upgrade: j.upgrade, devices: Object.fromEntries(j.devices) })));
     await Promise.all(writes);

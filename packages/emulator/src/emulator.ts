@@ -27,6 +27,9 @@ import { generateCertificates } from './certs.ts';
 import { openPersistence } from './persistence.ts';
 import type { PlatformStore } from './store.ts';
 import { joinCluster, sharedPending, type Cluster, type ClusterOptions } from './cluster.ts';
+import { createMessageLog } from './admin/log.ts';
+import { recordEvent } from './admin/record.ts';
+import { startAdminServer, type AdminOptions, type AdminServer } from './admin/server.ts';
 
 export type EmulatorEvent =
   | BrokerEvent
@@ -91,6 +94,11 @@ export interface EmulatorOptions {
    * other, and devices, issued secrets, shadows and OTA jobs are shared (see cluster.ts).
    */
   readonly redis?: string | ClusterOptions;
+  /**
+   * Also serve the admin HTTP API (`/api/…`) and the web console (`/`) on one HTTP listener,
+   * 127.0.0.1 by default; `true` for the defaults, `false` (or absent) for none. See `adminUrl`.
+   */
+  readonly admin?: AdminOptions | boolean;
 }
 
 /** A device as the platform sees it. */
@@ -127,6 +135,8 @@ export interface Emulator extends CloudCommands {
   readonly wssPort: number | undefined;
   /** Connections open now. */
   readonly connections: number;
+  /** The web console when `admin` was given (`http://127.0.0.1:{port}/`); the admin API is under `api/`. */
+  readonly adminUrl: string | undefined;
   addDevice(device: EmulatorDevice): void;
   addProduct(product: EmulatorProduct): void;
   device(productKey: string, deviceName: string): DeviceStatus | undefined;
@@ -158,9 +168,12 @@ export interface Emulator extends CloudCommands {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const devices = createDeviceRegistry(options.devices);
   const products = createProductRegistry(options.products);
+  // The console's message log, when the admin listener is asked for.
+  const adminLog = options.admin === undefined || options.admin === false ? undefined : createMessageLog();
   // Events cost a payload decode each: made only when someone listens.
-  const observing = options.onEvent !== undefined;
+  const observing = options.onEvent !== undefined || adminLog !== undefined;
   const emit = (e: EmulatorEvent): void => {
+    if (adminLog !== undefined) recordEvent(adminLog, devices, e, now());
     try {
       options.onEvent?.(e);
     } catch {
@@ -408,7 +421,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const commands = createCloudCommands(ctx);
   const target = (pk: string, dn: string): DeviceRecord | undefined => devices.get(pk, dn);
 
-  return {
+  let admin: AdminServer | undefined;
+  const emulator: Emulator = {
     host, port, wsPort, httpPort, httpsPort, tlsPort, wssPort,
     ca: certs?.ca,
     issueDeviceCertificate(pk, dn) {
@@ -418,6 +432,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     coapPort: coapSocket?.port,
     get connections() {
       return broker.connections;
+    },
+    get adminUrl() {
+      return admin?.url;
     },
     addDevice: (d) => void devices.add(d),
     addProduct: (p) => void products.add(p),
@@ -454,7 +471,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await cluster?.close();
       for (const c of closers) c();
       await coapSocket?.close();
+      await admin?.close();
       await persistence?.close();
     },
   };
+  if (adminLog !== undefined) {
+    try {
+      admin = await startAdminServer({ emulator, ctx, log: adminLog }, typeof options.admin === 'object' ? options.admin : {});
+    } catch (e) {
+      await emulator.close();
+      throw e;
+    }
+  }
+  return emulator;
 }

@@ -47,6 +47,8 @@ export interface OtaService {
   createJob(upgrade: FirmwareUpgrade, targets: readonly DeviceRecord[], nextId: () => string): { job: OtaJob; pushes: { device: DeviceRecord; topic: string; payload: Uint8Array }[] };
   setState(jobId: string, key: string, state: DeviceOtaState): void;
   job(jobId: string): OtaJob | undefined;
+  /** Every job, oldest first. */
+  jobs(): IterableIterator<OtaJob>;
   /** The pending upgrade for a device (of a module), as `thing.ota.firmware.get` answers it. */
   offerFor(device: DeviceRecord, module: string | undefined): Record<string, unknown> | undefined;
   /** A version inform: the device's running version; completes its job when it matches. */
@@ -54,8 +56,7 @@ export interface OtaService {
   onProgress(device: DeviceRecord, payload: Uint8Array): string | undefined;
   /** The version each device last informed, per module (`default` for none). */
   versions(device: DeviceRecord): ReadonlyMap<string, string>;
-  /** For the state store: every job, every stored image by download path. */
-  jobs(): IterableIterator<OtaJob>;
+  /** For the state store: every stored image by download path. */
   files(): IterableIterator<[path: string, bytes: Uint8Array]>;
   /** Puts back what the state store kept; job ids given later continue after the largest. */
   restoreJob(job: OtaJob): void;
@@ -112,6 +113,7 @@ export function createOtaService(unguessable: () => string): OtaService {
       jobs.get(jobId)?.devices.set(key, state);
     },
     job: (jobId) => jobs.get(jobId),
+    jobs: () => jobs.values(),
     offerFor(device, module) {
       const j = activeJob(device.key, module);
       if (j === undefined) return undefined;
@@ -154,8 +156,7 @@ export function createOtaService(unguessable: () => string): OtaService {
       j.devices.set(device.key, p.step < 0 ? { status: 'failed', step: p.step, ...desc } : { status: 'in_progress', step: p.step, ...desc });
       return undefined;
     },
-    versions: (device) => versions.get(device.key) ?? new Map(),
-    jobs: () => jobs.values(),
+    versions: (device) => versions.get(device.key) ?? NO_VERSIONS,
     files: () => files.entries(),
     restoreJob(job) {
       jobs.set(job.jobId, { jobId: job.jobId, upgrade: job.upgrade, devices: new Map(job.devices) });
@@ -168,6 +169,8 @@ export function createOtaService(unguessable: () => string): OtaService {
     },
   };
 }
+
+const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
 /** A deterministic image: SHA-256 in counter mode over the version, so every run serves the same bytes. */
 function generatedImage(version: string, size: number): Uint8Array {

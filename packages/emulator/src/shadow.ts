@@ -13,15 +13,16 @@ export interface ShadowOutput {
 export interface ShadowService {
   apply(productKey: string, deviceName: string, request: ShadowRequest | Uint8Array | string, now: number): ShadowOutput;
   document(productKey: string, deviceName: string): ShadowDocument;
-  /** Every document created so far, by device (the live objects: read, do not change). */
-  entries(): IterableIterator<{ readonly productKey: string; readonly deviceName: string; readonly document: ShadowDocument }>;
   /** Puts back a document kept by the state store. */
   restore(productKey: string, deviceName: string, document: ShadowDocument): void;
+  /** The devices whose document `apply` changed since the last call (the state store's one reader). */
+  takeChanged(): { readonly productKey: string; readonly deviceName: string }[];
 }
 
 export function createShadowService(): ShadowService {
   const documents = new Map<string, ShadowDocument>();
   const names = new Map<string, { productKey: string; deviceName: string }>();
+  let changed = new Set<string>();
   const docOf = (pk: string, dn: string): ShadowDocument => {
     const key = `${pk}\u0000${dn}`;
     let d = documents.get(key);
@@ -34,11 +35,14 @@ export function createShadowService(): ShadowService {
   return {
     apply(pk, dn, request, now) {
       const r = applyShadowRequest(docOf(pk, dn), request, now);
+      changed.add(`${pk}\u0000${dn}`);
       return r.control === undefined ? { reply: encodeShadow(r.reply) } : { reply: encodeShadow(r.reply), control: encodeShadow(r.control) };
     },
     document: (pk, dn) => cloneShadow(docOf(pk, dn)),
-    *entries() {
-      for (const [key, document] of documents) yield { ...names.get(key)!, document };
+    takeChanged() {
+      const keys = changed;
+      changed = new Set();
+      return [...keys].flatMap((k) => names.get(k) ?? []);
     },
     restore(pk, dn, document) {
       const key = `${pk}\u0000${dn}`;

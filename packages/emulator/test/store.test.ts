@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { directoryStore, memoryStore } from '../src/mod.ts';
 import { contract, rejection } from './store-contract.ts';
-import { decodeKey, encodeKey } from '../src/store-directory.ts';
+import { decodeKey, encodeKey, parseRecord } from '../src/store-directory.ts';
+import { PlatformStoreError } from '../src/mod.ts';
 import { numRuns } from '../../../test/support/fast-check.ts';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'linkwire-store-'));
@@ -83,5 +84,30 @@ describe('directoryStore', () => {
     expect(decodeKey('a%2')).toBeUndefined();
     expect(decodeKey('a%2f')).toBeUndefined();
     expect(decodeKey('a.b')).toBeUndefined();
+  });
+
+  it('round-trips any JSON record, and reads any damaged text as corrupt_record or a value, never another error (property)', async () => {
+    const s = directoryStore(temp());
+    const json = fc.jsonValue({ maxDepth: 4 }).filter((v) => !JSON.stringify(v).includes('"__proto__"'));
+    await fc.assert(
+      fc.asyncProperty(json, async (v) => {
+        await s.put('records', 'k', v as never);
+        // JSON has no -0: it reads back as 0, as JSON.parse(JSON.stringify(v)) does.
+        expect(await s.get('records', 'k')).toEqual(JSON.parse(JSON.stringify(v)));
+      }),
+      { numRuns: numRuns(100) },
+    );
+    await s.close();
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 100 }), json.map((v) => JSON.stringify(v).slice(0, -1))), (text) => {
+        try {
+          parseRecord(text, 'f.json', 'records', 'k');
+        } catch (e) {
+          expect(e).toBeInstanceOf(PlatformStoreError);
+          expect((e as PlatformStoreError).code).toBe('corrupt_record');
+        }
+      }),
+      { numRuns: numRuns(300) },
+    );
   });
 });

@@ -6,6 +6,7 @@ import { mqttCredentials } from '@linkwire/sign';
 import { CliError, EXIT, inputError, int, printJson, str, usageError, type CliIo, type Parsed } from '../cli.ts';
 import { formatIssue, readEmulatorConfig, type EdgeConfig, type EmulatorConfig } from '../emulator-config.ts';
 import type { Command } from '../main.ts';
+import { readSecret, SECRET_HELP } from '../secrets.ts';
 import { DEMO_EDGE, DEMO_PLATFORM } from '../sim/demo-fleet.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -21,6 +22,7 @@ interface Endpoints {
   coap?: string;
   ca?: string;
   console?: string;
+  adminApi?: string;
   state?: string;
   cluster?: string;
   edge?: { api: string; driverMqtt: string; driverWs?: string; account?: string; gateway: string; drivers: string[] };
@@ -38,7 +40,7 @@ function withoutPassword(url: string): string {
 }
 
 function line(label: string, value: string, note = ''): string {
-  return `  ${label.padEnd(10)}${value}${note === '' ? '' : `   ${note}`}`;
+  return `  ${label.padEnd(11)}${value}${note === '' ? '' : `   ${note}`}`;
 }
 
 /** The platform's TLS identity: generated once and kept in the state directory, so devices that trust its CA keep trusting it. */
@@ -86,6 +88,16 @@ async function runEmulator(p: Parsed, io: CliIo): Promise<number> {
   const json = p.json;
   const quiet = p.values['quiet'] === true;
   const exposed = !LOOPBACK.has(host);
+  // The admin API and console: on by default, on loopback; elsewhere only with a token.
+  const adminOn = p.values['no-admin'] !== true;
+  const adminHost = str(p, 'admin-host', c);
+  const adminPort = int(p, 'admin-port', c, 0, 65535) ?? 0;
+  const adminTokenText = str(p, 'admin-token', c, true);
+  const adminToken = adminTokenText === undefined ? undefined : readSecret(adminTokenText, 'admin-token', io);
+  if (adminOn && adminToken !== undefined && adminToken.length < 16) throw usageError('--admin-token must be at least 16 characters', 'for example: --admin-token env:LINKWIRE_ADMIN_TOKEN with `openssl rand -hex 16` in it');
+  if (adminOn && adminToken === undefined && !LOOPBACK.has(adminHost)) {
+    throw usageError(`the admin API on ${adminHost} would be open to the network`, 'give --admin-token (env:NAME or file:PATH keeps it out of the shell history), or leave --admin-host at 127.0.0.1');
+  }
 
   // 1. The products/devices file (or the demo), every issue with its line and column.
   let config: EmulatorConfig;
@@ -159,6 +171,7 @@ async function runEmulator(p: Parsed, io: CliIo): Promise<number> {
       host, port, devices: config.devices, products: config.products, websocket: p.values['no-websocket'] !== true, http: p.values['no-http'] !== true,
       ...(tls === undefined ? {} : { tls }), ...(coap === 'off' ? {} : { coap }), ...(store === undefined ? {} : { store }), ...(onEvent === undefined ? {} : { onEvent }),
       ...(redis === undefined ? {} : { redis }),
+      ...(adminOn ? { admin: { host: adminHost, port: adminPort, ...(adminToken === undefined ? {} : { token: adminToken }) } } : {}),
     });
   } catch (e) {
     if (temporaryCa && caFile !== undefined) rmSync(caFile, { force: true });
@@ -171,7 +184,10 @@ async function runEmulator(p: Parsed, io: CliIo): Promise<number> {
       throw new CliError(EXIT.input, `the state in ${stateOption} cannot be read: ${e.message}`, w.file === undefined ? 'fix or remove the record, or start with another --state directory' : `fix ${w.file}${w.line === undefined ? '' : ` (line ${w.line}, column ${w.column})`} or remove it, or start with another --state directory`);
     }
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new CliError(EXIT.network, `port ${port} on ${host} is in use`, '--port 0 picks a free port (or stop what listens there)');
+    if (code === 'EADDRINUSE') {
+      const which = adminOn && adminPort !== 0 && (e as { port?: number }).port === adminPort ? `--admin-port ${adminPort} on ${adminHost}` : `port ${port} on ${host}`;
+      throw new CliError(EXIT.network, `${which} is in use`, 'port 0 picks a free port (or stop what listens there)');
+    }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(EXIT.network, `cannot listen on ${host}: ${(e as Error).message}`, 'give --host an address of this machine');
     if (e instanceof TypeError) throw inputError((e as Error).message);
     throw e;
@@ -208,6 +224,7 @@ async function runEmulator(p: Parsed, io: CliIo): Promise<number> {
     ...(platform.httpsPort === undefined ? {} : { https: `https://${platform.host}:${platform.httpsPort}` }),
     ...(platform.coapPort === undefined ? {} : { coap: `coap://${platform.host}:${platform.coapPort}` }),
     ...(caFile === undefined ? {} : { ca: caFile }),
+    ...(platform.adminUrl === undefined ? {} : { console: platform.adminUrl, adminApi: `${platform.adminUrl}api/` }),
     ...(stateDir === undefined ? {} : { state: stateDir }),
     ...(redis === undefined ? {} : { cluster: withoutPassword(redis) }),
     ...(gateway === undefined || edge === undefined ? {} : {
@@ -232,7 +249,10 @@ async function runEmulator(p: Parsed, io: CliIo): Promise<number> {
     if (endpoints.http) io.out(line('HTTP', endpoints.http, '/auth, /auth/devicename, /auth/register/device, /topic/…, firmware'));
     if (endpoints.https) io.out(line('HTTPS', endpoints.https));
     if (endpoints.coap) io.out(line('CoAP', endpoints.coap, coap === 'aes' ? 'symmetric AES mode (port 5682 on the platform)' : 'DTLS flows over plain UDP'));
-    if (endpoints.console) io.out(line('console', endpoints.console));
+    if (endpoints.console) {
+      io.out(line('console', adminToken === undefined ? endpoints.console : `${endpoints.console}#token=${adminToken}`, 'devices, live messages, services, shadows, OTA'));
+      io.out(line('admin API', endpoints.adminApi!, adminToken === undefined ? 'JSON; curl examples in the emulator README' : 'JSON; send Authorization: Bearer <--admin-token>'));
+    }
     io.out(line('state', endpoints.state ?? 'in memory (--state DIR keeps devices, issued secrets, shadows and OTA jobs)'));
     if (endpoints.cluster) io.out(line('cluster', endpoints.cluster, 'one platform with every emulator on this Redis'));
     if (endpoints.edge) {
@@ -293,7 +313,7 @@ export const emulatorCommands: Command[] = [
       name: 'emulator', summary: 'run the local platform standalone: MQTT, HTTP, CoAP, state, an edge gateway',
       usage: ['emulator [--config products.json] [--state DIR] [--port 1883] [--edge]'],
       description: [
-        'Starts the local Alibaba Cloud IoT platform of @linkwire/emulator in this process and prints its endpoints (MQTT over TCP, TLS, WebSocket and WSS; HTTP and HTTPS; CoAP) and the credentials of the first devices, with a mosquitto_pub line and a `linkwire device` line that work as printed. Without --config it serves a demo product (a thermostat model) with one device.',
+        'Starts the local Alibaba Cloud IoT platform of @linkwire/emulator in this process and prints its endpoints (MQTT over TCP, TLS, WebSocket and WSS; HTTP and HTTPS; CoAP; the web console and the admin API) and the credentials of the first devices, with a mosquitto_pub line and a `linkwire device` line that work as printed. Without --config it serves a demo product (a thermostat model) with one device.',
         'The --config file lists products (productKey, productSecret, dynamicRegistration, registerUnknownDevices, tsl: a model inline or the path of one) and devices (productKey, deviceName, deviceSecret; without a secret a device is pre-registered for dynamic registration). Secrets may be env:NAME. Every problem is printed as file:line:column with its JSON path; nothing starts while there is an error (exit 3). --check validates and exits.',
         '--state DIR keeps devices (with secrets issued by dynamic registration), shadows and OTA jobs, and the TLS identity, so a restart serves the same devices with the same CA. Records are written atomically; a damaged record stops the start with its file, line and column (exit 3).',
         '--redis URL runs this process as one of several emulators on one Redis (cluster mode): any process reaches any device, and devices, issued secrets, shadows and OTA jobs are shared there. Put a TCP load balancer in front (see the @linkwire/emulator README).',
@@ -311,6 +331,10 @@ export const emulatorCommands: Command[] = [
         'no-websocket': { type: 'boolean', description: 'no MQTT over WebSocket' },
         'no-http': { type: 'boolean', description: 'no HTTP listener (auth, registration, /topic, firmware downloads)' },
         'ca-file': { type: 'string', value: '<file>', description: 'where to write the CA devices trust (default: the state directory, or a temporary file removed at exit)' },
+        'admin-host': { type: 'string', value: '<address>', description: 'where the web console and the admin API listen (anything but loopback needs --admin-token)', default: '127.0.0.1' },
+        'admin-port': { type: 'string', value: '<port>', description: 'their port (0: a free one)', default: '0' },
+        'admin-token': { type: 'string', value: '<token>', description: `require Authorization: Bearer <token> on the admin API (16 characters or more): ${SECRET_HELP}` },
+        'no-admin': { type: 'boolean', description: 'no web console and no admin API' },
         edge: { type: 'boolean', description: 'also start a Link IoT Edge gateway (API and drivers), connected upstream' },
         check: { type: 'boolean', description: 'validate --config and exit' },
         quiet: { type: 'boolean', short: 'q', description: 'do not print device messages and connections' },
