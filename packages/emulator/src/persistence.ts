@@ -44,7 +44,9 @@ export interface PersistenceOptions {
 }
 
 /** Collection names (see {@link PlatformStore}). */
-export const COLLECTIONS: Readonly<{ devices: 'devices'; shadows: 'shadows'; otaJobs: 'ota-jobs'; firmware: 'firmware' }> = Object.freeze({ devices: 'devices', shadows: 'shadows', otaJobs: 'ota-jobs', firmware: 'firmware' });
+export const COLLECTIONS: { readonly devices: 'devices'; readonly shadows: 'shadows'; readonly otaJobs: 'ota-jobs'; readonly firmware: 'firmware' } = Object.freeze({
+  devices: 'devices', shadows: 'shadows', otaJobs: 'ota-jobs', firmware: 'firmware',
+});
 
 /** How many writes are in flight at once (each is a file written, synced and renamed). */
 const WRITE_CONCURRENCY = 32;
