@@ -1,7 +1,7 @@
 /**
  * `linkwire fleet` from one process against the emulator (in a second process, as the CLI runs
  * it), and the same load driven through MQTT.js clients: the same fleet engine (ramp, scheduler,
- * reply matching, report) with the MQTT client swapped behind its Dialer interface, so the rows
+ * reply matching, report) with the MQTT client swapped behind its LinkStack interface, so the rows
  * differ only in the client stack. Each run is a fresh pair of processes, engines alternating.
  *
  *   npm run bench -- cli-fleet
@@ -12,41 +12,56 @@ import { createInterface } from 'node:readline';
 import mqtt from 'mqtt';
 import { registerNodeHash } from '@linkwire/node';
 import { fleetDevice, runFleet, type FleetReport } from '../packages/cli/src/sim/fleet.ts';
-import { linkwireDialer, type Dialer } from '../packages/cli/src/sim/link.ts';
+import { linkwireStack, type LinkStack } from '../packages/cli/src/sim/link.ts';
 
 const root = `${process.cwd()}/`; // npm run bench runs from the repository root
 const BIN = `${root}packages/cli/bin/linkwire.mjs`;
 const gen = { productKey: 'a1LwFleet01', prefix: 'lw-fleet-', fleetKey: 'linkwire-fleet' };
 
-/** MQTT.js behind the fleet's Dialer: one client per device, reconnection left to the fleet. */
-const mqttjsDialer: Dialer = {
+/**
+ * MQTT.js behind the fleet's LinkStack: one client per device with MQTT.js's own reconnection
+ * (credentials re-signed before each attempt), as linkwire's stack uses @linkwire/mqtt's.
+ */
+const mqttjsStack: LinkStack = {
   name: 'mqtt.js',
-  dial(host, port, params, onMessage, onClose) {
+  open(options, events) {
     return new Promise((resolve, reject) => {
+      const params = options.params();
       const client = mqtt.connect({
-        host, port, protocol: 'mqtt', protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 15_000,
-        clientId: params.clientId, username: params.username, password: params.password, keepalive: params.keepalive,
+        host: options.host, port: options.port, protocol: 'mqtt', protocolVersion: 4, clean: true, connectTimeout: 15_000,
+        reconnectPeriod: options.minBackoffMs ?? 1000, clientId: params.clientId, username: params.username, password: params.password, keepalive: params.keepalive,
       });
       let up = false;
-      client.once('connect', () => {
-        up = true;
-        resolve({
-          publish: async (topic, payload, qos) => {
-            await client.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload), { qos });
-          },
-          subscribe: async (filters) => (await client.subscribeAsync(filters.map((f) => f), { qos: 1 })).map((g) => g.qos),
-          close: () => void client.end(false),
-        });
+      client.on('reconnect', () => {
+        const fresh = options.params();
+        Object.assign(client.options, { clientId: fresh.clientId, username: fresh.username, password: fresh.password });
+        events.onState?.('reconnecting');
       });
-      client.on('message', (topic, payload) => onMessage(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.length)));
-      client.once('error', (e) => {
-        if (!up) {
+      client.on('connect', () => {
+        if (up) return events.onState?.('connected');
+        void client.subscribeAsync([...options.subscriptions], { qos: 1 }).then(() => {
+          up = true;
+          events.onState?.('connected');
+          resolve({
+            publish: async (topic, payload, qos) => {
+              if (!client.connected) throw new Error('not connected');
+              await client.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload), { qos });
+            },
+            subscribe: async (filters) => (await client.subscribeAsync(filters.map((f) => f), { qos: 1 })).map((g) => g.qos),
+            close: () => void client.end(false),
+            get connected() {
+              return client.connected;
+            },
+          });
+        }, reject);
+      });
+      client.on('message', (topic, payload) => events.onMessage(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.length)));
+      client.on('error', (e) => {
+        if (/not authori[sz]ed|bad user|identifier rejected/i.test(e.message)) {
+          events.onState?.('refused', e.message);
           client.end(true);
-          reject(e);
+          if (!up) reject(e);
         }
-      });
-      client.once('close', () => {
-        if (up) onClose();
       });
     });
   },
@@ -58,7 +73,7 @@ async function child(engine: string, devices: number, rate: number, durationS: n
   const line = await new Promise<string>((resolve) => createInterface({ input: platform.stdout! }).once('line', resolve));
   const { host, port } = JSON.parse(line) as { host: string; port: number };
   const report = await runFleet({
-    host, port, dialer: engine === 'mqtt.js' ? mqttjsDialer : linkwireDialer, devices: Array.from({ length: devices }, (_, i) => fleetDevice(i, gen)),
+    host, port, stack: engine === 'mqtt.js' ? mqttjsStack : linkwireStack, devices: Array.from({ length: devices }, (_, i) => fleetDevice(i, gen)),
     rampPerSecond: 1000, ratePerDevice: rate, qos: 1, payloadSize: 256, durationMs: durationS * 1000, replyTimeoutMs: 10_000,
   });
   platform.kill('SIGTERM');

@@ -1,13 +1,17 @@
 // The emulator under load: devices held by one process, property posts answered per second,
 // and reply latency under load. The emulator runs in a child process (this same file with
 // --emulator-server), the devices here: each process has its own 20 000 open-file limit.
+// Then cluster mode: two emulator processes on one Debian redis-server, the same devices spread
+// over both, and service calls issued through one process to devices held by the other.
 // `npm run bench -- emulator`; EMULATOR_BENCH_DEVICES (default 10000) and
-// EMULATOR_BENCH_SECONDS (default 5) change the size of the run.
+// EMULATOR_BENCH_SECONDS (default 5) change the size of the run; EMULATOR_BENCH_CLUSTER=0 skips
+// the cluster part.
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { createPacketParser, encodePacket, type MqttPacket } from '@linkwire/mqtt';
 import { mqttCredentials } from '@linkwire/sign';
 import { startEmulator } from '@linkwire/emulator';
+import { startRedis } from '../test/support/redis.ts';
 
 const N = Number(process.env.EMULATOR_BENCH_DEVICES ?? 10_000);
 const SECONDS = Number(process.env.EMULATOR_BENCH_SECONDS ?? 5);
@@ -17,9 +21,20 @@ const secretOf = (i: number): string => `secret-${i}`;
 
 if (process.argv.includes('--emulator-server')) {
   const devices = Array.from({ length: N }, (_, i) => ({ productKey: PK, deviceName: nameOf(i), deviceSecret: secretOf(i) }));
-  const platform = await startEmulator({ devices });
+  const redisArg = process.argv.indexOf('--redis');
+  const redis = redisArg < 0 ? undefined : { url: process.argv[redisArg + 1]!, prefix: 'bench' };
+  const platform = await startEmulator({ devices, ...(redis === undefined ? {} : { redis }) });
   process.send!({ port: platform.port });
-  process.on('message', (m: { type: string }) => {
+  process.on('message', (m: { type: string; keys?: string[] }) => {
+    if (m.type === 'invoke') {
+      // Service calls issued here, to devices that may be held by the other process.
+      const t0 = performance.now();
+      void Promise.all(m.keys!.map(async (name) => {
+        const t = performance.now();
+        const r = await platform.invokeService(PK, name, 'Ping', {}, { timeoutMs: 5000 });
+        return { ok: r.status === 'replied', ms: performance.now() - t };
+      })).then((results) => process.send!({ type: 'invoked', results, seconds: (performance.now() - t0) / 1000 }));
+    }
     if (m.type === 'stats') {
       const u = process.memoryUsage();
       process.send!({ type: 'stats', connections: platform.connections, rss: u.rss, heapUsed: u.heapUsed, cpu: process.cpuUsage() });
@@ -28,6 +43,7 @@ if (process.argv.includes('--emulator-server')) {
   });
 } else {
   await main();
+  if (process.env.EMULATOR_BENCH_CLUSTER !== '0') await cluster();
 }
 
 interface Device {
@@ -157,4 +173,76 @@ async function main(): Promise<void> {
   for (const d of devices) d.socket.destroy();
   server.send({ type: 'stop' });
   await new Promise((r) => server.once('exit', r));
+}
+
+/** Devices held by two emulator processes on one Redis, and service calls across them. */
+async function cluster(): Promise<void> {
+  const redis = await startRedis();
+  const servers = [0, 1].map(() => fork(process.argv[1]!, ['--emulator-server', '--redis', redis.url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const ports = await Promise.all(servers.map((s) => new Promise<number>((resolve) => s.once('message', (m: { port: number }) => resolve(m.port)))));
+  const ask = <T>(server: ChildProcess, message: object, answer: string): Promise<T> =>
+    new Promise((resolve) => {
+      const on = (m: T & { type?: string }) => {
+        if (m.type !== answer) return;
+        server.off('message', on);
+        resolve(m);
+      };
+      server.on('message', on);
+      server.send(message);
+    });
+  type Stats = { connections: number; rss: number; cpu: NodeJS.CpuUsage };
+  // Device i connects to process i % 2 and answers every service call.
+  const connectOne = (i: number): Promise<net.Socket> =>
+    new Promise((resolve, reject) => {
+      const c = mqttCredentials({ productKey: PK, deviceName: nameOf(i), deviceSecret: secretOf(i), secureMode: 3, signMethod: 'hmacsha256', timestamp: Date.now() });
+      const service = `/sys/${PK}/${nameOf(i)}/thing/service/Ping`;
+      const socket = net.connect(ports[i % 2]!, '127.0.0.1');
+      socket.setNoDelay(true);
+      const parser = createPacketParser();
+      socket.on('data', (b) => {
+        for (const p of parser.push(b)) {
+          if (p.type === 'connack') {
+            if (p.returnCode !== 0) return reject(new Error(`CONNACK ${p.returnCode}`));
+            socket.write(encodePacket({ type: 'subscribe', messageId: 1, subscriptions: [{ topic: service, qos: 0 }] }));
+          } else if (p.type === 'suback') resolve(socket);
+          else if (p.type === 'publish') {
+            const text = Buffer.from(p.payload).toString();
+            const id = text.slice(7, text.indexOf('"', 7));
+            socket.write(encodePacket({ type: 'publish', topic: `${service}_reply`, payload: Buffer.from(`{"id":"${id}","code":200,"data":{}}`), qos: 0, retain: false, dup: false }));
+          }
+        }
+      });
+      socket.on('error', reject);
+      socket.write(encodePacket({ type: 'connect', clientId: c.clientId, username: c.username, password: Buffer.from(c.password), keepalive: 300, cleanSession: true }));
+    });
+  const idle = await Promise.all(servers.map((s) => ask<Stats>(s, { type: 'stats' }, 'stats')));
+  const sockets: net.Socket[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < N; i += 500) sockets.push(...(await Promise.all(Array.from({ length: Math.min(500, N - i) }, (_, k) => connectOne(i + k)))));
+  const connectSeconds = (performance.now() - t0) / 1000;
+  const held = await Promise.all(servers.map((s) => ask<Stats>(s, { type: 'stats' }, 'stats')));
+  // Presence reaches the other process through Redis: wait until both see every device.
+  await new Promise((r) => setTimeout(r, 1000));
+  // 1000 service calls issued through process 0 to devices held by process 1 (odd ones).
+  const CALLS = Math.min(1000, Math.floor(N / 2));
+  const keys = Array.from({ length: CALLS }, (_, k) => nameOf(2 * k + 1));
+  const invoked = await ask<{ results: { ok: boolean; ms: number }[]; seconds: number }>(servers[0]!, { type: 'invoke', keys }, 'invoked');
+  const ms = invoked.results.filter((r) => r.ok).map((r) => r.ms).sort((a, b) => a - b);
+  const q = (p: number): string => (ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? NaN).toFixed(1);
+  const cpu = (a: Stats, b: Stats) => (b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system) / (N / 2);
+
+  console.log('\n## cluster mode: two emulator processes on one redis-server, devices in a third');
+  console.log('| measure | value |');
+  console.log('|---|---:|');
+  console.log(`| devices connected and held (process 0 + process 1) | ${held.map((h) => h.connections.toLocaleString('en-US')).join(' + ')} = ${(held[0]!.connections + held[1]!.connections).toLocaleString('en-US')} |`);
+  console.log(`| CONNECTs verified per second, both processes (HMAC-SHA256, then SUBSCRIBE) | ${Math.round(N / connectSeconds).toLocaleString('en-US')} |`);
+  console.log(`| emulator CPU per connection (accept, verify, CONNACK, SUBSCRIBE, presence in Redis) | ${held.map((h, i) => cpu(idle[i]!, h).toFixed(0)).join(' / ')} µs |`);
+  console.log(`| emulator RSS with them connected | ${held.map((h) => `${(h.rss / 2 ** 20).toFixed(0)} MiB`).join(' + ')} |`);
+  console.log(`| service calls through process 0 to devices on process 1: answered, per second | ${ms.length} of ${CALLS}, ${Math.round(ms.length / invoked.seconds).toLocaleString('en-US')}/s (all issued at once) |`);
+  console.log(`| … round trip p50 / p99 / max | ${q(0.5)} / ${q(0.99)} / ${q(1 - 1e-9)} ms |`);
+
+  for (const s of sockets) s.destroy();
+  for (const s of servers) s.send({ type: 'stop' });
+  await Promise.all(servers.map((s) => new Promise((r) => s.once('exit', r))));
+  await redis.stop();
 }

@@ -14,7 +14,10 @@ const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { stdio: 'inherit', c
 const debian = [
   { pkg: 'chromium', path: '/usr/bin/chromium', why: 'the Chromium leg of the runtime matrix' },
   { pkg: 'mosquitto', path: '/usr/sbin/mosquitto', why: 'MQTT interop against a second broker' },
+  { pkg: 'mosquitto-clients', path: '/usr/bin/mosquitto_pub', why: 'mosquitto_pub/sub as independent devices of `linkwire emulator`' },
   { pkg: 'libcoap3-bin', path: '/usr/bin/coap-client-notls', why: 'CoAP interop against libcoap' },
+  { pkg: 'redis-server', path: '/usr/bin/redis-server', why: "the emulator's cluster mode" },
+  { pkg: 'curl', path: '/usr/bin/curl', why: "the emulator admin API's README examples, run with curl" },
 ];
 
 step('checking test prerequisites');
@@ -47,7 +50,7 @@ if (run(bin('bun'), ['--version'], { stdio: 'ignore' }).status !== 0) {
   console.error('Bun does not run from node_modules/.bin/bun: run `npm ci` (the npm package "bun" ships the binary)');
   process.exit(1);
 }
-console.log('chromium, mosquitto, libcoap, deno, bun: present');
+console.log('chromium, mosquitto, mosquitto-clients, libcoap, redis, curl, deno, bun: present');
 
 step('type-checking (all code, then the core against ES2022 alone: no DOM, no Node types)');
 for (const config of ['tsconfig.json', 'tsconfig.core.json']) {

@@ -1,6 +1,7 @@
 import { CliError, EXIT, EXIT_CODES_HELP, helpText, parseCommand, printJson, type CliIo, type CommandSpec, type Parsed } from './cli.ts';
 import { decodeCommands } from './commands/decode.ts';
 import { demoCommands } from './commands/demo.ts';
+import { emulatorCommands } from './commands/emulator.ts';
 import { deviceCommands } from './commands/device.ts';
 import { firmwareCommands } from './commands/firmware.ts';
 import { fleetCommands } from './commands/fleet.ts';
@@ -28,8 +29,7 @@ function groups(): readonly Group[] {
     { title: 'Credentials and signatures', commands: [...signCommands, ...verifyCommands] },
     { title: 'Messages and models', commands: [...decodeCommands, ...tslCommands] },
     { title: 'Firmware', commands: firmwareCommands },
-    { title: 'Devices and load', commands: [...deviceCommands, ...fleetCommands] },
-    // `linkwire emulator` (the standalone local platform) belongs here when it lands.
+    { title: 'Devices and load', commands: [...emulatorCommands, ...deviceCommands, ...fleetCommands] },
     { title: 'Other', commands: demoCommands },
   ];
 }

@@ -3,11 +3,11 @@ import { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Decode } from '@linkwire/base';
 import { connectMqtt } from '@linkwire/node';
-import { reconnectingLink, type LinkState } from '../src/sim/link.ts';
+import { linkwireStack, type LinkState } from '../src/sim/link.ts';
 
 // The interface the simulator and the fleet drive, against a real broker: it must survive a
 // dropped connection with its subscriptions, and stop at once when the credentials are refused.
-describe('reconnectingLink (aedes)', () => {
+describe('linkwireStack: @linkwire/mqtt\'s reconnecting client over nodeDialer (aedes)', () => {
   let broker: Aedes;
   let server: net.Server;
   let port = 0;
@@ -34,7 +34,7 @@ describe('reconnectingLink (aedes)', () => {
     const states: LinkState[] = [];
     const got: string[] = [];
     let signed = 0;
-    const link = await reconnectingLink({
+    const link = await linkwireStack.open({
       host: '127.0.0.1', port, minBackoffMs: 50, maxBackoffMs: 200, subscriptions: ['lw/test/in'],
       params: () => ({ clientId: `dev-${++signed}`, keepalive: 60 }),
     }, { onMessage: (_t, p) => got.push(utf8Decode(p)), onState: (s) => states.push(s) });
@@ -60,7 +60,7 @@ describe('reconnectingLink (aedes)', () => {
     refuse = true;
     let attempts = 0;
     try {
-      await expect(reconnectingLink({
+      await expect(linkwireStack.open({
         host: '127.0.0.1', port, minBackoffMs: 10, retryFirst: true, subscriptions: [],
         params: () => ({ clientId: `refused-${++attempts}`, keepalive: 60 }),
       }, { onMessage: () => undefined })).rejects.toThrow(/bad username or password/);

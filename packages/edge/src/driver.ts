@@ -180,13 +180,15 @@ export async function connectDriver<E>(options: DriverRuntimeOptions<E>): Promis
     if (!up) throw new EdgeError(code, 'not connected to the gateway');
     const id = ids.next();
     const waiting = replies.expect(`${topic}_reply`, id);
+    // It may fail (too many waiting, a timeout) while the publish is still under way: handled
+    // here so it never surfaces as an unhandled rejection; the await below still sees it.
+    waiting.catch(() => undefined);
     try {
       await client.publish(topic, encodeRequest({ id, version: '1.0', params, method }), { qos: 1 });
       const r = await waiting;
       if (r.code !== 200) throw new EdgeError(code, r.message ?? `the gateway answered code ${r.code}`);
       return r.data;
     } catch (e) {
-      waiting.catch(() => undefined);
       if (e instanceof EdgeError && e.code === code) throw e;
       throw new EdgeError(code, (e as Error).message);
     }

@@ -16,6 +16,13 @@ export interface Link {
   readonly transport: TransportKind;
   write(bytes: Uint8Array): void;
   close(): void;
+  /**
+   * Stops and restarts taking bytes from the client (flow control): the broker pauses a
+   * connection whose received packets wait for their turn, so one busy client cannot hold the
+   * event loop. Optional: a link without them is served as fast as it sends.
+   */
+  pause?(): void;
+  resume?(): void;
   /** The verified client certificate's subject, on TLS listeners that asked for one. */
   readonly peerCertificate?: { readonly subject: Readonly<Record<string, string>>; readonly fingerprint256: string };
 }
@@ -80,6 +87,17 @@ export interface BrokerLimits {
    * the bound, new connections are closed at once.
    */
   readonly maxPendingConnections?: number;
+  /**
+   * Largest packet before the connection has authenticated (the CONNECT, with its will).
+   * Default 64 KiB: bytes buffered for a stranger stay small whatever length it declares.
+   */
+  readonly maxConnectPacketSize?: number;
+  /**
+   * Packets one connection has handled before the others get a turn. Default 64: a client
+   * sending as fast as it can gets its share of the event loop, not all of it; the rest of its
+   * bytes wait in its socket (reading is paused), so it is throttled by TCP itself.
+   */
+  readonly packetsPerTurn?: number;
 }
 
 interface Outgoing {
@@ -141,6 +159,8 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
   const maxQueued = Math.min(limits.maxQueuedPerDevice ?? 1000, 65535);
   const maxSubs = limits.maxSubscriptionsPerDevice ?? 1000;
   const maxPending = limits.maxPendingConnections ?? 1000;
+  const maxConnectSize = Math.min(limits.maxConnectPacketSize ?? 64 * 1024, maxPacketSize);
+  const packetsPerTurn = Math.max(1, limits.packetsPerTurn ?? 64);
   let pendingCount = 0;
   const sessions = new Map<string, Session>();
   /** owner key → sessions holding a subscription for that owner's topics. */
@@ -366,6 +386,63 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
       open.add(c);
       const parser = createPacketParser({ maxPacketSize });
       let first = true;
+      // Received bytes and parsed packets waiting for this connection's next turn.
+      const chunks: Uint8Array[] = [];
+      let packets: MqttPacket[] = [];
+      let next = 0;
+      let paused = false;
+      let scheduled = false;
+      const parse = (bytes: Uint8Array): boolean => {
+        try {
+          packets = parser.push(bytes);
+        } catch (e) {
+          const reason = (e as Error).message;
+          hooks.onEvent({ type: 'protocol_error', transport: link.transport, reason });
+          // Packets completed before the malformed one are handled (MQTT-4.8.0-1), then the end.
+          packets = (e as { packets?: MqttPacket[] }).packets ?? [];
+          next = 0;
+          for (const p of packets) if (!c.closed) onPacket(c, p);
+          end(c, `malformed packet: ${reason}`, true);
+          return false;
+        }
+        next = 0;
+        // A stranger's bytes stay few: the CONNECT and its will, whatever length it declared.
+        if (c.session === undefined && parser.buffered > maxConnectSize) {
+          hooks.onEvent({ type: 'protocol_error', transport: link.transport, reason: `CONNECT larger than ${maxConnectSize} bytes` });
+          end(c, 'CONNECT too large', false);
+          return false;
+        }
+        return true;
+      };
+      // Handles up to packetsPerTurn packets, then yields to the other connections.
+      const turn = (): void => {
+        scheduled = false;
+        let budget = packetsPerTurn;
+        while (!c.closed && budget > 0) {
+          if (next < packets.length) {
+            onPacket(c, packets[next++]!);
+            budget--;
+          } else if (chunks.length > 0) {
+            if (!parse(chunks.shift()!)) return;
+          } else break;
+        }
+        if (c.closed) return;
+        if (next < packets.length || chunks.length > 0) {
+          if (!paused) {
+            paused = true;
+            link.pause?.();
+          }
+          scheduled = true;
+          setImmediate(turn);
+        } else {
+          packets = [];
+          next = 0;
+          if (paused) {
+            paused = false;
+            link.resume?.();
+          }
+        }
+      };
       return {
         receive(bytes) {
           if (c.closed || bytes.length === 0) return;
@@ -379,17 +456,8 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
             }
           }
           c.lastSeen = hooks.now();
-          let packets: MqttPacket[];
-          try {
-            packets = parser.push(bytes);
-          } catch (e) {
-            hooks.onEvent({ type: 'protocol_error', transport: link.transport, reason: (e as Error).message });
-            return end(c, `malformed packet: ${(e as Error).message}`, true);
-          }
-          for (const p of packets) {
-            if (c.closed) return;
-            onPacket(c, p);
-          }
+          chunks.push(bytes);
+          if (!scheduled) turn();
         },
         ended: () => end(c, 'connection closed', true),
       };

@@ -3,7 +3,7 @@ import type { Broker } from './broker.ts';
 import type { PendingCommands } from './cloud.ts';
 import type { DeviceRecord, DeviceRegistry } from './devices.ts';
 import type { ProductRegistry } from './products.ts';
-import type { ShadowService } from './shadow.ts';
+import type { ShadowOutput, ShadowService } from './shadow.ts';
 import type { ReadRequest } from './replies.ts';
 import type { OtaService } from './ota.ts';
 
@@ -29,6 +29,8 @@ export interface PlatformContext {
   readonly files: Map<string, Uint8Array>;
   /** A random path segment: served files are reachable only by the URL the platform gave out. */
   unguessable(): string;
+  /** Cluster mode: shadow writes ordered through Redis (otherwise `shadows.apply`, synchronously). */
+  sharedShadow?: (productKey: string, deviceName: string, request: Uint8Array, now: number) => Promise<ShadowOutput>;
   /** `http://{host}:{httpPort}`; throws when the emulator has no HTTP listener. */
   baseUrl(): string;
 }

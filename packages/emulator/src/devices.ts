@@ -66,6 +66,8 @@ export interface DeviceRegistry {
   delete(productKey: string, deviceName: string): boolean;
   /** The secret an enabled device signs with; undefined for unknown, disabled or not yet issued. */
   secret(productKey: string, deviceName: string): string | undefined;
+  /** Every device, in the order they were added. */
+  values(): IterableIterator<DeviceRecord>;
   readonly size: number;
 }
 
@@ -92,6 +94,7 @@ export function createDeviceRegistry(devices: readonly EmulatorDevice[] = []): D
       const r = records.get(deviceKey(pk, dn));
       return r !== undefined && r.enabled ? r.secret : undefined;
     },
+    values: () => records.values(),
     get size() {
       return records.size;
     },

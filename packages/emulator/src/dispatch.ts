@@ -4,6 +4,7 @@ import type { PlatformContext, RequestResponder, Upstream } from './context.ts';
 import type { DeviceRecord } from './devices.ts';
 import * as gateway from './gateway.ts';
 import { readRequest, replyBytes } from './replies.ts';
+import type { ShadowOutput } from './shadow.ts';
 import * as thing from './thing.ts';
 
 /** The responder of each upstream request topic that the platform answers on `{topic}_reply`. */
@@ -88,9 +89,13 @@ export function dispatchUpstream(ctx: PlatformContext, hooks: DispatchHooks, fro
   }
   switch (parsed.name) {
     case 'shadowUpdate': {
-      const out = ctx.shadows.apply(owner.productKey, owner.deviceName, payload, received);
-      ctx.send(`/shadow/get/${owner.productKey}/${owner.deviceName}`, out.reply);
-      if (out.control !== undefined) ctx.send(`/shadow/get/${owner.productKey}/${owner.deviceName}`, out.control);
+      const publish = (out: ShadowOutput): void => {
+        ctx.send(`/shadow/get/${owner.productKey}/${owner.deviceName}`, out.reply);
+        if (out.control !== undefined) ctx.send(`/shadow/get/${owner.productKey}/${owner.deviceName}`, out.control);
+      };
+      if (ctx.sharedShadow === undefined) return publish(ctx.shadows.apply(owner.productKey, owner.deviceName, payload, received));
+      // Cluster mode: ordered through Redis; the payload is a view into the received chunk.
+      ctx.sharedShadow(owner.productKey, owner.deviceName, payload.slice(), received).then(publish, (e: Error) => ctx.emit({ type: 'invalid', topic, reason: e.message }));
       return;
     }
     case 'ntpRequest':

@@ -10,7 +10,7 @@ import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node'
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
 import { canPublish, ownerOf, topicAccess, type Principal } from './acl.ts';
 import { authenticateConnect, type IssuedToken } from './auth.ts';
-import { createBroker, type BrokerEvent, type BrokerHooks, type BrokerLimits } from './broker.ts';
+import { createBroker, type Broker, type BrokerEvent, type BrokerHooks, type BrokerLimits } from './broker.ts';
 import { createPendingCommands } from './cloud.ts';
 import type { PlatformContext, RemoteConfig, Upstream } from './context.ts';
 import { createDeviceRegistry, deviceKey, type DeviceRecord, type EmulatorDevice } from './devices.ts';
@@ -25,12 +25,20 @@ import { createShadowService } from './shadow.ts';
 import { createCloudCommands, type CloudCommands } from './commands.ts';
 import { generateCertificates } from './certs.ts';
 import { createEnosService, type EnosOptions, type EnosPlatformApi } from './enos/service.ts';
+import { openPersistence } from './persistence.ts';
+import type { PlatformStore } from './store.ts';
+import { joinCluster, sharedPending, type Cluster, type ClusterOptions } from './cluster.ts';
+import { createMessageLog } from './admin/log.ts';
+import { recordEvent } from './admin/record.ts';
+import { startAdminServer, type AdminOptions, type AdminServer } from './admin/server.ts';
 
 export type EmulatorEvent =
   | BrokerEvent
   | { readonly type: 'request'; readonly topic: string; readonly payload: string; readonly productKey: string; readonly deviceName: string }
   | { readonly type: 'reply'; readonly topic: string; readonly payload: string }
-  | { readonly type: 'invalid'; readonly topic: string; readonly reason: string };
+  | { readonly type: 'invalid'; readonly topic: string; readonly reason: string }
+  /** A background write to the state store failed; the next interval tries again. */
+  | { readonly type: 'store_error'; readonly code: string; readonly message: string };
 
 /** Certificates for the TLS listeners: PEM text. */
 export interface EmulatorTls {
@@ -77,6 +85,23 @@ export interface EmulatorOptions {
   readonly rawReply?: (device: { productKey: string; deviceName: string }, payload: Uint8Array) => Uint8Array | undefined;
   /** EnOS products and devices on the same listeners (EnOS logins, topics and codes), and the EnOS API gateway over `http`. */
   readonly enos?: EnosOptions;
+  /**
+   * Keeps devices (with secrets issued by registration), shadows and OTA jobs across restarts:
+   * read at start (a damaged store rejects with a `PlatformStoreError`), written behind every
+   * second and on `close()` (see persistence.ts). `directoryStore(dir)` or your own.
+   */
+  readonly store?: PlatformStore;
+  /**
+   * Cluster mode: several emulator processes on this Redis (`redis://host:port`, or with a key
+   * prefix and sync interval) act as one platform — a device on any process is reached from any
+   * other, and devices, issued secrets, shadows and OTA jobs are shared (see cluster.ts).
+   */
+  readonly redis?: string | ClusterOptions;
+  /**
+   * Also serve the admin HTTP API (`/api/…`) and the web console (`/`) on one HTTP listener,
+   * 127.0.0.1 by default; `true` for the defaults, `false` (or absent) for none. See `adminUrl`.
+   */
+  readonly admin?: AdminOptions | boolean;
 }
 
 /** A device as the platform sees it. */
@@ -113,6 +138,8 @@ export interface Emulator extends CloudCommands {
   readonly wssPort: number | undefined;
   /** Connections open now. */
   readonly connections: number;
+  /** The web console when `admin` was given (`http://127.0.0.1:{port}/`); the admin API is under `api/`. */
+  readonly adminUrl: string | undefined;
   addDevice(device: EmulatorDevice): void;
   addProduct(product: EmulatorProduct): void;
   device(productKey: string, deviceName: string): DeviceStatus | undefined;
@@ -125,6 +152,8 @@ export interface Emulator extends CloudCommands {
   updateShadow(productKey: string, deviceName: string, request: ShadowRequest): Promise<void>;
   /** The EnOS cloud side, when `enos` was given. */
   readonly enos: EnosPlatformApi | undefined;
+  /** With a `store` or `redis`: writes every change made so far (otherwise resolves at once). */
+  flushState(): Promise<void>;
 
   close(): Promise<void>;
 }
@@ -144,9 +173,12 @@ export interface Emulator extends CloudCommands {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const devices = createDeviceRegistry(options.devices);
   const products = createProductRegistry(options.products);
+  // The console's message log, when the admin listener is asked for.
+  const adminLog = options.admin === undefined || options.admin === false ? undefined : createMessageLog();
   // Events cost a payload decode each: made only when someone listens.
-  const observing = options.onEvent !== undefined;
+  const observing = options.onEvent !== undefined || adminLog !== undefined;
   const emit = (e: EmulatorEvent): void => {
+    if (adminLog !== undefined) recordEvent(adminLog, devices, e, now());
     try {
       options.onEvent?.(e);
     } catch {
@@ -158,9 +190,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const timestampWindowMs = options.timestampWindowMs ?? 15 * 60 * 1000;
   const iotTokens = new Map<string, IssuedToken>();
   const shadows = createShadowService();
-  const pending = createPendingCommands();
+  let cluster: Cluster | undefined;
+  let clusterBroker: Broker | undefined;
+  // In cluster mode a device's reply may settle a command another process sent.
+  const pending = sharedPending(createPendingCommands(), () => cluster);
   const unguessable = (): string => toHex(nodeRandom(16));
   const ota = createOtaService(unguessable);
+  const persistence = options.store === undefined ? undefined : await openPersistence(options.store, { devices, shadows, ota, configured: options.devices ?? [] }, {
+    onError: (e) => emit({ type: 'store_error', code: e.code, message: e.message }),
+  });
   const configs = new Map<string, RemoteConfig>();
   // Configuration and model documents served over HTTP, by path.
   const files = new Map<string, Uint8Array>();
@@ -191,17 +229,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const reachable = (d: DeviceRecord): boolean =>
-    d.gateway !== undefined && d.online ? broker.isOnline(d.gateway) : broker.isOnline(d.key);
+    connectedAnywhere(d.gateway !== undefined && d.online ? d.gateway : d.key);
+  const connectedAnywhere = (key: string): boolean => broker.isOnline(key) || cluster?.remoteNode(key) !== undefined;
 
   const ctx: PlatformContext = {
     devices, products, shadows, pending, ota, now, random, timestampWindowMs, configs,
     get broker() {
-      return broker;
+      return clusterBroker ?? broker;
     },
     send(topic, payload) {
       if (observing) emit({ type: 'reply', topic, payload: payloadText(payload) });
       const taken = broker.deliver(topic, payload, 1);
       if (taken > 0) return taken;
+      // In cluster mode, to the process the device (or its gateway) is connected to.
+      const target = cluster === undefined ? undefined : ownerOf(topic);
+      if (target !== undefined && cluster!.forward(target, topic, payload) > 0) return 1;
       // A sub-device offline with a persistent session keeps it for its next login (seed §9.4).
       const owner = ownerOf(topic);
       const sub = owner === undefined ? undefined : devices.byKey(owner);
@@ -242,6 +284,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       onMessage: ingest,
       onEvent: (e) => {
         // A sub-device connecting directly while logged in through a gateway takes over (seed §6, 427).
+        if (e.type === 'connected') cluster?.connected(deviceKey(e.productKey, e.deviceName));
+        if (e.type === 'disconnected') cluster?.disconnected(deviceKey(e.productKey, e.deviceName));
         if (e.type === 'connected') {
           const d = devices.get(e.productKey, e.deviceName);
           if (d !== undefined && d.online) forceLogout(ctx, d, 427, 'device connect in elsewhere');
@@ -252,6 +296,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }),
     options.limits,
   );
+  if (options.redis !== undefined) {
+    try {
+      cluster = await joinCluster(typeof options.redis === 'string' ? { url: options.redis } : options.redis, {
+        devices, shadows, ota, random,
+        deliverLocal: (topic, payload) => broker.deliver(topic, payload, 1),
+        isLocal: (key) => broker.isOnline(key),
+        kick: (key, reason, forget) => broker.kick(key, reason, forget),
+        settleLocal: (topic, id, payload) => pending.settleHere(topic, id, payload),
+        onError: (message) => emit({ type: 'store_error', code: 'io', message }),
+      });
+    } catch (e) {
+      // Not started: the state store (and a directory's lock) is released.
+      broker.close();
+      await persistence?.close().catch(() => undefined);
+      throw e;
+    }
+    ctx.sharedShadow = (pk, dn, request, at) => cluster!.applyShadow(pk, dn, request, at);
+    // Responders and commands end connections on whichever process holds them.
+    const c = cluster;
+    clusterBroker = {
+      accept: (link) => broker.accept(link),
+      deliver: (topic, payload, qos) => broker.deliver(topic, payload, qos),
+      isOnline: (key) => broker.isOnline(key),
+      kick(key, reason, forget) {
+        broker.kick(key, reason, forget);
+        c.kickRemote(key, reason, forget ?? false);
+      },
+      get connections() {
+        return broker.connections;
+      },
+      close: () => broker.close(),
+    };
+  }
 
   const closers: (() => void)[] = [];
   const tcp = net.createServer((socket) => serveSocket(broker, socket, 'tcp'));
@@ -267,6 +344,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     key: certs.key, cert: certs.cert, ...(certs.ca === undefined ? {} : { ca: certs.ca }),
     // X.509 devices present a client certificate signed by the CA; others need none.
     requestCert: certs.ca !== undefined, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const,
+    // A handshake that does not finish is a stranger holding a socket: 10 s, as for CONNECT.
+    handshakeTimeout: 10_000,
   };
   if (tlsContext !== undefined) {
     const server = tls.createServer(tlsContext, (socket) => serveSocket(broker, socket, 'tls'));
@@ -347,10 +426,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
 
+  persistence?.restoreJobs(httpPort === undefined ? undefined : ctx.baseUrl());
   const commands = createCloudCommands(ctx);
   const target = (pk: string, dn: string): DeviceRecord | undefined => devices.get(pk, dn);
 
-  return {
+  let admin: AdminServer | undefined;
+  const emulator: Emulator = {
     host, port, wsPort, httpPort, httpsPort, tlsPort, wssPort,
     ca: certs?.ca,
     issueDeviceCertificate(pk, dn) {
@@ -360,6 +441,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     coapPort: coapSocket?.port,
     get connections() {
       return broker.connections;
+    },
+    get adminUrl() {
+      return admin?.url;
     },
     addDevice: (d) => void devices.add(d),
     addProduct: (p) => void products.add(p),
@@ -381,18 +465,34 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     shadow: (pk, dn) => shadows.document(pk, dn),
     updateShadow: async (pk, dn, request) => {
-      const out = shadows.apply(pk, dn, request, now());
+      const out = cluster === undefined ? shadows.apply(pk, dn, request, now()) : await cluster.applyShadow(pk, dn, request, now());
       ctx.send(`/shadow/get/${pk}/${dn}`, out.reply);
       if (out.control !== undefined) ctx.send(`/shadow/get/${pk}/${dn}`, out.control);
     },
     ...commands,
     enos: enos?.api,
+    flushState: async () => {
+      await persistence?.flush();
+      await cluster?.sync();
+    },
     close: async () => {
       enos?.close();
       pending.close();
       broker.close();
+      await cluster?.close();
       for (const c of closers) c();
       await coapSocket?.close();
+      await admin?.close();
+      await persistence?.close();
     },
   };
+  if (adminLog !== undefined) {
+    try {
+      admin = await startAdminServer({ emulator, ctx, log: adminLog }, typeof options.admin === 'object' ? options.admin : {});
+    } catch (e) {
+      await emulator.close();
+      throw e;
+    }
+  }
+  return emulator;
 }

@@ -11,7 +11,15 @@ const MAX_BACKLOG = 8 * 1024 * 1024;
 /** Serves one TCP or TLS socket: reading pauses while the client does not read our writes. */
 export function serveSocket(broker: Broker, socket: net.Socket, transport: TransportKind): void {
   socket.setNoDelay(true);
-  let paused = false;
+  // Reading stops for either reason: the client does not read our writes (backlog), or its
+  // packets wait for their turn (the broker's fairness); it resumes when neither holds.
+  let backlogged = false;
+  let waiting = false;
+  const flow = (): void => {
+    if (socket.destroyed) return;
+    if (backlogged || waiting) socket.pause();
+    else socket.resume();
+  };
   // Everything written in one tick (the replies to one received chunk) leaves in one syscall.
   let corked = false;
   const uncork = (): void => {
@@ -28,12 +36,12 @@ export function serveSocket(broker: Broker, socket: net.Socket, transport: Trans
         socket.cork();
         process.nextTick(uncork);
       }
-      if (!socket.write(bytes) && !paused) {
-        paused = true;
-        socket.pause();
+      if (!socket.write(bytes) && !backlogged) {
+        backlogged = true;
+        flow();
         socket.once('drain', () => {
-          paused = false;
-          socket.resume();
+          backlogged = false;
+          flow();
         });
       }
       if (socket.writableLength > MAX_BACKLOG) socket.destroy();
@@ -41,6 +49,14 @@ export function serveSocket(broker: Broker, socket: net.Socket, transport: Trans
     close: () => {
       socket.end();
       socket.destroySoon();
+    },
+    pause: () => {
+      waiting = true;
+      flow();
+    },
+    resume: () => {
+      waiting = false;
+      flow();
     },
     ...(cert === undefined ? {} : { peerCertificate: cert }),
   };
@@ -69,6 +85,8 @@ export function serveWebSocket(broker: Broker, ws: WebSocket, transport: Transpo
       ws.send(bytes);
     },
     close: () => ws.close(),
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
   };
   const h = broker.accept(link);
   ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {

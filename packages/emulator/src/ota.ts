@@ -47,6 +47,8 @@ export interface OtaService {
   createJob(upgrade: FirmwareUpgrade, targets: readonly DeviceRecord[], nextId: () => string): { job: OtaJob; pushes: { device: DeviceRecord; topic: string; payload: Uint8Array }[] };
   setState(jobId: string, key: string, state: DeviceOtaState): void;
   job(jobId: string): OtaJob | undefined;
+  /** Every job, oldest first. */
+  jobs(): IterableIterator<OtaJob>;
   /** The pending upgrade for a device (of a module), as `thing.ota.firmware.get` answers it. */
   offerFor(device: DeviceRecord, module: string | undefined): Record<string, unknown> | undefined;
   /** A version inform: the device's running version; completes its job when it matches. */
@@ -54,6 +56,12 @@ export interface OtaService {
   onProgress(device: DeviceRecord, payload: Uint8Array): string | undefined;
   /** The version each device last informed, per module (`default` for none). */
   versions(device: DeviceRecord): ReadonlyMap<string, string>;
+  /** For the state store: every stored image by download path. */
+  files(): IterableIterator<[path: string, bytes: Uint8Array]>;
+  /** Puts back what the state store kept; job ids given later continue after the largest. */
+  restoreJob(job: OtaJob): void;
+  restoreFile(path: string, bytes: Uint8Array): void;
+  restoreVersions(deviceKey: string, versions: Readonly<Record<string, string>>): void;
 }
 
 /** `unguessable()` names each file: download URLs are capabilities, as the platform's signed URLs are. */
@@ -105,6 +113,7 @@ export function createOtaService(unguessable: () => string): OtaService {
       jobs.get(jobId)?.devices.set(key, state);
     },
     job: (jobId) => jobs.get(jobId),
+    jobs: () => jobs.values(),
     offerFor(device, module) {
       const j = activeJob(device.key, module);
       if (j === undefined) return undefined;
@@ -147,9 +156,21 @@ export function createOtaService(unguessable: () => string): OtaService {
       j.devices.set(device.key, p.step < 0 ? { status: 'failed', step: p.step, ...desc } : { status: 'in_progress', step: p.step, ...desc });
       return undefined;
     },
-    versions: (device) => versions.get(device.key) ?? new Map(),
+    versions: (device) => versions.get(device.key) ?? NO_VERSIONS,
+    files: () => files.entries(),
+    restoreJob(job) {
+      jobs.set(job.jobId, { jobId: job.jobId, upgrade: job.upgrade, devices: new Map(job.devices) });
+      const n = Number(job.jobId);
+      if (Number.isSafeInteger(n) && n > jobCounter) jobCounter = n;
+    },
+    restoreFile: (path, bytes) => void files.set(path, bytes),
+    restoreVersions(key, byModule) {
+      versions.set(key, new Map(Object.entries(byModule)));
+    },
   };
 }
+
+const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
 /** A deterministic image: SHA-256 in counter mode over the version, so every run serves the same bytes. */
 function generatedImage(version: string, size: number): Uint8Array {

@@ -30,6 +30,8 @@ export interface ProductRecord {
 export interface ProductRegistry {
   add(product: EmulatorProduct): ProductRecord;
   get(productKey: string): ProductRecord | undefined;
+  /** Every product, in the order they were added. */
+  values(): IterableIterator<ProductRecord>;
   /** The secret of a product with dynamic registration enabled. */
   registrationSecret(productKey: string): string | undefined;
   /** The validator of a device named inside a batch post: its product's model, or one that only checks shape (a product without a model). */
@@ -63,6 +65,7 @@ export function createProductRegistry(products: readonly EmulatorProduct[] = [])
       return record;
     },
     get: (pk) => records.get(pk),
+    values: () => records.values(),
     registrationSecret(pk) {
       const r = records.get(pk);
       return r !== undefined && r.dynamicRegistration ? r.productSecret : undefined;

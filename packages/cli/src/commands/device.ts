@@ -3,11 +3,11 @@ import { CliError, duration, EXIT, printJson, str, usageError, type CliIo, type 
 import type { Command } from '../main.ts';
 import { readSecret, SECRET_HELP } from '../secrets.ts';
 import { createSimulator, type SimStats } from '../sim/device.ts';
-import { alibabaParams, isRefusal, reconnectingLink } from '../sim/link.ts';
+import { alibabaParams, isRefusal, linkwireStack } from '../sim/link.ts';
+import { DEMO_DEVICE } from '../sim/demo-fleet.ts';
 import { THERMOSTAT_TSL } from '../sim/thermostat.ts';
 import { loadModel } from './tsl.ts';
 
-const DEMO_DEVICE = { productKey: 'a1LwDemo01x', deviceName: 'sim-thermostat', deviceSecret: 'lw-sim-secret-4b1d9e' };
 
 function statusLine(s: SimStats, id: string): string {
   return `${id}  ${s.state}  posted ${s.posts} (${s.postReplies} ok${s.postRejected ? `, ${s.postRejected} rejected` : ''})  sets ${s.sets}  calls ${s.calls}  shadow ${s.shadowVersion === undefined ? '-' : `v${s.shadowVersion}`}${s.shadowApplied ? ` (${s.shadowApplied} applied)` : ''}  fw ${s.firmware}${s.otaState !== 'idle' ? ` [${s.otaState}]` : ''}  reply ${s.lastReplyMs === undefined ? '-' : `${s.lastReplyMs.toFixed(1)} ms`}${s.errors ? `  errors ${s.errors}` : ''}`;
@@ -62,7 +62,7 @@ async function runDevice(p: Parsed, io: CliIo): Promise<number> {
   const id = `${identity.deviceName}&${identity.productKey}`;
   let link;
   try {
-    link = await reconnectingLink({ host: target.host, port: target.port, params: alibabaParams(identity, keepalive), subscriptions: sim.subscriptions }, sim.events);
+    link = await linkwireStack.open({ host: target.host, port: target.port, params: alibabaParams(identity, keepalive), subscriptions: sim.subscriptions }, sim.events);
   } catch (e) {
     await platform?.close();
     if (isRefusal(e)) throw new CliError(EXIT.failed, `the platform refused ${id}: ${(e as Error).message}`, 'check --product-key, --device-name and --device-secret (`linkwire sign mqtt` shows the signing string)');

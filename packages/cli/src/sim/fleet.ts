@@ -2,7 +2,7 @@ import { decodeReply, encodeMessage, formatTopic } from '@linkwire/alink';
 import { hmacHex } from '@linkwire/hash';
 import { combineLoginParams, mqttCredentials, topoAddEntry } from '@linkwire/sign';
 import { createHistogram, percentile, record, type Histogram } from './histogram.ts';
-import { linkwireDialer, reconnectingLink, type DeviceLink, type Dialer } from './link.ts';
+import { linkwireStack, type DeviceLink, type LinkStack } from './link.ts';
 
 export type FleetDevice = { readonly productKey: string; readonly deviceName: string; readonly deviceSecret: string };
 
@@ -45,7 +45,8 @@ export interface FleetOptions {
   readonly devices: readonly FleetDevice[];
   /** Gateways: each connects, logs its sub-devices in (combine.login) and posts for them too. */
   readonly gateways?: readonly FleetGateway[];
-  readonly dialer?: Dialer;
+  /** The MQTT client stack (default linkwire's; the benchmark swaps in MQTT.js). */
+  readonly stack?: LinkStack;
   /** New connections per second during the ramp. */
   readonly rampPerSecond: number;
   /** Property posts per second per device. */
@@ -158,7 +159,7 @@ const TICK_MS = 20;
  * device, so 10 000 devices cost 10 000 sessions and nothing more.
  */
 export async function runFleet(o: FleetOptions): Promise<FleetReport> {
-  const dialer = o.dialer ?? linkwireDialer;
+  const stack = o.stack ?? linkwireStack;
   const keepalive = o.keepalive ?? 300;
   const replyTimeoutMs = o.replyTimeoutMs ?? 10_000;
   const totals: FleetCounters = {
@@ -337,8 +338,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     for (const sub of m.subs ?? []) byTopic.set(`${sub.postTopic}_reply`, sub);
     const loginReplyTopic = m.subs ? `${formatTopic('combineLogin', m.device)}_reply` : undefined;
     const topoReplyTopic = m.subs ? `${formatTopic('topoAdd', m.device)}_reply` : undefined;
-    reconnectingLink({
-      host: o.host, port: o.port, dialer, retryFirst: true, maxRefusals: 3, minBackoffMs: 1000, maxBackoffMs: 20_000,
+    stack.open({
+      host: o.host, port: o.port, retryFirst: true, minBackoffMs: 1000, maxBackoffMs: 20_000,
       params: () => {
         const c = mqttCredentials({ ...m.device, signMethod: 'hmacsha256', secureMode: 3, timestamp: Date.now(), keepalive });
         return { clientId: c.clientId, username: c.username, password: c.password, keepalive };
@@ -565,7 +566,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   const round = (x: number | undefined) => (x === undefined ? null : Math.round(x * 1000) / 1000);
   return {
     format: 'linkwire-fleet-report/1',
-    engine: dialer.name,
+    engine: stack.name,
     shard: o.shard ?? null,
     target: `${o.host}:${o.port}`,
     devices: members.length,

@@ -1,12 +1,10 @@
 import { mqttCredentials } from '@linkwire/sign';
-import { MqttConnectError, type PublishPacket } from '@linkwire/mqtt';
-import { connectMqtt, type NodeMqttConnection } from '@linkwire/node';
+import { createMqttClient, MqttConnectError, type MqttClient } from '@linkwire/mqtt';
+import { nodeClock, nodeDialer, nodeRandom, type NodeEndpoint } from '@linkwire/node';
 
 /**
- * The small interface the simulator and the load generator drive a device through. Today it
- * is implemented here over @linkwire/node's MQTT session; when the reconnecting MQTT client and
- * the Alibaba device client land, they implement the same three verbs and these tools move onto
- * them unchanged. Benchmarks plug MQTT.js in through it as well.
+ * The small interface the simulator and the load generator drive a device through: three verbs
+ * over a connection that reconnects by itself ({@link LinkStack}).
  */
 export interface DeviceLink {
   publish(topic: string, payload: Uint8Array | string, qos: 0 | 1): Promise<void>;
@@ -32,37 +30,15 @@ export interface ConnectParams {
   readonly keepalive: number;
 }
 
-export interface Dialer {
+/**
+ * A client stack: opens a device link that reconnects by itself. linkwire's is @linkwire/mqtt's
+ * reconnecting client over @linkwire/node's `nodeDialer` (base's `Dialer`); the fleet benchmark
+ * plugs MQTT.js in through the same interface to compare the two stacks under the same engine.
+ */
+export interface LinkStack {
   readonly name: string;
-  /** Connects once; rejects on refusal (with `refused: true`) or a network failure. */
-  dial(host: string, port: number, params: ConnectParams, onMessage: (topic: string, payload: Uint8Array) => void, onClose: (error?: Error) => void): Promise<DialedConnection>;
+  open(options: LinkOptions, events: LinkEvents): Promise<DeviceLink>;
 }
-
-export interface DialedConnection {
-  publish(topic: string, payload: Uint8Array | string, qos: 0 | 1): Promise<void>;
-  subscribe(filters: readonly string[]): Promise<number[]>;
-  close(): void;
-}
-
-/** The dialer over @linkwire/node's TCP adapter and @linkwire/mqtt's sans-IO session. */
-export const linkwireDialer: Dialer = {
-  name: 'linkwire',
-  async dial(host, port, params, onMessage, onClose) {
-    const c: NodeMqttConnection = await connectMqtt({
-      host, port, clientId: params.clientId, keepalive: params.keepalive,
-      ...(params.username === undefined ? {} : { username: params.username }),
-      ...(params.password === undefined ? {} : { password: params.password }),
-      connectTimeoutMs: 15_000, ackTimeoutMs: 20_000, maxInflight: 10_000,
-      onMessage: (m: PublishPacket) => onMessage(m.topic, m.payload),
-      onClose,
-    });
-    return {
-      publish: (topic, payload, qos) => c.session.publish(topic, payload, { qos }),
-      subscribe: (filters) => c.session.subscribe(filters.map((topic) => ({ topic, qos: 1 as const }))),
-      close: () => c.close(),
-    };
-  },
-};
 
 /**
  * A refusal that retrying cannot fix: the identifier, the credentials or the authorisation
@@ -76,136 +52,97 @@ export function isRefusal(e: unknown): boolean {
   return e instanceof MqttConnectError || (e instanceof Error && /refused|not authori[sz]ed|bad user/i.test(e.message) && !/ECONNREFUSED/.test(e.message));
 }
 
-export interface ReconnectOptions {
+export interface LinkOptions {
   readonly host: string;
   readonly port: number;
-  readonly dialer?: Dialer;
   /** Fresh credentials for each attempt. */
   readonly params: () => ConnectParams;
   readonly subscriptions: readonly string[];
-  /** Backoff: the first wait, doubling up to the cap, each with ±50% jitter. */
+  /** Backoff: the first wait, doubling up to the cap, with jitter. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
-  /** Give up after this many refusals in a row; a refusal of the credentials (CONNACK 2, 4, 5) is final at once. Default 3. */
-  readonly maxRefusals?: number;
-  /** Retry a first connect that fails on the network instead of rejecting (a fleet under load). */
+  /** Retry a first connect that fails on the network, or is refused with code 3, instead of rejecting (a fleet under load). */
   readonly retryFirst?: boolean;
 }
 
 /**
- * A link that reconnects: exponential backoff with jitter, re-signed credentials and
- * re-subscription on every connect (the broker is never trusted to remember subscriptions), and
- * a refusal treated as final after a few tries. Publishing while disconnected rejects at once:
- * a simulator counts that as an error rather than queueing without bound.
+ * linkwire's stack: @linkwire/mqtt's reconnecting client (backoff with jitter, credentials
+ * re-signed for every attempt, subscriptions renewed on every connect, a refusal of the
+ * credentials final at once) over `nodeDialer`. Publishing while disconnected rejects at once
+ * (`qos0: 'drop'`, an offline queue of one): a simulator counts that as an error rather than
+ * queueing without bound.
  */
-export async function reconnectingLink(options: ReconnectOptions, events: LinkEvents): Promise<DeviceLink> {
-  const dialer = options.dialer ?? linkwireDialer;
-  const minBackoff = options.minBackoffMs ?? 500;
-  const maxBackoff = options.maxBackoffMs ?? 30_000;
-  const maxRefusals = options.maxRefusals ?? 3;
-  let current: DialedConnection | undefined;
-  let closed = false;
-  let attempt = 0;
-  let refusals = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let firstResolve: ((l: DeviceLink) => void) | undefined;
-  let firstReject: ((e: Error) => void) | undefined;
-
-  const link: DeviceLink = {
-    publish(topic, payload, qos) {
-      if (current === undefined) return Promise.reject(new Error('not connected'));
-      return current.publish(topic, payload, qos);
-    },
-    subscribe(filters) {
-      if (current === undefined) return Promise.reject(new Error('not connected'));
-      return current.subscribe(filters);
-    },
-    close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      const c = current;
-      current = undefined;
-      c?.close();
-      events.onState?.('closed');
-    },
-    get connected() {
-      return current !== undefined;
-    },
-  };
-
-  const schedule = () => {
-    if (closed) return;
-    const base = Math.min(maxBackoff, minBackoff * 2 ** Math.min(attempt, 16));
-    const wait = base * (0.5 + Math.random());
-    attempt++;
-    timer = setTimeout(connect, wait);
-    timer.unref?.();
-  };
-
-  const connect = () => {
-    if (closed) return;
-    events.onState?.(attempt === 0 ? 'connecting' : 'reconnecting');
-    const params = options.params();
-    dialer.dial(options.host, options.port, params, (t, p) => events.onMessage(t, p), (error) => {
-      if (current === undefined) return;
-      current = undefined;
-      if (closed) return;
-      events.onState?.('reconnecting', error?.message);
-      schedule();
-    }).then(async (c) => {
-      if (closed) {
-        c.close();
-        return;
-      }
-      current = c;
-      refusals = 0;
-      try {
-        if (options.subscriptions.length > 0) await c.subscribe(options.subscriptions);
-      } catch (e) {
-        // A first connect whose SUBSCRIBE fails is reported to the caller and ends the link.
-        // Otherwise the connection is closed (a link without its subscriptions is deaf) and the
-        // close handler reconnects.
-        if (firstReject && !options.retryFirst) {
-          closed = true;
-          current = undefined;
-          c.close();
-          firstReject(e as Error);
-          firstResolve = firstReject = undefined;
-        } else c.close();
-        return;
-      }
-      attempt = 0;
-      events.onState?.('connected');
-      firstResolve?.(link);
-      firstResolve = firstReject = undefined;
-    }, (e: unknown) => {
-      if (closed) return;
-      if (isRefusal(e)) {
-        refusals++;
-        events.onState?.('refused', (e as Error).message);
-        if (refusals >= maxRefusals || isFinalRefusal(e) || (firstReject && !options.retryFirst)) {
-          // A refusal on the first connect is the answer the user needs now, not after backoff.
-          closed = true;
-          firstReject?.(e as Error);
-          firstResolve = firstReject = undefined;
-          return;
+export const linkwireStack: LinkStack = {
+  name: 'linkwire',
+  open(options, events) {
+    let connectedOnce = false;
+    let closing = false;
+    let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+    const first = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    const client: MqttClient = createMqttClient<NodeEndpoint>({
+      clock: nodeClock, random: nodeRandom, dial: nodeDialer, endpoint: { host: options.host, port: options.port },
+      credentials: () => options.params(),
+      connectTimeoutMs: 15_000, maxInflight: 10_000, stableAfterMs: 10_000,
+      backoff: { minMs: options.minBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 30_000 },
+      offlineQueue: { maxMessages: 1, qos0: 'drop', whenFull: 'reject' },
+      onMessage: (m) => events.onMessage(m.topic, m.payload),
+      onEvent: (e) => {
+        switch (e.type) {
+          case 'connecting':
+            return events.onState?.(e.attempt === 0 ? 'connecting' : 'reconnecting');
+          case 'connected':
+            if (connectedOnce) return events.onState?.('connected');
+            return;
+          case 'disconnected':
+            if (!connectedOnce && !options.retryFirst && !closing) {
+              // The reason first: ending the client rejects its waiters with `client_ended`.
+              settle?.reject(e.reason);
+              closing = true;
+              void client.end({ flush: false });
+            } else if (connectedOnce) events.onState?.('reconnecting', e.reason.message);
+            return;
+          case 'closed':
+            if (e.error !== undefined && isRefusal(e.error)) events.onState?.('refused', e.error.message);
+            if (!connectedOnce) settle?.reject(e.error ?? new Error('closed before connecting'));
+            if (connectedOnce && !closing) events.onState?.('closed', e.error?.message);
+            return;
+          default:
+            return;
         }
-      } else if (firstReject && !options.retryFirst) {
-        firstReject(e as Error);
-        firstResolve = firstReject = undefined;
-        closed = true;
-        return;
-      }
-      schedule();
+      },
     });
-  };
-
-  return new Promise<DeviceLink>((resolve, reject) => {
-    firstResolve = resolve;
-    firstReject = reject;
-    connect();
-  });
-}
+    // Subscriptions are part of the client's state: renewed on every connection, not trusted to the broker.
+    const subscribed = options.subscriptions.length > 0 ? client.subscribe(options.subscriptions.map((topic) => ({ topic, qos: 1 as const }))) : Promise.resolve([]);
+    subscribed.catch(() => undefined);
+    const link: DeviceLink = {
+      publish(topic, payload, qos) {
+        if (client.state !== 'connected') return Promise.reject(new Error('not connected'));
+        return client.publish(topic, payload, { qos });
+      },
+      subscribe: (filters) => client.subscribe(filters.map((topic) => ({ topic, qos: 1 as const }))),
+      close() {
+        if (closing) return;
+        closing = true;
+        void client.end({ flush: false });
+        events.onState?.('closed');
+      },
+      get connected() {
+        return client.state === 'connected';
+      },
+    };
+    return (async () => {
+      await Promise.race([first, client.whenConnected()]);
+      const granted = await Promise.race([first.then(() => []), subscribed]);
+      if (granted.some((g) => g === 0x80)) {
+        link.close();
+        throw new Error(`the broker refused a subscription (${options.subscriptions.join(', ')})`);
+      }
+      connectedOnce = true;
+      events.onState?.('connected');
+      return link;
+    })();
+  },
+};
 
 /** Alibaba CONNECT parameters for a device with its own secret, signed afresh on every call. */
 export function alibabaParams(device: { productKey: string; deviceName: string; deviceSecret: string }, keepalive: number, now: () => number = Date.now): () => ConnectParams {

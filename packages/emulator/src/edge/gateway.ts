@@ -66,6 +66,8 @@ export interface EdgeGatewayOptions {
   readonly maxConnectionsPerAddress?: number;
   readonly replyTimeoutMs?: number;
   readonly heartbeatMs?: number;
+  /** A driver whose replies back up and that reads none of them for this long is disconnected. Default 10 s. */
+  readonly driverStallMs?: number;
   /** Connect to a cloud (the emulator) as the gateway device, and log the sub-devices in there. */
   readonly upstream?: { readonly host: string; readonly port: number; readonly deviceSecret: (productKey: string, deviceName: string) => string | undefined };
   readonly onEvent?: (event: HubEvent | { readonly type: 'published'; readonly topic: string } | { readonly type: 'upstream'; readonly topic: string; readonly error?: string }) => void;
@@ -91,6 +93,10 @@ export interface EdgeGateway {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** Bytes the gateway holds for a driver that does not read them before it closes the driver's connection. */
+const MAX_DRIVER_BACKLOG = 8 * 1024 * 1024;
+/** Posts and events of one device waiting for the upstream link; more are dropped (an `upstream` event says so). */
+const MAX_UPSTREAM_PER_DEVICE = 100;
 
 /**
  * A local Link IoT Edge gateway: the Edge HTTP API on one listener, the driver protocol on
@@ -131,8 +137,24 @@ export async function startEdgeGateway(options: EdgeGatewayOptions): Promise<Edg
 
   // ---- the upstream link: the gateway as a gateway device of the cloud ----
   const gw = options.gateway;
-  function toCloud(topic: string, params: unknown, method: string): void {
+  // Posts and events queued per device: a device posting faster than the link carries has its
+  // surplus dropped (as the platform rate-limits), so it cannot delay every other device's posts.
+  const queued = new Map<string, number>();
+  function toCloud(topic: string, params: unknown, method: string, device?: string): void {
+    if (device !== undefined) {
+      const n = queued.get(device) ?? 0;
+      if (n >= MAX_UPSTREAM_PER_DEVICE) {
+        options.onEvent?.({ type: 'upstream', topic, error: `upstream queue full: more than ${MAX_UPSTREAM_PER_DEVICE} messages of ${device} waiting, ${method} dropped` });
+        return;
+      }
+      queued.set(device, n + 1);
+    }
     upstreamChain = upstreamChain.then(async () => {
+      if (device !== undefined) {
+        const n = (queued.get(device) ?? 1) - 1;
+        if (n === 0) queued.delete(device);
+        else queued.set(device, n);
+      }
       if (upstream === undefined) return;
       try {
         await upstream.session.publish(topic, encodeRequest({ id: upstreamIds.next(), version: '1.0', params, method }), { qos: 1 });
@@ -160,9 +182,9 @@ export async function startEdgeGateway(options: EdgeGatewayOptions): Promise<Edg
       case 'unregistered':
         return toCloud(`${sys}/thing/topo/delete`, [{ productKey, deviceName }], 'thing.topo.delete');
       case 'properties':
-        return toCloud(`/sys/${productKey}/${deviceName}/thing/event/property/post`, e.params, 'thing.event.property.post');
+        return toCloud(`/sys/${productKey}/${deviceName}/thing/event/property/post`, e.params, 'thing.event.property.post', `${productKey}/${deviceName}`);
       case 'event':
-        return toCloud(`/sys/${productKey}/${deviceName}/thing/event/${e.eventId}/post`, e.params, `thing.event.${e.eventId}.post`);
+        return toCloud(`/sys/${productKey}/${deviceName}/thing/event/${e.eventId}/post`, e.params, `thing.event.${e.eventId}.post`, `${productKey}/${deviceName}`);
       default:
         return;
     }
@@ -308,16 +330,33 @@ export async function startEdgeGateway(options: EdgeGatewayOptions): Promise<Edg
 
   // ---- the driver listener ----
   const sockets = new Set<net.Socket>();
+  // A driver that sends faster than it reads what the gateway answers is throttled, then cut:
+  // once its replies back up past the socket's buffer, the gateway stops reading from it (its
+  // further packets wait in its own kernel buffers, so it slows down instead of the gateway), and
+  // a driver that has not read for `driverStallMs`, or whose backlog passes 8 MiB, is closed.
+  const stallMs = options.driverStallMs ?? 10_000;
   const driverServer = net.createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
-    const conn = hub.accept(
-      (bytes) => void (socket.destroyed || socket.write(bytes)),
-      () => socket.end(),
-    );
+    let cancelStall: (() => void) | undefined;
+    const send = (bytes: Uint8Array): void => {
+      if (socket.destroyed) return;
+      socket.write(bytes);
+      if (socket.writableLength > MAX_DRIVER_BACKLOG) return void socket.destroy();
+      if (!socket.writableNeedDrain || cancelStall !== undefined) return;
+      socket.pause();
+      cancelStall = clock.setTimer(stallMs, () => socket.destroy());
+      socket.once('drain', () => {
+        cancelStall?.();
+        cancelStall = undefined;
+        if (!socket.destroyed) socket.resume();
+      });
+    };
+    const conn = hub.accept(send, () => socket.end());
     socket.on('data', (b: Buffer) => conn.receive(new Uint8Array(b.buffer, b.byteOffset, b.length)));
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      cancelStall?.();
       sockets.delete(socket);
       conn.closed();
     });
@@ -333,7 +372,12 @@ export async function startEdgeGateway(options: EdgeGatewayOptions): Promise<Edg
     wss.on('connection', (ws) => {
       wsClients.add(ws);
       const conn = hub.accept(
-        (bytes) => void (ws.readyState === ws.OPEN && ws.send(bytes)),
+        (bytes) => {
+          if (ws.readyState !== ws.OPEN) return;
+          // The same bound for a browser driver that stops reading: its backlog is cut at 8 MiB.
+          if (ws.bufferedAmount > MAX_DRIVER_BACKLOG) return void ws.terminate();
+          ws.send(bytes);
+        },
         () => ws.close(),
       );
       ws.on('message', (data: Buffer, isBinary: boolean) => (isBinary ? conn.receive(new Uint8Array(data.buffer, data.byteOffset, data.length)) : ws.close(1003)));
