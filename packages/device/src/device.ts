@@ -6,14 +6,16 @@ import { utf8Encode, type Clock, type Dialer, type Random } from '@linkwire/base
 import {
   createMqttClient, topicMatches, type MqttClient, type MqttClientEvent, type MqttClientOptions, type MqttConnectParams, type PublishPacket,
 } from '@linkwire/mqtt';
-import { mqttCredentials, type SignMethod } from '@linkwire/sign';
+import { mqttSigningInput, type SignMethod } from '@linkwire/sign/connect';
 import type { TslValidator } from '@linkwire/tsl';
 import type { DeviceShadowOptions } from '@linkwire/shadow';
 import { DeviceError, asError, replyError } from './errors.ts';
-import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
-import { createOta, type FetchLike, type Ota, type OtaOptions } from './ota.ts';
+import type { Gateway, GatewayOptions } from './gateway.ts';
+import { LazyGateway, LazyOta, LazyShadow, type PartLoader } from './lazy.ts';
+import type { FetchLike, Ota, OtaOptions } from './ota.ts';
+import { identityKey, thingFilters } from './filters.ts';
 import { createReplyWaiter, type ReplyWaiter } from './replies.ts';
-import { createShadow, type DeviceShadowApi } from './shadow.ts';
+import type { DeviceShadowApi } from './shadow.ts';
 import { ThingModel, requestIdOf, type DeviceIdentity, type RequestOptions, type Thing, type ThingInternals, type ThingLink } from './thing.ts';
 
 /** How CONNECT travels: TLS and wss sign `securemode=2`, plain TCP and ws `securemode=3`. */
@@ -35,6 +37,12 @@ export interface DeviceClientOptions<E> extends DeviceIdentity {
   readonly credentials?: (attempt: number) => MqttConnectParams | Promise<MqttConnectParams>;
   /** `hmacmd5`, `hmacsha1` or `hmacsha256` (default): the password is signed with exactly this one. */
   readonly signMethod?: SignMethod;
+  /**
+   * Computes the CONNECT password: the hex HMAC of `content` under `secret`. Default:
+   * `@linkwire/hash`, imported when the first CONNECT is signed (the web adapter uses Web Crypto
+   * for SHA-1 and SHA-256, so a browser downloads no hash kernels).
+   */
+  readonly hmac?: HmacHex;
   /** The id before the `|` of the MQTT clientId; default `{productKey}.{deviceName}`. */
   readonly clientId?: string;
   /** Extra clientId keys (`lan`, `_v`…), kept minimal by default (none). */
@@ -58,6 +66,12 @@ export interface DeviceClientOptions<E> extends DeviceIdentity {
   readonly mqtt?: Omit<MqttClientOptions<E>, 'clock' | 'random' | 'dial' | 'endpoint' | 'credentials' | 'onEvent' | 'onMessage' | 'keepalive' | 'keepAlive'>;
   readonly onEvent?: (event: DeviceEvent) => void;
 }
+
+/** A hex HMAC: `md5`, `sha1` or `sha256` of `content` keyed with `secret`. */
+export type HmacHex = (algorithm: 'md5' | 'sha1' | 'sha256', secret: string, content: string) => string | Promise<string>;
+
+/** The default {@link HmacHex}: the hash package, loaded on first use. */
+export const hashPackageHmac: HmacHex = (algorithm, secret, content) => import('@linkwire/hash').then((h) => h.hmacHex(algorithm, secret, content));
 
 /** The device's life and what the platform tells it, as typed events. */
 export type DeviceEvent =
@@ -135,17 +149,6 @@ export interface DeviceCore {
 
 export type Settled = { readonly reply: AlinkReply<AlinkJson>; readonly raw?: undefined; readonly json?: undefined } | { readonly raw: Uint8Array; readonly reply?: undefined; readonly json?: undefined } | { readonly json: AlinkJson; readonly reply?: undefined; readonly raw?: undefined };
 
-export const identityKey = (productKey: string, deviceName: string): string => `${productKey}/${deviceName}`;
-
-/** The downstream topics of one thing identity: commands and the replies to its requests. */
-export function thingFilters(pk: string, dn: string): string[] {
-  const sys = `/sys/${pk}/${dn}`;
-  return [
-    `${sys}/thing/service/+`, `${sys}/thing/service/property/+`, `${sys}/thing/event/+/post_reply`, `${sys}/thing/event/property/+/post_reply`,
-    `${sys}/thing/model/+`, `${sys}/thing/deviceinfo/+`, `${sys}/thing/dsltemplate/get_reply`, `${sys}/rrpc/request/+`, `${sys}/thing/+`,
-  ];
-}
-
 const DEFAULT_MAX_MESSAGE = 256 * 1024;
 
 type Part = {
@@ -190,9 +193,11 @@ class Engine<E> implements ThingLink, DeviceCore {
   failed: Map<string, Error> | undefined;
   clockOffset = 0;
   parts: Part[] | undefined;
-  shadow: ReturnType<typeof createShadow> | undefined;
-  ota: ReturnType<typeof createOta> | undefined;
-  gateway: ReturnType<typeof createGateway> | undefined;
+  /** Parts being loaded: `connect()` resolves once they are there and subscribed. */
+  loading: Set<Promise<unknown>> | undefined;
+  shadow: PartLoader<DeviceShadowApi> | undefined;
+  ota: PartLoader<Ota> | undefined;
+  gateway: PartLoader<Gateway> | undefined;
 
   constructor(options: DeviceClientOptions<E>, self: (link: ThingLink) => ThingModel) {
     this.options = options;
@@ -248,18 +253,41 @@ class Engine<E> implements ThingLink, DeviceCore {
     return pk === this.identity.productKey && dn === this.identity.deviceName ? this.self : this.subThings?.get(identityKey(pk, dn));
   }
 
-  part<T extends { readonly internals: unknown }>(made: T): T {
-    (this.parts ??= []).push(made.internals as Part);
-    return made;
+  /**
+   * A part loaded on first use (its module is imported then, so a bundler splits it off). Once
+   * made it routes its topics and hears of connections; made while connected, it acts as on a
+   * first connection (OTA informs its versions).
+   */
+  loader<T>(make: () => Promise<T & { readonly internals: unknown }>): PartLoader<T> {
+    let part: T | undefined;
+    let pending: Promise<T> | undefined;
+    return {
+      loaded: () => part,
+      failed: (e) => this.report('part_unavailable', `a part of the client failed to load: ${asError(e).message}`),
+      load: () => {
+        if (pending !== undefined) return pending;
+        const loading = (this.loading ??= new Set());
+        pending = make().then((made) => {
+          const internals = made.internals as Part;
+          (this.parts ??= []).push(internals);
+          if (this.connected) internals.connected?.(true);
+          return (part = made);
+        });
+        loading.add(pending);
+        const done = (): void => void loading.delete(pending!);
+        pending.then(done, done);
+        return pending;
+      },
+    };
   }
-  shadowPart(): ReturnType<typeof createShadow> {
-    return (this.shadow ??= this.part(createShadow(this, this.options.shadow)));
+  shadowPart(): PartLoader<DeviceShadowApi> {
+    return (this.shadow ??= this.loader(() => import('./shadow.ts').then((m) => m.createShadow(this, this.options.shadow))));
   }
-  otaPart(): ReturnType<typeof createOta> {
-    return (this.ota ??= this.part(createOta(this, this.options.ota)));
+  otaPart(): PartLoader<Ota> {
+    return (this.ota ??= this.loader(() => import('./ota.ts').then((m) => m.createOta(this, this.options.ota))));
   }
-  gatewayPart(): ReturnType<typeof createGateway> {
-    return (this.gateway ??= this.part(createGateway(this, this.options.gateway)));
+  gatewayPart(): PartLoader<Gateway> {
+    return (this.gateway ??= this.loader(() => import('./gateway.ts').then((m) => m.createGateway(this, this.options.gateway))));
   }
 
   // ---- bytes out ----
@@ -509,13 +537,16 @@ class Engine<E> implements ThingLink, DeviceCore {
   credentials(attempt: number): MqttConnectParams | Promise<MqttConnectParams> {
     const o = this.options;
     if (o.credentials !== undefined) return o.credentials(attempt);
-    return mqttCredentials({
+    const input = mqttSigningInput({
       productKey: o.productKey, deviceName: o.deviceName, deviceSecret: o.deviceSecret!, transport: o.transport, timestamp: this.clock.now(),
       ...(o.signMethod === undefined ? {} : { signMethod: o.signMethod }),
       ...(o.clientId === undefined ? {} : { clientId: o.clientId }),
       ...(o.clientIdExtra === undefined ? {} : { extra: o.clientIdExtra }),
       keepalive: o.keepalive ?? 60,
     });
+    const signed = (password: string): MqttConnectParams => ({ clientId: input.clientId, username: input.username, password, keepalive: input.keepalive! });
+    const password = (o.hmac ?? hashPackageHmac)(input.algorithm, input.secret as string, input.content);
+    return typeof password === 'string' ? signed(password) : password.then(signed);
   }
 
   onMqttEvent(e: MqttClientEvent): void {
@@ -560,7 +591,8 @@ class Engine<E> implements ThingLink, DeviceCore {
       const refused = initial.filter((_, i) => granted[i] === 0x80);
       if (refused.length > 0) this.report('subscribe_refused', `the platform refused ${refused.join(', ')}`);
     });
-    return (this.connectedOnce = Promise.all([client.whenConnected(), subscribed]).then(() => undefined));
+    // Parts configured or first used before connecting are loaded (and their topics subscribed) too.
+    return (this.connectedOnce = Promise.all([client.whenConnected(), subscribed, ...(this.loading ?? [])]).then(() => undefined));
   }
 
   ntp(o?: RequestOptions): Promise<number> {
@@ -580,6 +612,9 @@ class Engine<E> implements ThingLink, DeviceCore {
 /** The device's public face: its own thing (methods from ThingModel) and the client's members. */
 class AlibabaDevice<E> extends ThingModel implements DeviceClient {
   readonly #e: Engine<E>;
+  #shadow: DeviceShadowApi | undefined;
+  #ota: Ota | undefined;
+  #gateway: Gateway | undefined;
 
   constructor(options: DeviceClientOptions<E>) {
     let engine: Engine<E> | undefined;
@@ -591,9 +626,10 @@ class AlibabaDevice<E> extends ThingModel implements DeviceClient {
     super(options, link, options.tsl);
     engine = new Engine(options, () => this);
     this.#e = engine;
-    if (options.ota !== undefined) engine.otaPart();
-    if (options.gateway !== undefined) engine.gatewayPart();
-    if (options.shadow !== undefined) engine.shadowPart();
+    // Configured parts start loading now; a failure to load is reported (and rejects their requests).
+    if (options.ota !== undefined) engine.otaPart().load().catch((e: unknown) => engine.otaPart().failed(e));
+    if (options.gateway !== undefined) engine.gatewayPart().load().catch((e: unknown) => engine.gatewayPart().failed(e));
+    if (options.shadow !== undefined) engine.shadowPart().load().catch((e: unknown) => engine.shadowPart().failed(e));
   }
 
   get state(): DeviceClient['state'] {
@@ -605,13 +641,13 @@ class AlibabaDevice<E> extends ThingModel implements DeviceClient {
     return this.#e.mqtt;
   }
   get shadow(): DeviceShadowApi {
-    return this.#e.shadowPart();
+    return (this.#shadow ??= new LazyShadow(this.#e.shadowPart()));
   }
   get ota(): Ota {
-    return this.#e.otaPart();
+    return (this.#ota ??= new LazyOta(this.#e.otaPart()));
   }
   get gateway(): Gateway {
-    return this.#e.gatewayPart();
+    return (this.#gateway ??= new LazyGateway(this.#e.gatewayPart()));
   }
   get platformClock(): Clock {
     const e = this.#e;

@@ -3,7 +3,8 @@ import {
   combineBatchLoginParams, combineBatchLogoutParams, combineLoginParams, combineLogoutParams, proxyProvisioningParams, subRegisterParams, topoAddEntry,
   type SignMethod,
 } from '@linkwire/sign';
-import { identityKey, thingFilters, type DeviceCore } from './device.ts';
+import type { DeviceCore } from './device.ts';
+import { identityKey, thingFilters } from './filters.ts';
 import { DeviceError, asError } from './errors.ts';
 import { ThingModel, type DeviceIdentity, type RequestOptions, type Thing, type ThingLink } from './thing.ts';
 
@@ -39,8 +40,8 @@ export interface TopoEntry extends DeviceIdentity {
 
 /** The gateway's part (seed §9.2-9.4, §9.7; PROTOCOL-NOTES sub-device flows). */
 export interface Gateway {
-  /** The handle of a sub-device; the same handle for the same identity. */
-  subDevice(credentials: SubDeviceCredentials): SubDevice;
+  /** The handle of a sub-device; the same handle for the same identity (a promise: the gateway part loads on first use). */
+  subDevice(credentials: SubDeviceCredentials): Promise<SubDevice>;
   /** Logs in sub-devices, batched (`combine.batch_login`), up to the online limit. */
   login(devices: readonly SubDeviceCredentials[], options?: RequestOptions): Promise<SubDevice[]>;
   logout(devices: readonly DeviceIdentity[], options?: RequestOptions): Promise<void>;
@@ -214,7 +215,7 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
   };
 
   return {
-    subDevice: (c) => sub(c).handle,
+    subDevice: (c) => Promise.resolve().then(() => sub(c).handle),
     async login(devices, o) {
       const list = devices.map(sub);
       const fresh = list.filter((s) => !s.loggedIn);
