@@ -63,7 +63,7 @@ export interface DeviceClientOptions<E> extends DeviceIdentity {
   readonly shadow?: DeviceShadowOptions;
   readonly gateway?: GatewayOptions;
   /** Passed to the MQTT client: backoff, offline queue, store, timeouts, clean session. */
-  readonly mqtt?: Omit<MqttClientOptions<E>, 'clock' | 'random' | 'dial' | 'endpoint' | 'credentials' | 'onEvent' | 'onMessage' | 'keepalive' | 'keepAlive'>;
+  readonly mqtt?: Omit<MqttClientOptions<E>, 'clock' | 'random' | 'dial' | 'endpoint' | 'credentials' | 'onEvent' | 'onMessage' | 'holdRetransmit' | 'keepalive' | 'keepAlive'>;
   readonly onEvent?: (event: DeviceEvent) => void;
 }
 
@@ -153,6 +153,7 @@ const DEFAULT_MAX_MESSAGE = 256 * 1024;
 
 type Part = {
   readonly connected?: (first: boolean) => void;
+  readonly hold?: (topic: string) => Promise<unknown> | undefined;
   readonly disconnected?: () => void;
   readonly closed?: () => void;
   readonly route: (topic: ParsedTopic, payload: Uint8Array) => boolean;
@@ -288,6 +289,15 @@ class Engine<E> implements ThingLink, DeviceCore {
   }
   gatewayPart(): PartLoader<Gateway> {
     return (this.gateway ??= this.loader(() => import('./gateway.ts').then((m) => m.createGateway(this, this.options.gateway))));
+  }
+
+  /** A message in flight at a drop waits before it is sent again while a part holds it (a sub-device not yet logged in again). */
+  hold(topic: string): Promise<unknown> | undefined {
+    for (const part of this.parts ?? []) {
+      const h = part.hold?.(topic);
+      if (h !== undefined) return h;
+    }
+    return undefined;
   }
 
   // ---- bytes out ----
@@ -584,6 +594,7 @@ class Engine<E> implements ThingLink, DeviceCore {
       credentials: (attempt) => this.credentials(attempt),
       onEvent: (e) => this.onMqttEvent(e),
       onMessage: (m) => this.onPacket(m),
+      holdRetransmit: (topic) => this.hold(topic),
     }));
     const { productKey, deviceName } = this.identity;
     const initial = [...thingFilters(productKey, deviceName), formatTopic('ntpResponse', this.identity), ...(this.filters ?? [])];

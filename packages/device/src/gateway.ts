@@ -64,6 +64,8 @@ export interface Gateway {
 
 export interface GatewayInternals {
   route(topic: ParsedTopic, payload: Uint8Array): boolean;
+  /** A sub-device's message in flight at a drop waits for the sub-device's re-login before it is sent again. */
+  hold(topic: string): Promise<unknown> | undefined;
   connected(first: boolean): void;
   disconnected(): void;
   closed(): void;
@@ -295,6 +297,11 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
       },
       disconnected() {
         for (const s of subs.values()) if (s.loggedIn && s.gate === undefined) s.gate = deferred();
+      },
+      hold(topic) {
+        if (!topic.startsWith('/sys/')) return undefined;
+        const [, , pk, dn] = topic.split('/', 4);
+        return subs.get(identityKey(pk!, dn ?? ''))?.gate?.promise;
       },
       connected(first) {
         retry?.();
