@@ -31,6 +31,8 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   // What a CONNECT needs apart from the HMAC (issue 15: the browser device client signs with Web Crypto).
   { name: '@linkwire/sign/connect', code: "export * from '@linkwire/sign/connect';", maxGzip: 3_300 },
   { name: '@linkwire/alink', code: "export * from '@linkwire/alink';", maxGzip: 21_000 },
+  // The codec without the code table, CBOR and matching (issue 15: what the device client's first chunk imports).
+  { name: '@linkwire/alink/core', code: "export * from '@linkwire/alink/core';", maxGzip: 16_000 },
   { name: '@linkwire/tsl', code: "export * from '@linkwire/tsl';", maxGzip: 17_400 },
   { name: '@linkwire/shadow', code: "export * from '@linkwire/shadow';", maxGzip: 9_000 },
   { name: '@linkwire/coap', code: "export * from '@linkwire/coap';", maxGzip: 38_000 },
@@ -66,16 +68,17 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
   // Issue 13's target for the reconnecting client with the web adapter is 12 KB (MQTT.js ≈ 49 KB).
   { name: 'reconnecting MQTT client + web adapter (createWebMqttClient)', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 11_500 },
   {
-    // Issue 15's target: ≤ 25 KB. Split as a page loads it: the shadow, OTA and gateway parts and
-    // the hash package (MD5 signing, OTA digests) load on first use; CONNECT is signed with Web
-    // Crypto. Measured 37.0 KB at start (17.7 KB MQTT client + device core, 13.5 KB the Alink
-    // catalogue, codes, validators and envelopes, 4.6 KB base; each chunk gzipped alone), 29.6 KB
-    // on demand. Was 62 KB in one file. The rest of the way to 25 KB is the Alink catalogue (README).
+    // Issue 15's target: ≤ 25 KB. Split as a page loads it: the shadow, OTA and gateway parts, the
+    // hash package (MD5 signing, OTA digests) and Alink's code table (the first error reply) load
+    // on first use; CONNECT is signed with Web Crypto. Measured 34.2 KB at start (17.7 KB MQTT
+    // client + device core, 10.7 KB the Alink catalogue, validators and envelopes, 4.6 KB base;
+    // each chunk gzipped alone), 32.4 KB on demand. Was 62 KB in one file. The rest of the way
+    // to 25 KB is the Alink catalogue (device README).
     name: 'browser device client: createWebDeviceClient (device + web adapter)',
     code: use({ '@linkwire/web/device': ['createWebDeviceClient'] }),
     split: true,
-    maxGzip: 38_000,
-    maxLazyGzip: 33_000,
+    maxGzip: 37_500,
+    maxLazyGzip: 36_500,
   },
   {
     name: 'CoAP device: codec + Alibaba CoAP auth and publish',

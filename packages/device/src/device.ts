@@ -1,7 +1,7 @@
 import {
   decodeJson, decodeMessage, decodeReply, encodeMessage, encodeReply, formatTopic, ntpTime, parseTopic, requestIds, stringifyJson,
   type AlinkJson, type AlinkReply, type AlinkRequest, type ParsedTopic, type RequestIds, type RequestTopicName, type TopicIds,
-} from '@linkwire/alink';
+} from '@linkwire/alink/core';
 import { utf8Encode, type Clock, type Dialer, type Random } from '@linkwire/base';
 import {
   createMqttClient, topicMatches, type MqttClient, type MqttClientEvent, type MqttClientOptions, type MqttConnectParams, type PublishPacket,
@@ -196,6 +196,8 @@ class Engine<E> implements ThingLink, DeviceCore {
   parts: Part[] | undefined;
   /** Parts being loaded: `connect()` resolves once they are there and subscribed. */
   loading: Set<Promise<unknown>> | undefined;
+  /** While a part is being made: the subscriptions it asks for. */
+  subscribing: Promise<unknown>[] | undefined;
   shadow: PartLoader<DeviceShadowApi> | undefined;
   ota: PartLoader<Ota> | undefined;
   gateway: PartLoader<Gateway> | undefined;
@@ -259,7 +261,7 @@ class Engine<E> implements ThingLink, DeviceCore {
    * made it routes its topics and hears of connections; made while connected, it acts as on a
    * first connection (OTA informs its versions).
    */
-  loader<T>(make: () => Promise<T & { readonly internals: unknown }>): PartLoader<T> {
+  loader<M, T>(load: () => Promise<M>, make: (module: M) => T & { readonly internals: unknown }): PartLoader<T> {
     let part: T | undefined;
     let pending: Promise<T> | undefined;
     return {
@@ -268,11 +270,21 @@ class Engine<E> implements ThingLink, DeviceCore {
       load: () => {
         if (pending !== undefined) return pending;
         const loading = (this.loading ??= new Set());
-        pending = make().then((made) => {
+        pending = load().then((module) => {
+          // The part subscribes its topics as it is made: it counts as loaded once those are
+          // acknowledged, so that connect() never resolves before the part can hear its pushes.
+          const subscribing: Promise<unknown>[] = (this.subscribing = []);
+          let made: T & { readonly internals: unknown };
+          try {
+            made = make(module);
+          } finally {
+            this.subscribing = undefined;
+          }
           const internals = made.internals as Part;
           (this.parts ??= []).push(internals);
           if (this.connected) internals.connected?.(true);
-          return (part = made);
+          part = made;
+          return Promise.allSettled(subscribing).then(() => made);
         });
         loading.add(pending);
         const done = (): void => void loading.delete(pending!);
@@ -282,13 +294,13 @@ class Engine<E> implements ThingLink, DeviceCore {
     };
   }
   shadowPart(): PartLoader<DeviceShadowApi> {
-    return (this.shadow ??= this.loader(() => import('./shadow.ts').then((m) => m.createShadow(this, this.options.shadow))));
+    return (this.shadow ??= this.loader(() => import('./shadow.ts'), (m) => m.createShadow(this, this.options.shadow)));
   }
   otaPart(): PartLoader<Ota> {
-    return (this.ota ??= this.loader(() => import('./ota.ts').then((m) => m.createOta(this, this.options.ota))));
+    return (this.ota ??= this.loader(() => import('./ota.ts'), (m) => m.createOta(this, this.options.ota)));
   }
   gatewayPart(): PartLoader<Gateway> {
-    return (this.gateway ??= this.loader(() => import('./gateway.ts').then((m) => m.createGateway(this, this.options.gateway))));
+    return (this.gateway ??= this.loader(() => import('./gateway.ts'), (m) => m.createGateway(this, this.options.gateway)));
   }
 
   /** A message in flight at a drop waits before it is sent again while a part holds it (a sub-device not yet logged in again). */
@@ -310,7 +322,9 @@ class Engine<E> implements ThingLink, DeviceCore {
   subscribe(list: readonly string[]): Promise<number[]> {
     const filters = (this.filters ??= new Set());
     for (const f of list) filters.add(f);
-    return this.mqtt === undefined ? Promise.resolve(list.map(() => 1)) : this.mqtt.subscribe(list.map((topic) => ({ topic, qos: 1 as const })));
+    const done = this.mqtt === undefined ? Promise.resolve(list.map(() => 1)) : this.mqtt.subscribe(list.map((topic) => ({ topic, qos: 1 as const })));
+    this.subscribing?.push(done);
+    return done;
   }
 
   unsubscribe(list: readonly string[]): Promise<void> {
@@ -368,8 +382,12 @@ class Engine<E> implements ThingLink, DeviceCore {
     const topic = message.topic;
     return this.exchange(topic, message.payload, `${topic}_reply`, id, o).then((s) => {
       const reply = s.reply!;
-      if (reply.code !== 200) throw replyError(topic, reply.code, reply.message);
-      return reply;
+      if (reply.code === 200) return reply;
+      // The code table comes with the first error reply; without it the code and message still say what failed.
+      return import('./explain.ts').then(
+        (m) => Promise.reject(replyError(topic, reply.code, reply.message, m.explainCode)),
+        () => Promise.reject(replyError(topic, reply.code, reply.message)),
+      );
     });
   }
 

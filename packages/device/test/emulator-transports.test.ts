@@ -16,6 +16,8 @@ const gw = { productKey: 'a1TrnGw0001', deviceName: 'trn-gw', deviceSecret: 'trn
 const subs = Array.from({ length: 50 }, (_, i) => ({ productKey: 'a1TrnSub001', deviceName: `trn-sub-${i}`, deviceSecret: `trn-sub-secret-${i}` }));
 const decoder = new TextDecoder();
 const fast = { backoff: { minMs: 20, maxMs: 200 } };
+// The platform's calls wait for handlers that download or load a part: generous under load.
+const wait = { timeoutMs: 15_000 };
 
 type Transport = 'tcp' | 'tls' | 'ws';
 
@@ -62,16 +64,16 @@ describe.each<Transport>(['tcp', 'tls', 'ws'])('against the emulator over %s', (
       const models: string[] = [];
       d.ota.onModelConfigPush((m) => void models.push(m.url));
       await d.connect();
-      expect(await platform.pushConfig(gw.productKey, gw.deviceName)).toMatchObject({ status: 'replied', code: 200 });
+      expect(await platform.pushConfig(gw.productKey, gw.deviceName, wait)).toMatchObject({ status: 'replied', code: 200 });
       expect(await pushed).toBe('{"sampleRate":5}');
       expect((await d.ota.getConfig())?.configId).toBe(config.configId);
-      expect(await platform.pushModelConfig(gw.productKey, gw.deviceName, { modelList: [] })).toMatchObject({ status: 'replied', code: 200 });
+      expect(await platform.pushModelConfig(gw.productKey, gw.deviceName, { modelList: [] }, wait)).toMatchObject({ status: 'replied', code: 200 });
       expect(models).toHaveLength(1);
       // A handler that fails answers with its error, never 200.
       d.ota.onConfigPush(() => {
         throw new Error('cannot apply');
       });
-      expect(await platform.pushConfig(gw.productKey, gw.deviceName)).toMatchObject({ status: 'replied', code: 400 });
+      expect(await platform.pushConfig(gw.productKey, gw.deviceName, wait)).toMatchObject({ status: 'replied', code: 400 });
     } finally {
       await d.end();
     }
@@ -84,8 +86,8 @@ describe.each<Transport>(['tcp', 'tls', 'ws'])('against the emulator over %s', (
       d.gateway.onTopoChange((params, kind) => void seen.push(`${kind}:${JSON.stringify(params)}`));
       await d.connect();
       expect((await d.gateway.addTopo(subs.slice(0, 2))).code).toBe(200);
-      expect(await platform.changeTopology(gw.productKey, gw.deviceName, 'delete', [subs[1]!])).toMatchObject({ status: 'replied', code: 200 });
-      expect(await platform.notifyTopoAdd(gw.productKey, gw.deviceName, [subs[1]!])).toMatchObject({ status: 'replied', code: 200 });
+      expect(await platform.changeTopology(gw.productKey, gw.deviceName, 'delete', [subs[1]!], wait)).toMatchObject({ status: 'replied', code: 200 });
+      expect(await platform.notifyTopoAdd(gw.productKey, gw.deviceName, [subs[1]!], wait)).toMatchObject({ status: 'replied', code: 200 });
       expect(seen).toHaveLength(2);
       expect(seen[0]).toMatch(/^change:.*"status":1.*trn-sub-1/);
       expect(seen[1]).toMatch(/^notify:.*trn-sub-1/);
@@ -113,7 +115,7 @@ describe.each<Transport>(['tcp', 'tls', 'ws'])('against the emulator over %s', (
       await expect.poll(() => replies().length).toBeGreaterThanOrEqual(1);
       expect(replies().every((r) => r.code !== 200)).toBe(true);
       // Still connected and serving.
-      expect(await platform.invokeService(device.productKey, device.deviceName, 'ok', {})).toMatchObject({ status: 'replied', code: 200, data: { fine: 1 } });
+      expect(await platform.invokeService(device.productKey, device.deviceName, 'ok', {}, wait)).toMatchObject({ status: 'replied', code: 200, data: { fine: 1 } });
       expect((await d.postProperties({ Temperature: 3 })).code).toBe(200);
       expect(d.state).toBe('connected');
     } finally {
