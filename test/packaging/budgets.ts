@@ -37,8 +37,10 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   { name: '@linkwire/shadow', code: "export * from '@linkwire/shadow';", maxGzip: 9_000 },
   { name: '@linkwire/coap', code: "export * from '@linkwire/coap';", maxGzip: 38_000 },
   { name: '@linkwire/ota', code: "export * from '@linkwire/ota';", maxGzip: 31_100 },
-  // The reconnecting client (issue 13) joined the codec and the session: 10.9 KB measured.
-  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 13_200 },
+  // The reconnecting client (issue 13) joined the codec and the session: 10.9 KB measured;
+  // 13.2 KB with openMqttSession, the one-shot session over a Dialer the adapters share;
+  // 13.4 KB with holdRetransmit (issue 15: a sub-device's message waits for its re-login).
+  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 13_700 },
   // The whole device client (thing model, shadow, OTA verifier, gateway, HTTPS and CoAP transports),
   // one file: the parts loaded on demand are inlined, in lazily initialised module wrappers
   // (issue 15: 77.9 KB, +2.4 KB for the wrappers and the lazy stand-ins).
@@ -63,10 +65,12 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
   {
     name: 'browser device: MQTT over WebSocket + Alibaba credentials + Alink messages',
     code: use({ '@linkwire/web': ['connectMqttWebSocket'], '@linkwire/sign': ['mqttCredentials'], '@linkwire/alink': ['encodeRequest', 'decodeReply', 'formatTopic'] }),
-    maxGzip: 30_500,
+    // 30.5 KB after openMqttSession and sign's split of mqttCredentials (issue 15).
+    maxGzip: 31_500,
   },
   // Issue 13's target for the reconnecting client with the web adapter is 12 KB (MQTT.js ≈ 49 KB).
-  { name: 'reconnecting MQTT client + web adapter (createWebMqttClient)', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 11_500 },
+  // 11.2 KB with holdRetransmit (issue 15).
+  { name: 'reconnecting MQTT client + web adapter (createWebMqttClient)', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 12_000 },
   {
     // Issue 15's target: ≤ 25 KB. Split as a page loads it: the shadow, OTA and gateway parts, the
     // hash package (MD5 signing, OTA digests) and Alink's code table (the first error reply) load
@@ -94,7 +98,7 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
   {
     name: 'reconnecting browser client with its IndexedDB store (createWebMqttClient + indexedDbStore)',
     code: use({ '@linkwire/web': ['createWebMqttClient', 'indexedDbStore'] }),
-    maxGzip: 11_900,
+    maxGzip: 12_400,
   },
   { name: 'Edge HTTP API client in a browser: createEdgeHttpClient (Watch included)', code: use({ '@linkwire/edge': ['createEdgeHttpClient'] }), maxGzip: 8_900 },
   { name: 'platform verifier alone: verifyMqttCredentials', code: use({ '@linkwire/sign': ['verifyMqttCredentials'] }), maxGzip: 16_800 },
