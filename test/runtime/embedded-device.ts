@@ -5,25 +5,12 @@
  * reply and verifies a firmware image with the pure-JS hash path.
  */
 import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic } from '@linkwire/alink';
-import { createEmbeddedRuntime, type EmbeddedHost, type EmbeddedRuntime } from '@linkwire/embedded';
 import { createMqttClient } from '@linkwire/mqtt';
 import { activateFirmware, createFirmwareVerifier, type FirmwareUpgrade } from '@linkwire/ota';
 import { mqttCredentials } from '@linkwire/sign';
+import { engineRuntime } from './embedded-attach.ts';
 
-/** What the host calls; `bytes` cross the boundary as ArrayBuffers. */
-export interface EngineEntry {
-  timerFired(id: number): void;
-  opened(id: number): void;
-  received(id: number, bytes: ArrayBuffer): void;
-  closed(id: number, reason?: string): void;
-  pending(): string;
-}
-
-/** The host's functions as QuickJS sees them: ArrayBuffers instead of Uint8Arrays. */
-export interface RawHost extends Omit<EmbeddedHost, 'randomBytes' | 'send'> {
-  randomBytes(n: number): ArrayBuffer;
-  send(id: number, bytes: ArrayBuffer): void;
-}
+export { attach } from './embedded-attach.ts';
 
 export interface DeviceParams {
   readonly endpoint: string;
@@ -41,32 +28,8 @@ export interface DeviceOutcome {
   readonly firmware: string;
 }
 
-let runtime: EmbeddedRuntime | undefined;
-
-/** Binds the host; returns the entry points the host calls back. */
-export function attach(raw: RawHost): EngineEntry {
-  runtime = createEmbeddedRuntime({
-    ...raw,
-    now: () => raw.now(),
-    setTimer: (id, ms) => raw.setTimer(id, ms),
-    clearTimer: (id) => raw.clearTimer(id),
-    connect: (id, endpoint) => raw.connect(id, endpoint),
-    close: (id) => raw.close(id),
-    randomBytes: (n) => new Uint8Array(raw.randomBytes(n)),
-    send: (id, bytes) => raw.send(id, bytes.slice().buffer),
-  });
-  const rt = runtime;
-  return {
-    timerFired: (id) => rt.timerFired(id),
-    opened: (id) => rt.opened(id),
-    received: (id, bytes) => rt.received(id, new Uint8Array(bytes)),
-    closed: (id, reason) => rt.closed(id, reason),
-    pending: () => JSON.stringify(rt.pending),
-  };
-}
-
 export async function runDevice(p: DeviceParams): Promise<DeviceOutcome> {
-  const rt = runtime!;
+  const rt = engineRuntime();
   let onReply: (payload: Uint8Array) => void = () => undefined;
   const replied = new Promise<Uint8Array>((resolve) => (onReply = resolve));
   const lifecycle: string[] = [];

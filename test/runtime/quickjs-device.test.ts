@@ -6,100 +6,12 @@
  * reconnecting MQTT client) signs in to the emulator, posts properties, reads the reply and verifies a firmware image with the JS hashes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import net from 'node:net';
-import { build } from 'esbuild';
-import { getQuickJS, type QuickJSContext, type QuickJSHandle } from 'quickjs-emscripten';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '@linkwire/emulator';
 import type { DeviceOutcome } from './embedded-device.ts';
+import { startEngine } from './quickjs-host.ts';
 
 const device = { productKey: 'a1QjsPk0001', deviceName: 'quickjs-device-1', deviceSecret: 'quickjs-secret-1' };
-
-async function engineBundle(): Promise<string> {
-  const r = await build({
-    entryPoints: [new URL('./embedded-device.ts', import.meta.url).pathname],
-    bundle: true, write: false, format: 'iife', globalName: '__device', platform: 'neutral', target: 'es2022',
-    conditions: ['@linkwire/source', 'browser', 'import', 'default'], mainFields: ['browser', 'module', 'main'], logLevel: 'silent',
-  });
-  return r.outputFiles[0]!.text;
-}
-
-/** The host: what a device's firmware would implement in C around the engine. */
-function hostFor(vm: QuickJSContext, pump: () => void) {
-  const timers = new Map<number, NodeJS.Timeout>();
-  const sockets = new Map<number, net.Socket>();
-  let entry: QuickJSHandle | undefined;
-  const call = (name: string, ...args: QuickJSHandle[]): void => {
-    const fn = vm.getProp(entry!, name);
-    const r = vm.callFunction(fn, entry!, ...args);
-    fn.dispose();
-    for (const a of args) a.dispose();
-    vm.unwrapResult(r).dispose();
-    pump();
-  };
-  const fns: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | undefined> = {
-    now: () => vm.newNumber(Date.now()),
-    setTimer: (id, ms) => {
-      const n = vm.getNumber(id!);
-      timers.set(n, setTimeout(() => {
-        timers.delete(n);
-        call('timerFired', vm.newNumber(n));
-      }, vm.getNumber(ms!)));
-      return undefined;
-    },
-    clearTimer: (id) => {
-      const n = vm.getNumber(id!);
-      clearTimeout(timers.get(n));
-      timers.delete(n);
-      return undefined;
-    },
-    randomBytes: (n) => vm.newArrayBuffer(randomBytes(vm.getNumber(n!)).buffer),
-    connect: (id, endpoint) => {
-      const n = vm.getNumber(id!);
-      const url = new URL(vm.getString(endpoint!));
-      const socket = net.connect({ host: url.hostname, port: Number(url.port) });
-      sockets.set(n, socket);
-      socket.on('connect', () => call('opened', vm.newNumber(n)));
-      socket.on('data', (b: Buffer) => call('received', vm.newNumber(n), vm.newArrayBuffer(b.buffer.slice(b.byteOffset, b.byteOffset + b.length))));
-      socket.on('close', () => {
-        if (sockets.delete(n)) call('closed', vm.newNumber(n));
-      });
-      socket.on('error', () => undefined);
-      return undefined;
-    },
-    send: (id, bytes) => {
-      const data = vm.getArrayBuffer(bytes!);
-      sockets.get(vm.getNumber(id!))?.write(Buffer.from(data.value));
-      data.dispose();
-      return undefined;
-    },
-    close: (id) => {
-      const n = vm.getNumber(id!);
-      const socket = sockets.get(n);
-      sockets.delete(n);
-      socket?.end();
-      return undefined;
-    },
-  };
-  const raw = vm.newObject();
-  for (const [name, fn] of Object.entries(fns)) {
-    const h = vm.newFunction(name, fn);
-    vm.setProp(raw, name, h);
-    h.dispose();
-  }
-  return {
-    raw,
-    bind(handle: QuickJSHandle) {
-      entry = handle;
-    },
-    open: () => ({ timers: timers.size, sockets: sockets.size }),
-    shutdown() {
-      for (const t of timers.values()) clearTimeout(t);
-      for (const s of sockets.values()) s.destroy();
-      entry?.dispose();
-    },
-  };
-}
 
 describe('runtime matrix: an embedded engine (QuickJS) hosting a device', () => {
   let platform: Emulator;
@@ -109,29 +21,9 @@ describe('runtime matrix: an embedded engine (QuickJS) hosting a device', () => 
   afterAll(() => platform.close());
 
   it('signs in over a host byte stream, posts properties, gets the reply and verifies firmware with the JS hashes', async () => {
-    const code = await engineBundle();
-    const QuickJS = await getQuickJS();
-    const vm = QuickJS.newContext();
-    const pump = (): void => {
-      // Promise jobs run only when the host asks: after every call into the engine.
-      for (;;) {
-        const r = vm.runtime.executePendingJobs();
-        const n = vm.unwrapResult(r);
-        if (n === 0) break;
-      }
-    };
-    const host = hostFor(vm, pump);
+    const { vm, host, globals, run, dispose } = await startEngine('./embedded-device.ts');
     try {
-      const probe = vm.unwrapResult(vm.evalCode('[typeof TextEncoder, typeof setTimeout, typeof WebAssembly, typeof crypto].join()'));
-      expect(vm.getString(probe)).toBe('undefined,undefined,undefined,undefined');
-      probe.dispose();
-      vm.unwrapResult(vm.evalCode(code)).dispose();
-      const api = vm.getProp(vm.global, '__device');
-      const attach = vm.getProp(api, 'attach');
-      host.bind(vm.unwrapResult(vm.callFunction(attach, api, host.raw)));
-      attach.dispose();
-      host.raw.dispose();
-
+      expect(globals).toBe('undefined,undefined,undefined,undefined');
       const image = randomBytes(200_000);
       const upgrade = {
         version: '2.0.1', size: image.length, url: 'https://127.0.0.1/fw.bin', digestMethod: 'SHA256', digest: createHash('sha256').update(image).digest('hex'),
@@ -146,24 +38,13 @@ describe('runtime matrix: an embedded engine (QuickJS) hosting a device', () => 
         ab.dispose();
       }
       chunks.dispose();
-      const run = vm.getProp(api, 'runDevice');
-      const promise = vm.unwrapResult(vm.callFunction(run, api, params));
-      run.dispose();
-      params.dispose();
-      const settled = vm.resolvePromise(promise);
-      promise.dispose();
-      pump();
-      const outcome = vm.unwrapResult(await settled);
-      const result = vm.dump(outcome) as DeviceOutcome;
-      outcome.dispose();
-      api.dispose();
+      const result = (await run('runDevice', params)) as DeviceOutcome;
       expect(result).toEqual({ lifecycle: ['connecting', 'connected', 'closed'], granted: [1], reply: { id: '501', code: 200 }, firmware: 'activated 2.0.1' });
       // The device disconnected: the engine holds no timer and no stream, the host no socket.
       await new Promise((r) => setTimeout(r, 50));
       expect(host.open()).toEqual({ timers: 0, sockets: 0 });
     } finally {
-      host.shutdown();
-      vm.dispose();
+      dispose();
     }
   }, 60_000);
 });

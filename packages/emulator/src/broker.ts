@@ -44,6 +44,13 @@ export interface BrokerHooks {
    * connection stays); `deny` ends the connection.
    */
   authorizePublish(key: string, topic: string): 'allow' | 'ignore' | 'deny';
+  /**
+   * The owner whose messages a filter carries, or undefined to refuse it. Default: the Alibaba
+   * ACL (`subscriptionOwner` of acl.ts); another dialect (EnOS) brings its own rules.
+   */
+  subscriptionOwner?(key: string, filter: string): string | undefined;
+  /** After SUBACK: the filters a device was granted (the platform may now send on them). */
+  onSubscribed?(key: string, filters: readonly string[]): void;
   /** A message a device published, already authorised. Runs synchronously before PUBACK. */
   onMessage(key: string, topic: string, payload: Uint8Array): void;
   onEvent(event: BrokerEvent): void;
@@ -277,7 +284,7 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
       case 'subscribe': {
         const principal = hooks.principal(s.key);
         const granted = p.subscriptions.map(({ topic, qos }) => {
-          const owner = subscriptionOwner(principal, topic);
+          const owner = hooks.subscriptionOwner === undefined ? subscriptionOwner(principal, topic) : hooks.subscriptionOwner(s.key, topic);
           if (owner === undefined || (s.subs.size >= maxSubs && !s.subs.has(topic))) {
             hooks.onEvent({ type: 'denied', clientId: s.clientId, topic, action: 'subscribe' });
             return 0x80;
@@ -293,7 +300,9 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
           set.add(s);
           return q;
         });
-        return send(c, { type: 'suback', messageId: p.messageId, granted });
+        send(c, { type: 'suback', messageId: p.messageId, granted });
+        if (hooks.onSubscribed !== undefined) hooks.onSubscribed(s.key, p.subscriptions.filter((_, i) => granted[i] !== 0x80).map((x) => x.topic));
+        return;
       }
       case 'unsubscribe':
         for (const t of p.topics) {

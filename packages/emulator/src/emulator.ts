@@ -10,7 +10,7 @@ import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node'
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
 import { canPublish, ownerOf, topicAccess, type Principal } from './acl.ts';
 import { authenticateConnect, type IssuedToken } from './auth.ts';
-import { createBroker, type BrokerEvent, type BrokerLimits } from './broker.ts';
+import { createBroker, type BrokerEvent, type BrokerHooks, type BrokerLimits } from './broker.ts';
 import { createPendingCommands } from './cloud.ts';
 import type { PlatformContext, RemoteConfig, Upstream } from './context.ts';
 import { createDeviceRegistry, deviceKey, type DeviceRecord, type EmulatorDevice } from './devices.ts';
@@ -24,6 +24,7 @@ import { replyBytes } from './replies.ts';
 import { createShadowService } from './shadow.ts';
 import { createCloudCommands, type CloudCommands } from './commands.ts';
 import { generateCertificates } from './certs.ts';
+import { createEnosService, type EnosOptions, type EnosPlatformApi } from './enos/service.ts';
 
 export type EmulatorEvent =
   | BrokerEvent
@@ -74,6 +75,8 @@ export interface EmulatorOptions {
   readonly limits?: BrokerLimits;
   /** The product's answer to raw uplink (`thing/model/up_raw`), as a data parsing script would give it. */
   readonly rawReply?: (device: { productKey: string; deviceName: string }, payload: Uint8Array) => Uint8Array | undefined;
+  /** EnOS products and devices on the same listeners (EnOS logins, topics and codes), and the EnOS API gateway over `http`. */
+  readonly enos?: EnosOptions;
 }
 
 /** A device as the platform sees it. */
@@ -120,6 +123,8 @@ export interface Emulator extends CloudCommands {
    * reply and any `control` push are published to the device on `/shadow/get/{pk}/{dn}`.
    */
   updateShadow(productKey: string, deviceName: string, request: ShadowRequest): Promise<void>;
+  /** The EnOS cloud side, when `enos` was given. */
+  readonly enos: EnosPlatformApi | undefined;
 
   close(): Promise<void>;
 }
@@ -225,9 +230,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (from !== undefined) dispatchUpstream(ctx, dispatchHooks, from, topic, payload);
   };
 
+  const enos = options.enos === undefined ? undefined : createEnosService(options.enos, { now, broker: () => broker, timestampWindowMs, requireTimestamp: options.requireTimestamp ?? false });
+  const withEnos = (hooks: BrokerHooks): BrokerHooks => enos?.hooks(hooks) ?? hooks;
   const authDeps = { devices, products, iotTokens, now, random, timestampWindowMs, requireTimestamp: options.requireTimestamp ?? false };
   const broker = createBroker(
-    {
+    // EnOS logins, topics and responders sit in front of the Alibaba hooks when `enos` is given.
+    withEnos({
       authenticate: (p, link) => authenticateConnect(authDeps, p, link),
       principal,
       authorizePublish: authorize,
@@ -241,7 +249,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         emit(e);
       },
       now,
-    },
+    }),
     options.limits,
   );
 
@@ -292,7 +300,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let httpsPort: number | undefined;
   if (options.http === true) {
     // One handler for HTTP and HTTPS: tokens issued over one are good over the other.
-    const handler = createHttpAuthHandler({
+    const alibabaHandler = createHttpAuthHandler({
       devices, products, now, random, timestampWindowMs, iotTokens,
       publish: (device, topic, payload) => {
         const verdict = authorize(device.key, topic);
@@ -303,6 +311,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       mqttEndpoint: () => ({ host, port: tlsPort ?? port }),
       download: (path) => ota.download(path) ?? files.get(path),
     });
+    const handler = enos?.http(alibabaHandler) ?? alibabaHandler;
     const limitsOf = { requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
     const servers: http.Server[] = [http.createServer(limitsOf, handler)];
     if (tlsContext !== undefined) servers.push(https.createServer({ ...limitsOf, key: tlsContext.key, cert: tlsContext.cert }, handler));
@@ -377,7 +386,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (out.control !== undefined) ctx.send(`/shadow/get/${pk}/${dn}`, out.control);
     },
     ...commands,
+    enos: enos?.api,
     close: async () => {
+      enos?.close();
       pending.close();
       broker.close();
       for (const c of closers) c();

@@ -16,5 +16,5 @@ export type { DeviceOtaState, Firmware, FirmwareOffer, OtaJob } from './ota.ts';
 export type { EmulatorProduct } from './products.ts';
 export { propertyPostReply } from './thing.ts';
 export { generateCertificates, type GeneratedCertificates } from './certs.ts';
-export { startEnosPlatform, type CommandReply, type DeviceState as EnosDeviceState, type EnosApp, type EnosFirmware, type EnosPlatform, type EnosPlatformDevice, type EnosPlatformEvent, type EnosPlatformModel, type EnosPlatformOptions, type EnosPlatformProduct } from './enos/platform.ts';
+export { startEnosPlatform, type CommandRecord as EnosCommandRecord, type CommandResult as EnosCommandResult, type CommandStatus as EnosCommandStatus, type CommandReply, type DeviceState as EnosDeviceState, type EnosApp, type EnosFirmware, type EnosOptions, type EnosPlatform, type EnosPlatformApi, type EnosPlatformDevice, type EnosPlatformEvent, type EnosPlatformModel, type EnosPlatformOptions, type EnosPlatformProduct } from './enos/platform.ts';
 export { startEdgeGateway, type EdgeFunctionContext, type EdgeFunctionHandler, type EdgeGateway, type EdgeGatewayOptions, type EdgeRoute } from './edge/gateway.ts';

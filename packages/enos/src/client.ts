@@ -1,5 +1,5 @@
-import { TOPICS, decodeMessage, formatTopic, parseTopic, stringifyReply, type AlinkJson, type AlinkReply, type ParsedTopic, type TopicName } from '@linkwire/alink';
-import type { Clock, Dialer, Random } from '@linkwire/base';
+import { TOPICS, decodeMessage, formatTopic, parseTopic, stringifyJson, stringifyReply, type AlinkJson, type AlinkReply, type ParsedTopic, type TopicName } from '@linkwire/alink';
+import { describe, type Clock, type Dialer, type Random } from '@linkwire/base';
 import { createMqttClient, type MqttClient, type MqttClientEvent, type OfflineQueueOptions, type OutgoingStore, type PublishPacket } from '@linkwire/mqtt';
 import { enosMqttCredentials } from '@linkwire/sign';
 import type { TslLookup, TslValidator } from '@linkwire/tsl';
@@ -31,12 +31,20 @@ export interface DeviceSecretStore {
 }
 
 /** A store in memory: enough for a test, lost with the process. */
+function storeKey(productKey: unknown, deviceKey: unknown): string {
+  if (typeof productKey !== 'string' || typeof deviceKey !== 'string') throw new EnosError('invalid_argument', 'productKey and deviceKey are text');
+  return `${productKey}/${deviceKey}`;
+}
+
 export function memorySecretStore(): DeviceSecretStore & { readonly secrets: ReadonlyMap<string, string> } {
   const secrets = new Map<string, string>();
   return {
     secrets,
-    load: (pk, dk) => secrets.get(`${pk}/${dk}`),
-    save: (pk, dk, s) => void secrets.set(`${pk}/${dk}`, s),
+    load: (pk, dk) => secrets.get(storeKey(pk, dk)),
+    save: (pk, dk, s) => {
+      if (typeof s !== 'string') throw new EnosError('invalid_argument', 'a device secret is text');
+      secrets.set(storeKey(pk, dk), s);
+    },
   };
 }
 
@@ -162,20 +170,19 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     this.options = clientOptions;
     this.runtime = runtime;
     const mode = clientOptions.secureMode ?? clientOptions.secureCode ?? SECURE_MODE.VIA_DEVICE_SECRET;
-    if (mode !== 2 && mode !== 3 && mode !== 4) throw new EnosError('invalid_option', `secureMode ${String(mode)} is not 2, 3 or 4`);
+    if (mode !== 2 && mode !== 3 && mode !== 4) throw new EnosError('invalid_option', `secureMode ${describe(mode)} is not 2, 3 or 4`);
     this.#mode = mode;
     if (typeof clientOptions.productKey !== 'string' || clientOptions.productKey === '') throw new EnosError('invalid_option', 'productKey is required');
     this.productKey = clientOptions.productKey;
     if (mode !== 4 && (typeof clientOptions.deviceKey !== 'string' || clientOptions.deviceKey === '')) throw new EnosError('invalid_option', 'deviceKey is required');
     this.deviceKey = mode === 4 ? (clientOptions.deviceKey ?? '%channel%') : clientOptions.deviceKey!;
-    if (mode === 2 && !clientOptions.deviceSecret) throw new EnosError('invalid_option', 'deviceSecret is required for SECURE_MODE.VIA_DEVICE_SECRET');
-    if (mode !== 2 && !clientOptions.productSecret) throw new EnosError('invalid_option', `productSecret is required for secure mode ${mode}`);
+    if (mode === 2 && (typeof clientOptions.deviceSecret !== 'string' || clientOptions.deviceSecret === '')) throw new EnosError('invalid_option', 'deviceSecret is required for SECURE_MODE.VIA_DEVICE_SECRET');
+    if (mode !== 2 && (typeof clientOptions.productSecret !== 'string' || clientOptions.productSecret === '')) throw new EnosError('invalid_option', `productSecret is required for secure mode ${mode}`);
+    checkTimes(clientOptions);
     this.#deviceSecret = mode === 2 ? clientOptions.deviceSecret : undefined;
     this.#endpoint = parseBrokerUrl(clientOptions.brokerUrl, clientOptions);
     this.#store = clientOptions.secretStore ?? memorySecretStore();
-    const timeout = clientOptions.replyTimeout ?? 10;
-    if (!(timeout > 0)) throw new EnosError('invalid_option', 'replyTimeout must be a positive number of seconds');
-    this.replyTimeoutMs = timeout * SEC;
+    this.replyTimeoutMs = (clientOptions.replyTimeout ?? 10) * SEC;
     this.#replies = new ReplyWaiter(runtime.clock, clientOptions.maxPendingReplies ?? 1000);
     // The device's own command topics from the first connection on: a command without a
     // handler is answered (404) instead of timing out at the platform. A channel (mode 4) has
@@ -345,6 +352,9 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
         if (period === 0 && !this.#closing) {
           this.#mqtt = undefined;
           void mqtt.end({ flush: false });
+          // No retry will come: a first connection refused or lost fails connect() now, with its
+          // reason, instead of at connectionTimeout.
+          this.#firstConnect?.reject(e.reason);
         }
         break;
       case 'closed':
@@ -367,7 +377,7 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
   }
 
   #error(e: unknown): void {
-    this.emit('error', e instanceof Error ? e : new EnosError('error', String(e)));
+    this.emit('error', e instanceof Error ? e : new EnosError('error', describe(e)));
   }
 
   #newId(): string {
@@ -424,16 +434,23 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     const topic = formatTopic(name, ids);
     const method = methodOf(name, ids);
     const body: Record<string, unknown> = { id, version: '1.0', params, method, ...extra };
-    const payload = JSON.stringify(body);
+    let payload: string;
+    try {
+      payload = stringifyJson(body);
+    } catch (e) {
+      // Cycles, excessive nesting, functions: refused before anything is sent.
+      throw new EnosError('invalid_option', `the request's params cannot be sent as JSON: ${(e as Error).message}`);
+    }
     const qos = defaultQos(options);
     if (options.needReply === false) {
-      await mqtt.publish(topic, payload, { qos });
+      await mqtt.publish(topic, payload, { qos }).catch(rethrowAsEnos);
       return undefined;
     }
     const replyTopic = `${topic}_reply`;
-    await this.want(replyTopic);
+    // Subscribed once per reply topic: later requests skip the await (a microtask hop each).
+    if (!this.#filters.has(replyTopic)) await this.want(replyTopic);
     const reply = this.#replies.expect(replyTopic, id, this.replyTimeoutMs);
-    mqtt.publish(topic, payload, { qos }).catch((e: unknown) => this.#replies.abandon(replyTopic, id, e instanceof Error ? e : new EnosError('publish_failed', String(e))));
+    mqtt.publish(topic, payload, { qos }).catch((e: unknown) => this.#replies.abandon(replyTopic, id, e instanceof Error ? e : new EnosError('publish_failed', describe(e))));
     const r = await reply;
     return r.message === undefined ? { id: r.id, code: r.code, data: r.data } : { id: r.id, code: r.code, data: r.data, message: r.message };
   }
@@ -444,7 +461,7 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
     const topic = formatTopic('rawUp', ids);
     const qos = defaultQos(options);
     if (options.needReply === false) {
-      await mqtt.publish(topic, bytes, { qos });
+      await mqtt.publish(topic, bytes, { qos }).catch(rethrowAsEnos);
       return undefined;
     }
     const replyTopic = `${topic}_reply`;
@@ -559,6 +576,31 @@ export class DeviceClient extends Emitter<DeviceClientEvents> {
   }
 
   #activationMqtt: MqttClient | undefined;
+}
+
+/** A publish that failed underneath (the client ended, the queue dropped it) as the package's error. */
+function rethrowAsEnos(e: unknown): never {
+  if (e instanceof EnosError) throw e;
+  const code = (e as { code?: unknown } | null)?.code;
+  throw new EnosError(code === 'client_ended' ? 'closed' : 'publish_failed', e instanceof Error ? e.message : describe(e));
+}
+
+/** Every duration option is a number of seconds in range, checked before anything uses it. */
+function checkTimes(o: ClientOptions): void {
+  const mo: unknown = o.mqttOptions;
+  if (mo !== undefined && (typeof mo !== 'object' || mo === null)) throw new EnosError('invalid_option', 'mqttOptions must be an object');
+  const m = (mo ?? {}) as Record<string, unknown>;
+  // At most a day (beyond it a timer's milliseconds overflow what runtimes schedule); keepalive
+  // at most MQTT's 65535 seconds.
+  const checks: [string, unknown, number, number][] = [
+    ['replyTimeout', o.replyTimeout, Number.MIN_VALUE, 86_400], ['commandTimeout', o.commandTimeout, Number.MIN_VALUE, 86_400],
+    ['mqttOptions.connectionTimeout', m['connectionTimeout'], 0, 86_400], ['mqttOptions.reconnectPeriod', m['reconnectPeriod'], 0, 86_400],
+    ['mqttOptions.reconnectPeroid', m['reconnectPeroid'], 0, 86_400], ['mqttOptions.keepAlive', m['keepAlive'], 0, 65_535],
+    ['mqttOptions.maxReconnectPeriod', m['maxReconnectPeriod'], 0, 86_400],
+  ];
+  for (const [name, value, min, max] of checks) {
+    if (value !== undefined && (typeof value !== 'number' || !(value >= min) || value > max)) throw new EnosError('invalid_option', `${name} must be a number of seconds from ${min === 0 ? 0 : 'above 0'} to ${max}`);
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { formatTopic, type ParsedTopic } from '@linkwire/alink';
+import { describe } from '@linkwire/base';
 import type { TslResult } from '@linkwire/tsl';
 import { COMMAND_CODES, type DeviceClient } from './client.ts';
 import { EnosError } from './errors.ts';
@@ -95,7 +96,7 @@ export class DeviceCommand {
       },
     };
     const failed = (e: unknown): void => {
-      client.error(new EnosError('handler_failed', `the handler of ${topic} failed: ${e instanceof Error ? e.message : String(e)}`));
+      client.error(new EnosError('handler_failed', `the handler of ${topic} failed: ${e instanceof Error ? e.message : describe(e)}`));
       if (!sent) answer(COMMAND_CODES.handlerFailed, {}, 'the device failed to handle the command').catch(() => {});
     };
     const unanswered = (): void => {

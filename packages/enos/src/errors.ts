@@ -1,10 +1,14 @@
 import { LinkwireError } from '@linkwire/base';
 
 /**
- * Every error the EnOS clients throw or reject with. `code` is stable: `invalid_option`,
- * `not_connected`, `reply_timeout`, `too_many_pending`, `closed`, `activation_failed`,
- * `invalid_reply`, `invalid_command`, `handler_failed`, `store_failed`; a platform reply with a
- * code other than 200 is not an error (it resolves, as the seed's `UpstreamResponse`).
+ * Every error the EnOS clients throw or reject with. `code` is stable: `invalid_option`
+ * (options, arguments, params that cannot be JSON), `invalid_argument`, `invalid_request`,
+ * `not_connected`, `connect_timeout`, `reply_timeout`, `too_many_pending`, `closed`,
+ * `publish_failed`, `subscribe_refused`, `activation_failed`, `store_failed`, `relogin_failed`,
+ * `invalid_reply`, `unexpected_reply`, `invalid_command`, `handler_failed`, `already_answered`,
+ * `model_invalid`, `ota_failed`, `ota_refused`. A refused CONNECT rejects `connect()` with
+ * @linkwire/mqtt's `connect_refused` (its `returnCode` is the CONNACK code). A platform reply
+ * with a code other than 200 is not an error (it resolves, as the seed's `UpstreamResponse`).
  */
 export class EnosError extends LinkwireError {}
 

@@ -106,12 +106,14 @@ const SCHEMES: Readonly<Record<string, { protocol: BrokerEndpoint['protocol']; p
 export function parseBrokerUrl(url: string, tls?: TlsMaterial): BrokerEndpoint {
   if (typeof url !== 'string') throw new EnosError('invalid_option', 'brokerUrl is required');
   const m = /^([a-z]+):\/\/(\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(\d{1,5}))?(\/[^\s]*)?$/.exec(url);
-  const scheme = m === null ? undefined : SCHEMES[m[1]!];
+  // Own entries only: `constructor://` must not find Object's constructor.
+  const scheme = m === null || !Object.hasOwn(SCHEMES, m[1]!) ? undefined : SCHEMES[m[1]!];
   if (m === null || scheme === undefined) throw new EnosError('invalid_option', `brokerUrl ${JSON.stringify(url)} is not tcp://, ssl://, tls://, mqtt(s)://, ws:// or wss://host[:port]`);
   const port = m[3] === undefined ? scheme.port : Number(m[3]);
   if (port < 1 || port > 65535) throw new EnosError('invalid_option', `brokerUrl port ${port} is out of range`);
   const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
   const secure = scheme.protocol === 'tls' || scheme.protocol === 'wss';
+  if (tls !== undefined && (typeof tls !== 'object' || tls === null)) throw new EnosError('invalid_option', 'the TLS material (ca, key, cert, pfx) must be an object');
   const hasTls = tls !== undefined && (tls.ca !== undefined || tls.pfx !== undefined || tls.key !== undefined || tls.cert !== undefined);
   return { url, protocol: scheme.protocol, host, port, ...(secure && hasTls ? { tls } : {}) };
 }

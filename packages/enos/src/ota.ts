@@ -1,4 +1,5 @@
 import { formatTopic } from '@linkwire/alink';
+import { describe } from '@linkwire/base';
 import {
   OtaError, activateFirmware, createFirmwareVerifier, decodeEnosGetVersionReply, decodeEnosUpgrade,
   type FirmwareUpgrade, type FirmwareVerifier, type VerifiedFirmware, type VerifierOptions,
@@ -111,7 +112,7 @@ export class DeviceOta {
       if (!activated) await report(-5, 'the handler returned without activating the firmware');
     } catch (e) {
       const step = e instanceof OtaError && e.step !== undefined ? e.step : installing && !activated ? -4 : -5;
-      client.error(e instanceof Error ? e : new EnosError('ota_failed', String(e)));
+      client.error(e instanceof Error ? e : new EnosError('ota_failed', describe(e)));
       await report(step, e instanceof Error ? e.message.slice(0, 200) : 'failed');
     }
   }

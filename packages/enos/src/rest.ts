@@ -1,4 +1,4 @@
-import { codeInfo } from '@linkwire/alink';
+import { codeInfo, stringifyJson } from '@linkwire/alink';
 import { parseJson, type Clock } from '@linkwire/base';
 import { enosApimHeaders, enosTokenRequest, parseEnosTokenReply } from '@linkwire/sign';
 import { EnosRestError } from './errors.ts';
@@ -57,7 +57,7 @@ export const INVOKE_SERVICE_PATH = '/connect-service/v2.1/commands';
 function integer(name: string, value: unknown, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new EnosRestError('invalid_argument', `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw new EnosRestError('invalid_argument', `${name} must be an integer from ${min} to ${max}, got ${typeof value === 'number' ? value : typeof value}`);
   }
   return value;
 }
@@ -156,8 +156,19 @@ export function createEnosRestClient(options: EnosRestClientOptions): EnosRestCl
     query.push(['serviceId', serviceId]);
     if (pendingTtl !== undefined) query.push(['pendingTtl', String(pendingTtl)]);
     if (timeout !== undefined) query.push(['timeout', String(timeout)]);
-    const body = JSON.stringify({ inputData: p.inputData });
-    const search = query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    let body: string;
+    try {
+      body = stringifyJson({ inputData: p.inputData });
+    } catch (e) {
+      throw new EnosRestError('invalid_argument', `inputData cannot be sent as JSON: ${(e as Error).message}`);
+    }
+    let search: string;
+    try {
+      search = query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    } catch {
+      // encodeURIComponent refuses text with a lone surrogate: it cannot travel in a URL.
+      throw new EnosRestError('invalid_argument', `${query.map(([k]) => k).join(', ')}: a value is not well-formed text`);
+    }
     const record = Object.fromEntries(query);
 
     const call = async (accessTokenValue: string) => {

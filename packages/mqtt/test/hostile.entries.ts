@@ -48,12 +48,18 @@ export const entries: FuzzEntry[] = [
     };
     // Settled into a value at once, so a refusal is not an unhandled rejection while the clock moves.
     const opening = mqtt.openMqttSession(dial, 'broker', o as mqtt.OpenMqttSessionOptions).then((c) => ({ c }), (e: unknown) => ({ e }));
-    const clock = (o as { clock?: { advance?: unknown } } | undefined)?.clock;
+    const clock = (o as { clock?: { advance?: unknown; now?: unknown } } | undefined)?.clock;
     await new Promise((r) => setTimeout(r, 0));
     // A clock that cannot be moved never reaches the connect timeout: nothing to wait for then.
-    if (typeof clock?.advance !== 'function') return;
+    if (typeof clock?.advance !== 'function' || typeof clock.now !== 'function') return;
+    const before = (clock.now as () => unknown)();
     (clock.advance as (ms: number) => void)(120_000);
-    const r = await opening;
+    // A hostile variant may keep `advance` but make it do nothing (seed 1386048959): same case.
+    if ((clock.now as () => unknown)() === before) return;
+    // Or keep time moving but drop `setTimer` (no connect timeout is ever scheduled): a session
+    // still opening after a second of real time waits on that clock, not on a bug here.
+    const r = await Promise.race([opening, new Promise<undefined>((done) => setTimeout(() => done(undefined), 1000))]);
+    if (r === undefined) return;
     if ('e' in r) throw r.e;
     r.c.close();
   }, [variant({ clock: manualClock(0), clientId: 'c1', keepalive: 60, connectTimeoutMs: 1000, onClose: () => undefined }), bytes]),

@@ -3,6 +3,7 @@ import { codeInfo } from '@linkwire/alink';
 import { toHex } from '@linkwire/base';
 import { nodeRandom } from '@linkwire/node';
 import { enosTokenReply, verifyEnosApimRequest, verifyEnosTokenRequest } from '@linkwire/sign';
+import type { CommandResult } from './commands.ts';
 import type { DeviceState } from './state.ts';
 
 /** An application of the API gateway. */
@@ -16,25 +17,23 @@ export interface EnosRestDeps {
   readonly now: () => number;
   readonly tokenTtlSeconds: number;
   device(q: { assetId?: string; productKey?: string; deviceKey?: string }): DeviceState | undefined;
-  reachable(d: DeviceState): boolean;
-  invoke(d: DeviceState, serviceId: string, inputData: unknown, timeoutMs: number): Promise<{ code: number; data: unknown; message?: string }>;
+  /** Puts the command in the device's queue (commands.ts): cached, or instant and answered. */
+  submit(d: DeviceState, serviceId: string, inputData: unknown, options: { pendingTtl: number; timeoutSeconds: number }): Promise<CommandResult>;
 }
 
 const MAX_BODY = 64 * 1024;
-const MAX_PENDING_COMMANDS = 100;
 
 /**
  * The API gateway's token service and `invokeService` (enos-rest-invoke-service.txt): tokens
  * verified by their `encryption`, every call by its `apim-signature`; an instant command goes to
- * the device as `thing.service.{serviceId}` and its reply becomes the response; 11900 when the
- * device is offline, 11888 when it was never activated, 11915 when it does not answer within
- * `timeout`, 11902 when the cache is full; a cached command (`pendingTtl` > 0) is answered at once.
+ * the device as `thing.service.{serviceId}` and its reply becomes the response; 11888 when the
+ * device was never activated; the queue's codes otherwise (commands.ts: 11900 offline, 11904 not
+ * sent in time, 11915 no answer in time, 11902 cache full); a cached command (`pendingTtl` > 0)
+ * is answered at once with its commandId.
  */
 export function createEnosRestHandler(deps: EnosRestDeps): http.RequestListener {
   const secrets = new Map(deps.apps.map((a) => [a.appKey, a.appSecret]));
   const tokens = new Map<string, { appKey: string; expiresAt: number }>();
-  let pendingCommands = 0;
-  let commandId = 2_078_724_684_846_989_312n;
 
   const send = (res: http.ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
@@ -97,25 +96,13 @@ export function createEnosRestHandler(deps: EnosRestDeps): http.RequestListener 
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return failure(res, 400, 'inputData must be an object');
     const d = deps.device({ assetId: q.get('assetId') ?? undefined, productKey: q.get('productKey') ?? undefined, deviceKey: q.get('deviceKey') ?? undefined });
     if (d === undefined) return failure(res, 400, 'the device does not exist');
-    if (d.deviceSecret === undefined) return failure(res, 11888);
-    const id = String(commandId++);
+    // 11888 is for instant commands; a cached one waits for the device to be activated and come online.
+    if (d.deviceSecret === undefined && pendingTtl === 0) return failure(res, 11888);
     const ok = (data: Record<string, unknown>): void => send(res, 200, { code: 0, msg: 'Success', submsg: null, requestId: toHex(nodeRandom(16)), data });
-    if (pendingTtl > 0) {
-      if (pendingCommands >= MAX_PENDING_COMMANDS) return failure(res, 11902);
-      // Cached: answered now and sent if the device is reachable; the emulator keeps no cache for devices offline.
-      pendingCommands++;
-      const done = (): void => void pendingCommands--;
-      if (deps.reachable(d)) deps.invoke(d, serviceId, input, timeout * 1000).then(done, done);
-      else done();
-      return ok({ commandId: id });
-    }
-    if (!deps.reachable(d)) return failure(res, 11900);
-    try {
-      const r = await deps.invoke(d, serviceId, input, timeout * 1000);
-      if (r.code !== 200) return failure(res, r.code, r.message ?? `the device answered ${r.code}`);
-      ok({ commandId: id, outputData: r.data ?? {} });
-    } catch {
-      failure(res, 11915);
-    }
+    const r = await deps.submit(d, serviceId, input, { pendingTtl, timeoutSeconds: timeout });
+    if (r.kind === 'cached') return ok({ commandId: r.commandId });
+    if (r.kind === 'failed') return failure(res, r.enosCode);
+    if (r.code !== 200) return failure(res, r.code, r.message ?? `the device answered ${r.code}`);
+    ok({ commandId: r.commandId, outputData: r.data ?? {} });
   }
 }

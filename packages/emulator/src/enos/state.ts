@@ -1,5 +1,7 @@
 /** What the EnOS platform holds per product and device; plain data, no IO. */
 
+import type { CommandRecord } from './commands.ts';
+
 /** The slice of a compiled thing model (`compileTsl(model, { dialect: 'enos' })`) the platform validates with. */
 export interface EnosPlatformModel {
   measurepointPost(params: unknown): ModelResult;
@@ -16,6 +18,12 @@ export interface EnosPlatformProduct {
   readonly productSecret: string;
   /** Devices of this product may activate with the product secret (mode 3). Default true. */
   readonly dynamicActivation?: boolean;
+  /**
+   * Certificate-based two-way authentication: its devices connect over TLS (or WSS) with a client
+   * certificate from the emulator's CA naming them (`issueDeviceCertificate(pk, dk)`: CN
+   * `{productKey}.{deviceKey}`), and sign as in mode 2. Default false.
+   */
+  readonly certificateAuth?: boolean;
   readonly model?: EnosPlatformModel;
 }
 
@@ -53,6 +61,8 @@ export interface DeviceState {
   /** OTA: the version the device last reported and every progress report. */
   otaVersion: string | undefined;
   readonly otaProgress: { step: number; desc?: string }[];
+  /** Commands sent through the API gateway, oldest first (bounded), with their status. */
+  readonly commands: CommandRecord[];
 }
 
 /** A firmware as EnOS offers it (`ota.device.upgrade` params, getversion reply entries). */
@@ -64,7 +74,8 @@ export interface EnosFirmware {
   readonly signMethod: string;
 }
 
-export const keyOf = (productKey: string, deviceKey: string): string => `${productKey}/${deviceKey}`;
+/** The emulator's session key of a device (the same as its broker's, so topics map to owners). */
+export const keyOf = (productKey: string, deviceKey: string): string => `${productKey}&${deviceKey}`;
 
 const MAX_HISTORY = 1000;
 
@@ -81,7 +92,7 @@ export function createState(devices: readonly EnosPlatformDevice[]): Map<string,
       productKey: d.productKey, deviceKey: d.deviceKey, assetId: d.assetId ?? `asset${String(asset++).padStart(6, '0')}`,
       deviceSecret: d.deviceSecret, pendingSecret: undefined, enabled: true,
       attributes: new Map(Object.entries(d.attributes ?? {})), tags: new Map(Object.entries(d.tags ?? {})),
-      measurepoints: new Map(), posts: [], events: [], topology: new Set(), online: new Set(), gateway: undefined, otaVersion: undefined, otaProgress: [],
+      measurepoints: new Map(), posts: [], events: [], topology: new Set(), online: new Set(), gateway: undefined, otaVersion: undefined, otaProgress: [], commands: [],
     };
     all.set(keyOf(d.productKey, d.deviceKey), s);
     return s;
