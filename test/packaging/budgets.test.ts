@@ -9,8 +9,9 @@ const SERVER_ONLY = new Set(['@linkwire/node', '@linkwire/emulator', '@linkwire/
 
 const check = (b: Budget) =>
   it(`${b.name} ≤ ${b.maxGzip} B min+gz`, async () => {
-    const { gzip } = await bundleSize(b.code);
+    const { gzip, lazy } = await bundleSize(b.code, undefined, b.split === true);
     expect(gzip, `${b.name} is ${gzip} B min+gz, over its budget of ${b.maxGzip} B`).toBeLessThanOrEqual(b.maxGzip);
+    if (b.maxLazyGzip !== undefined) expect(lazy.gzip, `${b.name} loads ${lazy.gzip} B min+gz on demand, over ${b.maxLazyGzip} B`).toBeLessThanOrEqual(b.maxLazyGzip);
   });
 
 describe('bundle budgets (esbuild, browser, min+gz)', () => {

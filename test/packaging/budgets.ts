@@ -12,6 +12,9 @@ export interface Budget {
   // Issue 24 raised eleven budgets by 0.15-1.3 KB: describe() and the option checks (typed
   // errors instead of TypeErrors for hostile options) ride along wherever options are read.
   readonly maxGzip: number;
+  /** Measured split at dynamic imports: `maxGzip` bounds the first load, `maxLazyGzip` what loads on demand. */
+  readonly split?: boolean;
+  readonly maxLazyGzip?: number;
 }
 
 /** A module that imports `names` from each specifier and keeps them alive. */
@@ -25,19 +28,28 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   { name: '@linkwire/base', code: "export * from '@linkwire/base';", maxGzip: 8_800 },
   { name: '@linkwire/hash', code: "export * from '@linkwire/hash';", maxGzip: 16_200 },
   { name: '@linkwire/sign', code: "export * from '@linkwire/sign';", maxGzip: 34_000 },
+  // What a CONNECT needs apart from the HMAC (issue 15: the browser device client signs with Web Crypto).
+  { name: '@linkwire/sign/connect', code: "export * from '@linkwire/sign/connect';", maxGzip: 3_300 },
   { name: '@linkwire/alink', code: "export * from '@linkwire/alink';", maxGzip: 21_000 },
+  // The codec without the code table, CBOR and matching (issue 15: what the device client's first chunk imports).
+  { name: '@linkwire/alink/core', code: "export * from '@linkwire/alink/core';", maxGzip: 16_000 },
   { name: '@linkwire/tsl', code: "export * from '@linkwire/tsl';", maxGzip: 17_400 },
   { name: '@linkwire/shadow', code: "export * from '@linkwire/shadow';", maxGzip: 9_000 },
   { name: '@linkwire/coap', code: "export * from '@linkwire/coap';", maxGzip: 38_000 },
   { name: '@linkwire/ota', code: "export * from '@linkwire/ota';", maxGzip: 31_100 },
   // The reconnecting client (issue 13) joined the codec and the session: 10.9 KB measured;
-  // 13.2 KB with openMqttSession, the one-shot session over a Dialer the adapters share.
-  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 13_400 },
-  // The whole device client (thing model, shadow, OTA verifier, gateway, HTTPS and CoAP transports).
-  { name: '@linkwire/device', code: "export * from '@linkwire/device';", maxGzip: 75_500 },
-  // Both clients (one-shot and reconnecting), the dialer, the IndexedDB store (11.3 KB measured),
-  // and createWebDeviceClient, which brings the device client in (tree-shaken when unused).
-  { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 66_000 },
+  // 13.2 KB with openMqttSession, the one-shot session over a Dialer the adapters share;
+  // 13.4 KB with holdRetransmit (issue 15: a sub-device's message waits for its re-login).
+  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 13_700 },
+  // The whole device client (thing model, shadow, OTA verifier, gateway, HTTPS and CoAP transports),
+  // one file: the parts loaded on demand are inlined, in lazily initialised module wrappers
+  // (issue 15: 77.9 KB, +2.4 KB for the wrappers and the lazy stand-ins).
+  { name: '@linkwire/device', code: "export * from '@linkwire/device';", maxGzip: 85_500 },
+  // Both clients (one-shot and reconnecting), the dialer, the IndexedDB store: 13.4 KB measured.
+  // createWebDeviceClient moved to @linkwire/web/device (issue 15): its dynamic imports made
+  // esbuild wrap every module the barrel reached, +240 B for createWebMqttClient users.
+  { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 14_800 },
+  { name: '@linkwire/web/device', code: "export * from '@linkwire/web/device';", maxGzip: 71_000 },
   // The whole EnOS SDK surface: MQTT client, EnOS credentials (with the WASM hash kernels, 13 KB
   // of the bundle), the Alink catalogue and envelopes, OTA, the REST client. Measured 51.7 KB
   // (47.8 KB before OTA and the merged MQTT client and parser).
@@ -53,15 +65,24 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
   {
     name: 'browser device: MQTT over WebSocket + Alibaba credentials + Alink messages',
     code: use({ '@linkwire/web': ['connectMqttWebSocket'], '@linkwire/sign': ['mqttCredentials'], '@linkwire/alink': ['encodeRequest', 'decodeReply', 'formatTopic'] }),
-    maxGzip: 30_500,
+    // 30.5 KB after openMqttSession and sign's split of mqttCredentials (issue 15).
+    maxGzip: 31_500,
   },
   // Issue 13's target for the reconnecting client with the web adapter is 12 KB (MQTT.js ≈ 49 KB).
-  { name: 'reconnecting MQTT client + web adapter (createWebMqttClient)', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 11_500 },
+  // 11.2 KB with holdRetransmit (issue 15).
+  { name: 'reconnecting MQTT client + web adapter (createWebMqttClient)', code: use({ '@linkwire/web': ['createWebMqttClient'] }), maxGzip: 12_000 },
   {
-    // 13.4 KB of it (min) is the hash package's WASM kernels, ~27 KB the Alink catalogue, codes and validators.
+    // Issue 15's target: ≤ 25 KB. Split as a page loads it: the shadow, OTA and gateway parts, the
+    // hash package (MD5 signing, OTA digests) and Alink's code table (the first error reply) load
+    // on first use; CONNECT is signed with Web Crypto. Measured 34.2 KB at start (17.7 KB MQTT
+    // client + device core, 10.7 KB the Alink catalogue, validators and envelopes, 4.6 KB base;
+    // each chunk gzipped alone), 32.4 KB on demand. Was 62 KB in one file. The rest of the way
+    // to 25 KB is the Alink catalogue (device README).
     name: 'browser device client: createWebDeviceClient (device + web adapter)',
-    code: use({ '@linkwire/web': ['createWebDeviceClient'] }),
-    maxGzip: 63_500,
+    code: use({ '@linkwire/web/device': ['createWebDeviceClient'] }),
+    split: true,
+    maxGzip: 37_500,
+    maxLazyGzip: 36_500,
   },
   {
     name: 'CoAP device: codec + Alibaba CoAP auth and publish',
@@ -77,7 +98,7 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
   {
     name: 'reconnecting browser client with its IndexedDB store (createWebMqttClient + indexedDbStore)',
     code: use({ '@linkwire/web': ['createWebMqttClient', 'indexedDbStore'] }),
-    maxGzip: 11_900,
+    maxGzip: 12_400,
   },
   { name: 'Edge HTTP API client in a browser: createEdgeHttpClient (Watch included)', code: use({ '@linkwire/edge': ['createEdgeHttpClient'] }), maxGzip: 8_900 },
   { name: 'platform verifier alone: verifyMqttCredentials', code: use({ '@linkwire/sign': ['verifyMqttCredentials'] }), maxGzip: 16_800 },

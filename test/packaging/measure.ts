@@ -5,16 +5,31 @@ import { fileURLToPath } from 'node:url';
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface BundleSize {
+  /** What a page loads at start: the entry chunk and every chunk it imports statically. */
   readonly minified: number;
   readonly gzip: number;
+  /** Chunks loaded on demand (dynamic `import()`: the device client's shadow, OTA and gateway parts, the hash kernels). */
+  readonly lazy: { readonly minified: number; readonly gzip: number };
 }
 
-/** esbuild for a browser from the TypeScript sources, minified; gzip at level 9 as a CDN serves it. */
-export async function bundleSize(code: string, resolveDir: string = root): Promise<BundleSize> {
+const OUT = '/linkwire-measure';
+
+/**
+ * esbuild for a browser from the TypeScript sources, minified; gzip at level 9 as a CDN serves
+ * it. One file (dynamic imports inlined), unless `split`: then split at dynamic imports as a
+ * page loads it, each chunk gzipped on its own (each is a request), and `lazy` holds the chunks
+ * loaded on demand. esbuild splits by file, and code live in any chunk is kept in the shared
+ * chunks, so a split bundle's first load can be larger than the one file: only compositions
+ * built to load parts on demand are measured split.
+ */
+export async function bundleSize(code: string, resolveDir: string = root, split = false): Promise<BundleSize> {
   const result = await build({
-    stdin: { contents: code, resolveDir, loader: 'ts' },
+    stdin: { contents: code, resolveDir, loader: 'ts', sourcefile: 'entry.ts' },
     bundle: true,
     write: false,
+    splitting: split,
+    outdir: OUT,
+    metafile: true,
     minify: true,
     format: 'esm',
     platform: 'browser',
@@ -23,6 +38,29 @@ export async function bundleSize(code: string, resolveDir: string = root): Promi
     mainFields: ['browser', 'module', 'main'],
     logLevel: 'silent',
   });
-  const bytes = result.outputFiles[0]!.contents;
-  return { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  const outputs = result.metafile!.outputs;
+  const bytes = new Map(result.outputFiles.map((f) => [f.path.slice(f.path.lastIndexOf('/') + 1), f.contents]));
+  const base = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+  const initial = new Set<string>();
+  const visit = (path: string): void => {
+    if (initial.has(base(path))) return;
+    initial.add(base(path));
+    for (const i of outputs[path]?.imports ?? []) if (i.kind === 'import-statement') visit(Object.keys(outputs).find((k) => base(k) === base(i.path))!);
+  };
+  visit(Object.keys(outputs).find((k) => outputs[k]!.entryPoint !== undefined)!);
+  let minified = 0;
+  let gzip = 0;
+  let lazyMin = 0;
+  let lazyGzip = 0;
+  for (const [name, b] of bytes) {
+    const z = gzipSync(b, { level: 9 }).length;
+    if (initial.has(name)) {
+      minified += b.length;
+      gzip += z;
+    } else {
+      lazyMin += b.length;
+      lazyGzip += z;
+    }
+  }
+  return { minified, gzip, lazy: { minified: lazyMin, gzip: lazyGzip } };
 }

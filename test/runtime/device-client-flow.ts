@@ -3,7 +3,7 @@
  * WebSocket, a property post answered by the platform, a shadow report, a refused secret.
  * Run by Deno and by a Chromium page against the emulator in Node.
  */
-import { createWebDeviceClient } from '@linkwire/web';
+import { createWebDeviceClient } from '@linkwire/web/device';
 
 export interface ClientFlowResult {
   readonly postCode: number;

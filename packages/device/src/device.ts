@@ -1,19 +1,21 @@
 import {
   decodeJson, decodeMessage, decodeReply, encodeMessage, encodeReply, formatTopic, ntpTime, parseTopic, requestIds, stringifyJson,
   type AlinkJson, type AlinkReply, type AlinkRequest, type ParsedTopic, type RequestIds, type RequestTopicName, type TopicIds,
-} from '@linkwire/alink';
+} from '@linkwire/alink/core';
 import { utf8Encode, type Clock, type Dialer, type Random } from '@linkwire/base';
 import {
   createMqttClient, topicMatches, type MqttClient, type MqttClientEvent, type MqttClientOptions, type MqttConnectParams, type PublishPacket,
 } from '@linkwire/mqtt';
-import { mqttCredentials, type SignMethod } from '@linkwire/sign';
+import { mqttSigningInput, type SignMethod } from '@linkwire/sign/connect';
 import type { TslValidator } from '@linkwire/tsl';
 import type { DeviceShadowOptions } from '@linkwire/shadow';
 import { DeviceError, asError, replyError } from './errors.ts';
-import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
-import { createOta, type FetchLike, type Ota, type OtaOptions } from './ota.ts';
+import type { Gateway, GatewayOptions } from './gateway.ts';
+import { LazyGateway, LazyOta, LazyShadow, type PartLoader } from './lazy.ts';
+import type { FetchLike, Ota, OtaOptions } from './ota.ts';
+import { identityKey, thingFilters } from './filters.ts';
 import { createReplyWaiter, type ReplyWaiter } from './replies.ts';
-import { createShadow, type DeviceShadowApi } from './shadow.ts';
+import type { DeviceShadowApi } from './shadow.ts';
 import { ThingModel, requestIdOf, type DeviceIdentity, type RequestOptions, type Thing, type ThingInternals, type ThingLink } from './thing.ts';
 
 /** How CONNECT travels: TLS and wss sign `securemode=2`, plain TCP and ws `securemode=3`. */
@@ -35,6 +37,12 @@ export interface DeviceClientOptions<E> extends DeviceIdentity {
   readonly credentials?: (attempt: number) => MqttConnectParams | Promise<MqttConnectParams>;
   /** `hmacmd5`, `hmacsha1` or `hmacsha256` (default): the password is signed with exactly this one. */
   readonly signMethod?: SignMethod;
+  /**
+   * Computes the CONNECT password: the hex HMAC of `content` under `secret`. Default:
+   * `@linkwire/hash`, imported when the first CONNECT is signed (the web adapter uses Web Crypto
+   * for SHA-1 and SHA-256, so a browser downloads no hash kernels).
+   */
+  readonly hmac?: HmacHex;
   /** The id before the `|` of the MQTT clientId; default `{productKey}.{deviceName}`. */
   readonly clientId?: string;
   /** Extra clientId keys (`lan`, `_v`…), kept minimal by default (none). */
@@ -55,9 +63,15 @@ export interface DeviceClientOptions<E> extends DeviceIdentity {
   readonly shadow?: DeviceShadowOptions;
   readonly gateway?: GatewayOptions;
   /** Passed to the MQTT client: backoff, offline queue, store, timeouts, clean session. */
-  readonly mqtt?: Omit<MqttClientOptions<E>, 'clock' | 'random' | 'dial' | 'endpoint' | 'credentials' | 'onEvent' | 'onMessage' | 'keepalive' | 'keepAlive'>;
+  readonly mqtt?: Omit<MqttClientOptions<E>, 'clock' | 'random' | 'dial' | 'endpoint' | 'credentials' | 'onEvent' | 'onMessage' | 'holdRetransmit' | 'keepalive' | 'keepAlive'>;
   readonly onEvent?: (event: DeviceEvent) => void;
 }
+
+/** A hex HMAC: `md5`, `sha1` or `sha256` of `content` keyed with `secret`. */
+export type HmacHex = (algorithm: 'md5' | 'sha1' | 'sha256', secret: string, content: string) => string | Promise<string>;
+
+/** The default {@link HmacHex}: the hash package, loaded on first use. */
+export const hashPackageHmac: HmacHex = (algorithm, secret, content) => import('@linkwire/hash').then((h) => h.hmacHex(algorithm, secret, content));
 
 /** The device's life and what the platform tells it, as typed events. */
 export type DeviceEvent =
@@ -135,21 +149,11 @@ export interface DeviceCore {
 
 export type Settled = { readonly reply: AlinkReply<AlinkJson>; readonly raw?: undefined; readonly json?: undefined } | { readonly raw: Uint8Array; readonly reply?: undefined; readonly json?: undefined } | { readonly json: AlinkJson; readonly reply?: undefined; readonly raw?: undefined };
 
-export const identityKey = (productKey: string, deviceName: string): string => `${productKey}/${deviceName}`;
-
-/** The downstream topics of one thing identity: commands and the replies to its requests. */
-export function thingFilters(pk: string, dn: string): string[] {
-  const sys = `/sys/${pk}/${dn}`;
-  return [
-    `${sys}/thing/service/+`, `${sys}/thing/service/property/+`, `${sys}/thing/event/+/post_reply`, `${sys}/thing/event/property/+/post_reply`,
-    `${sys}/thing/model/+`, `${sys}/thing/deviceinfo/+`, `${sys}/thing/dsltemplate/get_reply`, `${sys}/rrpc/request/+`, `${sys}/thing/+`,
-  ];
-}
-
 const DEFAULT_MAX_MESSAGE = 256 * 1024;
 
 type Part = {
   readonly connected?: (first: boolean) => void;
+  readonly hold?: (topic: string) => Promise<unknown> | undefined;
   readonly disconnected?: () => void;
   readonly closed?: () => void;
   readonly route: (topic: ParsedTopic, payload: Uint8Array) => boolean;
@@ -190,9 +194,13 @@ class Engine<E> implements ThingLink, DeviceCore {
   failed: Map<string, Error> | undefined;
   clockOffset = 0;
   parts: Part[] | undefined;
-  shadow: ReturnType<typeof createShadow> | undefined;
-  ota: ReturnType<typeof createOta> | undefined;
-  gateway: ReturnType<typeof createGateway> | undefined;
+  /** Parts being loaded: `connect()` resolves once they are there and subscribed. */
+  loading: Set<Promise<unknown>> | undefined;
+  /** While a part is being made: the subscriptions it asks for. */
+  subscribing: Promise<unknown>[] | undefined;
+  shadow: PartLoader<DeviceShadowApi> | undefined;
+  ota: PartLoader<Ota> | undefined;
+  gateway: PartLoader<Gateway> | undefined;
 
   constructor(options: DeviceClientOptions<E>, self: (link: ThingLink) => ThingModel) {
     this.options = options;
@@ -248,18 +256,60 @@ class Engine<E> implements ThingLink, DeviceCore {
     return pk === this.identity.productKey && dn === this.identity.deviceName ? this.self : this.subThings?.get(identityKey(pk, dn));
   }
 
-  part<T extends { readonly internals: unknown }>(made: T): T {
-    (this.parts ??= []).push(made.internals as Part);
-    return made;
+  /**
+   * A part loaded on first use (its module is imported then, so a bundler splits it off). Once
+   * made it routes its topics and hears of connections; made while connected, it acts as on a
+   * first connection (OTA informs its versions).
+   */
+  loader<M, T>(load: () => Promise<M>, make: (module: M) => T & { readonly internals: unknown }): PartLoader<T> {
+    let part: T | undefined;
+    let pending: Promise<T> | undefined;
+    return {
+      loaded: () => part,
+      failed: (e) => this.report('part_unavailable', `a part of the client failed to load: ${asError(e).message}`),
+      load: () => {
+        if (pending !== undefined) return pending;
+        const loading = (this.loading ??= new Set());
+        pending = load().then((module) => {
+          // The part subscribes its topics as it is made: it counts as loaded once those are
+          // acknowledged, so that connect() never resolves before the part can hear its pushes.
+          const subscribing: Promise<unknown>[] = (this.subscribing = []);
+          let made: T & { readonly internals: unknown };
+          try {
+            made = make(module);
+          } finally {
+            this.subscribing = undefined;
+          }
+          const internals = made.internals as Part;
+          (this.parts ??= []).push(internals);
+          if (this.connected) internals.connected?.(true);
+          part = made;
+          return Promise.allSettled(subscribing).then(() => made);
+        });
+        loading.add(pending);
+        const done = (): void => void loading.delete(pending!);
+        pending.then(done, done);
+        return pending;
+      },
+    };
   }
-  shadowPart(): ReturnType<typeof createShadow> {
-    return (this.shadow ??= this.part(createShadow(this, this.options.shadow)));
+  shadowPart(): PartLoader<DeviceShadowApi> {
+    return (this.shadow ??= this.loader(() => import('./shadow.ts'), (m) => m.createShadow(this, this.options.shadow)));
   }
-  otaPart(): ReturnType<typeof createOta> {
-    return (this.ota ??= this.part(createOta(this, this.options.ota)));
+  otaPart(): PartLoader<Ota> {
+    return (this.ota ??= this.loader(() => import('./ota.ts'), (m) => m.createOta(this, this.options.ota)));
   }
-  gatewayPart(): ReturnType<typeof createGateway> {
-    return (this.gateway ??= this.part(createGateway(this, this.options.gateway)));
+  gatewayPart(): PartLoader<Gateway> {
+    return (this.gateway ??= this.loader(() => import('./gateway.ts'), (m) => m.createGateway(this, this.options.gateway)));
+  }
+
+  /** A message in flight at a drop waits before it is sent again while a part holds it (a sub-device not yet logged in again). */
+  hold(topic: string): Promise<unknown> | undefined {
+    for (const part of this.parts ?? []) {
+      const h = part.hold?.(topic);
+      if (h !== undefined) return h;
+    }
+    return undefined;
   }
 
   // ---- bytes out ----
@@ -272,7 +322,9 @@ class Engine<E> implements ThingLink, DeviceCore {
   subscribe(list: readonly string[]): Promise<number[]> {
     const filters = (this.filters ??= new Set());
     for (const f of list) filters.add(f);
-    return this.mqtt === undefined ? Promise.resolve(list.map(() => 1)) : this.mqtt.subscribe(list.map((topic) => ({ topic, qos: 1 as const })));
+    const done = this.mqtt === undefined ? Promise.resolve(list.map(() => 1)) : this.mqtt.subscribe(list.map((topic) => ({ topic, qos: 1 as const })));
+    this.subscribing?.push(done);
+    return done;
   }
 
   unsubscribe(list: readonly string[]): Promise<void> {
@@ -330,8 +382,12 @@ class Engine<E> implements ThingLink, DeviceCore {
     const topic = message.topic;
     return this.exchange(topic, message.payload, `${topic}_reply`, id, o).then((s) => {
       const reply = s.reply!;
-      if (reply.code !== 200) throw replyError(topic, reply.code, reply.message);
-      return reply;
+      if (reply.code === 200) return reply;
+      // The code table comes with the first error reply; without it the code and message still say what failed.
+      return import('./explain.ts').then(
+        (m) => Promise.reject(replyError(topic, reply.code, reply.message, m.explainCode)),
+        () => Promise.reject(replyError(topic, reply.code, reply.message)),
+      );
     });
   }
 
@@ -509,13 +565,16 @@ class Engine<E> implements ThingLink, DeviceCore {
   credentials(attempt: number): MqttConnectParams | Promise<MqttConnectParams> {
     const o = this.options;
     if (o.credentials !== undefined) return o.credentials(attempt);
-    return mqttCredentials({
+    const input = mqttSigningInput({
       productKey: o.productKey, deviceName: o.deviceName, deviceSecret: o.deviceSecret!, transport: o.transport, timestamp: this.clock.now(),
       ...(o.signMethod === undefined ? {} : { signMethod: o.signMethod }),
       ...(o.clientId === undefined ? {} : { clientId: o.clientId }),
       ...(o.clientIdExtra === undefined ? {} : { extra: o.clientIdExtra }),
       keepalive: o.keepalive ?? 60,
     });
+    const signed = (password: string): MqttConnectParams => ({ clientId: input.clientId, username: input.username, password, keepalive: input.keepalive! });
+    const password = (o.hmac ?? hashPackageHmac)(input.algorithm, input.secret as string, input.content);
+    return typeof password === 'string' ? signed(password) : password.then(signed);
   }
 
   onMqttEvent(e: MqttClientEvent): void {
@@ -553,6 +612,7 @@ class Engine<E> implements ThingLink, DeviceCore {
       credentials: (attempt) => this.credentials(attempt),
       onEvent: (e) => this.onMqttEvent(e),
       onMessage: (m) => this.onPacket(m),
+      holdRetransmit: (topic) => this.hold(topic),
     }));
     const { productKey, deviceName } = this.identity;
     const initial = [...thingFilters(productKey, deviceName), formatTopic('ntpResponse', this.identity), ...(this.filters ?? [])];
@@ -560,7 +620,8 @@ class Engine<E> implements ThingLink, DeviceCore {
       const refused = initial.filter((_, i) => granted[i] === 0x80);
       if (refused.length > 0) this.report('subscribe_refused', `the platform refused ${refused.join(', ')}`);
     });
-    return (this.connectedOnce = Promise.all([client.whenConnected(), subscribed]).then(() => undefined));
+    // Parts configured or first used before connecting are loaded (and their topics subscribed) too.
+    return (this.connectedOnce = Promise.all([client.whenConnected(), subscribed, ...(this.loading ?? [])]).then(() => undefined));
   }
 
   ntp(o?: RequestOptions): Promise<number> {
@@ -580,6 +641,9 @@ class Engine<E> implements ThingLink, DeviceCore {
 /** The device's public face: its own thing (methods from ThingModel) and the client's members. */
 class AlibabaDevice<E> extends ThingModel implements DeviceClient {
   readonly #e: Engine<E>;
+  #shadow: DeviceShadowApi | undefined;
+  #ota: Ota | undefined;
+  #gateway: Gateway | undefined;
 
   constructor(options: DeviceClientOptions<E>) {
     let engine: Engine<E> | undefined;
@@ -591,9 +655,10 @@ class AlibabaDevice<E> extends ThingModel implements DeviceClient {
     super(options, link, options.tsl);
     engine = new Engine(options, () => this);
     this.#e = engine;
-    if (options.ota !== undefined) engine.otaPart();
-    if (options.gateway !== undefined) engine.gatewayPart();
-    if (options.shadow !== undefined) engine.shadowPart();
+    // Configured parts start loading now; a failure to load is reported (and rejects their requests).
+    if (options.ota !== undefined) engine.otaPart().load().catch((e: unknown) => engine.otaPart().failed(e));
+    if (options.gateway !== undefined) engine.gatewayPart().load().catch((e: unknown) => engine.gatewayPart().failed(e));
+    if (options.shadow !== undefined) engine.shadowPart().load().catch((e: unknown) => engine.shadowPart().failed(e));
   }
 
   get state(): DeviceClient['state'] {
@@ -605,13 +670,13 @@ class AlibabaDevice<E> extends ThingModel implements DeviceClient {
     return this.#e.mqtt;
   }
   get shadow(): DeviceShadowApi {
-    return this.#e.shadowPart();
+    return (this.#shadow ??= new LazyShadow(this.#e.shadowPart()));
   }
   get ota(): Ota {
-    return this.#e.otaPart();
+    return (this.#ota ??= new LazyOta(this.#e.otaPart()));
   }
   get gateway(): Gateway {
-    return this.#e.gatewayPart();
+    return (this.#gateway ??= new LazyGateway(this.#e.gatewayPart()));
   }
   get platformClock(): Clock {
     const e = this.#e;

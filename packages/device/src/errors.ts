@@ -1,4 +1,3 @@
-import { explainCode } from '@linkwire/alink';
 import { LinkwireError } from '@linkwire/base';
 
 /**
@@ -20,9 +19,13 @@ export class DeviceError extends LinkwireError {
   }
 }
 
-/** A reply whose code is not 200: the code, and the seed's meaning of it. */
-export function replyError(topic: string, code: number, message: string | undefined): DeviceError {
-  return new DeviceError('reply_error', `${topic}: ${explainCode(code, 'alink', message)}`, { replyCode: code, topic });
+/** How the seed explains a reply code (alink's `explainCode`, loaded with the first error reply). */
+export type ExplainCode = (code: number, scope: 'alink', message?: string) => string;
+
+/** A reply whose code is not 200: the code, and the seed's meaning of it when `explain` is given. */
+export function replyError(topic: string, code: number, message: string | undefined, explain?: ExplainCode): DeviceError {
+  const text = explain === undefined ? `${code} ${message ?? 'error'}` : explain(code, 'alink', message);
+  return new DeviceError('reply_error', `${topic}: ${text}`, { replyCode: code, topic });
 }
 
 /**

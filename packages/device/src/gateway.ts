@@ -3,7 +3,8 @@ import {
   combineBatchLoginParams, combineBatchLogoutParams, combineLoginParams, combineLogoutParams, proxyProvisioningParams, subRegisterParams, topoAddEntry,
   type SignMethod,
 } from '@linkwire/sign';
-import { identityKey, thingFilters, type DeviceCore } from './device.ts';
+import type { DeviceCore } from './device.ts';
+import { identityKey, thingFilters } from './filters.ts';
 import { DeviceError, asError } from './errors.ts';
 import { ThingModel, type DeviceIdentity, type RequestOptions, type Thing, type ThingLink } from './thing.ts';
 
@@ -39,8 +40,8 @@ export interface TopoEntry extends DeviceIdentity {
 
 /** The gateway's part (seed §9.2-9.4, §9.7; PROTOCOL-NOTES sub-device flows). */
 export interface Gateway {
-  /** The handle of a sub-device; the same handle for the same identity. */
-  subDevice(credentials: SubDeviceCredentials): SubDevice;
+  /** The handle of a sub-device; the same handle for the same identity (a promise: the gateway part loads on first use). */
+  subDevice(credentials: SubDeviceCredentials): Promise<SubDevice>;
   /** Logs in sub-devices, batched (`combine.batch_login`), up to the online limit. */
   login(devices: readonly SubDeviceCredentials[], options?: RequestOptions): Promise<SubDevice[]>;
   logout(devices: readonly DeviceIdentity[], options?: RequestOptions): Promise<void>;
@@ -63,6 +64,8 @@ export interface Gateway {
 
 export interface GatewayInternals {
   route(topic: ParsedTopic, payload: Uint8Array): boolean;
+  /** A sub-device's message in flight at a drop waits for the sub-device's re-login before it is sent again. */
+  hold(topic: string): Promise<unknown> | undefined;
   connected(first: boolean): void;
   disconnected(): void;
   closed(): void;
@@ -214,7 +217,7 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
   };
 
   return {
-    subDevice: (c) => sub(c).handle,
+    subDevice: (c) => Promise.resolve().then(() => sub(c).handle),
     async login(devices, o) {
       const list = devices.map(sub);
       const fresh = list.filter((s) => !s.loggedIn);
@@ -294,6 +297,11 @@ export function createGateway(core: DeviceCore, options: GatewayOptions | undefi
       },
       disconnected() {
         for (const s of subs.values()) if (s.loggedIn && s.gate === undefined) s.gate = deferred();
+      },
+      hold(topic) {
+        if (!topic.startsWith('/sys/')) return undefined;
+        const [, , pk, dn] = topic.split('/', 4);
+        return subs.get(identityKey(pk!, dn ?? ''))?.gate?.promise;
       },
       connected(first) {
         retry?.();

@@ -7,9 +7,10 @@
 export { CommandError, DeviceError } from './errors.ts';
 export { createReplyWaiter, type ReplyWaiter, type ReplyWaiterOptions } from './replies.ts';
 export {
-  createDeviceClient, thingFilters,
-  type DeviceClient, type DeviceClientOptions, type DeviceEvent, type DeviceTransport, type TopicMessage,
+  createDeviceClient, hashPackageHmac,
+  type DeviceClient, type HmacHex, type DeviceClientOptions, type DeviceEvent, type DeviceTransport, type TopicMessage,
 } from './device.ts';
+export { thingFilters } from './filters.ts';
 export type {
   CommandContext, DeviceIdentity, PostOptions, PropertyGetHandler, PropertySetHandler, RawDownHandler, RequestOptions, ServiceHandler, Thing,
 } from './thing.ts';

@@ -1,5 +1,5 @@
 import { stringifyReply, type ParsedTopic } from '@linkwire/alink';
-import { concatBytes, utf8Encode } from '@linkwire/base';
+import { concatBytes } from '@linkwire/base';
 import {
   OtaError, activateFirmware, createFirmwareVerifier, createProgressReporter, decodeConfigGetReply, decodeConfigPush, decodeFirmwareGetReply, decodeModelConfigPush,
   decodeUpgradePush, encodeConfigPushReply, encodeModelConfigPushReply, encodeProgress, encodeVersionInform, otaTopics,
@@ -106,23 +106,23 @@ export function createOta(core: DeviceCore, options: OtaOptions | undefined): Ot
   filters();
 
   const progress = (step: number, desc?: string, module?: string): Promise<void> => {
-    let text: string;
+    let payload: Uint8Array;
     try {
-      text = encodeProgress({ id: core.ids.next(), step, ...(desc === undefined ? {} : { desc }), ...(module === undefined ? {} : { module }) });
+      payload = encodeProgress({ id: core.ids.next(), step, ...(desc === undefined ? {} : { desc }), ...(module === undefined ? {} : { module }) });
     } catch (e) {
       return Promise.reject(e);
     }
-    return core.link.publish(topics.progress, utf8Encode(text), 1);
+    return core.link.publish(topics.progress, payload, 1);
   };
 
   const inform = (version: string, module?: string): Promise<void> => {
-    let text: string;
+    let payload: Uint8Array;
     try {
-      text = encodeVersionInform({ id: core.ids.next(), version, ...(module === undefined ? {} : { module }) });
+      payload = encodeVersionInform({ id: core.ids.next(), version, ...(module === undefined ? {} : { module }) });
     } catch (e) {
       return Promise.reject(e);
     }
-    return core.link.publish(topics.inform, utf8Encode(text), 1);
+    return core.link.publish(topics.inform, payload, 1);
   };
 
   async function download(target: FirmwareUpgrade | ConfigFile, o?: DownloadOptions): Promise<Download> {
@@ -267,7 +267,7 @@ export function createOta(core: DeviceCore, options: OtaOptions | undefined): Ot
             else Promise.resolve().then(() => onUpgrade!(push.upgrade)).catch(error);
           } else if (name === 'configPush') {
             const push = decodeConfigPush(payload, { allowHttp });
-            const answer = (code: number): Promise<void> => core.link.publish(topics.configPushReply, utf8Encode(encodeConfigPushReply(push.id, code)), 0);
+            const answer = (code: number): Promise<void> => core.link.publish(topics.configPushReply, encodeConfigPushReply(push.id, code), 0);
             Promise.resolve()
               .then(() => {
                 if (onConfig === undefined) throw new DeviceError('unhandled_message', 'no onConfigPush handler');
@@ -278,7 +278,7 @@ export function createOta(core: DeviceCore, options: OtaOptions | undefined): Ot
           } else {
             const push = decodeModelConfigPush(payload, { allowHttp });
             const answer = (code: number): Promise<void> =>
-              core.link.publish(topics.modelConfigPushReply, utf8Encode(encodeModelConfigPushReply({ id: push.id, code })), 0);
+              core.link.publish(topics.modelConfigPushReply, encodeModelConfigPushReply({ id: push.id, code }), 0);
             Promise.resolve()
               .then(() => {
                 if (onModel === undefined) throw new DeviceError('unhandled_message', 'no onModelConfigPush handler');

@@ -1,4 +1,4 @@
-import { replyTracker, type ReplyOutcome } from '@linkwire/alink';
+import { replyTracker, type ReplyOutcome } from '@linkwire/alink/core';
 import { integerOption, numberOption, OptionError, optionsRecord, type Clock } from '@linkwire/base';
 import { DeviceError } from './errors.ts';
 

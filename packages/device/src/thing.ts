@@ -1,7 +1,7 @@
 import {
   AlinkError, decodeRequest, encodeMessage, formatTopic, type AlinkJson, type AlinkReply, type AlinkRequest, type EventParams, type PropertyParams,
   type RequestTopicName, type TopicIds,
-} from '@linkwire/alink';
+} from '@linkwire/alink/core';
 import type { Issue } from '@linkwire/base';
 import type { TslResult, TslValidator } from '@linkwire/tsl';
 import { CommandError, DeviceError, asError } from './errors.ts';

@@ -1,22 +1,27 @@
 // The device client against the emulator's responders and cloud API (the platform side the
 // emulator serves since its merge): service calls async and sync (RRPC), property set and get,
-// user RRPC, raw down, NTP, an OTA job, and a gateway with sub-devices.
+// user RRPC, raw down, NTP, an OTA job, and a gateway with sub-devices; over TCP, TLS (the
+// emulator's certificate verified against its CA) and WebSocket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceClient } from '@linkwire/device';
 import { startEmulator, type Emulator } from '@linkwire/emulator';
-import { createNodeDeviceClient, registerNodeHash } from '@linkwire/node';
+import { createNodeDeviceClient, registerNodeHash, type NodeEndpoint } from '@linkwire/node';
 
 registerNodeHash();
 const device = { productKey: 'a1EmuFlow01', deviceName: 'emu-dev-1', deviceSecret: 'emu-secret-1' };
 const gw = { productKey: 'a1EmuGw0001', deviceName: 'emu-gw-1', deviceSecret: 'emu-gw-secret' };
 const subs = Array.from({ length: 3 }, (_, i) => ({ productKey: 'a1EmuSub001', deviceName: `emu-sub-${i}`, deviceSecret: `emu-sub-secret-${i}` }));
 
-describe('against the emulator\'s responders and cloud API', () => {
+describe.each(['tcp', 'tls', 'ws'] as const)('against the emulator\'s responders and cloud API over %s', (transport) => {
   let platform: Emulator;
   let d: DeviceClient;
+  let endpoint: NodeEndpoint;
   beforeAll(async () => {
-    platform = await startEmulator({ devices: [device, gw, ...subs], http: true });
-    d = createNodeDeviceClient({ ...device, endpoint: { host: platform.host, port: platform.port }, ota: { version: '1.0.0', allowHttp: true } });
+    platform = await startEmulator({ devices: [device, gw, ...subs], http: true, ...(transport === 'tls' ? { tls: true } : {}), websocket: transport === 'ws' });
+    endpoint = transport === 'tcp' ? { host: platform.host, port: platform.port }
+      : transport === 'tls' ? { host: platform.host, port: platform.tlsPort!, tls: { ca: platform.ca! } }
+      : { url: `ws://${platform.host}:${platform.wsPort}/mqtt` };
+    d = createNodeDeviceClient({ ...device, endpoint, ota: { version: '1.0.0', allowHttp: true } });
     d.onService('echo', (params, ctx) => ({ ...params, sync: ctx.sync }));
     d.onPropertySet((p) => ({ set: Object.keys(p) }));
     d.onPropertyGet((ids) => Object.fromEntries(ids.map((id) => [id, 1])));
@@ -71,7 +76,7 @@ describe('against the emulator\'s responders and cloud API', () => {
   });
 
   it('a gateway: topo add, batch login, sub-device commands and posts over the gateway connection', async () => {
-    const g = createNodeDeviceClient({ ...gw, endpoint: { host: platform.host, port: platform.port }, gateway: { batchSize: 2 } });
+    const g = createNodeDeviceClient({ ...gw, endpoint, gateway: { batchSize: 2 } });
     try {
       await g.connect();
       expect((await g.gateway.addTopo(subs)).code).toBe(200);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeConfigPush, encodeModelConfigPush, type ConfigFile } from '@linkwire/ota';
+import { stringifyConfigPush, stringifyModelConfigPush, type ConfigFile } from '@linkwire/ota';
 import { createNodeDeviceClient, registerNodeHash } from '@linkwire/node';
 import { verifyProxyProvisioning } from '@linkwire/sign';
 import { startAedes, type TestBroker } from '../../../test/support/brokers.ts';
@@ -54,11 +54,11 @@ describe('configuration and gateway flows', () => {
       expect(new TextDecoder().decode(dl.image)).toBe('{"sampleRate":5,"unit":"C"}');
       expect(cloud.seen(`/ota/device/progress/${gw.productKey}/${gw.deviceName}`)).toHaveLength(0); // configuration is not firmware
       const pushed = new Promise<ConfigFile>((resolve) => d.ota.onConfigPush((c) => resolve(c)));
-      await cloud.publish(`${sys}/config/push`, encodeConfigPush({ id: '77', config: file }));
+      await cloud.publish(`${sys}/config/push`, stringifyConfigPush({ id: '77', config: file }));
       expect((await pushed).configId).toBe('cfg-1');
       expect(JSON.parse((await cloud.next(`${sys}/config/push_reply`)).payload)).toMatchObject({ id: '77', code: 200 });
       const model = new Promise<string>((resolve) => d.ota.onModelConfigPush((c) => resolve(c.url)));
-      await cloud.publish(`${sys}/model/config/push`, encodeModelConfigPush({ id: '78', config: { url: file.url, digestMethod: 'sha256', digest: file.digest } }));
+      await cloud.publish(`${sys}/model/config/push`, stringifyModelConfigPush({ id: '78', config: { url: file.url, digestMethod: 'sha256', digest: file.digest } }));
       expect(await model).toBe(file.url);
       expect(JSON.parse((await cloud.next(`${sys}/model/config/push_reply`)).payload)).toMatchObject({ id: '78', code: 200 });
     } finally {

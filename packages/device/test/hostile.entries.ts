@@ -18,4 +18,8 @@ export const entries: FuzzEntry[] = [
     w.cancelAll(hostileValue as never);
     await waiting;
   }, [variant({ clock: manualClock(0), timeoutMs: 5000, maxPending: 4 }), data(fc.constantFrom('/sys/pk/dn/thing/event/property/post_reply', '')), data(fc.constantFrom('1', '')), hostileValue()]),
+  // The default CONNECT signer: the hash package's typed errors, through a promise.
+  entry('device.hashPackageHmac', async (algorithm: unknown, secret: unknown, content: unknown) => {
+    await device.hashPackageHmac(algorithm as 'sha256', secret as string, content as string);
+  }, [data(fc.constantFrom('md5', 'sha1', 'sha256', 'sha512', '')), data(fc.string({ maxLength: 20 })), hostileValue()]),
 ];

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeUpgradePush, type FirmwareUpgrade, type VerifiedFirmware } from '@linkwire/ota';
+import { stringifyUpgradePush, type FirmwareUpgrade, type VerifiedFirmware } from '@linkwire/ota';
 import { createNodeDeviceClient, registerNodeHash } from '@linkwire/node';
 import { startAedes, type TestBroker } from '../../../test/support/brokers.ts';
 import { ok, startPlatform, type ScriptedPlatform } from './platform.ts';
@@ -72,7 +72,7 @@ describe('OTA', () => {
       );
       cutsLeft = 2;
       requests.length = 0;
-      await cloud.publish(`/ota/device/upgrade/${device.productKey}/${device.deviceName}`, encodeUpgradePush({ id: 1, upgrade: upgrade('/fw.bin') }));
+      await cloud.publish(`/ota/device/upgrade/${device.productKey}/${device.deviceName}`, stringifyUpgradePush({ id: 1, upgrade: upgrade('/fw.bin') }));
       await done;
       // Each resume starts where the verified bytes end (what reached the device before the cut).
       const starts = requests.map((r) => Number(r.split(' ')[1]));

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { utf8Encode } from '@linkwire/base';
 import { decodeProgress, decodeVersionInform, encodeUpgradePush, type FirmwareUpgrade } from '@linkwire/ota';
 import type { DeviceRecord } from './devices.ts';
 
@@ -102,7 +101,7 @@ export function createOtaService(unguessable: () => string): OtaService {
       const devices = new Map<string, DeviceOtaState>();
       const pushes = targets.map((device) => {
         devices.set(device.key, { status: 'pushed' });
-        const payload = utf8Encode(encodeUpgradePush({ id: nextId(), upgrade: stripPath(upgrade) }));
+        const payload = encodeUpgradePush({ id: nextId(), upgrade: stripPath(upgrade) });
         return { device, topic: `/ota/device/upgrade/${device.productKey}/${device.deviceName}`, payload };
       });
       const job = { jobId, upgrade: stripPath(upgrade), devices };

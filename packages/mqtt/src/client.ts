@@ -67,6 +67,14 @@ export interface MqttClientOptions<E> {
    * client closes with the {@link MqttConnectError}. Code 3 (server unavailable) always retries.
    */
   readonly retryRefused?: (returnCode: number) => boolean;
+  /**
+   * Asked at each reconnect, for every unacknowledged QoS 1 publish, before it is sent again:
+   * a promise holds that retransmission until it settles (a gateway holds a sub-device's
+   * messages until the sub-device is logged in again, or the platform would refuse them).
+   * Undefined (the default) sends it at once. A held message keeps its place in flight and is
+   * asked about again if the connection drops while it waits.
+   */
+  readonly holdRetransmit?: (topic: string) => Promise<unknown> | undefined;
   readonly offlineQueue?: OfflineQueueOptions;
   /** Outgoing QoS 1 messages survive a process restart through it. Default: held in memory only. */
   readonly store?: OutgoingStore;
@@ -187,7 +195,7 @@ function checkClientOptions(options: unknown): void {
   requiredFunction('dial', o['dial']);
   const credentials = requiredOption('credentials', o['credentials']);
   if (typeof credentials !== 'function') optionsRecord('credentials', credentials);
-  for (const f of ['retryRefused', 'onEvent', 'onMessage'] as const) functionOption(f, o[f]);
+  for (const f of ['retryRefused', 'holdRetransmit', 'onEvent', 'onMessage'] as const) functionOption(f, o[f]);
   integerOption('keepalive', o['keepalive'], 60, 0, 65535);
   booleanOption('cleanSession', o['cleanSession'], true);
   if (o['will'] !== undefined) optionsRecord('will', o['will']);
@@ -441,7 +449,12 @@ class Client<E> implements MqttClient {
     for (const r of this.requests ?? []) this.sendRequest(r);
     for (const o of this.inflightById?.values() ?? []) {
       o.dup = true;
-      this.write(this.publishPacket(o));
+      const hold = this.held(o);
+      if (hold === undefined) this.write(this.publishPacket(o));
+      else void hold.then(() => {
+        // Still this connection, and still unacknowledged: send it now.
+        if (g === this.gen && this.st === 'connected' && this.inflightById?.get(o.id) === o) this.write(this.publishPacket(o));
+      });
     }
     if (g !== this.gen) return; // a write failed and ended this connection
     this.armKeepalive(this.keepaliveMs);
@@ -451,6 +464,19 @@ class Client<E> implements MqttClient {
     this.waiters = undefined;
     for (const w of waiters ?? []) w.resolve();
     this.pump();
+  }
+
+  /** The application's hold on retransmitting `o`, settled either way; undefined to send now. */
+  private held(o: Outgoing): Promise<unknown> | undefined {
+    const ask = this.o.holdRetransmit;
+    if (ask === undefined) return undefined;
+    try {
+      const hold = ask(o.topic);
+      return hold === undefined ? undefined : Promise.resolve(hold).catch(() => undefined);
+    } catch (e) {
+      this.emit({ type: 'error', error: asError(e) });
+      return undefined;
+    }
   }
 
   private finish(error?: Error): void {

@@ -262,6 +262,54 @@ describe('createMqttClient: after a reconnect', () => {
     await h.client.end();
   });
 
+  it('holds the retransmission of a message while holdRetransmit says so, across a second drop, then sends it with DUP and its id', async () => {
+    let release: () => void = () => undefined;
+    let gate: Promise<void> | undefined;
+    const asked: string[] = [];
+    const h = await connectedHarness({
+      holdRetransmit: (topic) => {
+        asked.push(topic);
+        return topic.startsWith('/sub/') ? gate : undefined;
+      },
+    });
+    const held = h.client.publish('/sub/a', 'held', { qos: 1 });
+    const free = h.client.publish('/own', 'free', { qos: 1 });
+    const first = publishes(h.net.last());
+    gate = new Promise<void>((r) => (release = r));
+    h.net.last().drop(new Error('cut'));
+    await nextAttempt(h);
+    h.net.last().accept();
+    await settle();
+    expect(publishes(h.net.last()).map((p) => utf8Decode(p.payload))).toEqual(['free']);
+    // Dropped again while held: the next connection asks again, and the message still waits.
+    h.net.last().drop(new Error('cut again'));
+    await nextAttempt(h);
+    h.net.last().accept();
+    await settle();
+    expect(publishes(h.net.last()).map((p) => utf8Decode(p.payload))).toEqual(['free']);
+    release();
+    await settle();
+    const again = publishes(h.net.last());
+    expect(again.map((p) => [utf8Decode(p.payload), p.dup, p.messageId])).toEqual([['free', true, first[1]!.messageId], ['held', true, first[0]!.messageId]]);
+    expect(asked).toEqual(['/sub/a', '/own', '/sub/a', '/own']);
+    for (const p of again) h.net.last().reply({ type: 'puback', messageId: p.messageId! });
+    await Promise.all([held, free]);
+    await h.client.end();
+  });
+
+  it('a throwing holdRetransmit is reported and the message is sent at once', async () => {
+    const h = await connectedHarness({ holdRetransmit: () => { throw new Error('hook broke'); } });
+    const p = h.client.publish('t', 'm', { qos: 1 });
+    h.net.last().drop(new Error('cut'));
+    await nextAttempt(h);
+    h.net.last().accept();
+    expect(publishes(h.net.last()).map((x) => utf8Decode(x.payload))).toEqual(['m']);
+    expect(h.events.some((e) => e.type === 'error' && e.error.message === 'hook broke')).toBe(true);
+    h.net.last().reply({ type: 'puback', messageId: publishes(h.net.last())[0]!.messageId! });
+    await p;
+    await h.client.end();
+  });
+
   it('never hands out an id that is in flight, across 70 000 publishes with one stuck PUBACK', async () => {
     const h = await connectedHarness({ maxInflight: 10 });
     const stuck = h.client.publish('t', 'stuck', { qos: 1 });

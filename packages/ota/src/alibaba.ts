@@ -1,4 +1,4 @@
-import { describe } from '@linkwire/base';
+import { describe, utf8Encode } from '@linkwire/base';
 /**
  * Alibaba Cloud IoT OTA messages (aliyun-iot-platform-device-guide §9.10 and the pull flow
  * `thing.ota.firmware.get`): version inform, upgrade push, progress, firmware request.
@@ -80,17 +80,27 @@ function versionParams(v: VersionReport): { version: string; module?: string } {
  * // {"id":1,"params":{"version":"1.0.1"}}
  * ```
  */
-export function encodeVersionInform(v: VersionReport): string {
+export function stringifyVersionInform(v: VersionReport): string {
   requireObject(v, 'encodeVersionInform');
   checkVersionReport(v, 'version inform');
   return writeJson({ id: v.id, params: versionParams(v) });
 }
 
+/** {@link stringifyVersionInform} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeVersionInform(v: VersionReport): Uint8Array {
+  return utf8Encode(stringifyVersionInform(v));
+}
+
 /** The firmware request of §9.10 (`/ota/device/request/{pk}/{dn}`): same shape as the inform. */
-export function encodeFirmwareRequest(v: VersionReport): string {
+export function stringifyFirmwareRequest(v: VersionReport): string {
   requireObject(v, 'encodeFirmwareRequest');
   checkVersionReport(v, 'firmware request');
   return writeJson({ id: v.id, params: versionParams(v) });
+}
+
+/** {@link stringifyFirmwareRequest} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeFirmwareRequest(v: VersionReport): Uint8Array {
+  return utf8Encode(stringifyFirmwareRequest(v));
 }
 
 function decodeVersionReport(payload: string | Uint8Array, what: string, options?: DecodeOptions): VersionReport {
@@ -179,12 +189,17 @@ function checkFirmware(u: FirmwareUpgrade): void {
  * The platform's upgrade push (used by the emulator and by tests). `signMethod` is spelled
  * `Md5` or `SHA256` as the console sends it, and `md5` is filled too for MD5 images.
  */
-export function encodeUpgradePush(push: UpgradePush): string {
+export function stringifyUpgradePush(push: UpgradePush): string {
   requireObject(push, 'encodeUpgradePush');
   const issues: Issue[] = [];
   checkId(push.id, 'id', issues);
   if (issues.length > 0) throwIssues('upgrade push', issues);
   return writeJson({ code: '1000', data: firmwareData(push.upgrade), id: push.id, message: push.message ?? 'success' });
+}
+
+/** {@link stringifyUpgradePush} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeUpgradePush(push: UpgradePush): Uint8Array {
+  return utf8Encode(stringifyUpgradePush(push));
 }
 
 /**
@@ -231,13 +246,18 @@ function checkProgress(p: ProgressMessage): void {
  * // {"id":1,"params":{"step":"-3","desc":"verification failed"}}
  * ```
  */
-export function encodeProgress(p: ProgressMessage): string {
+export function stringifyProgress(p: ProgressMessage): string {
   requireObject(p, 'encodeProgress');
   checkProgress(p);
   const params: Record<string, string> = { step: String(p.step) };
   if (p.desc !== undefined) params['desc'] = p.desc;
   if (p.module !== undefined) params['module'] = p.module;
   return writeJson({ id: p.id, params });
+}
+
+/** {@link stringifyProgress} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeProgress(p: ProgressMessage): Uint8Array {
+  return utf8Encode(stringifyProgress(p));
 }
 
 /** Decodes a progress report; the step may arrive as a string or a number. */
@@ -263,13 +283,18 @@ export function decodeProgress(payload: string | Uint8Array, options?: DecodeOpt
  * // {"id":"123","version":"1.0","params":{"module":"MCU"},"method":"thing.ota.firmware.get"}
  * ```
  */
-export function encodeFirmwareGet(g: FirmwareGet): string {
+export function stringifyFirmwareGet(g: FirmwareGet): string {
   requireObject(g, 'encodeFirmwareGet');
   const issues: Issue[] = [];
   checkId(g.id, 'id', issues);
   readString(g as unknown as JsonObject, 'module', 'params', issues, { optional: true, max: 64 });
   if (issues.length > 0) throwIssues('firmware get', issues);
   return encodeRequest(g.id, 'thing.ota.firmware.get', g.module === undefined ? {} : { module: g.module });
+}
+
+/** {@link stringifyFirmwareGet} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeFirmwareGet(g: FirmwareGet): Uint8Array {
+  return utf8Encode(stringifyFirmwareGet(g));
 }
 
 /** Decodes a firmware get request (the platform side). */
@@ -285,12 +310,17 @@ export function decodeFirmwareGet(payload: string | Uint8Array, options?: Decode
 }
 
 /** The reply to a firmware get: `data` is the upgrade, or absent when none is pending. */
-export function encodeFirmwareGetReply(reply: Reply<FirmwareUpgrade>): string {
+export function stringifyFirmwareGetReply(reply: Reply<FirmwareUpgrade>): string {
   requireObject(reply, 'encodeFirmwareGetReply');
   const issues: Issue[] = [];
   checkId(reply.id, 'id', issues);
   if (issues.length > 0) throwIssues('firmware get reply', issues);
   return encodeReply(reply.id, reply.code, reply.data === undefined ? {} : firmwareData(reply.data), reply.message ?? (reply.code === 200 ? 'success' : undefined));
+}
+
+/** {@link stringifyFirmwareGetReply} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeFirmwareGetReply(reply: Reply<FirmwareUpgrade>): Uint8Array {
+  return utf8Encode(stringifyFirmwareGetReply(reply));
 }
 
 /**

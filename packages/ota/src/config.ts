@@ -1,4 +1,4 @@
-import { describe } from '@linkwire/base';
+import { describe, utf8Encode } from '@linkwire/base';
 /**
  * Remote configuration (aliyun-iot-platform-device-guide §9.11): `thing.config.get` and its
  * reply, `thing.config.push` and its reply. A config file is downloaded and verified exactly
@@ -76,7 +76,7 @@ function configFields(c: ConfigFile): JsonObject {
  * // {"id":123,"version":"1.0","params":{"configScope":"product","getType":"file"},"method":"thing.config.get"}
  * ```
  */
-export function encodeConfigGet(g: ConfigGet): string {
+export function stringifyConfigGet(g: ConfigGet): string {
   requireObject(g, 'encodeConfigGet');
   const issues: Issue[] = [];
   checkId(g.id, 'id', issues);
@@ -84,6 +84,11 @@ export function encodeConfigGet(g: ConfigGet): string {
   if (g.getType !== undefined && g.getType !== 'file') issue(issues, 'params.getType', 'invalid_field', 'getType must be "file"');
   if (issues.length > 0) throwIssues('config get', issues);
   return encodeRequest(g.id, 'thing.config.get', { configScope: 'product', getType: 'file' });
+}
+
+/** {@link stringifyConfigGet} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeConfigGet(g: ConfigGet): Uint8Array {
+  return utf8Encode(stringifyConfigGet(g));
 }
 
 /** Decodes a config request (the platform side). */
@@ -104,7 +109,7 @@ export function decodeConfigGet(payload: string | Uint8Array, options?: DecodeOp
 }
 
 /** The platform's answer to a config request, in the seed's key order (emulator and tests). */
-export function encodeConfigGetReply(reply: Reply<ConfigFile>): string {
+export function stringifyConfigGetReply(reply: Reply<ConfigFile>): string {
   requireObject(reply, 'encodeConfigGetReply');
   const issues: Issue[] = [];
   checkId(reply.id, 'id', issues);
@@ -113,6 +118,11 @@ export function encodeConfigGetReply(reply: Reply<ConfigFile>): string {
   const body: Record<string, unknown> = { id: reply.id, version: '1.0', code: reply.code, data: reply.data === undefined ? {} : configFields(reply.data) };
   if (reply.message !== undefined) body['message'] = reply.message;
   return writeJson(body);
+}
+
+/** {@link stringifyConfigGetReply} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeConfigGetReply(reply: Reply<ConfigFile>): Uint8Array {
+  return utf8Encode(stringifyConfigGetReply(reply));
 }
 
 /**
@@ -133,12 +143,17 @@ export function decodeConfigGetReply(payload: string | Uint8Array, options?: Dec
 }
 
 /** The platform's config push (emulator and tests). */
-export function encodeConfigPush(push: ConfigPush): string {
+export function stringifyConfigPush(push: ConfigPush): string {
   requireObject(push, 'encodeConfigPush');
   const issues: Issue[] = [];
   checkId(push.id, 'id', issues);
   if (issues.length > 0) throwIssues('config push', issues);
   return encodeRequest(push.id, 'thing.config.push', configFields(push.config));
+}
+
+/** {@link stringifyConfigPush} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeConfigPush(push: ConfigPush): Uint8Array {
+  return utf8Encode(stringifyConfigPush(push));
 }
 
 /**
@@ -163,12 +178,17 @@ export function decodeConfigPush(payload: string | Uint8Array, options?: DecodeO
 }
 
 /** The device's push reply: `{"id","code","data":{}}`. */
-export function encodeConfigPushReply(id: MessageId, code = 200): string {
+export function stringifyConfigPushReply(id: MessageId, code = 200): string {
   const issues: Issue[] = [];
   checkId(id, 'id', issues);
   if (!Number.isSafeInteger(code)) issue(issues, 'code', 'invalid_type', 'code must be an integer');
   if (issues.length > 0) throwIssues('config push reply', issues);
   return encodeReply(id, code, {});
+}
+
+/** {@link stringifyConfigPushReply} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeConfigPushReply(id: MessageId, code = 200): Uint8Array {
+  return utf8Encode(stringifyConfigPushReply(id, code));
 }
 
 /** Decodes a config push reply (the platform side). */

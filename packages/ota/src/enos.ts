@@ -4,7 +4,7 @@
  * download `fileUrl` and `fileSize` and usually sends a file-service path, not a full URL.
  * @module
  */
-import { describe, type Issue } from '@linkwire/base';
+import { describe, type Issue, utf8Encode } from '@linkwire/base';
 import type { DigestMethod } from './digest.ts';
 import { checkMethod, encodeReply, encodeRequest, readReplyHead, type Reply } from './envelope.ts';
 import { OtaError, throwIssues } from './errors.ts';
@@ -61,13 +61,18 @@ function checkUpgrade(u: FirmwareUpgrade, what: string): void {
  * // {"id":"123","version":"1.0","params":{"version":"1.0"},"method":"ota.device.inform"}
  * ```
  */
-export function encodeEnosVersionInform(v: { id: MessageId; version: string }): string {
+export function stringifyEnosVersionInform(v: { id: MessageId; version: string }): string {
   requireObject(v, 'encodeEnosVersionInform');
   const issues: Issue[] = [];
   checkId(v.id, 'id', issues);
   readString(v as unknown as JsonObject, 'version', 'params', issues, { max: 64 });
   if (issues.length > 0) throwIssues('EnOS version inform', issues);
   return encodeRequest(v.id, 'ota.device.inform', { version: v.version });
+}
+
+/** {@link stringifyEnosVersionInform} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeEnosVersionInform(v: { id: MessageId; version: string }): Uint8Array {
+  return utf8Encode(stringifyEnosVersionInform(v));
 }
 
 /** Decodes `ota.device.inform` (the platform side). */
@@ -83,13 +88,18 @@ export function decodeEnosVersionInform(payload: string | Uint8Array, options?: 
 }
 
 /** The platform's `ota.device.upgrade` command (emulator and tests). */
-export function encodeEnosUpgrade(cmd: EnosUpgradeCommand): string {
+export function stringifyEnosUpgrade(cmd: EnosUpgradeCommand): string {
   requireObject(cmd, 'encodeEnosUpgrade');
   const issues: Issue[] = [];
   checkId(cmd.id, 'id', issues);
   if (issues.length > 0) throwIssues('EnOS upgrade', issues);
   checkUpgrade(cmd.upgrade, 'EnOS upgrade');
   return encodeRequest(cmd.id, 'ota.device.upgrade', enosFirmwareFields(cmd.upgrade));
+}
+
+/** {@link stringifyEnosUpgrade} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeEnosUpgrade(cmd: EnosUpgradeCommand): Uint8Array {
+  return utf8Encode(stringifyEnosUpgrade(cmd));
 }
 
 /**
@@ -115,7 +125,7 @@ export function decodeEnosUpgrade(payload: string | Uint8Array, options?: Decode
 }
 
 /** The device's answer to a cloud command: `{"id","code","data":{}}`. */
-export function encodeEnosReply(id: MessageId, code = 200): string {
+export function stringifyEnosReply(id: MessageId, code = 200): string {
   const issues: Issue[] = [];
   checkId(id, 'id', issues);
   if (!Number.isSafeInteger(code)) issue(issues, 'code', 'invalid_type', 'code must be an integer');
@@ -123,11 +133,16 @@ export function encodeEnosReply(id: MessageId, code = 200): string {
   return encodeReply(id, code, {});
 }
 
+/** {@link stringifyEnosReply} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeEnosReply(id: MessageId, code = 200): Uint8Array {
+  return utf8Encode(stringifyEnosReply(id, code));
+}
+
 /**
  * `ota.device.progress`: 0–100 percent, or −1 update, −2 download, −3 verification,
  * −4 flashing, −5 other failure; `desc` carries the reason.
  */
-export function encodeEnosProgress(p: { id: MessageId; step: number; desc?: string }): string {
+export function stringifyEnosProgress(p: { id: MessageId; step: number; desc?: string }): string {
   requireObject(p, 'encodeEnosProgress');
   const issues: Issue[] = [];
   checkId(p.id, 'id', issues);
@@ -136,6 +151,11 @@ export function encodeEnosProgress(p: { id: MessageId; step: number; desc?: stri
   readString(p as unknown as JsonObject, 'desc', 'params', issues, { optional: true, allowEmpty: true, max: 1024 });
   if (issues.length > 0) throwIssues('EnOS progress', issues);
   return encodeRequest(p.id, 'ota.device.progress', p.desc === undefined ? { step: String(p.step) } : { step: String(p.step), desc: p.desc });
+}
+
+/** {@link stringifyEnosProgress} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeEnosProgress(p: { id: MessageId; step: number; desc?: string }): Uint8Array {
+  return utf8Encode(stringifyEnosProgress(p));
 }
 
 /** Decodes `ota.device.progress` (the platform side). */
@@ -152,15 +172,20 @@ export function decodeEnosProgress(payload: string | Uint8Array, options?: Decod
 }
 
 /** `ota.device.getversion`: asks which firmware the device may install. */
-export function encodeEnosGetVersion(id: MessageId): string {
+export function stringifyEnosGetVersion(id: MessageId): string {
   const issues: Issue[] = [];
   checkId(id, 'id', issues);
   if (issues.length > 0) throwIssues('EnOS getversion', issues);
   return encodeRequest(id, 'ota.device.getversion', {});
 }
 
+/** {@link stringifyEnosGetVersion} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeEnosGetVersion(id: MessageId): Uint8Array {
+  return utf8Encode(stringifyEnosGetVersion(id));
+}
+
 /** The platform's getversion reply: a list of firmware (emulator and tests). */
-export function encodeEnosGetVersionReply(reply: Reply<readonly FirmwareUpgrade[]>): string {
+export function stringifyEnosGetVersionReply(reply: Reply<readonly FirmwareUpgrade[]>): string {
   requireObject(reply, 'encodeEnosGetVersionReply');
   const issues: Issue[] = [];
   checkId(reply.id, 'id', issues);
@@ -168,6 +193,11 @@ export function encodeEnosGetVersionReply(reply: Reply<readonly FirmwareUpgrade[
   if (reply.data !== undefined && !Array.isArray(reply.data)) throw new OtaError('invalid_message', `getversion reply data must be a list, got ${describe(reply.data)}`);
   const list = (reply.data ?? []).map((u) => (checkUpgrade(u, 'EnOS getversion reply'), enosFirmwareFields(u)));
   return encodeReply(reply.id, reply.code, list, reply.message);
+}
+
+/** {@link stringifyEnosGetVersionReply} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeEnosGetVersionReply(reply: Reply<readonly FirmwareUpgrade[]>): Uint8Array {
+  return utf8Encode(stringifyEnosGetVersionReply(reply));
 }
 
 /** Decodes the getversion reply: every offered firmware, validated. */

@@ -16,21 +16,21 @@ export {
 } from './verifier.ts';
 export {
   decodeFirmwareGet, decodeFirmwareGetReply, decodeFirmwareRequest, decodeProgress, decodeUpgradePush, decodeVersionInform,
-  encodeFirmwareGet, encodeFirmwareGetReply, encodeFirmwareRequest, encodeProgress, encodeUpgradePush, encodeVersionInform,
+  encodeFirmwareGet, stringifyFirmwareGet, encodeFirmwareGetReply, stringifyFirmwareGetReply, encodeFirmwareRequest, stringifyFirmwareRequest, encodeProgress, stringifyProgress, encodeUpgradePush, stringifyUpgradePush, encodeVersionInform, stringifyVersionInform,
   type FirmwareGet, type FirmwareUpgrade, type ProgressMessage, type UpgradePush, type VersionReport,
 } from './alibaba.ts';
 export {
   decodeEnosGetVersionReply, decodeEnosProgress, decodeEnosUpgrade, decodeEnosVersionInform,
-  encodeEnosGetVersion, encodeEnosGetVersionReply, encodeEnosProgress, encodeEnosReply, encodeEnosUpgrade, encodeEnosVersionInform,
+  encodeEnosGetVersion, stringifyEnosGetVersion, encodeEnosGetVersionReply, stringifyEnosGetVersionReply, encodeEnosProgress, stringifyEnosProgress, encodeEnosReply, stringifyEnosReply, encodeEnosUpgrade, stringifyEnosUpgrade, encodeEnosVersionInform, stringifyEnosVersionInform,
   type EnosUpgradeCommand,
 } from './enos.ts';
 export {
   CONFIG_ERROR_CODES, decodeConfigGet, decodeConfigGetReply, decodeConfigPush, decodeConfigPushReply,
-  encodeConfigGet, encodeConfigGetReply, encodeConfigPush, encodeConfigPushReply,
+  encodeConfigGet, stringifyConfigGet, encodeConfigGetReply, stringifyConfigGetReply, encodeConfigPush, stringifyConfigPush, encodeConfigPushReply, stringifyConfigPushReply,
   type ConfigFile, type ConfigGet, type ConfigPush,
 } from './config.ts';
 export {
-  decodeModelConfigPush, decodeModelConfigPushReply, encodeModelConfigPush, encodeModelConfigPushReply,
+  decodeModelConfigPush, decodeModelConfigPushReply, encodeModelConfigPush, stringifyModelConfigPush, encodeModelConfigPushReply, stringifyModelConfigPushReply,
   parseModelConfigDocument, validateModelConfigDocument,
   type DeviceListItem, type ModelConfigDocument, type ModelConfigPush, type ModelConfigTarget, type ModelEntry,
   type ModelListItem, type ServerChannel, type TslListItem,

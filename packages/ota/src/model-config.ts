@@ -1,4 +1,4 @@
-import { describe } from '@linkwire/base';
+import { describe, utf8Encode } from '@linkwire/base';
 /**
  * Gateway model config (aliyun-iot-platform-device-guide §9.6): the `thing.model.config.push`
  * message (digest, digestMethod, url) and the document it points to — `modelList`,
@@ -52,12 +52,17 @@ function checkedFields(t: ModelConfigTarget, what: string): JsonObject {
 }
 
 /** The platform's push, in the seed's form: the fields travel in `data`, not `params`. */
-export function encodeModelConfigPush(push: ModelConfigPush): string {
+export function stringifyModelConfigPush(push: ModelConfigPush): string {
   requireObject(push, 'encodeModelConfigPush');
   const issues: Issue[] = [];
   checkId(push.id, 'id', issues);
   if (issues.length > 0) throwIssues('model config push', issues);
   return writeJson({ id: push.id, version: '1.0', method: 'thing.model.config.push', data: checkedFields(push.config, 'model config push') });
+}
+
+/** {@link stringifyModelConfigPush} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeModelConfigPush(push: ModelConfigPush): Uint8Array {
+  return utf8Encode(stringifyModelConfigPush(push));
 }
 
 /**
@@ -84,7 +89,7 @@ export function decodeModelConfigPush(payload: string | Uint8Array, options?: De
 }
 
 /** The device's reply: code and the push's data echoed, as in the seed. */
-export function encodeModelConfigPushReply(reply: Reply<ModelConfigTarget>): string {
+export function stringifyModelConfigPushReply(reply: Reply<ModelConfigTarget>): string {
   requireObject(reply, 'encodeModelConfigPushReply');
   const issues: Issue[] = [];
   checkId(reply.id, 'id', issues);
@@ -93,6 +98,11 @@ export function encodeModelConfigPushReply(reply: Reply<ModelConfigTarget>): str
   const data = reply.data === undefined ? {} : checkedFields(reply.data, 'model config push reply');
   checkReplyFields(reply.code, reply.message);
   return writeJson({ id: reply.id, code: reply.code, message: reply.message ?? (reply.code === 200 ? 'success' : 'failure'), data });
+}
+
+/** {@link stringifyModelConfigPushReply} as UTF-8 bytes: what an MQTT publish carries (as alink's `encode*`; `stringify*` gives the text). */
+export function encodeModelConfigPushReply(reply: Reply<ModelConfigTarget>): Uint8Array {
+  return utf8Encode(stringifyModelConfigPushReply(reply));
 }
 
 /** Decodes the model config push reply (the platform side). */

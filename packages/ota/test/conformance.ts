@@ -2,8 +2,8 @@ import { utf8Encode } from '@linkwire/base';
 import {
   activateFirmware, checkUpgrade, compareVersions, createFirmwareVerifier, createProgressReporter, decodeConfigGetReply,
   decodeConfigPush, decodeEnosProgress, decodeEnosUpgrade, decodeModelConfigPush, decodeProgress, decodeUpgradePush,
-  decodeVersionInform, decryptOpcUaPassword, encodeConfigGet, encodeConfigPushReply, encodeEnosProgress, encodeFirmwareGet,
-  encodeFirmwareRequest, encodeProgress, encodeVersionInform, encryptOpcUaPassword, otaTopics, parseModelConfigDocument,
+  decodeVersionInform, decryptOpcUaPassword, stringifyConfigGet, stringifyConfigPushReply, stringifyEnosProgress, stringifyFirmwareGet,
+  stringifyFirmwareRequest, stringifyProgress, stringifyVersionInform, encryptOpcUaPassword, otaTopics, parseModelConfigDocument,
   parseOtaTopic, resumeFirmwareVerifier, type VerifiedFirmware,
 } from '@linkwire/ota';
 import { equal, ok, throwsCode, type ConformanceCase } from '../../../test/conformance/harness.ts';
@@ -38,20 +38,20 @@ export const cases: ConformanceCase[] = [
   {
     name: `ota: ${SEED} §9.10 version inform, progress and request examples round-trip`,
     run() {
-      equal(encodeVersionInform({ id: 1, version: '1.0.1' }), '{"id":1,"params":{"version":"1.0.1"}}', 'inform');
+      equal(stringifyVersionInform({ id: 1, version: '1.0.1' }), '{"id":1,"params":{"version":"1.0.1"}}', 'inform');
       equal(decodeVersionInform('{"id": 1, "params": {"version": "1.0.1"}}'), { id: 1, version: '1.0.1' }, 'inform decode');
       const desc = 'Firmware update has failed. No firmware information is available.';
       const progress = `{"id":1,"params":{"step":"-1","desc":"${desc}"}}`;
-      equal(encodeProgress({ id: 1, step: -1, desc }), progress, 'progress');
+      equal(stringifyProgress({ id: 1, step: -1, desc }), progress, 'progress');
       equal(decodeProgress(progress), { id: 1, step: -1, desc }, 'progress decode');
-      equal(encodeFirmwareRequest({ id: 1, version: '1.0.1' }), '{"id":1,"params":{"version":"1.0.1"}}', 'request');
+      equal(stringifyFirmwareRequest({ id: 1, version: '1.0.1' }), '{"id":1,"params":{"version":"1.0.1"}}', 'request');
     },
   },
   {
     name: 'ota: PROTOCOL-NOTES OTA pull thing.ota.firmware.get and module',
     run() {
-      equal(encodeFirmwareGet({ id: '123', module: 'MCU' }), '{"id":"123","version":"1.0","params":{"module":"MCU"},"method":"thing.ota.firmware.get"}', 'get');
-      equal(encodeVersionInform({ id: '7', version: '1.0.1', module: 'MCU' }), '{"id":"7","params":{"version":"1.0.1","module":"MCU"}}', 'inform with module');
+      equal(stringifyFirmwareGet({ id: '123', module: 'MCU' }), '{"id":"123","version":"1.0","params":{"module":"MCU"},"method":"thing.ota.firmware.get"}', 'get');
+      equal(stringifyVersionInform({ id: '7', version: '1.0.1', module: 'MCU' }), '{"id":"7","params":{"version":"1.0.1","module":"MCU"}}', 'inform with module');
     },
   },
   {
@@ -76,7 +76,7 @@ export const cases: ConformanceCase[] = [
   {
     name: `ota: ${SEED} §9.11 config get request is byte-exact; the reply's placeholder sign is refused`,
     run() {
-      equal(encodeConfigGet({ id: 123 }), '{"id":123,"version":"1.0","params":{"configScope":"product","getType":"file"},"method":"thing.config.get"}', 'request');
+      equal(stringifyConfigGet({ id: 123 }), '{"id":123,"version":"1.0","params":{"configScope":"product","getType":"file"},"method":"thing.config.get"}', 'request');
       const reply = (sign: string) => JSON.stringify({ id: '123', version: '1.0', code: 200, data: { configId: '123dagdah', configSize: 1234565, sign, signMethod: 'Sha256', url: SEED_CONFIG_URL, getType: 'file' } });
       throwsCode(() => decodeConfigGetReply(reply('123214adfadgadg')), 'invalid_digest', 'seed placeholder');
       const r = decodeConfigGetReply(reply(ABC_SHA256));
@@ -90,7 +90,7 @@ export const cases: ConformanceCase[] = [
       const push = JSON.stringify({ id: '123', version: '1.0', params: { configId: '123dagdah', configSize: 3, sign: ABC_SHA256, signMethod: 'Sha256', url: SEED_CONFIG_URL, getType: 'file' }, method: 'thing.config.push' });
       const { id, config } = decodeConfigPush(push);
       equal(id, '123', 'id');
-      equal(encodeConfigPushReply(id), '{"id":"123","code":200,"data":{}}', 'reply');
+      equal(stringifyConfigPushReply(id), '{"id":"123","code":200,"data":{}}', 'reply');
       equal(verify({ ...config, version: '', digestMethod: 'sha256' }, [abc]).digest, ABC_SHA256, 'verified config');
       throwsCode(() => decodeConfigPush(push.replace('Sha256', 'Md5')), 'unknown_digest_method', 'config is sha256 only');
     },
@@ -136,10 +136,10 @@ export const cases: ConformanceCase[] = [
       const cmd = `{"id":"123","version":"1.0","method":"ota.device.upgrade","params":{"version":"v1.0","sign":"${ABC_MD5}","signMethod":"md5","fileUrl":"/1b30e0ea83002000/ota/kadak13","fileSize":1024}}`;
       equal(decodeEnosUpgrade(cmd).upgrade, { version: 'v1.0', size: 1024, url: '/1b30e0ea83002000/ota/kadak13', digestMethod: 'md5', digest: ABC_MD5 }, 'upgrade');
       throwsCode(() => decodeEnosUpgrade(cmd.replace(ABC_MD5, 'xxxxxxx')), 'invalid_digest', 'doc placeholder sign');
-      equal(encodeEnosProgress({ id: '1', step: -5, desc: 'custom' }), '{"id":"1","version":"1.0","params":{"step":"-5","desc":"custom"},"method":"ota.device.progress"}', 'enos −5');
+      equal(stringifyEnosProgress({ id: '1', step: -5, desc: 'custom' }), '{"id":"1","version":"1.0","params":{"step":"-5","desc":"custom"},"method":"ota.device.progress"}', 'enos −5');
       equal(decodeEnosProgress('{"id":"1","version":"1.0","method":"ota.device.progress","params":{"step":"0"}}').step, 0, 'enos 0');
-      throwsCode(() => encodeProgress({ id: 1, step: -5 }), 'invalid_step', 'alibaba −5');
-      throwsCode(() => encodeProgress({ id: 1, step: 0 }), 'invalid_step', 'alibaba 0');
+      throwsCode(() => stringifyProgress({ id: 1, step: -5 }), 'invalid_step', 'alibaba −5');
+      throwsCode(() => stringifyProgress({ id: 1, step: 0 }), 'invalid_step', 'alibaba 0');
     },
   },
   {

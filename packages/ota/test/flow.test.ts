@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { manualClock } from '@linkwire/base';
 import {
   OtaError, activateFirmware, checkUpgrade, createFirmwareVerifier, createProgressReporter, decodeProgress, decodeUpgradePush,
-  decodeVersionInform, encodeProgress, encodeUpgradePush, encodeVersionInform, otaTopics, parseOtaTopic, resumeFirmwareVerifier,
+  decodeVersionInform, stringifyProgress, stringifyUpgradePush, stringifyVersionInform, otaTopics, parseOtaTopic, resumeFirmwareVerifier,
 } from '@linkwire/ota';
 
 // A device's whole OTA round, platform messages on both sides, with a reboot in the middle.
 describe('an OTA round from push to the new version inform', () => {
   const image = new Uint8Array(1_000_003).map((_, i) => (i * 7919) >>> 3);
   const topics = otaTopics('a1B2c3D4e5F', 'device1');
-  const push = encodeUpgradePush({
+  const push = stringifyUpgradePush({
     id: 1507707025,
     upgrade: { version: '2.0.0', size: image.length, url: 'https://ota.example.com/fw-2.0.0.bin', digestMethod: 'sha256', digest: createHash('sha256').update(image).digest('hex'), module: 'default' },
   });
@@ -23,7 +23,7 @@ describe('an OTA round from push to the new version inform', () => {
     const reporter = createProgressReporter({ clock, everyPercent: 10, minIntervalMs: 500 });
     const published: string[] = [];
     const report = (r: { step: number; desc?: string } | undefined) => {
-      if (r) published.push(encodeProgress({ id: published.length + 1, ...r }));
+      if (r) published.push(stringifyProgress({ id: published.length + 1, ...r }));
     };
 
     let verifier = createFirmwareVerifier(upgrade);
@@ -42,7 +42,7 @@ describe('an OTA round from push to the new version inform', () => {
     const firmware = verifier.finish();
     report(reporter.succeed());
     const installed = activateFirmware(firmware, (fw) => fw.version ?? '');
-    const inform = encodeVersionInform({ id: 99, version: installed, module: 'default' });
+    const inform = stringifyVersionInform({ id: 99, version: installed, module: 'default' });
 
     const steps = published.map((p) => decodeProgress(p).step);
     expect(steps.at(-1)).toBe(100);
@@ -64,7 +64,7 @@ describe('an OTA round from push to the new version inform', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(OtaError);
       const r = reporter.fail((e as OtaError).step!, (e as OtaError).message)!;
-      expect(decodeProgress(encodeProgress({ id: 1, ...r }))).toMatchObject({ step: -3 });
+      expect(decodeProgress(stringifyProgress({ id: 1, ...r }))).toMatchObject({ step: -3 });
     }
     expect(activated).toBe(false);
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  activateFirmware, createFirmwareVerifier, decodeConfigPush, decodeModelConfigPush, encodeConfigPush, encodeModelConfigPush,
+  activateFirmware, createFirmwareVerifier, decodeConfigPush, decodeModelConfigPush, stringifyConfigPush, stringifyModelConfigPush,
   parseModelConfigDocument, type VerifiedFirmware,
 } from '@linkwire/ota';
 import { SEED_MODEL_CONFIG_DOCUMENT } from './seed-fixtures.ts';
@@ -21,7 +21,7 @@ describe('config files and model config documents go through the same verifier',
   it('remote config file: push → verify → use', () => {
     const body = new TextEncoder().encode('{"sampleRate":10}');
     const digest = createHash('sha256').update(body).digest('hex');
-    const { config } = decodeConfigPush(encodeConfigPush({ id: '9', config: { configId: 'cfg1', size: body.length, url: 'https://oss.example.com/c.json', digestMethod: 'sha256', digest, getType: 'file' } }));
+    const { config } = decodeConfigPush(stringifyConfigPush({ id: '9', config: { configId: 'cfg1', size: body.length, url: 'https://oss.example.com/c.json', digestMethod: 'sha256', digest, getType: 'file' } }));
     const v = createFirmwareVerifier(config);
     v.update(body);
     expect(v.finish()).toMatchObject({ configId: 'cfg1', version: undefined, size: body.length });
@@ -30,7 +30,7 @@ describe('config files and model config documents go through the same verifier',
   it('model config: push → verify (no stated size, bounded by maxSize) → parse the seed document', () => {
     const bytes = new TextEncoder().encode(SEED_MODEL_CONFIG_DOCUMENT);
     const digest = createHash('sha256').update(bytes).digest('hex');
-    const { config } = decodeModelConfigPush(encodeModelConfigPush({ id: 1, config: { url: 'https://oss.example.com/m.json', digestMethod: 'sha256', digest } }));
+    const { config } = decodeModelConfigPush(stringifyModelConfigPush({ id: 1, config: { url: 'https://oss.example.com/m.json', digestMethod: 'sha256', digest } }));
     const v = createFirmwareVerifier(config, { maxSize: 1 << 20 });
     for (let o = 0; o < bytes.length; o += 1000) v.update(bytes.subarray(o, o + 1000));
     const verified = v.finish();

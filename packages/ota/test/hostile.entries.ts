@@ -15,12 +15,12 @@ const config = { configId: 'cfg1', size: 8, url: 'https://oss.example.com/c.json
 const target = { url: 'https://oss.example.com/m.json', digestMethod: 'sha256', digest };
 const payload = data(fc.oneof(malformedPayload(), malformedUpgradePush(), hostileJsonText(), fc.constantFrom(
   SEED_UPGRADE_PUSH,
-  ota.encodeVersionInform({ id: '7', version: '1.0.1', module: 'MCU' }),
-  ota.encodeProgress({ id: 1, step: 50, desc: 'd' }),
-  ota.encodeFirmwareGetReply({ id: '1', code: 200, data: upgrade as ota.FirmwareUpgrade }),
-  ota.encodeConfigPush({ id: '9', config: config as ota.ConfigFile }),
-  ota.encodeModelConfigPush({ id: 1, config: target as ota.ModelConfigTarget }),
-  ota.encodeEnosUpgrade({ id: '1', upgrade: upgrade as ota.FirmwareUpgrade }),
+  ota.stringifyVersionInform({ id: '7', version: '1.0.1', module: 'MCU' }),
+  ota.stringifyProgress({ id: 1, step: 50, desc: 'd' }),
+  ota.stringifyFirmwareGetReply({ id: '1', code: 200, data: upgrade as ota.FirmwareUpgrade }),
+  ota.stringifyConfigPush({ id: '9', config: config as ota.ConfigFile }),
+  ota.stringifyModelConfigPush({ id: 1, config: target as ota.ModelConfigTarget }),
+  ota.stringifyEnosUpgrade({ id: '1', upgrade: upgrade as ota.FirmwareUpgrade }),
   SEED_MODEL_CONFIG_DOCUMENT,
 )));
 const decodeOptions = options({ maxBytes: 1 << 20, allowHttp: true });
@@ -31,30 +31,38 @@ const chunk = data(firmwareImage(16));
 
 const decoders = Object.keys(ota).filter((k) => k.startsWith('decode')).sort();
 const encoderExamples: Record<string, unknown[]> = {
-  encodeVersionInform: [{ id: '7', version: '1.0.1', module: 'MCU' }],
-  encodeFirmwareRequest: [{ id: 1, version: '1.0.1' }],
-  encodeUpgradePush: [{ id: 1, message: 'success', upgrade }],
-  encodeProgress: [{ id: 1, step: 50, desc: 'd', module: 'MCU' }],
-  encodeFirmwareGet: [{ id: '123', module: 'MCU' }],
-  encodeFirmwareGetReply: [{ id: '1', code: 200, data: upgrade, message: 'success' }],
-  encodeConfigGet: [{ id: 123 }],
-  encodeConfigGetReply: [{ id: '1', code: 200, data: config }],
-  encodeConfigPush: [{ id: '9', config }],
-  encodeEnosVersionInform: [{ id: '1', version: '1.0' }],
-  encodeEnosUpgrade: [{ id: '1', upgrade }],
-  encodeEnosProgress: [{ id: '1', step: -5, desc: 'custom' }],
-  encodeEnosGetVersionReply: [{ id: '1', code: 200, data: [upgrade] }],
-  encodeModelConfigPush: [{ id: 1, config: target }],
-  encodeModelConfigPushReply: [{ id: 1, code: 200, data: target }],
+  stringifyVersionInform: [{ id: '7', version: '1.0.1', module: 'MCU' }],
+  stringifyFirmwareRequest: [{ id: 1, version: '1.0.1' }],
+  stringifyUpgradePush: [{ id: 1, message: 'success', upgrade }],
+  stringifyProgress: [{ id: 1, step: 50, desc: 'd', module: 'MCU' }],
+  stringifyFirmwareGet: [{ id: '123', module: 'MCU' }],
+  stringifyFirmwareGetReply: [{ id: '1', code: 200, data: upgrade, message: 'success' }],
+  stringifyConfigGet: [{ id: 123 }],
+  stringifyConfigGetReply: [{ id: '1', code: 200, data: config }],
+  stringifyConfigPush: [{ id: '9', config }],
+  stringifyEnosVersionInform: [{ id: '1', version: '1.0' }],
+  stringifyEnosUpgrade: [{ id: '1', upgrade }],
+  stringifyEnosProgress: [{ id: '1', step: -5, desc: 'custom' }],
+  stringifyEnosGetVersionReply: [{ id: '1', code: 200, data: [upgrade] }],
+  stringifyModelConfigPush: [{ id: 1, config: target }],
+  stringifyModelConfigPushReply: [{ id: 1, code: 200, data: target }],
 };
 
 export const entries: FuzzEntry[] = [
   ...decoders.map((name) => entry(`ota.${name}`, (ota as unknown as Record<string, (...a: never[]) => unknown>)[name]!, [payload, decodeOptions])),
   ...Object.entries(encoderExamples).map(([name, examples]) => entry(`ota.${name}`, (ota as unknown as Record<string, (...a: never[]) => unknown>)[name]!, [variant(...examples)])),
+  // Each stringify* has an encode* twin (the same text as UTF-8 bytes): the same hostile inputs.
+  ...Object.entries(encoderExamples).map(([name, examples]) => {
+    const bytes = name.replace(/^stringify/, 'encode');
+    return entry(`ota.${bytes}`, (ota as unknown as Record<string, (...a: never[]) => unknown>)[bytes]!, [variant(...examples)]);
+  }),
   entry('ota.encodeConfigPushReply', ota.encodeConfigPushReply, [id, data(fc.constantFrom(200, 460))]),
   entry('ota.encodeEnosReply', ota.encodeEnosReply, [id, data(fc.constantFrom(200, 460))]),
   entry('ota.encodeEnosGetVersion', ota.encodeEnosGetVersion, [id]),
-  entry('ota.encodeConfigPushReply', ota.encodeConfigPushReply, [id, data(fc.integer())]),
+  entry('ota.stringifyConfigPushReply', ota.stringifyConfigPushReply, [id, data(fc.constantFrom(200, 460))]),
+  entry('ota.stringifyEnosReply', ota.stringifyEnosReply, [id, data(fc.constantFrom(200, 460))]),
+  entry('ota.stringifyEnosGetVersion', ota.stringifyEnosGetVersion, [id]),
+  entry('ota.stringifyConfigPushReply', ota.stringifyConfigPushReply, [id, data(fc.integer())]),
   entry('ota.parseDigestMethod', ota.parseDigestMethod, [data(fc.constantFrom('md5', 'SHA256', 'Md5', 'x'))]),
   entry('ota.parseModelConfigDocument', ota.parseModelConfigDocument, [data(fc.oneof(fc.constant(SEED_MODEL_CONFIG_DOCUMENT), hostileJsonText())), options({ maxBytes: 1 << 20 })]),
   entry('ota.validateModelConfigDocument', ota.validateModelConfigDocument, [fc.oneof(hostileValue(), variant(JSON.parse(SEED_MODEL_CONFIG_DOCUMENT)))]),

@@ -12,8 +12,8 @@ const text = fc.string({ maxLength: 40 }).filter((s) => !/[\u0000-\u001f\u007f]/
 describe('round trips: decode(encode(x)) = x', () => {
   it('Alibaba upgrade push and firmware get reply', () => {
     fc.assert(fc.property(messageId(), firmwareUpgrade(), (id, upgrade) => {
-      expect(ota.decodeUpgradePush(ota.encodeUpgradePush({ id, message: 'success', upgrade }))).toEqual({ id, message: 'success', upgrade });
-      expect(ota.decodeFirmwareGetReply(ota.encodeFirmwareGetReply({ id, code: 200, data: upgrade }))).toEqual({ id, code: 200, message: 'success', data: upgrade });
+      expect(ota.decodeUpgradePush(ota.stringifyUpgradePush({ id, message: 'success', upgrade }))).toEqual({ id, message: 'success', upgrade });
+      expect(ota.decodeFirmwareGetReply(ota.stringifyFirmwareGetReply({ id, code: 200, data: upgrade }))).toEqual({ id, code: 200, message: 'success', data: upgrade });
     }), N);
   });
 
@@ -21,34 +21,34 @@ describe('round trips: decode(encode(x)) = x', () => {
     const module = fc.option(fc.stringMatching(/^[A-Za-z0-9_]{1,16}$/), { nil: undefined });
     fc.assert(fc.property(messageId(), fc.stringMatching(/^[0-9A-Za-z.-]{1,20}$/), module, progressStep(), fc.option(text, { nil: undefined }), (id, version, mod, step, desc) => {
       const report = mod === undefined ? { id, version } : { id, version, module: mod };
-      expect(ota.decodeVersionInform(ota.encodeVersionInform(report))).toEqual(report);
-      expect(ota.decodeFirmwareRequest(ota.encodeFirmwareRequest(report))).toEqual(report);
+      expect(ota.decodeVersionInform(ota.stringifyVersionInform(report))).toEqual(report);
+      expect(ota.decodeFirmwareRequest(ota.stringifyFirmwareRequest(report))).toEqual(report);
       const get = mod === undefined ? { id } : { id, module: mod };
-      expect(ota.decodeFirmwareGet(ota.encodeFirmwareGet(get))).toEqual(get);
+      expect(ota.decodeFirmwareGet(ota.stringifyFirmwareGet(get))).toEqual(get);
       const p = { id, step, ...(desc === undefined ? {} : { desc }), ...(mod === undefined ? {} : { module: mod }) };
-      expect(ota.decodeProgress(ota.encodeProgress(p))).toEqual(p);
+      expect(ota.decodeProgress(ota.stringifyProgress(p))).toEqual(p);
     }), N);
   });
 
   it('EnOS upgrade, progress, inform, getversion reply', () => {
     fc.assert(fc.property(messageId(), fc.array(firmwareUpgrade(), { maxLength: 3 }), progressStep('enos'), (id, list, step) => {
       const plain = list.map(({ module: _m, extData: _e, ...u }) => u);
-      for (const upgrade of plain) expect(ota.decodeEnosUpgrade(ota.encodeEnosUpgrade({ id, upgrade }))).toEqual({ id, upgrade });
-      expect(ota.decodeEnosGetVersionReply(ota.encodeEnosGetVersionReply({ id, code: 200, data: plain }))).toEqual({ id, code: 200, data: plain });
-      expect(ota.decodeEnosProgress(ota.encodeEnosProgress({ id, step, desc: 'd' }))).toEqual({ id, step, desc: 'd' });
-      expect(ota.decodeEnosVersionInform(ota.encodeEnosVersionInform({ id, version: '1.0' }))).toEqual({ id, version: '1.0' });
+      for (const upgrade of plain) expect(ota.decodeEnosUpgrade(ota.stringifyEnosUpgrade({ id, upgrade }))).toEqual({ id, upgrade });
+      expect(ota.decodeEnosGetVersionReply(ota.stringifyEnosGetVersionReply({ id, code: 200, data: plain }))).toEqual({ id, code: 200, data: plain });
+      expect(ota.decodeEnosProgress(ota.stringifyEnosProgress({ id, step, desc: 'd' }))).toEqual({ id, step, desc: 'd' });
+      expect(ota.decodeEnosVersionInform(ota.stringifyEnosVersionInform({ id, version: '1.0' }))).toEqual({ id, version: '1.0' });
     }), N);
   });
 
   it('remote config get reply, push, push reply; model config push and reply', () => {
     fc.assert(fc.property(messageId(), configFile(), (id, config) => {
-      expect(ota.decodeConfigGetReply(ota.encodeConfigGetReply({ id, code: 200, data: config }))).toEqual({ id, code: 200, data: config });
-      expect(ota.decodeConfigPush(ota.encodeConfigPush({ id, config }))).toEqual({ id, config });
-      expect(ota.decodeConfigPushReply(ota.encodeConfigPushReply(id, 460))).toEqual({ id, code: 460 });
-      expect(ota.decodeConfigGet(ota.encodeConfigGet({ id }))).toEqual({ id, configScope: 'product', getType: 'file' });
+      expect(ota.decodeConfigGetReply(ota.stringifyConfigGetReply({ id, code: 200, data: config }))).toEqual({ id, code: 200, data: config });
+      expect(ota.decodeConfigPush(ota.stringifyConfigPush({ id, config }))).toEqual({ id, config });
+      expect(ota.decodeConfigPushReply(ota.stringifyConfigPushReply(id, 460))).toEqual({ id, code: 460 });
+      expect(ota.decodeConfigGet(ota.stringifyConfigGet({ id }))).toEqual({ id, configScope: 'product', getType: 'file' });
       const target = { url: config.url, digestMethod: 'sha256' as const, digest: config.digest };
-      expect(ota.decodeModelConfigPush(ota.encodeModelConfigPush({ id, config: target }))).toEqual({ id, config: target });
-      expect(ota.decodeModelConfigPushReply(ota.encodeModelConfigPushReply({ id, code: 200, data: target }))).toEqual({ id, code: 200, message: 'success', data: target });
+      expect(ota.decodeModelConfigPush(ota.stringifyModelConfigPush({ id, config: target }))).toEqual({ id, config: target });
+      expect(ota.decodeModelConfigPushReply(ota.stringifyModelConfigPushReply({ id, code: 200, data: target }))).toEqual({ id, code: 200, message: 'success', data: target });
     }), N);
   });
 });
@@ -69,6 +69,26 @@ function onlyOtaError(f: () => unknown): void {
   }
 }
 
+describe('encode* and stringify*', () => {
+  // Issue 15: the OTA encoders return bytes as alink's and shadow's do (what a publish carries);
+  // stringify* gives the same message as text. Every encoder has both, and they agree byte for byte.
+  it('every encode* is the UTF-8 of its stringify*, and decodes back', () => {
+    const names = Object.keys(ota).filter((k) => k.startsWith('encode'));
+    expect(names.length).toBe(18);
+    for (const name of names) expect(typeof (ota as Record<string, unknown>)[name.replace(/^encode/, 'stringify')], name).toBe('function');
+    fc.assert(fc.property(messageId(), firmwareUpgrade(), progressStep(), (id, upgrade, step) => {
+      const bytes = ota.encodeUpgradePush({ id, upgrade });
+      expect(bytes).toBeInstanceOf(Uint8Array);
+      expect(new TextDecoder().decode(bytes)).toBe(ota.stringifyUpgradePush({ id, upgrade }));
+      expect(ota.decodeUpgradePush(bytes).upgrade).toEqual(upgrade);
+      expect(new TextDecoder().decode(ota.encodeProgress({ id, step }))).toBe(ota.stringifyProgress({ id, step }));
+      expect(new TextDecoder().decode(ota.encodeEnosProgress({ id, step }))).toBe(ota.stringifyEnosProgress({ id, step }));
+      expect(new TextDecoder().decode(ota.encodeVersionInform({ id, version: upgrade.version }))).toBe(ota.stringifyVersionInform({ id, version: upgrade.version }));
+      expect(new TextDecoder().decode(ota.encodeConfigPushReply(id, 200))).toBe(ota.stringifyConfigPushReply(id, 200));
+    }), N);
+  });
+});
+
 describe('malformed input', () => {
   it('every decoder throws nothing but OtaError', () => {
     fc.assert(fc.property(malformedPayload(), (payload) => {
@@ -78,7 +98,7 @@ describe('malformed input', () => {
 
   it('valid messages with one field replaced by anything only throw OtaError', () => {
     fc.assert(fc.property(messageId(), firmwareUpgrade(), fc.constantFrom('size', 'version', 'url', 'sign', 'signMethod', 'md5', 'module', 'extData', 'code', 'id'), fc.jsonValue({ maxDepth: 2 }), (id, upgrade, key, value) => {
-      const o = JSON.parse(ota.encodeUpgradePush({ id, upgrade })) as { data: Record<string, unknown> } & Record<string, unknown>;
+      const o = JSON.parse(ota.stringifyUpgradePush({ id, upgrade })) as { data: Record<string, unknown> } & Record<string, unknown>;
       if (key === 'code' || key === 'id') o[key] = value;
       else o.data[key] = value;
       onlyOtaError(() => ota.decodeUpgradePush(JSON.stringify(o)));
@@ -120,11 +140,11 @@ describe('malformed input', () => {
   });
 
   it('encoders refuse invalid values instead of emitting them', () => {
-    expect(() => ota.encodeProgress({ id: 1, step: 101 })).toThrow(expect.objectContaining({ code: 'invalid_step' }));
-    expect(() => ota.encodeProgress({ id: 1, step: 1.5 })).toThrow(OtaError);
-    expect(() => ota.encodeVersionInform({ id: -1, version: '1' })).toThrow(expect.objectContaining({ code: 'invalid_id' }));
-    expect(() => ota.encodeVersionInform({ id: 1, version: 'a\nb' })).toThrow(expect.objectContaining({ code: 'invalid_field' }));
-    expect(() => ota.encodeUpgradePush({ id: 1, upgrade: { version: '1', size: -1, url: 'https://a.example.com', digestMethod: 'md5', digest: 'a'.repeat(32) } })).toThrow(expect.objectContaining({ code: 'invalid_size' }));
+    expect(() => ota.stringifyProgress({ id: 1, step: 101 })).toThrow(expect.objectContaining({ code: 'invalid_step' }));
+    expect(() => ota.stringifyProgress({ id: 1, step: 1.5 })).toThrow(OtaError);
+    expect(() => ota.stringifyVersionInform({ id: -1, version: '1' })).toThrow(expect.objectContaining({ code: 'invalid_id' }));
+    expect(() => ota.stringifyVersionInform({ id: 1, version: 'a\nb' })).toThrow(expect.objectContaining({ code: 'invalid_field' }));
+    expect(() => ota.stringifyUpgradePush({ id: 1, upgrade: { version: '1', size: -1, url: 'https://a.example.com', digestMethod: 'md5', digest: 'a'.repeat(32) } })).toThrow(expect.objectContaining({ code: 'invalid_size' }));
   });
 
   it('decoding cost stays linear in the input size', () => {

@@ -11,10 +11,10 @@ export { DEFAULT_WINDOW_MS, timestampMillis, type VerifyFailure, type VerifyFail
 export { verifyParams } from './verify-params.ts';
 export { decodeForm, encodeForm } from './form.ts';
 export {
-  mqttBroker, mqttCredentials, parseMqttClientId, parseMqttUsername, verifyMqttCredentials,
-  type MqttAuthResult, type MqttBroker, type MqttBrokerOptions, type MqttCredentials, type MqttCredentialsOptions, type MqttTransport,
-  type ParsedMqttClientId, type SecureMode,
-} from './mqtt.ts';
+  mqttBroker, mqttSigningInput,
+  type MqttBroker, type MqttBrokerOptions, type MqttCredentials, type MqttCredentialsOptions, type MqttSigningInput, type MqttTransport, type SecureMode,
+} from './mqtt-connect.ts';
+export { mqttCredentials, parseMqttClientId, parseMqttUsername, verifyMqttCredentials, type MqttAuthResult, type ParsedMqttClientId } from './mqtt.ts';
 export type { DeviceAuthOptions, VerifiedDevice } from './auth.ts';
 export {
   DEVICENAME_AUTH_ERRORS, HTTP_ERRORS, deviceNameAuthReply, deviceNameAuthRequest, httpAuthReply, httpAuthRequest, mqttTokenCredentials,

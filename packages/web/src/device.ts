@@ -1,5 +1,6 @@
-import { createDeviceClient, type DeviceClient, type DeviceClientOptions, type FetchLike } from '@linkwire/device';
-import { mqttBroker } from '@linkwire/sign';
+import { toHex, utf8Encode } from '@linkwire/base';
+import { createDeviceClient, hashPackageHmac, type DeviceClient, type DeviceClientOptions, type FetchLike, type HmacHex } from '@linkwire/device';
+import { mqttBroker } from '@linkwire/sign/connect';
 import { webDialer, type WebEndpoint } from './dial.ts';
 import { webClock, webRandom } from './runtime.ts';
 
@@ -11,6 +12,26 @@ export interface WebDeviceClientOptions extends Omit<DeviceClientOptions<WebEndp
   /** Default: the global fetch. */
   readonly fetch?: FetchLike;
 }
+
+interface Subtle {
+  importKey(format: 'raw', key: Uint8Array, algorithm: { name: 'HMAC'; hash: string }, extractable: false, usages: ['sign']): Promise<unknown>;
+  sign(algorithm: 'HMAC', key: unknown, data: Uint8Array): Promise<ArrayBuffer>;
+}
+
+/**
+ * CONNECT passwords through Web Crypto (HMAC-SHA1 and HMAC-SHA256; a few hundred bytes once
+ * per connection, where instantiating the WASM kernels would cost more than the HMAC). MD5 is
+ * not in Web Crypto, nor is `crypto.subtle` on an insecure (http:) page: those load the hash
+ * package on demand.
+ */
+export const webCryptoHmac: HmacHex = (algorithm, secret, content) => {
+  const subtle = (globalThis as { crypto?: { subtle?: Subtle } }).crypto?.subtle;
+  if (subtle === undefined || algorithm === 'md5') return hashPackageHmac(algorithm, secret, content);
+  return subtle
+    .importKey('raw', utf8Encode(secret), { name: 'HMAC', hash: algorithm === 'sha1' ? 'SHA-1' : 'SHA-256' }, false, ['sign'])
+    .then((key) => subtle.sign('HMAC', key, utf8Encode(content)))
+    .then((mac) => toHex(new Uint8Array(mac)));
+};
 
 /**
  * The device and gateway client in browsers, Deno and Bun: {@link createDeviceClient} over a
@@ -29,5 +50,6 @@ export function createWebDeviceClient(options: WebDeviceClientOptions): DeviceCl
   return createDeviceClient({
     ...options, clock: webClock, random: webRandom, dial: webDialer, endpoint, transport: endpoint.url.startsWith('wss:') ? 'wss' : 'ws',
     fetch: options.fetch ?? ((url, init) => g.fetch!(url, init)),
+    hmac: options.hmac ?? webCryptoHmac,
   });
 }

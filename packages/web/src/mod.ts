@@ -7,4 +7,3 @@ export { connectMqttWebSocket, type WebMqttConnection, type WebMqttOptions } fro
 export { webDialer, type WebEndpoint } from './dial.ts';
 export { createWebMqttClient, type WebMqttClientOptions } from './client.ts';
 export { indexedDbStore, type IdbFactory } from './idb-store.ts';
-export { createWebDeviceClient, type WebDeviceClientOptions } from './device.ts';

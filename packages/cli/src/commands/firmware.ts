@@ -1,6 +1,6 @@
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { createFirmwareVerifier, encodeUpgradePush, OtaError, resumeFirmwareVerifier, type DigestMethod, type FirmwareVerifier, type VerificationTarget, type VerifierState } from '@linkwire/ota';
+import { createFirmwareVerifier, OtaError, stringifyUpgradePush, resumeFirmwareVerifier, type DigestMethod, type FirmwareVerifier, type VerificationTarget, type VerifierState } from '@linkwire/ota';
 import { createHash } from 'node:crypto';
 import { CliError, EXIT, inputError, int, printJson, str, usageError, type CliIo, type Parsed } from '../cli.ts';
 import type { Command } from '../main.ts';
@@ -177,7 +177,7 @@ async function signFile(p: Parsed, io: CliIo): Promise<number> {
   const module = str(p, 'module', c, true);
   let push: string | undefined;
   if (version !== undefined && url !== undefined) {
-    push = encodeUpgradePush({
+    push = stringifyUpgradePush({
       id: String(int(p, 'id', c, 0, Number.MAX_SAFE_INTEGER) ?? 1),
       upgrade: { version, url, size, digestMethod: methodText, digest: digests[methodText], ...(module ? { module } : {}) },
     });
