@@ -1,6 +1,6 @@
 // A device that runs in this browser tab: @linkwire/web's device client over the emulator's
 // MQTT-over-WebSocket listener. Credentials are typed in and stay in the page.
-import { createWebDeviceClient } from '@linkwire/web';
+import { createWebDeviceClient } from '@linkwire/web/device';
 import type { DeviceClient } from '@linkwire/device';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
