@@ -17,13 +17,20 @@ describe('captured bytes as people paste them', () => {
       expect(decodeCapture(hex, 'x').bytes).toEqual(bytes);
       expect(decodeCapture(hex.toUpperCase(), 'x').bytes).toEqual(bytes);
       expect(decodeCapture(toHex(bytes).match(/../g)!.map((b) => `0x${b}`).join(', '), 'x').bytes).toEqual(bytes);
+      // A base64 text that also reads as hex (`AA`, `0xaa`: even-length hex digits once `0x`
+      // prefixes are gone) is read as hex, as documented (captures are usually hex); skip those.
+      const readsAsHex = (t: string): boolean => /^[0-9a-f]*$/i.test(t.replace(/0x/gi, '')) && t.replace(/0x/gi, '').length % 2 === 0 && t.replace(/0x/gi, '') !== '';
       const b64 = toBase64(bytes);
-      // A base64 text made only of hex digits is read as hex (captures are usually hex); skip those.
-      if (!/^[0-9a-fA-F]*={0,2}$/.test(b64)) {
-        expect(decodeCapture(b64, 'x').bytes).toEqual(bytes);
-        expect(decodeCapture(b64.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'), 'x').bytes).toEqual(bytes);
-      }
+      const urlSafe = b64.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+      if (!readsAsHex(b64)) expect(decodeCapture(b64, 'x').bytes).toEqual(bytes);
+      if (!readsAsHex(urlSafe)) expect(decodeCapture(urlSafe, 'x').bytes).toEqual(bytes);
     }), { numRuns: numRuns(300) });
+  });
+
+  it('a text that reads both ways is hex (seed counterexamples: `AA` is base64 of [0] and hex of [0xaa]; `0xaa` is base64 of [211, 22, 154])', () => {
+    expect(decodeCapture('AA', 'x')).toEqual({ bytes: Uint8Array.of(0xaa), encoding: 'hex' });
+    expect(decodeCapture('0xaa', 'x')).toEqual({ bytes: Uint8Array.of(0xaa), encoding: 'hex' });
+    expect(decodeCapture('AA==', 'x')).toEqual({ bytes: Uint8Array.of(0), encoding: 'base64' });
   });
 
   it('anything else is an input error (exit 3) with a hint, never another exception', () => {
