@@ -12,6 +12,23 @@ export interface FuzzEntry {
   call(args: readonly unknown[]): unknown;
   /** The entry awaits real IO (sockets): the runner gives it fewer cases. */
   readonly slow?: boolean;
+  /** Set on the decoders a long run drives to a case count (see cli.ts). */
+  readonly decoder?: DecoderInfo;
+}
+
+export interface DecoderInfo {
+  /** The family in the long run's table: `MQTT`, `CoAP`, `Alink JSON`, `CBOR`, … */
+  readonly family: string;
+  /**
+   * Arguments around an input of about `n` bytes (valid where the decoder has a valid form),
+   * for the cost slope: time per byte at 1 KiB against 256 KiB.
+   */
+  readonly sized?: (n: number) => readonly unknown[];
+}
+
+/** Marks `e` as a decoder of `family` (see DecoderInfo). */
+export function decoder(family: string, e: FuzzEntry, sized?: (n: number) => readonly unknown[]): FuzzEntry {
+  return { ...e, decoder: { family, ...(sized ? { sized } : {}) } };
 }
 
 /** An entry whose arguments are drawn independently, one arbitrary per parameter. */

@@ -51,6 +51,12 @@ export interface PackageFuzzOptions {
   readonly seed?: number;
   /** A case that takes longer than this is a hang. Default 10 s (the machine is shared). */
   readonly caseTimeoutMs?: number;
+  /** Cases per entry by name (overrides `runs`). */
+  readonly runsOf?: Readonly<Record<string, number>>;
+  /** Only these entries (by name). */
+  readonly names?: readonly string[];
+  /** Measure each decoder's cost slope (see run.ts). */
+  readonly slope?: boolean;
   readonly onEntry?: (report: EntryReport) => void;
 }
 
@@ -59,11 +65,14 @@ export interface PackageFuzzReport {
   readonly seed: number;
   readonly entries: EntryReport[];
   readonly names: readonly string[];
+  /** The entries marked as decoders, with their family. */
+  readonly decoders: Readonly<Record<string, string>>;
 }
 
 interface Attempt {
   readonly reports: EntryReport[];
   readonly names: readonly string[];
+  readonly decoders: Readonly<Record<string, string>>;
   /** Set when the worker hung: the entry index and how many cases it had started. */
   readonly hung?: { readonly index: number; readonly cases: number; readonly record?: string };
 }
@@ -77,6 +86,7 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
   const worker = new Worker(file, { workerData: input, resourceLimits: { stackSizeMb: 4 } });
   const reports: EntryReport[] = [];
   let names: readonly string[] = [];
+  let decoders: Readonly<Record<string, string>> = {};
   return new Promise<Attempt>((resolve, reject) => {
     let seen = -1;
     let entryStart = 0;
@@ -102,11 +112,12 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
       clearInterval(watch);
       const index = Atomics.load(beat, 1);
       const text = recordBuffer ? new TextDecoder().decode(new Uint8Array(recordBuffer)).replace(/\0+$/, '') : undefined;
-      void worker.terminate().then(() => resolve({ reports, names, hung: { index, cases: now - entryStart, ...(text !== undefined ? { record: text } : {}) } }));
+      void worker.terminate().then(() => resolve({ reports, names, decoders, hung: { index, cases: now - entryStart, ...(text !== undefined ? { record: text } : {}) } }));
     }, 100);
     worker.on('message', (m: WorkerMessage) => {
       if ('names' in m) {
         names = m.names;
+        decoders = m.decoders;
         ready = true;
         stillSince = Date.now();
       }
@@ -116,7 +127,7 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
         entryStart = Atomics.load(beat, 0);
       } else {
         clearInterval(watch);
-        void worker.terminate().then(() => resolve({ reports, names }));
+        void worker.terminate().then(() => resolve({ reports, names, decoders }));
       }
     });
     worker.on('error', (e) => {
@@ -131,19 +142,27 @@ export async function fuzzPackage(pkg: string, options: PackageFuzzOptions = {})
   const file = await bundle(pkg);
   const seed = options.seed ?? ((Date.now() ^ (process.pid << 8)) | 0);
   const caseTimeoutMs = options.caseTimeoutMs ?? 10_000;
-  const base: RunOptions = { seed, ...(options.runs !== undefined ? { runs: options.runs } : {}), ...(options.msPerEntry !== undefined ? { msPerEntry: options.msPerEntry } : {}) };
+  const base: RunOptions = {
+    seed, ...(options.runs !== undefined ? { runs: options.runs } : {}), ...(options.msPerEntry !== undefined ? { msPerEntry: options.msPerEntry } : {}),
+    ...(options.names !== undefined ? { names: options.names } : {}), ...(options.runsOf !== undefined ? { runsOf: options.runsOf } : {}), ...(options.slope ? { slope: true } : {}),
+  };
   const entries: EntryReport[] = [];
   let names: readonly string[] = [];
+  let decoders: Readonly<Record<string, string>> = {};
   let from = 0;
   for (;;) {
     const a = await attempt(file, { ...base, from }, caseTimeoutMs, false, options.onEntry);
     entries.push(...a.reports);
-    if (names.length === 0) names = a.names;
+    if (names.length === 0) {
+      names = a.names;
+      decoders = a.decoders;
+    }
     if (a.hung === undefined) break;
     // Run the hanging entry again, recording each case, to name the case that hangs.
     const again = await attempt(file, { ...base, only: a.hung.index }, caseTimeoutMs, true);
+    const name = names[a.hung.index] ?? `#${a.hung.index}`;
     const report: EntryReport = {
-      name: names[a.hung.index] ?? `#${a.hung.index}`, cases: a.hung.cases, returned: 0, typed: {}, ms: caseTimeoutMs,
+      name, cases: a.hung.cases, returned: 0, typed: {}, ms: caseTimeoutMs, ...(decoders[name] !== undefined ? { decoder: decoders[name] } : {}),
       hang: { afterCases: a.hung.cases, seed: (seed + a.hung.index * 7919) | 0, ...(again.hung?.record !== undefined ? { counterexample: again.hung.record } : {}) },
     };
     entries.push(report);
@@ -151,7 +170,7 @@ export async function fuzzPackage(pkg: string, options: PackageFuzzOptions = {})
     from = a.hung.index + 1;
     if (from >= names.length) break;
   }
-  return { pkg, seed, entries, names };
+  return { pkg, seed, entries, names, decoders };
 }
 
 /** The lines a failing test prints: each untyped throw and hang with its entry, seed and case. */
