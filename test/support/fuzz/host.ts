@@ -22,6 +22,8 @@ const root = ((): string => {
 const bundles = new Map<string, Promise<string>>();
 
 const LOAD_TIMEOUT_MS = 120_000;
+/** A hang or crash after more cases than this is not replayed to record its case. */
+const RECORD_REPLAY_LIMIT = 20_000;
 
 /** Bundles the worker for one package's entries (once per process). */
 function bundle(pkg: string): Promise<string> {
@@ -75,6 +77,8 @@ interface Attempt {
   readonly decoders: Readonly<Record<string, string>>;
   /** Set when the worker hung: the entry index and how many cases it had started. */
   readonly hung?: { readonly index: number; readonly cases: number; readonly record?: string };
+  /** Set when an error escaped the worker's cases (thrown from a timer or a microtask): the worker died of it. */
+  readonly crashed?: { readonly index: number; readonly cases: number; readonly error: string; readonly record?: string };
 }
 
 function attempt(file: string, options: RunOptions, caseTimeoutMs: number, record: boolean, onEntry?: (r: EntryReport) => void): Promise<Attempt> {
@@ -132,7 +136,12 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
     });
     worker.on('error', (e) => {
       clearInterval(watch);
-      reject(e instanceof Error ? e : new Error(`fuzz worker failed: ${String((e as { message?: unknown })?.message ?? e)} (${Object.prototype.toString.call(e)})`));
+      const error = e instanceof Error ? e : new Error(`fuzz worker failed: ${String((e as { message?: unknown })?.message ?? e)} (${Object.prototype.toString.call(e)})`);
+      if (!ready) return reject(error);
+      // An error no case caught (a callback threw on a later tick): an untyped throw of the entry running.
+      const text = recordBuffer ? new TextDecoder().decode(new Uint8Array(recordBuffer)).replace(/\0+$/, '') : undefined;
+      const now = Atomics.load(beat, 0);
+      resolve({ reports, names, decoders, crashed: { index: Atomics.load(beat, 1), cases: now - entryStart, error: `${error.name}: ${error.message}\n${(error.stack ?? '').split('\n').slice(1, 6).join('\n')}`, ...(text !== undefined ? { record: text } : {}) } });
     });
   });
 }
@@ -157,17 +166,23 @@ export async function fuzzPackage(pkg: string, options: PackageFuzzOptions = {})
       names = a.names;
       decoders = a.decoders;
     }
-    if (a.hung === undefined) break;
-    // Run the hanging entry again, recording each case, to name the case that hangs.
-    const again = await attempt(file, { ...base, only: a.hung.index }, caseTimeoutMs, true);
-    const name = names[a.hung.index] ?? `#${a.hung.index}`;
+    const stop = a.hung ?? a.crashed;
+    if (stop === undefined) break;
+    // Run the entry again, recording each case, to name the case that hangs or kills the worker
+    // (not after a long run's hundreds of thousands of cases: the replay command says how).
+    const again = stop.cases <= RECORD_REPLAY_LIMIT ? await attempt(file, { ...base, only: stop.index }, caseTimeoutMs, true) : undefined;
+    const name = names[stop.index] ?? `#${stop.index}`;
+    const entrySeed = (seed + stop.index * 7919) | 0;
+    const record = again?.hung?.record ?? again?.crashed?.record;
     const report: EntryReport = {
-      name, cases: a.hung.cases, returned: 0, typed: {}, ms: caseTimeoutMs, ...(decoders[name] !== undefined ? { decoder: decoders[name] } : {}),
-      hang: { afterCases: a.hung.cases, seed: (seed + a.hung.index * 7919) | 0, ...(again.hung?.record !== undefined ? { counterexample: again.hung.record } : {}) },
+      name, cases: stop.cases, returned: 0, typed: {}, ms: caseTimeoutMs, ...(decoders[name] !== undefined ? { decoder: decoders[name] } : {}),
+      ...(a.hung !== undefined
+        ? { hang: { afterCases: a.hung.cases, seed: entrySeed, ...(record !== undefined ? { counterexample: record } : {}) } }
+        : { untyped: { error: `escaped the case (thrown on a later tick): ${a.crashed!.error}`, counterexample: record ?? '(not recorded)', seed: entrySeed } }),
     };
     entries.push(report);
     options.onEntry?.(report);
-    from = a.hung.index + 1;
+    from = stop.index + 1;
     if (from >= names.length) break;
   }
   return { pkg, seed, entries, names, decoders };

@@ -190,8 +190,8 @@ export async function runEntries(entries: readonly FuzzEntry[], options: RunOpti
       report.untyped = { error: why, counterexample: showCase(example ?? []).slice(0, 2000), seed };
     }
     if (options.slope && e.decoder?.sized) {
-      if (options.heartbeat) Atomics.add(options.heartbeat, 0, 1);
-      report.slope = await costSlope(e, e.decoder.sized);
+      const heartbeat = options.heartbeat;
+      report.slope = await costSlope(e, e.decoder.sized, () => heartbeat && Atomics.add(heartbeat, 0, 1));
     }
     reports.push(report);
     options.onEntry?.(report);
@@ -210,8 +210,9 @@ export function inputBytes(args: readonly unknown[]): number {
   return n;
 }
 
-async function costSlope(e: FuzzEntry, sized: (n: number) => readonly unknown[]): Promise<CostSlope> {
+async function costSlope(e: FuzzEntry, sized: (n: number) => readonly unknown[], beat: () => void): Promise<CostSlope> {
   const perByte = async (n: number): Promise<{ bytes: number; ns: number; outcome: string }> => {
+    beat();
     const args = sized(n);
     const bytes = Math.max(1, inputBytes(args));
     let outcome = 'returned';
@@ -224,6 +225,7 @@ async function costSlope(e: FuzzEntry, sized: (n: number) => readonly unknown[])
     let best = Infinity;
     // Best of 7 rounds of at least 20 ms each: the machine is shared, the minimum is the cost.
     for (let round = 0; round < 7; round++) {
+      beat();
       let reps = 0;
       const t0 = performance.now();
       let t = t0;
@@ -243,6 +245,14 @@ async function costSlope(e: FuzzEntry, sized: (n: number) => readonly unknown[])
   };
   const points: { bytes: number; ns: number; outcome: string }[] = [];
   for (const n of SLOPE_SIZES) points.push(await perByte(n));
+  // A slope that reads steep is measured twice more, keeping each size's best: on a shared
+  // machine one size's rounds can all land in another process's burst.
+  for (let again = 0; again < 2 && points[points.length - 1]!.ns / points[points.length - 2]!.ns > 2; again++) {
+    for (let i = 0; i < SLOPE_SIZES.length; i++) {
+      const p = await perByte(SLOPE_SIZES[i]!);
+      if (p.ns < points[i]!.ns) points[i] = p;
+    }
+  }
   const mid = points[points.length - 2]!;
   const large = points[points.length - 1]!;
   return { nsPerByte: points.map(({ bytes, ns }) => ({ bytes, ns })), ratio: large.ns / mid.ns, largeOutcome: large.outcome };
