@@ -2,7 +2,7 @@ import {
   decodeJson, decodeMessage, decodeReply, encodeMessage, encodeReply, formatTopic, ntpTime, parseTopic, requestIds, stringifyJson,
   type AlinkJson, type AlinkReply, type AlinkRequest, type ParsedTopic, type RequestIds, type RequestTopicName, type TopicIds,
 } from '@linkwire/alink';
-import { utf8Encode, type Clock, type Dialer, type Random } from '@linkwire/base';
+import { describe, utf8Encode, type Clock, type Dialer, type Random } from '@linkwire/base';
 import {
   createMqttClient, topicMatches, type MqttClient, type MqttClientEvent, type MqttClientOptions, type MqttConnectParams, type PublishPacket,
 } from '@linkwire/mqtt';
@@ -10,6 +10,7 @@ import { mqttCredentials, type SignMethod } from '@linkwire/sign';
 import type { TslValidator } from '@linkwire/tsl';
 import type { DeviceShadowOptions } from '@linkwire/shadow';
 import { DeviceError, asError, replyError } from './errors.ts';
+import { checkDeviceClientOptions, randomBytes } from './options.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 import { createOta, type FetchLike, type Ota, type OtaOptions } from './ota.ts';
 import { createReplyWaiter, type ReplyWaiter } from './replies.ts';
@@ -139,6 +140,7 @@ export const identityKey = (productKey: string, deviceName: string): string => `
 
 /** The downstream topics of one thing identity: commands and the replies to its requests. */
 export function thingFilters(pk: string, dn: string): string[] {
+  if (typeof pk !== 'string' || typeof dn !== 'string') throw new DeviceError('invalid_argument', `thingFilters takes a productKey and a deviceName (strings), got ${describe(pk)} and ${describe(dn)}`);
   const sys = `/sys/${pk}/${dn}`;
   return [
     `${sys}/thing/service/+`, `${sys}/thing/service/property/+`, `${sys}/thing/event/+/post_reply`, `${sys}/thing/event/property/+/post_reply`,
@@ -202,7 +204,7 @@ class Engine<E> implements ThingLink, DeviceCore {
     this.identity = { productKey: options.productKey, deviceName: options.deviceName };
     // A counter from a random start: ids stay unique per session and unlike the last session's
     // (replies to those may still be in flight), without a random draw per request.
-    const start = options.random(4);
+    const start = randomBytes(options.random, 4);
     this.ids = requestIds({ start: (((start[0]! << 24) >>> 0) + (start[1]! << 16) + (start[2]! << 8) + start[3]!) % 4_000_000_000 + 1 });
     this.listeners = options.onEvent === undefined ? [] : [options.onEvent];
     this.self = self(this);
@@ -591,6 +593,10 @@ class AlibabaDevice<E> extends ThingModel implements DeviceClient {
     super(options, link, options.tsl);
     engine = new Engine(options, () => this);
     this.#e = engine;
+    // The signed credentials are built once now: a field the signer refuses (a clientIdExtra
+    // value that is not a string, an unknown sign method, an empty secret)
+    // is a typed error here, not a connect() that retries a permanent refusal for ever.
+    if (options.credentials === undefined) engine.credentials(0);
     if (options.ota !== undefined) engine.otaPart();
     if (options.gateway !== undefined) engine.gatewayPart();
     if (options.shadow !== undefined) engine.shadowPart();
@@ -687,9 +693,7 @@ class AlibabaDevice<E> extends ThingModel implements DeviceClient {
  * await device.postProperties({ Temperature: 21.5 });
  */
 export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceClient {
-  if (options.deviceSecret === undefined && options.credentials === undefined) throw new DeviceError('invalid_option', 'give a deviceSecret or a credentials function');
-  const transport = options.transport;
-  if (transport !== 'tcp' && transport !== 'tls' && transport !== 'ws' && transport !== 'wss') throw new DeviceError('invalid_option', `transport ${String(transport)} must be tcp, tls, ws or wss`);
+  checkDeviceClientOptions(options);
   return new AlibabaDevice(options);
 }
 

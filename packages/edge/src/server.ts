@@ -86,6 +86,11 @@ export interface EdgeHttpHandlerOptions {
 }
 
 export interface EdgeHttpHandler {
+  /**
+   * Answers one request: every refusal of what the peer sent is a response with its status. A
+   * request object of the wrong shape (the adapter's bug, not the peer's) rejects with
+   * {@link EdgeError} `invalid_input`.
+   */
   handle(request: EdgeHttpRequest): Promise<EdgeHttpResponse>;
   readonly maxBodyBytes: number;
   /** Live cookies and Watch streams, for tests and metrics. */

@@ -51,3 +51,21 @@ export const variant = (...examples: readonly unknown[]): fc.Arbitrary<unknown> 
 
 /** Options: absent, or a hostile variant of a valid set. */
 export const options = (...examples: readonly unknown[]): fc.Arbitrary<unknown> => fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 4, arbitrary: variant(...examples) });
+
+/**
+ * A field of an options example that each case gets afresh (a manual clock, a loopback broker):
+ * `variant()` keeps it as it is (it is not a plain object) and {@link freshen} calls its maker,
+ * so no state leaks from one case into the next.
+ */
+export class Fresh {
+  constructor(readonly make: () => unknown) {}
+}
+
+/** `v` with every {@link Fresh} field (at the top level and one level down) made anew. */
+export function freshen(v: unknown, depth = 0): unknown {
+  if (v instanceof Fresh) return v.make();
+  if (depth > 1 || typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = freshen((v as Record<string, unknown>)[k], depth + 1);
+  return out;
+}
