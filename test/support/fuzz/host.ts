@@ -99,10 +99,12 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
     // loading takes seconds on a loaded machine and is not a case.
     let ready = false;
     const started = Date.now();
+    let finished = false;
     const watch = setInterval(() => {
       if (!ready) {
         if (Date.now() - started < LOAD_TIMEOUT_MS) return;
         clearInterval(watch);
+        finished = true;
         void worker.terminate().then(() => reject(new Error(`the fuzz worker for ${file} did not load within ${LOAD_TIMEOUT_MS} ms`)));
         return;
       }
@@ -114,6 +116,7 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
       }
       if (Date.now() - stillSince < caseTimeoutMs) return;
       clearInterval(watch);
+      finished = true;
       const index = Atomics.load(beat, 1);
       const text = recordBuffer ? new TextDecoder().decode(new Uint8Array(recordBuffer)).replace(/\0+$/, '') : undefined;
       void worker.terminate().then(() => resolve({ reports, names, decoders, hung: { index, cases: now - entryStart, ...(text !== undefined ? { record: text } : {}) } }));
@@ -131,10 +134,21 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
         entryStart = Atomics.load(beat, 0);
       } else {
         clearInterval(watch);
+        finished = true;
         void worker.terminate().then(() => resolve({ reports, names, decoders }));
       }
     });
+    // A worker that exits without a word (killed by its heap limit, say) ends the attempt as a crash.
+    worker.on('exit', (code) => {
+      if (finished) return;
+      finished = true;
+      clearInterval(watch);
+      if (!ready) return reject(new Error(`the fuzz worker for ${file} exited with code ${code} before it loaded`));
+      resolve({ reports, names, decoders, crashed: { index: Atomics.load(beat, 1), cases: Atomics.load(beat, 0) - entryStart, error: `the worker exited with code ${code} (its heap limit, or process.exit)` } });
+    });
     worker.on('error', (e) => {
+      if (finished) return;
+      finished = true;
       clearInterval(watch);
       const error = e instanceof Error ? e : new Error(`fuzz worker failed: ${String((e as { message?: unknown })?.message ?? e)} (${Object.prototype.toString.call(e)})`);
       if (!ready) return reject(error);
