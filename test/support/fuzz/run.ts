@@ -97,11 +97,15 @@ export function showCase(v: unknown): string {
   }
 }
 
+/** Milliseconds for durations: `performance.now()` where there is one (QuickJS has only Date). */
+const clockMs = (): number => (typeof performance === 'object' ? performance.now() : Date.now());
+
 export const entrySeed = (seed: number, index: number): number => (seed + index * 7919) | 0;
 
 export async function runEntries(entries: readonly FuzzEntry[], options: RunOptions): Promise<EntryReport[]> {
   const reports: EntryReport[] = [];
-  const encoder = new TextEncoder();
+  // Created only when recording: QuickJS, which runs these entries in the runtime matrix, has no TextEncoder.
+  const encoder = options.record ? new TextEncoder() : undefined;
   const last = options.only ?? entries.length - 1;
   for (let index = options.only ?? options.from ?? 0; index <= last; index++) {
     const e = entries[index]!;
@@ -113,7 +117,7 @@ export async function runEntries(entries: readonly FuzzEntry[], options: RunOpti
       report.cases++;
       if (options.heartbeat) Atomics.add(options.heartbeat, 0, 1);
       if (options.record) {
-        const text = encoder.encode(showCase(args).slice(0, options.record.length / 4 - 8));
+        const text = encoder!.encode(showCase(args).slice(0, options.record.length / 4 - 8));
         options.record.fill(0);
         options.record.set(text.subarray(0, options.record.length - 1));
       }
@@ -125,7 +129,7 @@ export async function runEntries(entries: readonly FuzzEntry[], options: RunOpti
       return true;
     };
     let firstUntyped: unknown;
-    const started = performance.now();
+    const started = clockMs();
     const runs = options.runsOf?.[e.name] ?? (e.slow ? Math.max(1, Math.ceil((options.runs ?? 1000) / 20)) : (options.runs ?? 1_000_000_000));
     const params = {
       seed,
@@ -181,7 +185,7 @@ export async function runEntries(entries: readonly FuzzEntry[], options: RunOpti
       });
       details = await fc.check(prop, params);
     }
-    report.ms = Math.round(performance.now() - started);
+    report.ms = Math.round(clockMs() - started);
     if (details.failed) {
       // Call the shrunk counterexample once more to show its own error (shrinking may have
       // moved from the first failure's error to another).
@@ -235,7 +239,7 @@ async function costSlope(e: FuzzEntry, sized: (n: number) => readonly unknown[],
     for (let round = 0; round < 7; round++) {
       beat();
       let reps = 0;
-      const t0 = performance.now();
+      const t0 = clockMs();
       let t = t0;
       do {
         try {
@@ -245,7 +249,7 @@ async function costSlope(e: FuzzEntry, sized: (n: number) => readonly unknown[],
           // the slope is the cost of the answer, a typed error included
         }
         reps++;
-        t = performance.now();
+        t = clockMs();
       } while (t - t0 < 20);
       best = Math.min(best, (t - t0) / reps);
     }
