@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { checkEnosPlatformOptions } from '../options.ts';
 import net from 'node:net';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
@@ -98,6 +99,7 @@ const MAX_PAYLOAD = 512 * 1024;
  * const client = new DeviceClient({ brokerUrl: platform.brokerUrl, secureMode: SECURE_MODE.VIA_DEVICE_SECRET, productKey, deviceKey, deviceSecret });
  */
 export async function startEnosPlatform(options: EnosPlatformOptions = {}): Promise<EnosPlatform> {
+  checkEnosPlatformOptions(options);
   const now = options.now ?? Date.now;
   const emit = (e: EnosPlatformEvent): void => options.onEvent?.(e);
   const products = new Map((options.products ?? []).map((p) => [p.productKey, p]));
