@@ -30,8 +30,9 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   { name: '@linkwire/shadow', code: "export * from '@linkwire/shadow';", maxGzip: 9_000 },
   { name: '@linkwire/coap', code: "export * from '@linkwire/coap';", maxGzip: 38_000 },
   { name: '@linkwire/ota', code: "export * from '@linkwire/ota';", maxGzip: 31_100 },
-  // The reconnecting client (issue 13) joined the codec and the session: 10.9 KB measured.
-  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 13_200 },
+  // The reconnecting client (issue 13) joined the codec and the session: 10.9 KB measured;
+  // 13.2 KB with openMqttSession, the one-shot session over a Dialer the adapters share.
+  { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 13_400 },
   // The whole device client (thing model, shadow, OTA verifier, gateway, HTTPS and CoAP transports).
   { name: '@linkwire/device', code: "export * from '@linkwire/device';", maxGzip: 75_500 },
   // Both clients (one-shot and reconnecting), the dialer, the IndexedDB store (11.3 KB measured),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AlinkError, TOPICS, formatTopic, formatTopicFilter, matchTopic, parseTopic, propertyPostReplyTopic, propertyPostTopic, replyTopicName, type TopicName } from '@linkwire/alink';
 import { catalogueTopic, forbiddenSegment, mqttTopicFilter, mqttTopicName } from '@linkwire/alink/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
+import { cpuMs } from '../../../test/support/stream.ts';
 
 const names = Object.keys(TOPICS) as TopicName[];
 
@@ -177,12 +178,12 @@ describe('formatTopic / parseTopic', () => {
       const topics = [`/pk/dn/user/${'a/'.repeat(n)}b`, `/sys/${'p'.repeat(n)}/dn/thing/event/property/post`, `/${'x/'.repeat(n)}`, `/sys/pk/dn/thing/${'service/'.repeat(n)}`];
       let best = Infinity;
       for (let k = 0; k < 3; k++) {
-        const t0 = performance.now();
+        const t0 = cpuMs();
         for (const t of topics) {
           parseTopic(t);
           matchTopic('/+/+/user/#', t);
         }
-        best = Math.min(best, performance.now() - t0);
+        best = Math.min(best, cpuMs() - t0);
       }
       return Math.max(best, 0.02);
     };

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CborError, LinkwireError, decodeCbor, encodeCbor, fromHex, type CborDecodeOptions, type CborValue } from '@linkwire/base';
 import { cborValue, hostileCbor } from '@linkwire/base/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
+import { MAX_COST_EXPONENT, costExponent } from '../../../test/support/stream.ts';
 
 function errorOf(f: () => unknown): CborError | undefined {
   try {
@@ -308,30 +309,6 @@ describe('CBOR map keys', () => {
   });
 });
 
-/**
- * The DoS check noble-hashes uses: time inputs of size n and 16n and return the growth exponent
- * (1 linear, 2 quadratic). Runs are interleaved and the best of each kept, so load from other
- * processes hits both sizes alike.
- */
-function costExponent(prepare: (n: number) => () => void, n: number, rounds = 7): number {
-  const small = prepare(n);
-  const large = prepare(n * 16);
-  const time = (f: () => void, reps: number): number => {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) f();
-    return (performance.now() - t0) / reps;
-  };
-  time(small, 32);
-  time(large, 2);
-  let bestSmall = Infinity;
-  let bestLarge = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    bestSmall = Math.min(bestSmall, time(small, 32));
-    bestLarge = Math.min(bestLarge, time(large, 2));
-  }
-  return Math.log(Math.max(bestLarge, 1e-3) / Math.max(bestSmall, 1e-4)) / Math.log(16);
-}
-
 describe('CBOR cost', () => {
   const head = (major: number, n: number): number[] => (n < 24 ? [(major << 5) | n] : [(major << 5) | 26, n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255]);
   const shapes: [string, (n: number) => Uint8Array][] = [
@@ -349,8 +326,8 @@ describe('CBOR cost', () => {
       const exponent = costExponent((n) => {
         const input = shape(n);
         return () => void decodeCbor(input, { maxBytes: 1 << 24, indefiniteLengths: true });
-      }, 4096);
-      expect(exponent).toBeLessThan(1.7);
+      }, 4096, 7, 32);
+      expect(exponent).toBeLessThan(MAX_COST_EXPONENT);
     });
   }
 });

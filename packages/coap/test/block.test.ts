@@ -5,7 +5,7 @@ import {
 } from '@linkwire/coap';
 import { blockOptionArbitrary, blockTransferArbitrary } from '@linkwire/coap/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
-import { MAX_COST_EXPONENT, costExponent } from './cost.ts';
+import { MAX_COST_EXPONENT, costExponent } from '../../../test/support/stream.ts';
 
 const codeOf = (f: () => unknown): string | undefined => {
   try { f(); } catch (e) { expect(e).toBeInstanceOf(CoapError); return (e as CoapError).code; }

@@ -7,7 +7,7 @@ import {
 } from '@linkwire/coap';
 import { coapDatagramArbitrary, coapMessageArbitrary, malformedCoapArbitrary } from '@linkwire/coap/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
-import { MAX_COST_EXPONENT, costExponent } from './cost.ts';
+import { MAX_COST_EXPONENT, costExponent } from '../../../test/support/stream.ts';
 import { runCases } from '../../../test/conformance/harness.ts';
 import { cases } from './conformance.ts';
 

@@ -14,6 +14,7 @@ export { encodePacket } from './encode.ts';
 export { createPacketParser, decodePacket, type PacketParser, type PacketParserOptions } from './decode.ts';
 export { checkTopicFilter, checkTopicName, isValidTopicFilter, topicMatches } from './topic.ts';
 export { MqttConnectError, createMqttSession, type MqttSession, type MqttSessionOptions, type MqttSessionState } from './session.ts';
+export { openMqttSession, type MqttConnection, type OpenMqttSessionOptions } from './open.ts';
 export {
   createMqttClient, isTransientRefusal,
   type MqttClient, type MqttClientEvent, type MqttClientOptions, type MqttClientState, type MqttConnectParams,

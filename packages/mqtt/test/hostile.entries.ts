@@ -47,6 +47,26 @@ export const entries: FuzzEntry[] = [
     s.disconnect();
     s.transportClosed();
   }, [variant(sessionOptions()), bytes, data(topicName())]),
+  // A transport that opens, then delivers the hostile bytes: a typed refusal or a session, never a throw.
+  entry('mqtt.openMqttSession', async (o: unknown, incoming: unknown) => {
+    const dial = (_e: string, events: { onOpen?(): void; onData(b: Uint8Array): void; onClose(e?: Error): void }) => {
+      queueMicrotask(() => {
+        events.onOpen?.();
+        queueMicrotask(() => events.onData(incoming as Uint8Array));
+      });
+      return { send: () => undefined, close: () => undefined };
+    };
+    // Settled into a value at once, so a refusal is not an unhandled rejection while the clock moves.
+    const opening = mqtt.openMqttSession(dial, 'broker', o as mqtt.OpenMqttSessionOptions).then((c) => ({ c }), (e: unknown) => ({ e }));
+    const clock = (o as { clock?: { advance?: unknown } } | undefined)?.clock;
+    await new Promise((r) => setTimeout(r, 0));
+    // A clock that cannot be moved never reaches the connect timeout: nothing to wait for then.
+    if (typeof clock?.advance !== 'function') return;
+    (clock.advance as (ms: number) => void)(120_000);
+    const r = await opening;
+    if ('e' in r) throw r.e;
+    r.c.close();
+  }, [variant({ clock: manualClock(0), clientId: 'c1', keepalive: 60, connectTimeoutMs: 1000, onClose: () => undefined }), bytes]),
   entry('mqtt.isTransientRefusal', mqtt.isTransientRefusal, [data(fc.integer({ min: 0, max: 6 }))]),
   entry('mqtt.backoffDelay', mqtt.backoffDelay, [data(fc.nat(40)), options({ minMs: 1000, maxMs: 120_000, factor: 2 }), data(fc.constant(seededRandom(1)))]),
   entry('mqtt.memoryStore', async (m: unknown, seq: unknown) => {

@@ -1,28 +1,20 @@
-import net from 'node:net';
-import tls from 'node:tls';
-import { createMqttSession, type MqttSession, type MqttSessionOptions } from '@linkwire/mqtt';
-import type { ConnackPacket } from '@linkwire/mqtt';
+import type tls from 'node:tls';
+import { openMqttSession, type MqttConnection, type OpenMqttSessionOptions } from '@linkwire/mqtt';
+import { nodeDialer } from './dial.ts';
 import { nodeClock } from './runtime.ts';
 
-export interface NodeMqttOptions extends Omit<MqttSessionOptions, 'clock' | 'send' | 'close'> {
+export interface NodeMqttOptions extends Omit<OpenMqttSessionOptions, 'clock'> {
   readonly host: string;
   readonly port: number;
   /** true, or Node TLS options (ca, servername, client certificates) for `securemode=2`. */
   readonly tls?: boolean | tls.ConnectionOptions;
-  /** Called once when the connection ends, with the reason when it was not a clean disconnect. */
-  readonly onClose?: (error?: Error) => void;
 }
 
-export interface NodeMqttConnection {
-  readonly session: MqttSession;
-  readonly connack: ConnackPacket;
-  /** Sends DISCONNECT and closes the socket. */
-  close(): void;
-}
+export type NodeMqttConnection = MqttConnection;
 
 /**
- * Runs an MQTT session over a TCP (or TLS) socket: the adapter only moves bytes and supplies
- * timers; everything else is the sans-IO session. Resolves after a successful CONNACK.
+ * One MQTT session over a TCP (or TLS) socket from {@link nodeDialer}: resolves after a
+ * successful CONNACK, ends with the connection (for one that reconnects, createNodeMqttClient).
  *
  * @example
  * const { session, close } = await connectMqtt({ host, port, ...mqttCredentials(device) });
@@ -30,47 +22,6 @@ export interface NodeMqttConnection {
  * close();
  */
 export function connectMqtt(options: NodeMqttOptions): Promise<NodeMqttConnection> {
-  const { host, port, tls: tlsOptions, onClose, ...sessionOptions } = options;
-  return new Promise((resolve, reject) => {
-    const socket: net.Socket = tlsOptions
-      ? tls.connect({ host, port, ...(typeof tlsOptions === 'object' ? tlsOptions : {}) })
-      : net.connect({ host, port });
-    socket.setNoDelay(true);
-    let settled = false;
-    const session = createMqttSession({
-      ...sessionOptions,
-      clock: nodeClock,
-      send: (bytes) => {
-        if (!socket.destroyed) socket.write(bytes);
-      },
-      close: (error) => {
-        socket.end();
-        socket.destroySoon?.();
-        onClose?.(error);
-      },
-    });
-    socket.on('data', (chunk: Buffer) => session.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-    socket.on('error', (e) => {
-      if (!settled) {
-        settled = true;
-        reject(e);
-      }
-      session.transportClosed(e);
-    });
-    socket.on('close', () => session.transportClosed());
-    socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
-      session.connect().then(
-        (connack) => {
-          settled = true;
-          resolve({ session, connack, close: () => session.disconnect() });
-        },
-        (e: unknown) => {
-          if (!settled) {
-            settled = true;
-            reject(e);
-          }
-        },
-      );
-    });
-  });
+  const { host, port, tls: tlsOptions, ...sessionOptions } = options;
+  return openMqttSession(nodeDialer, { host, port, tls: tlsOptions }, { ...sessionOptions, clock: nodeClock });
 }

@@ -19,7 +19,8 @@ export const digestMethod = (): fc.Arbitrary<DigestMethod> => fc.constantFrom('m
 /** A message id as the platforms send them: a number or a decimal string. */
 export const messageId = (): fc.Arbitrary<MessageId> => fc.oneof(fc.nat(), fc.nat().map(String));
 
-const identifier = fc.stringMatching(/^[A-Za-z0-9_.-]{1,24}$/);
+// Decoders refuse a `__proto__` key (forbidden_key), which this pattern can spell.
+const identifier = fc.stringMatching(/^[A-Za-z0-9_.-]{1,24}$/).filter((k) => k !== '__proto__');
 
 /** Dotted numeric versions with an optional `v` prefix and pre-release. */
 export const version = (): fc.Arbitrary<string> =>

@@ -1,6 +1,7 @@
 // EnOS attributes and measure point batches, Alibaba pack and history posts: the messages that
 // carry thing-model data for more than one device, or outside the property/event/service set.
 import { describe, expect, it } from 'vitest';
+import { cpuMs } from '../../../test/support/stream.ts';
 import { VALID, compileTsl, parseTsl, toTslDocument, type TslLookup, type TslModel, type TslValidator } from '@linkwire/tsl';
 import { aliGatewayModel as aliModel, enosExamplesDocument, enosExamplesModel, historyPostExample as historySample, packPostExample as packSample } from './fixtures/examples.ts';
 
@@ -304,12 +305,12 @@ describe('cost', () => {
       const history = [{ identity: { productKey: 'meter', deviceName: 'd' }, properties: Array.from({ length: n }, (_, i) => ({ temp: { value: i % 2 === 0 ? '1' : 'x' } })) }];
       let best = Infinity;
       for (let round = 0; round < 7; round++) {
-        const t0 = performance.now();
+        const t0 = cpuMs();
         for (let i = 0; i < 5; i++) {
           gw.measurepointPostBatch(batch, lookup);
           gw.propertyHistoryPost(history, lookup);
         }
-        best = Math.min(best, performance.now() - t0);
+        best = Math.min(best, cpuMs() - t0);
       }
       return best;
     };
