@@ -4,7 +4,7 @@ import { hostileValue } from '@linkwire/base/testing';
 import * as mqtt from '@linkwire/mqtt';
 import { malformedBytes, mqttPacket, topicFilter, topicName } from '@linkwire/mqtt/testing';
 import fc from 'fast-check';
-import { data, decoder, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { data, decoder, entry, Fresh, freshen, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
 
 const bytes = data(fc.oneof(mqttPacket().map((p) => mqtt.encodePacket(p)), malformedBytes(mqtt.encodePacket), fc.uint8Array({ maxLength: 64 })));
 const sessionOptions = (): Record<string, unknown> => ({
@@ -48,7 +48,9 @@ export const entries: FuzzEntry[] = [
     s.transportClosed();
   }, [variant(sessionOptions()), bytes, data(topicName())]),
   // A transport that opens, then delivers the hostile bytes: a typed refusal or a session, never a throw.
-  entry('mqtt.openMqttSession', async (o: unknown, incoming: unknown) => {
+  entry('mqtt.openMqttSession', async (example: unknown, incoming: unknown) => {
+    // A clock of its own per case: a shared one carried the last case's timers into this one.
+    const o = freshen(example);
     const dial = (_e: string, events: { onOpen?(): void; onData(b: Uint8Array): void; onClose(e?: Error): void }) => {
       queueMicrotask(() => {
         events.onOpen?.();
@@ -66,7 +68,7 @@ export const entries: FuzzEntry[] = [
     const r = await opening;
     if ('e' in r) throw r.e;
     r.c.close();
-  }, [variant({ clock: manualClock(0), clientId: 'c1', keepalive: 60, connectTimeoutMs: 1000, onClose: () => undefined }), bytes]),
+  }, [variant({ clock: new Fresh(() => manualClock(0)), clientId: 'c1', keepalive: 60, connectTimeoutMs: 1000, onClose: () => undefined }), bytes]),
   entry('mqtt.isTransientRefusal', mqtt.isTransientRefusal, [data(fc.integer({ min: 0, max: 6 }))]),
   entry('mqtt.backoffDelay', mqtt.backoffDelay, [data(fc.nat(40)), options({ minMs: 1000, maxMs: 120_000, factor: 2 }), data(fc.constant(seededRandom(1)))]),
   entry('mqtt.memoryStore', async (m: unknown, seq: unknown) => {
