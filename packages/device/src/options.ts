@@ -68,4 +68,3 @@ export async function responseText(res: unknown, what: string): Promise<string> 
   return text;
 }
 
-export { requiredFunction, stringOption };

@@ -1,4 +1,4 @@
-import { describe, enumOption, integerOption, OptionError, optionsRecord, utf8Decode, type Clock, type Dialer, type Random } from '@linkwire/base';
+import { describe, enumOption, integerOption, OptionError, optionsRecord, requiredFunction, stringOption, utf8Decode, type Clock, type Dialer, type Random } from '@linkwire/base';
 import { createMqttClient, type MqttConnectParams } from '@linkwire/mqtt';
 import {
   deviceNameAuthRequest, mqttConnwlCredentials, mqttRegisterCredentials, mqttTokenCredentials, parseDeviceNameAuthReply, parseMqttRegistrationReply,
@@ -6,7 +6,7 @@ import {
 } from '@linkwire/sign';
 import type { DeviceTransport } from './device.ts';
 import { DeviceError, asError } from './errors.ts';
-import { clockOption, identityOptions, requiredFunction, requiredString, responseText, stringOption } from './options.ts';
+import { clockOption, identityOptions, requiredString, responseText } from './options.ts';
 import type { FetchLike } from './ota.ts';
 import type { DeviceIdentity } from './thing.ts';
 import { registrationRandom } from './upstream.ts';

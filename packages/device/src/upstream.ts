@@ -1,10 +1,10 @@
 import { encodeMessage, formatTopic, requestIds, type AlinkJson, type EventParams, type PropertyParams, type RequestTopicName, type TopicIds } from '@linkwire/alink';
-import { parseJson, toHex, utf8Encode, type Clock, type Random } from '@linkwire/base';
+import { parseJson, requiredFunction, stringOption, toHex, utf8Encode, type Clock, type Random } from '@linkwire/base';
 import { createAliyunCoapClient, type AliyunSignMethod, type CoapEndpoint } from '@linkwire/coap';
 import { HTTP_ERRORS, httpAuthRequest, parseHttpAuthReply, type SignMethod } from '@linkwire/sign';
 import type { TslResult, TslValidator } from '@linkwire/tsl';
 import { DeviceError, asError } from './errors.ts';
-import { clockOption, identityOptions, randomBytes, recordOption, requiredFunction, requiredString, responseText, stringOption } from './options.ts';
+import { clockOption, identityOptions, randomBytes, recordOption, requiredString, responseText } from './options.ts';
 import type { FetchLike } from './ota.ts';
 import type { DeviceIdentity } from './thing.ts';
 
