@@ -34,7 +34,7 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   // 13.2 KB with openMqttSession, the one-shot session over a Dialer the adapters share.
   { name: '@linkwire/mqtt', code: "export * from '@linkwire/mqtt';", maxGzip: 13_400 },
   // The whole device client (thing model, shadow, OTA verifier, gateway, HTTPS and CoAP transports).
-  { name: '@linkwire/device', code: "export * from '@linkwire/device';", maxGzip: 75_500 },
+  { name: '@linkwire/device', code: "export * from '@linkwire/device';", maxGzip: 75_800 },
   // Both clients (one-shot and reconnecting), the dialer, the IndexedDB store (11.3 KB measured),
   // and createWebDeviceClient, which brings the device client in (tree-shaken when unused).
   { name: '@linkwire/web', code: "export * from '@linkwire/web';", maxGzip: 66_000 },
@@ -43,7 +43,7 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   // (47.8 KB before OTA and the merged MQTT client and parser).
   { name: '@linkwire/enos', code: "export * from '@linkwire/enos';", maxGzip: 58_500 },
   { name: '@linkwire/web/enos', code: "export * from '@linkwire/web/enos';", maxGzip: 59_000 },
-  { name: '@linkwire/embedded', code: "export * from '@linkwire/embedded';", maxGzip: 1_500 },
+  { name: '@linkwire/embedded', code: "export * from '@linkwire/embedded';", maxGzip: 1_700 },
   // The driver SDK, the hub, the HTTP API and the FC SDK, with sign, alink, tsl and mqtt under them.
   { name: '@linkwire/edge', code: "export * from '@linkwire/edge';", maxGzip: 66_000 },
 ];
