@@ -55,7 +55,7 @@ export const ENTRY_BUDGETS: readonly Budget[] = [
   // (47.8 KB before OTA and the merged MQTT client and parser).
   { name: '@linkwire/enos', code: "export * from '@linkwire/enos';", maxGzip: 58_500 },
   { name: '@linkwire/web/enos', code: "export * from '@linkwire/web/enos';", maxGzip: 59_000 },
-  { name: '@linkwire/embedded', code: "export * from '@linkwire/embedded';", maxGzip: 1_500 },
+  { name: '@linkwire/embedded', code: "export * from '@linkwire/embedded';", maxGzip: 1_700 },
   // The driver SDK, the hub, the HTTP API and the FC SDK, with sign, alink, tsl and mqtt under them.
   { name: '@linkwire/edge', code: "export * from '@linkwire/edge';", maxGzip: 66_000 },
 ];
@@ -100,7 +100,7 @@ export const COMPOSITION_BUDGETS: readonly Budget[] = [
     code: use({ '@linkwire/web': ['createWebMqttClient', 'indexedDbStore'] }),
     maxGzip: 12_400,
   },
-  { name: 'Edge HTTP API client in a browser: createEdgeHttpClient (Watch included)', code: use({ '@linkwire/edge': ['createEdgeHttpClient'] }), maxGzip: 8_900 },
+  { name: 'Edge HTTP API client in a browser: createEdgeHttpClient (Watch included)', code: use({ '@linkwire/edge': ['createEdgeHttpClient'] }), maxGzip: 9_000 },
   { name: 'platform verifier alone: verifyMqttCredentials', code: use({ '@linkwire/sign': ['verifyMqttCredentials'] }), maxGzip: 16_800 },
   // 5.2 KB after issues 22 and 25: a parser linear under any split (gathering, staging) and
   // typed run-time checks of every input object in encodePacket (+105 B over 5 100).

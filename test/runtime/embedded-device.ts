@@ -1,13 +1,12 @@
 /**
  * The device side of the QuickJS leg (test/runtime/quickjs-device.test.ts), bundled as an IIFE
  * and evaluated in an engine with no sockets, timers, TextEncoder, WebAssembly or crypto: the
- * host provides all of it through @linkwire/embedded. It signs in, posts properties, reads the
- * reply and verifies a firmware image with the pure-JS hash path.
+ * host provides all of it through @linkwire/embedded. The full device client signs in, posts
+ * properties and reads the reply, answers a service call the platform makes, and verifies a
+ * firmware image with the pure-JS hash path.
  */
-import { decodeReply, encodePropertyPost, propertyPostReplyTopic, propertyPostTopic } from '@linkwire/alink';
-import { createMqttClient } from '@linkwire/mqtt';
+import { createDeviceClient } from '@linkwire/device';
 import { activateFirmware, createFirmwareVerifier, type FirmwareUpgrade } from '@linkwire/ota';
-import { mqttCredentials } from '@linkwire/sign';
 import { engineRuntime } from './embedded-attach.ts';
 
 export { attach } from './embedded-attach.ts';
@@ -21,39 +20,45 @@ export interface DeviceParams {
 }
 
 export interface DeviceOutcome {
-  /** The client's events, in order: a clean run is connecting, connected, closed. */
+  /** The client's events, in order: a clean run is connected, closed. */
   readonly lifecycle: readonly string[];
-  readonly granted: number[];
-  readonly reply: { readonly id: string; readonly code: number };
+  readonly reply: { readonly code: number };
+  /** The parameters of the service call the platform made, as the device's handler got them. */
+  readonly served: unknown;
   readonly firmware: string;
 }
 
+/**
+ * The device: the whole device client on the runtime's clock, random source and dialer. It
+ * posts properties, then waits until the platform has called its `echo` service (the host makes
+ * the call once the device is online) and its answer is on the wire, then verifies the firmware
+ * and disconnects.
+ */
 export async function runDevice(p: DeviceParams): Promise<DeviceOutcome> {
   const rt = engineRuntime();
-  let onReply: (payload: Uint8Array) => void = () => undefined;
-  const replied = new Promise<Uint8Array>((resolve) => (onReply = resolve));
   const lifecycle: string[] = [];
-  const client = createMqttClient({
-    clock: rt.clock,
-    random: rt.random,
-    dial: rt.dial,
-    endpoint: p.endpoint,
-    // Asked before every attempt, so each CONNECT signs a fresh timestamp.
-    credentials: () => mqttCredentials({ productKey: p.productKey, deviceName: p.deviceName, deviceSecret: p.deviceSecret, signMethod: 'hmacsha256', secureMode: 3, timestamp: rt.clock.now() }),
+  let onServed: (params: unknown) => void = () => undefined;
+  const served = new Promise<unknown>((resolve) => (onServed = resolve));
+  const client = createDeviceClient({
+    productKey: p.productKey, deviceName: p.deviceName, deviceSecret: p.deviceSecret, signMethod: 'hmacsha256',
+    clock: rt.clock, random: rt.random, dial: rt.dial, endpoint: p.endpoint, transport: 'tcp',
     onEvent: (e) => void lifecycle.push(e.type),
-    onMessage: (m) => onReply(m.payload),
+  });
+  client.onService('echo', (params) => {
+    // Answered after the handler returns: the reply is published on the next turn.
+    rt.clock.setTimer(20, () => onServed(params));
+    return { ...(params as Record<string, never>), engine: 'quickjs' };
   });
   try {
-    await client.whenConnected();
-    const granted = await client.subscribe(propertyPostReplyTopic(p.productKey, p.deviceName));
-    await client.publish(propertyPostTopic(p.productKey, p.deviceName), encodePropertyPost({ id: '501', params: { Temperature: 22.5 } }), { qos: 1 });
-    const r = decodeReply(await replied);
+    await client.connect();
+    const reply = await client.postProperties({ Temperature: 22.5 });
+    const params = await served;
     const verifier = createFirmwareVerifier(p.firmware.upgrade);
     for (const chunk of p.firmware.chunks) verifier.update(new Uint8Array(chunk));
     const firmware = activateFirmware(verifier.finish(), (fw) => `activated ${fw.version}`);
     await client.end();
-    return { lifecycle, granted, reply: { id: r.id, code: r.code }, firmware };
+    return { lifecycle, reply: { code: reply.code }, served: params, firmware };
   } finally {
-    if (client.state !== 'closed') await client.end({ flush: false });
+    if (client.state !== 'closed') await client.end();
   }
 }

@@ -3,7 +3,8 @@
  * The engine gets seven host functions (clock, timers, random bytes, byte streams) through
  * @linkwire/embedded and nothing else: no sockets, no timers, no TextEncoder, no WebAssembly.
  * The host moves bytes between a real TCP socket and the engine; the device (linkwire's
- * reconnecting MQTT client) signs in to the emulator, posts properties, reads the reply and verifies a firmware image with the JS hashes.
+ * device client) signs in to the emulator, posts properties, reads the reply, answers a service
+ * call the emulator makes (invokeService) and verifies a firmware image with the JS hashes.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ describe('runtime matrix: an embedded engine (QuickJS) hosting a device', () => 
   });
   afterAll(() => platform.close());
 
-  it('signs in over a host byte stream, posts properties, gets the reply and verifies firmware with the JS hashes', async () => {
+  it('signs in over a host byte stream, posts properties, answers a service call from the platform and verifies firmware with the JS hashes', async () => {
     const { vm, host, globals, run, dispose } = await startEngine('./embedded-device.ts');
     try {
       expect(globals).toBe('undefined,undefined,undefined,undefined');
@@ -38,8 +39,16 @@ describe('runtime matrix: an embedded engine (QuickJS) hosting a device', () => 
         ab.dispose();
       }
       chunks.dispose();
-      const result = (await run('runDevice', params)) as DeviceOutcome;
-      expect(result).toEqual({ lifecycle: ['connecting', 'connected', 'closed'], granted: [1], reply: { id: '501', code: 200 }, firmware: 'activated 2.0.1' });
+      const running = run('runDevice', params);
+      // The platform calls the device's service once it is online (offline answers come at once).
+      let call: { status: string; code?: number; data?: unknown } = { status: 'offline' };
+      for (const deadline = Date.now() + 20_000; call.status !== 'replied' && Date.now() < deadline;) {
+        call = await platform.invokeService(device.productKey, device.deviceName, 'echo', { color: 'red', level: 3 }, { timeoutMs: 5000 });
+        if (call.status !== 'replied') await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(call).toMatchObject({ status: 'replied', code: 200, data: { color: 'red', level: 3, engine: 'quickjs' } });
+      const result = (await running) as DeviceOutcome;
+      expect(result).toEqual({ lifecycle: ['connected', 'closed'], reply: { code: 200 }, served: { color: 'red', level: 3 }, firmware: 'activated 2.0.1' });
       // The device disconnected: the engine holds no timer and no stream, the host no socket.
       await new Promise((r) => setTimeout(r, 50));
       expect(host.open()).toEqual({ timers: 0, sockets: 0 });

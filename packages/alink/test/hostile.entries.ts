@@ -4,7 +4,8 @@ import { hostileJsonText, hostileValue } from '@linkwire/base/testing';
 import * as alink from '@linkwire/alink';
 import { alinkReply, alinkRequest, catalogueTopic, hostilePayload, jsonValue, mqttTopicFilter, mqttTopicName, propertyParams, topicSegment } from '@linkwire/alink/testing';
 import fc from 'fast-check';
-import { data, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { data, decoder, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { members, propertyPostText } from '../../../test/support/fuzz/sized.ts';
 
 const names = Object.keys(alink.TOPICS) as alink.TopicName[];
 const topicName = data(fc.constantFrom(...names));
@@ -25,18 +26,18 @@ export const entries: FuzzEntry[] = [
   entry('alink.matchTopic', alink.matchTopic, [data(mqttTopicFilter()), topic]),
   entry('alink.topicFilterProblem', alink.topicFilterProblem, [data(mqttTopicFilter())]),
   entry('alink.topicNameProblem', alink.topicNameProblem, [topic]),
-  entry('alink.decodeJson', alink.decodeJson, [payload, decodeOptions]),
+  decoder('Alink JSON', entry('alink.decodeJson', alink.decodeJson, [payload, decodeOptions]), (n) => [propertyPostText(n), { maxBytes: 1 << 20 }]),
   entry('alink.encodeJson', alink.encodeJson, [data(jsonValue())]),
   entry('alink.stringifyJson', alink.stringifyJson, [data(jsonValue())]),
-  entry('alink.decodeRequest', alink.decodeRequest, [payload, decodeOptions]),
-  entry('alink.decodeReply', alink.decodeReply, [payload, decodeOptions]),
+  decoder('Alink JSON', entry('alink.decodeRequest', alink.decodeRequest, [payload, decodeOptions]), (n) => [propertyPostText(n), { maxBytes: 1 << 20 }]),
+  decoder('Alink JSON', entry('alink.decodeReply', alink.decodeReply, [payload, decodeOptions]), (n) => [`{"id":"1","code":200,"data":{${members(n - 40, (i) => `"p${i}":${i}`)}}}`, { maxBytes: 1 << 20 }]),
   entry('alink.requestFromJson', alink.requestFromJson, [data(alinkRequest())]),
   entry('alink.replyFromJson', alink.replyFromJson, [data(alinkReply())]),
   entry('alink.encodeRequest', alink.encodeRequest, [variant({ id: '1', version: '1.0', params: { a: 1 }, method: 'thing.event.property.post' })]),
   entry('alink.stringifyRequest', alink.stringifyRequest, [variant({ id: '1', version: '1.0', params: { a: 1 }, method: 'thing.event.property.post', sys: { ack: 0 } })]),
   entry('alink.encodeReply', alink.encodeReply, [variant({ id: '1', code: 200, data: {}, message: 'success' })]),
   entry('alink.stringifyReply', alink.stringifyReply, [variant({ id: '1', code: 200, data: { a: [1] } })]),
-  entry('alink.decodeMessage', alink.decodeMessage, [data(fc.oneof(topic, topic.map((t) => (typeof t === 'string' ? alink.parseTopic(t) : t)))), payload, decodeOptions]),
+  decoder('Alink JSON', entry('alink.decodeMessage', alink.decodeMessage, [data(fc.oneof(topic, topic.map((t) => (typeof t === 'string' ? alink.parseTopic(t) : t)))), payload, decodeOptions]), (n) => ['/sys/a1B2c3D4e5F/lamp01/thing/event/property/post', propertyPostText(n), { maxBytes: 1 << 20 }]),
   entry('alink.encodeMessage', alink.encodeMessage as (...a: never[]) => unknown, [topicName, ids, data(jsonValue()), options({ validate: true })]),
   entry('alink.expectedMethod', (name: unknown, i: unknown) => alink.expectedMethod(typeof name === 'string' && Object.hasOwn(alink.TOPICS, name) ? alink.TOPICS[name as alink.TopicName] : (name as alink.TopicSpec), i as alink.TopicIds), [topicName, ids]),
   entry('alink.validateDocument', alink.validateDocument, [topicName, data(jsonValue())]),
@@ -63,7 +64,7 @@ export const entries: FuzzEntry[] = [
   entry('alink.codeInfo', alink.codeInfo, [data(fc.oneof(fc.integer(), fc.string())), data(fc.constantFrom('alink', 'enos'))]),
   entry('alink.explainCode', alink.explainCode, [data(fc.oneof(fc.integer(), fc.string())), data(fc.constantFrom('alink', 'enos')), data(fc.string())]),
   entry('alink.codesOf', alink.codesOf, [data(fc.constantFrom('alink', 'enos'))]),
-  entry('alink.decodeCbor', alink.decodeCbor, [data(fc.uint8Array({ maxLength: 64 })), options({ maxBytes: 100, maxDepth: 30_000 })]),
+  decoder('CBOR', entry('alink.decodeCbor', alink.decodeCbor, [data(fc.uint8Array({ maxLength: 64 })), options({ maxBytes: 100, maxDepth: 30_000 })]), (n) => [alink.encodeCbor(JSON.parse(propertyPostText(n)) as alink.CborValue), { maxBytes: 1 << 20 }]),
   entry('alink.encodeCbor', alink.encodeCbor, [data(jsonValue())]),
   entry('alink.ntpTime', alink.ntpTime, [variant({ deviceSendTime: '1000', serverRecvTime: '5000', serverSendTime: 5002 }), data(fc.nat())]),
 ];

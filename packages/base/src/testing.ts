@@ -216,6 +216,9 @@ function setPath(root: unknown, path: Path, value: unknown): unknown {
   // a frozen object or a Map where the example had an object).
   if (typeof x !== 'object' || x === null || Object.isFrozen(x) || ArrayBuffer.isView(x) || !(Array.isArray(x) || Object.getPrototypeOf(x) === Object.prototype)) return root;
   const last = path[path.length - 1]!;
+  // An earlier change may have put an array where the example had an object whose key is not
+  // an index (a TSL text type's `specs.length`): setting `length` on it throws RangeError.
+  if (Array.isArray(x) && typeof last !== 'number') return root;
   if (value === DROP) delete (x as Record<string | number, unknown>)[last];
   else (x as Record<string | number, unknown>)[last] = value;
   return root;

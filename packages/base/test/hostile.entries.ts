@@ -2,7 +2,8 @@
 import * as base from '@linkwire/base';
 import { bytes, cborValue, hostileCbor, hostileJsonText, hostileValue, hostileVariant } from '@linkwire/base/testing';
 import fc from 'fast-check';
-import { entry, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { decoder, entry, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { propertyPostText } from '../../../test/support/fuzz/sized.ts';
 
 const data = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 3, arbitrary: valid }, { weight: 2, arbitrary: hostileValue() });
 const text = data(fc.oneof(fc.string(), hostileJsonText()));
@@ -21,10 +22,10 @@ export const entries: FuzzEntry[] = [
   entry('base.fromHex', base.fromHex, [data(bytes(16).map(base.toHex))]),
   entry('base.toBase64', base.toBase64, [byteData]),
   entry('base.toHex', base.toHex, [byteData]),
-  entry('base.decodeCbor', base.decodeCbor, [data(hostileCbor()), hostileVariant({ maxBytes: 1 << 20, maxDepth: 30_000, jsonOnly: true, floats: true, indefiniteLengths: true, nullPrototype: true })]),
+  decoder('CBOR', entry('base.decodeCbor', base.decodeCbor, [data(hostileCbor()), hostileVariant({ maxBytes: 1 << 20, maxDepth: 30_000, jsonOnly: true, floats: true, indefiniteLengths: true, nullPrototype: true })]), (n) => [base.encodeCbor(JSON.parse(propertyPostText(n)) as base.CborValue), { maxBytes: 1 << 20 }]),
   entry('base.encodeCbor', base.encodeCbor, [data(cborValue(3))]),
-  entry('base.parseJson', base.parseJson, [text, jsonOptions]),
-  entry('base.parseExactJson', base.parseExactJson, [text, jsonOptions]),
+  decoder('JSON', entry('base.parseJson', base.parseJson, [text, jsonOptions]), (n) => [propertyPostText(n), { maxBytes: 1 << 20 }]),
+  decoder('JSON', entry('base.parseExactJson', base.parseExactJson, [text, jsonOptions]), (n) => [propertyPostText(n), { maxBytes: 1 << 20 }]),
   entry('base.parseExactJsonChecked', (input: unknown, o: unknown) => base.parseExactJsonChecked(input as string, base.jsonReadOptions(o)), [text, jsonOptions]),
   entry('base.jsonReadOptions', base.jsonReadOptions, [jsonOptions]),
   entry('base.checkJsonTree', base.checkJsonTree, [hostileValue().filter((v) => typeof v === 'object' && v !== null), data(fc.constantFrom(64, 30_000, Infinity)), data(fc.constant(1))]),

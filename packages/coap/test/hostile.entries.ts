@@ -1,10 +1,11 @@
 /** Every public function of @linkwire/coap under hostile data and hostile options (see test/support/fuzz). */
-import { manualClock, seededRandom } from '@linkwire/base';
+import { manualClock, seededRandom, utf8Encode } from '@linkwire/base';
 import { hostileValue } from '@linkwire/base/testing';
 import * as coap from '@linkwire/coap';
 import { aliyunAuthOptionsArbitrary, blockOptionArbitrary, coapDatagramArbitrary, coapMessageArbitrary, malformedCoapArbitrary } from '@linkwire/coap/testing';
 import fc from 'fast-check';
-import { data, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { data, decoder, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { filler, propertyPostText } from '../../../test/support/fuzz/sized.ts';
 
 const PK = 'a1GFjLP3xxC';
 const DN = 'device';
@@ -29,7 +30,7 @@ const contentFormat = data(fc.constantFrom(50, 60, 0, 42));
 const format = data(fc.constantFrom('json', 'cbor'));
 
 export const entries: FuzzEntry[] = [
-  entry('coap.decodeCoap', coap.decodeCoap, [datagram]),
+  decoder('CoAP', entry('coap.decodeCoap', coap.decodeCoap, [datagram]), (n) => [coap.encodeCoap({ type: 'CON', code: 2, messageId: 1, token: new Uint8Array(4), options: [{ number: 11, value: 'topic' }, { number: 12, value: 50 }], payload: filler(n) } as coap.CoapMessageInit)]),
   entry('coap.peekHeader', coap.peekHeader, [datagram]),
   entry('coap.encodeCoap', coap.encodeCoap, [fc.oneof(message, variant({ type: 'CON', code: 1, messageId: 1, token: new Uint8Array(2), options: [{ number: 11, value: 'a' }, { number: 12, value: 50 }], payload: 'x' }))]),
   entry('coap.codeString', coap.codeString, [data(fc.integer({ min: 0, max: 255 }))]),
@@ -77,18 +78,18 @@ export const entries: FuzzEntry[] = [
   entry('coap.derivedTimes', coap.derivedTimes, [variant(coap.DEFAULT_TRANSMISSION)]),
   entry('coap.formatOf', coap.formatOf, [contentFormat]),
   entry('coap.encodeBody', coap.encodeBody, [data(fc.jsonValue()), format]),
-  entry('coap.decodeBody', coap.decodeBody, [bytes, format, options({ maxBytes: 100, maxDepth: 30_000 })]),
+  decoder('CoAP', entry('coap.decodeBody', coap.decodeBody, [bytes, format, options({ maxBytes: 100, maxDepth: 30_000 })]), (n) => [utf8Encode(propertyPostText(n)), 'json', { maxBytes: 1 << 20 }]),
   entry('coap.aliyunAesKey', coap.aliyunAesKey, [data(fc.string()), data(fc.string())]),
   entry('coap.aliyunEncrypt', coap.aliyunEncrypt, [data(fc.uint8Array({ minLength: 16, maxLength: 16 })), data(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 40 })))]),
-  entry('coap.aliyunDecrypt', coap.aliyunDecrypt, [data(fc.uint8Array({ minLength: 16, maxLength: 16 })), bytes]),
+  decoder('CoAP', entry('coap.aliyunDecrypt', coap.aliyunDecrypt, [data(fc.uint8Array({ minLength: 16, maxLength: 16 })), bytes]), (n) => [new Uint8Array(16), coap.aliyunEncrypt(new Uint8Array(16), utf8Encode(filler(n)))]),
   entry('coap.encryptSeq', coap.encryptSeq, [data(fc.uint8Array({ minLength: 16, maxLength: 16 })), data(fc.nat())]),
   entry('coap.decryptSeq', coap.decryptSeq, [data(fc.uint8Array({ minLength: 16, maxLength: 16 })), bytes]),
   entry('coap.signAlgorithm', coap.signAlgorithm, [data(fc.constantFrom('hmacmd5', 'hmacsha1', 'x'))]),
   entry('coap.aliyunSignContent', coap.aliyunSignContent, [variant({ productKey: PK, deviceName: DN, seq: 10, flag: true })]),
   entry('coap.aliyunAuthParams', coap.aliyunAuthParams, [fc.oneof(data(aliyunAuthOptionsArbitrary()), variant(auth))]),
   entry('coap.aliyunAuthRequest', coap.aliyunAuthRequest, [fc.oneof(data(aliyunAuthOptionsArbitrary()), variant(auth))]),
-  entry('coap.parseAliyunAuthResponse', coap.parseAliyunAuthResponse, [message]),
-  entry('coap.verifyAliyunSign', coap.verifyAliyunSign, [variant(coap.aliyunAuthParams(auth)), data(fc.constant(SECRET))]),
+  decoder('CoAP', entry('coap.parseAliyunAuthResponse', coap.parseAliyunAuthResponse, [message])),
+  decoder('credential verifiers', entry('coap.verifyAliyunSign', coap.verifyAliyunSign, [variant(coap.aliyunAuthParams(auth)), data(fc.constant(SECRET))])),
   entry('coap.aliyunPublisher', (o: unknown, topic: unknown, payload: unknown, response: unknown) => {
     const p = coap.aliyunPublisher(o as coap.AliyunPublisherOptions);
     p.publishRequest(topic as string, payload as string);

@@ -2,7 +2,7 @@ import {
   decodeJson, decodeMessage, decodeReply, encodeMessage, encodeReply, formatTopic, ntpTime, parseTopic, requestIds, stringifyJson,
   type AlinkJson, type AlinkReply, type AlinkRequest, type ParsedTopic, type RequestIds, type RequestTopicName, type TopicIds,
 } from '@linkwire/alink/core';
-import { utf8Encode, type Clock, type Dialer, type Random } from '@linkwire/base';
+import { describe, utf8Encode, type Clock, type Dialer, type Random } from '@linkwire/base';
 import {
   createMqttClient, topicMatches, type MqttClient, type MqttClientEvent, type MqttClientOptions, type MqttConnectParams, type PublishPacket,
 } from '@linkwire/mqtt';
@@ -14,6 +14,7 @@ import type { Gateway, GatewayOptions } from './gateway.ts';
 import { LazyGateway, LazyOta, LazyShadow, type PartLoader } from './lazy.ts';
 import type { FetchLike, Ota, OtaOptions } from './ota.ts';
 import { identityKey, thingFilters } from './filters.ts';
+import { checkDeviceClientOptions, randomBytes } from './options.ts';
 import { createReplyWaiter, type ReplyWaiter } from './replies.ts';
 import type { DeviceShadowApi } from './shadow.ts';
 import { ThingModel, requestIdOf, type DeviceIdentity, type RequestOptions, type Thing, type ThingInternals, type ThingLink } from './thing.ts';
@@ -210,7 +211,7 @@ class Engine<E> implements ThingLink, DeviceCore {
     this.identity = { productKey: options.productKey, deviceName: options.deviceName };
     // A counter from a random start: ids stay unique per session and unlike the last session's
     // (replies to those may still be in flight), without a random draw per request.
-    const start = options.random(4);
+    const start = randomBytes(options.random, 4);
     this.ids = requestIds({ start: (((start[0]! << 24) >>> 0) + (start[1]! << 16) + (start[2]! << 8) + start[3]!) % 4_000_000_000 + 1 });
     this.listeners = options.onEvent === undefined ? [] : [options.onEvent];
     this.self = self(this);
@@ -655,6 +656,10 @@ class AlibabaDevice<E> extends ThingModel implements DeviceClient {
     super(options, link, options.tsl);
     engine = new Engine(options, () => this);
     this.#e = engine;
+    // The signed credentials are built once now: a field the signer refuses (a clientIdExtra
+    // value that is not a string, an unknown sign method, an empty secret) is a typed error
+    // here, not a connect() that retries a permanent refusal for ever.
+    if (options.credentials === undefined) engine.credentials(0);
     // Configured parts start loading now; a failure to load is reported (and rejects their requests).
     if (options.ota !== undefined) engine.otaPart().load().catch((e: unknown) => engine.otaPart().failed(e));
     if (options.gateway !== undefined) engine.gatewayPart().load().catch((e: unknown) => engine.gatewayPart().failed(e));
@@ -752,9 +757,7 @@ class AlibabaDevice<E> extends ThingModel implements DeviceClient {
  * await device.postProperties({ Temperature: 21.5 });
  */
 export function createDeviceClient<E>(options: DeviceClientOptions<E>): DeviceClient {
-  if (options.deviceSecret === undefined && options.credentials === undefined) throw new DeviceError('invalid_option', 'give a deviceSecret or a credentials function');
-  const transport = options.transport;
-  if (transport !== 'tcp' && transport !== 'tls' && transport !== 'ws' && transport !== 'wss') throw new DeviceError('invalid_option', `transport ${String(transport)} must be tcp, tls, ws or wss`);
+  checkDeviceClientOptions(options);
   return new AlibabaDevice(options);
 }
 

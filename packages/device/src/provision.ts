@@ -1,4 +1,4 @@
-import { utf8Decode, type Clock, type Dialer, type Random } from '@linkwire/base';
+import { describe, enumOption, integerOption, OptionError, optionsRecord, requiredFunction, stringOption, utf8Decode, type Clock, type Dialer, type Random } from '@linkwire/base';
 import { createMqttClient, type MqttConnectParams } from '@linkwire/mqtt';
 import {
   deviceNameAuthRequest, mqttConnwlCredentials, mqttRegisterCredentials, mqttTokenCredentials, parseDeviceNameAuthReply, parseMqttRegistrationReply,
@@ -6,6 +6,7 @@ import {
 } from '@linkwire/sign';
 import type { DeviceTransport } from './device.ts';
 import { DeviceError, asError } from './errors.ts';
+import { clockOption, identityOptions, requiredString, responseText } from './options.ts';
 import type { FetchLike } from './ota.ts';
 import type { DeviceIdentity } from './thing.ts';
 import { registrationRandom } from './upstream.ts';
@@ -32,7 +33,13 @@ export interface HttpsRegistrationOptions extends DeviceIdentity {
 
 async function postForm(httpFetch: FetchLike, url: string, headers: Readonly<Record<string, string>>, body: string): Promise<string> {
   const res = await httpFetch(url, { method: 'POST', headers: { ...headers }, body });
-  return res.text();
+  return responseText(res, url);
+}
+
+/** What the HTTPS provisioning calls read besides the identity. */
+function checkHttpsOptions(o: Readonly<Record<string, unknown>>): void {
+  requiredFunction('fetch', o['fetch']);
+  for (const k of ['baseUrl', 'regionId', 'signMethod'] as const) stringOption(k, o[k]);
 }
 
 /**
@@ -43,6 +50,10 @@ async function postForm(httpFetch: FetchLike, url: string, headers: Readonly<Rec
  * const secret = await registerDevice({ productKey, deviceName, productSecret, fetch, random });
  */
 export async function registerDevice(options: HttpsRegistrationOptions): Promise<string> {
+  const o = identityOptions('registerDevice options', options);
+  requiredString('productSecret', o['productSecret']);
+  requiredFunction('random', o['random']);
+  checkHttpsOptions(o);
   const req = registerDeviceRequest({
     productKey: options.productKey, deviceName: options.deviceName, productSecret: options.productSecret, random: registrationRandom(options.random),
     ...(options.signMethod === undefined ? {} : { signMethod: options.signMethod }), ...(options.regionId === undefined ? {} : { regionId: options.regionId }),
@@ -59,9 +70,15 @@ export async function registerDevice(options: HttpsRegistrationOptions): Promise
  * const deviceSecret = await storedSecret(store, () => registerDevice({ … }));
  */
 export async function storedSecret(store: SecretStore, register: () => Promise<string>): Promise<string> {
-  const known = await store.load();
+  const s = optionsRecord('store', store ?? null);
+  requiredFunction('store.load', s['load']);
+  requiredFunction('store.save', s['save']);
+  requiredFunction('register', register);
+  const known: unknown = await store.load();
+  if (known !== undefined && typeof known !== 'string') throw new DeviceError('invalid_secret', `the secret store's load() answered ${describe(known)}, not a string`);
   if (known !== undefined && known !== '') return known;
-  const secret = await register();
+  const secret: unknown = await register();
+  if (typeof secret !== 'string' || secret === '') throw new DeviceError('invalid_secret', `register() answered ${describe(secret)}, not a device secret`);
   await store.save(secret);
   return secret;
 }
@@ -87,9 +104,19 @@ export interface MqttRegistrationOptions<E> extends DeviceIdentity {
  * `/ext/regnwl` (a device token) and the connection is closed.
  */
 export function registerDeviceOverMqtt<E>(options: MqttRegistrationOptions<E>): Promise<MqttRegistrationReply> {
-  const mode = options.mode ?? 'register';
   let credentials: MqttConnectParams;
+  let mode: MqttRegistrationMode;
+  let timeoutMs: number;
   try {
+    const o = identityOptions('registerDeviceOverMqtt options', options);
+    requiredString('productSecret', o['productSecret']);
+    clockOption(o['clock']);
+    requiredFunction('random', o['random']);
+    requiredFunction('dial', o['dial']);
+    if (o['endpoint'] === undefined) throw new OptionError('endpoint', 'given', undefined);
+    mode = enumOption('mode', o['mode'], ['register', 'regnwl'] as const, 'register');
+    for (const k of ['transport', 'signMethod', 'instanceId'] as const) stringOption(k, o[k]);
+    timeoutMs = integerOption('timeoutMs', o['timeoutMs'], 10_000, 1, 2 ** 31 - 1);
     credentials = mqttRegisterCredentials({
       productKey: options.productKey, deviceName: options.deviceName, productSecret: options.productSecret, random: registrationRandom(options.random),
       mode, transport: options.transport, ...(options.signMethod === undefined ? {} : { signMethod: options.signMethod }),
@@ -124,7 +151,7 @@ export function registerDeviceOverMqtt<E>(options: MqttRegistrationOptions<E>): 
         if (e.type === 'closed' && e.error !== undefined) finish(() => reject(e.error));
       },
     });
-    const cancel = options.clock.setTimer(options.timeoutMs ?? 10_000, () => finish(() => reject(new DeviceError('reply_timeout', 'no registration answer from the broker'))));
+    const cancel = options.clock.setTimer(timeoutMs, () => finish(() => reject(new DeviceError('reply_timeout', 'no registration answer from the broker'))));
   });
 }
 
@@ -154,6 +181,11 @@ export interface TokenCredentialsOptions extends DeviceIdentity {
  * createNodeDeviceClient({ productKey, deviceName, credentials: tokenCredentials({ productKey, deviceName, deviceSecret, clock, fetch }) })
  */
 export function tokenCredentials(options: TokenCredentialsOptions): (attempt: number) => Promise<MqttConnectParams> {
+  const o = identityOptions('tokenCredentials options', options);
+  requiredString('deviceSecret', o['deviceSecret']);
+  clockOption(o['clock']);
+  checkHttpsOptions(o);
+  stringOption('clientId', o['clientId']);
   const clientId = options.clientId ?? `${options.productKey}.${options.deviceName}`;
   return async () => {
     const req = deviceNameAuthRequest({

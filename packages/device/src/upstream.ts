@@ -1,9 +1,10 @@
 import { encodeMessage, formatTopic, requestIds, type AlinkJson, type EventParams, type PropertyParams, type RequestTopicName, type TopicIds } from '@linkwire/alink';
-import { parseJson, toHex, utf8Encode, type Clock, type Random } from '@linkwire/base';
+import { parseJson, requiredFunction, stringOption, toHex, utf8Encode, type Clock, type Random } from '@linkwire/base';
 import { createAliyunCoapClient, type AliyunSignMethod, type CoapEndpoint } from '@linkwire/coap';
 import { HTTP_ERRORS, httpAuthRequest, parseHttpAuthReply, type SignMethod } from '@linkwire/sign';
 import type { TslResult, TslValidator } from '@linkwire/tsl';
 import { DeviceError, asError } from './errors.ts';
+import { clockOption, identityOptions, randomBytes, recordOption, requiredString, responseText } from './options.ts';
 import type { FetchLike } from './ota.ts';
 import type { DeviceIdentity } from './thing.ts';
 
@@ -103,12 +104,15 @@ const TOKEN_ERRORS = new Set([20001, 20002, 20003]);
  * await d.postProperties({ Temperature: 21.5 }); // { messageId: '…' }
  */
 export function createHttpsDevice(options: HttpsDeviceOptions): HttpsDevice {
+  checkUpstreamOptions('createHttpsDevice options', options);
+  requiredFunction('fetch', options.fetch);
+  for (const k of ['baseUrl', 'clientId'] as const) stringOption(k, options[k]);
   const base = (options.baseUrl ?? 'https://iot-as-http.cn-shanghai.aliyuncs.com').replace(/\/$/, '');
   const httpFetch = options.fetch;
   let token: string | undefined;
   let authing: Promise<string> | undefined;
-  const json = async (res: { text(): Promise<string> }): Promise<{ code?: unknown; message?: unknown; info?: { messageId?: unknown } }> => {
-    const text = await res.text();
+  const json = async (res: unknown): Promise<{ code?: unknown; message?: unknown; info?: { messageId?: unknown } }> => {
+    const text = await responseText(res, 'the HTTPS endpoint');
     try {
       return parseJson(text, { maxBytes: 65536, maxDepth: 8 }) as never;
     } catch (e) {
@@ -122,7 +126,7 @@ export function createHttpsDevice(options: HttpsDeviceOptions): HttpsDevice {
         ...(options.signMethod === undefined ? {} : { signMethod: options.signMethod }), ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
       });
       const res = await httpFetch(`${base}${req.path}`, { method: 'POST', headers: { ...req.headers }, body: req.body });
-      const r = parseHttpAuthReply(await res.text());
+      const r = parseHttpAuthReply(await responseText(res, '/auth'));
       if (!r.ok) throw new DeviceError('auth_refused', `/auth: ${r.code} ${r.message}`, { replyCode: r.code });
       token = r.token;
       return r.token;
@@ -177,13 +181,15 @@ export interface CoapDeviceOptions extends DeviceIdentity {
  * await d.postProperties({ Temperature: 21.5 });
  */
 export function createCoapDevice(options: CoapDeviceOptions): UpstreamThing {
+  checkUpstreamOptions('createCoapDevice options', options);
+  const seq = randomBytes(options.random, 2);
   const client = createAliyunCoapClient({
     endpoint: options.endpoint, peer: options.peer, mode: options.mode,
     auth: {
       productKey: options.productKey, deviceName: options.deviceName, deviceSecret: options.deviceSecret, timestamp: options.clock.now(),
       ...(options.signMethod === undefined ? {} : { signMethod: options.signMethod }),
       // The auth seq must grow across sessions: a random start keeps a restarted device ahead.
-      ...(options.mode === 'aes' ? { seq: 1 + ((options.random(2)[0]! << 8) | options.random(2)[1]!) } : {}),
+      ...(options.mode === 'aes' ? { seq: 1 + ((seq[0]! << 8) | seq[1]!) } : {}),
     },
   });
   const send: Send = (topic, payload) =>
@@ -198,5 +204,15 @@ export function createCoapDevice(options: CoapDeviceOptions): UpstreamThing {
 
 /** A random registration nonce: 16 hex characters from the injected source. */
 export function registrationRandom(random: Random): string {
-  return toHex(random(8));
+  return toHex(randomBytes(random, 8));
+}
+
+/** What both upstream devices read: identity, secret, clock, random source, sign method, model. */
+function checkUpstreamOptions(name: string, options: unknown): void {
+  const o = identityOptions(name, options);
+  requiredString('deviceSecret', o['deviceSecret']);
+  clockOption(o['clock']);
+  requiredFunction('random', o['random']);
+  stringOption('signMethod', o['signMethod']);
+  recordOption('tsl', o['tsl']);
 }

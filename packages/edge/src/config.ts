@@ -1,4 +1,4 @@
-import { isRecord, JsonError, parseJson, type Issue, type JsonValue } from '@linkwire/base';
+import { checkJsonTree, isRecord, JsonError, parseJson, type Issue, type JsonValue } from '@linkwire/base';
 import { validateCredentialFields } from '@linkwire/sign';
 import { EdgeError } from './errors.ts';
 
@@ -24,6 +24,8 @@ export const ERROR_UNREGISTER = 'ERROR_UNREGISTER';
 
 /** A driver configuration document larger than this is refused (1 MiB). */
 export const MAX_CONFIG_BYTES = 1 << 20;
+/** The deepest nesting a driver configuration may have (parseJson's default). */
+const CONFIG_MAX_DEPTH = 64;
 /** The seed's gateway limit: at most 1500 sub-devices per gateway (device guide, error 428). */
 export const MAX_THINGS = 1500;
 
@@ -131,12 +133,15 @@ export function parseDriverConfig(input: string | Uint8Array | unknown): ConfigP
     let text: string | Uint8Array;
     try {
       // A document given as an object goes through JSON too: the same limits, and only JSON values.
+      // Its depth is checked first, with a bounded walk: JSON.stringify of a value nested 30 000
+      // deep ends in a stack overflow that costs over 100 ms to unwind.
+      if (typeof input === 'object' && input !== null && !(input instanceof Uint8Array)) checkJsonTree(input, CONFIG_MAX_DEPTH, 1);
       text = typeof input === 'string' || input instanceof Uint8Array ? input : (JSON.stringify(input) ?? 'null');
     } catch (e) {
       return { ok: false, config: undefined, issues: [issue('', 'invalid_json', `the driver configuration is not JSON-serialisable: ${(e as Error).message}`)] };
     }
     try {
-      doc = parseJson(text, { maxBytes: MAX_CONFIG_BYTES });
+      doc = parseJson(text, { maxBytes: MAX_CONFIG_BYTES, maxDepth: CONFIG_MAX_DEPTH });
     } catch (e) {
       const code = e instanceof JsonError ? (e.code === 'too_large' ? 'too_large' : 'invalid_json') : 'invalid_json';
       return { ok: false, config: undefined, issues: [issue('', code, `the driver configuration is not usable JSON: ${(e as Error).message}`)] };

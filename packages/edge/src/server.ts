@@ -1,10 +1,10 @@
-import { isRecord, parseJson, toHex, utf8Encode, type Clock, type JsonValue, type Random } from '@linkwire/base';
+import { describe, isRecord, parseJson, toHex, utf8Encode, type Clock, type JsonValue, type Random } from '@linkwire/base';
 import { verifyEdgeBasicAuthorization } from '@linkwire/sign';
 import {
   COOKIE_MAX_AGE, COOKIE_NAME, EDGE_API_PREFIX, canonicalBulkAction, identifierIssues, parseFunctionArn, thingIssues,
   type EdgeThing, type FunctionArn, type JsonObject, type WatchKind,
 } from './api.ts';
-import { EDGE_STATUS, EdgeHttpError } from './errors.ts';
+import { EDGE_STATUS, EdgeError, EdgeHttpError } from './errors.ts';
 import { encodeWatchMessage, type WatchMessage } from './watch.ts';
 
 /** A request as an adapter hands it over: header names in lower case, the whole body read (within the limit). */
@@ -86,6 +86,11 @@ export interface EdgeHttpHandlerOptions {
 }
 
 export interface EdgeHttpHandler {
+  /**
+   * Answers one request: every refusal of what the peer sent is a response with its status. A
+   * request object of the wrong shape (the adapter's bug, not the peer's) rejects with
+   * {@link EdgeError} `invalid_input`.
+   */
   handle(request: EdgeHttpRequest): Promise<EdgeHttpResponse>;
   readonly maxBodyBytes: number;
   /** Live cookies and Watch streams, for tests and metrics. */
@@ -386,6 +391,10 @@ export function createEdgeHttpHandler(options: EdgeHttpHandlerOptions): EdgeHttp
       return { cookies: cookies.size, watches };
     },
     async handle(req) {
+      // The adapter's request, not the peer's: a wrong shape is a bug in the adapter, refused as one.
+      if (typeof req !== 'object' || req === null || typeof req.method !== 'string' || typeof req.url !== 'string' || typeof req.headers !== 'object' || req.headers === null || !(req.body instanceof Uint8Array)) {
+        throw new EdgeError('invalid_input', `an Edge HTTP request needs method and url strings, a headers object and the body as bytes, got ${describe(req)}`);
+      }
       try {
         return await route(req);
       } catch (e) {

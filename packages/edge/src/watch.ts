@@ -1,4 +1,4 @@
-import { isRecord, parseJson, utf8Encode, type JsonValue } from '@linkwire/base';
+import { describe, integerOption, isRecord, optionsRecord, parseJson, utf8Encode, type JsonValue } from '@linkwire/base';
 import { EdgeError } from './errors.ts';
 
 /** A line longer than this is refused by default (64 KiB): a Watch message is a few hundred bytes. */
@@ -101,8 +101,8 @@ export interface WatchReader {
 const NONE: WatchMessage[] = [];
 Object.freeze(NONE);
 
-export function createWatchReader(options: WatchReaderOptions = {}): WatchReader {
-  const max = options.maxLineBytes ?? DEFAULT_MAX_WATCH_LINE;
+export function createWatchReader(options?: WatchReaderOptions): WatchReader {
+  const max = integerOption('maxLineBytes', optionsRecord('createWatchReader options', options)['maxLineBytes'], DEFAULT_MAX_WATCH_LINE, 1);
   // The unfinished line, copied into one buffer that doubles as it fills: amortised O(1) per
   // byte and no allocation per chunk, however small the chunks are.
   let buf = new Uint8Array(0);
@@ -143,6 +143,7 @@ export function createWatchReader(options: WatchReaderOptions = {}): WatchReader
       return held;
     },
     push(chunk) {
+      if (!(chunk instanceof Uint8Array)) throw new EdgeError('invalid_input', `a Watch reader takes bytes (a Uint8Array), got ${describe(chunk)}`);
       let nl = chunk.indexOf(10);
       if (nl < 0) {
         // The common case of a small chunk: nothing completes, nothing is allocated but the copy.

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Config, ERROR_GET_CONFIG, EdgeError, MAX_THINGS, ThingInfo, parseDriverConfig } from '@linkwire/edge';
 import { numRuns } from '../../../test/support/fast-check.ts';
+import { deepArray, deepObject } from '@linkwire/base/testing';
 
 // aliyun-link-iot-edge-developer-guide.txt §1.1 leda_get_config: the seed's configuration format, verbatim.
 const SEED_CONFIG = `{
@@ -103,5 +104,18 @@ describe('the driver configuration (seed §1.1 leda_get_config, §1.2 Config, Th
       { numRuns: numRuns(300) },
     );
     expect(EdgeError).toBeDefined();
+  });
+});
+
+describe('hostile input (npm run fuzz, "Edge HTTP bodies")', () => {
+  it('an object nested 30 000 deep is refused by a bounded walk, not by a stack overflow in JSON.stringify (over 100 ms per call in the fuzz worker)', () => {
+    for (const deep of [deepArray(30_000), deepObject(30_000)]) {
+      const r = parseDriverConfig(deep);
+      expect(r.ok).toBe(false);
+      expect(r.issues[0]).toMatchObject({ path: '', code: 'invalid_json' });
+    }
+    // 64 levels in all (the document and 63 below it) are still read, 65 are not.
+    expect(parseDriverConfig({ config: {}, deviceList: [], x: deepArray(63) }).ok).toBe(true);
+    expect(parseDriverConfig({ config: {}, deviceList: [], x: deepArray(64) }).ok).toBe(false);
   });
 });

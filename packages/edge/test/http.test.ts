@@ -328,3 +328,18 @@ describe('Watch on the client: incremental, reconnecting, never stuck', () => {
     expect((await got).map((i) => i.kind)).toEqual(['event']);
   });
 });
+
+describe('hostile input (npm run fuzz, "Edge HTTP bodies")', () => {
+  it('a request object of the wrong shape from an adapter is EdgeError invalid_input, not a 500 internal error (fuzz seed 1389253856: body undefined)', async () => {
+    const { api } = setup();
+    for (const bad of [
+      { method: 'POST', url: '/2019-09-30/things/pk/dn/properties', headers: {}, body: undefined },
+      { method: 'POST', url: '/2019-09-30/things/pk/dn/properties', headers: {}, body: '{}' },
+      { method: 1, url: '/', headers: {}, body: new Uint8Array(0) },
+      { method: 'GET', url: '/', headers: null, body: new Uint8Array(0) },
+      null,
+    ]) {
+      await expect(api.handle(bad as never)).rejects.toMatchObject({ name: 'EdgeError', code: 'invalid_input' });
+    }
+  });
+});

@@ -143,3 +143,18 @@ describe('the Watch stream (seed §3.4.5)', () => {
     }
   });
 });
+
+describe('hostile input (npm run fuzz, "Edge HTTP bodies")', () => {
+  it('a chunk that is not bytes and options of the wrong type are typed errors (fuzz seed 1386353601: TypeError chunk.subarray)', () => {
+    const r = createWatchReader();
+    // The reproducer: a string chunk after nothing held ("  " has no newline).
+    expect(() => r.push('  ' as never)).toThrow(expect.objectContaining({ code: 'invalid_input' }));
+    for (const bad of [null, 'x', 3n, new Uint16Array(2), undefined, { length: 1 }]) {
+      expect(() => r.push(bad as never)).toThrow(EdgeError);
+    }
+    expect(r.push(utf8Encode('{"Data":{"Timestamp":1},"Code":200,"Message":"heartbeat"}\n'))).toEqual([{ kind: 'heartbeat', timestamp: 1 }]);
+    for (const bad of [null, 'x', { maxLineBytes: 0 }, { maxLineBytes: NaN }, { maxLineBytes: 1n }, { maxLineBytes: -1 }]) {
+      expect(() => createWatchReader(bad as never)).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { LinkwireError, type Clock, type Dialer, type Random, type TransportEvents } from '@linkwire/base';
+import { describe, LinkwireError, requiredFunction, type Clock, type Dialer, type Random, type TransportEvents } from '@linkwire/base';
 
 /**
  * What an embedding host provides: a clock, one-shot timers, random bytes and byte streams,
@@ -45,6 +45,9 @@ export interface EmbeddedRuntime {
 /** A host that breaks the contract: a missing function, short random bytes, a bad id. */
 export class EmbeddedHostError extends LinkwireError {}
 
+/** The most random bytes one call asks the host for (linkwire asks for at most a few dozen). */
+const MAX_RANDOM_BYTES = 65_536;
+
 const HOST_FUNCTIONS = ['now', 'setTimer', 'clearTimer', 'randomBytes', 'connect', 'send', 'close'] as const;
 
 interface Stream {
@@ -77,8 +80,13 @@ export function createEmbeddedRuntime(host: EmbeddedHost): EmbeddedRuntime {
   };
 
   const clock: Clock = {
-    now: () => host.now(),
+    now() {
+      const t: unknown = host.now();
+      if (typeof t !== 'number' || !Number.isFinite(t)) throw new EmbeddedHostError('invalid_clock', `the host's now() returned ${describe(t)}, not milliseconds`);
+      return t;
+    },
     setTimer(ms, fn) {
+      requiredFunction('fn', fn);
       const id = nextTimer++;
       timers.set(id, fn);
       host.setTimer(id, Number.isFinite(ms) && ms > 0 ? ms : 0);
@@ -89,10 +97,11 @@ export function createEmbeddedRuntime(host: EmbeddedHost): EmbeddedRuntime {
   };
 
   const random: Random = (n) => {
+    if (!Number.isInteger(n) || n < 0 || n > MAX_RANDOM_BYTES) throw new EmbeddedHostError('invalid_argument', `random(n) takes a whole number of bytes up to ${MAX_RANDOM_BYTES}, got ${describe(n)}`);
     const bytes = host.randomBytes(n);
     // Short or foreign randomness would weaken every nonce and jitter silently: refuse it.
     if (!(bytes instanceof Uint8Array) || bytes.length !== n) {
-      throw new EmbeddedHostError('invalid_random', `the host's randomBytes(${n}) returned ${bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes}`);
+      throw new EmbeddedHostError('invalid_random', `the host's randomBytes(${describe(n)}) returned ${bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes}`);
     }
     return bytes;
   };
@@ -144,14 +153,14 @@ export function createEmbeddedRuntime(host: EmbeddedHost): EmbeddedRuntime {
       deliver(id, (s) => s.events.onOpen?.());
     },
     received(id, bytes) {
-      if (!(bytes instanceof Uint8Array)) throw new EmbeddedHostError('invalid_bytes', `received(${id}, …) needs a Uint8Array`);
+      if (!(bytes instanceof Uint8Array)) throw new EmbeddedHostError('invalid_bytes', `received(${describe(id)}, …) needs a Uint8Array, got ${describe(bytes)}`);
       deliver(id, (s) => s.events.onData(bytes));
     },
     closed(id, reason) {
       deliver(id, (s) => {
         s.open = false;
         streams.delete(id);
-        s.events.onClose(reason === undefined ? undefined : new EmbeddedHostError('connection_closed', reason));
+        s.events.onClose(reason === undefined ? undefined : new EmbeddedHostError('connection_closed', typeof reason === 'string' ? reason : describe(reason)));
       });
     },
     get pending() {

@@ -105,3 +105,23 @@ describe('createEmbeddedRuntime', () => {
     expect(() => rt.received(1, 'text' as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'invalid_bytes' }));
   });
 });
+
+describe('hostile input (npm run fuzz, issue 24)', () => {
+  it('hostile ids, bytes, reasons, byte counts, callbacks and clock readings are typed errors (seeds 1384671837, 1388683192)', async () => {
+    const { host } = recordingHost();
+    const rt = createEmbeddedRuntime(host);
+    // The reproducers: a null-prototype id in received() (String() threw), 2^32 + 1 random bytes (the host's RangeError).
+    expect(() => rt.received(Object.create(null) as never, 0 as never)).toThrow(expect.objectContaining({ code: 'invalid_bytes' }));
+    expect(() => rt.random(2 ** 32 + 1)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => rt.random(-1)).toThrow(EmbeddedHostError);
+    expect(() => rt.clock.setTimer(10, 5 as never)).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+    const late = createEmbeddedRuntime(recordingHost({ now: () => undefined as never }).host);
+    expect(() => late.clock.now()).toThrow(expect.objectContaining({ code: 'invalid_clock' }));
+    let reason: unknown;
+    rt.dial('tcp://h:1', { onData: () => undefined, onClose: (e) => (reason = e) });
+    rt.closed(1, Object.create(null) as never);
+    await tick();
+    expect(reason).toBeInstanceOf(EmbeddedHostError);
+    expect((reason as EmbeddedHostError).code).toBe('connection_closed');
+  });
+});

@@ -33,7 +33,7 @@ const isWildcard = (s: string): boolean => s === '+' || s === '#';
  * stands in an owner position. `/ext/rrpc/{id}/{topic}` belongs to the owner of its inner topic.
  */
 export function ownerOf(topicOrFilter: string): string | undefined {
-  if (topicOrFilter.charCodeAt(0) !== 47) return undefined;
+  if (typeof topicOrFilter !== 'string' || topicOrFilter.charCodeAt(0) !== 47) return undefined;
   const levels = topicOrFilter.split('/');
   if (levels[1] === 'ext' && levels[2] === 'rrpc') {
     // `/ext/rrpc/{id}/{topic}`: the inner topic's own leading `/` may or may not be doubled.
@@ -76,6 +76,7 @@ const OWN_ONLY = new Set<string>([
 
 /** The catalogue entry, owner and direction of a concrete topic; undefined for topics the platform does not carry. */
 export function topicAccess(topic: string): TopicAccess | undefined {
+  if (typeof topic !== 'string') return undefined;
   const parsed = parseTopic(topic);
   if (parsed === undefined) return undefined;
   const spec = parsed.spec;
@@ -100,8 +101,13 @@ export interface Principal {
   readonly manages: (ownerKey: string) => boolean;
 }
 
-/** Whether `who` may publish on `topic`. */
+// Predicates answer false (or undefined) for arguments of the wrong type instead of throwing.
+const isPrincipal = (who: unknown): who is Principal =>
+  typeof who === 'object' && who !== null && typeof (who as Principal).key === 'string' && typeof (who as Principal).actsFor === 'function' && typeof (who as Principal).manages === 'function';
+
+/** Whether `who` may publish on `topic`; false for arguments of the wrong type. */
 export function canPublish(who: Principal, topic: string): boolean {
+  if (!isPrincipal(who)) return false;
   const access = topicAccess(topic);
   if (access === undefined || access.direction === 'down') return false;
   if (access.owner === who.key) return true;
@@ -115,6 +121,7 @@ export function canPublish(who: Principal, topic: string): boolean {
  * only ever carries the device's own downstream traffic).
  */
 export function subscriptionOwner(who: Principal, filter: string): string | undefined {
+  if (!isPrincipal(who)) return undefined;
   const owner = ownerOf(filter);
   if (owner === undefined) return undefined;
   if (!filter.includes('+') && !filter.includes('#')) {

@@ -1,6 +1,8 @@
 import {
   createPacketParser, encodePacket, topicMatches, type ConnectPacket, type MqttPacket, type PublishPacket, type QoS,
 } from '@linkwire/mqtt';
+import { describe, LinkwireError, optionsRecord, requiredFunction } from '@linkwire/base';
+import { checkBrokerLimits } from './options.ts';
 import { ownerOf as ownerKeyOf, subscriptionOwner, type Principal } from './acl.ts';
 
 /**
@@ -153,6 +155,9 @@ export interface Broker {
 const HEADER_ROOM = 1024;
 
 export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Broker {
+  checkBrokerLimits(limits);
+  const h = optionsRecord('hooks', hooks ?? null);
+  for (const name of ['authenticate', 'principal', 'authorizePublish', 'onMessage', 'onEvent', 'now'] as const) requiredFunction(`hooks.${name}`, h[name]);
   const maxPacketSize = limits.maxPacketSize ?? 256 * 1024 + HEADER_ROOM;
   const connectTimeoutMs = (limits.connectTimeoutSeconds ?? 10) * 1000;
   // Every held message needs a packet id of its own when it goes out: at most 65535.
@@ -241,6 +246,7 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
 
   const onConnect = (c: Connection, p: ConnectPacket): void => {
     const outcome = hooks.authenticate(p, c.link);
+    if (typeof outcome !== 'object' || outcome === null || typeof outcome.ok !== 'boolean') throw new LinkwireError('invalid_hook', `hooks.authenticate must answer { ok: true, key, … } or { ok: false, returnCode, reason }, got ${describe(outcome)}`);
     if (!outcome.ok) {
       hooks.onEvent({ type: 'refused', clientId: p.clientId, reason: outcome.reason, returnCode: outcome.returnCode });
       send(c, { type: 'connack', sessionPresent: false, returnCode: outcome.returnCode });
@@ -445,6 +451,8 @@ export function createBroker(hooks: BrokerHooks, limits: BrokerLimits = {}): Bro
       };
       return {
         receive(bytes) {
+          // The listener's bytes, not the peer's: anything else is a bug in the listener.
+          if (!(bytes instanceof Uint8Array)) throw new LinkwireError('invalid_input', `a connection receives bytes (a Uint8Array), got ${describe(bytes)}`);
           if (c.closed || bytes.length === 0) return;
           // The first packet must be CONNECT (§3.1): anything else ends the connection at its
           // first byte instead of waiting for a body the peer may never send.

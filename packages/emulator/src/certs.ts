@@ -1,3 +1,4 @@
+import { integerOption, optionsRecord, stringListOption } from '@linkwire/base';
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 
@@ -92,8 +93,9 @@ const ecKeys = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
  * // a device connects to platform.tlsPort trusting certs.ca
  */
 export function generateCertificates(options: { readonly hosts?: readonly string[]; readonly days?: number } = {}): GeneratedCertificates {
-  const hosts = options.hosts ?? ['127.0.0.1', 'localhost'];
-  const days = options.days ?? 30;
+  const o = optionsRecord('generateCertificates options', options);
+  const hosts = stringListOption('hosts', o['hosts'], ['127.0.0.1', 'localhost']);
+  const days = integerOption('days', o['days'], 30, 1, 36_500);
   const caName = 'linkwire emulator CA';
   const ca = ecKeys();
   // basicConstraints CA:true, keyUsage keyCertSign|cRLSign.

@@ -1,3 +1,4 @@
+import { OptionError, optionsRecord } from '@linkwire/base';
 import { validateCredentialFields } from '@linkwire/sign';
 
 /**
@@ -59,7 +60,7 @@ export function identityProblem(productKey: unknown, deviceName: unknown): strin
 
 /** The device registry: look-ups by product key and device name without prototype surprises. */
 export interface DeviceRegistry {
-  /** Adds (or replaces) a device; throws a TypeError for a name the platform refuses. */
+  /** Adds (or replaces) a device; throws an OptionError (`invalid_option`) for a name the platform refuses. */
   add(device: EmulatorDevice): DeviceRecord;
   get(productKey: string, deviceName: string): DeviceRecord | undefined;
   byKey(key: string): DeviceRecord | undefined;
@@ -75,8 +76,10 @@ export function createDeviceRegistry(devices: readonly EmulatorDevice[] = []): D
   const records = new Map<string, DeviceRecord>();
   const registry: DeviceRegistry = {
     add(d) {
+      optionsRecord('device', d ?? null);
       const problem = identityProblem(d.productKey, d.deviceName);
-      if (problem !== undefined) throw new TypeError(`device ${JSON.stringify(d.productKey)}/${JSON.stringify(d.deviceName)}: ${problem}`);
+      if (problem !== undefined) throw new OptionError('device', `a productKey and deviceName the platform accepts (${problem})`, d);
+      if (d.deviceSecret !== undefined && typeof d.deviceSecret !== 'string') throw new OptionError('device.deviceSecret', 'a string', d.deviceSecret);
       const key = deviceKey(d.productKey, d.deviceName);
       const old = records.get(key);
       const record: DeviceRecord = {
@@ -87,7 +90,7 @@ export function createDeviceRegistry(devices: readonly EmulatorDevice[] = []): D
       records.set(key, record);
       return record;
     },
-    get: (pk, dn) => records.get(deviceKey(pk, dn)),
+    get: (pk, dn) => (typeof pk === 'string' && typeof dn === 'string' ? records.get(deviceKey(pk, dn)) : undefined),
     byKey: (key) => records.get(key),
     delete: (pk, dn) => records.delete(deviceKey(pk, dn)),
     secret(pk, dn) {
@@ -99,6 +102,7 @@ export function createDeviceRegistry(devices: readonly EmulatorDevice[] = []): D
       return records.size;
     },
   };
+  if (!Array.isArray(devices)) throw new OptionError('devices', 'an array', devices);
   for (const d of devices) registry.add(d);
   return registry;
 }

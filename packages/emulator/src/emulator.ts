@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { checkEmulatorOptions } from './options.ts';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -171,6 +172,7 @@ export interface Emulator extends CloudCommands {
  * await platform.close();
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  checkEmulatorOptions(options);
   const devices = createDeviceRegistry(options.devices);
   const products = createProductRegistry(options.products);
   // The console's message log, when the admin listener is asked for.

@@ -1,4 +1,4 @@
-import { LinkwireError, type JsonValue } from '@linkwire/base';
+import { LinkwireError, describe, type JsonValue } from '@linkwire/base';
 
 /**
  * Where the platform keeps what must outlive its process: keyed JSON records in named
@@ -61,10 +61,10 @@ export const STORE_KEY_MAX = 128;
  */
 export function checkStoreKey(collection: unknown, key: unknown): void {
   if (typeof collection !== 'string' || !COLLECTION.test(collection)) {
-    throw new PlatformStoreError('invalid_key', `store collection ${JSON.stringify(collection)} must be 1-32 of a-z, 0-9 and -, starting with a letter`);
+    throw new PlatformStoreError('invalid_key', `store collection ${describe(collection)} must be 1-32 of a-z, 0-9 and -, starting with a letter`);
   }
   if (typeof key !== 'string' || key.length === 0 || key.length > STORE_KEY_MAX || /[\u0000-\u001f\u007f]|\p{Cs}/u.test(key)) {
-    throw new PlatformStoreError('invalid_key', `store key ${JSON.stringify(key)} must be 1-${STORE_KEY_MAX} characters without control characters or unpaired surrogates`, { collection });
+    throw new PlatformStoreError('invalid_key', `store key ${describe(key)} must be 1-${STORE_KEY_MAX} characters without control characters or unpaired surrogates`, { collection });
   }
 }
 

@@ -5,6 +5,7 @@ import * as enos from '@linkwire/enos';
 import fc from 'fast-check';
 import { data, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
 import { scriptedBroker } from './support/scripted.ts';
+import { decoderEntries } from './decoder.entries.ts';
 
 const pk = 'pkFuzz01';
 const dk = 'devFuzz01';
@@ -153,4 +154,6 @@ export const entries: FuzzEntry[] = [
     commandPayload,
     variant({ point: { measurepoints: { temp: 21.5 }, time: 1 } }, { point: { measurepoints: { s: { value: 1, quality: 0 } } }, qos: 1, needReply: false }),
   ]),
+  // The long run's EnOS decoder family (downlink payloads into a connected client).
+  ...decoderEntries,
 ];

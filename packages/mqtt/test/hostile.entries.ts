@@ -4,7 +4,7 @@ import { hostileValue } from '@linkwire/base/testing';
 import * as mqtt from '@linkwire/mqtt';
 import { malformedBytes, mqttPacket, topicFilter, topicName } from '@linkwire/mqtt/testing';
 import fc from 'fast-check';
-import { data, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { data, decoder, entry, Fresh, freshen, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
 
 const bytes = data(fc.oneof(mqttPacket().map((p) => mqtt.encodePacket(p)), malformedBytes(mqtt.encodePacket), fc.uint8Array({ maxLength: 64 })));
 const sessionOptions = (): Record<string, unknown> => ({
@@ -13,14 +13,24 @@ const sessionOptions = (): Record<string, unknown> => ({
   maxPacketSize: 4096, maxInflight: 4, onMessage: () => undefined, onConnect: () => undefined,
 });
 
+const publishOf = (n: number): Uint8Array => mqtt.encodePacket({ type: 'publish', topic: '/sys/pk/dn/thing/event/property/post', payload: new Uint8Array(n), qos: 1, messageId: 7, retain: false, dup: false });
+// Many small packets of about `n` bytes in all, cut in two at an odd place.
+const streamOf = (n: number): readonly unknown[] => {
+  const one = publishOf(40);
+  const all = new Uint8Array(Math.ceil(n / one.length) * one.length);
+  for (let i = 0; i < all.length; i += one.length) all.set(one, i);
+  const cut = Math.floor(all.length / 2) + 3;
+  return [{ maxPacketSize: 4096 }, all.subarray(0, cut), all.subarray(cut)];
+};
+
 export const entries: FuzzEntry[] = [
-  entry('mqtt.decodePacket', mqtt.decodePacket, [bytes]),
+  decoder('MQTT', entry('mqtt.decodePacket', mqtt.decodePacket, [bytes]), (n) => [publishOf(n)]),
   entry('mqtt.encodePacket', mqtt.encodePacket, [fc.oneof(data(mqttPacket()), variant({ type: 'publish', topic: 'a/b', payload: new Uint8Array(2), qos: 1, messageId: 1, retain: false, dup: false }, { type: 'subscribe', messageId: 2, subscriptions: [{ topic: 'a/#', qos: 1 }] }, { type: 'connect', clientId: 'c', keepalive: 60, clean: true, protocolVersion: 4 }))]),
-  entry('mqtt.createPacketParser', (o: unknown, a: unknown, b: unknown) => {
+  decoder('MQTT', entry('mqtt.createPacketParser', (o: unknown, a: unknown, b: unknown) => {
     const p = mqtt.createPacketParser(o as mqtt.PacketParserOptions);
     p.push(a as Uint8Array);
     p.push(b as Uint8Array);
-  }, [options({ maxPacketSize: 4096 }), bytes, bytes]),
+  }, [options({ maxPacketSize: 4096 }), bytes, bytes]), streamOf),
   entry('mqtt.checkTopicName', mqtt.checkTopicName, [data(topicName()), data(fc.string())]),
   entry('mqtt.checkTopicFilter', mqtt.checkTopicFilter, [data(topicFilter()), data(fc.string())]),
   entry('mqtt.isValidTopicFilter', mqtt.isValidTopicFilter, [data(topicFilter())]),
@@ -38,7 +48,9 @@ export const entries: FuzzEntry[] = [
     s.transportClosed();
   }, [variant(sessionOptions()), bytes, data(topicName())]),
   // A transport that opens, then delivers the hostile bytes: a typed refusal or a session, never a throw.
-  entry('mqtt.openMqttSession', async (o: unknown, incoming: unknown) => {
+  entry('mqtt.openMqttSession', async (example: unknown, incoming: unknown) => {
+    // A clock of its own per case: a shared one carried the last case's timers into this one.
+    const o = freshen(example);
     const dial = (_e: string, events: { onOpen?(): void; onData(b: Uint8Array): void; onClose(e?: Error): void }) => {
       queueMicrotask(() => {
         events.onOpen?.();
@@ -62,7 +74,7 @@ export const entries: FuzzEntry[] = [
     if (r === undefined) return;
     if ('e' in r) throw r.e;
     r.c.close();
-  }, [variant({ clock: manualClock(0), clientId: 'c1', keepalive: 60, connectTimeoutMs: 1000, onClose: () => undefined }), bytes]),
+  }, [variant({ clock: new Fresh(() => manualClock(0)), clientId: 'c1', keepalive: 60, connectTimeoutMs: 1000, onClose: () => undefined }), bytes]),
   entry('mqtt.isTransientRefusal', mqtt.isTransientRefusal, [data(fc.integer({ min: 0, max: 6 }))]),
   entry('mqtt.backoffDelay', mqtt.backoffDelay, [data(fc.nat(40)), options({ minMs: 1000, maxMs: 120_000, factor: 2 }), data(fc.constant(seededRandom(1)))]),
   entry('mqtt.memoryStore', async (m: unknown, seq: unknown) => {

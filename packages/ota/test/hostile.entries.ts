@@ -5,7 +5,8 @@ import { hostileJsonText, hostileValue } from '@linkwire/base/testing';
 import * as ota from '@linkwire/ota';
 import { firmwareImage, malformedPayload, malformedUpgradePush } from '@linkwire/ota/testing';
 import fc from 'fast-check';
-import { data, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { data, decoder, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { members } from '../../../test/support/fuzz/sized.ts';
 import { SEED_MODEL_CONFIG_DOCUMENT, SEED_UPGRADE_PUSH } from './seed-fixtures.ts';
 
 const image = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -48,8 +49,18 @@ const encoderExamples: Record<string, unknown[]> = {
   stringifyModelConfigPushReply: [{ id: 1, code: 200, data: target }],
 };
 
+// The decoder's message (its encoder's example) grown to about `n` bytes by a member the
+// decoder does not read.
+const sizedMessage = (decoderName: string): ((n: number) => readonly unknown[]) | undefined => {
+  const encoderName = decoderName.replace(/^decode/, 'encode');
+  const example = encoderExamples[encoderName]?.[0];
+  if (example === undefined) return undefined;
+  const text = (ota as unknown as Record<string, (x: unknown) => string>)[encoderName]!(example);
+  return (n) => [`${text.slice(0, -1)},"extra":{${members(n - text.length, (i) => `"k${i}":"v${i}"`)}}}`, { maxBytes: 1 << 20 }];
+};
+
 export const entries: FuzzEntry[] = [
-  ...decoders.map((name) => entry(`ota.${name}`, (ota as unknown as Record<string, (...a: never[]) => unknown>)[name]!, [payload, decodeOptions])),
+  ...decoders.map((name) => decoder('OTA messages', entry(`ota.${name}`, (ota as unknown as Record<string, (...a: never[]) => unknown>)[name]!, [payload, decodeOptions]), sizedMessage(name))),
   ...Object.entries(encoderExamples).map(([name, examples]) => entry(`ota.${name}`, (ota as unknown as Record<string, (...a: never[]) => unknown>)[name]!, [variant(...examples)])),
   // Each stringify* has an encode* twin (the same text as UTF-8 bytes): the same hostile inputs.
   ...Object.entries(encoderExamples).map(([name, examples]) => {
@@ -64,7 +75,7 @@ export const entries: FuzzEntry[] = [
   entry('ota.stringifyEnosGetVersion', ota.stringifyEnosGetVersion, [id]),
   entry('ota.stringifyConfigPushReply', ota.stringifyConfigPushReply, [id, data(fc.integer())]),
   entry('ota.parseDigestMethod', ota.parseDigestMethod, [data(fc.constantFrom('md5', 'SHA256', 'Md5', 'x'))]),
-  entry('ota.parseModelConfigDocument', ota.parseModelConfigDocument, [data(fc.oneof(fc.constant(SEED_MODEL_CONFIG_DOCUMENT), hostileJsonText())), options({ maxBytes: 1 << 20 })]),
+  decoder('OTA messages', entry('ota.parseModelConfigDocument', ota.parseModelConfigDocument, [data(fc.oneof(fc.constant(SEED_MODEL_CONFIG_DOCUMENT), hostileJsonText())), options({ maxBytes: 1 << 20 })])),
   entry('ota.validateModelConfigDocument', ota.validateModelConfigDocument, [fc.oneof(hostileValue(), variant(JSON.parse(SEED_MODEL_CONFIG_DOCUMENT)))]),
   entry('ota.encryptOpcUaPassword', ota.encryptOpcUaPassword, [data(fc.string()), data(fc.string({ minLength: 1 }))]),
   entry('ota.decryptOpcUaPassword', ota.decryptOpcUaPassword, [data(fc.string()), data(fc.string({ minLength: 1 }))]),

@@ -3,7 +3,8 @@ import { hostileJsonText } from '@linkwire/base/testing';
 import * as shadow from '@linkwire/shadow';
 import { malformedShadowRequest, shadowAttributes, shadowDocument, shadowRequest } from '@linkwire/shadow/testing';
 import fc from 'fast-check';
-import { data, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { data, decoder, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { members } from '../../../test/support/fuzz/sized.ts';
 
 const limits = options({ maxReportedAttributes: 128, maxDesiredAttributes: 128, maxRequestBytes: 16384, maxDepth: 30_000 });
 const document = fc.oneof(data(shadowDocument()), variant(shadow.emptyShadow(), { state: { reported: { a: 1 }, desired: { a: 2 } }, metadata: { reported: { a: { timestamp: 1 } }, desired: { a: { timestamp: 1 } } }, timestamp: 1, version: 3 }));
@@ -16,8 +17,13 @@ const message = fc.oneof(data(fc.constantFrom(
 )), variant({ method: 'control', payload: { status: 'success', state: { desired: { color: 'green' } }, metadata: { desired: { color: { timestamp: 1 } } }, version: 2 }, timestamp: 1 }), data(hostileJsonText()));
 const now = data(fc.nat());
 
+// Valid documents as text (the hostile ones are in hostileJsonText; stringifying the 30 000-deep
+// hostile values would cost a stack overflow per case, 4 ms, and test nothing new).
+const documentText = shadowDocument().map((d) => JSON.stringify(d));
+const big = { maxReportedAttributes: Infinity, maxDesiredAttributes: Infinity, maxRequestBytes: 1 << 20 };
+
 export const entries: FuzzEntry[] = [
-  entry('shadow.parseShadowRequest', shadow.parseShadowRequest, [requestVariant, limits]),
+  decoder('shadow requests', entry('shadow.parseShadowRequest', shadow.parseShadowRequest, [requestVariant, limits]), (n) => [`{"method":"update","state":{"reported":{${members(n - 60, (i) => `"a${i}":${i}`)}}},"version":1}`, big]),
   entry('shadow.applyShadowRequest', shadow.applyShadowRequest, [document, requestVariant, now, limits]),
   entry('shadow.cloneShadow', shadow.cloneShadow, [document]),
   entry('shadow.emptyShadow', shadow.emptyShadow, []),
@@ -25,8 +31,8 @@ export const entries: FuzzEntry[] = [
   entry('shadow.shadowDelta', shadow.shadowDelta, [document]),
   entry('shadow.documentOf', shadow.documentOf, [variant({ status: 'success', state: { reported: { a: 1 } }, metadata: { reported: { a: { timestamp: 1 } } }, version: 1 })]),
   entry('shadow.encodeShadow', shadow.encodeShadow, [fc.oneof(document, requestVariant, message)]),
-  entry('shadow.parseShadowDocument', shadow.parseShadowDocument, [fc.oneof(document, document.map((d) => { try { return JSON.stringify(d); } catch { return d; } }), data(hostileJsonText())), limits]),
-  entry('shadow.parseShadowMessage', shadow.parseShadowMessage, [message, limits]),
+  decoder('shadow requests', entry('shadow.parseShadowDocument', shadow.parseShadowDocument, [fc.oneof(document, documentText, data(hostileJsonText())), limits]), (n) => [`{"state":{"reported":{${members(n / 2, (i) => `"a${i}":${i}`)}}},"metadata":{"reported":{${members(n / 2, (i) => `"a${i}":{"timestamp":1}`)}}},"timestamp":1,"version":3}`, big]),
+  decoder('shadow requests', entry('shadow.parseShadowMessage', shadow.parseShadowMessage, [message, limits]), (n) => [`{"method":"control","payload":{"status":"success","state":{"desired":{${members(n - 120, (i) => `"a${i}":${i}`)}}},"version":2},"timestamp":1}`, big]),
   entry('shadow.parseShadowTopic', shadow.parseShadowTopic, [data(fc.constantFrom('/shadow/update/pk/dn', '/shadow/get/pk/dn', '/shadow/x'))]),
   entry('shadow.shadowGetTopic', shadow.shadowGetTopic, [data(fc.string()), data(fc.string())]),
   entry('shadow.shadowUpdateTopic', shadow.shadowUpdateTopic, [data(fc.string()), data(fc.string())]),

@@ -8,7 +8,7 @@ import { hostileValue } from '@linkwire/base/testing';
 import * as sign from '@linkwire/sign';
 import { mqttCredentialsOptions } from '@linkwire/sign/testing';
 import fc from 'fast-check';
-import { data, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
+import { data, decoder, entry, options, variant, type FuzzEntry } from '../../../test/support/fuzz/entry.ts';
 
 const identity = {
   productKey: 'a1B2c3D4e5F', deviceName: 'lamp01', deviceSecret: 'secret0123456789', clientId: 'lamp01', timestamp: '1700000000000',
@@ -31,4 +31,8 @@ const argument = fc.oneof(
 );
 
 const names = Object.keys(sign).filter((k) => typeof (sign as Record<string, unknown>)[k] === 'function' && /^[a-z]/.test(k)).sort();
-export const entries: FuzzEntry[] = names.map((name) => entry(`sign.${name}`, (sign as unknown as Record<string, (...a: never[]) => unknown>)[name]!, [argument, argument, argument, argument]));
+// The verifiers read what a device or a client sends: the long run's credential-verifier decoders.
+export const entries: FuzzEntry[] = names.map((name) => {
+  const e = entry(`sign.${name}`, (sign as unknown as Record<string, (...a: never[]) => unknown>)[name]!, [argument, argument, argument, argument]);
+  return name.startsWith('verify') ? decoder('credential verifiers', e) : e;
+});

@@ -22,6 +22,8 @@ const root = ((): string => {
 const bundles = new Map<string, Promise<string>>();
 
 const LOAD_TIMEOUT_MS = 120_000;
+/** A hang or crash after more cases than this is not replayed to record its case. */
+const RECORD_REPLAY_LIMIT = 20_000;
 
 /** Bundles the worker for one package's entries (once per process). */
 function bundle(pkg: string): Promise<string> {
@@ -51,6 +53,12 @@ export interface PackageFuzzOptions {
   readonly seed?: number;
   /** A case that takes longer than this is a hang. Default 10 s (the machine is shared). */
   readonly caseTimeoutMs?: number;
+  /** Cases per entry by name (overrides `runs`). */
+  readonly runsOf?: Readonly<Record<string, number>>;
+  /** Only these entries (by name). */
+  readonly names?: readonly string[];
+  /** Measure each decoder's cost slope (see run.ts). */
+  readonly slope?: boolean;
   readonly onEntry?: (report: EntryReport) => void;
 }
 
@@ -59,13 +67,18 @@ export interface PackageFuzzReport {
   readonly seed: number;
   readonly entries: EntryReport[];
   readonly names: readonly string[];
+  /** The entries marked as decoders, with their family. */
+  readonly decoders: Readonly<Record<string, string>>;
 }
 
 interface Attempt {
   readonly reports: EntryReport[];
   readonly names: readonly string[];
+  readonly decoders: Readonly<Record<string, string>>;
   /** Set when the worker hung: the entry index and how many cases it had started. */
   readonly hung?: { readonly index: number; readonly cases: number; readonly record?: string };
+  /** Set when an error escaped the worker's cases (thrown from a timer or a microtask): the worker died of it. */
+  readonly crashed?: { readonly index: number; readonly cases: number; readonly error: string; readonly record?: string };
 }
 
 function attempt(file: string, options: RunOptions, caseTimeoutMs: number, record: boolean, onEntry?: (r: EntryReport) => void): Promise<Attempt> {
@@ -77,6 +90,7 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
   const worker = new Worker(file, { workerData: input, resourceLimits: { stackSizeMb: 4 } });
   const reports: EntryReport[] = [];
   let names: readonly string[] = [];
+  let decoders: Readonly<Record<string, string>> = {};
   return new Promise<Attempt>((resolve, reject) => {
     let seen = -1;
     let entryStart = 0;
@@ -85,10 +99,12 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
     // loading takes seconds on a loaded machine and is not a case.
     let ready = false;
     const started = Date.now();
+    let finished = false;
     const watch = setInterval(() => {
       if (!ready) {
         if (Date.now() - started < LOAD_TIMEOUT_MS) return;
         clearInterval(watch);
+        finished = true;
         void worker.terminate().then(() => reject(new Error(`the fuzz worker for ${file} did not load within ${LOAD_TIMEOUT_MS} ms`)));
         return;
       }
@@ -100,13 +116,15 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
       }
       if (Date.now() - stillSince < caseTimeoutMs) return;
       clearInterval(watch);
+      finished = true;
       const index = Atomics.load(beat, 1);
       const text = recordBuffer ? new TextDecoder().decode(new Uint8Array(recordBuffer)).replace(/\0+$/, '') : undefined;
-      void worker.terminate().then(() => resolve({ reports, names, hung: { index, cases: now - entryStart, ...(text !== undefined ? { record: text } : {}) } }));
+      void worker.terminate().then(() => resolve({ reports, names, decoders, hung: { index, cases: now - entryStart, ...(text !== undefined ? { record: text } : {}) } }));
     }, 100);
     worker.on('message', (m: WorkerMessage) => {
       if ('names' in m) {
         names = m.names;
+        decoders = m.decoders;
         ready = true;
         stillSince = Date.now();
       }
@@ -116,12 +134,28 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
         entryStart = Atomics.load(beat, 0);
       } else {
         clearInterval(watch);
-        void worker.terminate().then(() => resolve({ reports, names }));
+        finished = true;
+        void worker.terminate().then(() => resolve({ reports, names, decoders }));
       }
     });
-    worker.on('error', (e) => {
+    // A worker that exits without a word (killed by its heap limit, say) ends the attempt as a crash.
+    worker.on('exit', (code) => {
+      if (finished) return;
+      finished = true;
       clearInterval(watch);
-      reject(e instanceof Error ? e : new Error(`fuzz worker failed: ${String((e as { message?: unknown })?.message ?? e)} (${Object.prototype.toString.call(e)})`));
+      if (!ready) return reject(new Error(`the fuzz worker for ${file} exited with code ${code} before it loaded`));
+      resolve({ reports, names, decoders, crashed: { index: Atomics.load(beat, 1), cases: Atomics.load(beat, 0) - entryStart, error: `the worker exited with code ${code} (its heap limit, or process.exit)` } });
+    });
+    worker.on('error', (e) => {
+      if (finished) return;
+      finished = true;
+      clearInterval(watch);
+      const error = e instanceof Error ? e : new Error(`fuzz worker failed: ${String((e as { message?: unknown })?.message ?? e)} (${Object.prototype.toString.call(e)})`);
+      if (!ready) return reject(error);
+      // An error no case caught (a callback threw on a later tick): an untyped throw of the entry running.
+      const text = recordBuffer ? new TextDecoder().decode(new Uint8Array(recordBuffer)).replace(/\0+$/, '') : undefined;
+      const now = Atomics.load(beat, 0);
+      resolve({ reports, names, decoders, crashed: { index: Atomics.load(beat, 1), cases: now - entryStart, error: `${error.name}: ${error.message}\n${(error.stack ?? '').split('\n').slice(1, 6).join('\n')}`, ...(text !== undefined ? { record: text } : {}) } });
     });
   });
 }
@@ -131,27 +165,41 @@ export async function fuzzPackage(pkg: string, options: PackageFuzzOptions = {})
   const file = await bundle(pkg);
   const seed = options.seed ?? ((Date.now() ^ (process.pid << 8)) | 0);
   const caseTimeoutMs = options.caseTimeoutMs ?? 10_000;
-  const base: RunOptions = { seed, ...(options.runs !== undefined ? { runs: options.runs } : {}), ...(options.msPerEntry !== undefined ? { msPerEntry: options.msPerEntry } : {}) };
+  const base: RunOptions = {
+    seed, ...(options.runs !== undefined ? { runs: options.runs } : {}), ...(options.msPerEntry !== undefined ? { msPerEntry: options.msPerEntry } : {}),
+    ...(options.names !== undefined ? { names: options.names } : {}), ...(options.runsOf !== undefined ? { runsOf: options.runsOf } : {}), ...(options.slope ? { slope: true } : {}),
+  };
   const entries: EntryReport[] = [];
   let names: readonly string[] = [];
+  let decoders: Readonly<Record<string, string>> = {};
   let from = 0;
   for (;;) {
     const a = await attempt(file, { ...base, from }, caseTimeoutMs, false, options.onEntry);
     entries.push(...a.reports);
-    if (names.length === 0) names = a.names;
-    if (a.hung === undefined) break;
-    // Run the hanging entry again, recording each case, to name the case that hangs.
-    const again = await attempt(file, { ...base, only: a.hung.index }, caseTimeoutMs, true);
+    if (names.length === 0) {
+      names = a.names;
+      decoders = a.decoders;
+    }
+    const stop = a.hung ?? a.crashed;
+    if (stop === undefined) break;
+    // Run the entry again, recording each case, to name the case that hangs or kills the worker
+    // (not after a long run's hundreds of thousands of cases: the replay command says how).
+    const again = stop.cases <= RECORD_REPLAY_LIMIT ? await attempt(file, { ...base, only: stop.index }, caseTimeoutMs, true) : undefined;
+    const name = names[stop.index] ?? `#${stop.index}`;
+    const entrySeed = (seed + stop.index * 7919) | 0;
+    const record = again?.hung?.record ?? again?.crashed?.record;
     const report: EntryReport = {
-      name: names[a.hung.index] ?? `#${a.hung.index}`, cases: a.hung.cases, returned: 0, typed: {}, ms: caseTimeoutMs,
-      hang: { afterCases: a.hung.cases, seed: (seed + a.hung.index * 7919) | 0, ...(again.hung?.record !== undefined ? { counterexample: again.hung.record } : {}) },
+      name, cases: stop.cases, returned: 0, typed: {}, ms: caseTimeoutMs, ...(decoders[name] !== undefined ? { decoder: decoders[name] } : {}),
+      ...(a.hung !== undefined
+        ? { hang: { afterCases: a.hung.cases, seed: entrySeed, ...(record !== undefined ? { counterexample: record } : {}) } }
+        : { untyped: { error: `escaped the case (thrown on a later tick): ${a.crashed!.error}`, counterexample: record ?? '(not recorded)', seed: entrySeed } }),
     };
     entries.push(report);
     options.onEntry?.(report);
-    from = a.hung.index + 1;
+    from = stop.index + 1;
     if (from >= names.length) break;
   }
-  return { pkg, seed, entries, names };
+  return { pkg, seed, entries, names, decoders };
 }
 
 /** The lines a failing test prints: each untyped throw and hang with its entry, seed and case. */

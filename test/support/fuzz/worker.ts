@@ -12,12 +12,12 @@ export interface WorkerInput {
   readonly options: Omit<RunOptions, 'heartbeat' | 'record' | 'onEntry'>;
 }
 
-export type WorkerMessage = { readonly names: readonly string[] } | { readonly report: import('./run.ts').EntryReport } | { readonly done: true };
+export type WorkerMessage = { readonly names: readonly string[]; readonly decoders: Readonly<Record<string, string>> } | { readonly report: import('./run.ts').EntryReport } | { readonly done: true };
 
 export async function serve(entries: readonly FuzzEntry[]): Promise<void> {
   const input = workerData as WorkerInput;
   const port = parentPort!;
-  port.postMessage({ names: entries.map((e) => e.name) } satisfies WorkerMessage);
+  port.postMessage({ names: entries.map((e) => e.name), decoders: Object.fromEntries(entries.flatMap((e) => (e.decoder ? [[e.name, e.decoder.family]] : []))) } satisfies WorkerMessage);
   await runEntries(entries, {
     ...input.options,
     heartbeat: new Int32Array(input.heartbeat),

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import { OptionError } from '@linkwire/base';
+import { checkEdgeGatewayOptions } from '../options.ts';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
@@ -109,10 +111,11 @@ const MAX_UPSTREAM_PER_DEVICE = 100;
  * // drivers dial gw.driverPort; API clients use gw.url
  */
 export async function startEdgeGateway(options: EdgeGatewayOptions): Promise<EdgeGateway> {
+  checkEdgeGatewayOptions(options);
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? nodeClock;
   const random = options.random ?? nodeRandom;
-  if (options.users === undefined && !LOOPBACK.has(host)) throw new Error('the default admin/admin1234 account is only allowed on loopback: pass users');
+  if (options.users === undefined && !LOOPBACK.has(host)) throw new OptionError('users', 'given when the gateway listens beyond loopback (the default admin/admin1234 account is only allowed on loopback)', undefined);
   const users = options.users ?? [{ username: 'admin', password: 'admin1234' }];
   const functions = new Map<string, EdgeFunctionHandler>(Object.entries(options.functions ?? {}));
   const routes = options.routes ?? [];

@@ -1,5 +1,6 @@
 import { startEmulator, type Emulator } from '../emulator.ts';
 import type { EnosOptions, EnosPlatformApi } from './service.ts';
+import { checkEnosPlatformOptions } from '../options.ts';
 
 export type { CommandReply, EnosOptions, EnosPlatformApi, EnosPlatformEvent } from './service.ts';
 export type { CommandRecord, CommandResult, CommandStatus } from './commands.ts';
@@ -41,6 +42,7 @@ export interface EnosPlatform extends EnosPlatformApi {
  * const client = new DeviceClient({ brokerUrl: platform.brokerUrl, secureMode: SECURE_MODE.VIA_DEVICE_SECRET, productKey, deviceKey, deviceSecret });
  */
 export async function startEnosPlatform(options: EnosPlatformOptions = {}): Promise<EnosPlatform> {
+  checkEnosPlatformOptions(options);
   const { host, port, websocket, http, now, ...enos } = options;
   const emulator = await startEmulator({
     ...(host === undefined ? {} : { host }),
