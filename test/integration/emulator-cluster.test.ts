@@ -1,6 +1,6 @@
 // Issue 20, cluster mode: two emulator processes on one Debian redis-server act as one platform.
 // A device connected to process A answers a service call issued through process B's cloud-side
-// API; shadow writes issued through both at once are ordered by version with none lost
+// API and through B's admin HTTP API; shadow writes issued through both at once are ordered by version with none lost
 // (aliyun-iot-platform-device-guide.txt §7: a write is accepted only above the document's
 // version, else 409); what a device posts on A is seen from B.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -19,6 +19,7 @@ const FRESH = { productKey: 'a1ClusPk001', deviceName: 'cluster-dev-2', deviceSe
 
 interface Node {
   readonly port: number;
+  readonly adminUrl: string;
   call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
   readonly child: ChildProcess;
 }
@@ -29,11 +30,11 @@ const nodes: Node[] = [];
 
 async function startNode(prefix: string): Promise<Node> {
   const child = fork(entry, [redis.url, prefix, JSON.stringify([D, FRESH])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, adminUrl } = await new Promise<{ port: number; adminUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the emulator process did not get ready')), 15_000);
-    child.once('message', (m: { port: number }) => {
+    child.once('message', (m: { port: number; adminUrl: string }) => {
       clearTimeout(timer);
-      resolve(m.port);
+      resolve(m);
     });
     child.once('exit', (code) => reject(new Error(`the emulator process exited with ${code}`)));
   });
@@ -47,7 +48,7 @@ async function startNode(prefix: string): Promise<Node> {
     else w?.resolve(m.result);
   });
   const node: Node = {
-    port, child,
+    port, adminUrl, child,
     call: (method, ...args) =>
       new Promise((resolve, reject) => {
         const id = next++;
@@ -100,6 +101,13 @@ describe('cluster mode (two processes, one Redis)', () => {
     expect(status?.online).toBe(true);
     const r = await b.call<{ status: string; code: number; data: unknown }>('invokeService', D.productKey, D.deviceName, 'Reboot', { delay: 1 }, { timeoutMs: 3000 });
     expect(r).toMatchObject({ status: 'replied', code: 200, data: { rebooted: true } });
+    // The same call through B's admin HTTP API (issue 20: any process's admin API reaches any device).
+    const viaAdmin = await fetch(`${b.adminUrl}api/devices/${D.productKey}/${D.deviceName}/services/Reboot`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: { delay: 2 } }),
+    });
+    const adminBody = await viaAdmin.json() as unknown;
+    expect(viaAdmin.status).toBe(200);
+    expect(adminBody).toMatchObject({ status: 'replied', code: 200, data: { rebooted: true } });
 
     // A property post answered on A is part of the device's state on B.
     const post = `/sys/${D.productKey}/${D.deviceName}/thing/event/property/post`;
