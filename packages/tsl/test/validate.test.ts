@@ -15,6 +15,7 @@ import {
 } from '@linkwire/tsl';
 import { tslModel } from '@linkwire/tsl/testing';
 import { numRuns } from '../../../test/support/fast-check.ts';
+import { cpuMs } from '../../../test/support/stream.ts';
 import { examplesModel as model } from './fixtures/examples.ts';
 import { dslTemplateReply } from './fixtures/seeds.ts';
 
@@ -216,9 +217,9 @@ describe('robustness', () => {
       const bad = { a: Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 'x'.repeat(100) : 7)) };
       let best = Infinity;
       for (let round = 0; round < 7; round++) {
-        const t0 = performance.now();
+        const t0 = cpuMs();
         for (let i = 0; i < 10; i++) v.propertyPost(bad);
-        best = Math.min(best, performance.now() - t0);
+        best = Math.min(best, cpuMs() - t0);
       }
       return best;
     };
