@@ -53,7 +53,18 @@ export function createShadow(core: DeviceCore, options: DeviceShadowOptions | un
   // Work on the shadow runs in order: an apply handler finishes before the report goes out.
   let chain: Promise<void> = Promise.resolve();
   let subscribed: Promise<unknown> | undefined;
-  const subscribe = (): Promise<unknown> => (subscribed ??= core.subscribe([getTopic]));
+  const subscribe = (): Promise<unknown> => {
+    if (subscribed === undefined) {
+      const p = core.subscribe([getTopic]);
+      // A refused or dropped connection fails this subscribe: handled here, since onDelta's call
+      // has no caller to tell (the refusal reaches connect()), and asked again on the next use.
+      p.catch(() => {
+        if (subscribed === p) subscribed = undefined;
+      });
+      subscribed = p;
+    }
+    return subscribed;
+  };
 
   const send = (request: ShadowRequest): Promise<void> => core.link.publish(updateTopic, encodeShadow(request), 1);
 
