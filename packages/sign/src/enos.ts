@@ -1,4 +1,4 @@
-import { constantTimeEqualHex, functionOption, optionsRecord, requiredFunction } from '@linkwire/base';
+import { constantTimeEqualHex, describe, functionOption, optionsRecord, requiredFunction } from '@linkwire/base';
 import { hashHex, hashPrefixTable, type HashAlgorithm, type HashPrefixTable } from '@linkwire/hash';
 import { requireArgument, SignError } from './errors.ts';
 import { enosDigestAlgorithm, signMethodText } from './methods.ts';
@@ -178,7 +178,7 @@ function secretFor(mode: EnosSecureMode, deviceSecret: unknown, productSecret: u
 export function enosMqttCredentials(options: EnosMqttCredentialsOptions): { readonly clientId: string; readonly username: string; readonly password: string; readonly keepalive?: number } {
   requireArgument(options, 'options');
   const mode = options.secureMode ?? 2;
-  if (mode !== 2 && mode !== 3 && mode !== 4) throw new SignError('invalid_field', `secureMode ${String(mode)} is invalid: expected 2, 3 or 4`, 'secureMode');
+  if (mode !== 2 && mode !== 3 && mode !== 4) throw new SignError('invalid_field', `secureMode ${describe(mode)} is invalid: expected 2, 3 or 4`, 'secureMode');
   const secret = secretFor(mode, options.deviceSecret, options.productSecret);
   const method = signMethodText(options.signMethod, 'sha256');
   const algorithm = method === 'sha256' ? method : enosDigestAlgorithm(method);

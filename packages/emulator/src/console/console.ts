@@ -533,7 +533,9 @@ async function stream(): Promise<void> {
   const status = $('stream');
   for (;;) {
     try {
-      const r = await fetch(`/api/events${state.lastSeq > 0 ? `?after=${state.lastSeq}` : ''}`, { headers: authHeaders });
+      // Always `after`: an entry logged between the page's first load and this request (a device
+      // connecting just then) is replayed, also when the log was empty at load (lastSeq 0).
+      const r = await fetch(`/api/events?after=${state.lastSeq}`, { headers: authHeaders });
       if (!r.ok || r.body === null) throw new Error(`HTTP ${r.status}`);
       status.dataset['state'] = 'live';
       status.textContent = 'live';
