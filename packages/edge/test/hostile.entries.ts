@@ -55,7 +55,8 @@ async function signIn(): Promise<string> {
 
 /** Sends one request; a 500 "internal error" is an untyped throw the handler swallowed. */
 async function handle(route: unknown, body: unknown): Promise<void> {
-  const [method, url] = route as [string, string];
+  // A mutant of the route (the long run's mutation stage) may be anything: the handler is then given it as method and URL.
+  const [method, url] = (Array.isArray(route) ? route : [route, route]) as [string, string];
   cookie ??= await signIn();
   const r = await handler.handle({ method, url, headers: { cookie, authorization: BASIC, 'content-type': 'application/json' }, body: body as Uint8Array });
   if (r.status === 401) cookie = undefined;

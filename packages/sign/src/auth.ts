@@ -1,3 +1,4 @@
+import { requiredFunction } from '@linkwire/base';
 import { signMethodAlgorithm } from './methods.ts';
 import { hmacWith, signContent } from './params.ts';
 import { optional, required, requireSecret, type Secret } from './validate.ts';
@@ -65,6 +66,8 @@ export function verifyDeviceFields(
   options: VerifyOptions | undefined,
   defaultWindowMs?: number,
 ): VerifyResult<VerifiedDevice> {
+  // The lookup is checked before the body is read: a configuration error, not a bad request.
+  requiredFunction('deviceSecret', deviceSecret);
   const fields: Record<string, string> = Object.create(null);
   for (const k of Object.keys(body)) {
     const v = fieldText(body[k]);

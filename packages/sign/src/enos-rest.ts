@@ -144,9 +144,13 @@ export function enosApimSignature(options: {
   const pairs = queryPairs(options.query);
   // Array.prototype.sort is stable, so repeated names keep their order.
   pairs.sort((a, b) => compareCodePoints(a[0], b[0]));
+  // The body is text (a hostile one, such as an array nested thousands deep, would otherwise
+  // reach String() and overflow the stack).
+  const body = options.body === undefined ? '' : options.body;
+  if (typeof body !== 'string') throw new SignError('invalid_field', `body must be a string, got ${describe(body)}`, 'body');
   let content = accessToken;
   for (const [k, v] of pairs) content += k + v;
-  return hashHex('sha256', content + (options.body ?? '') + timestamp + appSecret);
+  return hashHex('sha256', content + body + timestamp + appSecret);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { LinkwireError } from '@linkwire/base';
+import { LinkwireError, utf8Encode } from '@linkwire/base';
+import { deepArray } from '@linkwire/base/testing';
 import * as sign from '@linkwire/sign';
 import { describe, expect, it } from 'vitest';
 import { hostileSuite } from '../../../test/support/fuzz/suite.ts';
@@ -35,5 +36,35 @@ describe('sign regressions from issue 24', () => {
     const headers = sign.enosApimHeaders({ accessToken: 't', appSecret: 's', timestamp: 1_700_000_000_000 });
     expect(code(() => sign.verifyEnosApimRequest({ headers, query: null as never }, () => 's', { now: 1_700_000_000_000 }))).toBe('returned');
     expect(code(() => sign.verifyEnosApimRequest(null as never, () => 's'))).toBe('fail:malformed');
+  });
+});
+
+// Found by the mutation stage of the long decoder pass (npm run fuzz, issue 19): the case
+// printed in each reproducer file, reduced.
+describe('sign regressions from the mutation stage of npm run fuzz', () => {
+  const code = (f: () => unknown): string => {
+    try {
+      const r = f() as { ok?: boolean; code?: string } | undefined;
+      return r !== undefined && r.ok === false ? `fail:${r.code}` : 'returned';
+    } catch (e) {
+      if (!(e instanceof LinkwireError)) throw e;
+      return e.code;
+    }
+  };
+  it('the device-field verifiers refuse a deviceSecret lookup that is not a function with invalid_option (seed 11, mutation case 3808: a TypeError)', () => {
+    const body = '{"productKey":"a1B2c3D4e5F","deviceName":"lamp01","clientId":"c","sign":"ab","timestamp":"1"}';
+    expect(code(() => sign.verifyCoapAuthRequest(utf8Encode(body), 'json', [-3.465559079896426e254] as never))).toBe('invalid_option');
+    expect(code(() => sign.verifyHttpAuthRequest(body, 'secret' as never))).toBe('invalid_option');
+    expect(code(() => sign.verifyDeviceNameAuthRequest('productKey=a1B2c3D4e5F&deviceName=lamp01&clientId=c&sign=ab', null as never))).toBe('invalid_option');
+    expect(code(() => sign.verifyCoapAuthRequest(utf8Encode(body), 'json', () => 'secret'))).toBe('fail:signature_mismatch');
+  });
+  it('verifyEnosApimRequest with a body that is not text fails as malformed (seed 11, mutation case 8967: an array nested 5 000 deep overflowed the stack in String())', () => {
+    const timestamp = 1_700_000_000_000;
+    const headers = sign.enosApimHeaders({ accessToken: 't', appSecret: 's', timestamp, body: '' });
+    for (const body of [deepArray(5_000), { toString: 0 }, 1, Symbol('b')]) {
+      expect(code(() => sign.verifyEnosApimRequest({ headers, body: body as never }, () => 's', { now: timestamp }))).toBe('fail:malformed');
+    }
+    expect(code(() => sign.enosApimSignature({ accessToken: 't', appSecret: 's', timestamp, body: deepArray(5_000) as never }))).toBe('invalid_field');
+    expect(code(() => sign.verifyEnosApimRequest({ headers, body: '' }, () => 's', { now: timestamp }))).toBe('returned');
   });
 });

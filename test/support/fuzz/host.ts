@@ -59,6 +59,12 @@ export interface PackageFuzzOptions {
   readonly names?: readonly string[];
   /** Measure each decoder's cost slope (see run.ts). */
   readonly slope?: boolean;
+  /** Only the entries marked as decoders. */
+  readonly decodersOnly?: boolean;
+  /** Mutation cases per entry by name, after the generative ones (see mutate.ts). */
+  readonly mutationsOf?: Readonly<Record<string, number>>;
+  /** The first mutation case (to replay one). */
+  readonly mutationFrom?: number;
   readonly onEntry?: (report: EntryReport) => void;
 }
 
@@ -76,13 +82,13 @@ interface Attempt {
   readonly names: readonly string[];
   readonly decoders: Readonly<Record<string, string>>;
   /** Set when the worker hung: the entry index and how many cases it had started. */
-  readonly hung?: { readonly index: number; readonly cases: number; readonly record?: string };
+  readonly hung?: { readonly index: number; readonly cases: number; readonly record?: string; readonly mutationCase?: number };
   /** Set when an error escaped the worker's cases (thrown from a timer or a microtask): the worker died of it. */
   readonly crashed?: { readonly index: number; readonly cases: number; readonly error: string; readonly record?: string };
 }
 
 function attempt(file: string, options: RunOptions, caseTimeoutMs: number, record: boolean, onEntry?: (r: EntryReport) => void): Promise<Attempt> {
-  const heartbeat = new SharedArrayBuffer(8);
+  const heartbeat = new SharedArrayBuffer(12);
   const recordBuffer = record ? new SharedArrayBuffer(64 * 1024) : undefined;
   const beat = new Int32Array(heartbeat);
   const { heartbeat: _h, record: _r, onEntry: _o, ...plain } = options;
@@ -118,8 +124,9 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
       clearInterval(watch);
       finished = true;
       const index = Atomics.load(beat, 1);
+      const mutating = Atomics.load(beat, 2);
       const text = recordBuffer ? new TextDecoder().decode(new Uint8Array(recordBuffer)).replace(/\0+$/, '') : undefined;
-      void worker.terminate().then(() => resolve({ reports, names, decoders, hung: { index, cases: now - entryStart, ...(text !== undefined ? { record: text } : {}) } }));
+      void worker.terminate().then(() => resolve({ reports, names, decoders, hung: { index, cases: now - entryStart, ...(text !== undefined ? { record: text } : {}), ...(mutating > 0 ? { mutationCase: mutating - 1 } : {}) } }));
     }, 100);
     worker.on('message', (m: WorkerMessage) => {
       if ('names' in m) {
@@ -132,6 +139,7 @@ function attempt(file: string, options: RunOptions, caseTimeoutMs: number, recor
         reports.push(m.report);
         onEntry?.(m.report);
         entryStart = Atomics.load(beat, 0);
+        Atomics.store(beat, 2, 0);
       } else {
         clearInterval(watch);
         finished = true;
@@ -167,7 +175,8 @@ export async function fuzzPackage(pkg: string, options: PackageFuzzOptions = {})
   const caseTimeoutMs = options.caseTimeoutMs ?? 10_000;
   const base: RunOptions = {
     seed, ...(options.runs !== undefined ? { runs: options.runs } : {}), ...(options.msPerEntry !== undefined ? { msPerEntry: options.msPerEntry } : {}),
-    ...(options.names !== undefined ? { names: options.names } : {}), ...(options.runsOf !== undefined ? { runsOf: options.runsOf } : {}), ...(options.slope ? { slope: true } : {}),
+    ...(options.names !== undefined ? { names: options.names } : {}), ...(options.runsOf !== undefined ? { runsOf: options.runsOf } : {}), ...(options.slope ? { slope: true } : {}), ...(options.decodersOnly ? { decodersOnly: true } : {}),
+    ...(options.mutationsOf !== undefined ? { mutationsOf: options.mutationsOf } : {}), ...(options.mutationFrom !== undefined ? { mutationFrom: options.mutationFrom } : {}),
   };
   const entries: EntryReport[] = [];
   let names: readonly string[] = [];
@@ -183,15 +192,19 @@ export async function fuzzPackage(pkg: string, options: PackageFuzzOptions = {})
     const stop = a.hung ?? a.crashed;
     if (stop === undefined) break;
     // Run the entry again, recording each case, to name the case that hangs or kills the worker
-    // (not after a long run's hundreds of thousands of cases: the replay command says how).
-    const again = stop.cases <= RECORD_REPLAY_LIMIT ? await attempt(file, { ...base, only: stop.index }, caseTimeoutMs, true) : undefined;
+    // (not after a long run's hundreds of thousands of cases: the replay command says how). A
+    // mutation case is replayed alone: it depends only on its index.
+    const mutationCase = a.hung?.mutationCase;
+    const again = mutationCase !== undefined
+      ? await attempt(file, { ...base, only: stop.index, runsOf: { [names[stop.index] ?? '']: 0 }, mutationsOf: { [names[stop.index] ?? '']: 1 }, mutationFrom: mutationCase }, caseTimeoutMs, true)
+      : stop.cases <= RECORD_REPLAY_LIMIT ? await attempt(file, { ...base, only: stop.index }, caseTimeoutMs, true) : undefined;
     const name = names[stop.index] ?? `#${stop.index}`;
     const entrySeed = (seed + stop.index * 7919) | 0;
     const record = again?.hung?.record ?? again?.crashed?.record;
     const report: EntryReport = {
       name, cases: stop.cases, returned: 0, typed: {}, ms: caseTimeoutMs, ...(decoders[name] !== undefined ? { decoder: decoders[name] } : {}),
       ...(a.hung !== undefined
-        ? { hang: { afterCases: a.hung.cases, seed: entrySeed, ...(record !== undefined ? { counterexample: record } : {}) } }
+        ? { hang: { afterCases: a.hung.cases, seed: entrySeed, ...(record !== undefined ? { counterexample: record } : {}), ...(mutationCase !== undefined ? { mutationCase } : {}) } }
         : { untyped: { error: `escaped the case (thrown on a later tick): ${a.crashed!.error}`, counterexample: record ?? '(not recorded)', seed: entrySeed } }),
     };
     entries.push(report);

@@ -8,6 +8,7 @@
 import { LinkwireError } from '@linkwire/base';
 import fc from 'fast-check';
 import type { FuzzEntry } from './entry.ts';
+import { buildCorpus, caseSeed, CHUNK, mutant, Rng, type Corpus } from './mutate.ts';
 
 export interface EntryReport {
   readonly name: string;
@@ -16,13 +17,25 @@ export interface EntryReport {
   returned: number;
   /** Typed errors by code. */
   typed: Record<string, number>;
-  untyped?: { readonly error: string; readonly counterexample: string; readonly seed: number };
-  hang?: { readonly afterCases: number; readonly counterexample?: string; readonly seed: number };
+  untyped?: { readonly error: string; readonly counterexample: string; readonly seed: number; /** Set when the mutation stage found it: replay with `--mutation-case`. */ readonly mutationCase?: number };
+  hang?: { readonly afterCases: number; readonly counterexample?: string; readonly seed: number; readonly mutationCase?: number };
   ms: number;
   /** The decoder family, for entries marked with `decoder()`. */
   decoder?: string;
   /** Measured when asked (`slope`) for a decoder with a sized input. */
   slope?: CostSlope;
+  /** The mutation stage (see mutate.ts), when asked (`mutationsOf`): its cases are not in `cases`. */
+  mutation?: MutationReport;
+}
+
+export interface MutationReport {
+  cases: number;
+  returned: number;
+  /** Typed errors by code (also counted in the entry's `typed`). */
+  typed: Record<string, number>;
+  /** Cases that threw an untyped error (the first is the entry's `untyped`, with its case index). */
+  untyped: number;
+  ms: number;
 }
 
 /**
@@ -49,7 +62,7 @@ export interface RunOptions {
   /** a time budget per entry in milliseconds. */
   readonly msPerEntry?: number;
   readonly seed: number;
-  /** Int32Array over a SharedArrayBuffer: [0] bumped before each case, [1] the entry index. */
+  /** Int32Array over a SharedArrayBuffer: [0] bumped before each case, [1] the entry index, [2] 1 + the mutation case running (0 outside the mutation stage). */
   readonly heartbeat?: Int32Array;
   /** Writes each case's text into this buffer before running it (to print a hang's case). */
   readonly record?: Uint8Array;
@@ -60,8 +73,14 @@ export interface RunOptions {
   readonly runsOf?: Readonly<Record<string, number>>;
   /** Run only the entries with these names (the long run's decoder pass). */
   readonly names?: readonly string[];
+  /** Run only the entries marked as decoders (an entry point and a decoder may share a name: enos.DeviceClient). */
+  readonly decodersOnly?: boolean;
   /** Measure each decoder's cost slope after its run. */
   readonly slope?: boolean;
+  /** Mutation cases per entry by name, after its generative cases (the long run's decoder pass, see mutate.ts). */
+  readonly mutationsOf?: Readonly<Record<string, number>>;
+  /** The first mutation case (a replay of one case starts there). */
+  readonly mutationFrom?: number;
   readonly onEntry?: (report: EntryReport) => void;
 }
 
@@ -110,6 +129,7 @@ export async function runEntries(entries: readonly FuzzEntry[], options: RunOpti
   for (let index = options.only ?? options.from ?? 0; index <= last; index++) {
     const e = entries[index]!;
     if (options.names !== undefined && !options.names.includes(e.name)) continue;
+    if (options.decodersOnly && e.decoder === undefined) continue;
     const seed = entrySeed(options.seed, index);
     const report: EntryReport = { name: e.name, cases: 0, returned: 0, typed: {}, ms: 0, ...(e.decoder ? { decoder: e.decoder.family } : {}) };
     if (options.heartbeat) Atomics.store(options.heartbeat, 1, index);
@@ -163,7 +183,8 @@ export async function runEntries(entries: readonly FuzzEntry[], options: RunOpti
     });
     // One case first: an entry that returns a promise must not have all its cases started at
     // once by the sync property (half a million unawaited calls on one shared client).
-    details = fc.check(sync, { ...params, numRuns: 1 });
+    // No generative case at all when 0 are asked (a replay of one mutation case).
+    details = runs === 0 ? fc.check(fc.property(e.args, (_args: readonly unknown[]) => true), { ...params, numRuns: 1 }) : fc.check(sync, { ...params, numRuns: 1 });
     if (!asyncNeeded && !details.failed && runs > 1) {
       report.cases = 0;
       report.returned = 0;
@@ -205,6 +226,8 @@ export async function runEntries(entries: readonly FuzzEntry[], options: RunOpti
       const why = err === undefined || err === null ? `fast-check failed without an error: ${String((details as { error?: unknown }).error ?? '')} (interrupted ${String(details.interrupted)}, runs ${details.numRuns})` : show(err);
       report.untyped = { error: why, counterexample: showCase(example ?? []).slice(0, 2000), seed };
     }
+    const mutations = options.mutationsOf?.[e.name] ?? 0;
+    if (mutations > 0 && report.untyped === undefined) await mutationStage(e, seed, options.mutationFrom ?? 0, mutations, report, before, options.heartbeat);
     if (options.slope && e.decoder?.sized) {
       const heartbeat = options.heartbeat;
       report.slope = await costSlope(e, e.decoder.sized, () => heartbeat && Atomics.add(heartbeat, 0, 1));
@@ -213,6 +236,76 @@ export async function runEntries(entries: readonly FuzzEntry[], options: RunOpti
     options.onEntry?.(report);
   }
   return reports;
+}
+
+/**
+ * Mutation cases `from` … `from + count - 1` of entry `e` (see mutate.ts), each a real call of
+ * the entry classified as the generative cases are: returned, typed error by code, untyped
+ * throw (the first kept with its case index and text); a hang is seen by the host through the
+ * heartbeat `before` bumps.
+ */
+async function mutationStage(e: FuzzEntry, seed: number, from: number, count: number, report: EntryReport, before: (args: readonly unknown[]) => void, heartbeat?: Int32Array): Promise<void> {
+  const m: MutationReport = { cases: 0, returned: 0, typed: {}, untyped: 0, ms: 0 };
+  report.mutation = m;
+  const started = clockMs();
+  let corpus: Corpus | undefined;
+  let chunk = -1;
+  const casesBefore = report.cases;
+  const classify = (err: unknown, i: number, args: readonly unknown[]): void => {
+    if (isTyped(err)) {
+      const code = (err as LinkwireError).code;
+      m.typed[code] = (m.typed[code] ?? 0) + 1;
+      report.typed[code] = (report.typed[code] ?? 0) + 1;
+      return;
+    }
+    m.untyped++;
+    report.untyped ??= { error: show(err), counterexample: showCase(args).slice(0, 2000), seed, mutationCase: i };
+  };
+  // No stack traces while mutants run: capturing one is most of a typed error's cost (about
+  // half of a JSON decoder's case), and no case reads them. An untyped throw is called again
+  // with stacks on, for its report.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    await mutants();
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  if (report.untyped?.mutationCase !== undefined && report.untyped.error.split('\n').length < 2) {
+    try {
+      const again = e.call(mutant(corpusOf(Math.floor(report.untyped.mutationCase / CHUNK)), new Rng(caseSeed(seed, report.untyped.mutationCase))));
+      if (again instanceof Promise) await again;
+    } catch (err) {
+      if (!isTyped(err)) report.untyped = { ...report.untyped, error: show(err) };
+    }
+  }
+  report.cases = casesBefore;
+  if (heartbeat && heartbeat.length > 2) Atomics.store(heartbeat, 2, 0);
+  m.ms = Math.round(clockMs() - started);
+  report.ms += m.ms;
+  function corpusOf(c: number): Corpus {
+    return buildCorpus(e.args, (seed ^ Math.imul(c + 1, 0x27d4eb2f)) | 0, e.decoder?.sized);
+  }
+  async function mutants(): Promise<void> {
+    for (let i = from; i < from + count; i++) {
+      if (Math.floor(i / CHUNK) !== chunk) {
+        chunk = Math.floor(i / CHUNK);
+        corpus = corpusOf(chunk);
+      }
+      const args = mutant(corpus!, new Rng(caseSeed(seed, i)));
+      // `before` counts the case in `cases` (and beats the heart, and records it when replaying): moved to the mutation count below.
+      if (heartbeat && heartbeat.length > 2) Atomics.store(heartbeat, 2, i + 1);
+      before(args);
+      m.cases++;
+      try {
+        const r = e.call(args);
+        if (r instanceof Promise) await r;
+        m.returned++;
+      } catch (err) {
+        classify(err, i, args);
+      }
+    }
+  }
 }
 
 /** Bytes of input in a call's arguments: strings (UTF-16 units) and byte arrays at the top level, and a request's body. */
