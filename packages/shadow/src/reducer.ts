@@ -68,21 +68,29 @@ function seconds(now: number): number {
  * `ShadowError('invalid_document')`, never a TypeError from deep inside.
  */
 export function checkDocument(document: unknown): asserts document is ShadowDocument {
-  const bad = (what: string): never => {
-    throw new ShadowError('invalid_document', `not a shadow document: ${what}`);
-  };
-  if (!isRecord(document)) return bad(describe(document));
-  const { state, metadata, version, timestamp } = document;
-  if (!isRecord(state)) bad(`state is ${describe(state)}`);
-  if (!isRecord(metadata)) bad(`metadata is ${describe(metadata)}`);
-  for (const section of ['reported', 'desired'] as const) {
-    const s = (state as Record<string, unknown>)[section];
-    const m = (metadata as Record<string, unknown>)[section];
-    if (s !== undefined && !isRecord(s)) bad(`state.${section} is ${describe(s)}`);
-    if (m !== undefined && !isRecord(m)) bad(`metadata.${section} is ${describe(m)}`);
-  }
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) bad(`version is ${describe(version)}`);
-  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) bad(`timestamp is ${describe(timestamp)}`);
+  // On every reducer call: no closure, array or destructuring allocated (they cost the
+  // one-attribute update a third of its time, measured against the commit before the checks).
+  if (!isRecord(document)) return notADocument(describe(document));
+  const state = document.state;
+  const metadata = document.metadata;
+  if (!isRecord(state)) return notADocument(`state is ${describe(state)}`);
+  if (!isRecord(metadata)) return notADocument(`metadata is ${describe(metadata)}`);
+  const sr = state.reported;
+  if (sr !== undefined && !isRecord(sr)) notADocument(`state.reported is ${describe(sr)}`);
+  const sd = state.desired;
+  if (sd !== undefined && !isRecord(sd)) notADocument(`state.desired is ${describe(sd)}`);
+  const mr = metadata.reported;
+  if (mr !== undefined && !isRecord(mr)) notADocument(`metadata.reported is ${describe(mr)}`);
+  const md = metadata.desired;
+  if (md !== undefined && !isRecord(md)) notADocument(`metadata.desired is ${describe(md)}`);
+  const version = document.version;
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) notADocument(`version is ${describe(version)}`);
+  const timestamp = document.timestamp;
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) notADocument(`timestamp is ${describe(timestamp)}`);
+}
+
+function notADocument(what: string): never {
+  throw new ShadowError('invalid_document', `not a shadow document: ${what}`);
 }
 
 /** The reply carrying the whole document (a `get` answer); it shares the document's objects. */
