@@ -73,6 +73,8 @@ function cachedHmacHex(algorithm: HashAlgorithm, secret: string, content: string
 /** HMAC hex of `content` under `secret`; a keyed HMAC must have been made for the same method. */
 export function hmacWith(secret: Secret, algorithm: HashAlgorithm, content: string, field = 'secret'): string {
   if (typeof secret === 'string') return cachedHmacHex(algorithm, secret, content);
+  // Neither text nor a keyed HMAC (undefined from plain JavaScript): as requireSecret answers.
+  if (typeof secret !== 'object' || secret === null || typeof (secret as Partial<HmacKey>).signHex !== 'function') throw new SignError('missing_field', `${field} is required`, field);
   // Signing with one algorithm while advertising another is the failure the notes warn about.
   if (secret.algorithm !== algorithm) {
     throw new SignError('key_method_mismatch', `the keyed HMAC is ${secret.algorithm}, but the advertised method needs ${algorithm}`, field);

@@ -58,6 +58,12 @@ describe('sign regressions from the mutation stage of npm run fuzz', () => {
     expect(code(() => sign.verifyDeviceNameAuthRequest('productKey=a1B2c3D4e5F&deviceName=lamp01&clientId=c&sign=ab', null as never))).toBe('invalid_option');
     expect(code(() => sign.verifyCoapAuthRequest(utf8Encode(body), 'json', () => 'secret'))).toBe('fail:signature_mismatch');
   });
+  it('signParams with a secret that is neither text nor a keyed HMAC is missing_field (entry pass, seed 1402: undefined was a TypeError reading .algorithm)', () => {
+    const params = { clientId: 0, username: 'lamp01&a1B2c3D4e5F', password: 'e67fd3a8491e4d1c33e476652f48146f04007f10' } as never;
+    for (const secret of [undefined, null, 1, {}, { algorithm: 'sha1' }]) expect(code(() => sign.signParams(params, secret as never, 'hmacsha1', []))).toBe('missing_field');
+    expect(code(() => sign.signParams(params, 'secret', 'hmacsha1', []))).toBe('returned');
+    expect(code(() => sign.signParams(params, sign.signingKey('hmacsha1', 'secret'), 'hmacsha1', []))).toBe('returned');
+  });
   it('verifyEnosApimRequest with a body that is not text fails as malformed (seed 11, mutation case 8967: an array nested 5 000 deep overflowed the stack in String())', () => {
     const timestamp = 1_700_000_000_000;
     const headers = sign.enosApimHeaders({ accessToken: 't', appSecret: 's', timestamp, body: '' });
