@@ -53,7 +53,9 @@ export function blockwiseRequest(
   if (request.options !== undefined && !Array.isArray(request.options)) throw new CoapError('invalid_argument', `request options are a list, got ${describe(request.options)}`);
   if (request.payload !== undefined && typeof request.payload !== 'string' && !(request.payload instanceof Uint8Array)) throw new CoapError('invalid_argument', `a payload is a string or a Uint8Array, got ${describe(request.payload)}`);
   const body = request.payload === undefined ? new Uint8Array(0) : typeof request.payload === 'string' ? utf8Encode(request.payload) : request.payload;
-  const base = (request.options ?? []).filter((o) => !BLOCK_OPTIONS.has(o.number));
+  // Each option's number and value are checked by the endpoint when a block is sent; here only that each is an object (its number is read).
+  for (const x of (request.options ?? []) as unknown[]) if (typeof x !== 'object' || x === null) throw new CoapError('invalid_argument', `a request option is an object, got ${describe(x)}`);
+  const base = (request.options ?? []).filter((x) => !BLOCK_OPTIONS.has(x.number));
   const assembler = createBlockAssembler({ maxSize });
   let current: { cancel(): void } | undefined;
   let done = false;

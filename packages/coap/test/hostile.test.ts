@@ -38,3 +38,11 @@ describe('coap regressions from issue 24', () => {
     expect(code(() => a.add({ num: 2, more: false, szx: 0 }, new Uint8Array(16)))).toBe('block_too_large');
   });
 });
+
+describe('coap regressions from the long fuzz run (issue 19)', () => {
+  it('blockwiseRequest with a request option that is not an object is invalid_argument, not a TypeError reading .number (entry pass, seed 1402)', () => {
+    const ep = coap.createCoapEndpoint({ clock: manualClock(0), random: seededRandom(1), send: () => undefined, onError: () => undefined });
+    for (const bad of [null, undefined, 1, 'x']) expect(outcome(() => coap.blockwiseRequest(ep, { code: 2, options: [bad], peer: 'p' } as never, undefined as never, () => undefined))).toBe('invalid_argument');
+    expect(outcome(() => coap.blockwiseRequest(ep, { code: 2, options: coap.pathOptions('/a'), peer: 'p' } as never, undefined as never, () => undefined).cancel())).toBe('returned');
+  });
+});

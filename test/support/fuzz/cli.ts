@@ -140,12 +140,13 @@ const only = args.entries.length > 0 ? { names: args.entries } : {};
 // A first, one-case pass learns each package's entry points and decoders.
 const probes = await pool(args.packages, args.jobs, (pkg) => fuzzPackage(pkg, { runs: 1, seed, caseTimeoutMs: args.caseTimeoutMs, ...only }));
 const entryCount = probes.reduce((n, r) => n + r.entries.length, 0);
-// The decoders, one work item each (a worker per decoder keeps both jobs busy to the end); the
-// slowest packages' first, so that they do not run alone at the end.
+// The decoders, one work item each (a worker per decoder keeps both jobs busy to the end), in
+// turns over the packages (every package's first decoder, then every second one, …) so that a
+// run cut short has covered every family; the slowest packages first in each turn.
 const SLOW_FIRST = ['enos', 'edge', 'tsl', 'shadow', 'ota', 'sign'];
 const decoders = probes
-  .flatMap((r) => Object.entries(r.decoders).filter(([n]) => args.entries.length === 0 || args.entries.includes(n)).map(([name, family]) => ({ pkg: r.pkg, name, family })))
-  .sort((a, b) => rank(a.pkg) - rank(b.pkg));
+  .flatMap((r) => Object.entries(r.decoders).filter(([n]) => args.entries.length === 0 || args.entries.includes(n)).map(([name, family], turn) => ({ pkg: r.pkg, name, family, turn })))
+  .sort((a, b) => a.turn - b.turn || rank(a.pkg) - rank(b.pkg));
 function rank(pkg: string): number {
   const i = SLOW_FIRST.indexOf(pkg);
   return i < 0 ? SLOW_FIRST.length : i;
@@ -200,6 +201,7 @@ let decoderTable = '';
 if (args.decoderCases > 0 && decoderCount > 0) {
   console.log(`pass 2: ${decoderCount} decoders in ${families.size} families, ${args.decoderCases.toLocaleString('en')} cases per decoder (${args.generative.toLocaleString('en')} generative, ${mutations.toLocaleString('en')} mutation)${Object.keys(args.casesOf).length > 0 ? `, ${Object.entries(args.casesOf).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}` : ''}, then the cost slopes, seed ${seed}`);
   const t0 = Date.now();
+  const done: PackageFuzzReport[] = [];
   const reports = await pool(decoders, args.jobs, async (d) => {
     const r = await fuzzPackage(d.pkg, {
       runsOf: { [d.name]: casesFor(d.name).generative }, mutationsOf: { [d.name]: casesFor(d.name).mutations }, ...(args.mutationCase !== undefined ? { mutationFrom: args.mutationCase } : {}),
@@ -207,6 +209,10 @@ if (args.decoderCases > 0 && decoderCount > 0) {
     });
     for (const e of r.entries) console.log(`${e.name}: ${e.cases.toLocaleString('en')} generative + ${(e.mutation?.cases ?? 0).toLocaleString('en')} mutation cases in ${(e.ms / 1000).toFixed(1)} s${e.slope ? `, slope × ${e.slope.ratio.toFixed(2)}` : ''}`);
     report(r, 'decoders');
+    // The tables so far, after each decoder: a long run cut short still leaves them.
+    done.push(r);
+    const soFar = process.cpuUsage();
+    if (args.markdown !== undefined) writeFileSync(args.markdown, `Fuzz run in progress (${done.length} of ${decoderCount} decoders, ${Math.round((Date.now() - started) / 1000)} s, ${((soFar.user + soFar.system) / 60e6).toFixed(1)} CPU-minutes), seed ${seed}.\n\n${[entryTable, renderDecoders(done, Math.round((Date.now() - t0) / 1000))].filter((x) => x !== '').join('\n\n')}\n`);
     return r;
   });
   decoderTable = renderDecoders(reports, Math.round((Date.now() - t0) / 1000));
@@ -214,7 +220,10 @@ if (args.decoderCases > 0 && decoderCount > 0) {
 }
 
 const total = Math.round((Date.now() - started) / 1000);
-const head = `Fuzz run: ${total} s, seed ${seed}, ${new Date().toISOString().slice(0, 10)}, ${problems.length} problems (untyped throws, hangs, superlinear slopes).`;
+// CPU time of every thread of this process (the workers included): what the run costs on a machine others share.
+const cpu = process.cpuUsage();
+const cpuMinutes = (cpu.user + cpu.system) / 60e6;
+const head = `Fuzz run: ${total} s, ${cpuMinutes.toFixed(1)} CPU-minutes, seed ${seed}, ${new Date().toISOString().slice(0, 10)}, ${problems.length} problems (untyped throws, hangs, superlinear slopes).`;
 console.log(head);
 if (args.markdown !== undefined) writeFileSync(args.markdown, `${[head, entryTable, decoderTable].filter((x) => x !== '').join('\n\n')}\n`);
 process.exit(problems.length > 0 ? 1 : 0);
