@@ -58,6 +58,8 @@ export function emptyShadow(): ShadowDocument {
 }
 
 function seconds(now: number): number {
+  // A finite number goes straight through (this runs on every request); anything else gets numberOption's answer (undefined reads 0, the rest is invalid_option).
+  if (typeof now === 'number' && now >= -Number.MAX_VALUE && now <= Number.MAX_VALUE) return Math.floor(now / 1000);
   return Math.floor(numberOption('now', now, 0, -Number.MAX_VALUE, Number.MAX_VALUE) / 1000);
 }
 

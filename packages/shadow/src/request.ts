@@ -237,6 +237,20 @@ export function withDefaults(limits: ShadowLimits | undefined): Required<ShadowL
   if (limits === undefined) return DEFAULT_SHADOW_LIMITS;
   const o = optionsRecord('limits', limits);
   const d = DEFAULT_SHADOW_LIMITS;
+  // Limits that are absent or non-negative numbers (and a maxDepth from 1) are taken as they are:
+  // this runs on every request. Anything else gets numberOption's typed answer below.
+  const r = o.maxReportedAttributes;
+  const ds = o.maxDesiredAttributes;
+  const b = o.maxRequestBytes;
+  const depth = o.maxDepth;
+  if ((r === undefined || (typeof r === 'number' && r >= 0)) && (ds === undefined || (typeof ds === 'number' && ds >= 0)) && (b === undefined || (typeof b === 'number' && b >= 0)) && (depth === undefined || (typeof depth === 'number' && depth >= 1))) {
+    return {
+      maxReportedAttributes: r ?? d.maxReportedAttributes,
+      maxDesiredAttributes: ds ?? d.maxDesiredAttributes,
+      maxRequestBytes: b ?? d.maxRequestBytes,
+      maxDepth: Math.min(depth ?? d.maxDepth, JSON_DEPTH_CEILING),
+    };
+  }
   return {
     maxReportedAttributes: numberOption('maxReportedAttributes', o.maxReportedAttributes, d.maxReportedAttributes, 0, Infinity),
     maxDesiredAttributes: numberOption('maxDesiredAttributes', o.maxDesiredAttributes, d.maxDesiredAttributes, 0, Infinity),
