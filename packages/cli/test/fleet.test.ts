@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Decode } from '@linkwire/base';
 import { connectMqtt } from '@linkwire/node';
 import { verifyCombineLogin, verifyTopoAddEntry } from '@linkwire/sign';
 import { fleetDevice, fleetGateway, shardRange } from '../src/sim/fleet.ts';
 import { createHistogram, mergeHistograms, percentile, record } from '../src/sim/histogram.ts';
+import { startAedes, type TestBroker } from '../../../test/support/brokers.ts';
 import { json, run, runInTerminal, tempDir } from './support.ts';
 import type { FleetReport } from '../src/sim/fleet.ts';
 
@@ -130,19 +129,13 @@ describe('linkwire fleet against the emulator', () => {
 });
 
 describe('linkwire fleet against a plain broker (aedes)', () => {
-  let broker: Aedes;
-  let server: net.Server;
+  let broker: TestBroker;
   let port = 0;
   beforeAll(async () => {
-    broker = await Aedes.createBroker();
-    server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as net.AddressInfo).port;
+    broker = await startAedes();
+    port = broker.port;
   });
-  afterAll(async () => {
-    await new Promise<void>((r) => server.close(() => r()));
-    await new Promise<void>((r) => broker.close(() => r()));
-  });
+  afterAll(() => broker.close());
 
   it('connects, publishes at QoS 1 and counts every PUBACK; no platform, so no replies', async () => {
     const r = await run(['fleet', '--host', '127.0.0.1', '--port', String(port), '--devices', '50', '--rate', '2', '--duration', '2s', '--reply-timeout', '500ms', '--json'], { timeoutMs: 60_000 });
@@ -157,19 +150,13 @@ describe('linkwire fleet against a plain broker (aedes)', () => {
 });
 
 describe('linkwire fleet with gateways (the emulator; aedes with the test playing the platform)', () => {
-  let broker: Aedes;
-  let server: net.Server;
+  let broker: TestBroker;
   let port = 0;
   beforeAll(async () => {
-    broker = await Aedes.createBroker();
-    server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as net.AddressInfo).port;
+    broker = await startAedes();
+    port = broker.port;
   });
-  afterAll(async () => {
-    await new Promise<void>((r) => server.close(() => r()));
-    await new Promise<void>((r) => broker.close(() => r()));
-  });
+  afterAll(() => broker.close());
 
   it('against the emulator: topology added, sub-devices logged in, their posts answered through the gateway', async () => {
     const r = await run(['fleet', '--gateways', '3', '--sub-devices', '4', '--rate', '1', '--duration', '2s', '--json'], { timeoutMs: 60_000 });
