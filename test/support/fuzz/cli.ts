@@ -13,7 +13,7 @@
  * untyped throw's, hang's and superlinear slope's reproducer to its own file under
  * `.cache/fuzz/` (the path is printed, with a replay command), and exits 1 if there was any.
  *
- *   npm run fuzz                               # 60 s of entry points, 20 000 cases per decoder (5 000 generative)
+ *   npm run fuzz                               # 60 s of entry points, 5 000 cases per decoder (1 000 generative)
  *   npm run fuzz -- --minutes 20 --jobs 2      # the long run: 20 min + 1 000 000 cases per decoder (50 000 generative)
  *   npm run fuzz -- --seconds 20 alink coap --seed 42 --markdown FUZZ.md
  *   npm run fuzz -- --decoders-only --decoder-cases 200000 --generative 20000 --jobs 2
@@ -96,8 +96,8 @@ function parseArgs(argv: readonly string[]): Args {
     else throw new Error(`unknown argument ${a} (packages: ${PACKAGES.join(' ')})`);
   }
   if (!(seconds > 0)) throw new Error('--seconds must be positive');
-  let cases = decoderCases ?? (long ? 1_000_000 : 20_000);
-  let gen = Math.min(cases, generative ?? (long ? 50_000 : 5_000));
+  let cases = decoderCases ?? (long ? 1_000_000 : 5_000);
+  let gen = Math.min(cases, generative ?? (long ? 50_000 : 1_000));
   if (!(Number.isInteger(cases) && cases >= 0)) throw new Error('--decoder-cases must be a whole number');
   if (!(Number.isInteger(gen) && gen >= 0)) throw new Error('--generative must be a whole number');
   if (mutationCase !== undefined) {
