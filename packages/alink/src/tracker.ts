@@ -84,8 +84,9 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
 
   const keyOf = (topic: string, id: string): string => `${topic}\u0000${id}`;
 
+  // Only a key leaving `pending` is remembered, and track() took it out of `finished` when it
+  // went in: it is never there already, so no delete first.
   const remember = (key: string, status: 'late' | 'duplicate'): void => {
-    finished.delete(key);
     finished.set(key, status);
     if (finished.size > maxPending) finished.delete(finished.keys().next().value as string);
   };
@@ -124,8 +125,7 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
   // Timed-out requests not yet handed over by expire(): bounded because they count against maxPending.
   let due: ExpiredRequest<T>[] = [];
 
-  const sweep = (): void => {
-    const now = clock.now();
+  const sweep = (now: number): void => {
     while (heap.length > 0 && heap[0]!.deadline <= now) {
       const p = pop();
       if (pending.get(p.key) !== p) continue;
@@ -142,7 +142,7 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
   };
 
   const expire = (): ExpiredRequest<T>[] => {
-    sweep();
+    sweep(clock.now());
     const out = due;
     due = [];
     return out;
@@ -154,14 +154,14 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
         throw new AlinkError('invalid_value', 'a tracked request needs a reply topic and an id');
       }
       if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) throw new AlinkError('invalid_value', `timeout ${describe(timeoutMs)} must be a positive number of milliseconds`);
-      sweep();
+      const now = clock.now();
+      sweep(now);
       const key = keyOf(replyTopic, id);
       if (pending.has(key)) throw new AlinkError('duplicate_request', `a request with id ${describe(id)} already waits on ${replyTopic}`);
       if (pending.size + due.length >= maxPending) {
         throw new AlinkError('tracker_full', `${pending.size} requests wait for replies and ${due.length} timed out without expire() collecting them (limit ${maxPending})`);
       }
       finished.delete(key);
-      const now = clock.now();
       const p: Pending<T> = { key, replyTopic, id, value, since: now, deadline: now + timeoutMs };
       pending.set(key, p);
       push(p);
@@ -170,7 +170,8 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
       if (typeof replyTopic !== 'string' || typeof id !== 'string') return { status: 'unknown' };
       const parsed = parseTopic(replyTopic);
       if (parsed !== undefined && parsed.spec.payload !== 'reply' && parsed.spec.replyTo === undefined) return { status: 'not_a_reply' };
-      sweep();
+      const now = clock.now();
+      sweep(now);
       const key = keyOf(replyTopic, id);
       const p = pending.get(key);
       if (p === undefined) {
@@ -180,16 +181,16 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
       }
       pending.delete(key);
       remember(key, 'duplicate');
-      return { status: 'matched', value: p.value, elapsedMs: clock.now() - p.since };
+      return { status: 'matched', value: p.value, elapsedMs: now - p.since };
     },
     cancel(replyTopic, id) {
       if (typeof replyTopic !== 'string' || typeof id !== 'string') return false;
-      sweep();
+      sweep(clock.now());
       return pending.delete(keyOf(replyTopic, id));
     },
     expire,
     get size() {
-      sweep();
+      sweep(clock.now());
       return pending.size;
     },
   };

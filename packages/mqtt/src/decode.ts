@@ -3,6 +3,11 @@ import { MqttDecodeError } from './errors.ts';
 import { isValidTopicFilter } from './topic.ts';
 import { PACKET_TYPES, isMqtt31ClientId, type MqttPacket, type QoS, type Subscription, type Will } from './packets.ts';
 
+// The last PUBLISH topic decoded, as text and as a copy of its bytes (topics up to 256 bytes).
+let lastTopic = '';
+let lastTopicLength = -1;
+const lastTopicBytes = new Uint8Array(256);
+
 // A cursor over one complete packet. Every read checks bounds, so a lying length field ends
 // in MqttDecodeError with the offset, never in an out-of-range read or an allocation sized by
 // the attacker.
@@ -49,6 +54,35 @@ class Reader {
     if (s.includes('\u0000')) this.fail('invalid_utf8', `${what} contains U+0000`, at);
     this.pos += n;
     return s;
+  }
+  /**
+   * A PUBLISH topic. A client hears the same few topics again and again: bytes equal to the last
+   * topic decoded give that string back (compared from the end, where topics differ), without
+   * decoding it again, and as the same string, whose hash a Map lookup has already computed.
+   */
+  topic(): string {
+    const at = this.pos;
+    const n = this.u16('topic length');
+    this.need(n, 'topic');
+    const buf = this.buf;
+    const start = this.pos;
+    const last = lastTopicBytes;
+    if (lastTopicLength === n) {
+      let i = n - 1;
+      while (i >= 0 && buf[start + i] === last[i]) i--;
+      if (i < 0) {
+        this.pos += n;
+        return lastTopic;
+      }
+    }
+    this.pos = at;
+    const topic = this.string('topic');
+    if (n <= last.length) {
+      last.set(buf.subarray(start, start + n));
+      lastTopicLength = n;
+      lastTopic = topic;
+    }
+    return topic;
   }
   id(what: string): number {
     const at = this.pos;
@@ -157,7 +191,7 @@ export function decodeBody(buf: Uint8Array, offset: number, h: FixedHeader): Mqt
       if (qos === 3) r.fail('invalid_qos', 'publish qos 3', offset);
       const dup = (flags & 8) !== 0;
       if (qos === 0 && dup) r.fail('invalid_flags', 'QoS 0 publish with DUP set', offset);
-      const topic = r.string('topic');
+      const topic = r.topic();
       if (topic.length === 0 || topic.includes('+') || topic.includes('#')) r.fail('invalid_topic', `publish topic ${JSON.stringify(topic)} is empty or has a wildcard`);
       const messageId = qos > 0 ? r.id('publish') : undefined;
       // A view, not a copy: the payload is usually handed straight to a JSON or CBOR decoder.
