@@ -1,6 +1,6 @@
 import { booleanOption, functionOption, integerOption, numberOption, OptionError, optionsRecord, requiredFunction, requiredOption, utf8Encode as utf8, type ByteTransport, type Clock, type Dialer, type Random, type TransportEvents } from '@linkwire/base';
 import { backoffDelay, checkBackoff, type BackoffOptions } from './backoff.ts';
-import { createPacketParser, decodeBody, readFixedHeader, type PacketParser } from './decode.ts';
+import { createPacketParser, type PacketParser } from './decode.ts';
 import { encodePacket, encodePacketPooled } from './encode.ts';
 import { MqttDecodeError, MqttError } from './errors.ts';
 import type { ConnackPacket, MqttPacket, PublishPacket, QoS, Subscription, Will } from './packets.ts';
@@ -533,15 +533,8 @@ class Client<E> implements MqttClient {
     this.lastReceived = this.o.clock.now();
     const g = this.gen;
     const max = this.o.maxPacketSize;
-    let packets: readonly MqttPacket[] | undefined = this.parser === undefined ? wholePackets(bytes, max ?? 1 << 20) : undefined;
-    if (packets !== undefined) {
-      for (const p of packets) {
-        this.handle(p);
-        if (g !== this.gen) return; // the packet ended the connection
-      }
-      return;
-    }
     const parser = (this.parser ??= createPacketParser(max === undefined ? undefined : { maxPacketSize: max }));
+    let packets: readonly MqttPacket[];
     let malformed: MqttDecodeError | undefined;
     try {
       packets = parser.push(bytes);
@@ -804,30 +797,6 @@ class Client<E> implements MqttClient {
     });
     return promise;
   }
-}
-
-/**
- * The packets of a chunk that holds only whole, well-formed packets (nearly every chunk on a
- * live connection), decoded where they lie; undefined for anything else (a packet split across
- * chunks, an oversized or malformed one), which then goes through a parser from the start, so
- * its split handling and error reporting stay the parser's. Making a parser per chunk cost more
- * than decoding the chunk (5 µs against 1.3 µs for a property post reply).
- */
-function wholePackets(bytes: Uint8Array, max: number): MqttPacket[] | undefined {
-  if (!(bytes instanceof Uint8Array)) return undefined;
-  const out: MqttPacket[] = [];
-  try {
-    for (let pos = 0; pos < bytes.length; ) {
-      const h = readFixedHeader(bytes, pos);
-      const size = h === undefined ? 0 : h.headerLength + h.remaining;
-      if (h === undefined || size > max || pos + size > bytes.length) return undefined;
-      out.push(decodeBody(bytes, pos, h));
-      pos += size;
-    }
-  } catch {
-    return undefined;
-  }
-  return out;
 }
 
 function asError(e: unknown): Error {

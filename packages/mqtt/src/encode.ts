@@ -59,17 +59,18 @@ function pooled(size: number): Uint8Array {
     block = new Uint8Array(BLOCK);
     blockAt = 0;
   }
-  const bytes = block.subarray(blockAt, blockAt + size);
-  blockAt += (size + 7) & ~7;
-  return bytes;
+  blockAt += size;
+  return block.subarray(blockAt - size, blockAt);
 }
 
 const fresh = (size: number): Uint8Array => new Uint8Array(size);
+// The allocator of the packet being encoded (encoding is synchronous).
+let alloc = fresh;
 
 class Writer {
   readonly buf: Uint8Array;
   pos = 0;
-  constructor(size: number, alloc: (size: number) => Uint8Array) {
+  constructor(size: number) {
     this.buf = alloc(size);
   }
   byte(b: number): void {
@@ -97,12 +98,9 @@ class Writer {
   }
 }
 
-// The allocator of the packet being encoded (encoding is synchronous).
-let alloc = fresh;
-
 function frame(first: number, remaining: number): Writer {
   if (remaining > MAX_REMAINING_LENGTH) invalid(`packet of ${remaining} bytes exceeds the MQTT maximum`);
-  const w = new Writer(1 + varintSize(remaining) + remaining, alloc);
+  const w = new Writer(1 + varintSize(remaining) + remaining);
   w.byte(first);
   w.varint(remaining);
   return w;
@@ -114,23 +112,6 @@ function frame(first: number, remaining: number): Writer {
  * username) are refused with {@link MqttError} rather than sent.
  */
 export function encodePacket(packet: MqttPacket): Uint8Array {
-  return encode(packet);
-}
-
-/**
- * @internal {@link encodePacket} into a shared block: for bytes that go straight to a transport
- * (the client's), never for bytes handed to an application, whose `.buffer` would be the block.
- */
-export function encodePacketPooled(packet: MqttPacket): Uint8Array {
-  alloc = pooled;
-  try {
-    return encode(packet);
-  } finally {
-    alloc = fresh;
-  }
-}
-
-function encode(packet: MqttPacket): Uint8Array {
   checkRecord(packet, 'a packet');
   const code = typeof packet.type === 'string' && Object.hasOwn(PACKET_TYPE_CODES, packet.type) ? PACKET_TYPE_CODES[packet.type] : undefined;
   if (code === undefined) invalid(`unknown packet type ${describe((packet as { type: unknown }).type)}`);
@@ -264,5 +245,18 @@ function encode(packet: MqttPacket): Uint8Array {
     case 'pingresp':
     case 'disconnect':
       return Uint8Array.of(code << 4, 0);
+  }
+}
+
+/**
+ * @internal {@link encodePacket} into a shared block: for bytes that go straight to a transport
+ * (the client's), never for bytes handed to an application, whose `.buffer` would be the block.
+ */
+export function encodePacketPooled(packet: MqttPacket): Uint8Array {
+  alloc = pooled;
+  try {
+    return encodePacket(packet);
+  } finally {
+    alloc = fresh;
   }
 }
