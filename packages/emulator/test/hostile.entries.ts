@@ -88,6 +88,17 @@ export const entries: FuzzEntry[] = [
       broker.close();
     }
   }, [fc.oneof(fc.constant(hooks), variant(hooks)), fc.oneof(fc.constant(undefined), variant({ maxPacketSize: 4096, connectTimeoutSeconds: 10, maxQueuedPerDevice: 10, maxSubscriptionsPerDevice: 10, maxPendingConnections: 10 })), packets, packets]),
+  entry('emulator.createFaults', (spec: unknown, request: unknown) => {
+    const t = emulator.createFaults();
+    const f = t.add(spec as emulator.FaultSpec);
+    t.match(request as emulator.FaultRequest);
+    t.list();
+    f.remove();
+    t.clear();
+  }, [
+    fc.oneof(hostileValue(), variant({ productKey: PK, deviceName: DN, method: 'thing.event.property.post', topic: '/sys/+/+/thing/#', reply: { code: 429, message: 'm', data: { a: 1 }, topic: `/sys/${PK}/${DN}/thing/event/property/post_reply`, delayMs: 10 }, times: 2 }), variant({ productKey: PK, reply: 'silent' })),
+    fc.oneof(hostileValue(), variant({ productKey: PK, deviceName: DN, topic: `/sys/${PK}/${DN}/thing/event/property/post`, method: 'thing.event.property.post' })),
+  ]),
   entry('emulator.createHttpAuthHandler', (deps: unknown) => emulator.createHttpAuthHandler(deps as emulator.HttpAuthDeps), [hostileValue()]),
   entry('emulator.generateCertificates', emulator.generateCertificates, [fc.oneof(hostileValue(), variant({ hosts: ['127.0.0.1', 'localhost'], days: 2 }))], true),
   entry('emulator.startEmulator', startAndClose(emulator.startEmulator), [variant({ devices: [device], host: '127.0.0.1', port: 0, websocket: true, http: true, coap: 'aes', timestampWindowMs: 60_000, requireTimestamp: false, limits: { maxPacketSize: 4096 }, onEvent: () => undefined, now: () => 1_700_000_000_000 })], true),
