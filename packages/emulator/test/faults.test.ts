@@ -10,8 +10,6 @@ import { mqttJsDevice, sleep, type MqttJsDevice } from '../../../test/support/mq
 const PK = 'a1FaultPk01';
 const dev = { productKey: PK, deviceName: 'fault-dev-1', deviceSecret: 'fault-secret-1' };
 const other = { productKey: PK, deviceName: 'fault-dev-2', deviceSecret: 'fault-secret-2' };
-// Pack posts are checked against a model even without one (see the closing note): the product has one.
-const tsl = { profile: { productKey: PK }, properties: [{ identifier: 'Power', accessMode: 'rw', dataType: { type: 'int', specs: { min: '0', max: '10' } } }] };
 const sys = (d: { deviceName: string }): string => `/sys/${PK}/${d.deviceName}`;
 const post = (id: string): string => `{"id":"${id}","version":"1.0","params":{"Power":1},"method":"thing.event.property.post"}`;
 
@@ -79,7 +77,7 @@ describe('faults on the wire (MQTT.js as the device)', () => {
   let d: MqttJsDevice;
   let d2: MqttJsDevice;
   beforeAll(async () => {
-    platform = await startEmulator({ devices: [dev, other], products: [{ productKey: PK, tsl }], http: true, admin: true, rawReply: () => Uint8Array.of(7) });
+    platform = await startEmulator({ devices: [dev, other], http: true, admin: true, rawReply: () => Uint8Array.of(7) });
     const connect = (x: typeof dev) => mqttJsDevice(`mqtt://${platform.host}:${platform.port}`, mqttCredentials({ ...x, secureMode: 3, timestamp: Date.now() }));
     [d, d2] = await Promise.all([connect(dev), connect(other)]);
     for (const c of [d, d2]) await c.m.subscribeAsync(`${sys(c === d ? dev : other)}/thing/#`, { qos: 1 });
@@ -121,6 +119,8 @@ describe('faults on the wire (MQTT.js as the device)', () => {
     await d.m.publishAsync(`${sys(dev)}/thing/event/property/pack/post`, pack, { qos: 1 });
     expect((await d.next(`${sys(dev)}/thing/event/property/post_reply`)).payload).toBe('{"id":"6","code":200,"data":{}}');
     expect(d.messages.filter((m) => m.topic.endsWith('pack/post_reply'))).toEqual([]);
+    // Processed as ever: only the reply's way changed.
+    expect(platform.device(PK, dev.deviceName)?.properties['Power']?.value).toBe(2);
 
     platform.faults.add({ productKey: PK, topic: '/ext/ntp/+/+/request', reply: { delayMs: 300 }, times: 1 });
     const sent = Date.now();
