@@ -62,7 +62,8 @@ export function dispatchUpstream(platform: PlatformContext, hooks: DispatchHooks
   const up: Upstream = { from, owner, topic, name: parsed.name, ids: parsed.ids, payload };
   hooks.observe(up);
   const received = ctx.now();
-  const answer = answerTopic(parsed.name, topic, owner);
+  // Faults are looked at only while there are any: the common path pays one comparison.
+  const answer = hooks.faults !== undefined && hooks.faults.size > 0 ? answerTopic(parsed.name, topic, owner) : undefined;
   if (answer !== undefined && hooks.faults !== undefined) {
     const method = REQUESTS[parsed.name] === undefined ? undefined : expectedMethod(parsed.spec, parsed.ids);
     const fault = hooks.faults.match({ productKey: owner.productKey, deviceName: owner.deviceName, topic, method });

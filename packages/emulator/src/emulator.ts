@@ -502,6 +502,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...commands,
     enos: enos?.api,
     faults: {
+      get size() {
+        return faultTable.size;
+      },
       add: (spec) => faultTable.add(spec),
       list: () => faultTable.list(),
       remove: (id) => faultTable.remove(id),

@@ -63,6 +63,8 @@ export interface FaultRequest {
 }
 
 export interface FaultTable {
+  /** Faults in force now. */
+  readonly size: number;
   add(spec: FaultSpec): Fault;
   list(): Fault[];
   remove(id: string): boolean;
@@ -95,6 +97,9 @@ export function createFaults(): FaultTable {
   const faults = new Map<string, { spec: FaultSpec; hits: number; fault: Fault }>();
   let next = 1;
   const table: FaultTable = {
+    get size() {
+      return faults.size;
+    },
     add(spec) {
       const checked = checkFaultSpec(spec);
       if (faults.size >= MAX_FAULTS) throw new OptionError('faults', `at most ${MAX_FAULTS} at once (remove some first)`, faults.size + 1);

@@ -48,8 +48,10 @@ describe('the fault table', () => {
     expect(t.remove(g.id)).toBe(true);
     t.add({ productKey: PK, reply: 'silent' });
     t.add({ productKey: PK, reply: 'silent' });
+    expect(t.size).toBe(2);
     expect(t.clear()).toBe(2);
     expect(t.list()).toEqual([]);
+    expect(t.size).toBe(0);
   });
 
   it('refuses bad faults with invalid_option naming the field, and copies what it keeps', () => {
