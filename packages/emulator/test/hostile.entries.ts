@@ -101,7 +101,7 @@ export const entries: FuzzEntry[] = [
   ]),
   entry('emulator.createHttpAuthHandler', (deps: unknown) => emulator.createHttpAuthHandler(deps as emulator.HttpAuthDeps), [hostileValue()]),
   entry('emulator.generateCertificates', emulator.generateCertificates, [fc.oneof(hostileValue(), variant({ hosts: ['127.0.0.1', 'localhost'], days: 2 }))], true),
-  entry('emulator.startEmulator', startAndClose(emulator.startEmulator), [variant({ devices: [device], host: '127.0.0.1', port: 0, websocket: true, http: true, coap: 'aes', timestampWindowMs: 60_000, requireTimestamp: false, limits: { maxPacketSize: 4096 }, onEvent: () => undefined, now: () => 1_700_000_000_000 })], true),
+  entry('emulator.startEmulator', startAndClose(emulator.startEmulator), [variant({ devices: [device], products: [{ productKey: PK, productSecret: 'ps', registerUnknownDevices: true, tsl: { properties: [{ identifier: 'Power', accessMode: 'rw', dataType: { type: 'int' } }] } }], host: '127.0.0.1', port: 0, websocket: true, http: true, coap: 'aes', timestampWindowMs: 60_000, requireTimestamp: false, limits: { maxPacketSize: 4096 }, onEvent: () => undefined, now: () => 1_700_000_000_000 })], true),
   entry('emulator.startEnosPlatform', startAndClose(emulator.startEnosPlatform), [variant({ devices: [{ productKey: 'pk', deviceKey: 'dk', deviceSecret: 's' }], host: '127.0.0.1', port: 0, websocket: false, http: true, tokenTtlSeconds: 60, now: () => 1_700_000_000_000 })], true),
   entry('emulator.startEdgeGateway', startAndClose(emulator.startEdgeGateway), [variant({ host: '127.0.0.1', apiPort: 0, driverPort: 0, gateway: { productKey: PK, deviceName: 'gw', deviceSecret: 's' }, drivers: [], replyTimeoutMs: 1000, heartbeatMs: 5000 })], true),
 ];
