@@ -44,6 +44,8 @@ export interface DispatchHooks {
   readonly rawReply?: (device: { productKey: string; deviceName: string }, payload: Uint8Array) => Uint8Array | undefined;
   /** Faults the application injected (`emulator.faults`): looked at for every request the platform answers. */
   readonly faults?: FaultTable;
+  /** A fault changed how a request is answered (`onEvent` `fault`). */
+  readonly onFault?: (fault: FaultAction, up: Upstream) => void;
   /** Runs `fn` after `ms` (a delayed reply), on a timer the emulator cancels when it closes. */
   readonly later?: (ms: number, fn: () => void) => void;
 }
@@ -68,6 +70,7 @@ export function dispatchUpstream(platform: PlatformContext, hooks: DispatchHooks
     const method = REQUESTS[parsed.name] === undefined ? undefined : expectedMethod(parsed.spec, parsed.ids);
     const fault = hooks.faults.match({ productKey: owner.productKey, deviceName: owner.deviceName, topic, method });
     if (fault !== undefined) {
+      hooks.onFault?.(fault, up);
       const faulted = applyFault(ctx, hooks, fault, answer, payload);
       if (faulted === undefined) return;
       ctx = faulted;

@@ -18,7 +18,7 @@ import { createDeviceRegistry, deviceKey, type DeviceRecord, type EmulatorDevice
 import { dispatchUpstream, payloadText } from './dispatch.ts';
 import { MAX_HELD_PER_SUBDEVICE, forceLogout } from './gateway.ts';
 import { createHttpAuthHandler, type HttpToken } from './http.ts';
-import { createFaults, type FaultTable } from './faults.ts';
+import { createFaults, type FaultAction, type FaultTable } from './faults.ts';
 import { listen, serveSocket, webSocketServer } from './listeners.ts';
 import { createOtaService } from './ota.ts';
 import { createProductRegistry, type EmulatorProduct } from './products.ts';
@@ -39,6 +39,8 @@ export type EmulatorEvent =
   | { readonly type: 'request'; readonly topic: string; readonly payload: string; readonly productKey: string; readonly deviceName: string }
   | { readonly type: 'reply'; readonly topic: string; readonly payload: string }
   | { readonly type: 'invalid'; readonly topic: string; readonly reason: string }
+  /** A fault (`faults.add`) changed how the platform answers this request: not at all, with its chosen reply, or its own answer rerouted (later, elsewhere). */
+  | { readonly type: 'fault'; readonly id: string; readonly action: 'silent' | 'reply' | 'reroute'; readonly topic: string; readonly productKey: string; readonly deviceName: string }
   /** A background write to the state store failed; the next interval tries again. */
   | { readonly type: 'store_error'; readonly code: string; readonly message: string };
 
@@ -296,7 +298,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const observe = (up: Upstream): void => void (observing && emit({ type: 'request', topic: up.topic, payload: payloadText(up.payload), productKey: up.owner.productKey, deviceName: up.owner.deviceName }));
-  const dispatchHooks = { observe, faults: faultTable, later, ...(options.rawReply === undefined ? {} : { rawReply: options.rawReply }) };
+  const onFault = (f: FaultAction, up: Upstream): void => emit({ type: 'fault', id: f.id, action: f.kind, topic: up.topic, productKey: up.owner.productKey, deviceName: up.owner.deviceName });
+  const dispatchHooks = { observe, faults: faultTable, later, onFault, ...(options.rawReply === undefined ? {} : { rawReply: options.rawReply }) };
   const ingest = (key: string, topic: string, payload: Uint8Array): void => {
     const from = devices.byKey(key);
     if (from !== undefined) dispatchUpstream(ctx, dispatchHooks, from, topic, payload);

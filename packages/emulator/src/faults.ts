@@ -48,10 +48,10 @@ export interface Fault {
 }
 
 /** What a matching fault does to one request (the table's `match`). */
-export type FaultAction =
+export type FaultAction = { readonly id: string } & (
   | { readonly kind: 'silent' }
   | { readonly kind: 'reply'; readonly code: number; readonly message: string | undefined; readonly data: unknown; readonly topic: string | undefined; readonly delayMs: number }
-  | { readonly kind: 'reroute'; readonly topic: string | undefined; readonly delayMs: number };
+  | { readonly kind: 'reroute'; readonly topic: string | undefined; readonly delayMs: number });
 
 /** One request the platform is about to answer, as faults see it. */
 export interface FaultRequest {
@@ -136,10 +136,10 @@ export function createFaults(): FaultTable {
         if (r !== 'silent' && r.code !== undefined && request.method === undefined) continue;
         e.hits++;
         if (s.times !== undefined && e.hits >= s.times) faults.delete(id);
-        if (r === 'silent') return { kind: 'silent' };
+        if (r === 'silent') return { id, kind: 'silent' };
         const delayMs = r.delayMs ?? 0;
-        if (r.code === undefined) return { kind: 'reroute', topic: r.topic, delayMs };
-        return { kind: 'reply', code: r.code, message: r.message ?? defaultMessage(r.code, request.topic), data: r.data ?? {}, topic: r.topic, delayMs };
+        if (r.code === undefined) return { id, kind: 'reroute', topic: r.topic, delayMs };
+        return { id, kind: 'reply', code: r.code, message: r.message ?? defaultMessage(r.code, request.topic), data: r.data ?? {}, topic: r.topic, delayMs };
       }
       return undefined;
     },

@@ -3,7 +3,7 @@
 // another reply topic — and tokens expired on demand. Driven by MQTT.js and fetch as independent
 // devices, so what is asserted is the bytes on the wire.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFaults, startEmulator, type Emulator } from '@linkwire/emulator';
+import { createFaults, startEmulator, type Emulator, type EmulatorEvent } from '@linkwire/emulator';
 import { deviceNameAuthRequest, httpAuthRequest, mqttCredentials, mqttTokenCredentials, parseDeviceNameAuthReply, parseHttpAuthReply, type HttpRequest } from '@linkwire/sign';
 import { mqttJsDevice, sleep, type MqttJsDevice } from '../../../test/support/mqttjs-device.ts';
 
@@ -23,7 +23,7 @@ describe('the fault table', () => {
     const f = t.add({ productKey: PK, topic: '/sys/+/+/thing/event/property/#', reply: { code: 6106 } });
     t.add({ productKey: PK, reply: { code: 200 } });
     // aliyun-iot-platform-device-guide.txt §9.5: 6106 "map size must less than 200".
-    expect(t.match(request)).toEqual({ kind: 'reply', code: 6106, message: 'map size must less than 200', data: {}, topic: undefined, delayMs: 0 });
+    expect(t.match(request)).toEqual({ id: f.id, kind: 'reply', code: 6106, message: 'map size must less than 200', data: {}, topic: undefined, delayMs: 0 });
     expect(f.hits).toBe(1);
     expect(t.match({ ...request, productKey: 'a1Other0001' })).toBeUndefined();
     // A success carries no message; sub-device session codes are read from their own table (§6: 6401).
@@ -43,7 +43,7 @@ describe('the fault table', () => {
     expect(f.hits).toBe(2);
     expect(f.remove()).toBe(false);
     const g = t.add({ productKey: PK, reply: { delayMs: 5 } });
-    expect(t.match({ ...request, method: undefined, topic: `/ext/ntp/${PK}/d1/request` })).toEqual({ kind: 'reroute', topic: undefined, delayMs: 5 });
+    expect(t.match({ ...request, method: undefined, topic: `/ext/ntp/${PK}/d1/request` })).toEqual({ id: g.id, kind: 'reroute', topic: undefined, delayMs: 5 });
     expect(t.list().map((x) => x.id)).toEqual([g.id]);
     expect(t.remove(g.id)).toBe(true);
     t.add({ productKey: PK, reply: 'silent' });
@@ -78,8 +78,9 @@ describe('faults on the wire (MQTT.js as the device)', () => {
   let platform: Emulator;
   let d: MqttJsDevice;
   let d2: MqttJsDevice;
+  const events: EmulatorEvent[] = [];
   beforeAll(async () => {
-    platform = await startEmulator({ devices: [dev, other], http: true, admin: true, rawReply: () => Uint8Array.of(7) });
+    platform = await startEmulator({ devices: [dev, other], http: true, admin: true, onEvent: (e) => events.push(e), rawReply: () => Uint8Array.of(7) });
     const connect = (x: typeof dev) => mqttJsDevice(`mqtt://${platform.host}:${platform.port}`, mqttCredentials({ ...x, secureMode: 3, timestamp: Date.now() }));
     [d, d2] = await Promise.all([connect(dev), connect(other)]);
     for (const c of [d, d2]) await c.m.subscribeAsync(`${sys(c === d ? dev : other)}/thing/#`, { qos: 1 });
@@ -101,6 +102,11 @@ describe('faults on the wire (MQTT.js as the device)', () => {
     await d.m.publishAsync(`${sys(dev)}/thing/event/property/post`, post('3'), { qos: 1 });
     expect((await d.next(`${sys(dev)}/thing/event/property/post_reply`)).payload).toBe('{"id":"3","code":200,"data":{}}');
     expect(platform.faults.list()).toEqual([]);
+    // Said in the events and in the console's log.
+    const fault = { type: 'fault', action: 'reply', topic: `${sys(dev)}/thing/event/property/post`, productKey: PK, deviceName: dev.deviceName };
+    expect(events.filter((e) => e.type === 'fault')).toEqual([{ ...fault, id: expect.any(String) }]);
+    const log = await (await fetch(`${platform.adminUrl}api/messages?device=${PK}/${dev.deviceName}`)).json() as { messages: { kind: string; detail?: string }[] };
+    expect(log.messages.filter((m) => m.kind === 'fault').map((m) => m.detail)).toEqual([expect.stringMatching(/^fault \d+: chosen reply to \/sys\/.*\/thing\/event\/property\/post$/)]);
   });
 
   it('silence: no reply at all until the fault is removed', async () => {
