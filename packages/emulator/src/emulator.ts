@@ -168,6 +168,9 @@ export interface Emulator extends CloudCommands {
   close(): Promise<void>;
 }
 
+/** Replies held back by `delayMs` faults at once; beyond it they go at once (with an `invalid` event). */
+export const MAX_DELAYED_REPLIES = 10_000;
+
 /** The emulator's faults: the table (see faults.ts) and the tokens it can expire. */
 export interface EmulatorFaults extends Omit<FaultTable, 'match'> {
   /**
@@ -212,9 +215,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const iotTokens = new Map<string, IssuedToken>();
   const httpTokens = new Map<string, HttpToken>();
   const faultTable = createFaults();
-  // Delayed replies of faults: cancelled on close, so a closed emulator leaves no timer behind.
+  // Delayed replies of faults: cancelled on close, so a closed emulator leaves no timer behind;
+  // bounded, so devices flooding requests while a delay is in force cannot grow the process.
   const delayed = new Set<ReturnType<typeof setTimeout>>();
   const later = (ms: number, fn: () => void): void => {
+    if (delayed.size >= MAX_DELAYED_REPLIES) {
+      emit({ type: 'invalid', topic: '', reason: `more than ${MAX_DELAYED_REPLIES} replies delayed by faults: this one sent at once` });
+      return fn();
+    }
     const t = setTimeout(() => {
       delayed.delete(t);
       fn();

@@ -3,7 +3,7 @@
 // another reply topic — and tokens expired on demand. Driven by MQTT.js and fetch as independent
 // devices, so what is asserted is the bytes on the wire.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFaults, startEmulator, type Emulator, type EmulatorEvent } from '@linkwire/emulator';
+import { createFaults, MAX_DELAYED_REPLIES, startEmulator, type Emulator, type EmulatorEvent } from '@linkwire/emulator';
 import { deviceNameAuthRequest, httpAuthRequest, mqttCredentials, mqttTokenCredentials, parseDeviceNameAuthReply, parseHttpAuthReply, type HttpRequest } from '@linkwire/sign';
 import { mqttJsDevice, sleep, type MqttJsDevice } from '../../../test/support/mqttjs-device.ts';
 
@@ -158,6 +158,17 @@ describe('faults on the wire (MQTT.js as the device)', () => {
     await d.m.publishAsync(`${sys(dev)}/thing/model/up_raw`, Buffer.from([1]), { qos: 1 });
     expect((await d.next(`${sys(dev)}/thing/model/up_raw_reply`)).payload).toBe('\u0007');
   });
+
+  it('delayed replies are bounded: past MAX_DELAYED_REPLIES a reply goes at once, said in an invalid event', async () => {
+    platform.faults.add({ productKey: PK, deviceName: other.deviceName, method: 'thing.event.property.post', reply: { delayMs: 600_000 } });
+    const n = MAX_DELAYED_REPLIES + 20;
+    for (let i = 0; i < n; i++) d2.m.publish(`${sys(other)}/thing/event/property/post`, post(`f${i}`), { qos: 0 });
+    await expect.poll(() => d2.messages.filter((m) => m.topic.endsWith('property/post_reply')).length, { timeout: 20_000 }).toBe(20);
+    expect(events.filter((e) => e.type === 'invalid' && e.reason.includes('delayed by faults'))).toHaveLength(20);
+    expect(JSON.parse(d2.messages.find((m) => m.topic.endsWith('property/post_reply'))!.payload)).toMatchObject({ id: `f${MAX_DELAYED_REPLIES}`, code: 200 });
+    d2.messages.length = 0;
+    platform.faults.clear();
+  }, 30_000);
 
   it('the admin API: add, list, read, delete one, delete all; bad faults are a typed 400', async () => {
     const api = `${platform.adminUrl}api`;
