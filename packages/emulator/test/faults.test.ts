@@ -238,6 +238,9 @@ describe('tokens expired on demand', () => {
     const refused = await mqttJsDevice(`mqtt://${platform.host}:${platform.port}`, creds(2));
     expect(refused.error?.code).toBe(4);
     await refused.end();
-    expect(() => platform.faults.expireTokens({ deviceName: 'x' } as never)).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+    for (const bad of [{ deviceName: 'x' }, null, 'x', Symbol('x'), { productKey: 5 }, { productKey: PK, deviceName: [] }]) {
+      expect(() => platform.faults.expireTokens(bad as never)).toThrow(expect.objectContaining({ code: 'invalid_option' }));
+    }
+    expect(platform.faults.expireTokens()).toBe(0);
   });
 });
