@@ -139,7 +139,7 @@ export function createFaults(): FaultTable {
         if (r === 'silent') return { id, kind: 'silent' };
         const delayMs = r.delayMs ?? 0;
         if (r.code === undefined) return { id, kind: 'reroute', topic: r.topic, delayMs };
-        return { id, kind: 'reply', code: r.code, message: r.message ?? defaultMessage(r.code, request.topic), data: r.data ?? {}, topic: r.topic, delayMs };
+        return { id, kind: 'reply', code: r.code, message: r.message ?? defaultMessage(r.code, request.topic), data: r.data === undefined ? {} : r.data, topic: r.topic, delayMs };
       }
       return undefined;
     },

@@ -71,6 +71,9 @@ describe('the fault table', () => {
     t.add({ productKey: PK, reply: { code: 200, data } });
     data.a = 2;
     expect(t.match(request)).toMatchObject({ data: { a: 1 } });
+    const n = createFaults();
+    n.add({ productKey: PK, reply: { code: 200, data: null } });
+    expect(n.match(request)).toMatchObject({ data: null });
   });
 });
 
