@@ -1,7 +1,6 @@
 import type { AreaChecks } from '../area.ts';
-import {
-  anyValue, arr, bool, int, intOrDigits, map, nonEmptyStr, obj, objectParams, optionalParams, params, str, stringList, type RequestCheck,
-} from '../schema.ts';
+import { anyValue, arr, int, intOrDigits, map, nonEmptyStr, obj, objectParams, optionalParams, params, str, stringList, type RequestCheck } from '../schema.ts';
+import { bool } from '../schema-choices.ts';
 import { otaStep } from './ota-checks.ts';
 
 // The shape checks of the EnOS area's messages (its topics: enos.ts).

@@ -1,5 +1,6 @@
 import type { AreaChecks } from '../area.ts';
-import { all, arr, bool, either, intOrDigits, literal, nonEmptyStr, obj, objectParams, oneOfMembers, optionalParams, params, str } from '../schema.ts';
+import { arr, intOrDigits, nonEmptyStr, obj, objectParams, optionalParams, params, str } from '../schema.ts';
+import { all, bool, either, literal, oneOfMembers } from '../schema-choices.ts';
 
 // The shape checks of the gateway area's messages (its topics: gateway.ts).
 const device = obj({ productKey: nonEmptyStr, deviceName: nonEmptyStr });

@@ -1,5 +1,6 @@
 import type { AreaChecks } from '../area.ts';
-import { either, int, intOrDigits, nonEmptyStr, obj, optionalParams, params, range, str } from '../schema.ts';
+import { int, intOrDigits, nonEmptyStr, obj, optionalParams, params, str } from '../schema.ts';
+import { either, range } from '../schema-choices.ts';
 
 // The shape checks of the OTA area's messages (its topics: ota.ts).
 /** An upgrade step: -1 to -5 report failures, 0-100 progress (seed §5). */
