@@ -1,32 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Decode } from '@linkwire/base';
 import type { PublishPacket } from '@linkwire/mqtt';
 import { connectMqtt } from '@linkwire/node';
-import { freePort, waitForPort } from '../support/brokers.ts';
+import { startMosquitto, type TestBroker } from '../support/brokers.ts';
 
-const MOSQUITTO = '/usr/sbin/mosquitto';
-let broker: ChildProcess | undefined;
+let broker: TestBroker;
 let port = 0;
-let dir = '';
 
 beforeAll(async () => {
-  if (!existsSync(MOSQUITTO)) throw new Error('mosquitto is missing: install the Debian package "mosquitto" (npm test does this when run as root)');
-  dir = mkdtempSync(join(tmpdir(), 'linkwire-mosquitto-'));
-  port = await freePort();
-  writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  broker = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  await waitForPort(port, 10_000);
+  broker = await startMosquitto();
+  port = broker.port;
 }, 20_000);
 
-afterAll(() => {
-  broker?.kill('SIGTERM');
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => broker.close());
 
 describe('MQTT session against mosquitto (a second, independent broker)', () => {
   it('connects, subscribes with wildcards, and round-trips QoS 0 and QoS 1 publishes', async () => {

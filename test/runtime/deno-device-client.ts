@@ -1,4 +1,4 @@
-// Run by Deno (test/runtime/web-device-client.test.ts): the device client over WebSocket.
+// Run by Deno (test/runtime/web-device.test.ts): the device client over WebSocket.
 import { deviceClientFlow } from './device-client-flow.ts';
 
 const [url, productKey, deviceName, deviceSecret] = Deno.args as [string, string, string, string];

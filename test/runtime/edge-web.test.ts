@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeGateway, type EdgeGateway } from '@linkwire/emulator';
 import { LIGHT_PK, driverConfig, lightTsl } from '../../packages/edge/test/fixtures.ts';
 import type { EdgeFlowResult } from './edge-flow.ts';
+import { runScript } from './script.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const GATEWAY = { productKey: 'a1EdgeGwWeb', deviceName: 'edge-gateway-web' };
 let gw: EdgeGateway;
 
@@ -21,11 +18,9 @@ afterAll(() => gw.close());
 describe('Link IoT Edge from Deno, through the web adapter', () => {
   it('a driver over WebSocket and the HTTP API with Deno\'s fetch: set, get, Watch, a refused password', async () => {
     // Only the two gateway ports: the flow needs no other permission.
-    const r = await promisify(execFile)(`${root}node_modules/.bin/deno`, [
-      'run', '--no-prompt', '--quiet', `--allow-net=127.0.0.1:${gw.driverWsPort},127.0.0.1:${gw.apiPort}`, 'test/runtime/deno-edge.ts',
+    const out = await runScript<EdgeFlowResult>('deno', 'test/runtime/deno-edge.ts', [
       `ws://127.0.0.1:${gw.driverWsPort}`, gw.url, GATEWAY.productKey, GATEWAY.deviceName, 'deno-driver', 'deno-secret',
-    ], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as EdgeFlowResult;
+    ], { allowPorts: [gw.driverWsPort!, gw.apiPort!] });
     expect(out).toEqual({
       things: 1, set: 21, got: { temperature: 21 }, watched: { deviceName: 'LightDev1', event: 'propertiesChanged', value: 22 }, refused: 'unauthorized',
     });

@@ -1,14 +1,11 @@
 // The EnOS DeviceClient of @linkwire/web/enos in Deno, Bun and Chromium against the emulator's
 // EnOS platform over WebSocket: activation (mode 3 → mode 2), replies, raw, a command.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnosPlatform, type EnosPlatform } from '@linkwire/emulator';
 import { runInPage } from './chromium.ts';
 import type { EnosFlowResult } from './enos-flow.ts';
+import { runScript } from './script.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const pk = 'pkWebEnos1';
 let platform: EnosPlatform;
 
@@ -50,18 +47,15 @@ function expectFlow(r: EnosFlowResult, deviceKey: string, reply: unknown): void 
 
 describe('EnOS DeviceClient through the web adapter', () => {
   it('Deno: activation over WebSocket, replies, raw, a command', async () => {
-    const run = promisify(execFile)(`${root}node_modules/.bin/deno`, [
-      'run', '--no-prompt', '--quiet', `--allow-net=127.0.0.1:${platform.wsPort}`, 'test/runtime/deno-enos.ts',
-      platform.wsUrl!, pk, 'denoDevice', 'web-product-secret',
-    ], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
+    const run = runScript<EnosFlowResult>('deno', 'test/runtime/deno-enos.ts', [platform.wsUrl!, pk, 'denoDevice', 'web-product-secret'], { allowPorts: [platform.wsPort!] });
     const [out, reply] = await Promise.all([run, commandWhenReady('denoDevice')]);
-    expectFlow(JSON.parse(out.stdout.trim().split('\n').pop()!) as EnosFlowResult, 'denoDevice', reply);
+    expectFlow(out, 'denoDevice', reply);
   }, 90_000);
 
   it('Bun: the same flow over Bun\'s WebSocket', async () => {
-    const run = promisify(execFile)(`${root}node_modules/.bin/bun`, ['--conditions=@linkwire/source', 'test/runtime/bun-enos.ts', platform.wsUrl!, pk, 'bunDevice', 'web-product-secret'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const run = runScript<EnosFlowResult>('bun', 'test/runtime/bun-enos.ts', [platform.wsUrl!, pk, 'bunDevice', 'web-product-secret']);
     const [out, reply] = await Promise.all([run, commandWhenReady('bunDevice')]);
-    expectFlow(JSON.parse(out.stdout.trim().split('\n').pop()!) as EnosFlowResult, 'bunDevice', reply);
+    expectFlow(out, 'bunDevice', reply);
   }, 90_000);
 
   it('Chromium: the same flow from a page under a strict CSP', async () => {

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '@linkwire/emulator';
 import { runInPage } from './chromium.ts';
 import type { ClientFlowResult } from './client-flow.ts';
+import { runScript } from './script.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const device = { productKey: 'a1WebPk0002', deviceName: 'web-client-1', deviceSecret: 'web-secret-2' };
 let platform: Emulator;
 let url: string;
@@ -34,19 +31,13 @@ function expectFlow(r: ClientFlowResult, browser: boolean): void {
 
 describe('the reconnecting client in another runtime, through the web adapter, against the emulator', () => {
   it('Deno: post and reply, a dropped socket, a queued publish, a resubscribed reply', async () => {
-    // Asynchronous on purpose: the emulator runs in this process and must keep serving.
-    const r = await promisify(execFile)(`${root}node_modules/.bin/deno`, [
-      'run', '--no-prompt', '--quiet', `--allow-net=127.0.0.1:${platform.wsPort}`, 'test/runtime/deno-client.ts',
-      url, device.productKey, device.deviceName, device.deviceSecret,
-    ], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
-    expectFlow(JSON.parse(r.stdout.trim().split('\n').pop()!) as ClientFlowResult, false);
+    const args = [url, device.productKey, device.deviceName, device.deviceSecret];
+    expectFlow(await runScript<ClientFlowResult>('deno', 'test/runtime/deno-client.ts', args, { allowPorts: [platform.wsPort!] }), false);
   }, 90_000);
 
   it('Bun: the same flow over Bun\'s WebSocket', async () => {
-    const r = await promisify(execFile)(`${root}node_modules/.bin/bun`, [
-      '--conditions=@linkwire/source', 'test/runtime/bun-client.ts', url, device.productKey, device.deviceName, device.deviceSecret,
-    ], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-    expectFlow(JSON.parse(r.stdout.trim().split('\n').pop()!) as ClientFlowResult, false);
+    const args = [url, device.productKey, device.deviceName, device.deviceSecret];
+    expectFlow(await runScript<ClientFlowResult>('bun', 'test/runtime/bun-client.ts', args), false);
   }, 90_000);
 
   it('Chromium: the same flow from a page, with the IndexedDB store', async () => {

@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
+import { Aedes, type AedesOptions } from 'aedes';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 
@@ -81,14 +81,17 @@ export async function startMosquitto(extraConfig = ''): Promise<TestBroker> {
   };
 }
 
-/** aedes in this process; a restart is a new broker (its in-memory sessions are gone). */
-export async function startAedes(): Promise<TestBroker> {
+/**
+ * aedes in this process; a restart is a new broker (its in-memory sessions are gone). `options`
+ * are aedes's own (an `authenticate` hook…); `aedes` is the running instance, for event hooks.
+ */
+export async function startAedes(options: AedesOptions = {}): Promise<TestBroker & { readonly aedes: Aedes }> {
   const port = await freePort();
   let broker: Aedes | undefined;
   let server: net.Server | undefined;
   const sockets = new Set<net.Socket>();
   const start = async (): Promise<void> => {
-    const b = await Aedes.createBroker();
+    const b = await Aedes.createBroker(options);
     broker = b;
     server = net.createServer((socket) => {
       sockets.add(socket);
@@ -106,6 +109,9 @@ export async function startAedes(): Promise<TestBroker> {
   return {
     port,
     dir: '',
+    get aedes() {
+      return broker!;
+    },
     async restart() {
       await stop();
       await start();

@@ -1,37 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Decode } from '@linkwire/base';
 import { startEmulator, type Emulator } from '@linkwire/emulator';
 import { connectMqtt, type NodeMqttConnection } from '@linkwire/node';
 import { parseTsl, validatePropertyPost } from '@linkwire/tsl';
+import { startAedes, startMosquitto, type TestBroker } from '../../../test/support/brokers.ts';
+import { until } from '../../../test/support/until.ts';
 import { THERMOSTAT_TSL } from '../src/sim/thermostat.ts';
 import { json, run, runInTerminal } from './support.ts';
 
 const device = { productKey: 'a1SimTest01', deviceName: 'sim-device-01', deviceSecret: 'sim-secret-0001' };
 const model = parseTsl(THERMOSTAT_TSL).model;
 const creds = ['--product-key', device.productKey, '--device-name', device.deviceName, '--device-secret', device.deviceSecret];
-
-function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const t = setInterval(() => {
-      if (check()) {
-        clearInterval(t);
-        resolve();
-      } else if (Date.now() > end) {
-        clearInterval(t);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 25);
-  });
-}
 
 describe('linkwire device against the emulator', () => {
   let platform: Emulator;
@@ -43,7 +25,7 @@ describe('linkwire device against the emulator', () => {
 
   it('posts valid properties, gets replies, and applies a shadow control push from the application', async () => {
     const done = run(['device', '--host', platform.host, '--port', String(platform.port), ...creds, '--interval', '300ms', '--duration', '4s', '--json'], { timeoutMs: 30_000 });
-    await until(() => connected.includes(device.deviceName), 15_000, 'the device to connect');
+    await until(() => connected.includes(device.deviceName), 15_000);
     // The device asks for its shadow at start; give that a moment, then the application writes desired.
     await new Promise((r) => setTimeout(r, 500));
     const version = platform.shadow(device.productKey, device.deviceName).version;
@@ -94,25 +76,21 @@ describe('linkwire device against the emulator', () => {
 });
 
 describe('linkwire device against a plain broker (aedes): the cloud side played by the test', () => {
-  let broker: Aedes;
-  let server: net.Server;
+  let broker: TestBroker;
   let files: http.Server;
   let port = 0;
   let filesPort = 0;
   const firmware = randomBytes(200_000);
   beforeAll(async () => {
-    broker = await Aedes.createBroker();
-    server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as net.AddressInfo).port;
+    broker = await startAedes();
+    port = broker.port;
     files = http.createServer((_req, res) => res.end(firmware));
     await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
     filesPort = (files.address() as net.AddressInfo).port;
   });
   afterAll(async () => {
     await new Promise<void>((r) => files.close(() => r()));
-    await new Promise<void>((r) => server.close(() => r()));
-    await new Promise<void>((r) => broker.close(() => r()));
+    await broker.close();
   });
 
   it('answers property set, property get and service calls from the model, and takes an OTA upgrade', async () => {
@@ -121,7 +99,7 @@ describe('linkwire device against a plain broker (aedes): the cloud side played 
     const sys = `/sys/${device.productKey}/${device.deviceName}`;
     await cloud.session.subscribe([`${sys}/#`, `/ota/device/+/${device.productKey}/${device.deviceName}`]);
     const done = run(['device', '--host', '127.0.0.1', '--port', String(port), ...creds, '--interval', '1s', '--duration', '6s', '--allow-http-firmware', '--json'], { timeoutMs: 40_000 });
-    await until(() => got.some((g) => g.topic === `${sys}/thing/event/property/post`), 15_000, 'the first property post');
+    await until(() => got.some((g) => g.topic === `${sys}/thing/event/property/post`), 15_000);
     const req = (id: string, method: string, params: unknown) => JSON.stringify({ id, version: '1.0', method, params });
     await cloud.session.publish(`${sys}/thing/service/property/set`, req('101', 'thing.service.property.set', { TargetTemperature: 19.5, PowerSwitch: 1 }), { qos: 1 });
     await cloud.session.publish(`${sys}/thing/service/property/set`, req('102', 'thing.service.property.set', { TargetTemperature: 99 }), { qos: 1 });
@@ -161,32 +139,13 @@ describe('linkwire device against a plain broker (aedes): the cloud side played 
 });
 
 describe('linkwire device against mosquitto', () => {
-  const MOSQUITTO = '/usr/sbin/mosquitto';
-  let broker: ChildProcess | undefined;
+  let broker: TestBroker;
   let port = 0;
-  let dir = '';
   beforeAll(async () => {
-    if (!existsSync(MOSQUITTO)) throw new Error('mosquitto is missing: install the Debian package "mosquitto" (npm test does this when run as root)');
-    dir = mkdtempSync(join(tmpdir(), 'linkwire-cli-mosquitto-'));
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    port = (s.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-    broker = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
-        c.on('error', () => resolve(false));
-      });
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  });
-  afterAll(() => {
-    broker?.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+    broker = await startMosquitto();
+    port = broker.port;
+  }, 20_000);
+  afterAll(() => broker.close());
 
   it('connects with signed credentials and posts model-valid properties that a subscriber receives', async () => {
     const got: string[] = [];

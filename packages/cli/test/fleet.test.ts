@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Decode } from '@linkwire/base';
 import { connectMqtt } from '@linkwire/node';
 import { verifyCombineLogin, verifyTopoAddEntry } from '@linkwire/sign';
 import { fleetDevice, fleetGateway, shardRange } from '../src/sim/fleet.ts';
 import { createHistogram, mergeHistograms, percentile, record } from '../src/sim/histogram.ts';
+import { startAedes, type TestBroker } from '../../../test/support/brokers.ts';
 import { json, run, runInTerminal, tempDir } from './support.ts';
 import type { FleetReport } from '../src/sim/fleet.ts';
 
@@ -129,94 +128,77 @@ describe('linkwire fleet against the emulator', () => {
   });
 });
 
-describe('linkwire fleet against a plain broker (aedes)', () => {
-  let broker: Aedes;
-  let server: net.Server;
+// One aedes for both: a plain broker where nothing answers, and one where the test plays the platform.
+describe('linkwire fleet beside aedes', () => {
+  let broker: TestBroker;
   let port = 0;
   beforeAll(async () => {
-    broker = await Aedes.createBroker();
-    server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as net.AddressInfo).port;
+    broker = await startAedes();
+    port = broker.port;
   });
-  afterAll(async () => {
-    await new Promise<void>((r) => server.close(() => r()));
-    await new Promise<void>((r) => broker.close(() => r()));
-  });
+  afterAll(() => broker.close());
 
-  it('connects, publishes at QoS 1 and counts every PUBACK; no platform, so no replies', async () => {
-    const r = await run(['fleet', '--host', '127.0.0.1', '--port', String(port), '--devices', '50', '--rate', '2', '--duration', '2s', '--reply-timeout', '500ms', '--json'], { timeoutMs: 60_000 });
-    expect(r.code, r.stderr).toBe(0);
-    const rep = json<FleetReport>(r);
-    expect(rep.maxConnected).toBe(50);
-    expect(rep.totals.sent).toBeGreaterThan(50);
-    expect(rep.totals.acked).toBe(rep.totals.sent);
-    expect(rep.totals.replies).toBe(0);
-    expect(rep.totals.replyTimeouts).toBe(rep.totals.sent);
-  }, 90_000);
-});
-
-describe('linkwire fleet with gateways (the emulator; aedes with the test playing the platform)', () => {
-  let broker: Aedes;
-  let server: net.Server;
-  let port = 0;
-  beforeAll(async () => {
-    broker = await Aedes.createBroker();
-    server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as net.AddressInfo).port;
-  });
-  afterAll(async () => {
-    await new Promise<void>((r) => server.close(() => r()));
-    await new Promise<void>((r) => broker.close(() => r()));
+  describe('linkwire fleet against a plain broker (aedes)', () => {
+    it('connects, publishes at QoS 1 and counts every PUBACK; no platform, so no replies', async () => {
+      const r = await run(['fleet', '--host', '127.0.0.1', '--port', String(port), '--devices', '50', '--rate', '2', '--duration', '2s', '--reply-timeout', '500ms', '--json'], { timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const rep = json<FleetReport>(r);
+      expect(rep.maxConnected).toBe(50);
+      expect(rep.totals.sent).toBeGreaterThan(50);
+      expect(rep.totals.acked).toBe(rep.totals.sent);
+      expect(rep.totals.replies).toBe(0);
+      expect(rep.totals.replyTimeouts).toBe(rep.totals.sent);
+    }, 90_000);
   });
 
-  it('against the emulator: topology added, sub-devices logged in, their posts answered through the gateway', async () => {
-    const r = await run(['fleet', '--gateways', '3', '--sub-devices', '4', '--rate', '1', '--duration', '2s', '--json'], { timeoutMs: 60_000 });
-    expect(r.code, r.stderr).toBe(0);
-    const rep = json<FleetReport>(r);
-    expect(rep).toMatchObject({ devices: 15, gateways: 3, subDevices: 12, maxConnected: 15 });
-    expect(rep.totals).toMatchObject({ subLogins: 12, subLoginsRefused: 0, subLoginTimeouts: 0, topoRefused: 0, topoTimeouts: 0, errors: 0 });
-    expect(rep.totals.replies).toBe(rep.totals.sent);
-  }, 90_000);
+  describe('linkwire fleet with gateways (the emulator; aedes with the test playing the platform)', () => {
+    it('against the emulator: topology added, sub-devices logged in, their posts answered through the gateway', async () => {
+      const r = await run(['fleet', '--gateways', '3', '--sub-devices', '4', '--rate', '1', '--duration', '2s', '--json'], { timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const rep = json<FleetReport>(r);
+      expect(rep).toMatchObject({ devices: 15, gateways: 3, subDevices: 12, maxConnected: 15 });
+      expect(rep.totals).toMatchObject({ subLogins: 12, subLoginsRefused: 0, subLoginTimeouts: 0, topoRefused: 0, topoTimeouts: 0, errors: 0 });
+      expect(rep.totals.replies).toBe(rep.totals.sent);
+    }, 90_000);
 
-  it('logs every sub-device in with a verifiable combine.login and posts for it through its gateway', async () => {
-    const gen = { productKey: 'a1LwFleet01', subProductKey: 'a1LwFleetSub', prefix: 'lw-fleet-', fleetKey: 'linkwire-fleet' };
-    const secrets = new Map<string, string>();
-    for (let i = 0; i < 4; i++) for (const d of fleetGateway(i, 5, gen).subDevices) secrets.set(`${d.productKey}/${d.deviceName}`, d.deviceSecret);
-    const logins: string[] = [];
-    let topoAdds = 0;
-    const subPosts = new Set<string>();
-    const platform = await connectMqtt({
-      host: '127.0.0.1', port, clientId: 'platform', keepalive: 60,
-      onMessage: (m) => {
-        const body = JSON.parse(utf8Decode(m.payload)) as { id: string; params: Record<string, unknown> };
-        if (m.topic.endsWith('/thing/topo/add')) {
-          const ok = (body.params as unknown as unknown[]).every((e) => verifyTopoAddEntry(e, (pk, dn) => secrets.get(`${pk}/${dn}`), { now: Date.now() }).ok);
-          topoAdds += ok ? 1 : 0;
-          void platform.session.publish(`${m.topic}_reply`, JSON.stringify({ id: body.id, code: ok ? 200 : 401, data: [] }));
-        } else if (m.topic.endsWith('/combine/login')) {
-          const v = verifyCombineLogin(body.params, (pk, dn) => secrets.get(`${pk}/${dn}`), { now: Date.now() });
-          if (v.ok) logins.push(v.deviceName);
-          void platform.session.publish(`${m.topic}_reply`, JSON.stringify({ id: body.id, code: v.ok ? 200 : 6287, data: {}, ...(v.ok ? {} : { message: v.reason }) }));
-        } else {
-          if (m.topic.startsWith('/sys/a1LwFleetSub/')) subPosts.add(m.topic.split('/')[3]!);
-          void platform.session.publish(`${m.topic}_reply`, JSON.stringify({ id: body.id, code: 200, data: {} }));
-        }
-      },
-    });
-    await platform.session.subscribe(['/ext/session/+/+/combine/login', '/sys/+/+/thing/topo/add', '/sys/+/+/thing/event/property/post']);
-    const r = await run(['fleet', '--host', '127.0.0.1', '--port', String(port), '--gateways', '4', '--sub-devices', '5', '--rate', '2', '--duration', '2s', '--json'], { timeoutMs: 60_000 });
-    platform.close();
-    expect(r.code, r.stderr).toBe(0);
-    const rep = json<FleetReport>(r);
-    expect(rep).toMatchObject({ devices: 24, gateways: 4, subDevices: 20, maxConnected: 24 });
-    expect(rep.totals).toMatchObject({ subLogins: 20, subLoginsRefused: 0, subLoginTimeouts: 0, errors: 0 });
-    expect(topoAdds).toBe(4);
-    expect(new Set(logins).size).toBe(20);
-    expect(subPosts.size).toBe(20);
-    expect(rep.totals.replies).toBe(rep.totals.sent);
-  }, 90_000);
+    it('logs every sub-device in with a verifiable combine.login and posts for it through its gateway', async () => {
+      const gen = { productKey: 'a1LwFleet01', subProductKey: 'a1LwFleetSub', prefix: 'lw-fleet-', fleetKey: 'linkwire-fleet' };
+      const secrets = new Map<string, string>();
+      for (let i = 0; i < 4; i++) for (const d of fleetGateway(i, 5, gen).subDevices) secrets.set(`${d.productKey}/${d.deviceName}`, d.deviceSecret);
+      const logins: string[] = [];
+      let topoAdds = 0;
+      const subPosts = new Set<string>();
+      const platform = await connectMqtt({
+        host: '127.0.0.1', port, clientId: 'platform', keepalive: 60,
+        onMessage: (m) => {
+          const body = JSON.parse(utf8Decode(m.payload)) as { id: string; params: Record<string, unknown> };
+          if (m.topic.endsWith('/thing/topo/add')) {
+            const ok = (body.params as unknown as unknown[]).every((e) => verifyTopoAddEntry(e, (pk, dn) => secrets.get(`${pk}/${dn}`), { now: Date.now() }).ok);
+            topoAdds += ok ? 1 : 0;
+            void platform.session.publish(`${m.topic}_reply`, JSON.stringify({ id: body.id, code: ok ? 200 : 401, data: [] }));
+          } else if (m.topic.endsWith('/combine/login')) {
+            const v = verifyCombineLogin(body.params, (pk, dn) => secrets.get(`${pk}/${dn}`), { now: Date.now() });
+            if (v.ok) logins.push(v.deviceName);
+            void platform.session.publish(`${m.topic}_reply`, JSON.stringify({ id: body.id, code: v.ok ? 200 : 6287, data: {}, ...(v.ok ? {} : { message: v.reason }) }));
+          } else {
+            if (m.topic.startsWith('/sys/a1LwFleetSub/')) subPosts.add(m.topic.split('/')[3]!);
+            void platform.session.publish(`${m.topic}_reply`, JSON.stringify({ id: body.id, code: 200, data: {} }));
+          }
+        },
+      });
+      await platform.session.subscribe(['/ext/session/+/+/combine/login', '/sys/+/+/thing/topo/add', '/sys/+/+/thing/event/property/post']);
+      const r = await run(['fleet', '--host', '127.0.0.1', '--port', String(port), '--gateways', '4', '--sub-devices', '5', '--rate', '2', '--duration', '2s', '--json'], { timeoutMs: 60_000 });
+      platform.close();
+      expect(r.code, r.stderr).toBe(0);
+      const rep = json<FleetReport>(r);
+      expect(rep).toMatchObject({ devices: 24, gateways: 4, subDevices: 20, maxConnected: 24 });
+      expect(rep.totals).toMatchObject({ subLogins: 20, subLoginsRefused: 0, subLoginTimeouts: 0, errors: 0 });
+      expect(topoAdds).toBe(4);
+      expect(new Set(logins).size).toBe(20);
+      expect(subPosts.size).toBe(20);
+      expect(rep.totals.replies).toBe(rep.totals.sent);
+    }, 90_000);
+  });
 });
 
 describe('fleet internals', () => {

@@ -1,19 +1,19 @@
-import net from 'node:net';
-import { Aedes } from 'aedes';
+import type { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Decode } from '@linkwire/base';
 import { connectMqtt } from '@linkwire/node';
+import { startAedes, type TestBroker } from '../../../test/support/brokers.ts';
+import { until } from '../../../test/support/until.ts';
 import { linkwireStack, type LinkState } from '../src/sim/link.ts';
 
-// The interface the simulator and the fleet drive, against a real broker: it must survive a
+// The interface the fleet drives, against a real broker: it must survive a
 // dropped connection with its subscriptions, and stop at once when the credentials are refused.
 describe('linkwireStack: @linkwire/mqtt\'s reconnecting client over nodeDialer (aedes)', () => {
-  let broker: Aedes;
-  let server: net.Server;
+  let broker: TestBroker & { readonly aedes: Aedes };
   let port = 0;
   let refuse = false;
   beforeAll(async () => {
-    broker = await Aedes.createBroker({
+    broker = await startAedes({
       authenticate: (_c, _u, _p, done) => {
         if (refuse) {
           const e = Object.assign(new Error('bad username or password'), { returnCode: 4 });
@@ -21,14 +21,9 @@ describe('linkwireStack: @linkwire/mqtt\'s reconnecting client over nodeDialer (
         } else done(null, true);
       },
     });
-    server = net.createServer((s) => broker.handle(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as net.AddressInfo).port;
+    port = broker.port;
   });
-  afterAll(async () => {
-    await new Promise<void>((r) => server.close(() => r()));
-    await new Promise<void>((r) => broker.close(() => r()));
-  });
+  afterAll(() => broker.close());
 
   it('reconnects after the broker drops it, re-signs, re-subscribes and hears messages again', async () => {
     const states: LinkState[] = [];
@@ -41,14 +36,14 @@ describe('linkwireStack: @linkwire/mqtt\'s reconnecting client over nodeDialer (
     expect(link.connected).toBe(true);
     const cloud = await connectMqtt({ host: '127.0.0.1', port, clientId: 'cloud', keepalive: 60 });
     await cloud.session.publish('lw/test/in', 'one', { qos: 1 });
-    await waitFor(() => got.includes('one'));
+    await until(() => got.includes('one'), 10_000);
     // The broker drops the device's connection.
-    for (const c of Object.values((broker as unknown as { clients: Record<string, { id: string; close(): void }> }).clients)) if (c.id.startsWith('dev-')) c.close();
-    await waitFor(() => states.filter((s) => s === 'connected').length === 2);
+    for (const c of Object.values((broker.aedes as unknown as { clients: Record<string, { id: string; close(): void }> }).clients)) if (c.id.startsWith('dev-')) c.close();
+    await until(() => states.filter((s) => s === 'connected').length === 2, 10_000);
     expect(states).toContain('reconnecting');
     expect(signed).toBe(2);
     await cloud.session.publish('lw/test/in', 'two', { qos: 1 });
-    await waitFor(() => got.includes('two'));
+    await until(() => got.includes('two'), 10_000);
     await link.publish('lw/test/out', 'still talking', 1);
     link.close();
     cloud.close();
@@ -70,18 +65,3 @@ describe('linkwireStack: @linkwire/mqtt\'s reconnecting client over nodeDialer (
     }
   });
 });
-
-function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const t = setInterval(() => {
-      if (check()) {
-        clearInterval(t);
-        resolve();
-      } else if (Date.now() > end) {
-        clearInterval(t);
-        reject(new Error('timed out'));
-      }
-    }, 20);
-  });
-}

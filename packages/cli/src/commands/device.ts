@@ -1,9 +1,10 @@
-import { parseTsl } from '@linkwire/tsl';
+import { MqttConnectError } from '@linkwire/mqtt';
+import { createNodeDeviceClient } from '@linkwire/node';
+import { compileTsl, parseTsl } from '@linkwire/tsl';
 import { CliError, duration, EXIT, printJson, str, usageError, type CliIo, type Parsed } from '../cli.ts';
 import type { Command } from '../main.ts';
 import { readSecret, SECRET_HELP } from '../secrets.ts';
 import { createSimulator, type SimStats } from '../sim/device.ts';
-import { alibabaParams, isRefusal, linkwireStack } from '../sim/link.ts';
 import { DEMO_DEVICE } from '../sim/demo-fleet.ts';
 import { THERMOSTAT_TSL } from '../sim/thermostat.ts';
 import { loadModel } from './tsl.ts';
@@ -28,15 +29,15 @@ async function runDevice(p: Parsed, io: CliIo): Promise<number> {
   })();
   const external = host !== undefined;
   const secretText = str(p, 'device-secret', c, true);
-  const device = {
+  const given = {
     productKey: str(p, 'product-key', c, true) ?? (external ? undefined : DEMO_DEVICE.productKey),
     deviceName: str(p, 'device-name', c, true) ?? (external ? undefined : DEMO_DEVICE.deviceName),
     deviceSecret: secretText === undefined ? (external ? undefined : DEMO_DEVICE.deviceSecret) : readSecret(secretText, 'device-secret', io),
   };
-  if (device.productKey === undefined || device.deviceName === undefined || device.deviceSecret === undefined) {
+  if (given.productKey === undefined || given.deviceName === undefined || given.deviceSecret === undefined) {
     throw usageError('--product-key, --device-name and --device-secret are required with --host', 'the credentials of the device as the platform registered it');
   }
-  const identity = { productKey: device.productKey, deviceName: device.deviceName, deviceSecret: device.deviceSecret };
+  const identity = { productKey: given.productKey, deviceName: given.deviceName, deviceSecret: given.deviceSecret };
   const intervalMs = duration(p, 'interval', c) ?? 5000;
   const runFor = duration(p, 'duration', c);
   const keepalive = 60;
@@ -55,21 +56,31 @@ async function runDevice(p: Parsed, io: CliIo): Promise<number> {
     print(`platform  local emulator on ${platform.host}:${platform.port} (device ${identity.deviceName}&${identity.productKey})`);
   }
   const target = { host: host ?? platform!.host, port: external ? port : platform!.port };
-  const sim = createSimulator({
-    identity, model, intervalMs, firmwareVersion: str(p, 'firmware', c, true) ?? '1.0.0',
-    allowHttpFirmware: p.values['allow-http-firmware'] === true || !external, onEvent: print,
+  const firmware = str(p, 'firmware', c, true) ?? '1.0.0';
+  const tsl = compileTsl(model, { policy: 'platform' });
+  const device = createNodeDeviceClient({
+    ...identity, endpoint: { host: target.host, port: target.port }, keepalive, tsl,
+    ota: { version: firmware, allowHttp: p.values['allow-http-firmware'] === true || !external },
+    mqtt: { connectTimeoutMs: 15_000, backoff: { minMs: 500, maxMs: 30_000 } },
   });
+  const sim = createSimulator(device, { model, tsl, intervalMs, firmwareVersion: firmware, onEvent: print });
   const id = `${identity.deviceName}&${identity.productKey}`;
-  let link;
+  // The client reconnects for ever; a first attempt that fails on the network ends the command instead.
+  let unreachable: (e: Error) => void = () => {};
+  const firstFailure = new Promise<never>((_, reject) => (unreachable = reject));
+  const stopWatching = device.on((e) => void (e.type === 'disconnected' && unreachable(e.reason)));
   try {
-    link = await linkwireStack.open({ host: target.host, port: target.port, params: alibabaParams(identity, keepalive), subscriptions: sim.subscriptions }, sim.events);
+    await Promise.race([device.connect(), firstFailure]);
   } catch (e) {
+    await device.end();
     await platform?.close();
-    if (isRefusal(e)) throw new CliError(EXIT.failed, `the platform refused ${id}: ${(e as Error).message}`, 'check --product-key, --device-name and --device-secret (`linkwire sign mqtt` shows the signing string)');
+    if (e instanceof MqttConnectError) throw new CliError(EXIT.failed, `the platform refused ${id}: ${e.message}`, 'check --product-key, --device-name and --device-secret (`linkwire sign mqtt` shows the signing string)');
     throw new CliError(EXIT.network, `cannot connect to ${target.host}:${target.port}: ${(e as Error).message}`, 'is the platform running, and are --host and --port right?');
+  } finally {
+    stopWatching();
   }
   print(`device    ${id} connected to ${target.host}:${target.port}; posting every ${intervalMs / 1000} s (Ctrl-C stops)`);
-  await sim.start(link);
+  await sim.start();
   const started = performance.now();
   const redraw = setInterval(() => {
     status = statusLine(sim.stats, id).slice(0, Math.max(20, io.columns - 1));
@@ -91,7 +102,7 @@ async function runDevice(p: Parsed, io: CliIo): Promise<number> {
   sim.stop();
   // Let replies to the last post arrive before disconnecting.
   await new Promise((r) => setTimeout(r, 200));
-  link.close();
+  await device.end();
   await platform?.close();
   if (tty) io.errRaw('\r\x1b[K');
   const seconds = (performance.now() - started) / 1000;

@@ -1,12 +1,6 @@
-import { decodeMessage, encodeMessage, encodeReply, formatTopic, requestIds, AlinkError, type AlinkMessage } from '@linkwire/alink';
-import { utf8Decode } from '@linkwire/base';
-import { createFirmwareVerifier, decodeUpgradePush, encodeProgress, encodeVersionInform, otaTopics, OtaError } from '@linkwire/ota';
-import { deviceShadow, encodeShadow, receiveShadowMessage, shadowGetTopic, shadowUpdateTopic, type DeviceShadow } from '@linkwire/shadow';
-import { alinkReplyCode, compileTsl, type TslModel, type TslValidator } from '@linkwire/tsl';
-import type { DeviceLink, LinkEvents } from './link.ts';
+import { CommandError, type DeviceClient } from '@linkwire/device';
+import type { TslModel, TslValidator } from '@linkwire/tsl';
 import { randomParams, randomValue, type Uniform } from './values.ts';
-
-export type SimIdentity = { readonly productKey: string; readonly deviceName: string };
 
 /** Counters a status line and the tests read. */
 export interface SimStats {
@@ -27,17 +21,19 @@ export interface SimStats {
 }
 
 export interface SimulatorOptions {
-  readonly identity: SimIdentity;
   readonly model: TslModel;
+  /**
+   * The validator the device client was built with (its `tsl` option): the client checks what
+   * the device posts and what the cloud sets or calls (460 with the issues); the simulator uses
+   * it for shadow desired state, which the client hands over unchecked.
+   */
+  readonly tsl: TslValidator;
   /** Milliseconds between property posts; 0 posts once at start. */
   readonly intervalMs: number;
-  readonly firmwareVersion?: string;
+  /** The version the client informs on connect (its `ota.version` option). */
+  readonly firmwareVersion: string;
   readonly random?: Uniform;
   readonly now?: () => number;
-  /** Accept http:// firmware URLs (the local emulator serves plain HTTP). */
-  readonly allowHttpFirmware?: boolean;
-  /** Fetch for OTA downloads (tests may pass one); default the global fetch. */
-  readonly fetch?: typeof fetch;
   readonly onEvent?: (line: string) => void;
 }
 
@@ -45,75 +41,59 @@ export interface Simulator {
   readonly stats: SimStats;
   /** The device's current property values. */
   readonly properties: Readonly<Record<string, unknown>>;
-  /** Events for the link (connect it with these, then call `start`). */
-  readonly events: LinkEvents;
-  /** Topics the device subscribes to. */
-  readonly subscriptions: readonly string[];
-  start(link: DeviceLink): Promise<void>;
+  /** After `device.connect()`: asks for the shadow, posts, and keeps posting on the interval. */
+  start(): Promise<void>;
   /** Posts the current (or freshly drawn) property values now. */
   post(): Promise<void>;
   stop(): void;
 }
 
 /**
- * One simulated device from a TSL model: posts valid random property values on an interval,
- * answers property sets (validated against the model: 200 or 460 with the issues), property
- * gets and service calls (random valid outputData), applies shadow control pushes and reports
- * them back, and takes OTA upgrades (download, verify while streaming, progress, new version).
+ * One simulated device from a TSL model, on the device client: posts valid random property
+ * values on an interval; answers property sets (the changed values are then posted, as the
+ * seed's flow expects), property gets and service calls (random valid outputData); applies shadow
+ * control pushes, which the client reports back; takes OTA upgrades (streamed download, verify,
+ * activate, new version). The client validates against the model and answers what fails with 460.
  */
-export function createSimulator(options: SimulatorOptions): Simulator {
-  const { identity, model } = options;
+export function createSimulator(device: DeviceClient, options: SimulatorOptions): Simulator {
+  const { model, tsl } = options;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   const say = options.onEvent ?? (() => {});
-  const tsl: TslValidator = compileTsl(model, { policy: 'platform' });
-  const ids = requestIds();
   const properties: Record<string, unknown> = {};
   for (const p of model.properties) properties[p.identifier] = randomValue(p.dataType, random, now());
   const stats: SimStats = {
     state: 'starting', posts: 0, postReplies: 0, postRejected: 0, lastReplyMs: undefined, sets: 0, calls: 0, gets: 0,
-    shadowVersion: undefined, shadowApplied: 0, firmware: options.firmwareVersion ?? '1.0.0', otaState: 'idle', errors: 0, lastError: undefined,
+    shadowVersion: undefined, shadowApplied: 0, firmware: options.firmwareVersion, otaState: 'idle', errors: 0, lastError: undefined,
   };
-  const sent = new Map<string, number>();
-  let shadow: DeviceShadow = deviceShadow();
-  let link: DeviceLink | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   let stopped = false;
-  const ota = otaTopics(identity.productKey, identity.deviceName);
-  const topic = {
-    post: formatTopic('propertyPost', identity),
-    postReply: formatTopic('propertyPostReply', identity),
-    // `+` is one level: property/set and property/get need their own filters.
-    services: `/sys/${identity.productKey}/${identity.deviceName}/thing/service/+`,
-    propertySet: formatTopic('propertySet', identity),
-    propertyGet: formatTopic('propertyGet', identity),
-    shadowGet: shadowGetTopic(identity.productKey, identity.deviceName),
-    shadowUpdate: shadowUpdateTopic(identity.productKey, identity.deviceName),
-  };
 
-  const fail = (what: string, e: unknown) => {
+  const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+  const fail = (what: string, e: unknown): void => {
+    // Requests still waiting when the run ends reject with `closed`: that is the stop, not an error.
+    if (stopped) return;
     stats.errors++;
-    stats.lastError = `${what}: ${e instanceof Error ? e.message : String(e)}`;
+    stats.lastError = `${what}: ${message(e)}`;
     say(`error     ${stats.lastError}`);
-  };
-  const send = (t: string, payload: Uint8Array | string, qos: 0 | 1 = 1) => {
-    if (!link) return Promise.resolve();
-    return link.publish(t, payload, qos).catch((e: unknown) => fail(`publish ${t}`, e));
   };
 
   async function post(params?: Record<string, unknown>): Promise<void> {
+    if (stopped) return;
     const values = params ?? drawProperties();
-    const check = tsl.propertyPost(values);
-    if (!check.ok) {
-      fail('own post', new Error(check.issues.map((i) => `${i.path}: ${i.message}`).join('; ')));
-      return;
-    }
-    const id = ids.next();
-    const m = encodeMessage('propertyPost', identity, { id, params: values as never });
-    sent.set(id, performance.now());
-    if (sent.size > 1000) sent.delete(sent.keys().next().value!);
+    const sent = performance.now();
     stats.posts++;
-    await send(m.topic, m.payload, 1);
+    try {
+      const reply = await device.postProperties(values as never);
+      stats.lastReplyMs = performance.now() - sent;
+      if (reply.code === 200) stats.postReplies++;
+    } catch (e) {
+      // A reply with an error code rejects (`reply_error`); anything else is the device's own failure.
+      if (e instanceof Error && (e as { code?: unknown }).code === 'reply_error') {
+        stats.postRejected++;
+        say(`platform  rejected post: ${e.message}`);
+      } else fail('post', e);
+    }
   }
 
   function drawProperties(): Record<string, unknown> {
@@ -122,177 +102,91 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     return { ...properties };
   }
 
-  function reply(requestTopic: string, id: string, code: number, data: unknown, message?: string) {
-    return send(`${requestTopic}_reply`, encodeReply({ id, code, data: data ?? {}, ...(message ? { message } : {}) } as never), 0);
-  }
+  device.onPropertySet((changed) => {
+    stats.sets++;
+    Object.assign(properties, changed);
+    say(`cloud     set ${JSON.stringify(changed)} → 200`);
+    // Reported after the set_reply the client sends when this handler returns.
+    setTimeout(() => void post({ ...changed }), 0);
+    return {};
+  });
 
-  async function onAlink(m: AlinkMessage, t: string): Promise<void> {
-    if (m.kind === 'reply' && m.topic.name === 'propertyPostReply') {
-      const at = sent.get(m.reply.id);
-      if (at !== undefined) {
-        sent.delete(m.reply.id);
-        stats.lastReplyMs = performance.now() - at;
-      }
-      if (m.reply.code === 200) stats.postReplies++;
-      else {
-        stats.postRejected++;
-        say(`platform  rejected post ${m.reply.id}: code ${m.reply.code} ${m.reply.message ?? ''}`);
-      }
-      return;
+  device.onPropertyGet((identifiers) => {
+    stats.gets++;
+    const wanted = identifiers.length > 0 ? identifiers : Object.keys(properties);
+    const data: Record<string, unknown> = {};
+    for (const k of wanted) if (k in properties) data[k] = properties[k];
+    return data;
+  });
+
+  device.onService('*', (params, { serviceId }) => {
+    stats.calls++;
+    const service = model.services.find((s) => s.identifier === serviceId);
+    // The client's validator already answers 460 for a service the model lacks; this is the fallback without one.
+    if (service === undefined) throw new CommandError(460, `the model has no service ${serviceId}`);
+    const out = randomParams(service.outputData, random, now());
+    say(`cloud     call ${serviceId}(${JSON.stringify(params)}) → 200 ${JSON.stringify(out)}`);
+    return out;
+  });
+
+  device.shadow.onDelta((desired, document) => {
+    const r = tsl.propertySet(desired);
+    const accepted = (r.ok ? (r.value ?? desired) : {}) as Record<string, unknown>;
+    Object.assign(properties, accepted);
+    stats.shadowApplied++;
+    stats.shadowVersion = document.version;
+    say(`shadow    applied desired ${JSON.stringify(desired)}${r.ok ? '' : ` (refused by the model: ${r.issues.map((i) => i.message).join('; ')})`}`);
+  });
+
+  device.ota.onUpgrade(async (upgrade) => {
+    stats.otaState = `downloading ${upgrade.version}`;
+    say(`ota       upgrade to ${upgrade.version}: ${upgrade.size} bytes from ${upgrade.url}`);
+    try {
+      // The image streams through the verifier and is not kept: a simulator has nothing to flash.
+      const { firmware } = await device.ota.download(upgrade, { onData: () => undefined });
+      await device.ota.activate(firmware, () => {
+        stats.firmware = upgrade.version;
+      });
+      await device.ota.inform(upgrade.version, upgrade.module);
+      stats.otaState = `upgraded to ${upgrade.version}`;
+      say(`ota       verified and installed ${upgrade.version}`);
+    } catch (e) {
+      // The client has reported the failing step (−2 download, −3 verification) to the platform.
+      stats.otaState = `failed (${message(e)})`;
+      fail('ota', e);
     }
-    if (m.kind !== 'request') return;
-    const req = m.request;
-    switch (m.topic.name) {
-      case 'propertySet': {
-        stats.sets++;
-        const r = tsl.propertySet(req.params);
-        if (r.ok) {
-          const changed = (r.value ?? req.params) as Record<string, unknown>;
-          Object.assign(properties, changed);
-          say(`cloud     set ${JSON.stringify(changed)} → 200`);
-          await reply(t, req.id, 200, {});
-          // Devices report what changed, as the seed's flow expects.
-          await post({ ...changed });
-        } else {
-          const message = r.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-          say(`cloud     set ${JSON.stringify(req.params)} → ${alinkReplyCode(r)} (${message})`);
-          await reply(t, req.id, alinkReplyCode(r), {}, message);
-        }
+  });
+
+  device.on((e) => {
+    switch (e.type) {
+      case 'connected':
+        stats.state = 'connected';
         return;
-      }
-      case 'propertyGet': {
-        stats.gets++;
-        const wanted = Array.isArray(req.params) ? (req.params as string[]) : Object.keys(properties);
-        const data: Record<string, unknown> = {};
-        for (const k of wanted) if (k in properties) data[k] = properties[k];
-        await reply(t, req.id, 200, data);
+      case 'disconnected':
+        stats.state = 'reconnecting';
+        if (!stopped) say(`link      reconnecting: ${e.reason.message}`);
         return;
-      }
-      case 'serviceCall': {
-        stats.calls++;
-        const serviceId = m.topic.ids['serviceId']!;
-        const service = model.services.find((s) => s.identifier === serviceId);
-        const r = tsl.serviceCall(serviceId, req.params);
-        if (service === undefined || !r.ok) {
-          const message = service === undefined ? `the model has no service ${serviceId}` : r.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-          say(`cloud     call ${serviceId} → 460 (${message})`);
-          await reply(t, req.id, 460, {}, message);
-          return;
-        }
-        const out = randomParams(service.outputData, random, now());
-        say(`cloud     call ${serviceId}(${JSON.stringify(req.params)}) → 200 ${JSON.stringify(out)}`);
-        await reply(t, req.id, 200, out);
+      case 'closed':
+        stats.state = 'closed';
         return;
-      }
+      case 'error':
+        fail('platform', e.error);
+        return;
       default:
         return;
     }
-  }
-
-  async function onShadow(payload: Uint8Array): Promise<void> {
-    const step = receiveShadowMessage(shadow, payload, now());
-    shadow = step.device;
-    stats.shadowVersion = shadow.document?.version ?? stats.shadowVersion;
-    for (const a of step.actions) {
-      if (a.type === 'apply') {
-        const r = tsl.propertySet(a.desired);
-        const accepted = (r.ok ? (r.value ?? a.desired) : {}) as Record<string, unknown>;
-        Object.assign(properties, accepted);
-        stats.shadowApplied++;
-        say(`shadow    applied desired ${JSON.stringify(a.desired)}${r.ok ? '' : ` (refused by the model: ${r.issues.map((i) => i.message).join('; ')})`}`);
-      } else if (a.type === 'publish') {
-        await send(topic.shadowUpdate, encodeShadow(a.request), 1);
-      } else if (a.type === 'rejected') {
-        fail('shadow', new Error(`${a.errorcode} ${a.errormessage}`));
-      }
-    }
-  }
-
-  async function onUpgrade(payload: Uint8Array): Promise<void> {
-    let push;
-    try {
-      push = decodeUpgradePush(payload, { allowHttp: options.allowHttpFirmware === true });
-    } catch (e) {
-      fail('upgrade push', e);
-      return;
-    }
-    const up = push.upgrade;
-    const progress = (step: number, desc: string) => send(ota.progress, encodeProgress({ id: ids.next(), step, desc, ...(up.module ? { module: up.module } : {}) }), 0);
-    stats.otaState = `downloading ${up.version}`;
-    say(`ota       upgrade to ${up.version}: ${up.size} bytes from ${up.url}`);
-    try {
-      const verifier = createFirmwareVerifier(up, { allowHttp: options.allowHttpFirmware === true });
-      const res = await (options.fetch ?? fetch)(up.url);
-      if (!res.ok || res.body === null) throw new OtaError('download_failed', `HTTP ${res.status}`, { step: -2 });
-      let lastPct = 0;
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        verifier.update(chunk);
-        const pct = verifier.percent ?? 0;
-        if (pct >= lastPct + 25 && pct < 100) {
-          lastPct = pct;
-          await progress(pct, 'downloading');
-        }
-      }
-      verifier.finish();
-      stats.firmware = up.version;
-      stats.otaState = `upgraded to ${up.version}`;
-      await progress(100, 'upgraded');
-      await send(ota.inform, encodeVersionInform({ id: ids.next(), version: up.version, ...(up.module ? { module: up.module } : {}) }), 1);
-      say(`ota       verified and installed ${up.version}`);
-    } catch (e) {
-      const step = e instanceof OtaError && e.step !== undefined ? e.step : -2;
-      stats.otaState = `failed (${e instanceof Error ? e.message : String(e)})`;
-      await progress(step, e instanceof Error ? e.message.slice(0, 128) : 'failed');
-      fail('ota', e);
-    }
-  }
-
-  const events: LinkEvents = {
-    onMessage(t, payload) {
-      if (stopped) return;
-      if (t === topic.shadowGet) {
-        onShadow(payload).catch((e: unknown) => fail('shadow', e));
-        return;
-      }
-      if (t === ota.upgrade) {
-        onUpgrade(payload).catch((e: unknown) => fail('ota', e));
-        return;
-      }
-      let m: AlinkMessage;
-      try {
-        m = decodeMessage(t, payload);
-      } catch (e) {
-        // A malformed request still gets an answer when its id can be read.
-        if (e instanceof AlinkError && /\/thing\/service\/[^/]+$/.test(t)) {
-          const id = /"id"\s*:\s*"?(\d+)/.exec(safeText(payload))?.[1];
-          if (id !== undefined) void reply(t, id, 460, {}, e.message);
-        }
-        fail(`message on ${t}`, e);
-        return;
-      }
-      onAlink(m, t).catch((e: unknown) => fail(`answer on ${t}`, e));
-    },
-    onState(state, detail) {
-      stats.state = state;
-      if (state !== 'connected' && detail) say(`link      ${state}: ${detail}`);
-    },
-  };
+  });
 
   return {
     stats,
     properties,
-    events,
-    subscriptions: [topic.postReply, topic.services, topic.propertySet, topic.propertyGet, topic.shadowGet, ota.upgrade],
-    async start(l) {
-      link = l;
+    async start() {
       stats.state = 'connected';
-      await send(ota.inform, encodeVersionInform({ id: ids.next(), version: stats.firmware }), 1);
-      // The shadow's current document, so control pushes can be ordered against it.
-      await send(topic.shadowUpdate, encodeShadow({ method: 'get' }), 1);
-      await post();
-      if (options.intervalMs > 0) {
-        timer = setInterval(() => void post(), options.intervalMs);
-      }
+      // Neither waits: against a plain broker (no platform) nothing ever replies, and the
+      // interval must run regardless. The shadow's document orders control pushes by version.
+      device.shadow.get().then((d) => void (stats.shadowVersion = d.version), (e: unknown) => fail('shadow get', e));
+      void post();
+      if (options.intervalMs > 0) timer = setInterval(() => void post(), options.intervalMs);
     },
     post: () => post(),
     stop() {
@@ -300,12 +194,4 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       if (timer) clearInterval(timer);
     },
   };
-}
-
-function safeText(b: Uint8Array): string {
-  try {
-    return utf8Decode(b.subarray(0, 256));
-  } catch {
-    return '';
-  }
 }

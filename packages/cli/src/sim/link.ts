@@ -1,10 +1,9 @@
-import { mqttCredentials } from '@linkwire/sign';
 import { createMqttClient, MqttConnectError, type MqttClient } from '@linkwire/mqtt';
 import { nodeClock, nodeDialer, nodeRandom, type NodeEndpoint } from '@linkwire/node';
 
 /**
- * The small interface the simulator and the load generator drive a device through: three verbs
- * over a connection that reconnects by itself ({@link LinkStack}).
+ * The small interface the load generator drives a device through: three verbs over a connection
+ * that reconnects by itself ({@link LinkStack}), so that MQTT.js can be plugged in beside linkwire.
  */
 export interface DeviceLink {
   publish(topic: string, payload: Uint8Array | string, qos: 0 | 1): Promise<void>;
@@ -38,14 +37,6 @@ export interface ConnectParams {
 export interface LinkStack {
   readonly name: string;
   open(options: LinkOptions, events: LinkEvents): Promise<DeviceLink>;
-}
-
-/**
- * A refusal that retrying cannot fix: the identifier, the credentials or the authorisation
- * (CONNACK 2, 4, 5). "Server unavailable" (3) is worth another try.
- */
-export function isFinalRefusal(e: unknown): boolean {
-  return e instanceof MqttConnectError && (e.returnCode === 2 || e.returnCode === 4 || e.returnCode === 5);
 }
 
 export function isRefusal(e: unknown): boolean {
@@ -143,11 +134,3 @@ export const linkwireStack: LinkStack = {
     })();
   },
 };
-
-/** Alibaba CONNECT parameters for a device with its own secret, signed afresh on every call. */
-export function alibabaParams(device: { productKey: string; deviceName: string; deviceSecret: string }, keepalive: number, now: () => number = Date.now): () => ConnectParams {
-  return () => {
-    const c = mqttCredentials({ ...device, signMethod: 'hmacsha256', secureMode: 3, timestamp: now(), keepalive });
-    return { clientId: c.clientId, username: c.username, password: c.password, keepalive };
-  };
-}
