@@ -267,7 +267,7 @@ const recentValues: (string[] | undefined)[] = new Array<string[] | undefined>(R
 
 /**
  * The device path: a root literal followed by whole-segment ids and nothing else
- * (`/sys/{productKey}/{deviceName}/…`), found in the trie when it is built. Its topics differ
+ * (`/sys/{productKey}/{deviceName}/…`), found in the trie whenever an area joins it. Its topics differ
  * per device in those ids, while what follows them (`thing/service/SetWeight`) repeats across
  * devices; so the ids are read directly and the rest is parsed once per distinct text and
  * remembered. What this finds is what the walk finds: the walk takes the same literal and the
