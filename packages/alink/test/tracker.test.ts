@@ -88,6 +88,29 @@ describe('replyTracker', () => {
     expect(tracker.settle('/sys/pk/dn/thing/service/property/set_reply', '5').status).toBe('matched');
   });
 
+  it('tells late and duplicate replies apart for the last maxPending finished requests', () => {
+    const clock = manualClock(0);
+    const tracker = replyTracker<number>({ clock, timeoutMs: 10, maxPending: 3 });
+    const answered = (id: string): void => {
+      tracker.track('/r', id, 0);
+      expect(tracker.settle('/r', id).status).toBe('matched');
+    };
+    answered('x');
+    answered('y');
+    // x again: its first answer's memory must not evict the second one.
+    answered('x');
+    tracker.track('/r', 'late', 0);
+    clock.advance(10);
+    expect(tracker.expire().map((e) => e.id)).toEqual(['late']);
+    expect(tracker.settle('/r', 'late').status).toBe('late');
+    expect(tracker.settle('/r', 'x').status).toBe('duplicate');
+    answered('z');
+    // Remembered in order: x, y, x, late, z; the last three are kept.
+    expect(['x', 'y', 'late', 'z'].map((id) => tracker.settle('/r', id).status)).toEqual(['duplicate', 'unknown', 'late', 'duplicate']);
+    for (let i = 0; i < 3; i++) answered(`n${i}`);
+    expect(['x', 'late', 'z', 'n0', 'n2'].map((id) => tracker.settle('/r', id).status)).toEqual(['unknown', 'unknown', 'unknown', 'duplicate', 'duplicate']);
+  });
+
   it('keeps its memory bounded over a long session', () => {
     const clock = manualClock(0);
     const tracker = replyTracker<number>({ clock, timeoutMs: 10, maxPending: 8 });

@@ -192,7 +192,6 @@ class Engine<E> implements ThingLink, DeviceCore {
   rawQueues: Map<string, string[]> | undefined;
   rawSeq = 0;
   timeouts: Set<string> | undefined;
-  failed: Map<string, Error> | undefined;
   clockOffset = 0;
   parts: Part[] | undefined;
   /** Parts being loaded: `connect()` resolves once they are there and subscribed. */
@@ -354,22 +353,11 @@ class Engine<E> implements ThingLink, DeviceCore {
     );
   }
 
-  /** Publishes and awaits the reply; a failed publish settles the wait at once. */
+  /** Publishes and awaits the reply; a failed publish rejects the wait at once. */
   exchange(topic: string, payload: Uint8Array, replyTopic: string, id: string, o?: RequestOptions): Promise<Settled> {
     const wait = this.expect(replyTopic, id, o);
-    const key = `${replyTopic}\u0000${id}`;
-    this.publish(topic, payload, 1).catch((e: unknown) => {
-      (this.failed ??= new Map()).set(key, asError(e));
-      this.waiter().settle(replyTopic, id, { json: null });
-    });
-    return wait.then((s) => {
-      const f = this.failed?.get(key);
-      if (f !== undefined) {
-        this.failed!.delete(key);
-        throw f;
-      }
-      return s;
-    });
+    this.publish(topic, payload, 1).catch((e: unknown) => this.waiter().fail(replyTopic, id, asError(e)));
+    return wait;
   }
 
   request(name: RequestTopicName, topicIds: TopicIds, body: (id: string) => AlinkRequest<unknown>, o?: RequestOptions): Promise<AlinkReply<AlinkJson>> {

@@ -20,6 +20,8 @@ export interface ReplyWaiter<T> {
   expect(replyTopic: string, id: string): Promise<T>;
   /** Offers a received reply; says whether it matched a waiting request, and if not why. */
   settle(replyTopic: string, id: string, reply: T): ReplyOutcome<unknown>['status'];
+  /** Rejects a waiting request with `error` (its message could not be sent); false if none waited. */
+  fail(replyTopic: string, id: string, error: Error): boolean;
   /** Rejects everything pending (the connection closed). */
   cancelAll(reason: Error): void;
   readonly pending: number;
@@ -28,6 +30,7 @@ export interface ReplyWaiter<T> {
 interface Waiting<T> {
   readonly replyTopic: string;
   readonly id: string;
+  readonly deadline: number;
   resolve(v: T): void;
   reject(e: Error): void;
 }
@@ -47,35 +50,33 @@ export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T
   if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') throw new OptionError('clock', 'a Clock (now, setTimer)', clock);
   const timeoutMs = numberOption('timeoutMs', o['timeoutMs'], 10_000, 1, 2 ** 31 - 1);
   const tracker = replyTracker<Waiting<T>>({ clock, timeoutMs, maxPending: integerOption('maxPending', o['maxPending'], 1000, 1) });
+  // Waiting requests in the order they were made. Every request waits the same time, so that
+  // is also the order of their deadlines: one timer, armed for the oldest, serves them all (a
+  // timer per request costs more than the request), and nothing else keeps deadlines.
   const live = new Set<Waiting<T>>();
-  // Every request waits the same time, so deadlines come in the order requests were made: one
-  // timer, armed for the oldest deadline, serves them all (a timer per request costs more than
-  // the request). Settled requests leave their deadline behind; the sweep skips it.
-  let deadlines: number[] = [];
-  let head = 0;
   let timer: (() => void) | undefined;
-  const reject = (w: Waiting<T>, e: Error): void => {
-    live.delete(w);
-    w.reject(e);
+  const disarm = (): void => {
+    timer?.();
+    timer = undefined;
   };
-  const arm = (): void => {
-    if (timer !== undefined || head === deadlines.length) return;
-    timer = clock.setTimer(Math.max(0, deadlines[head]! - clock.now()), sweep);
+  const arm = (now: number): void => {
+    const oldest = live.values().next();
+    // At least 1 ms: the tracker dated the request a moment later and may not count it as late yet.
+    if (oldest.done !== true) timer = clock.setTimer(Math.max(1, oldest.value.deadline - now), sweep);
+  };
+  const done = (w: Waiting<T>): Waiting<T> => {
+    live.delete(w);
+    // Nothing waits: drop the timer, so an idle client holds none.
+    if (live.size === 0) disarm();
+    return w;
   };
   function sweep(): void {
     timer = undefined;
-    const now = clock.now();
-    while (head < deadlines.length && deadlines[head]! <= now) head++;
-    if (head > 1024 && head * 2 > deadlines.length) {
-      deadlines = deadlines.slice(head);
-      head = 0;
+    for (const x of tracker.expire()) {
+      live.delete(x.value);
+      x.value.reject(new DeviceError('reply_timeout', `no reply on ${x.replyTopic} for id ${x.id} within ${timeoutMs} ms`));
     }
-    for (const x of tracker.expire()) reject(x.value, new DeviceError('reply_timeout', `no reply on ${x.replyTopic} for id ${x.id} within ${timeoutMs} ms`));
-    if (live.size === 0) {
-      deadlines = [];
-      head = 0;
-    }
-    arm();
+    arm(clock.now());
   }
   return {
     get pending() {
@@ -83,7 +84,8 @@ export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T
     },
     expect(replyTopic, id) {
       return new Promise<T>((resolve, rejectPromise) => {
-        const w: Waiting<T> = { replyTopic, id, resolve, reject: rejectPromise };
+        const now = clock.now();
+        const w: Waiting<T> = { replyTopic, id, deadline: now + timeoutMs, resolve, reject: rejectPromise };
         try {
           tracker.track(replyTopic, id, w, timeoutMs);
         } catch (e) {
@@ -92,35 +94,28 @@ export function createReplyWaiter<T>(options: ReplyWaiterOptions): ReplyWaiter<T
           return;
         }
         live.add(w);
-        deadlines.push(clock.now() + timeoutMs);
-        arm();
+        if (timer === undefined) arm(now);
       });
     },
     settle(replyTopic, id, reply) {
       const outcome = tracker.settle(replyTopic, id);
-      if (outcome.status === 'matched') {
-        const w = outcome.value;
-        live.delete(w);
-        w.resolve(reply);
-        if (live.size === 0) {
-          // Nothing waits: drop the timer and the deadlines, so an idle client holds no timer.
-          timer?.();
-          timer = undefined;
-          deadlines = [];
-          head = 0;
-        }
-      }
+      if (outcome.status === 'matched') done(outcome.value).resolve(reply);
       return outcome.status;
     },
+    fail(replyTopic, id, error) {
+      const outcome = tracker.settle(replyTopic, id);
+      if (outcome.status !== 'matched') return false;
+      done(outcome.value).reject(error);
+      return true;
+    },
     cancelAll(reason) {
-      for (const w of [...live]) {
+      const all = [...live];
+      live.clear();
+      disarm();
+      for (const w of all) {
         tracker.cancel(w.replyTopic, w.id);
-        reject(w, reason);
+        w.reject(reason);
       }
-      timer?.();
-      timer = undefined;
-      deadlines = [];
-      head = 0;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { booleanOption, functionOption, integerOption, numberOption, OptionError, optionsRecord, requiredFunction, requiredOption, utf8Encode as utf8, type ByteTransport, type Clock, type Dialer, type Random, type TransportEvents } from '@linkwire/base';
 import { backoffDelay, checkBackoff, type BackoffOptions } from './backoff.ts';
 import { createPacketParser, type PacketParser } from './decode.ts';
-import { encodePacket } from './encode.ts';
+import { encodePacket, encodePacketPooled } from './encode.ts';
 import { MqttDecodeError, MqttError } from './errors.ts';
 import type { ConnackPacket, MqttPacket, PublishPacket, QoS, Subscription, Will } from './packets.ts';
 import { MqttConnectError } from './session.ts';
@@ -305,7 +305,7 @@ class Client<E> implements MqttClient {
   }
 
   private write(p: MqttPacket): void {
-    this.out(encodePacket(p));
+    this.out(encodePacketPooled(p));
   }
 
   /** Puts bytes on the current transport. A transport that throws ends the connection (false). */
@@ -648,7 +648,7 @@ class Client<E> implements MqttClient {
     }
     let bytes: Uint8Array;
     try {
-      bytes = encodePacket(this.publishPacket(o));
+      bytes = encodePacketPooled(this.publishPacket(o));
     } catch (e) {
       this.inflightById?.delete(o.id);
       if (o.qos === 1) this.storeCall('delete', o.seq);

@@ -3,6 +3,11 @@ import { MqttDecodeError } from './errors.ts';
 import { isValidTopicFilter } from './topic.ts';
 import { PACKET_TYPES, isMqtt31ClientId, type MqttPacket, type QoS, type Subscription, type Will } from './packets.ts';
 
+// The last PUBLISH topic decoded, as text and as a copy of its bytes (topics up to 256 bytes).
+let lastTopic = '';
+let lastTopicLength = -1;
+const lastTopicBytes = new Uint8Array(256);
+
 // A cursor over one complete packet. Every read checks bounds, so a lying length field ends
 // in MqttDecodeError with the offset, never in an out-of-range read or an allocation sized by
 // the attacker.
@@ -49,6 +54,32 @@ class Reader {
     if (s.includes('\u0000')) this.fail('invalid_utf8', `${what} contains U+0000`, at);
     this.pos += n;
     return s;
+  }
+  /**
+   * A PUBLISH topic. A client hears the same few topics again and again: bytes equal to the last
+   * topic decoded give that string back (compared from the end, where topics differ), without
+   * decoding it again, and as the same string, whose hash a Map lookup has already computed.
+   */
+  topic(): string {
+    const at = this.pos;
+    const n = this.u16('topic length');
+    this.need(n, 'topic');
+    const buf = this.buf;
+    const start = this.pos;
+    let i = n === lastTopicLength ? n : -1;
+    while (i > 0 && buf[start + i - 1] === lastTopicBytes[i - 1]) i--;
+    if (i === 0) {
+      this.pos += n;
+      return lastTopic;
+    }
+    this.pos = at;
+    const topic = this.string('topic');
+    if (n <= 256) {
+      lastTopicBytes.set(buf.subarray(start, start + n));
+      lastTopicLength = n;
+      lastTopic = topic;
+    }
+    return topic;
   }
   id(what: string): number {
     const at = this.pos;
@@ -157,7 +188,7 @@ export function decodeBody(buf: Uint8Array, offset: number, h: FixedHeader): Mqt
       if (qos === 3) r.fail('invalid_qos', 'publish qos 3', offset);
       const dup = (flags & 8) !== 0;
       if (qos === 0 && dup) r.fail('invalid_flags', 'QoS 0 publish with DUP set', offset);
-      const topic = r.string('topic');
+      const topic = r.topic();
       if (topic.length === 0 || topic.includes('+') || topic.includes('#')) r.fail('invalid_topic', `publish topic ${JSON.stringify(topic)} is empty or has a wildcard`);
       const messageId = qos > 0 ? r.id('publish') : undefined;
       // A view, not a copy: the payload is usually handed straight to a JSON or CBOR decoder.
@@ -390,23 +421,30 @@ export function createPacketParser(options?: PacketParserOptions): PacketParser 
     }
   };
 
-  return {
-    get buffered() {
-      return headLength + filled;
-    },
-    push(chunk) {
-      if (failed !== undefined) throw failed;
-      if (!(chunk instanceof Uint8Array)) throw new MqttDecodeError('invalid_input', `a chunk must be a Uint8Array, got ${describe(chunk)}`, consumed);
-      const out: MqttPacket[] = [];
-      try {
-        read(chunk, out);
-      } catch (e) {
-        const base = e instanceof MqttDecodeError ? e : new MqttDecodeError('invalid_packet', describe(e instanceof Error ? e.message : e), consumed);
-        failed = new MqttDecodeError(base.code, base.message, base.offset, out);
-        reset();
-        throw failed;
-      }
-      return out;
-    },
-  };
+  return new Parser(() => headLength + filled, (chunk) => {
+    if (failed !== undefined) throw failed;
+    if (!(chunk instanceof Uint8Array)) throw new MqttDecodeError('invalid_input', `a chunk must be a Uint8Array, got ${describe(chunk)}`, consumed);
+    const out: MqttPacket[] = [];
+    try {
+      read(chunk, out);
+    } catch (e) {
+      const base = e instanceof MqttDecodeError ? e : new MqttDecodeError('invalid_packet', describe(e instanceof Error ? e.message : e), consumed);
+      failed = new MqttDecodeError(base.code, base.message, base.offset, out);
+      reset();
+      throw failed;
+    }
+    return out;
+  });
+}
+
+// A class with the getter on its prototype: an object literal with a getter took 1 µs to make,
+// and the client makes one for every chunk it receives while it holds none (an idle client keeps no parser).
+class Parser implements PacketParser {
+  constructor(
+    private readonly size: () => number,
+    readonly push: (chunk: Uint8Array) => MqttPacket[],
+  ) {}
+  get buffered(): number {
+    return this.size();
+  }
 }

@@ -498,6 +498,26 @@ describe('createMqttClient: bad input from the broker ends the connection with a
     await h.client.end();
   });
 
+  it('delivers the same messages in order however the stream is cut (whole-packet chunks decode in place, the rest through a parser)', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ topic: fc.constantFrom('a/b', 'a/c', '/sys/pk/dn/thing/event/property/post_reply'), size: fc.nat({ max: 300 }), qos: fc.constantFrom(0 as const, 1 as const) }), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+      async (sent, cuts) => {
+        const h = await connectedHarness();
+        const packets = sent.map((m, i) => encodePacket({ type: 'publish', topic: m.topic, payload: new Uint8Array(m.size).fill(i), qos: m.qos, retain: false, dup: false, ...(m.qos === 1 ? { messageId: i + 1 } : {}) }));
+        const stream = Uint8Array.from(packets.flatMap((p) => [...p]));
+        const at = [...new Set(cuts.map((c) => c % stream.length))].sort((a, b) => a - b);
+        [0, ...at].forEach((from, i) => {
+          const to = at[i] ?? stream.length;
+          if (to > from) h.net.last().raw(stream.slice(from, to));
+        });
+        expect(h.messages.map((m) => [m.topic, m.payload.length, m.payload[0] ?? -1])).toEqual(sent.map((m, i) => [m.topic, m.size, m.size === 0 ? -1 : i]));
+        expect(h.net.last().received.filter((p) => p.type === 'puback').map((p) => (p as { messageId: number }).messageId)).toEqual(sent.flatMap((m, i) => (m.qos === 1 ? [i + 1] : [])));
+        await h.client.end();
+      },
+    ), { numRuns: numRuns(60) });
+  });
+
   it('a packet before CONNACK', async () => {
     const h = harness();
     await settle();

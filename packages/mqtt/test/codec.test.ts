@@ -82,6 +82,29 @@ describe('codec against mqtt-packet (the oracle)', () => {
   });
 });
 
+describe('reused buffers', () => {
+  it('a topic decoded again from a rewritten buffer is the new topic (the decoder keeps a copy of the last topic, not a view)', () => {
+    const buf = encodePacket({ type: 'publish', topic: 'a/b/c', payload: new Uint8Array([1]), qos: 0, retain: false, dup: false });
+    expect((decodePacket(buf) as { topic: string }).topic).toBe('a/b/c');
+    expect((decodePacket(buf) as { topic: string }).topic).toBe('a/b/c');
+    buf.set(new TextEncoder().encode('x/y/z'), 4);
+    expect((decodePacket(buf) as { topic: string }).topic).toBe('x/y/z');
+    fc.assert(fc.property(fc.array(topicName(), { minLength: 1, maxLength: 6 }), (topics) => {
+      for (const topic of [...topics, ...topics]) {
+        expect((decodePacket(encodePacket({ type: 'publish', topic, payload: new Uint8Array(0), qos: 0, retain: false, dup: false })) as { topic: string }).topic).toBe(topic);
+      }
+    }), { numRuns: numRuns(100) });
+  });
+
+  it('encodePacket hands out bytes with a buffer of their own (the client\'s pooled blocks stay inside the client)', () => {
+    for (const size of [0, 100, 1000, 5000]) {
+      const bytes = encodePacket({ type: 'publish', topic: 't', payload: new Uint8Array(size), qos: 0, retain: false, dup: false });
+      expect(bytes.byteOffset).toBe(0);
+      expect(bytes.buffer.byteLength).toBe(bytes.length);
+    }
+  });
+});
+
 describe('malformed input', () => {
   it('never throws anything but MqttDecodeError, and whatever it accepts re-encodes to the same bytes', () => {
     fc.assert(fc.property(malformedBytes(encodePacket), (bytes) => {

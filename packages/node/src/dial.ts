@@ -61,13 +61,16 @@ class SocketTransport implements ByteTransport {
   corked = 0;
   constructor(readonly socket: net.Socket) {}
   // Packets written in one turn of the event loop leave in one writev (up to BATCH bytes): a
-  // burst of pipelined publishes costs a few syscalls, not one each.
+  // burst of pipelined publishes costs a few syscalls, not one each. The uncork waits for
+  // setImmediate, not nextTick: ticks run before promise continuations, so the PUBACK for a
+  // reply left alone and the next request, published from the awaiting code, in a second write
+  // (two syscalls and two wake-ups of the broker per round trip instead of one).
   send(bytes: Uint8Array): void {
     const socket = this.socket;
     if (socket.destroyed) return;
     if (this.corked === 0) {
       socket.cork();
-      process.nextTick(uncork, this);
+      setImmediate(uncork, this);
     } else if (this.corked > BATCH) {
       socket.uncork();
       socket.cork();
