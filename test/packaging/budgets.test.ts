@@ -34,6 +34,20 @@ describe('bundle budgets (esbuild, browser, min+gz)', () => {
       }
     });
   });
+  it('the browser device client loads at start only what a device needs to connect, post, answer commands and match replies', async () => {
+    // Issue 15: what the split moved out must stay out. A static import of any of these from the
+    // first chunk's files (a barrel, a helper) would pull it back into the first load unnoticed by
+    // the size budget alone until it had grown.
+    const device = COMPOSITION_BUDGETS.find((b) => b.split === true)!;
+    const { chunks } = await bundleSize(device.code, undefined, true);
+    const atStart = chunks.filter((c) => c.initial).flatMap((c) => c.files.map((f) => f.path));
+    const onDemandOnly = [
+      /^packages\/alink\/src\/areas\/(?!device)/, /^packages\/alink\/src\/(catalogue|complete|codes|schema-choices)\.ts$/, /^packages\/hash\//,
+      /^packages\/(shadow|ota)\//, /^packages\/device\/src\/(shadow|ota|gateway)\.ts$/, /^packages\/sign\/src\/(subdevice|register|mqtt)\.ts$/,
+    ];
+    expect(atStart.filter((f) => onDemandOnly.some((r) => r.test(f)))).toEqual([]);
+    expect(atStart).toContain('packages/alink/src/areas/device.ts');
+  });
   it('every browser-safe public entry has a budget', () => {
     const missing: string[] = [];
     for (const name of readdirSync(join(root, 'packages'))) {

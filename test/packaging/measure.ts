@@ -10,6 +10,16 @@ export interface BundleSize {
   readonly gzip: number;
   /** Chunks loaded on demand (dynamic `import()`: the device client's shadow, OTA and gateway parts, the hash kernels). */
   readonly lazy: { readonly minified: number; readonly gzip: number };
+  /** Every chunk (one when not split): whether it loads at start, its size, and the source files with the most bytes in it. */
+  readonly chunks: readonly ChunkSize[];
+}
+
+export interface ChunkSize {
+  readonly initial: boolean;
+  readonly minified: number;
+  readonly gzip: number;
+  /** Source files (repository paths) by minified bytes in this chunk, largest first. */
+  readonly files: readonly { readonly path: string; readonly minified: number }[];
 }
 
 const OUT = '/linkwire-measure';
@@ -52,9 +62,17 @@ export async function bundleSize(code: string, resolveDir: string = root, split 
   let gzip = 0;
   let lazyMin = 0;
   let lazyGzip = 0;
-  for (const [name, b] of bytes) {
+  const chunks: ChunkSize[] = [];
+  for (const [path, output] of Object.entries(outputs)) {
+    const b = bytes.get(base(path));
+    if (b === undefined) continue;
     const z = gzipSync(b, { level: 9 }).length;
-    if (initial.has(name)) {
+    const files = Object.entries(output.inputs)
+      .filter(([, i]) => i.bytesInOutput > 0)
+      .map(([file, i]) => ({ path: file.slice(file.indexOf('packages/') >= 0 ? file.indexOf('packages/') : 0), minified: i.bytesInOutput }))
+      .sort((x, y) => y.minified - x.minified);
+    chunks.push({ initial: initial.has(base(path)), minified: b.length, gzip: z, files });
+    if (initial.has(base(path))) {
       minified += b.length;
       gzip += z;
     } else {
@@ -62,5 +80,5 @@ export async function bundleSize(code: string, resolveDir: string = root, split 
       lazyGzip += z;
     }
   }
-  return { minified, gzip, lazy: { minified: lazyMin, gzip: lazyGzip } };
+  return { minified, gzip, lazy: { minified: lazyMin, gzip: lazyGzip }, chunks };
 }

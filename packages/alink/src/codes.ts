@@ -1,3 +1,9 @@
+/**
+ * The code catalogue, also its own entry (`@linkwire/alink/codes`): what each result and error
+ * code of the seeds means. A browser device client imports it with the first error reply, and
+ * without the topic catalogue that the main entry would bring along.
+ * @module
+ */
 import { describe, enumOption, OptionError } from '@linkwire/base';
 
 /**

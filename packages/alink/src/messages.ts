@@ -1,11 +1,14 @@
 import { checkJsonTree, describe, OptionError, utf8Encode, type Issue } from '@linkwire/base';
-import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
+import type { TopicSpec } from './area.ts';
+import type { TopicName } from './catalogue.ts';
 import { readRequest, requestFromJson, requestText, replyFromJson, stringifyReply, type AlinkReply, type AlinkRequest } from './envelope.ts';
 import { AlinkError } from './errors.ts';
 import { decodeJson, decodeJsonWalking, forbiddenProto, stringifyJson, type AlinkJson, type JsonDecodeOptions } from './json.ts';
 import { formatTopic, parseTopic, type ParsedTopic, type TopicIds } from './topics.ts';
 import type { BodyOf } from './types.ts';
-import { checkProperties, PROPERTY_TOPICS, validateDocument, validateReply, validateRequest } from './validate.ts';
+import { topicSpec } from './registry.ts';
+import { checkProperties } from './schema.ts';
+import { PROPERTY_TOPICS, validateDocument, validateReply, validateRequest } from './validate.ts';
 
 /** A message on a catalogue topic, by what its payload is. */
 export type AlinkMessage =
@@ -78,7 +81,7 @@ export function decodeMessage(topic: string | ParsedTopic, payload: Uint8Array |
 function isParsedTopic(t: unknown): t is ParsedTopic {
   if (typeof t !== 'object' || t === null) return false;
   const { name, spec, ids } = t as { name?: unknown; spec?: unknown; ids?: unknown };
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(TOPICS, name) && TOPICS[name as TopicName] === spec && typeof ids === 'object' && ids !== null;
+  return typeof name === 'string' && topicSpec(name) === spec && spec !== undefined && typeof ids === 'object' && ids !== null;
 }
 
 /**
@@ -162,7 +165,7 @@ export interface OutgoingMessage {
  */
 export function encodeMessage<N extends TopicName>(name: N, ids: TopicIds, body: BodyOf<N>, options?: { readonly validate?: boolean }): OutgoingMessage {
   const topic = formatTopic(name, ids);
-  const spec = TOPICS[name];
+  const spec = topicSpec(name)!;
   if (options !== undefined && (typeof options !== 'object' || options === null)) throw new OptionError('options', 'an object', options);
   if (spec.payload !== 'raw' && spec.payload !== 'json' && (typeof body !== 'object' || body === null)) throw new AlinkError('invalid_message', `${name} needs an envelope object, got ${describe(body)}`);
   switch (spec.payload) {

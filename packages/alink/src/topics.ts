@@ -1,6 +1,8 @@
 import { describe } from '@linkwire/base';
 import { AlinkError } from './errors.ts';
-import { TOPICS, type TopicName, type TopicSpec } from './catalogue.ts';
+import type { TopicSpec } from './area.ts';
+import type { TopicName } from './catalogue.ts';
+import { onTopicsAdded } from './registry.ts';
 
 /** Identifiers that fill a template's braces, e.g. `{productKey, deviceName, eventId}`. */
 export type TopicIds = Readonly<Record<string, string>>;
@@ -84,7 +86,8 @@ function idsBuilder(params: readonly string[]): (values: readonly string[]) => T
 const COMPILED = new Map<TopicName, Compiled>();
 const ROOT = newNode();
 
-for (const spec of Object.values(TOPICS)) {
+/** Puts a topic into the trie; a shape that collides with one already there is a programming error. */
+function insert(spec: TopicSpec): void {
   const c = compile(spec);
   COMPILED.set(spec.name as TopicName, c);
   let node = ROOT;
@@ -232,7 +235,7 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
     return { name: known.name, spec: known.spec, ids: known.ids(recentValues[slot]!) };
   }
   count = 0;
-  let found = DEVICE_PATH === undefined ? undefined : devicePath(DEVICE_PATH, topic);
+  let found = devicePathNow === undefined ? undefined : devicePath(devicePathNow, topic);
   if (found === undefined) {
     count = 0;
     found = walk(ROOT, topic, 1);
@@ -264,7 +267,7 @@ const recentValues: (string[] | undefined)[] = new Array<string[] | undefined>(R
 
 /**
  * The device path: a root literal followed by whole-segment ids and nothing else
- * (`/sys/{productKey}/{deviceName}/…`), found in the trie when it is built. Its topics differ
+ * (`/sys/{productKey}/{deviceName}/…`), found in the trie whenever an area joins it. Its topics differ
  * per device in those ids, while what follows them (`thing/service/SetWeight`) repeats across
  * devices; so the ids are read directly and the rest is parsed once per distinct text and
  * remembered. What this finds is what the walk finds: the walk takes the same literal and the
@@ -278,7 +281,9 @@ interface DevicePath {
   readonly node: Node;
 }
 
-const DEVICE_PATH: DevicePath | undefined = (() => {
+let devicePathNow: DevicePath | undefined;
+
+function findDevicePath(): DevicePath | undefined {
   let best: DevicePath | undefined;
   for (const lit of ROOT.literals) {
     let node = lit.node;
@@ -290,7 +295,7 @@ const DEVICE_PATH: DevicePath | undefined = (() => {
     if (ids > 0 && (best === undefined || ids > best.ids)) best = { prefix: `/${lit.text}/`, ids, node };
   }
   return best;
-})();
+}
 
 // The remainders after the device path, parsed: template and ids, or NO_MATCH. Bounded: cleared
 // whole when full, so hostile streams of distinct remainders cost memory of TAIL_LIMIT entries.
@@ -407,6 +412,17 @@ function endsWithAny(topic: string, end: number, suffixes: readonly string[]): b
   for (let i = 0; i < suffixes.length; i++) if (topic.startsWith(suffixes[i]!, end - suffixes[i]!.length)) return true;
   return false;
 }
+
+// Every area that joins goes into the trie (the device's own at once, registry.ts); then the
+// device path is found again and the memories start afresh: a new template may match a topic
+// or a remainder that matched nothing before.
+onTopicsAdded((specs) => {
+  for (const spec of specs) insert(spec);
+  devicePathNow = findDevicePath();
+  recentTopic.fill(undefined);
+  recentFound.fill(undefined);
+  remainders.clear();
+});
 
 /** `/sys/{pk}/{dn}/thing/event/property/post` (seed §4). */
 export function propertyPostTopic(productKey: string, deviceName: string): string {

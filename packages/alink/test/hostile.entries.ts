@@ -16,6 +16,7 @@ const topic = data(fc.oneof(catalogueTopic().map(({ name, ids: i }) => alink.for
 const tracker = fc.tuple(options({ clock: manualClock(0), timeoutMs: 5000, maxPending: 4 }), topic, data(fc.string()), data(fc.nat()), data(fc.nat()));
 
 export const entries: FuzzEntry[] = [
+  entry('alink.completeCatalogue', alink.completeCatalogue, []),
   entry('alink.replyTopicName', alink.replyTopicName, [topicName]),
   entry('alink.formatTopic', alink.formatTopic, [topicName, ids]),
   entry('alink.formatTopicFilter', alink.formatTopicFilter, [topicName, ids]),

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeReply, formatTopic, type AlinkJson, type AlinkReply, type AlinkRequest, type ParsedTopic } from '@linkwire/alink';
+import { completeCatalogue, decodeMessage, encodeReply, formatTopic, type AlinkJson, type AlinkReply, type AlinkRequest, type ParsedTopic } from '@linkwire/alink';
 import {
   combineBatchLoginParams, combineBatchLogoutParams, combineLoginParams, combineLogoutParams, proxyProvisioningParams, subRegisterParams, topoAddEntry,
   type SignMethod,
@@ -88,6 +88,8 @@ function deferred(): { promise: Promise<boolean>; open(ok: boolean): void } {
 }
 
 export function createGateway(core: DeviceCore, options: GatewayOptions | undefined): Gateway & { readonly internals: GatewayInternals } {
+  // The client's first chunk knows the device's own topics: these join now (with every other area).
+  completeCatalogue();
   const gw = core.identity;
   const batchSize = Math.max(1, options?.batchSize ?? 5);
   const maxOnline = options?.maxOnline ?? 200;

@@ -1,4 +1,4 @@
-import { stringifyReply, type ParsedTopic } from '@linkwire/alink';
+import { completeCatalogue, stringifyReply, type ParsedTopic } from '@linkwire/alink';
 import { concatBytes } from '@linkwire/base';
 import {
   OtaError, activateFirmware, createFirmwareVerifier, createProgressReporter, decodeConfigGetReply, decodeConfigPush, decodeFirmwareGetReply, decodeModelConfigPush,
@@ -90,6 +90,8 @@ export interface OtaInternals {
 }
 
 export function createOta(core: DeviceCore, options: OtaOptions | undefined): Ota & { readonly internals: OtaInternals } {
+  // The client's first chunk knows the device's own topics: these join now (with every other area).
+  completeCatalogue();
   const { productKey, deviceName } = core.identity;
   const topics = otaTopics(productKey, deviceName);
   const allowHttp = options?.allowHttp ?? false;

@@ -1,4 +1,4 @@
-import type { ParsedTopic } from '@linkwire/alink';
+import { completeCatalogue, type ParsedTopic } from '@linkwire/alink';
 import {
   deviceShadow, encodeShadow, parseShadowMessage, receiveShadowMessage, reportShadow, shadowGetTopic, shadowUpdateTopic,
   type DeviceShadow, type DeviceShadowOptions, type ShadowAttributes, type ShadowDeleteRequest, type ShadowDocument, type ShadowRequest, type ShadowSectionWrite,
@@ -43,6 +43,8 @@ interface Waiting {
 }
 
 export function createShadow(core: DeviceCore, options: DeviceShadowOptions | undefined): DeviceShadowApi & { readonly internals: ShadowInternals } {
+  // The client's first chunk knows the device's own topics: these join now (with every other area).
+  completeCatalogue();
   const { productKey, deviceName } = core.identity;
   const updateTopic = shadowUpdateTopic(productKey, deviceName);
   const getTopic = shadowGetTopic(productKey, deviceName);

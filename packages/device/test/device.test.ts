@@ -1,14 +1,13 @@
-// The device client end to end on 127.0.0.1: against the emulator where it answers the flow
-// (signed CONNECT, property post, shadow), against aedes with a platform scripted with MQTT.js
-// for the commands and replies the emulator does not serve yet.
+// The device client end to end on 127.0.0.1 against the emulator: signed CONNECT, property post,
+// shadow; then commands, replies and notifications with the platform's side chosen by the test
+// (the emulator's fault injection for the device's own requests, its cloud API and `publish` for
+// commands), asserting the bytes the device sends, over TCP, TLS and WebSocket.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CommandError, DeviceError, type DeviceClient, type DeviceEvent } from '@linkwire/device';
-import { startEmulator, type Emulator } from '@linkwire/emulator';
+import { startEmulator, type Emulator, type EmulatorEvent } from '@linkwire/emulator';
 import { MqttConnectError } from '@linkwire/mqtt';
-import { createNodeDeviceClient, registerNodeHash } from '@linkwire/node';
+import { createNodeDeviceClient, registerNodeHash, type NodeEndpoint } from '@linkwire/node';
 import { compileTsl, parseTsl } from '@linkwire/tsl';
-import { startAedes, type TestBroker } from '../../../test/support/brokers.ts';
-import { ok, startPlatform, type ScriptedPlatform } from './platform.ts';
 
 registerNodeHash();
 const device = { productKey: 'a1DevClient', deviceName: 'dev-client-1', deviceSecret: 'dev-secret-9a8b7c' };
@@ -66,107 +65,122 @@ describe('against the emulator', () => {
   });
 });
 
-describe('against aedes and a scripted platform', () => {
-  let broker: TestBroker;
-  let cloud: ScriptedPlatform;
+const HOUR = 3_600_000;
+const victim = { productKey: device.productKey, deviceName: 'dev-client-2', deviceSecret: 'dev-secret-2' };
+const modelled = { productKey: 'a1DevModel1', deviceName: 'dev-model-1', deviceSecret: 'dev-model-secret' };
+const modelTsl = { profile: { productKey: modelled.productKey }, properties: [{ identifier: 'Power', accessMode: 'rw', dataType: { type: 'int', specs: { min: '0', max: '10' } } }] };
+type Identity = { productKey: string; deviceName: string; deviceSecret: string };
+
+describe.each(['tcp', 'tls', 'ws'] as const)('against the emulator, the platform\'s answers chosen by the test, over %s', (transport) => {
+  let platform: Emulator;
+  let endpoint: NodeEndpoint;
+  const seen: EmulatorEvent[] = [];
   beforeAll(async () => {
-    broker = await startAedes();
-    cloud = await startPlatform(broker.port);
+    // The platform's clock is an hour ahead of the device's (NTP must find it): signed timestamps
+    // are allowed two hours of distance.
+    platform = await startEmulator({
+      devices: [device, victim, modelled], products: [{ productKey: modelled.productKey, tsl: modelTsl }], ...(transport === 'tls' ? { tls: true } : {}), websocket: transport === 'ws',
+      now: () => Date.now() + HOUR, timestampWindowMs: 2 * HOUR, rawReply: () => Uint8Array.of(9, 9), onEvent: (e) => seen.push(e),
+    });
+    endpoint = transport === 'tcp' ? { host: platform.host, port: platform.port }
+      : transport === 'tls' ? { host: platform.host, port: platform.tlsPort!, tls: { ca: platform.ca! } }
+      : { url: `ws://${platform.host}:${platform.wsPort}/mqtt` };
   });
-  afterAll(async () => {
-    await cloud.close();
-    await broker.close();
-  });
+  afterAll(() => platform.close());
+  afterEach(() => void platform.faults.clear());
+
   const sys = `/sys/${device.productKey}/${device.deviceName}`;
-  const connect = async (extra: Partial<Parameters<typeof createNodeDeviceClient>[0]> = {}): Promise<{ d: DeviceClient; events: DeviceEvent[] }> => {
+  const connect = async (extra: Partial<Parameters<typeof createNodeDeviceClient>[0]> = {}, who: Identity = device): Promise<{ d: DeviceClient; events: DeviceEvent[] }> => {
     const events: DeviceEvent[] = [];
-    const d = make({ ...device, endpoint: { host: '127.0.0.1', port: broker.port }, onEvent: (e) => events.push(e), ...extra });
+    const d = make({ ...who, endpoint, onEvent: (e) => events.push(e), ...extra });
     await d.connect();
     return { d, events };
+  };
+  const codes = (events: DeviceEvent[]): string[] => events.flatMap((e) => (e.type === 'error' ? [(e.error as DeviceError).code] : []));
+  /** The exact text the device published on `topic` (the one with this id): what the platform received. */
+  const sent = async (topic: string, id: string): Promise<string> => {
+    const find = (): string | undefined => {
+      for (const e of seen) if (e.type === 'request' && e.topic === topic && (JSON.parse(e.payload) as { id?: unknown }).id === id) return e.payload;
+      return undefined;
+    };
+    await expect.poll(find).toBeDefined();
+    return find()!;
   };
 
   it('property set: the handler result is the set_reply; no handler → 460, never success', async () => {
     const { d } = await connect();
-    await cloud.publish(`${sys}/thing/service/property/set`, '{"id":"11","version":"1.0","params":{"Light":1},"method":"thing.service.property.set"}');
-    const r1 = await cloud.next(`${sys}/thing/service/property/set_reply`);
-    expect(JSON.parse(r1.payload)).toMatchObject({ id: '11', code: 460 });
+    expect(await platform.setProperties(device.productKey, device.deviceName, { Light: 1 })).toMatchObject({ status: 'replied', code: 460 });
     d.onPropertySet((p) => ({ applied: p['Light'] }));
-    await cloud.publish(`${sys}/thing/service/property/set`, '{"id":"12","version":"1.0","params":{"Light":0},"method":"thing.service.property.set"}');
-    const r2 = await cloud.next(`${sys}/thing/service/property/set_reply`);
-    expect(JSON.parse(r2.payload)).toEqual({ id: '12', code: 200, data: { applied: 0 } });
+    const r = await platform.setProperties(device.productKey, device.deviceName, { Light: 0 });
+    expect(r).toMatchObject({ status: 'replied', code: 200, data: { applied: 0 } });
+    expect(await sent(`${sys}/thing/service/property/set_reply`, (r as { id: string }).id)).toBe(`{"id":"${(r as { id: string }).id}","code":200,"data":{"applied":0}}`);
   });
 
-  it('services: async answered on {service}_reply, errors carry their code, junk is reported and answered 460', async () => {
+  it('services: async answered on {service}_reply, errors carry their code, a method not the topic\'s is answered 460, junk is reported', async () => {
     const { d, events } = await connect();
     d.onService('reboot', (params) => ({ delay: params['delay'] }));
     d.onService('fail', () => {
       throw new CommandError(100001, 'busy');
     });
-    await cloud.publish(`${sys}/thing/service/reboot`, '{"id":"21","version":"1.0","params":{"delay":3},"method":"thing.service.reboot"}');
-    expect(JSON.parse((await cloud.next(`${sys}/thing/service/reboot_reply`)).payload)).toEqual({ id: '21', code: 200, data: { delay: 3 } });
-    await cloud.publish(`${sys}/thing/service/fail`, '{"id":"22","version":"1.0","params":{},"method":"thing.service.fail"}');
-    expect(JSON.parse((await cloud.next(`${sys}/thing/service/fail_reply`)).payload)).toMatchObject({ id: '22', code: 100001, message: 'busy' });
-    // method disagrees with the topic: not understood, answered 460
-    await cloud.publish(`${sys}/thing/service/reboot`, '{"id":"23","version":"1.0","params":{},"method":"thing.service.other"}');
-    expect(JSON.parse((await cloud.next(`${sys}/thing/service/reboot_reply`)).payload)).toMatchObject({ id: '23', code: 460 });
-    // not JSON at all: no id to answer, an error event
-    await cloud.publish(`${sys}/thing/service/reboot`, '{"id":');
-    await expect.poll(() => events.some((e) => e.type === 'error' && (e.error as DeviceError).code === 'invalid_message')).toBe(true);
+    const r = await platform.invokeService(device.productKey, device.deviceName, 'reboot', { delay: 3 });
+    expect(r).toMatchObject({ status: 'replied', code: 200, data: { delay: 3 } });
+    expect(await sent(`${sys}/thing/service/reboot_reply`, (r as { id: string }).id)).toBe(`{"id":"${(r as { id: string }).id}","code":200,"data":{"delay":3}}`);
+    expect(await platform.invokeService(device.productKey, device.deviceName, 'fail', {})).toMatchObject({ status: 'replied', code: 100001, message: 'busy' });
+    platform.publish(`${sys}/thing/service/reboot`, '{"id":"23","version":"1.0","params":{},"method":"thing.service.other"}');
+    expect(JSON.parse(await sent(`${sys}/thing/service/reboot_reply`, '23'))).toMatchObject({ id: '23', code: 460 });
+    // Not JSON at all: no id to answer, an error event.
+    platform.publish(`${sys}/thing/service/reboot`, '{"id":');
+    await expect.poll(() => codes(events)).toContain('invalid_message');
     expect(d.state).toBe('connected');
   });
 
-  it('sync services over RRPC: concurrent calls each answered on their own messageId', async () => {
+  it('sync services over RRPC and user RRPC: concurrent calls each answered on their own messageId', async () => {
     const { d } = await connect();
     d.onService('slow', async (params) => {
       await new Promise((r) => setTimeout(r, Number(params['ms'])));
       return { n: params['n'] };
     });
-    const calls = [[1, 60], [2, 5], [3, 30]] as const;
-    const answers = calls.map(([n]) => cloud.next(`${sys}/rrpc/response/m${n}`));
-    await Promise.all(calls.map(([n, ms]) => cloud.publish(`${sys}/rrpc/request/m${n}`, JSON.stringify({ id: `r${n}`, version: '1.0', params: { n, ms }, method: 'thing.service.slow' }))));
-    const got = await Promise.all(answers);
-    got.forEach((m, i) => expect(JSON.parse(m.payload)).toEqual({ id: `r${calls[i]![0]}`, code: 200, data: { n: calls[i]![0] } }));
-  });
-
-  it('user RRPC on /ext/rrpc/{messageId}/{topic}: answered on the same topic', async () => {
-    const { d } = await connect();
+    const calls = await Promise.all(([[1, 60], [2, 5], [3, 30]] as const).map(([n, ms]) => platform.invokeService(device.productKey, device.deviceName, 'slow', { n, ms }, { sync: true })));
+    expect(calls.map((c) => (c.status === 'replied' ? c.data : c.status))).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     const topic = `/${device.productKey}/${device.deviceName}/user/get`;
-    await d.onRrpc(topic, (payload, ctx) => `echo ${ctx.messageId} ${Buffer.from(payload).toString()}`);
-    const answers = [cloud.next(`/ext/rrpc/a1${topic}`), cloud.next(`/ext/rrpc/b2${topic}`)];
-    // the device's own answer arrives too: wait for the second message on each topic
-    await cloud.publish(`/ext/rrpc/a1${topic}`, 'x');
-    await cloud.publish(`/ext/rrpc/b2${topic}`, 'y');
-    await Promise.all(answers);
-    await expect.poll(() => cloud.seen(`/ext/rrpc/+${topic}`).map((m) => m.payload)).toEqual(expect.arrayContaining(['echo a1 x', 'echo b2 y']));
+    await d.onRrpc(topic, (payload, ctx) => `echo ${ctx.messageId} ${new TextDecoder().decode(payload)}`);
+    const answers = await Promise.all(['x', 'y'].map((p) => platform.rrpc(device.productKey, device.deviceName, topic, p)));
+    const texts = answers.map((a) => (a.status === 'replied' ? new TextDecoder().decode(a.payload) : a.status));
+    expect(texts[0]).toMatch(/^echo \S+ x$/);
+    expect(texts[1]).toMatch(/^echo \S+ y$/);
+    expect(texts[0]!.split(' ')[1]).not.toBe(texts[1]!.split(' ')[1]);
   });
 
-  it('replies: error codes reject with reply_error and the seed meaning; unknown ids are reported; timeouts reject', async () => {
-    cloud.answer(`${sys}/thing/deviceinfo/update`, (_t, p) => ({ ...ok(p), code: 460, message: 'bad tag' }));
-    cloud.answer(`${sys}/thing/event/+/post`, (_t, p) => ok(p));
+  it('replies: a code chosen by the platform rejects with reply_error and the seed meaning; unknown ids are reported; silence and late replies time out', async () => {
     const { d, events } = await connect({ requestTimeoutMs: 300 });
+    // aliyun-iot-platform-device-guide.txt §9.12: 460 request parameter error, 429 too many requests.
+    platform.faults.add({ productKey: device.productKey, deviceName: device.deviceName, method: 'thing.deviceinfo.update', reply: { code: 460 }, times: 1 });
     const e = (await d.updateTags({ room: 'kitchen' }).catch((x: unknown) => x)) as DeviceError;
     expect(e).toBeInstanceOf(DeviceError);
     expect(e.code).toBe('reply_error');
     expect(e.replyCode).toBe(460);
     expect(e.message).toMatch(/request parameter error/);
+    platform.faults.add({ productKey: device.productKey, method: 'thing.event.alarm.post', reply: { code: 429 }, times: 1 });
+    await expect(d.postEvent('alarm', { level: 2 })).rejects.toMatchObject({ code: 'reply_error', replyCode: 429, message: expect.stringMatching(/too many requests/) });
     expect((await d.postEvent('alarm', { level: 2 })).code).toBe(200);
-    await cloud.publish(`${sys}/thing/event/property/post_reply`, '{"id":"999999","code":200,"data":{}}');
-    await expect.poll(() => events.some((x) => x.type === 'error' && (x.error as DeviceError).code === 'unmatched_reply')).toBe(true);
+    expect((await d.updateTags({ room: 'kitchen' })).code).toBe(200);
+    platform.publish(`${sys}/thing/event/property/post_reply`, '{"id":"999999","code":200,"data":{}}');
+    await expect.poll(() => codes(events)).toContain('unmatched_reply');
+    platform.faults.add({ productKey: device.productKey, method: 'thing.dsltemplate.get', reply: 'silent', times: 1 });
     await expect(d.getDslTemplate()).rejects.toMatchObject({ code: 'reply_timeout' });
+    // The platform's own answer, after the device gave up: reported as matching nothing.
+    const before = codes(events).filter((c) => c === 'unmatched_reply').length;
+    platform.faults.add({ productKey: device.productKey, method: 'thing.deviceinfo.delete', reply: { delayMs: 600 }, times: 1 });
+    await expect(d.deleteTags(['room'])).rejects.toMatchObject({ code: 'reply_timeout' });
+    await expect.poll(() => codes(events).filter((c) => c === 'unmatched_reply').length).toBe(before + 1);
+    expect(d.state).toBe('connected');
   });
 
-  it('NTP: the seed formula, exposed as a clock', async () => {
-    cloud.answer('/ext/ntp/+/+/request', () => undefined);
+  it('NTP: the seed formula finds the platform\'s clock an hour ahead, exposed as a clock', async () => {
     const { d } = await connect();
-    const server = Date.now() + 3_600_000;
-    const reply = cloud.next(`/ext/ntp/${device.productKey}/${device.deviceName}/request`).then((m) => {
-      const sent = (JSON.parse(m.payload) as { deviceSendTime: string }).deviceSendTime;
-      return cloud.publish(`/ext/ntp/${device.productKey}/${device.deviceName}/response`, JSON.stringify({ deviceSendTime: sent, serverRecvTime: String(server), serverSendTime: String(server) }));
-    });
     const t = await d.ntp();
-    await reply;
-    expect(Math.abs(t - server)).toBeLessThan(1000);
-    expect(Math.abs(d.platformClock.now() - server)).toBeLessThan(2000);
+    expect(Math.abs(t - (Date.now() + HOUR))).toBeLessThan(1000);
+    expect(Math.abs(d.platformClock.now() - (Date.now() + HOUR))).toBeLessThan(2000);
   });
 
   it('seed vectors (aliyun-iot-platform-device-guide.txt §4, TSL service example): commands and their byte-exact replies', async () => {
@@ -175,41 +189,66 @@ describe('against aedes and a scripted platform', () => {
     d.onService('AutoSprinkle', () => undefined);
     d.onService('SetWeight', (p) => (p['NewWeight'] === 100.8 ? {} : { wrong: true }));
     // The guide's property set example has a trailing comma after "PowerSwitch" : 0 (not JSON); sent without it.
-    await cloud.publish(`${sys}/thing/service/property/set`, '{\n    "id" : "123",\n    "version":"1.0",\n    "params" : {\n    "PowerSwitch" : 0\n    },\n    "method":"thing.service.property.set"\n}');
-    expect((await cloud.next(`${sys}/thing/service/property/set_reply`)).payload).toBe('{"id":"123","code":200,"data":{}}');
-    await cloud.publish(`${sys}/thing/service/AutoSprinkle`, '{"id" : "123","version":"1.0","params" : {"SprinkleTime" : 50,"SprinkleVolume" : 600},"method": "thing.service.AutoSprinkle"}');
-    expect((await cloud.next(`${sys}/thing/service/AutoSprinkle_reply`)).payload).toBe('{"id":"123","code":200,"data":{}}');
-    await cloud.publish(`${sys}/thing/service/SetWeight`, '{"method": "thing.service.SetWeight","id": "105917531","params": {"NewWeight": 100.8},"version": "1.0.0"}');
-    expect((await cloud.next(`${sys}/thing/service/SetWeight_reply`)).payload).toBe('{"id":"105917531","code":200,"data":{}}');
+    platform.publish(`${sys}/thing/service/property/set`, '{\n    "id" : "123",\n    "version":"1.0",\n    "params" : {\n    "PowerSwitch" : 0\n    },\n    "method":"thing.service.property.set"\n}');
+    expect(await sent(`${sys}/thing/service/property/set_reply`, '123')).toBe('{"id":"123","code":200,"data":{}}');
+    platform.publish(`${sys}/thing/service/AutoSprinkle`, '{"id" : "123","version":"1.0","params" : {"SprinkleTime" : 50,"SprinkleVolume" : 600},"method": "thing.service.AutoSprinkle"}');
+    expect(await sent(`${sys}/thing/service/AutoSprinkle_reply`, '123')).toBe('{"id":"123","code":200,"data":{}}');
+    platform.publish(`${sys}/thing/service/SetWeight`, '{"method": "thing.service.SetWeight","id": "105917531","params": {"NewWeight": 100.8},"version": "1.0.0"}');
+    expect(await sent(`${sys}/thing/service/SetWeight_reply`, '105917531')).toBe('{"id":"105917531","code":200,"data":{}}');
   });
 
-  it('bad input from the platform: oversized, replies nobody asked for, replies on another topic — reported, never fatal', async () => {
-    const { d, events } = await connect({ requestTimeoutMs: 500 });
+  it('bad input from the platform: oversized, replies on another topic, junk replies — reported, never fatal', async () => {
+    const { d, events } = await connect({ requestTimeoutMs: 500 }, modelled);
     d.onService('big', () => ({}));
-    const codes = (): string[] => events.flatMap((e) => (e.type === 'error' ? [(e.error as DeviceError).code] : []));
-    await cloud.publish(`${sys}/thing/service/big`, `{"id":"1","version":"1.0","params":{"x":"${'a'.repeat(300 * 1024)}"},"method":"thing.service.big"}`);
-    await expect.poll(codes).toContain('too_large');
+    const msys = `/sys/${modelled.productKey}/${modelled.deviceName}`;
+    platform.publish(`${msys}/thing/service/big`, `{"id":"1","version":"1.0","params":{"x":"${'a'.repeat(300 * 1024)}"},"method":"thing.service.big"}`);
+    await expect.poll(() => codes(events)).toContain('too_large');
     // A pack post's reply arriving on the property post reply topic does not settle it.
-    const pending = d.postPack({ properties: { Power: { value: 1, time: 1_700_000_000_000 } } });
-    const request = JSON.parse((await cloud.next(`${sys}/thing/event/property/pack/post`)).payload) as { id: string };
-    await cloud.publish(`${sys}/thing/event/property/post_reply`, JSON.stringify({ id: request.id, code: 200, data: {} }));
-    await expect(pending).rejects.toMatchObject({ code: 'reply_timeout' });
-    expect(codes()).toContain('unmatched_reply');
-    await cloud.publish(`${sys}/thing/event/property/pack/post_reply`, '[1,2]');
-    await expect.poll(codes).toContain('invalid_message');
-    expect(cloud.seen(`${sys}/thing/service/big_reply`)).toHaveLength(0);
+    platform.faults.add({ productKey: modelled.productKey, method: 'thing.event.property.pack.post', reply: { topic: `${msys}/thing/event/property/post_reply` }, times: 1 });
+    await expect(d.postPack({ properties: { Power: { value: 1, time: 1_700_000_000_000 } } })).rejects.toMatchObject({ code: 'reply_timeout' });
+    expect(codes(events)).toContain('unmatched_reply');
+    expect((await d.postPack({ properties: { Power: { value: 1, time: 1_700_000_000_000 } } })).code).toBe(200);
+    platform.publish(`${msys}/thing/event/property/pack/post_reply`, '[1,2]');
+    await expect.poll(() => codes(events)).toContain('invalid_message');
+    expect(seen.some((e) => e.type === 'request' && e.topic === `${msys}/thing/service/big_reply`)).toBe(false);
     expect(d.state).toBe('connected');
   });
 
-  it('raw up and down, and thing.disable / enable notifications', async () => {
-    cloud.answer(`${sys}/thing/model/up_raw`, () => Buffer.from([9, 9]));
-    const { d, events } = await connect();
+  it('raw up and down', async () => {
+    const { d } = await connect();
     expect([...(await d.postRaw(new Uint8Array([1, 2, 3])))]).toEqual([9, 9]);
     d.onRawDown((bytes) => new Uint8Array([...bytes].reverse()));
-    await cloud.publish(`${sys}/thing/model/down_raw`, Buffer.from([1, 2]));
-    expect([...Buffer.from((await cloud.next(`${sys}/thing/model/down_raw_reply`)).payload, 'latin1')]).toEqual([2, 1]);
-    await cloud.publish(`${sys}/thing/disable`, '{"id":"5","version":"1.0","params":{},"method":"thing.disable"}');
-    expect(JSON.parse((await cloud.next(`${sys}/thing/disable_reply`)).payload)).toMatchObject({ id: '5', code: 200 });
-    expect(events.some((e) => e.type === 'disabled')).toBe(true);
+    const r = await platform.sendRaw(device.productKey, device.deviceName, new Uint8Array([1, 2]));
+    expect(r.status === 'replied' && [...r.payload]).toEqual([2, 1]);
+  });
+
+  it('thing.enable, thing.disable and thing.delete from the platform: answered, reported, and the platform acts on them', async () => {
+    const vsys = `/sys/${victim.productKey}/${victim.deviceName}`;
+    const { d, events } = await connect({}, victim);
+    const enabled = await platform.enableDevice(victim.productKey, victim.deviceName);
+    expect(enabled).toMatchObject({ status: 'replied', code: 200 });
+    expect(await sent(`${vsys}/thing/enable_reply`, (enabled as { id: string }).id)).toBe(`{"id":"${(enabled as { id: string }).id}","code":200,"data":{}}`);
+    const disabled = await platform.disableDevice(victim.productKey, victim.deviceName);
+    expect(disabled).toMatchObject({ status: 'replied', code: 200 });
+    expect(await sent(`${vsys}/thing/disable_reply`, (disabled as { id: string }).id)).toBe(`{"id":"${(disabled as { id: string }).id}","code":200,"data":{}}`);
+    expect(events.filter((e) => e.type === 'enabled' || e.type === 'disabled')).toEqual([
+      { type: 'enabled', ...identity(victim) }, { type: 'disabled', ...identity(victim) },
+    ]);
+    // Taken offline, and a disabled device may not come back (CONNACK 5).
+    await expect.poll(() => platform.device(victim.productKey, victim.deviceName)?.online).toBe(false);
+    await d.end();
+    const again = make({ ...victim, endpoint });
+    expect(await again.connect().then(() => 0, (x: MqttConnectError) => x.returnCode)).toBe(5);
+    await again.end();
+    expect(await platform.enableDevice(victim.productKey, victim.deviceName)).toEqual({ status: 'offline' });
+    const back = await connect({}, victim);
+    const deleted = await platform.deleteDevice(victim.productKey, victim.deviceName);
+    expect(deleted).toMatchObject({ status: 'replied', code: 200 });
+    expect(back.events.filter((e) => e.type === 'deleted')).toEqual([{ type: 'deleted', ...identity(victim) }]);
+    expect(platform.device(victim.productKey, victim.deviceName)).toBeUndefined();
+    // Put back for the next transport's run (each has its own emulator, but the names are shared).
+    platform.addDevice(victim);
   });
 });
+
+const identity = (x: Identity): { productKey: string; deviceName: string } => ({ productKey: x.productKey, deviceName: x.deviceName });

@@ -10,6 +10,8 @@ import { createNodeDeviceClient, registerNodeHash, type NodeEndpoint } from '@li
 registerNodeHash();
 const device = { productKey: 'a1EmuFlow01', deviceName: 'emu-dev-1', deviceSecret: 'emu-secret-1' };
 const gw = { productKey: 'a1EmuGw0001', deviceName: 'emu-gw-1', deviceSecret: 'emu-gw-secret' };
+// Sub-devices may also be registered by the gateway (§9.2) or provisioned with the product secret.
+const subProduct = { productKey: 'a1EmuSub001', productSecret: 'emu-sub-product-secret', registerUnknownDevices: true };
 const subs = Array.from({ length: 3 }, (_, i) => ({ productKey: 'a1EmuSub001', deviceName: `emu-sub-${i}`, deviceSecret: `emu-sub-secret-${i}` }));
 
 describe.each(['tcp', 'tls', 'ws'] as const)('against the emulator\'s responders and cloud API over %s', (transport) => {
@@ -17,7 +19,7 @@ describe.each(['tcp', 'tls', 'ws'] as const)('against the emulator\'s responders
   let d: DeviceClient;
   let endpoint: NodeEndpoint;
   beforeAll(async () => {
-    platform = await startEmulator({ devices: [device, gw, ...subs], http: true, ...(transport === 'tls' ? { tls: true } : {}), websocket: transport === 'ws' });
+    platform = await startEmulator({ devices: [device, gw, ...subs], products: [subProduct], http: true, ...(transport === 'tls' ? { tls: true } : {}), websocket: transport === 'ws' });
     endpoint = transport === 'tcp' ? { host: platform.host, port: platform.port }
       : transport === 'tls' ? { host: platform.host, port: platform.tlsPort!, tls: { ca: platform.ca! } }
       : { url: `ws://${platform.host}:${platform.wsPort}/mqtt` };
@@ -73,6 +75,42 @@ describe.each(['tcp', 'tls', 'ws'] as const)('against the emulator\'s responders
     const job = platform.pushOta({ version: '2.0.0', size: 100_000 }, [device]);
     await done;
     await expect.poll(() => [...(platform.otaJob(job.jobId)?.devices.values() ?? [])]).toEqual([{ status: 'succeeded' }]);
+  });
+
+  it('a gateway registers sub-devices, provisions them with the product secret, logs one in, reports found ones, deletes topology; firmware pulled', async () => {
+    const g = createNodeDeviceClient({ ...gw, endpoint, gateway: {}, ota: { version: '1.0.0', allowHttp: true } });
+    try {
+      await g.connect();
+      const fresh = { productKey: subProduct.productKey, deviceName: `emu-reg-${transport}` };
+      const registered = await g.gateway.register([fresh]);
+      expect(registered).toEqual([{ ...fresh, deviceSecret: expect.stringMatching(/^[0-9a-f]{32}$/) }]);
+      // A secret is issued once (6289 device already activated).
+      await expect(g.gateway.register([fresh])).rejects.toMatchObject({ code: 'reply_error', replyCode: 6289 });
+      const proxied = { productKey: subProduct.productKey, deviceName: `emu-prov-${transport}` };
+      expect((await g.gateway.provision([{ ...proxied, productSecret: subProduct.productSecret, random: 'r123' }])).code).toBe(200);
+      // Seed §9.3: 401 request auth error, the signature does not verify.
+      await expect(g.gateway.provision([{ ...proxied, deviceName: `emu-prov2-${transport}`, productSecret: 'wrong', random: 'r124' }])).rejects.toMatchObject({ code: 'reply_error', replyCode: 401 });
+      // Registered is not in the topology (6401 on login) until added with its new secret; provisioned is.
+      const withSecret = { ...fresh, deviceSecret: registered[0]!.deviceSecret };
+      await expect(g.gateway.login([withSecret])).rejects.toMatchObject({ replyCode: 6401 });
+      expect(platform.device(proxied.productKey, proxied.deviceName)?.gateway).toEqual({ productKey: gw.productKey, deviceName: gw.deviceName });
+      expect((await g.gateway.addTopo([withSecret])).code).toBe(200);
+      const [sub] = await g.gateway.login([withSecret]);
+      expect((await sub!.postProperties({ Temperature: 7 })).code).toBe(200);
+      expect(platform.device(fresh.productKey, fresh.deviceName)?.properties['Temperature']?.value).toBe(7);
+      await g.gateway.logout([fresh]);
+      expect((await g.gateway.reportFound([{ productKey: subProduct.productKey, deviceName: 'emu-found-1' }])).code).toBe(200);
+      await expect(g.gateway.reportFound([{ productKey: 'a1NoSuchPk1', deviceName: 'emu-found-1' }])).rejects.toMatchObject({ replyCode: 6250 });
+      expect((await g.gateway.deleteTopo([fresh, proxied])).code).toBe(200);
+      expect(platform.device(fresh.productKey, fresh.deviceName)?.gateway).toBeUndefined();
+      expect(platform.device(gw.productKey, gw.deviceName)?.subDevices).toEqual([]);
+      // Firmware pull (thing.ota.firmware.get): the pending upgrade, as the push announced it.
+      const offer = platform.addFirmware({ version: '3.0.0', size: 4096 });
+      platform.pushOta(offer, [gw]);
+      expect(await g.ota.pull()).toMatchObject({ version: '3.0.0', size: 4096, digestMethod: 'sha256', url: offer.url });
+    } finally {
+      await g.end();
+    }
   });
 
   it('a gateway: topo add, batch login, sub-device commands and posts over the gateway connection', async () => {

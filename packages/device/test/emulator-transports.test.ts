@@ -67,6 +67,8 @@ describe.each<Transport>(['tcp', 'tls', 'ws'])('against the emulator over %s', (
       expect(await platform.pushConfig(gw.productKey, gw.deviceName, wait)).toMatchObject({ status: 'replied', code: 200 });
       expect(await pushed).toBe('{"sampleRate":5}');
       expect((await d.ota.getConfig())?.configId).toBe(config.configId);
+      // Configuration is not firmware: its download reports no OTA progress.
+      expect(events.some((e) => e.type === 'request' && e.topic === `/ota/device/progress/${gw.productKey}/${gw.deviceName}`)).toBe(false);
       expect(await platform.pushModelConfig(gw.productKey, gw.deviceName, { modelList: [] }, wait)).toMatchObject({ status: 'replied', code: 200 });
       expect(models).toHaveLength(1);
       // A handler that fails answers with its error, never 200.

@@ -34,12 +34,16 @@ async function clientLifecycle(example: unknown, props: unknown): Promise<void> 
   await settle();
   advance(o, 2000);
   await settle();
-  await up;
   const post = c.postProperties(props as never).catch(typedOnly);
   advance(o, 10_000);
   await settle();
-  await post;
+  // Ended before anything is awaited: a connect through a dialer that never opens is retried
+  // for ever (fuzz seed 1398852810: `dial: () => undefined`), a hostile requestTimeoutMs
+  // (65 536, 2³¹−1) outlasts any advance (seed 1396165100), and a case awaiting what never
+  // comes empties the worker's event loop (exit 13). Ending settles what is pending.
   await c.end();
+  await up;
+  await post;
 }
 
 const TOPICS = [
@@ -169,8 +173,14 @@ async function registerOverMqtt(example: unknown, topic: unknown, payload: unkno
   await settle();
   if (typeof topic === 'string' && payload instanceof Uint8Array) broker.push(topic, payload);
   await settle();
-  clock.advance(20_000);
-  await settle();
+  // Up to the largest timeoutMs the options allow (2³¹−1), in doubling steps with the broker's
+  // answers in between: a hostile timeout must still end the case (fuzz seed 1396165100).
+  let done = false;
+  void reply.finally(() => (done = true));
+  for (let step = 20_000; !done && step < 2 ** 33; step *= 2) {
+    clock.advance(step);
+    await settle();
+  }
   await reply;
 }
 

@@ -1,6 +1,6 @@
 // Identity and the other transports against the emulator's HTTP and CoAP endpoints: dynamic
 // registration over HTTPS into a secret store, the MQTT-over-HTTPS token flow, the HTTPS
-// transport with a token that expires, CoAP in AES mode through the node adapter's UDP socket;
+// transport with a token that expires (by the clock and by the platform's fault injection), CoAP in AES mode through the node adapter's UDP socket;
 // and registration over MQTT against an aedes broker that answers as the platform does.
 import net from 'node:net';
 import { Aedes } from 'aedes';
@@ -74,6 +74,13 @@ describe('identity and transports against the emulator', () => {
     await expect.poll(() => platform.device(device.productKey, device.deviceName)?.properties['Temperature']?.value).toBe(20);
     await expect.poll(() => messages.some((m) => m.startsWith(`/sys/${device.productKey}/${device.deviceName}/thing/event/alarm/post `))).toBe(true);
     now = Date.now();
+    // Expired by the platform before its time (emulator.faults.expireTokens): 20001 on the next
+    // POST (seed §3.4 Table 3-11), a new /auth, the message sent again, once.
+    const third = d.token;
+    expect(platform.faults.expireTokens({ productKey: device.productKey, deviceName: device.deviceName })).toBeGreaterThanOrEqual(1);
+    expect((await d.postProperties({ Temperature: 21 })).messageId).toMatch(/^\d+$/);
+    expect(d.token).not.toBe(third);
+    await expect.poll(() => platform.device(device.productKey, device.deviceName)?.properties['Temperature']?.value).toBe(21);
     // The node adapter's one-liner, with a wrong secret: refused, typed.
     const wrong = createNodeHttpsDevice({ ...device, deviceSecret: 'nope', baseUrl: base() });
     await expect(wrong.postProperties({ Temperature: 1 })).rejects.toMatchObject({ code: 'auth_refused', replyCode: 20000 });

@@ -2,6 +2,7 @@ import { expectedMethod, parseTopic, type TopicName } from '@linkwire/alink';
 import { utf8Decode } from '@linkwire/base';
 import type { PlatformContext, RequestResponder, Upstream } from './context.ts';
 import type { DeviceRecord } from './devices.ts';
+import type { FaultAction, FaultTable } from './faults.ts';
 import * as gateway from './gateway.ts';
 import { readRequest, replyBytes } from './replies.ts';
 import type { ShadowOutput } from './shadow.ts';
@@ -41,6 +42,12 @@ export interface DispatchHooks {
   readonly observe: (up: Upstream) => void;
   /** Raw uplink (`thing/model/up_raw`): the product's answer on `up_raw_reply`, if any. */
   readonly rawReply?: (device: { productKey: string; deviceName: string }, payload: Uint8Array) => Uint8Array | undefined;
+  /** Faults the application injected (`emulator.faults`): looked at for every request the platform answers. */
+  readonly faults?: FaultTable;
+  /** A fault changed how a request is answered (`onEvent` `fault`). */
+  readonly onFault?: (fault: FaultAction, up: Upstream) => void;
+  /** Runs `fn` after `ms` (a delayed reply), on a timer the emulator cancels when it closes. */
+  readonly later?: (ms: number, fn: () => void) => void;
 }
 
 /**
@@ -49,13 +56,26 @@ export interface DispatchHooks {
  * delivers user-topic messages to their subscribers. Synchronous: the reply is on its way
  * before the PUBACK of the request.
  */
-export function dispatchUpstream(ctx: PlatformContext, hooks: DispatchHooks, from: DeviceRecord, topic: string, payload: Uint8Array): void {
+export function dispatchUpstream(platform: PlatformContext, hooks: DispatchHooks, from: DeviceRecord, topic: string, payload: Uint8Array): void {
   const parsed = parseTopic(topic);
   if (parsed === undefined) return;
+  let ctx = platform;
   const owner = parsed.name === 'extRrpc' ? from : ownerRecord(ctx, parsed.ids) ?? from;
   const up: Upstream = { from, owner, topic, name: parsed.name, ids: parsed.ids, payload };
   hooks.observe(up);
   const received = ctx.now();
+  // Faults are looked at only while there are any: the common path pays one comparison.
+  const answer = hooks.faults !== undefined && hooks.faults.size > 0 ? answerTopic(parsed.name, topic, owner) : undefined;
+  if (answer !== undefined && hooks.faults !== undefined) {
+    const method = REQUESTS[parsed.name] === undefined ? undefined : expectedMethod(parsed.spec, parsed.ids);
+    const fault = hooks.faults.match({ productKey: owner.productKey, deviceName: owner.deviceName, topic, method });
+    if (fault !== undefined) {
+      hooks.onFault?.(fault, up);
+      const faulted = applyFault(ctx, hooks, fault, answer, payload);
+      if (faulted === undefined) return;
+      ctx = faulted;
+    }
+  }
 
   const responder = REQUESTS[parsed.name];
   if (responder !== undefined) {
@@ -122,6 +142,42 @@ export function dispatchUpstream(ctx: PlatformContext, hooks: DispatchHooks, fro
       return;
     default:
       return;
+  }
+}
+
+/** Where the platform answers an upstream message it answers (requests, NTP, raw, shadow); undefined for the rest. */
+function answerTopic(name: TopicName, topic: string, owner: DeviceRecord): string | undefined {
+  if (REQUESTS[name] !== undefined || name === 'rawUp') return `${topic}_reply`;
+  if (name === 'ntpRequest') return `/ext/ntp/${owner.productKey}/${owner.deviceName}/response`;
+  if (name === 'shadowUpdate') return `/shadow/get/${owner.productKey}/${owner.deviceName}`;
+  return undefined;
+}
+
+/**
+ * A fault's effect on one request: silence and a chosen reply take the request's place (it is not
+ * processed: undefined is returned); a delay or another topic changes only how the platform's own
+ * answer leaves, through a context whose `send` reroutes what goes to the answer topic.
+ */
+function applyFault(ctx: PlatformContext, hooks: DispatchHooks, fault: FaultAction, answer: string, payload: Uint8Array): PlatformContext | undefined {
+  const deliver = (topic: string, bytes: Uint8Array, delayMs: number): void => {
+    if (delayMs > 0 && hooks.later !== undefined) hooks.later(delayMs, () => void ctx.send(topic, bytes));
+    else ctx.send(topic, bytes);
+  };
+  switch (fault.kind) {
+    case 'silent':
+      return undefined;
+    case 'reply': {
+      const r = readRequest(payload);
+      if (r.ok && r.request.noReply) return undefined;
+      deliver(fault.topic ?? answer, replyBytes(r.ok ? r.request.id : r.id, fault.code, fault.data, fault.message), fault.delayMs);
+      return undefined;
+    }
+    case 'reroute': {
+      const rerouted: PlatformContext = Object.create(ctx, {
+        send: { value: (topic: string, bytes: Uint8Array): number => (topic === answer ? (deliver(fault.topic ?? answer, bytes, fault.delayMs), 1) : ctx.send(topic, bytes)) },
+      });
+      return rerouted;
+    }
   }
 }
 

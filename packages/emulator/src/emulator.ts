@@ -5,7 +5,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { WebSocketServer } from 'ws';
-import { toHex } from '@linkwire/base';
+import { OptionError, optionsRecord, stringOption, toHex } from '@linkwire/base';
 import { createAliyunCoapServer } from '@linkwire/coap';
 import { nodeRandom, openCoapSocket, type NodeCoapSocket } from '@linkwire/node';
 import type { ShadowDocument, ShadowRequest } from '@linkwire/shadow';
@@ -17,7 +17,8 @@ import type { PlatformContext, RemoteConfig, Upstream } from './context.ts';
 import { createDeviceRegistry, deviceKey, type DeviceRecord, type EmulatorDevice } from './devices.ts';
 import { dispatchUpstream, payloadText } from './dispatch.ts';
 import { MAX_HELD_PER_SUBDEVICE, forceLogout } from './gateway.ts';
-import { createHttpAuthHandler } from './http.ts';
+import { createHttpAuthHandler, type HttpToken } from './http.ts';
+import { createFaults, type FaultAction, type FaultTable } from './faults.ts';
 import { listen, serveSocket, webSocketServer } from './listeners.ts';
 import { createOtaService } from './ota.ts';
 import { createProductRegistry, type EmulatorProduct } from './products.ts';
@@ -38,6 +39,8 @@ export type EmulatorEvent =
   | { readonly type: 'request'; readonly topic: string; readonly payload: string; readonly productKey: string; readonly deviceName: string }
   | { readonly type: 'reply'; readonly topic: string; readonly payload: string }
   | { readonly type: 'invalid'; readonly topic: string; readonly reason: string }
+  /** A fault (`faults.add`) changed how the platform answers this request: not at all, with its chosen reply, or its own answer rerouted (later, elsewhere). */
+  | { readonly type: 'fault'; readonly id: string; readonly action: 'silent' | 'reply' | 'reroute'; readonly topic: string; readonly productKey: string; readonly deviceName: string }
   /** A background write to the state store failed; the next interval tries again. */
   | { readonly type: 'store_error'; readonly code: string; readonly message: string };
 
@@ -155,8 +158,27 @@ export interface Emulator extends CloudCommands {
   readonly enos: EnosPlatformApi | undefined;
   /** With a `store` or `redis`: writes every change made so far (otherwise resolves at once). */
   flushState(): Promise<void>;
+  /**
+   * Fault injection for testing device code: how the platform answers a device's own requests
+   * (a chosen code, silence, a delay, another reply topic), and tokens expired on demand. Per
+   * process in cluster mode. Also `/api/faults` on the admin listener.
+   */
+  readonly faults: EmulatorFaults;
 
   close(): Promise<void>;
+}
+
+/** Replies held back by `delayMs` faults at once; beyond it they go at once (with an `invalid` event). */
+export const MAX_DELAYED_REPLIES = 10_000;
+
+/** The emulator's faults: the table (see faults.ts) and the tokens it can expire. */
+export interface EmulatorFaults extends Omit<FaultTable, 'match'> {
+  /**
+   * Expires, now, the HTTPS transport tokens (the next `/topic/…` is answered 20001, token is
+   * expired) and the MQTT-over-HTTPS iotTokens (the next CONNECT with one is refused, CONNACK 4)
+   * of one device, of a product's devices, or of every device. Returns how many it expired.
+   */
+  expireTokens(device?: { readonly productKey: string; readonly deviceName?: string }): number;
 }
 
 /**
@@ -191,6 +213,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const random = nodeRandom;
   const timestampWindowMs = options.timestampWindowMs ?? 15 * 60 * 1000;
   const iotTokens = new Map<string, IssuedToken>();
+  const httpTokens = new Map<string, HttpToken>();
+  const faultTable = createFaults();
+  // Delayed replies of faults: cancelled on close, so a closed emulator leaves no timer behind;
+  // bounded, so devices flooding requests while a delay is in force cannot grow the process.
+  const delayed = new Set<ReturnType<typeof setTimeout>>();
+  const later = (ms: number, fn: () => void): void => {
+    if (delayed.size >= MAX_DELAYED_REPLIES) {
+      emit({ type: 'invalid', topic: '', reason: `more than ${MAX_DELAYED_REPLIES} replies delayed by faults: this one sent at once` });
+      return fn();
+    }
+    const t = setTimeout(() => {
+      delayed.delete(t);
+      fn();
+    }, ms);
+    delayed.add(t);
+  };
   const shadows = createShadowService();
   let cluster: Cluster | undefined;
   let clusterBroker: Broker | undefined;
@@ -268,7 +306,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const observe = (up: Upstream): void => void (observing && emit({ type: 'request', topic: up.topic, payload: payloadText(up.payload), productKey: up.owner.productKey, deviceName: up.owner.deviceName }));
-  const dispatchHooks = { observe, ...(options.rawReply === undefined ? {} : { rawReply: options.rawReply }) };
+  const onFault = (f: FaultAction, up: Upstream): void => emit({ type: 'fault', id: f.id, action: f.kind, topic: up.topic, productKey: up.owner.productKey, deviceName: up.owner.deviceName });
+  const dispatchHooks = { observe, faults: faultTable, later, onFault, ...(options.rawReply === undefined ? {} : { rawReply: options.rawReply }) };
   const ingest = (key: string, topic: string, payload: Uint8Array): void => {
     const from = devices.byKey(key);
     if (from !== undefined) dispatchUpstream(ctx, dispatchHooks, from, topic, payload);
@@ -382,7 +421,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.http === true) {
     // One handler for HTTP and HTTPS: tokens issued over one are good over the other.
     const alibabaHandler = createHttpAuthHandler({
-      devices, products, now, random, timestampWindowMs, iotTokens,
+      devices, products, now, random, timestampWindowMs, iotTokens, httpTokens,
       publish: (device, topic, payload) => {
         const verdict = authorize(device.key, topic);
         if (verdict === 'allow') ingest(device.key, topic, payload);
@@ -473,12 +512,45 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     ...commands,
     enos: enos?.api,
+    faults: {
+      get size() {
+        return faultTable.size;
+      },
+      add: (spec) => faultTable.add(spec),
+      list: () => faultTable.list(),
+      remove: (id) => faultTable.remove(id),
+      clear: () => faultTable.clear(),
+      expireTokens(device) {
+        const o = optionsRecord('expireTokens device', device);
+        const pk = stringOption('productKey', o['productKey']);
+        const dn = stringOption('deviceName', o['deviceName']);
+        if (dn !== undefined && pk === undefined) throw new OptionError('productKey', 'a string when deviceName is given', pk);
+        const at = now();
+        const hit = (p: string, d: string): boolean => (pk === undefined || p === pk) && (dn === undefined || d === dn);
+        let n = 0;
+        for (const t of httpTokens.values()) {
+          if (t.expires > at && hit(t.device.productKey, t.device.deviceName)) {
+            t.expires = at;
+            n++;
+          }
+        }
+        for (const [id, t] of iotTokens) {
+          if (t.expires > at && hit(t.productKey, t.deviceName)) {
+            iotTokens.set(id, { ...t, expires: at });
+            n++;
+          }
+        }
+        return n;
+      },
+    },
     flushState: async () => {
       await persistence?.flush();
       await cluster?.sync();
     },
     close: async () => {
       enos?.close();
+      for (const t of delayed) clearTimeout(t);
+      delayed.clear();
       pending.close();
       broker.close();
       await cluster?.close();

@@ -22,6 +22,14 @@ export interface HttpAuthDeps {
   readonly mqttEndpoint: () => { host: string; port: number };
   /** Firmware files by path, served with Range support. */
   readonly download: (path: string) => Uint8Array | undefined;
+  /** HTTPS transport tokens (token → device, expiry); the handler's own when absent. Shared so that they can be expired on demand. */
+  readonly httpTokens?: Map<string, HttpToken>;
+}
+
+/** A token `/auth` issued for the HTTPS transport (seed §3.4). */
+export interface HttpToken {
+  readonly device: DeviceRecord;
+  expires: number;
 }
 
 // Seed §3.4: a message body is at most 128 KB over HTTPS; requests beyond that are refused unread.
@@ -65,7 +73,9 @@ const bounded = <K, V>(map: Map<K, V>, key: K, value: V): void => {
  * signature is checked with the platform-side verifiers of @linkwire/sign.
  */
 export function createHttpAuthHandler(deps: HttpAuthDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const tokens = new Map<string, { device: DeviceRecord; expires: number }>();
+  // Read leniently: the handler is built before anything checks deps (a bad one fails per request).
+  const shared = (deps as Partial<HttpAuthDeps> | null | undefined)?.httpTokens;
+  const tokens = shared instanceof Map ? shared : new Map<string, HttpToken>();
   const json = (res: ServerResponse, body: string, status = 200): void => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(body);
   };

@@ -12,9 +12,10 @@ export { createDeviceRegistry, identityProblem, type DeviceRegistry, type Emulat
 export type { AdminOptions } from './admin/server.ts';
 export { AdminError, MAX_FIRMWARE_BODY, MAX_JSON_BODY, type AdminErrorCode } from './admin/http.ts';
 export { LOG_CAPACITY, MAX_LOGGED_PAYLOAD, type LogEntry, type MessageEntry, type PresenceEntry } from './admin/log.ts';
-export { startEmulator, type DeviceStatus, type Emulator, type EmulatorEvent, type EmulatorOptions, type EmulatorTls } from './emulator.ts';
+export { MAX_DELAYED_REPLIES, startEmulator, type DeviceStatus, type Emulator, type EmulatorEvent, type EmulatorFaults, type EmulatorOptions, type EmulatorTls } from './emulator.ts';
+export { createFaults, MAX_FAULT_DELAY_MS, MAX_FAULTS, type Fault, type FaultAction, type FaultReply, type FaultRequest, type FaultSpec, type FaultTable } from './faults.ts';
 export { MAX_ONLINE_SUBDEVICES, MAX_TOPOLOGY } from './gateway.ts';
-export { MAX_HTTP_BODY, createHttpAuthHandler, type HttpAuthDeps } from './http.ts';
+export { MAX_HTTP_BODY, createHttpAuthHandler, type HttpAuthDeps, type HttpToken } from './http.ts';
 export type { DeviceOtaState, Firmware, FirmwareOffer, OtaJob } from './ota.ts';
 export type { EmulatorProduct } from './products.ts';
 export { propertyPostReply } from './thing.ts';

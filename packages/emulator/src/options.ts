@@ -10,16 +10,18 @@ import { booleanOption, enumOption, integerOption, OptionError, optionsRecord, s
 function recordList(name: string, value: unknown): void {
   if (value === undefined) return;
   if (!Array.isArray(value)) throw new OptionError(name, 'an array', value);
-  value.forEach((v, i) => optionsRecord(`${name}[${i}]`, v ?? null));
+  // A loop, not forEach: forEach skips the holes of a sparse array (`[,]`), which then reached the registries.
+  for (let i = 0; i < value.length; i++) optionsRecord(`${name}[${i}]`, value[i] ?? null);
 }
 
 /** In each record of a list option: `required` fields are strings, `optional` ones strings when given. */
 function strings(name: string, list: unknown, required: readonly string[], optional: readonly string[]): void {
   if (!Array.isArray(list)) return;
-  list.forEach((r: Record<string, unknown>, i) => {
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i] as Record<string, unknown>;
     for (const k of required) if (typeof r[k] !== 'string') throw new OptionError(`${name}[${i}].${k}`, 'a string', r[k]);
     for (const k of optional) stringOption(`${name}[${i}].${k}`, r[k]);
-  });
+  }
 }
 
 function functions(o: Readonly<Record<string, unknown>>, names: readonly string[]): void {

@@ -1,3 +1,4 @@
+import { booleanOption, OptionError, optionsRecord, stringOption } from '@linkwire/base';
 import { compileTsl, parseTsl, type TslValidator } from '@linkwire/tsl';
 
 /** A product the platform knows. */
@@ -44,15 +45,26 @@ let shapeOnly: TslValidator | undefined;
 const shapeOnlyValidator = (): TslValidator =>
   (shapeOnly ??= compileTsl(parseTsl({ properties: [], events: [], services: [] }).model, { policy: 'platform' }));
 
+/** A product's fields (OptionError `invalid_option`): products come from configuration files and the admin API as often as from typed code. */
+function checkProduct(p: unknown): void {
+  const o = optionsRecord('product', p ?? null);
+  const pk = o['productKey'];
+  if (typeof pk !== 'string' || pk.length === 0 || pk.length > 64) throw new OptionError('product.productKey', 'a productKey (1 to 64 characters)', pk);
+  stringOption(`product ${pk} productSecret`, o['productSecret']);
+  booleanOption(`product ${pk} dynamicRegistration`, o['dynamicRegistration'], false);
+  booleanOption(`product ${pk} registerUnknownDevices`, o['registerUnknownDevices'], false);
+}
+
 export function createProductRegistry(products: readonly EmulatorProduct[] = []): ProductRegistry {
   const records = new Map<string, ProductRecord>();
   const registry: ProductRegistry = {
     add(p) {
+      checkProduct(p);
       let tsl: TslValidator | undefined;
       let tslDocument: unknown;
       if (p.tsl !== undefined) {
         const parsed = parseTsl(p.tsl as string);
-        if (!parsed.ok) throw new TypeError(`product ${p.productKey}: invalid TSL: ${parsed.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`);
+        if (!parsed.ok) throw new OptionError(`product ${p.productKey} tsl`, 'a valid TSL document', parsed.issues.map((i) => `${i.path} ${i.message}`).join('; '));
         tsl = compileTsl(parsed.model, { policy: 'platform' });
         tslDocument = typeof p.tsl === 'string' ? JSON.parse(p.tsl) : p.tsl;
       }

@@ -68,14 +68,14 @@ export const packPost: RequestResponder = (ctx, up, request, reply) => {
   const subs = isRecord(p) && Array.isArray(p['subDevices']) ? p['subDevices'] : [];
   const problem = foreignIdentity(ctx, up.owner, subs.map((d) => (isRecord(d) ? d['identity'] : undefined)));
   if (problem !== undefined) return reply(problem.code, {}, problem.message);
-  multiPost(ctx, up.owner.productKey, 'propertyPackPost', request, reply);
+  multiPost(ctx, up.owner, 'propertyPackPost', request, reply);
 };
 
 export const historyPost: RequestResponder = (ctx, up, request, reply) => {
   const list = Array.isArray(request.params) ? request.params : [];
   const problem = foreignIdentity(ctx, up.owner, list.map((d) => (isRecord(d) ? d['identity'] : undefined)));
   if (problem !== undefined) return reply(problem.code, {}, problem.message);
-  multiPost(ctx, up.owner.productKey, 'propertyHistoryPost', request, reply);
+  multiPost(ctx, up.owner, 'propertyHistoryPost', request, reply);
 };
 
 /**
@@ -96,17 +96,79 @@ function foreignIdentity(ctx: PlatformContext, poster: DeviceRecord, identities:
 
 function multiPost(
   ctx: PlatformContext,
-  productKey: string,
+  poster: DeviceRecord,
   name: 'propertyPackPost' | 'propertyHistoryPost',
-  request: { params: unknown },
+  request: ReadRequest,
   reply: (code: number, data?: unknown, message?: string) => void,
 ): void {
-  // Each device a batch names is checked against its own product's model (shape only without one).
-  const tsl = ctx.products.batchValidator(productKey);
-  const lookup: TslLookup = (pk) => ctx.products.batchValidator(pk);
-  const r = name === 'propertyPackPost' ? tsl.propertyPackPost(request.params, lookup) : tsl.propertyHistoryPost(request.params, lookup);
-  if (!r.ok) return reply(alinkReplyCode(r), {}, tslIssueMessage(r));
+  const parts = batchParts(name, request.params, poster);
+  if (parts.some((x) => ctx.products.get(x.productKey)?.tsl !== undefined)) {
+    // Each device a batch names is checked against its own product's model.
+    const tsl = ctx.products.batchValidator(poster.productKey);
+    const lookup: TslLookup = (pk) => ctx.products.batchValidator(pk);
+    const r = name === 'propertyPackPost' ? tsl.propertyPackPost(request.params, lookup) : tsl.propertyHistoryPost(request.params, lookup);
+    if (!r.ok) return reply(alinkReplyCode(r), {}, tslIssueMessage(r));
+  } else {
+    // No model anywhere in the batch: its shape alone, as for a single property post (an empty
+    // model would refuse every identifier, where a property post keeps them).
+    const problem = shapeProblem(name, request);
+    if (problem !== undefined) return reply(460, {}, problem);
+    if (parts.reduce((n, x) => n + x.properties.length, 0) > MAX_PROPERTIES) return reply(6106, {}, 'map size must less than 200');
+  }
+  // The values are kept, per device, as a property post's are; a history entry only when it is
+  // newer than what the platform holds.
+  const now = ctx.now();
+  for (const part of parts) {
+    const d = ctx.devices.get(part.productKey, part.deviceName);
+    for (const p of part.properties) {
+      const held = d?.properties.get(p.id);
+      if (name === 'propertyHistoryPost' && held !== undefined && (p.time === undefined || p.time <= held.time)) continue;
+      d?.properties.set(p.id, { value: p.value, time: p.time ?? now });
+    }
+  }
   reply(200);
+}
+
+interface BatchPart {
+  readonly productKey: string;
+  readonly deviceName: string;
+  readonly properties: readonly { readonly id: string; readonly value: unknown; readonly time?: number | undefined }[];
+}
+
+/**
+ * The devices a pack or history post speaks for and their property values: the poster's own
+ * part (pack: `properties`), each `subDevices[]` entry (pack) or list entry (history) by its
+ * identity; history values are lists, of which the newest entry counts. Lenient: the checks
+ * above decide what is accepted.
+ */
+function batchParts(name: 'propertyPackPost' | 'propertyHistoryPost', params: unknown, poster: DeviceRecord): BatchPart[] {
+  const read = (productKey: string, deviceName: string, props: unknown): BatchPart => {
+    const properties: BatchPart['properties'][number][] = [];
+    if (isRecord(props)) {
+      for (const [id, v] of Object.entries(props)) {
+        const entries = name === 'propertyHistoryPost' ? (Array.isArray(v) ? v : []) : [v];
+        let newest: { id: string; value: unknown; time?: number } | undefined;
+        for (const e of entries) {
+          const p: { id: string; value: unknown; time?: number } = isRecord(e) && 'value' in e ? { id, value: e['value'], ...(Number.isSafeInteger(e['time']) ? { time: e['time'] as number } : {}) } : { id, value: e };
+          if (newest === undefined || (p.time ?? 0) >= (newest.time ?? 0)) newest = p;
+        }
+        if (newest !== undefined) properties.push(newest);
+      }
+    }
+    return { productKey, deviceName, properties };
+  };
+  const identityOf = (entry: unknown): { productKey: string; deviceName: string } | undefined => {
+    const id = isRecord(entry) ? entry['identity'] : undefined;
+    return isRecord(id) && typeof id['productKey'] === 'string' && typeof id['deviceName'] === 'string' ? { productKey: id['productKey'], deviceName: id['deviceName'] } : undefined;
+  };
+  const parts: BatchPart[] = [];
+  const entries = name === 'propertyPackPost' ? (isRecord(params) && Array.isArray(params['subDevices']) ? params['subDevices'] : []) : (Array.isArray(params) ? params : []);
+  if (name === 'propertyPackPost') parts.push(read(poster.productKey, poster.deviceName, isRecord(params) ? params['properties'] : undefined));
+  for (const e of entries) {
+    const who = identityOf(e);
+    if (who !== undefined) parts.push(read(who.productKey, who.deviceName, (e as Record<string, unknown>)['properties']));
+  }
+  return parts;
 }
 
 // Seed §9.8: tags are `[{attrKey, attrValue}]` on update, `[{attrKey}]` on delete.

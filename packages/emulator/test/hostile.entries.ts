@@ -88,9 +88,20 @@ export const entries: FuzzEntry[] = [
       broker.close();
     }
   }, [fc.oneof(fc.constant(hooks), variant(hooks)), fc.oneof(fc.constant(undefined), variant({ maxPacketSize: 4096, connectTimeoutSeconds: 10, maxQueuedPerDevice: 10, maxSubscriptionsPerDevice: 10, maxPendingConnections: 10 })), packets, packets]),
+  entry('emulator.createFaults', (spec: unknown, request: unknown) => {
+    const t = emulator.createFaults();
+    const f = t.add(spec as emulator.FaultSpec);
+    t.match(request as emulator.FaultRequest);
+    t.list();
+    f.remove();
+    t.clear();
+  }, [
+    fc.oneof(hostileValue(), variant({ productKey: PK, deviceName: DN, method: 'thing.event.property.post', topic: '/sys/+/+/thing/#', reply: { code: 429, message: 'm', data: { a: 1 }, topic: `/sys/${PK}/${DN}/thing/event/property/post_reply`, delayMs: 10 }, times: 2 }), variant({ productKey: PK, reply: 'silent' })),
+    fc.oneof(hostileValue(), variant({ productKey: PK, deviceName: DN, topic: `/sys/${PK}/${DN}/thing/event/property/post`, method: 'thing.event.property.post' })),
+  ]),
   entry('emulator.createHttpAuthHandler', (deps: unknown) => emulator.createHttpAuthHandler(deps as emulator.HttpAuthDeps), [hostileValue()]),
   entry('emulator.generateCertificates', emulator.generateCertificates, [fc.oneof(hostileValue(), variant({ hosts: ['127.0.0.1', 'localhost'], days: 2 }))], true),
-  entry('emulator.startEmulator', startAndClose(emulator.startEmulator), [variant({ devices: [device], host: '127.0.0.1', port: 0, websocket: true, http: true, coap: 'aes', timestampWindowMs: 60_000, requireTimestamp: false, limits: { maxPacketSize: 4096 }, onEvent: () => undefined, now: () => 1_700_000_000_000 })], true),
+  entry('emulator.startEmulator', startAndClose(emulator.startEmulator), [variant({ devices: [device], products: [{ productKey: PK, productSecret: 'ps', registerUnknownDevices: true, tsl: { properties: [{ identifier: 'Power', accessMode: 'rw', dataType: { type: 'int' } }] } }], host: '127.0.0.1', port: 0, websocket: true, http: true, coap: 'aes', timestampWindowMs: 60_000, requireTimestamp: false, limits: { maxPacketSize: 4096 }, onEvent: () => undefined, now: () => 1_700_000_000_000 })], true),
   entry('emulator.startEnosPlatform', startAndClose(emulator.startEnosPlatform), [variant({ devices: [{ productKey: 'pk', deviceKey: 'dk', deviceSecret: 's' }], host: '127.0.0.1', port: 0, websocket: false, http: true, tokenTtlSeconds: 60, now: () => 1_700_000_000_000 })], true),
   entry('emulator.startEdgeGateway', startAndClose(emulator.startEdgeGateway), [variant({ host: '127.0.0.1', apiPort: 0, driverPort: 0, gateway: { productKey: PK, deviceName: 'gw', deviceSecret: 's' }, drivers: [], replyTimeoutMs: 1000, heartbeatMs: 5000 })], true),
 ];

@@ -10,10 +10,15 @@ describe('emulator under hostile data and options', () => {
 
 describe('emulator regressions from issue 24', () => {
   it('options of the wrong type are refused with invalid_option before any socket opens', async () => {
-    for (const bad of [null, 'x', { port: -1 }, { port: 1.5 }, { devices: {} }, { devices: [null] }, { coap: 'tls' }, { limits: { maxPacketSize: NaN } }, { onEvent: 1 }, { host: 5 }]) {
+    for (const bad of [
+      null, 'x', { port: -1 }, { port: 1.5 }, { devices: {} }, { devices: [null] }, { coap: 'tls' }, { limits: { maxPacketSize: NaN } }, { onEvent: 1 }, { host: 5 },
+      // Products: a bad TSL was a TypeError, a number for a productKey or secret was taken.
+      { products: [{ productKey: 'x', tsl: 5 }] }, { products: [{ productKey: 5 }] }, { products: [{ productKey: 'x', productSecret: 5 }] }, { products: [{ productKey: 'x', registerUnknownDevices: 'yes' }] },
+    ]) {
       await expect(emulator.startEmulator(bad as never)).rejects.toMatchObject({ code: 'invalid_option' });
     }
-    for (const bad of [null, { port: 70_000 }, { devices: 'x' }, { now: 1 }]) {
+    // `[,]`: a hole passed the check (forEach skips holes; fuzz seed 1396163483).
+    for (const bad of [null, { port: 70_000 }, { devices: 'x' }, { now: 1 }, { devices: [,] }]) {
       await expect(emulator.startEnosPlatform(bad as never)).rejects.toMatchObject({ code: 'invalid_option' });
     }
     for (const bad of [undefined, {}, { gateway: { productKey: 'pk', deviceName: 'gw' } }, { gateway: { productKey: 1, deviceName: 'gw' }, drivers: [] }]) {

@@ -1,10 +1,12 @@
 import type http from 'node:http';
+import { OptionError } from '@linkwire/base';
 import { isValidTopicFilter } from '@linkwire/mqtt';
 import { parseShadowMessage, type ShadowDocument } from '@linkwire/shadow';
 import type { CloudResult } from '../cloud.ts';
 import type { PlatformContext } from '../context.ts';
 import { identityProblem, type DeviceRecord } from '../devices.ts';
 import type { Emulator } from '../emulator.ts';
+import type { Fault } from '../faults.ts';
 import type { FirmwareOffer, OtaJob } from '../ota.ts';
 import { AdminError, MAX_FIRMWARE_BODY, field, queryInteger, readBody, readJsonObject, sendJson } from './http.ts';
 import type { MessageLog } from './log.ts';
@@ -86,6 +88,11 @@ export function createAdminApi(platform: AdminPlatform): (req: http.IncomingMess
       return { productKey, deviceName, ...state };
     }),
   });
+  const faultOf = (id: string): Fault => {
+    const f = emulator.faults.list().find((x) => x.id === id);
+    if (f === undefined) throw new AdminError(404, 'not_found', `no fault ${id}`);
+    return f;
+  };
   const needHttp = (): void => {
     if (emulator.httpPort === undefined) throw new AdminError(409, 'unavailable', 'firmware is served by the HTTP listener: start the emulator with http: true (--http)');
   };
@@ -254,6 +261,33 @@ export function createAdminApi(platform: AdminPlatform): (req: http.IncomingMess
         sendJson(res, 200, { gateways });
       },
     } },
+    { pattern: /^\/api\/faults$/, methods: {
+      GET: (_q, res) => sendJson(res, 200, { faults: emulator.faults.list().map(faultView) }),
+      // The body is the fault itself ({productKey, deviceName?, method?, topic?, reply, times?}).
+      POST: async (req, res) => {
+        const body = await readJsonObject(req);
+        sendJson(res, 201, faultView(asRequest(() => emulator.faults.add(body as never))));
+      },
+      DELETE: (_q, res) => sendJson(res, 200, { removed: emulator.faults.clear() }),
+    } },
+    { pattern: new RegExp(`^/api/faults/${NAME}$`), methods: {
+      GET: (_q, res, [id]) => sendJson(res, 200, faultView(faultOf(id!))),
+      DELETE: (_q, res, [id]) => {
+        faultOf(id!).remove();
+        res.writeHead(204).end();
+      },
+    } },
+    { pattern: /^\/api\/tokens\/expire$/, methods: {
+      // {} for every device, {productKey} for a product's, {productKey, deviceName} for one.
+      POST: async (req, res) => {
+        const body = await readJsonObject(req);
+        const productKey = field.text(body, 'productKey', false);
+        const deviceName = field.text(body, 'deviceName', false);
+        // A deviceName without its productKey is refused by expireTokens (400).
+        const device = { ...(productKey === undefined ? {} : { productKey }), ...(deviceName === undefined ? {} : { deviceName }) } as { productKey: string; deviceName?: string };
+        sendJson(res, 200, { expired: asRequest(() => emulator.faults.expireTokens(device)) });
+      },
+    } },
     { pattern: /^\/api\/messages$/, methods: {
       GET: (_q, res, _p, query) => {
         const filter = messageFilter(query);
@@ -292,6 +326,20 @@ export function messageFilter(query: URLSearchParams): { device?: string; topic?
   if (device !== undefined && (device.length === 0 || device.length > 80 || device.split('/').length > 2)) throw new AdminError(400, 'invalid_request', 'query "device" is {productKey}/{deviceName} or a productKey');
   if (topic !== undefined && (topic.length > 1024 || !isValidTopicFilter(topic))) throw new AdminError(400, 'invalid_request', 'query "topic" must be a topic or a valid MQTT topic filter');
   return { ...(device === undefined ? {} : { device }), ...(topic === undefined ? {} : { topic }) };
+}
+
+/** A refused option of the emulator's own API as the admin API's typed 400 (the message names the field). */
+function asRequest<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof OptionError) throw new AdminError(400, 'invalid_request', e.message);
+    throw e;
+  }
+}
+
+function faultView(f: Fault) {
+  return { id: f.id, ...f.spec, hits: f.hits };
 }
 
 function firmwareView(f: FirmwareOffer, index: number) {

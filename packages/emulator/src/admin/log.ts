@@ -27,7 +27,8 @@ export interface MessageEntry {
 export interface PresenceEntry {
   readonly seq: number;
   readonly time: number;
-  readonly kind: 'online' | 'offline' | 'refused';
+  /** `fault`: a fault changed how the platform answered a request (`detail` says how). */
+  readonly kind: 'online' | 'offline' | 'refused' | 'fault';
   readonly productKey: string;
   readonly deviceName: string;
   readonly detail: string;

@@ -47,6 +47,9 @@ export function recordEvent(log: MessageLog, devices: DeviceRegistry, e: Emulato
     case 'refused':
       log.add({ kind: 'refused', time, productKey: '', deviceName: '', detail: `${e.clientId.slice(0, 128)}: ${e.reason} (CONNACK ${e.returnCode})` });
       return;
+    case 'fault':
+      log.add({ kind: 'fault', time, productKey: e.productKey, deviceName: e.deviceName, detail: `fault ${e.id}: ${e.action === 'silent' ? 'no answer to' : e.action === 'reply' ? 'chosen reply to' : 'answer rerouted for'} ${e.topic}` });
+      return;
     default:
       return;
   }

@@ -21,7 +21,7 @@ interface DeviceDetails extends Omit<DeviceSummary, 'subDevices'> {
 interface Entry {
   seq: number;
   time: number;
-  kind: 'message' | 'online' | 'offline' | 'refused';
+  kind: 'message' | 'online' | 'offline' | 'refused' | 'fault';
   direction?: 'up' | 'down';
   productKey?: string;
   deviceName?: string;
@@ -471,8 +471,8 @@ function renderLogFilter(): void {
 function entryRow(e: Entry): HTMLElement {
   const who = e.productKey ? keyOf(e.productKey, e.deviceName ?? '') : '';
   if (e.kind !== 'message') {
-    const text = e.kind === 'online' ? `${who} online (${e.detail})` : e.kind === 'offline' ? `${who} offline: ${e.detail}` : `refused ${e.detail}`;
-    return h('li', { class: `presence ${e.kind}` }, h('span', { class: 'time' }, clock(e.time)), h('span', { class: 'dir' }, e.kind === 'online' ? '●' : '○'), h('span', {}, text));
+    const text = e.kind === 'online' ? `${who} online (${e.detail})` : e.kind === 'offline' ? `${who} offline: ${e.detail}` : e.kind === 'fault' ? `${who} ${e.detail}` : `refused ${e.detail}`;
+    return h('li', { class: `presence ${e.kind}` }, h('span', { class: 'time' }, clock(e.time)), h('span', { class: 'dir' }, e.kind === 'online' ? '●' : e.kind === 'fault' ? '⚡' : '○'), h('span', {}, text));
   }
   const codeClass = e.code === undefined ? 'code' : e.code === 200 ? 'code ok' : 'code bad';
   return h('li', { class: e.direction },
@@ -517,7 +517,7 @@ function react(batch: Entry[]): void {
   let topology = false;
   let jobs = false;
   for (const e of batch) {
-    if (e.kind !== 'message') devices = true;
+    if (e.kind !== 'message' && e.kind !== 'fault') devices = true;
     const topic = e.topic ?? '';
     if (topic.includes('/combine/') || topic.includes('/thing/topo/')) devices = topology = true;
     if (topic.startsWith('/ota/device/')) jobs = true;
