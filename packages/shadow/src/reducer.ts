@@ -166,6 +166,12 @@ export function applyShadowRequest(
   }
   if (plan.version <= document.version) return { document, reply: shadowErrorReply(409, now) };
 
+  // The reducer writes into the document in place: a frozen or sealed one (plain JavaScript
+  // can hand one over) is refused before any write, never a TypeError halfway through.
+  const { state, metadata } = document;
+  if (!Object.isExtensible(document) || !Object.isExtensible(state) || !Object.isExtensible(metadata) || !writable(state, metadata, 'reported', plan.reported) || !writable(state, metadata, 'desired', plan.desired)) {
+    throw new ShadowError('invalid_document', 'not a shadow document: it is frozen or sealed, and the reducer writes in place');
+  }
   // Every check has passed: from here on nothing can fail, so a request is all or nothing.
   if (plan.reported) writeSection(document, 'reported', plan.reported, del, ts);
   if (plan.desired) writeSection(document, 'desired', plan.desired, del, ts);
@@ -190,6 +196,13 @@ function overLimit(current: ShadowAttributes | undefined, write: SectionWrite | 
   }
   if (added === 0) return false;
   return (current === undefined ? 0 : countOf(current)) + added - removed > max;
+}
+
+function writable(state: ShadowDocument['state'], metadata: ShadowDocument['metadata'], name: Section, write: SectionWrite | undefined): boolean {
+  if (write === undefined) return true;
+  const s = state[name];
+  const m = metadata[name];
+  return (s === undefined || Object.isExtensible(s)) && (m === undefined || Object.isExtensible(m));
 }
 
 function writeSection(document: ShadowDocument, name: Section, write: SectionWrite, del: boolean, ts: number): void {

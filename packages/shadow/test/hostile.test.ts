@@ -29,3 +29,16 @@ describe('shadow regressions from issue 24', () => {
     expect(code(() => shadow.applyShadowRequest(shadow.emptyShadow(), '{"method":"get"}', 1n as never))).toBe('invalid_option');
   });
 });
+
+describe('shadow regressions from the long fuzz run (issue 24)', () => {
+  it('applyShadowRequest on a frozen or sealed document is invalid_document before any write, not a TypeError (hostile suite, seed 1403063696)', () => {
+    const update = { method: 'update', state: { reported: { color: 'red' } }, version: 1 } as const;
+    const frozenState = { state: Object.freeze({ a: Object.freeze([1]) }), metadata: {}, timestamp: 0, version: 0 };
+    expect(outcome(() => shadow.applyShadowRequest(frozenState as never, update, 0))).toBe('invalid_document');
+    const sealedSection = { state: { reported: Object.seal({ a: 1 }) }, metadata: { reported: {} }, timestamp: 0, version: 0 };
+    expect(outcome(() => shadow.applyShadowRequest(sealedSection as never, update, 0))).toBe('invalid_document');
+    expect(sealedSection.state.reported).toEqual({ a: 1 });
+    expect(outcome(() => shadow.applyShadowRequest(Object.freeze(shadow.emptyShadow()), update, 0))).toBe('invalid_document');
+    expect(outcome(() => shadow.applyShadowRequest(shadow.emptyShadow(), update, 0))).toBe('returned');
+  });
+});
