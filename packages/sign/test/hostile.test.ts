@@ -5,20 +5,22 @@ import { describe, expect, it } from 'vitest';
 import { hostileSuite } from '../../../test/support/fuzz/suite.ts';
 import { entries } from './hostile.entries.ts';
 
+/** What a call came to: `returned`, `fail:<code>` for a verifier's failed result, or a typed error's code (anything else is thrown). */
+const code = (f: () => unknown): string => {
+  try {
+    const r = f() as { ok?: boolean; code?: string } | undefined;
+    return r !== undefined && r.ok === false ? `fail:${r.code}` : 'returned';
+  } catch (e) {
+    if (!(e instanceof LinkwireError)) throw e;
+    return e.code;
+  }
+};
+
 describe('sign under hostile data and options', () => {
   hostileSuite('sign', sign, entries.map((e) => e.name));
 });
 
 describe('sign regressions from issue 24', () => {
-  const code = (f: () => unknown): string => {
-    try {
-      const r = f() as { ok?: boolean; code?: string } | undefined;
-      return r !== undefined && r.ok === false ? `fail:${r.code}` : 'returned';
-    } catch (e) {
-      if (!(e instanceof LinkwireError)) throw e;
-      return e.code;
-    }
-  };
   const creds = sign.mqttCredentials({ productKey: 'a1B2c3D4e5F', deviceName: 'lamp01', deviceSecret: 'secret', timestamp: '1700000000000', signMethod: 'hmacsha1' });
   const verify = (options: unknown): string => code(() => sign.verifyMqttCredentials(creds.clientId, creds.username, creds.password, () => 'secret', options as never));
   it('verifiers refuse allowedMethods given as a string, null or a list holding a non-string, and now as a bigint, with invalid_option', () => {
@@ -42,15 +44,6 @@ describe('sign regressions from issue 24', () => {
 // Found by the mutation stage of the long decoder pass (npm run fuzz, issue 19): the case
 // printed in each reproducer file, reduced.
 describe('sign regressions from the mutation stage of npm run fuzz', () => {
-  const code = (f: () => unknown): string => {
-    try {
-      const r = f() as { ok?: boolean; code?: string } | undefined;
-      return r !== undefined && r.ok === false ? `fail:${r.code}` : 'returned';
-    } catch (e) {
-      if (!(e instanceof LinkwireError)) throw e;
-      return e.code;
-    }
-  };
   it('the device-field verifiers refuse a deviceSecret lookup that is not a function with invalid_option (seed 11, mutation case 3808: a TypeError)', () => {
     const body = '{"productKey":"a1B2c3D4e5F","deviceName":"lamp01","clientId":"c","sign":"ab","timestamp":"1"}';
     expect(code(() => sign.verifyCoapAuthRequest(utf8Encode(body), 'json', [-3.465559079896426e254] as never))).toBe('invalid_option');

@@ -18,6 +18,7 @@
  * Each case is a pure function of (entry seed, case index): the corpus of chunk
  * `floor(i / CHUNK)` and a PRNG seeded by `i`, so `--mutation-case I` replays case I alone.
  */
+import { concatBytes } from '@linkwire/base';
 import { hostileValue } from '@linkwire/base/testing';
 import fc from 'fast-check';
 
@@ -316,32 +317,32 @@ function mutateBytes(b: Uint8Array, c: Corpus, rng: Rng): Uint8Array {
       if (len === 0) break;
       const i = at();
       const n = Math.min(span(16), len - i);
-      return concat(b.subarray(0, i), b.subarray(i + n));
+      return concatBytes(b.subarray(0, i), b.subarray(i + n));
     }
     case 5: { // insert random bytes
       const i = at(1);
       const ins = new Uint8Array(1 + rng.below(8));
       for (let k = 0; k < ins.length; k++) ins[k] = rng.chance(0.5) ? rng.pick(INTERESTING_BYTES) : rng.below(256);
-      return concat(b.subarray(0, i), ins, b.subarray(i));
+      return concatBytes(b.subarray(0, i), ins, b.subarray(i));
     }
     case 6: { // repeat a range
       if (len === 0) break;
       const i = at();
       const part = b.subarray(i, i + Math.min(span(64), len - i));
       const times = 1 + rng.below(rng.chance(0.1) ? 512 : 8);
-      return concat(b.subarray(0, i), ...Array.from({ length: times + 1 }, () => part), b.subarray(i + part.length));
+      return concatBytes(b.subarray(0, i), ...Array.from({ length: times + 1 }, () => part), b.subarray(i + part.length));
     }
     case 7: { // splice: this input's head, another member's tail (or a piece of it inserted)
       const donor = c.byteArrays.length > 0 ? rng.pick(c.byteArrays) : b;
       const d = rng.below(donor.length + 1);
-      return rng.chance(0.5) ? concat(b.subarray(0, at(1)), donor.subarray(d)) : concat(b.subarray(0, at(1)), donor.subarray(d, d + 1 + rng.below(32)), b.subarray(at(1)));
+      return rng.chance(0.5) ? concatBytes(b.subarray(0, at(1)), donor.subarray(d)) : concatBytes(b.subarray(0, at(1)), donor.subarray(d, d + 1 + rng.below(32)), b.subarray(at(1)));
     }
     case 8: // truncate
       return b.slice(0, at());
     default: // as text: a token where a byte was (UTF-8 of ASCII tokens is their bytes)
-      return concat(b.subarray(0, at(1)), asciiBytes(rng.pick(TOKENS)), b.subarray(at(1)));
+      return concatBytes(b.subarray(0, at(1)), asciiBytes(rng.pick(TOKENS)), b.subarray(at(1)));
   }
-  return concat(b, asciiBytes(rng.pick(TOKENS)));
+  return concatBytes(b, asciiBytes(rng.pick(TOKENS)));
 }
 
 function mutateText(s: string, c: Corpus, rng: Rng, depth: number): unknown {
@@ -430,18 +431,6 @@ function mutateText(s: string, c: Corpus, rng: Rng, depth: number): unknown {
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function asciiBytes(s: string): Uint8Array {
