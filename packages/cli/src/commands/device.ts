@@ -72,6 +72,7 @@ async function runDevice(p: Parsed, io: CliIo): Promise<number> {
   try {
     await Promise.race([device.connect(), firstFailure]);
   } catch (e) {
+    sim.stop();
     await device.end();
     await platform?.close();
     if (e instanceof MqttConnectError) throw new CliError(EXIT.failed, `the platform refused ${id}: ${e.message}`, 'check --product-key, --device-name and --device-secret (`linkwire sign mqtt` shows the signing string)');

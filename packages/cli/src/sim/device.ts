@@ -67,6 +67,7 @@ export function createSimulator(device: DeviceClient, options: SimulatorOptions)
     shadowVersion: undefined, shadowApplied: 0, firmware: options.firmwareVersion, otaState: 'idle', errors: 0, lastError: undefined,
   };
   let timer: ReturnType<typeof setInterval> | undefined;
+  let started = false;
   let stopped = false;
 
   const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -164,7 +165,8 @@ export function createSimulator(device: DeviceClient, options: SimulatorOptions)
         return;
       case 'disconnected':
         stats.state = 'reconnecting';
-        if (!stopped) say(`link      reconnecting: ${e.reason.message}`);
+        // Before start() the command reports a failed first connection itself.
+        if (started && !stopped) say(`link      reconnecting: ${e.reason.message}`);
         return;
       case 'closed':
         stats.state = 'closed';
@@ -181,6 +183,7 @@ export function createSimulator(device: DeviceClient, options: SimulatorOptions)
     stats,
     properties,
     async start() {
+      started = true;
       stats.state = 'connected';
       // Neither waits: against a plain broker (no platform) nothing ever replies, and the
       // interval must run regardless. The shadow's document orders control pushes by version.
