@@ -47,25 +47,11 @@ function bundle(pkg: string): Promise<string> {
   return b;
 }
 
-export interface PackageFuzzOptions {
-  readonly runs?: number;
-  readonly msPerEntry?: number;
+/** The worker's run options a caller chooses (the host supplies the heartbeat, the record and the restart point), with the seed optional. */
+export interface PackageFuzzOptions extends Omit<RunOptions, 'seed' | 'heartbeat' | 'record' | 'from' | 'only'> {
   readonly seed?: number;
   /** A case that takes longer than this is a hang. Default 10 s (the machine is shared). */
   readonly caseTimeoutMs?: number;
-  /** Cases per entry by name (overrides `runs`). */
-  readonly runsOf?: Readonly<Record<string, number>>;
-  /** Only these entries (by name). */
-  readonly names?: readonly string[];
-  /** Measure each decoder's cost slope (see run.ts). */
-  readonly slope?: boolean;
-  /** Only the entries marked as decoders. */
-  readonly decodersOnly?: boolean;
-  /** Mutation cases per entry by name, after the generative ones (see mutate.ts). */
-  readonly mutationsOf?: Readonly<Record<string, number>>;
-  /** The first mutation case (to replay one). */
-  readonly mutationFrom?: number;
-  readonly onEntry?: (report: EntryReport) => void;
 }
 
 export interface PackageFuzzReport {
